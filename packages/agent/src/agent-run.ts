@@ -1,0 +1,146 @@
+// One run on this agent: the prepared plan, its schedulers, recorder, reporter
+// and completion log, from Assign through the final report and Finished.
+import { barrage } from '@barrage/proto';
+import { offsetClock, type Clock } from './clock.ts';
+import { CompletionLog } from './completion-log.ts';
+import { AgentErrors } from './errors.ts';
+import { Executor } from './executor.ts';
+import { prepareAssignment, type PreparedScenario } from './assignment.ts';
+import { Recorder } from './recorder.ts';
+import { Reporter } from './reporter.ts';
+import { ClosedModel, type Scheduler } from './scheduler.ts';
+
+const Executors = barrage.v1.Executor;
+
+export interface AgentRunOptions {
+  assign: barrage.v1.Assign.$Properties;
+  /** Agent's own clock and its offset to the controller's. */
+  clock: Clock;
+  offsetMs: number;
+  send: (frame: Uint8Array) => void;
+  onFinalReport: () => void;
+}
+
+export class AgentRun {
+  readonly runId: string;
+  readonly reporter: Reporter;
+  private readonly scenarios: PreparedScenario[];
+  private readonly recorder: Recorder;
+  private readonly log = new CompletionLog();
+  private readonly executor: Executor;
+  private readonly controllerClock: Clock;
+  private readonly schedulers: Scheduler[] = [];
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly onFinalReport: () => void;
+  private readonly names: string[] = [];
+  private pending: number;
+  private stopping = false;
+  state: 'assigned' | 'waiting' | 'running' | 'done' = 'assigned';
+
+  constructor(o: AgentRunOptions) {
+    this.runId = o.assign.runId!;
+    this.scenarios = prepareAssignment(o.assign, this.names);
+    for (const s of this.scenarios) {
+      if (s.executor !== Executors.EXECUTOR_CONSTANT_VUS && s.executor !== Executors.EXECUTOR_SHARED_ITERATIONS) {
+        throw new AgentErrors.BAD_ASSIGN(`scenario ${s.name}: executor ${s.executor} is not supported by this agent`);
+      }
+    }
+    this.pending = this.scenarios.length;
+    this.controllerClock = offsetClock(o.clock, o.offsetMs);
+    this.recorder = new Recorder(this.names);
+    const connections = new Map<string, number>();
+    for (const s of this.scenarios) {
+      for (const origin of new Set(s.requests.map((r) => r.origin))) connections.set(origin, (connections.get(origin) ?? 0) + s.vus);
+    }
+    this.executor = new Executor({
+      allowH2: o.assign.allowH2 ?? false,
+      connections: (origin) => connections.get(origin) ?? 1,
+      recorder: this.recorder, log: this.log, clock: this.controllerClock,
+    });
+    this.onFinalReport = o.onFinalReport;
+    this.reporter = new Reporter({
+      runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
+      recorder: this.recorder, send: o.send,
+      status: () => ({ inFlight: this.executor.inFlight, activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) }),
+    });
+  }
+
+  /** Arms the start at `startAt` (controller clock). */
+  start(startAt: number): void {
+    if (this.state !== 'assigned') return;
+    this.state = 'waiting';
+    const delay = Math.max(0, startAt - this.controllerClock.now());
+    this.timers.push(setTimeout(() => this.begin(startAt), delay));
+  }
+
+  private begin(startAt: number): void {
+    if (this.stopping) { this.state = 'done'; this.finishReports(); return; }
+    this.state = 'running';
+    this.reporter.start(startAt, this.controllerClock.now());
+    if (this.pending === 0) { this.finishReports(); return; }
+    // In-flight requests past the last end get graceful_stop to finish, then are cut (and counted as errors).
+    const hardEnd = Math.max(...this.scenarios.map((s) => s.startOffsetMs + s.durationMs + s.gracefulStopMs));
+    this.timers.push(setTimeout(() => void this.executor.close(), hardEnd));
+    for (const s of this.scenarios) {
+      const launch = () => {
+        if (this.stopping) { this.scenarioIdle(); return; }
+        const iterations = s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity;
+        const model = new ClosedModel(this.executor, s.requests, s.weights, { vus: s.vus, iterations, durationMs: s.durationMs }, () => this.scenarioIdle());
+        this.schedulers.push(model);
+        model.start();
+      };
+      const wait = startAt + s.startOffsetMs - this.controllerClock.now();
+      if (wait > 1) this.timers.push(setTimeout(launch, wait)); else launch();
+    }
+  }
+
+  private scenarioIdle(): void {
+    if (--this.pending === 0) this.finishReports();
+  }
+
+  private finishReports(): void {
+    if (this.reporter.finished) return;
+    this.state = 'done';
+    for (const t of this.timers) clearTimeout(t);
+    void this.executor.close();
+    this.reporter.finish();
+    this.onFinalReport();
+  }
+
+  /** Stop firing; the final report follows once in-flight requests complete. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const s of this.schedulers) s.stop();
+    if (this.state === 'assigned' || this.state === 'waiting') {
+      for (const t of this.timers) clearTimeout(t);
+      this.state = 'done';
+      this.finishReports();
+      return;
+    }
+    const grace = Math.max(0, ...this.scenarios.map((s) => s.gracefulStopMs));
+    this.timers.push(setTimeout(() => void this.executor.close(), grace).unref());
+  }
+
+  /** The answer to a Stop, once the final report is out. */
+  finished(stop: barrage.v1.Stop.$Properties): barrage.v1.Finished.$Properties {
+    const counts = (stop.firstRateLimitedAt ?? []).map((t) => {
+      const index = t.name ? this.names.indexOf(t.name) : -1;
+      const count = t.name && index < 0 ? 0 : this.log.countBefore(t.at ?? 0, index);
+      return { name: t.name ?? '', count };
+    });
+    return {
+      runId: this.runId, startedAt: this.reporter.startedAt, endedAt: this.executor.lastCompletionAt,
+      lastSeq: this.reporter.seq, completedBeforeFirstRateLimited: counts, completionLogTruncated: this.log.truncated,
+    };
+  }
+
+  /** Abandons the run without reports (the controller forgot it). */
+  dispose(): void {
+    this.stopping = true;
+    for (const s of this.schedulers) s.stop();
+    for (const t of this.timers) clearTimeout(t);
+    this.reporter.cancel();
+    void this.executor.close();
+  }
+}

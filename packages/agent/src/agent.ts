@@ -1,0 +1,201 @@
+// The agent process's brain: connect, say Hello, sync clocks, take an Assign,
+// start on the controller's instant, report every interval, answer Stop with
+// Finished, and reconnect (resending unacknowledged reports) when the link drops.
+import { hostname, availableParallelism } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
+import { AgentRun } from './agent-run.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { bestEstimate, type ClockRound } from './clock-sync.ts';
+import { AgentErrors } from './errors.ts';
+import { ControllerLink } from './connection.ts';
+
+export interface AgentOptions {
+  controller: string;   // ws://host:port (the /agents path is added when missing)
+  token: string;
+  name?: string;
+  weight?: number;
+  /** Exit after one run instead of waiting for the next. */
+  once?: boolean;
+  clock?: Clock;
+  logger: Logger;
+  clockRounds?: number;
+}
+
+const BACKOFF_MIN_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+
+export class Agent {
+  readonly id = randomUUID();
+  private readonly o: AgentOptions;
+  private readonly clock: Clock;
+  private readonly link = new ControllerLink();
+  private readonly url: string;
+  private run: AgentRun | undefined;
+  private offsetMs = 0;
+  private rttMs = 0;
+  private rounds: ClockRound[] = [];
+  private pingId = 0;
+  private attempt = 0;
+  private stopped = false;
+  private pendingStop: barrage.v1.Stop | undefined;
+  private resolveDone!: (code: number) => void;
+  readonly done: Promise<number>;
+
+  constructor(o: AgentOptions) {
+    this.o = o;
+    this.clock = o.clock ?? systemClock;
+    const url = new URL(o.controller);
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
+    if (url.pathname === '/' || url.pathname === '') url.pathname = '/agents';
+    this.url = url.toString();
+    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.link.on('open', () => this.onOpen());
+    this.link.on('message', (env) => this.onMessage(env));
+    this.link.on('invalid', (err) => this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'));
+    this.link.on('refused', (err) => this.exit(1, err));
+    this.link.on('close', (code, reason) => this.onClose(code, reason));
+  }
+
+  start(): void {
+    this.o.logger.info({ controller: this.url, id: this.id }, 'connecting');
+    this.link.connect(this.url, this.o.token);
+  }
+
+  private send(message: EnvelopeShape): void {
+    this.link.send(encodeEnvelope(message));
+  }
+
+  private onOpen(): void {
+    this.attempt = 0;
+    this.send({
+      hello: {
+        protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
+        weight: this.o.weight ?? 1, version: SOFTWARE_VERSION, hostname: hostname(),
+        runId: this.run?.runId ?? '', lastAckedSeq: this.run?.reporter.lastAcked ?? 0,
+      },
+    });
+  }
+
+  private onMessage(env: barrage.v1.Envelope): void {
+    // protobufjs decodes nested messages into class instances (defaults on the prototype).
+    const v1 = barrage.v1;
+    switch (env.body) {
+      case 'welcome': return this.onWelcome(env.welcome as InstanceType<typeof v1.Welcome>);
+      case 'clockPong': return this.onPong(env.clockPong as InstanceType<typeof v1.ClockPong>);
+      case 'assign': return this.onAssign(env.assign as InstanceType<typeof v1.Assign>);
+      case 'start': return this.onStart(env.start as InstanceType<typeof v1.Start>);
+      case 'stop': return this.onStop(env.stop as InstanceType<typeof v1.Stop>);
+      case 'ack': {
+        const ack = env.ack as InstanceType<typeof v1.Ack>;
+        if (this.run && ack.runId === this.run.runId) this.run.reporter.ack(ack.seq);
+        return;
+      }
+      case 'error': return this.onError(env.error as InstanceType<typeof v1.ErrorReport>);
+      default: this.o.logger.warn({ kind: env.body }, 'unexpected message from controller');
+    }
+  }
+
+  private onWelcome(w: barrage.v1.Welcome): void {
+    this.o.logger.info({ resumed: w.resumed }, 'welcomed by controller');
+    if (this.run) {
+      if (w.resumed) { this.run.reporter.resend(); return; }
+      this.o.logger.warn({ run: this.run.runId }, 'controller no longer knows our run; abandoning it');
+      this.run.dispose();
+      this.run = undefined;
+    }
+    this.rounds = [];
+    this.ping();
+  }
+
+  private ping(): void {
+    this.send({ clockPing: { id: ++this.pingId, t0: this.clock.now() } });
+  }
+
+  private onPong(p: barrage.v1.ClockPong): void {
+    this.rounds.push({ t0: p.t0, t1: p.t1, t2: p.t2, t3: this.clock.now() });
+    if (this.rounds.length < (this.o.clockRounds ?? 8)) { this.ping(); return; }
+    const e = bestEstimate(this.rounds);
+    this.offsetMs = e.offsetMs;
+    this.rttMs = e.rttMs;
+    this.o.logger.info({ offsetMs: +e.offsetMs.toFixed(3), rttMs: +e.rttMs.toFixed(3) }, 'clock synchronised');
+    if (this.run?.state === 'assigned') this.sendReady();
+  }
+
+  private onAssign(a: barrage.v1.Assign): void {
+    if (this.run && this.run.state !== 'done') {
+      this.send({ error: { code: 'AGENT_BUSY', message: `already running ${this.run.runId}`, fatal: false } });
+      return;
+    }
+    try {
+      this.run = new AgentRun({
+        assign: a, clock: this.clock, offsetMs: this.offsetMs,
+        send: (frame) => this.link.send(frame),
+        onFinalReport: () => this.afterFinalReport(),
+      });
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      this.o.logger.error({ code: e.code, err: e.message }, 'assignment rejected');
+      this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });
+      return;
+    }
+    this.pendingStop = undefined;
+    this.o.logger.info({ run: a.runId, scenarios: a.scenarios.map((s) => ({ name: s.name, vus: s.vus, iterations: s.iterations })) }, 'assigned');
+    if (this.rounds.length >= (this.o.clockRounds ?? 8)) this.sendReady();
+  }
+
+  private sendReady(): void {
+    this.send({ ready: { runId: this.run!.runId, clockOffsetMs: this.offsetMs, clockRttMs: this.rttMs } });
+  }
+
+  private onStart(s: barrage.v1.Start): void {
+    if (!this.run || this.run.runId !== s.runId) return;
+    this.o.logger.info({ run: s.runId, inMs: +(s.startAt - this.clock.now() - this.offsetMs).toFixed(1) }, 'start scheduled');
+    this.run.start(s.startAt);
+  }
+
+  private onStop(s: barrage.v1.Stop): void {
+    if (!this.run || this.run.runId !== s.runId) return;
+    this.pendingStop = s;
+    if (this.run.reporter.finished) this.sendFinished();
+    else this.run.stop();
+  }
+
+  private afterFinalReport(): void {
+    this.o.logger.info({ run: this.run?.runId, reports: this.run?.reporter.seq }, 'run complete');
+    if (this.pendingStop) this.sendFinished();
+  }
+
+  private sendFinished(): void {
+    const run = this.run!;
+    this.send({ finished: run.finished(this.pendingStop!) });
+    if (this.o.once) {
+      // Leave only once every report is acknowledged, so nothing is lost in flight.
+      const leave = () => (run.reporter.unacked === 0 ? this.exit(0) : setTimeout(leave, 20));
+      leave();
+    }
+  }
+
+  private onError(e: barrage.v1.ErrorReport): void {
+    if (e.fatal) this.exit(1, new AgentErrors.REFUSED(e.code, e.message));
+    else this.o.logger.warn({ code: e.code, err: e.message }, 'controller reported an error');
+  }
+
+  private onClose(code: number, reason: string): void {
+    if (this.stopped) return;
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
+    this.o.logger.warn({ code, reason, retryInMs: Math.round(delay) }, 'disconnected from controller');
+    setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);
+  }
+
+  /** Stops the agent: abandons any run, closes the link, resolves `done`. */
+  exit(code: number, err?: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (err) this.o.logger.error({ code: (err as { code?: string }).code, err: err.message }, 'agent stopping');
+    this.run?.dispose();
+    this.link.close();
+    this.resolveDone(code);
+  }
+}

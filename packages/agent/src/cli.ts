@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// `agent --controller ws://HOST:PORT [--token T] [--name NAME] [--weight W] [--once]`
+// The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
+import { Command, InvalidArgumentError } from 'commander';
+import pino from 'pino';
+import { Agent } from './agent.ts';
+
+function positive(value: string): number {
+  const n = Number(value);
+  if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number > 0');
+  return n;
+}
+
+const program = new Command('agent')
+  .description('barrage agent: connects to a controller and fires its share of the load')
+  .requiredOption('--controller <url>', 'controller address, ws://HOST:PORT or wss://HOST:PORT')
+  .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN)')
+  .option('--name <name>', 'name shown in reports (default: hostname)')
+  .option('--weight <w>', 'share of the load relative to other agents', positive, 1)
+  .option('--once', 'exit after one run', false)
+  .option('--log-level <level>', 'pino level', process.env.BARRAGE_LOG_LEVEL ?? 'info')
+  .parse();
+
+const opts = program.opts<{ controller: string; token?: string; name?: string; weight: number; once: boolean; logLevel: string }>();
+const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name } }, pino.destination(2));
+const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
+if (!token) {
+  logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'no token: pass --token or set BARRAGE_TOKEN');
+  process.exit(1);
+}
+let agent: Agent;
+try {
+  agent = new Agent({ controller: opts.controller, token, name: opts.name, weight: opts.weight, once: opts.once, logger });
+} catch (err) {
+  logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
+  process.exit(1);
+}
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => agent.exit(0));
+agent.start();
+process.exitCode = await agent.done;
+logger.flush();
+setTimeout(() => process.exit(), 200).unref();

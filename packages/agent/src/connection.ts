@@ -1,0 +1,68 @@
+// The agent's WebSocket link to the controller: bearer token at the upgrade,
+// no compression, bounded frames, every inbound frame decoded through the
+// guarded decoder. Reconnecting is the Agent's decision, not this class's.
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { decodeEnvelope, frameBytes, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
+import { AgentErrors } from './errors.ts';
+
+export interface LinkEvents {
+  open: [];
+  message: [barrage.v1.Envelope];
+  /** A frame that could not be decoded; the link is closed after it. */
+  invalid: [Error];
+  close: [code: number, reason: string];
+  /** The controller refused us at the upgrade (bad token): do not retry. */
+  refused: [Error];
+}
+
+export class ControllerLink extends EventEmitter<LinkEvents> {
+  private ws: WebSocket | undefined;
+
+  connect(url: string, token: string): void {
+    const ws = new WebSocket(url, {
+      headers: { authorization: `Bearer ${token}` },
+      perMessageDeflate: false,
+      maxPayload: MAX_FRAME_BYTES,
+      handshakeTimeout: 10_000,
+    });
+    this.ws = ws;
+    ws.binaryType = 'nodebuffer';
+    ws.on('open', () => this.emit('open'));
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      try {
+        if (!isBinary) throw new Error('text frame');
+        this.emit('message', decodeEnvelope(frameBytes(data)));
+      } catch (err) {
+        this.emit('invalid', err as Error);
+        ws.close(1003, 'invalid frame');
+      }
+    });
+    ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      ws.terminate();
+      if (status === 401 || status === 403) this.emit('refused', new AgentErrors.UNAUTHORIZED(status));
+      else this.emit('close', 1006, `HTTP ${status}`);
+    });
+    ws.on('error', () => { /* reported through 'close' */ });
+    ws.on('close', (code, reason) => {
+      if (this.ws === ws) this.ws = undefined;
+      this.emit('close', code, reason.toString());
+    });
+  }
+
+  get open(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  send(frame: Uint8Array): boolean {
+    if (!this.open) return false;
+    this.ws!.send(frame);
+    return true;
+  }
+
+  close(code = 1000, reason = ''): void {
+    this.ws?.close(code, reason);
+  }
+}

@@ -1,0 +1,10 @@
+// Coded errors of the agent package (AGENT_*). Users match on `code`.
+import { createError } from '@barrage/proto';
+
+export const AgentErrors = {
+  UNAUTHORIZED: createError('AGENT_UNAUTHORIZED', 'controller refused the token (HTTP %s)', 401),
+  REFUSED: createError('AGENT_REFUSED', 'controller refused this agent: %s: %s', 400),
+  BAD_ARGUMENT: createError('AGENT_BAD_ARGUMENT', '%s', 400),
+  BAD_ASSIGN: createError('AGENT_BAD_ASSIGN', 'assignment rejected: %s', 400),
+  UNEXPECTED_MESSAGE: createError('AGENT_UNEXPECTED_MESSAGE', 'unexpected %s while %s', 400),
+} as const;

@@ -1,0 +1,107 @@
+// Per-interval measurements of one agent, one slot per request name. The hot
+// path (record/recordError) only increments counters and records into an
+// HdrHistogram; snapshot() turns the interval into wire RequestStats and resets.
+import { clampLatencyUs, encodeHistogram, newIntervalHistogram, type barrage } from '@barrage/proto';
+import type { Int32Histogram } from 'hdr-histogram-js';
+
+export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
+
+class Slot {
+  readonly latency: Int32Histogram = newIntervalHistogram();
+  readonly serviceTime: Int32Histogram = newIntervalHistogram();
+  readonly status = new Map<number, number>();
+  timeout = 0; refused = 0; reset = 0; other = 0;
+  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
+  bytesReceived = 0; bytesSent = 0;
+  firstRateLimitedAt = 0;
+  serviceTimeUsed = false;
+
+  get active(): boolean {
+    return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0;
+  }
+
+  clear(): void {
+    this.latency.reset(); this.serviceTime.reset(); this.status.clear();
+    this.timeout = this.refused = this.reset = this.other = 0;
+    this.ok = this.rateLimited = this.failed = this.retryAfterPresent = this.dropped = 0;
+    this.bytesReceived = this.bytesSent = 0;
+    this.firstRateLimitedAt = 0;
+    this.serviceTimeUsed = false;
+  }
+}
+
+export interface ResponseSample {
+  latencyUs: number;
+  /** Service time from the actual send, when it differs from latency (open models). */
+  serviceTimeUs?: number;
+  status: number;
+  ok: boolean;
+  retryAfter: boolean;
+  bytesReceived: number;
+  bytesSent: number;
+  /** Completion instant on the controller clock. */
+  at: number;
+}
+
+export class Recorder {
+  private readonly slots: Slot[];
+  readonly names: readonly string[];
+
+  constructor(names: readonly string[]) {
+    this.names = names;
+    this.slots = names.map(() => new Slot());
+  }
+
+  record(name: number, s: ResponseSample): void {
+    const slot = this.slots[name]!;
+    slot.latency.recordValue(clampLatencyUs(s.latencyUs));
+    if (s.serviceTimeUs !== undefined) {
+      slot.serviceTime.recordValue(clampLatencyUs(s.serviceTimeUs));
+      slot.serviceTimeUsed = true;
+    }
+    slot.status.set(s.status, (slot.status.get(s.status) ?? 0) + 1);
+    slot.bytesReceived += s.bytesReceived;
+    slot.bytesSent += s.bytesSent;
+    if (s.status === 429) {
+      slot.rateLimited++;
+      if (s.retryAfter) slot.retryAfterPresent++;
+      if (slot.firstRateLimitedAt === 0) slot.firstRateLimitedAt = s.at;
+    } else if (s.ok) {
+      slot.ok++;
+    } else {
+      slot.failed++;
+    }
+  }
+
+  recordError(name: number, kind: ErrorKind, bytesSent: number): void {
+    const slot = this.slots[name]!;
+    slot[kind]++;
+    slot.failed++;
+    slot.bytesSent += bytesSent;
+  }
+
+  recordDropped(name: number): void {
+    this.slots[name]!.dropped++;
+  }
+
+  /** The interval's stats for every name that saw activity; resets the interval. */
+  snapshot(): barrage.v1.RequestStats.$Properties[] {
+    const out: barrage.v1.RequestStats.$Properties[] = [];
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = this.slots[i]!;
+      if (!s.active) continue;
+      out.push({
+        name: this.names[i]!,
+        latency: encodeHistogram(s.latency),
+        serviceTime: s.serviceTimeUsed ? encodeHistogram(s.serviceTime) : null,
+        status: [...s.status].map(([status, count]) => ({ status, count })),
+        errors: { timeout: s.timeout, refused: s.refused, reset: s.reset, other: s.other },
+        ok: s.ok, rateLimited: s.rateLimited, failed: s.failed, retryAfterPresent: s.retryAfterPresent,
+        dropped: s.dropped, bytesReceived: s.bytesReceived, bytesSent: s.bytesSent,
+        firstRateLimitedAt: s.firstRateLimitedAt,
+      });
+      s.clear();
+    }
+    return out;
+  }
+}

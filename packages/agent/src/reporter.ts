@@ -1,0 +1,96 @@
+// Interval reports: one per interval aligned to the controller clock
+// (start_at + k * interval), numbered 1, 2, 3 ..., kept until acknowledged so a
+// reconnect can resend them. The controller merges each (agent, seq) once.
+import { encodeEnvelope } from '@barrage/proto';
+import type { Clock } from './clock.ts';
+import type { Recorder } from './recorder.ts';
+
+export interface ReporterOptions {
+  runId: string;
+  intervalMs: number;
+  /** Controller clock. */
+  clock: Clock;
+  recorder: Recorder;
+  send: (frame: Uint8Array) => void;
+  status: () => { inFlight: number; activeVus: number };
+}
+
+export class Reporter {
+  private readonly o: ReporterOptions;
+  private readonly outbox = new Map<number, Uint8Array>();
+  private timer: NodeJS.Timeout | undefined;
+  private startAt = 0;
+  private interval = 0;
+  private done = false;
+  startedAt = 0;
+  seq = 0;
+  lastAcked = 0;
+
+  constructor(o: ReporterOptions) {
+    this.o = o;
+  }
+
+  /** Starts interval timing; `startAt` is the run's start instant, `startedAt` when this agent really began. */
+  start(startAt: number, startedAt: number): void {
+    this.startAt = startAt;
+    this.startedAt = startedAt;
+    this.interval = Math.max(0, Math.floor((this.o.clock.now() - startAt) / this.o.intervalMs));
+    this.arm();
+  }
+
+  private arm(): void {
+    const boundary = this.startAt + (this.interval + 1) * this.o.intervalMs;
+    this.timer = setTimeout(() => this.tick(), Math.max(0, boundary - this.o.clock.now()));
+  }
+
+  private tick(): void {
+    if (this.done) return;
+    this.emit(false);
+    this.interval++;
+    this.arm();
+  }
+
+  /** Sends the last, partial interval with final=true; no report follows it. */
+  finish(): void {
+    if (this.done) return;
+    this.done = true;
+    clearTimeout(this.timer);
+    this.emit(true);
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  private emit(final: boolean): void {
+    const seq = ++this.seq;
+    const { inFlight, activeVus } = this.o.status();
+    const frame = encodeEnvelope({
+      report: {
+        runId: this.o.runId, seq, interval: this.interval, stats: this.o.recorder.snapshot(),
+        startedAt: this.startedAt, final, inFlight, activeVus,
+      },
+    });
+    this.outbox.set(seq, frame);
+    this.o.send(frame);
+  }
+
+  ack(seq: number): void {
+    this.outbox.delete(seq);
+    if (seq > this.lastAcked) this.lastAcked = seq;
+  }
+
+  get unacked(): number {
+    return this.outbox.size;
+  }
+
+  /** After a reconnect: everything the controller has not acknowledged, in order. */
+  resend(): void {
+    for (const seq of [...this.outbox.keys()].sort((a, b) => a - b)) this.o.send(this.outbox.get(seq)!);
+  }
+
+  cancel(): void {
+    this.done = true;
+    clearTimeout(this.timer);
+  }
+}
