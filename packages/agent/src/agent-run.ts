@@ -132,6 +132,7 @@ export class AgentRun {
     return {
       runId: this.runId, startedAt: this.reporter.startedAt, endedAt: this.executor.lastCompletionAt,
       lastSeq: this.reporter.seq, completedBeforeFirstRateLimited: counts, completionLogTruncated: this.log.truncated,
+      stopId: stop.id ?? 0,
     };
   }
 

@@ -139,6 +139,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.intendedAt = intendedAt;
   }
 
+  onRequestStart(): void {
+    // Required by undici's handler contract; nothing to do before the response.
+  }
+
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.status = statusCode;
     this.retryAfter = headers['retry-after'] !== undefined;

@@ -1439,6 +1439,9 @@ export namespace barrage {
             /** Stop firstRateLimitedAt. */
             firstRateLimitedAt: barrage.v1.NamedTime.$Properties[];
 
+            /** Stop id. */
+            id: number;
+
             /**
              * Creates a new Stop instance using the specified properties.
              * @param [properties] Properties to set
@@ -1500,6 +1503,9 @@ export namespace barrage {
 
                 /** Stop firstRateLimitedAt */
                 firstRateLimitedAt?: (barrage.v1.NamedTime.$Properties[]|null);
+
+                /** Stop id */
+                id?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2408,6 +2414,9 @@ export namespace barrage {
             /** Finished completionLogTruncated. */
             completionLogTruncated: boolean;
 
+            /** Finished stopId. */
+            stopId: number;
+
             /**
              * Creates a new Finished instance using the specified properties.
              * @param [properties] Properties to set
@@ -2478,6 +2487,9 @@ export namespace barrage {
 
                 /** Finished completionLogTruncated */
                 completionLogTruncated?: (boolean|null);
+
+                /** Finished stopId */
+                stopId?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

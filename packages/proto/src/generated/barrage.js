@@ -4162,6 +4162,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [runId] Stop runId
              * @property {string|null} [reason] Stop reason
              * @property {Array.<barrage.v1.NamedTime.$Properties>|null} [firstRateLimitedAt] Stop firstRateLimitedAt
+             * @property {number|null} [id] Stop id
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4219,6 +4220,14 @@ export const barrage = $root.barrage = (() => {
             Stop.prototype.firstRateLimitedAt = $util.emptyArray;
 
             /**
+             * Stop id.
+             * @member {number} id
+             * @memberof barrage.v1.Stop
+             * @instance
+             */
+            Stop.prototype.id = 0;
+
+            /**
              * Creates a new Stop instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Stop
@@ -4257,6 +4266,8 @@ export const barrage = $root.barrage = (() => {
                 if (message.firstRateLimitedAt != null && message.firstRateLimitedAt.length)
                     for (let i = 0; i < message.firstRateLimitedAt.length; ++i)
                         $root.barrage.v1.NamedTime.encode(message.firstRateLimitedAt[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.id);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4327,6 +4338,15 @@ export const barrage = $root.barrage = (() => {
                             message.firstRateLimitedAt.push($root.barrage.v1.NamedTime.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4378,6 +4398,9 @@ export const barrage = $root.barrage = (() => {
                         message.firstRateLimitedAt[i] = $root.barrage.v1.NamedTime.fromObject(object.firstRateLimitedAt[i], _depth + 1);
                     }
                 }
+                if (object.id != null)
+                    if ($Number(object.id) !== 0)
+                        message.id = object.id >>> 0;
                 return message;
             };
 
@@ -4403,6 +4426,7 @@ export const barrage = $root.barrage = (() => {
                 if (options.defaults) {
                     object.runId = "";
                     object.reason = "";
+                    object.id = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -4413,6 +4437,8 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.firstRateLimitedAt.length; ++j)
                         object.firstRateLimitedAt[j] = $root.barrage.v1.NamedTime.toObject(message.firstRateLimitedAt[j], options, _depth + 1);
                 }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
                 return object;
             };
 
@@ -6926,6 +6952,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [lastSeq] Finished lastSeq
              * @property {Array.<barrage.v1.NamedCount.$Properties>|null} [completedBeforeFirstRateLimited] Finished completedBeforeFirstRateLimited
              * @property {boolean|null} [completionLogTruncated] Finished completionLogTruncated
+             * @property {number|null} [stopId] Finished stopId
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -7007,6 +7034,14 @@ export const barrage = $root.barrage = (() => {
             Finished.prototype.completionLogTruncated = false;
 
             /**
+             * Finished stopId.
+             * @member {number} stopId
+             * @memberof barrage.v1.Finished
+             * @instance
+             */
+            Finished.prototype.stopId = 0;
+
+            /**
              * Creates a new Finished instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Finished
@@ -7051,6 +7086,8 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.NamedCount.encode(message.completedBeforeFirstRateLimited[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.completionLogTruncated != null && $Object.hasOwnProperty.call(message, "completionLogTruncated") && message.completionLogTruncated !== false)
                     writer.uint32(/* id 6, wireType 0 =*/48).bool(message.completionLogTruncated);
+                if (message.stopId != null && $Object.hasOwnProperty.call(message, "stopId") && message.stopId !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.stopId);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -7148,6 +7185,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.completionLogTruncated;
                             continue;
                         }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.stopId = value;
+                            else
+                                delete message.stopId;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -7208,6 +7254,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.completionLogTruncated != null)
                     if (object.completionLogTruncated)
                         message.completionLogTruncated = $Boolean(object.completionLogTruncated);
+                if (object.stopId != null)
+                    if ($Number(object.stopId) !== 0)
+                        message.stopId = object.stopId >>> 0;
                 return message;
             };
 
@@ -7236,6 +7285,7 @@ export const barrage = $root.barrage = (() => {
                     object.endedAt = 0;
                     object.lastSeq = 0;
                     object.completionLogTruncated = false;
+                    object.stopId = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -7252,6 +7302,8 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.completionLogTruncated != null && $Object.hasOwnProperty.call(message, "completionLogTruncated"))
                     object.completionLogTruncated = message.completionLogTruncated;
+                if (message.stopId != null && $Object.hasOwnProperty.call(message, "stopId"))
+                    object.stopId = message.stopId;
                 return object;
             };
 

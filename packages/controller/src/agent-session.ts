@@ -1,0 +1,114 @@
+// One connected agent as the controller sees it: the socket, its validated
+// Hello, clock pongs answered at once, and everything else handed to the
+// cluster. A bad frame closes only this connection.
+import { EventEmitter } from 'node:events';
+import type WebSocket from 'ws';
+import type { Logger } from 'pino';
+import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION, ProtoErrors, type EnvelopeShape } from '@barrage/proto';
+import { ControllerErrors } from './errors.ts';
+
+type Hello = InstanceType<typeof barrage.v1.Hello>;
+
+export interface SessionEvents {
+  hello: [Hello];
+  message: [barrage.v1.Envelope];
+  close: [];
+}
+
+export interface Clockish { now(): number }
+
+const HELLO_TIMEOUT_MS = 10_000;
+
+export function validateHello(h: Hello): void {
+  const bad = (why: string) => new ControllerErrors.HELLO_INVALID(why);
+  if (h.protocolVersion !== PROTOCOL_VERSION) throw new ProtoErrors.VERSION_MISMATCH(h.protocolVersion, PROTOCOL_VERSION);
+  if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(h.agentId)) throw bad('agent_id must be 1-64 of [A-Za-z0-9_.:-]');
+  if (h.name.length > 128 || h.hostname.length > 255 || h.version.length > 64 || h.runId.length > 64) throw bad('a text field is too long');
+  if (!(h.weight > 0 && h.weight <= 1_000_000)) throw bad(`weight ${h.weight} must be in (0, 1e6]`);
+  if (h.cpus > 65_536) throw bad(`cpus ${h.cpus}`);
+}
+
+export class AgentSession extends EventEmitter<SessionEvents> {
+  readonly remoteAddress: string;
+  hello: Hello | undefined;
+  private readonly ws: WebSocket;
+  private readonly logger: Logger;
+  private readonly clock: Clockish;
+  private closed = false;
+
+  constructor(ws: WebSocket, remoteAddress: string, clock: Clockish, logger: Logger) {
+    super();
+    this.ws = ws;
+    this.remoteAddress = remoteAddress;
+    this.clock = clock;
+    this.logger = logger;
+    const helloTimer = setTimeout(() => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')), HELLO_TIMEOUT_MS);
+    ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+      const receivedAt = this.clock.now();
+      let env: barrage.v1.Envelope;
+      try {
+        if (!isBinary) throw new ProtoErrors.FRAME_INVALID('text frame');
+        env = decodeEnvelope(frameBytes(data));
+      } catch (err) {
+        this.refuse(err as Error);
+        return;
+      }
+      if (env.body === 'clockPing') {
+        const p = env.clockPing!;
+        this.send({ clockPong: { id: p.id, t0: p.t0, t1: receivedAt, t2: this.clock.now() } });
+        return;
+      }
+      if (this.hello === undefined) {
+        if (env.body !== 'hello') { this.refuse(new ControllerErrors.HELLO_INVALID(`first message was ${env.body}`)); return; }
+        clearTimeout(helloTimer);
+        try {
+          validateHello(env.hello as Hello);
+        } catch (err) {
+          this.refuse(err as Error);
+          return;
+        }
+        this.hello = env.hello as Hello;
+        this.emit('hello', this.hello);
+        return;
+      }
+      this.emit('message', env);
+    });
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.closed = true;
+      this.emit('close');
+    });
+    ws.on('error', () => { /* followed by close */ });
+  }
+
+  get id(): string {
+    return this.hello?.agentId ?? '';
+  }
+
+  get name(): string {
+    return this.hello?.name || this.id;
+  }
+
+  get open(): boolean {
+    return !this.closed;
+  }
+
+  send(message: EnvelopeShape): void {
+    if (!this.closed) this.ws.send(encodeEnvelope(message));
+  }
+
+  /** Sends a coded ErrorReport and closes this connection only. */
+  refuse(err: Error, fatal = true): void {
+    const code = (err as { code?: string }).code ?? 'CTRL_INTERNAL';
+    this.logger.warn({ code, agent: this.id || undefined, remote: this.remoteAddress, err: err.message }, 'agent connection refused');
+    this.send({ error: { code, message: err.message, fatal } });
+    this.close(1008, code);
+  }
+
+  close(code = 1000, reason = ''): void {
+    if (this.closed) return;
+    this.ws.close(code, reason.slice(0, 120));
+    // A peer that never answers the close handshake is cut after a second.
+    setTimeout(() => this.ws.terminate(), 1_000).unref();
+  }
+}

@@ -1,0 +1,106 @@
+// The controller's agent endpoint: an HTTP server whose /agents upgrade is
+// authenticated with the agent token before any WebSocket exists. Knows which
+// agents are connected; a run subscribes to their messages.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { WebSocketServer } from 'ws';
+import type { Logger } from 'pino';
+import { AGENTS_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage } from '@barrage/proto';
+import { AgentSession, type Clockish } from './agent-session.ts';
+import { bearerMatches } from './token.ts';
+
+/** What a run needs from the cluster: messages and presence of its agents. */
+export interface RunListener {
+  readonly runId: string;
+  /** An agent reconnected naming this run; return true to re-attach it. */
+  resume(session: AgentSession): boolean;
+  message(session: AgentSession, env: barrage.v1.Envelope): void;
+  disconnected(session: AgentSession): void;
+}
+
+export interface ClusterOptions {
+  host: string;
+  port: number;
+  token: string;
+  clock: Clockish;
+  logger: Logger;
+}
+
+export interface ClusterEvents {
+  /** A new agent said a valid Hello (not a resume). */
+  agent: [AgentSession];
+  left: [AgentSession];
+}
+
+export class Cluster extends EventEmitter<ClusterEvents> {
+  readonly server: Server;
+  readonly agents = new Map<string, AgentSession>();
+  run: RunListener | undefined;
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+  private readonly o: ClusterOptions;
+
+  constructor(o: ClusterOptions) {
+    super();
+    this.o = o;
+    this.server = createServer((req, res) => {
+      if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'); return; }
+      res.writeHead(404).end();
+    });
+    this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const remote = req.socket.remoteAddress ?? '?';
+    const deny = (status: number, text: string) => {
+      socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+    };
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENTS_PATH) { deny(404, 'Not Found'); return; }
+    if (!bearerMatches(req.headers.authorization, this.o.token)) {
+      // Never log what was presented: a near-miss token is still a secret.
+      this.o.logger.warn({ code: 'CTRL_UNAUTHORIZED', remote }, 'agent refused: missing or wrong token');
+      deny(401, 'Unauthorized');
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(new AgentSession(ws, remote, this.o.clock, this.o.logger)));
+  }
+
+  private accept(session: AgentSession): void {
+    session.on('hello', (hello) => {
+      const previous = this.agents.get(hello.agentId);
+      if (previous && previous !== session) previous.close(4000, 'replaced by a new connection');
+      this.agents.set(hello.agentId, session);
+      const resumed = hello.runId !== '' && this.run?.runId === hello.runId && this.run.resume(session);
+      session.send({ welcome: { protocolVersion: PROTOCOL_VERSION, agentId: hello.agentId, controllerVersion: SOFTWARE_VERSION, maxFrameBytes: MAX_FRAME_BYTES, resumed } });
+      this.o.logger.info({ agent: session.name, remote: session.remoteAddress, resumed }, 'agent connected');
+      if (!resumed) this.emit('agent', session);
+    });
+    session.on('message', (env) => this.run?.message(session, env));
+    session.on('close', () => {
+      if (session.hello && this.agents.get(session.id) === session) {
+        this.agents.delete(session.id);
+        this.run?.disconnected(session);
+        this.emit('left', session);
+        this.o.logger.info({ agent: session.name }, 'agent disconnected');
+      }
+    });
+  }
+
+  async listen(): Promise<{ port: number; url: string }> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.o.port, this.o.host, () => { this.server.off('error', reject); resolve(); });
+    });
+    const { port, address, family } = this.server.address() as AddressInfo;
+    const host = family === 'IPv6' ? `[${address}]` : address;
+    return { port, url: `ws://${host}:${port}` };
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.agents.values()) s.close(1001, 'controller shutting down');
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}

@@ -1,0 +1,16 @@
+// Coded errors of the controller package (CTRL_* and SCENARIO_*). Every code
+// is listed in docs/errors.md; a test keeps the two in step.
+import { createError } from '@barrage/proto';
+
+export const ControllerErrors = {
+  SCENARIO_NOT_FOUND: createError('SCENARIO_NOT_FOUND', 'no built-in scenario or file named %s', 400),
+  SCENARIO_PARSE: createError('SCENARIO_PARSE', 'cannot parse %s: %s', 400),
+  SCENARIO_INVALID: createError('SCENARIO_INVALID', 'scenario is invalid:\n%s', 400),
+  SETUP_FAILED: createError('CTRL_SETUP_FAILED', 'setup step %s failed: %s', 502),
+  NO_AGENTS: createError('CTRL_NO_AGENTS', '%s', 503),
+  AGENT_REJECTED_PLAN: createError('CTRL_AGENT_REJECTED_PLAN', 'agent %s rejected its assignment: %s', 500),
+  BAD_ARGUMENT: createError('CTRL_BAD_ARGUMENT', '%s', 400),
+  HELLO_INVALID: createError('CTRL_HELLO_INVALID', 'Hello rejected: %s', 400),
+  REPORT_INVALID: createError('CTRL_REPORT_INVALID', 'report rejected: %s', 400),
+  DUPLICATE_AGENT: createError('CTRL_DUPLICATE_AGENT', 'an agent with id %s is already connected', 409),
+} as const;

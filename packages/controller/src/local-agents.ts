@@ -1,0 +1,32 @@
+// Spawns agent processes on this host (--local-agents N). They get the token
+// through the environment (argv is readable by every user), exit by themselves
+// after one run, and are killed by PID if they outstay the controller.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const AGENT_CLI = fileURLToPath(import.meta.resolve('@barrage/agent/cli'));
+
+export class LocalAgents {
+  readonly children: ChildProcess[] = [];
+
+  constructor(count: number, controllerUrl: string, token: string, logLevel: string) {
+    for (let i = 1; i <= count; i++) {
+      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, '--name', `local-${i}`, '--once'], {
+        env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      this.children.push(child);
+    }
+  }
+
+  /** Waits for every agent to exit; SIGTERM then SIGKILL those still running after `graceMs`. */
+  async stop(graceMs = 3_000): Promise<void> {
+    const running = this.children.filter((c) => c.exitCode === null && c.signalCode === null);
+    const exits = running.map((c) => new Promise<void>((resolve) => c.once('exit', () => resolve())));
+    const term = setTimeout(() => running.forEach((c) => c.kill('SIGTERM')), graceMs);
+    const kill = setTimeout(() => running.forEach((c) => c.kill('SIGKILL')), graceMs * 2);
+    await Promise.all(exits);
+    clearTimeout(term);
+    clearTimeout(kill);
+  }
+}

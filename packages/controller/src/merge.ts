@@ -1,0 +1,141 @@
+// Merging agent reports into exact cluster-wide results. Pure: no I/O, no clock.
+//
+// Each (agent, seq) is merged once. Latency histograms are added bucket by
+// bucket (HdrHistogram add is exact), so merged percentiles equal those of one
+// histogram holding every sample. Reports must be validated first
+// (report-validation.ts); merging itself cannot fail half-way.
+import { addWireHistogram, newTotalHistogram, type barrage } from '@barrage/proto';
+import type { Float64Histogram } from 'hdr-histogram-js';
+
+export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
+
+/** Everything known about one request name (or all of them), over any span of time. */
+export class RequestTotals {
+  readonly latency: Float64Histogram = newTotalHistogram();
+  serviceTime: Float64Histogram | null = null;
+  readonly status = new Map<number, number>();
+  readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
+  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
+  bytesReceived = 0; bytesSent = 0;
+  firstRateLimitedAt = 0;
+
+  get requests(): number {
+    return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
+  }
+
+  add(s: barrage.v1.RequestStats.$Properties): void {
+    addWireHistogram(this.latency, s.latency);
+    if (s.serviceTime) addWireHistogram((this.serviceTime ??= newTotalHistogram()), s.serviceTime);
+    for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
+    const e = s.errors ?? {};
+    this.errors.timeout += e.timeout ?? 0; this.errors.refused += e.refused ?? 0;
+    this.errors.reset += e.reset ?? 0; this.errors.other += e.other ?? 0;
+    this.ok += s.ok ?? 0; this.rateLimited += s.rateLimited ?? 0; this.failed += s.failed ?? 0;
+    this.retryAfterPresent += s.retryAfterPresent ?? 0; this.dropped += s.dropped ?? 0;
+    this.bytesReceived += s.bytesReceived ?? 0; this.bytesSent += s.bytesSent ?? 0;
+    const at = s.firstRateLimitedAt ?? 0;
+    if (at > 0 && (this.firstRateLimitedAt === 0 || at < this.firstRateLimitedAt)) this.firstRateLimitedAt = at;
+  }
+}
+
+/** One interval, cluster-wide. The histogram is dropped once the interval is closed. */
+export interface IntervalPoint {
+  interval: number;
+  requests: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  latency: Float64Histogram | null;
+  p50Us: number; p95Us: number; p99Us: number; maxUs: number; meanUs: number;
+}
+
+export interface AgentTotals {
+  requests: number;
+  status: Map<number, number>;
+  lastInterval: number;
+  reports: number;
+  final: boolean;
+}
+
+/** How many recent intervals keep their histogram open for late reports. */
+const OPEN_INTERVALS = 5;
+
+export class RunAggregate {
+  readonly total = new RequestTotals();
+  readonly byName = new Map<string, RequestTotals>();
+  readonly intervals = new Map<number, IntervalPoint>();
+  readonly agents = new Map<string, AgentTotals>();
+  private readonly merged = new Map<string, Set<number>>();
+  duplicates = 0;
+  newestInterval = -1;
+
+  constructor(names: Iterable<string>) {
+    for (const n of names) this.byName.set(n, new RequestTotals());
+  }
+
+  /** Merges a validated report once; returns false for an (agent, seq) already merged. */
+  add(agentId: string, r: barrage.v1.Report.$Properties): boolean {
+    let seqs = this.merged.get(agentId);
+    if (seqs === undefined) this.merged.set(agentId, (seqs = new Set()));
+    if (seqs.has(r.seq!)) { this.duplicates++; return false; }
+    seqs.add(r.seq!);
+    let agent = this.agents.get(agentId);
+    if (agent === undefined) this.agents.set(agentId, (agent = { requests: 0, status: new Map(), lastInterval: -1, reports: 0, final: false }));
+    agent.reports++;
+    agent.final ||= r.final ?? false;
+    agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
+    const point = this.point(r.interval ?? 0);
+    for (const s of r.stats ?? []) {
+      this.byName.get(s.name!)!.add(s);
+      this.total.add(s);
+      const errors = s.errors ?? {};
+      const requests = (s.status ?? []).reduce((n, sc) => n + sc.count!, 0)
+        + (errors.timeout ?? 0) + (errors.refused ?? 0) + (errors.reset ?? 0) + (errors.other ?? 0);
+      agent.requests += requests;
+      for (const sc of s.status ?? []) agent.status.set(sc.status!, (agent.status.get(sc.status!) ?? 0) + sc.count!);
+      point.requests += requests;
+      point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
+      if (point.latency) addWireHistogram(point.latency, s.latency);
+    }
+    return true;
+  }
+
+  private point(interval: number): IntervalPoint {
+    let p = this.intervals.get(interval);
+    if (p === undefined) {
+      const open = interval > this.newestInterval - OPEN_INTERVALS;
+      p = { interval, requests: 0, ok: 0, rateLimited: 0, failed: 0, latency: open ? newTotalHistogram() : null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0 };
+      this.intervals.set(interval, p);
+    }
+    if (interval > this.newestInterval) {
+      this.newestInterval = interval;
+      for (const q of this.intervals.values()) if (q.interval <= interval - OPEN_INTERVALS) close(q);
+    }
+    return p;
+  }
+
+  /** Closes every interval (end of run): percentiles computed, histograms released. */
+  closeAll(): void {
+    for (const q of this.intervals.values()) close(q);
+  }
+
+  /** Interval points in time order, percentiles filled for closed ones. */
+  series(): IntervalPoint[] {
+    return [...this.intervals.values()].sort((a, b) => a.interval - b.interval);
+  }
+}
+
+function close(q: IntervalPoint): void {
+  const h = q.latency;
+  if (h === null) return;
+  if (h.totalCount > 0) {
+    q.p50Us = h.getValueAtPercentile(50); q.p95Us = h.getValueAtPercentile(95);
+    q.p99Us = h.getValueAtPercentile(99); q.maxUs = h.maxValue; q.meanUs = h.mean;
+  }
+  q.latency = null;
+}
+
+/** Live view of an open interval's p95 (for progress lines), without closing it. */
+export function intervalP95Us(q: IntervalPoint): number {
+  return q.latency && q.latency.totalCount > 0 ? q.latency.getValueAtPercentile(95) : q.p95Us;
+}

@@ -1,0 +1,48 @@
+// Checks a Report from an agent before any of it is merged: known names,
+// bounded sizes, internally consistent counters, well-formed histograms.
+// A report either passes whole or is rejected whole.
+import { scanHistogram, type barrage } from '@barrage/proto';
+import { ControllerErrors } from './errors.ts';
+
+const MAX_STATS = 1000;
+const MAX_STATUSES = 100;
+const MAX_INTERVAL = 10_000_000;
+
+export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlySet<string>): void {
+  const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
+  if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
+  if (!(r.seq >= 1)) throw bad('seq must start at 1');
+  if (r.interval > MAX_INTERVAL) throw bad(`interval ${r.interval} out of range`);
+  if (r.stats.length > MAX_STATS) throw bad(`${r.stats.length} request names`);
+  const seen = new Set<string>();
+  for (const s of r.stats) {
+    const name = s.name ?? '';
+    if (!names.has(name)) throw bad(`unknown request name ${JSON.stringify(name.slice(0, 100))}`);
+    if (seen.has(name)) throw bad(`request name ${name} twice in one report`);
+    seen.add(name);
+    const responses = scanHistogram(s.latency).total;
+    if (s.serviceTime) {
+      const st = scanHistogram(s.serviceTime).total;
+      if (st !== responses) throw bad(`${name}: service-time count ${st} != latency count ${responses}`);
+    }
+    const status = s.status ?? [];
+    if (status.length > MAX_STATUSES) throw bad(`${name}: ${status.length} status codes`);
+    let byStatus = 0;
+    let rateLimited = 0;
+    for (const sc of status) {
+      const code = sc.status ?? 0;
+      if (code < 100 || code > 599) throw bad(`${name}: status ${code}`);
+      byStatus += sc.count ?? 0;
+      if (code === 429) rateLimited += sc.count ?? 0;
+    }
+    if (byStatus !== responses) throw bad(`${name}: ${byStatus} statuses for ${responses} latencies`);
+    const e = s.errors ?? {};
+    const errors = (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
+    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors) throw bad(`${name}: outcome classes do not add up`);
+    if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
+    if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
+    for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
+      if (!Number.isFinite(v) || v < 0) throw bad(`${name}: negative or non-finite figure`);
+    }
+  }
+}

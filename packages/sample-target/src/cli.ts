@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `sample-target [--port P] [--host H] [--api-limit N] [--api-window D] ...`
+// Prints `sample-target listening on URL` once ready (tests read that line).
+import { Command, InvalidArgumentError } from 'commander';
+import { buildTarget } from './app.ts';
+
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be an integer >= 0');
+  return n;
+};
+const seconds = (v: string) => {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(v);
+  if (m === null) throw new InvalidArgumentError('must be a duration such as 60s, 1m, 1h');
+  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms'];
+};
+
+const o = new Command('sample-target')
+  .description('a small API modelled on the seed report, with exact counters at /__stats')
+  .option('--port <port>', 'port (0 = any free port)', int, 8080)
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--api-limit <n>', 'requests per window per client IP on /api/*', int, 100)
+  .option('--api-window <duration>', 'rate-limit window on /api/*', seconds, 60_000)
+  .option('--upload-limit <n>', 'uploads per window per client IP', int, 10)
+  .option('--upload-window <duration>', 'rate-limit window on uploads', seconds, 3_600_000)
+  .parse()
+  .opts<{ port: number; host: string; apiLimit: number; apiWindow: number; uploadLimit: number; uploadWindow: number }>();
+
+const app = buildTarget({ apiLimit: o.apiLimit, apiWindowMs: o.apiWindow, uploadLimit: o.uploadLimit, uploadWindowMs: o.uploadWindow });
+const url = await app.listen({ port: o.port, host: o.host });
+process.stdout.write(`sample-target listening on ${url}\n`);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void app.close().then(() => process.exit(0)));

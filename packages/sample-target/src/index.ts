@@ -1,0 +1,3 @@
+// Public surface of @barrage/sample-target.
+export { buildTarget, type TargetOptions } from './app.ts';
+export { FixedWindowLimiter } from './rate-limiter.ts';

@@ -1,0 +1,26 @@
+// Minimal HS256 JWTs for the sample target's login (node:crypto, no dependency).
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+const b64 = (b: Buffer | string) => Buffer.from(b).toString('base64url');
+
+export function signJwt(payload: Record<string, unknown>, secret: string): string {
+  const head = b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+  const body = b64(JSON.stringify(payload));
+  const sig = b64(createHmac('sha256', secret).update(`${head}.${body}`).digest());
+  return `${head}.${body}.${sig}`;
+}
+
+/** The payload when the signature and expiry check out, else null. */
+export function verifyJwt(token: string, secret: string, nowSec: number): Record<string, unknown> | null {
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const expected = createHmac('sha256', secret).update(`${parts[0]}.${parts[1]}`).digest();
+  const given = Buffer.from(parts[2]!, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof payload.exp === 'number' && payload.exp > nowSec ? payload : null;
+  } catch {
+    return null;
+  }
+}
