@@ -1,0 +1,108 @@
+// Real processes for cross-package tests: the sample target and the controller
+// CLI, started on port 0 and stopped by PID. Nothing here sleeps to wait: each
+// helper resolves on a line the process prints or on its exit.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+
+const root = new URL('../../', import.meta.url);
+export const bins = {
+  controller: fileURLToPath(new URL('packages/controller/src/cli.ts', root)),
+  agent: fileURLToPath(new URL('packages/agent/src/cli.ts', root)),
+  target: fileURLToPath(new URL('packages/sample-target/src/cli.ts', root)),
+};
+
+export interface TargetStats {
+  total: number;
+  routes: Record<string, Record<string, number>>;
+}
+
+export interface RunningTarget {
+  url: string;
+  stats(): Promise<TargetStats>;
+  stop(): Promise<void>;
+}
+
+/** Resolves with the first stdout line matching `re`, or rejects if the process exits first. */
+function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = re.exec(buf);
+      if (m) { child.stdout!.off('data', onData); child.off('exit', onExit); resolve(m); }
+    };
+    const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before printing ${re}: ${buf}`));
+    child.stdout!.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export async function startTarget(args: string[] = []): Promise<RunningTarget> {
+  const child = spawn(process.execPath, [bins.target, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const m = await waitForLine(child, /listening on (http:\/\/\S+)/);
+  const url = m[1]!;
+  return {
+    url,
+    async stats() {
+      const res = await fetch(`${url}/__stats`);
+      return (await res.json()) as TargetStats;
+    },
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a CLI to completion with a hard time limit (the child is killed by PID past it). */
+export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
+  const [code] = (await once(child, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** Starts a long-running CLI; `lines` collects stderr so tests can wait for a message. */
+export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let stderr = '';
+  let stdout = '';
+  const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = w.re.exec(stderr);
+      if (m) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
+    }
+  };
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return {
+    child,
+    get stderr() { return stderr; },
+    get stdout() { return stdout; },
+    exited,
+    /** Resolves when stderr matches `re` (already or later). */
+    waitForStderr(re: RegExp): Promise<RegExpExecArray> {
+      return new Promise((resolve, reject) => {
+        waiters.push({ re, resolve });
+        check();
+        void exited.then((code) => reject(new Error(`exited ${code} before ${re}:\n${stderr}`)));
+      });
+    },
+    kill() { if (child.exitCode === null) child.kill('SIGKILL'); },
+  };
+}
