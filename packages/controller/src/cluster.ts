@@ -16,6 +16,8 @@ export interface RunListener {
   readonly runId: string;
   /** An agent reconnected naming this run; return true to re-attach it. */
   resume(session: AgentSession): boolean;
+  /** Called after the Welcome that told a resumed agent so. */
+  reattached(session: AgentSession): void;
   message(session: AgentSession, env: barrage.v1.Envelope): void;
   disconnected(session: AgentSession): void;
 }
@@ -74,7 +76,8 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       const resumed = hello.runId !== '' && this.run?.runId === hello.runId && this.run.resume(session);
       session.send({ welcome: { protocolVersion: PROTOCOL_VERSION, agentId: hello.agentId, controllerVersion: SOFTWARE_VERSION, maxFrameBytes: MAX_FRAME_BYTES, resumed } });
       this.o.logger.info({ agent: session.name, remote: session.remoteAddress, resumed }, 'agent connected');
-      if (!resumed) this.emit('agent', session);
+      if (resumed) this.run!.reattached(session);
+      else this.emit('agent', session);
     });
     session.on('message', (env) => this.run?.message(session, env));
     session.on('close', () => {

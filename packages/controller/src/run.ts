@@ -73,6 +73,7 @@ export class Run implements RunListener {
   private plannedStartAt = 0;
   private rejected = 0;
   private stopId = 0;
+  private lastStop: barrage.v1.Stop.$Properties | undefined;
   private aborted: string | undefined;
   private wake: () => void = () => {};
   private failure: Error | undefined;
@@ -148,7 +149,8 @@ export class Run implements RunListener {
       if (this.aggregate.total.firstRateLimitedAt > 0) times.push({ name: '', at: this.aggregate.total.firstRateLimitedAt });
       for (const [name, t] of this.aggregate.byName) if (t.firstRateLimitedAt > 0) times.push({ name, at: t.firstRateLimitedAt });
     }
-    this.broadcast({ stop: { runId: this.runId, reason, firstRateLimitedAt: times, id } });
+    this.lastStop = { runId: this.runId, reason, firstRateLimitedAt: times, id };
+    this.broadcast({ stop: this.lastStop });
     return id;
   }
 
@@ -176,6 +178,11 @@ export class Run implements RunListener {
     p.session = session;
     this.o.logger.info({ agent: p.name }, 'agent re-attached to the run');
     return true;
+  }
+
+  reattached(session: AgentSession): void {
+    // A Stop broadcast while this agent was away would otherwise never reach it.
+    if (this.lastStop) session.send({ stop: this.lastStop });
   }
 
   disconnected(session: AgentSession): void {
