@@ -42,10 +42,19 @@ export function parseScenario(text: string, label = 'scenario'): Scenario {
   return validateScenario(doc);
 }
 
+// Combinator failures (anyOf/not) read as riddles in ajv's words; say what is meant.
+const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
+  [/\/(requests|setup)\/items\/allOf\/0\/anyOf/, 'give url or path'],
+  [/\/(requests|setup)\/items\/allOf\/0\/not$/, 'give url or path, not both'],
+  [/\/(requests|setup)\/items\/allOf\/1\/not$/, 'give json or body, not both'],
+  [/\/scenarios\/items\/allOf\/0\/then\/not$/, 'constant-vus takes duration, not iterations'],
+  [/\/scenarios\/items\/allOf\/1\/then\/not$/, 'shared-iterations takes iterations (and maxDuration), not duration'],
+];
+
 function describe(e: ErrorObject): string {
+  for (const [re, text] of COMBINATOR_MESSAGES) if (re.test(e.schemaPath)) return `${e.instancePath}: ${text}`;
   if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(e.params.additionalProperty)}: unknown property`;
   if (e.keyword === 'required') return `${e.instancePath}/${String(e.params.missingProperty)}: is required`;
-  if (e.keyword === 'not' && e.schemaPath.includes('oneTarget')) return `${e.instancePath}: give url or path, not both`;
   return `${e.instancePath || '/'}: ${e.message ?? e.keyword}`;
 }
 

@@ -1,0 +1,54 @@
+// The reporter keeps every report until acknowledged and resends them in
+// order; a completion log answers "how many before the first 429" exactly.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeEnvelope } from '@barrage/proto';
+import { CompletionLog } from '../src/completion-log.ts';
+import { Recorder } from '../src/recorder.ts';
+import { Reporter } from '../src/reporter.ts';
+
+test('unacknowledged reports are resent in order, acknowledged ones never', () => {
+  const sent: number[] = [];
+  let now = 10_000;
+  const recorder = new Recorder(['a']);
+  const reporter = new Reporter({
+    runId: 'r', intervalMs: 1000, clock: { now: () => now }, recorder,
+    send: (f) => sent.push(decodeEnvelope(f).report!.seq!), status: () => ({ inFlight: 0, activeVus: 0 }),
+  });
+  reporter.start(now, now);
+  // Drive intervals by hand through finish() semantics: emit three reports.
+  for (let i = 0; i < 2; i++) {
+    recorder.record(0, { latencyUs: 5, status: 200, ok: true, retryAfter: false, bytesReceived: 1, bytesSent: 0, at: now });
+    (reporter as unknown as { tick(): void }).tick();
+    now += 1000;
+  }
+  reporter.finish();
+  assert.deepEqual(sent, [1, 2, 3]);
+  assert.equal(reporter.unacked, 3);
+  reporter.ack(2);
+  assert.equal(reporter.lastAcked, 2);
+  sent.length = 0;
+  reporter.resend();
+  assert.deepEqual(sent, [1, 3]);
+  reporter.ack(1);
+  reporter.ack(3);
+  sent.length = 0;
+  reporter.resend();
+  assert.deepEqual(sent, []);
+  assert.equal(reporter.unacked, 0);
+});
+
+test('completion log counts completions before an instant, per name and overall', () => {
+  const log = new CompletionLog();
+  log.note(0, 1, false);
+  log.note(1, 2, false);
+  log.note(0, 3, false);
+  log.note(0, 4, true); // first 429 for name 0: closes name 0
+  log.note(0, 5, false);
+  log.note(1, 6, false);
+  assert.equal(log.countBefore(4), 3);
+  assert.equal(log.countBefore(4, 0), 2);
+  assert.equal(log.countBefore(100, 1), 2);
+  assert.equal(log.countBefore(100, 0), 2, 'name 0 is not logged after its 429');
+  assert.equal(log.truncated, false);
+});
