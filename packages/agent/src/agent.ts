@@ -125,7 +125,8 @@ export class Agent {
 
   private onAssign(a: barrage.v1.Assign): void {
     if (this.run && this.run.state !== 'done') {
-      this.send({ error: { code: 'AGENT_BUSY', message: `already running ${this.run.runId}`, fatal: false } });
+      const busy = new AgentErrors.BUSY(this.run.runId);
+      this.send({ error: { code: busy.code, message: busy.message, fatal: false } });
       return;
     }
     try {

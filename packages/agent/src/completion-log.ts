@@ -1,29 +1,33 @@
-// Completion instants (controller clock) of requests finished before this
-// agent's first 429 for their name. At the end of a run the controller sends
-// the cluster's earliest 429 and each agent counts its completions before it,
-// which makes firstRateLimitedAfter exact across agents. Bounded: past
-// MAX_ENTRIES the count becomes a lower bound and `truncated` says so.
+// Send instants (controller clock) of completed requests that were not
+// answered 429. At the end of a run the controller sends the send instant of
+// the cluster's earliest-sent 429 and each agent counts its requests sent
+// before it: firstRateLimitedAfter, exact across agents for that definition.
+// A request sent after this agent's own earliest 429 can never count (the
+// cluster's is no later), so it is not kept. Bounded: past MAX_ENTRIES the
+// count becomes a lower bound and `truncated` says so.
 const MAX_ENTRIES = 1_000_000;
 
 export class CompletionLog {
   private times = new Float64Array(1024);
   private names = new Uint16Array(1024);
   private length = 0;
-  private readonly closed: boolean[] = [];
+  /** Per name: send instant of the earliest-sent 429 seen here. */
+  private readonly firstLimited: number[] = [];
   truncated = false;
 
-  /** Notes a completion; a 429 closes the log for its name after being noted as the boundary. */
-  note(nameIndex: number, at: number, rateLimited: boolean): void {
-    if (this.closed[nameIndex]) return;
-    if (rateLimited) { this.closed[nameIndex] = true; return; }
+  /** Notes a completed request by its send instant. */
+  note(nameIndex: number, sentAt: number, rateLimited: boolean): void {
+    const limit = this.firstLimited[nameIndex] ?? Infinity;
+    if (rateLimited) { if (sentAt < limit) this.firstLimited[nameIndex] = sentAt; return; }
+    if (sentAt >= limit) return;
     if (this.length === MAX_ENTRIES) { this.truncated = true; return; }
     if (this.length === this.times.length) this.grow();
-    this.times[this.length] = at;
+    this.times[this.length] = sentAt;
     this.names[this.length] = nameIndex;
     this.length++;
   }
 
-  /** Completions strictly before `at`; of one name, or of all names when nameIndex < 0. */
+  /** Requests sent strictly before `at`; of one name, or of all names when nameIndex < 0. */
   countBefore(at: number, nameIndex = -1): number {
     let n = 0;
     for (let i = 0; i < this.length; i++) {

@@ -6,5 +6,5 @@ export const AgentErrors = {
   REFUSED: createError('AGENT_REFUSED', 'controller refused this agent: %s: %s', 400),
   BAD_ARGUMENT: createError('AGENT_BAD_ARGUMENT', '%s', 400),
   BAD_ASSIGN: createError('AGENT_BAD_ASSIGN', 'assignment rejected: %s', 400),
-  UNEXPECTED_MESSAGE: createError('AGENT_UNEXPECTED_MESSAGE', 'unexpected %s while %s', 400),
+  BUSY: createError('AGENT_BUSY', 'already running %s', 409),
 } as const;

@@ -74,7 +74,7 @@ export class Executor {
   /** Fires `req`; `done` runs once the outcome is recorded. `intendedAt` (performance.now ms) enables CO-corrected latency. */
   fire(req: PreparedRequest, done: Done, intendedAt?: number): void {
     this.inFlight++;
-    const handler = new ResponseHandler(this, req, done, intendedAt);
+    const handler = new ResponseHandler(this, req, done, intendedAt, this.opts.clock.now());
     this.pool(req.origin).dispatch({
       origin: req.origin,
       method: req.method,
@@ -90,12 +90,11 @@ export class Executor {
   complete(h: ResponseHandler, error: unknown): void {
     this.inFlight--;
     const { recorder, log, clock } = this.opts;
-    const at = clock.now();
-    this.lastCompletionAt = at;
+    this.lastCompletionAt = clock.now();
     const sent = h.req.body?.length ?? 0;
     if (error !== null) {
       recorder.recordError(h.req.index, classifyError(error), sent);
-      log.note(h.req.index, at, false);
+      log.note(h.req.index, h.sentAtController, false);
     } else {
       const end = performance.now();
       const status = h.status;
@@ -105,9 +104,9 @@ export class Executor {
       recorder.record(h.req.index, {
         latencyUs: h.intendedAt === undefined ? serviceUs : (end - h.intendedAt) * 1000,
         serviceTimeUs: h.intendedAt === undefined ? undefined : serviceUs,
-        status, ok, retryAfter: h.retryAfter, bytesReceived: h.bytes, bytesSent: sent, at,
+        status, ok, retryAfter: h.retryAfter, bytesReceived: h.bytes, bytesSent: sent, sentAt: h.sentAtController,
       });
-      log.note(h.req.index, at, status === 429);
+      log.note(h.req.index, h.sentAtController, status === 429);
     }
     h.done();
   }
@@ -127,13 +126,15 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly done: Done;
   readonly intendedAt: number | undefined;
   readonly sentAt = performance.now();
+  readonly sentAtController: number;
   status = 0;
   retryAfter = false;
   bytes = 0;
   private finished = false;
 
-  constructor(exec: Executor, req: PreparedRequest, done: Done, intendedAt: number | undefined) {
+  constructor(exec: Executor, req: PreparedRequest, done: Done, intendedAt: number | undefined, sentAtController: number) {
     this.exec = exec;
+    this.sentAtController = sentAtController;
     this.req = req;
     this.done = done;
     this.intendedAt = intendedAt;

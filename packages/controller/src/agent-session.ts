@@ -99,7 +99,7 @@ export class AgentSession extends EventEmitter<SessionEvents> {
 
   /** Sends a coded ErrorReport and closes this connection only. */
   refuse(err: Error, fatal = true): void {
-    const code = (err as { code?: string }).code ?? 'CTRL_INTERNAL';
+    const code = (err as { code?: string }).code ?? ControllerErrors.INTERNAL.code;
     this.logger.warn({ code, agent: this.id || undefined, remote: this.remoteAddress, err: err.message }, 'agent connection refused');
     this.send({ error: { code, message: err.message, fatal } });
     this.close(1008, code);

@@ -9,6 +9,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AGENTS_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage } from '@barrage/proto';
 import { AgentSession, type Clockish } from './agent-session.ts';
+import { ControllerErrors } from './errors.ts';
 import { bearerMatches } from './token.ts';
 
 /** What a run needs from the cluster: messages and presence of its agents. */
@@ -61,7 +62,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     if (new URL(req.url ?? '/', 'http://x').pathname !== AGENTS_PATH) { deny(404, 'Not Found'); return; }
     if (!bearerMatches(req.headers.authorization, this.o.token)) {
       // Never log what was presented: a near-miss token is still a secret.
-      this.o.logger.warn({ code: 'CTRL_UNAUTHORIZED', remote }, 'agent refused: missing or wrong token');
+      this.o.logger.warn({ code: ControllerErrors.UNAUTHORIZED.code, remote }, 'agent refused: missing or wrong token');
       deny(401, 'Unauthorized');
       return;
     }

@@ -6,9 +6,11 @@
 // ties to the earlier agent. Shares always sum to Q exactly, and — unlike the
 // cumulative floor(Q·b) − floor(Q·a) rule, which can *shrink* a share when Q
 // grows (a=0.3, b=0.5: Q=6 gives 2, Q=7 gives 1) — a share never decreases as
-// Q increases, because the top-(Q+1) set contains the top-Q set. The price:
-// with extreme weight ratios a share can miss its exact quota by a little more
-// than one unit (always less than two in our property tests).
+// Q increases, because the top-(Q+1) set contains the top-Q set. The price
+// (no house-monotone divisor method escapes it): with extreme weight ratios
+// among many agents a share can miss its exact quota by more than one unit.
+// Equal weights give exact floor/ceil shares; in random trials with 0.01-100
+// weights the largest miss stayed below n/2 for n agents (2.8 at n = 14).
 export interface Segment {
   id: string;
   start: number;

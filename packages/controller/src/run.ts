@@ -54,7 +54,7 @@ export interface RunResult {
   endedAt: number;
   participants: Participant[];
   aggregate: RunAggregate;
-  /** Requests completed before the first 429, per name and '' for all; absent when no 429. */
+  /** Requests sent before the earliest-sent 429, per name and '' for all; absent when no 429. */
   firstRateLimitedAfter: Map<string, number>;
   rejectedReports: number;
   notes: string[];
@@ -164,7 +164,7 @@ export class Run implements RunListener {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.wake = () => {};
-        if (timeoutMessage) reject(new ControllerErrors.NO_AGENTS(timeoutMessage)); else resolve();
+        if (timeoutMessage) reject(new ControllerErrors.AGENTS_NOT_READY(timeoutMessage)); else resolve();
       }, Math.max(0, ms));
       this.wake = () => {
         if (cond() || this.failure || this.aborted !== undefined && !timeoutMessage) { clearTimeout(timer); this.wake = () => {}; resolve(); }

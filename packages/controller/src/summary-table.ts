@@ -26,7 +26,7 @@ export function formatSummary(s: Summary): string {
   for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q));
   if (Object.keys(s.requests).length > 1) cells.push(row('TOTAL', s.totals));
   const lines = [head, '', pad(cells, (i) => i > 0 && i < 11)];
-  if (s.totals.firstRateLimitedAfter !== null) lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} completed request(s)`);
+  if (s.totals.firstRateLimitedAfter !== null) lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} request(s) (sent before the earliest-sent 429, cluster-wide)`);
   const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
   for (const a of r.agents) {
     agents.push([a.name, a.host, a.share.toFixed(3), String(a.requests), `${a.startOffsetMs.toFixed(2)} ms`, Object.entries(a.status).map(([k, v]) => `${k}:${v}`).join(' ') || '-']);

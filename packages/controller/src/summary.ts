@@ -18,7 +18,11 @@ export interface RequestSummary {
   status: Record<string, number>;
   errors: { timeout: number; refused: number; reset: number; other: number };
   retryAfterPresent: number;
-  /** Requests completed before the first 429 (cluster-wide, by completion time); null without a 429. */
+  /**
+   * Requests sent before the earliest-sent request that was answered 429, cluster-wide
+   * (controller clock); null without a 429. With C requests in flight the server's own
+   * processing order can differ, by at most C - 1.
+   */
   firstRateLimitedAfter: number | null;
   bytesReceived: number;
   bytesSent: number;
@@ -44,12 +48,20 @@ export interface Summary {
 
 const ms = (us: number) => Math.round(us) / 1000;
 
+/**
+ * Latency figures in ms. HdrHistogram answers a percentile with the highest value
+ * equivalent to its bucket, which can lie above the exact max recorded in that
+ * bucket; the true value cannot, so percentiles are clamped into [min, max]
+ * (never "p99 > max").
+ */
 export function latencyMs(h: Float64Histogram): LatencyMs {
   if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
+  const min = h.minNonZeroValue;
+  const max = h.maxValue;
+  const p = (q: number) => ms(Math.min(max, Math.max(min, h.getValueAtPercentile(q))));
   return {
-    min: ms(h.minNonZeroValue), mean: ms(h.mean),
-    p50: ms(h.getValueAtPercentile(50)), p90: ms(h.getValueAtPercentile(90)), p95: ms(h.getValueAtPercentile(95)),
-    p99: ms(h.getValueAtPercentile(99)), p999: ms(h.getValueAtPercentile(99.9)), max: ms(h.maxValue),
+    min: ms(min), mean: ms(Math.min(max, Math.max(min, h.mean))),
+    p50: p(50), p90: p(90), p95: p(95), p99: p(99), p999: p(99.9), max: ms(max),
   };
 }
 

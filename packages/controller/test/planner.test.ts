@@ -34,17 +34,15 @@ test('every total from 0 to 400 grows one unit at a time', () => {
   }), { numRuns: 100 });
 });
 
-// Divisor methods can miss the exact quota by slightly more than one unit with
-// extreme weight ratios (0.01 beside 8); in random trials with up to 40 agents
-// the largest miss was 1.46. We promise less than 2.
-const BOUND = 2;
-
-test('shares stay within 2 of the exact quota', () => {
+// Divisor methods can miss the exact quota by more than one unit when weight
+// ratios are extreme (0.01 beside 95) and agents many; the miss grows slowly
+// with the agent count. We test the bound that held in random trials: n/2.
+test('shares stay within max(1, n/2) of the exact quota', () => {
   fc.assert(fc.property(weightsArb, fc.integer({ min: 0, max: 100_000 }), (w, q) => {
     const sum = w.reduce((a, b) => a + b, 0);
     apportion(q, w).forEach((s, i) => {
       const quota = (q * w[i]!) / sum;
-      assert.ok(Math.abs(s - quota) < BOUND, `share ${s} vs quota ${quota.toFixed(3)}`);
+      assert.ok(Math.abs(s - quota) < Math.max(1, w.length / 2), `share ${s} vs quota ${quota.toFixed(3)} with ${w.length} agents`);
     });
   }), { numRuns: 2000 });
 });
@@ -64,7 +62,11 @@ test('matches the sequential highest-priority allocation it is defined by', () =
   }), { numRuns: 300 });
 });
 
-test('equal weights split evenly, extras to the first agents', () => {
+test('equal weights give floor/ceil shares, extras to the first agents', () => {
+  fc.assert(fc.property(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 1_000_000 }), (n, q) => {
+    const shares = apportion(q, new Array(n).fill(1));
+    shares.forEach((s, i) => assert.equal(s, Math.floor(q / n) + (i < q % n ? 1 : 0)));
+  }), { numRuns: 300 });
   assert.deepEqual(apportion(150, [1, 1, 1]), [50, 50, 50]);
   assert.deepEqual(apportion(10, [1, 1, 1]), [4, 3, 3]);
   assert.deepEqual(apportion(100, [1, 1]), [50, 50]);

@@ -28,5 +28,4 @@ export const ProtoErrors = {
   FRAME_EMPTY: createError('PROTO_FRAME_EMPTY', 'Envelope carries no message', 400),
   VERSION_MISMATCH: createError('PROTO_VERSION_MISMATCH', 'protocol version %s is not supported (this side speaks %s)', 400),
   HISTOGRAM_INVALID: createError('PROTO_HISTOGRAM_INVALID', 'histogram rejected: %s', 400),
-  MESSAGE_INVALID: createError('PROTO_MESSAGE_INVALID', '%s', 400),
 } as const;
