@@ -44,5 +44,5 @@ test('ratelimit-150 on 3 agents: totals equal what the target saw', async (t) =>
   const l = s.totals.latencyMs;
   assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.max);
   assert.match(r.stdout, /sessions\s+150\s/);
-  assert.match(r.stdout, new RegExp(`first 429 after ${after} request`));
+  assert.match(r.stdout, new RegExp(`first 429 after ${after} request\\(s\\) \\(counted by send time`));
 });

@@ -63,6 +63,7 @@ export interface RunResult {
 const START_LEAD_MS = 300;
 const FINISH_TIMEOUT_MS = 10_000;
 const DEADLINE_SLACK_MS = 10_000;
+const PROGRESS_LAG_MS = 250;
 
 export class Run implements RunListener {
   readonly runId: string;
@@ -90,6 +91,13 @@ export class Run implements RunListener {
     return this.plannedStartAt;
   }
 
+  /** The newest interval every agent has reported (-1 before that). */
+  get completeInterval(): number {
+    let k = Infinity;
+    for (const p of this.participants.values()) k = Math.min(k, this.aggregate.agents.get(p.id)?.lastInterval ?? -1);
+    return k === Infinity ? -1 : k;
+  }
+
   /** Runs to the end; resolves with what happened (aborted and degraded runs resolve too). */
   async execute(): Promise<RunResult> {
     const { o } = this;
@@ -110,7 +118,13 @@ export class Run implements RunListener {
       this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
       this.broadcast({ start: { runId: this.runId, startAt: this.plannedStartAt } });
       o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
-      if (o.onProgress) progress = setInterval(() => o.onProgress!(this), this.intervalMs);
+      if (o.onProgress) {
+        // Just after each interval boundary, when the agents' reports for it have had time to land.
+        const tick = (k: number) => {
+          progress = setTimeout(() => { o.onProgress!(this); tick(k + 1); }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
+        };
+        tick(1);
+      }
       const longest = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
       const deadline = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
       await this.until(() => this.aborted !== undefined || this.allFinal(), deadline - o.clock.now(), '');
@@ -122,7 +136,7 @@ export class Run implements RunListener {
       const stopId = this.sendStop(this.aborted ?? 'complete', true);
       await this.until(() => this.connected().every((p) => !p.final || p.finished?.stopId === stopId), FINISH_TIMEOUT_MS, '');
     } finally {
-      clearInterval(progress);
+      clearTimeout(progress);
       if (o.cluster.run === this) o.cluster.run = undefined;
     }
     return this.result();

@@ -107,7 +107,7 @@ function waitForAgents(cluster: Cluster, count: number, ms: number): Promise<Age
 
 function progressLine(r: Run, now: number, connected: number): string {
   const agg = r.aggregate;
-  const last = agg.intervals.get(agg.newestInterval - 1);
+  const last = agg.intervals.get(r.completeInterval);
   const elapsed = Math.max(0, (now - r.startAt) / 1000);
   const rps = last ? last.requests / (r.intervalMs / 1000) : 0;
   const p95 = last ? intervalP95Us(last) / 1000 : 0;

@@ -26,7 +26,11 @@ export function formatSummary(s: Summary): string {
   for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q));
   if (Object.keys(s.requests).length > 1) cells.push(row('TOTAL', s.totals));
   const lines = [head, '', pad(cells, (i) => i > 0 && i < 11)];
-  if (s.totals.firstRateLimitedAfter !== null) lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} request(s) (sent before the earliest-sent 429, cluster-wide)`);
+  if (s.totals.firstRateLimitedAfter !== null) {
+    const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
+    const detail = Object.keys(s.requests).length > 1 ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}` : '';
+    lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} request(s)${detail} (counted by send time, cluster-wide)`);
+  }
   const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
   for (const a of r.agents) {
     agents.push([a.name, a.host, a.share.toFixed(3), String(a.requests), `${a.startOffsetMs.toFixed(2)} ms`, Object.entries(a.status).map(([k, v]) => `${k}:${v}`).join(' ') || '-']);
