@@ -25,6 +25,10 @@ export interface AgentOptions {
 
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
+/** With --once, consecutive failed connection attempts before giving up (about a minute). */
+const ONCE_MAX_ATTEMPTS = 16;
+/** With --once, how long to wait for the last acknowledgements before leaving anyway. */
+const ONCE_ACK_WAIT_MS = 10_000;
 
 export class Agent {
   readonly id = randomUUID();
@@ -172,8 +176,13 @@ export class Agent {
     const run = this.run!;
     this.send({ finished: run.finished(this.pendingStop!) });
     if (this.o.once) {
-      // Leave only once every report is acknowledged, so nothing is lost in flight.
-      const leave = () => (run.reporter.unacked === 0 ? this.exit(0) : setTimeout(leave, 20));
+      // Leave once every report is acknowledged, so nothing is lost in flight (bounded wait).
+      const giveUpAt = this.clock.now() + ONCE_ACK_WAIT_MS;
+      const leave = () => {
+        if (run.reporter.unacked === 0) this.exit(0);
+        else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) never acknowledged`));
+        else setTimeout(leave, 20);
+      };
       leave();
     }
   }
@@ -185,6 +194,10 @@ export class Agent {
 
   private onClose(code: number, reason: string): void {
     if (this.stopped) return;
+    if (this.o.once && this.attempt >= ONCE_MAX_ATTEMPTS) {
+      this.exit(1, new AgentErrors.CONTROLLER_GONE(`no connection after ${this.attempt} attempts`));
+      return;
+    }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     this.o.logger.warn({ code, reason, retryInMs: Math.round(delay) }, 'disconnected from controller');
     setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);

@@ -7,4 +7,5 @@ export const AgentErrors = {
   BAD_ARGUMENT: createError('AGENT_BAD_ARGUMENT', '%s', 400),
   BAD_ASSIGN: createError('AGENT_BAD_ASSIGN', 'assignment rejected: %s', 400),
   BUSY: createError('AGENT_BUSY', 'already running %s', 409),
+  CONTROLLER_GONE: createError('AGENT_CONTROLLER_GONE', 'controller unreachable: %s', 503),
 } as const;

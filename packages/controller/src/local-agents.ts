@@ -19,6 +19,11 @@ export class LocalAgents {
     }
   }
 
+  /** Immediate SIGTERM to every agent still running (the controller is exiting now). */
+  killAll(): void {
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+  }
+
   /** Waits for every agent to exit; SIGTERM then SIGKILL those still running after `graceMs`. */
   async stop(graceMs = 3_000): Promise<void> {
     const running = this.children.filter((c) => c.exitCode === null && c.signalCode === null);

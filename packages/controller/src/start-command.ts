@@ -54,7 +54,11 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger });
   let local: LocalAgents | undefined;
   let run: Run | undefined;
-  const onSignal = () => { if (run) run.abort('interrupted'); else process.exit(EXIT.error); };
+  const onSignal = () => {
+    if (run) { run.abort('interrupted'); return; }
+    local?.killAll();
+    process.exit(EXIT.error);
+  };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
