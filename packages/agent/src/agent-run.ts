@@ -1,7 +1,7 @@
 // One run on this agent: the prepared plan, its schedulers, recorder, reporter
 // and completion log, from Assign through the final report and Finished.
 import { barrage } from '@barrage/proto';
-import { offsetClock, type Clock } from './clock.ts';
+import type { Clock } from './clock.ts';
 import { CompletionLog } from './completion-log.ts';
 import { AgentErrors } from './errors.ts';
 import { Executor } from './executor.ts';
@@ -14,9 +14,9 @@ const Executors = barrage.v1.Executor;
 
 export interface AgentRunOptions {
   assign: barrage.v1.Assign.$Properties;
-  /** Agent's own clock and its offset to the controller's. */
+  /** Agent's own clock, and its offset to the controller's (read again at Start: sync may finish after Assign). */
   clock: Clock;
-  offsetMs: number;
+  offset: () => number;
   send: (frame: Uint8Array) => void;
   onFinalReport: () => void;
 }
@@ -31,6 +31,10 @@ export class AgentRun {
   private readonly controllerClock: Clock;
   private readonly schedulers: Scheduler[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
+  /** Scenarios waiting for their startTime, by index; cleared when launched. */
+  private readonly launches = new Map<number, NodeJS.Timeout>();
+  private readonly offset: () => number;
+  private offsetMs: number;
   private readonly onFinalReport: () => void;
   private readonly names: string[] = [];
   private pending: number;
@@ -46,7 +50,10 @@ export class AgentRun {
       }
     }
     this.pending = this.scenarios.length;
-    this.controllerClock = offsetClock(o.clock, o.offsetMs);
+    this.offset = o.offset;
+    this.offsetMs = o.offset();
+    const base = o.clock;
+    this.controllerClock = { now: () => base.now() + this.offsetMs };
     this.recorder = new Recorder(this.names);
     const connections = new Map<string, number>();
     for (const s of this.scenarios) {
@@ -69,6 +76,8 @@ export class AgentRun {
   start(startAt: number): void {
     if (this.state !== 'assigned') return;
     this.state = 'waiting';
+    // Frozen from here on: every instant of this run is on one consistent controller clock.
+    this.offsetMs = this.offset();
     const delay = Math.max(0, startAt - this.controllerClock.now());
     this.timers.push(setTimeout(() => this.begin(startAt), delay));
   }
@@ -81,8 +90,9 @@ export class AgentRun {
     // In-flight requests past the last end get graceful_stop to finish, then are cut (and counted as errors).
     const hardEnd = Math.max(...this.scenarios.map((s) => s.startOffsetMs + s.durationMs + s.gracefulStopMs));
     this.timers.push(setTimeout(() => void this.executor.close(), hardEnd));
-    for (const s of this.scenarios) {
+    this.scenarios.forEach((s, index) => {
       const launch = () => {
+        this.launches.delete(index);
         if (this.stopping) { this.scenarioIdle(); return; }
         const iterations = s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity;
         const model = new ClosedModel(this.executor, s.requests, s.weights, { vus: s.vus, iterations, durationMs: s.durationMs }, () => this.scenarioIdle());
@@ -90,8 +100,8 @@ export class AgentRun {
         model.start();
       };
       const wait = startAt + s.startOffsetMs - this.controllerClock.now();
-      if (wait > 1) this.timers.push(setTimeout(launch, wait)); else launch();
-    }
+      if (wait > 1) this.launches.set(index, setTimeout(launch, wait)); else launch();
+    });
   }
 
   private scenarioIdle(): void {
@@ -102,6 +112,7 @@ export class AgentRun {
     if (this.reporter.finished) return;
     this.state = 'done';
     for (const t of this.timers) clearTimeout(t);
+    for (const t of this.launches.values()) clearTimeout(t);
     void this.executor.close();
     this.reporter.finish();
     this.onFinalReport();
@@ -112,6 +123,12 @@ export class AgentRun {
     if (this.stopping) return;
     this.stopping = true;
     for (const s of this.schedulers) s.stop();
+    // Scenarios still waiting for their startTime will never fire: they are done now.
+    for (const [index, timer] of [...this.launches]) {
+      clearTimeout(timer);
+      this.launches.delete(index);
+      this.scenarioIdle();
+    }
     if (this.state === 'assigned' || this.state === 'waiting') {
       for (const t of this.timers) clearTimeout(t);
       this.state = 'done';
@@ -141,6 +158,7 @@ export class AgentRun {
     this.stopping = true;
     for (const s of this.schedulers) s.stop();
     for (const t of this.timers) clearTimeout(t);
+    for (const t of this.launches.values()) clearTimeout(t);
     this.reporter.cancel();
     void this.executor.close();
   }

@@ -104,7 +104,12 @@ export class Agent {
   private onWelcome(w: barrage.v1.Welcome): void {
     this.o.logger.info({ resumed: w.resumed }, 'welcomed by controller');
     if (this.run) {
-      if (w.resumed) { this.run.reporter.resend(); return; }
+      if (w.resumed) {
+        this.run.reporter.resend();
+        // Dropped before Ready went out (or before sync finished): sync again, Ready follows.
+        if (this.run.state === 'assigned') { this.rounds = []; this.ping(); }
+        return;
+      }
       this.o.logger.warn({ run: this.run.runId }, 'controller no longer knows our run; abandoning it');
       this.run.dispose();
       this.run = undefined;
@@ -135,7 +140,7 @@ export class Agent {
     }
     try {
       this.run = new AgentRun({
-        assign: a, clock: this.clock, offsetMs: this.offsetMs,
+        assign: a, clock: this.clock, offset: () => this.offsetMs,
         send: (frame) => this.link.send(frame),
         onFinalReport: () => this.afterFinalReport(),
       });
@@ -175,7 +180,8 @@ export class Agent {
   private sendFinished(): void {
     const run = this.run!;
     this.send({ finished: run.finished(this.pendingStop!) });
-    if (this.o.once) {
+    // Only the closing Stop ends the run; an earlier one (abort) gets a Finished but we stay.
+    if (this.o.once && this.pendingStop!.closing) {
       // Leave once every report is acknowledged, so nothing is lost in flight (bounded wait).
       const giveUpAt = this.clock.now() + ONCE_ACK_WAIT_MS;
       const leave = () => {

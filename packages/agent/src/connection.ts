@@ -41,13 +41,15 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       res.resume();
-      ws.terminate();
+      // terminate() emits 'close' below, which is what schedules any reconnect: emit nothing more here.
       if (status === 401 || status === 403) this.emit('refused', new AgentErrors.UNAUTHORIZED(status));
-      else this.emit('close', 1006, `HTTP ${status}`);
+      ws.terminate();
     });
     ws.on('error', () => { /* reported through 'close' */ });
     ws.on('close', (code, reason) => {
-      if (this.ws === ws) this.ws = undefined;
+      // A socket we already replaced must not trigger a second reconnect.
+      if (this.ws !== ws) return;
+      this.ws = undefined;
       this.emit('close', code, reason.toString());
     });
   }

@@ -12,6 +12,7 @@ export const ControllerErrors = {
   BAD_ARGUMENT: createError('CTRL_BAD_ARGUMENT', '%s', 400),
   HELLO_INVALID: createError('CTRL_HELLO_INVALID', 'Hello rejected: %s', 400),
   REPORT_INVALID: createError('CTRL_REPORT_INVALID', 'report rejected: %s', 400),
+  READY_INVALID: createError('CTRL_READY_INVALID', 'agent %s sent an invalid Ready: %s', 400),
   AGENTS_NOT_READY: createError('CTRL_AGENTS_NOT_READY', '%s', 504),
   UNAUTHORIZED: createError('CTRL_UNAUTHORIZED', 'missing or wrong token', 401),
   INTERNAL: createError('CTRL_INTERNAL', 'internal error: %s', 500),

@@ -57,8 +57,12 @@ export interface AgentTotals {
   final: boolean;
 }
 
-/** How many recent intervals keep their histogram open for late reports. */
-const OPEN_INTERVALS = 5;
+/**
+ * How many recent intervals keep their histogram open for late reports (a resend after a
+ * reconnect). ~188 KB each. A report later than that still counts in every total; only
+ * that interval's percentiles miss it, and `lateLatencies` says how many samples did.
+ */
+const OPEN_INTERVALS = 60;
 
 export class RunAggregate {
   readonly total = new RequestTotals();
@@ -67,6 +71,7 @@ export class RunAggregate {
   readonly agents = new Map<string, AgentTotals>();
   private readonly merged = new Map<string, Set<number>>();
   duplicates = 0;
+  lateLatencies = 0;
   newestInterval = -1;
 
   constructor(names: Iterable<string>) {
@@ -96,6 +101,7 @@ export class RunAggregate {
       point.requests += requests;
       point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
       if (point.latency) addWireHistogram(point.latency, s.latency);
+      else this.lateLatencies += (s.status ?? []).reduce((n, sc) => n + sc.count!, 0);
     }
     return true;
   }

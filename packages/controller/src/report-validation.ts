@@ -8,11 +8,16 @@ const MAX_STATS = 1000;
 const MAX_STATUSES = 100;
 const MAX_INTERVAL = 10_000_000;
 
-export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlySet<string>): void {
+/**
+ * Throws CTRL_REPORT_INVALID (or PROTO_HISTOGRAM_INVALID) unless the report is whole and
+ * consistent. `maxInterval` bounds the interval index by the run's elapsed time, so one
+ * report cannot claim a far-future interval.
+ */
+export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlySet<string>, maxInterval = MAX_INTERVAL): void {
   const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
   if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
   if (!(r.seq >= 1)) throw bad('seq must start at 1');
-  if (r.interval > MAX_INTERVAL) throw bad(`interval ${r.interval} out of range`);
+  if (r.interval > Math.min(maxInterval, MAX_INTERVAL)) throw bad(`interval ${r.interval} is beyond the run's elapsed time`);
   if (r.stats.length > MAX_STATS) throw bad(`${r.stats.length} request names`);
   const seen = new Set<string>();
   for (const s of r.stats) {
@@ -31,7 +36,8 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
     let rateLimited = 0;
     for (const sc of status) {
       const code = sc.status ?? 0;
-      if (code < 100 || code > 599) throw bad(`${name}: status ${code}`);
+      // Any three-digit status a server may send (999 exists in the wild), counted as it came.
+      if (code < 100 || code > 999) throw bad(`${name}: status ${code}`);
       byStatus += sc.count ?? 0;
       if (code === 429) rateLimited += sc.count ?? 0;
     }

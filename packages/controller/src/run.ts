@@ -64,6 +64,10 @@ const START_LEAD_MS = 300;
 const FINISH_TIMEOUT_MS = 10_000;
 const DEADLINE_SLACK_MS = 10_000;
 const PROGRESS_LAG_MS = 250;
+const MAX_CLOCK_OFFSET_MS = 7 * 24 * 3_600_000;
+const MAX_CLOCK_RTT_MS = 10_000;
+/** Reports may name intervals this far past the controller's own notion of now. */
+const INTERVAL_SLACK = 10;
 
 export class Run implements RunListener {
   readonly runId: string;
@@ -98,7 +102,11 @@ export class Run implements RunListener {
     return k === Infinity ? -1 : k;
   }
 
-  /** Runs to the end; resolves with what happened (aborted and degraded runs resolve too). */
+  /**
+   * Runs to the end; resolves with what happened (aborted and degraded runs resolve too).
+   * Throws when the run cannot start (agents not ready, a plan rejected); the agents are
+   * then told to drop it, so none is left holding a run that will never start.
+   */
   async execute(): Promise<RunResult> {
     const { o } = this;
     o.cluster.run = this;
@@ -112,29 +120,39 @@ export class Run implements RunListener {
         });
         s.send({ assign: plans[i]!.assign });
       });
-      await this.until(() => [...this.participants.values()].every((p) => p.ready), o.readyTimeoutMs ?? 15_000, 'agents did not become ready');
+      const allReady = () => [...this.participants.values()].every((p) => p.ready);
+      await this.until(allReady, o.readyTimeoutMs ?? 15_000, { abortable: true });
       if (this.failure) throw this.failure;
-      const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
-      this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
-      this.broadcast({ start: { runId: this.runId, startAt: this.plannedStartAt } });
-      o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
-      if (o.onProgress) {
-        // Just after each interval boundary, when the agents' reports for it have had time to land.
-        const tick = (k: number) => {
-          progress = setTimeout(() => { o.onProgress!(this); tick(k + 1); }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
-        };
-        tick(1);
+      if (this.aborted === undefined && !allReady()) {
+        const late = [...this.participants.values()].filter((p) => !p.ready).map((p) => p.name);
+        throw new ControllerErrors.AGENTS_NOT_READY(`agent(s) ${late.join(', ')} did not become ready`);
       }
       const longest = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
-      const deadline = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
-      await this.until(() => this.aborted !== undefined || this.allFinal(), deadline - o.clock.now(), '');
+      if (this.aborted === undefined) {
+        const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
+        this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
+        this.broadcast({ start: { runId: this.runId, startAt: this.plannedStartAt } });
+        o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
+        if (o.onProgress) {
+          // Just after each interval boundary, when the agents' reports for it have had time to land.
+          const tick = (k: number) => {
+            progress = setTimeout(() => { o.onProgress!(this); tick(k + 1); }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
+          };
+          tick(1);
+        }
+        const deadline = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
+        await this.until(() => this.allFinal(), deadline - o.clock.now(), { abortable: true });
+      }
       if (!this.allFinal()) {
-        // Abort or deadline: tell everyone to stop firing, then wait for their final reports.
+        // Abort or deadline: tell everyone to stop firing, then wait for every final report.
         this.sendStop(this.aborted ?? 'deadline', false);
-        await this.until(() => this.allFinal(), FINISH_TIMEOUT_MS + longest, '');
+        await this.until(() => this.allFinal(), FINISH_TIMEOUT_MS + longest);
       }
       const stopId = this.sendStop(this.aborted ?? 'complete', true);
-      await this.until(() => this.connected().every((p) => !p.final || p.finished?.stopId === stopId), FINISH_TIMEOUT_MS, '');
+      await this.until(() => this.connected().every((p) => !p.final || p.finished?.stopId === stopId), FINISH_TIMEOUT_MS);
+    } catch (err) {
+      this.sendStop('failed', true);
+      throw err;
     } finally {
       clearTimeout(progress);
       if (o.cluster.run === this) o.cluster.run = undefined;
@@ -156,14 +174,19 @@ export class Run implements RunListener {
     return [...this.participants.values()].filter((p) => p.session.open);
   }
 
-  private sendStop(reason: string, withTimes: boolean): number {
+  /**
+   * Sends a Stop. The closing Stop carries the cluster's earliest-sent 429 per name (final by
+   * then: every final report is in) and ends the run for the agents; an earlier one only
+   * stops the firing.
+   */
+  private sendStop(reason: string, closing: boolean): number {
     const id = ++this.stopId;
     const times: barrage.v1.NamedTime.$Properties[] = [];
-    if (withTimes) {
+    if (closing) {
       if (this.aggregate.total.firstRateLimitedAt > 0) times.push({ name: '', at: this.aggregate.total.firstRateLimitedAt });
       for (const [name, t] of this.aggregate.byName) if (t.firstRateLimitedAt > 0) times.push({ name, at: t.firstRateLimitedAt });
     }
-    this.lastStop = { runId: this.runId, reason, firstRateLimitedAt: times, id };
+    this.lastStop = { runId: this.runId, reason, firstRateLimitedAt: times, id, closing };
     this.broadcast({ stop: this.lastStop });
     return id;
   }
@@ -172,17 +195,17 @@ export class Run implements RunListener {
     for (const p of this.participants.values()) p.session.send(message);
   }
 
-  /** Resolves when `cond` holds (checked on every message) or after `ms`; throws `timeoutMessage` if given. */
-  private async until(cond: () => boolean, ms: number, timeoutMessage: string): Promise<void> {
-    if (cond() || this.failure) return;
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.wake = () => {};
-        if (timeoutMessage) reject(new ControllerErrors.AGENTS_NOT_READY(timeoutMessage)); else resolve();
-      }, Math.max(0, ms));
-      this.wake = () => {
-        if (cond() || this.failure || this.aborted !== undefined && !timeoutMessage) { clearTimeout(timer); this.wake = () => {}; resolve(); }
-      };
+  /**
+   * Resolves when `cond` holds (re-checked on every message and disconnect), when an agent
+   * failed the run, after `ms`, or — if `abortable` — when the run is aborted.
+   */
+  private async until(cond: () => boolean, ms: number, opts: { abortable?: boolean } = {}): Promise<void> {
+    const done = () => cond() || this.failure !== undefined || (opts.abortable === true && this.aborted !== undefined);
+    if (done()) return;
+    await new Promise<void>((resolve) => {
+      const finish = () => { clearTimeout(timer); this.wake = () => {}; resolve(); };
+      const timer = setTimeout(finish, Math.max(0, ms));
+      this.wake = () => { if (done()) finish(); };
     });
   }
 
@@ -195,7 +218,9 @@ export class Run implements RunListener {
   }
 
   reattached(session: AgentSession): void {
-    // A Stop broadcast while this agent was away would otherwise never reach it.
+    // A Start or Stop broadcast while this agent was away would otherwise never reach it;
+    // the agent ignores a Start it already acted on.
+    if (this.plannedStartAt > 0) session.send({ start: { runId: this.runId, startAt: this.plannedStartAt } });
     if (this.lastStop) session.send({ stop: this.lastStop });
   }
 
@@ -215,9 +240,16 @@ export class Run implements RunListener {
       case 'ready': {
         const r = env.ready!;
         if (r.runId !== this.runId) return;
+        const offset = r.clockOffsetMs ?? 0;
+        const rtt = r.clockRttMs ?? 0;
+        // The start instant is planned from these: a hostile or broken value must not push it away.
+        if (!(Math.abs(offset) <= MAX_CLOCK_OFFSET_MS && rtt >= 0 && rtt <= MAX_CLOCK_RTT_MS)) {
+          this.failure = new ControllerErrors.READY_INVALID(p.name, `clock offset ${offset} ms / RTT ${rtt} ms out of range`);
+          break;
+        }
         p.ready = true;
-        p.clockOffsetMs = r.clockOffsetMs ?? 0;
-        p.clockRttMs = r.clockRttMs ?? 0;
+        p.clockOffsetMs = offset;
+        p.clockRttMs = rtt;
         break;
       }
       case 'report': this.onReport(p, env.report as barrage.v1.Report); break;
@@ -239,12 +271,18 @@ export class Run implements RunListener {
   }
 
   private onReport(p: Participant, r: barrage.v1.Report): void {
+    const elapsed = this.plannedStartAt > 0 ? Math.floor((this.o.clock.now() - this.plannedStartAt) / this.intervalMs) : 0;
     try {
-      validateReport(r, this.runId, new Set(this.aggregate.byName.keys()));
+      validateReport(r, this.runId, new Set(this.aggregate.byName.keys()), Math.max(0, elapsed) + INTERVAL_SLACK);
     } catch (err) {
+      // Rejected whole, acknowledged anyway (a resend would be rejected again), and the run
+      // is marked degraded: its totals lack whatever that report carried.
       this.rejected++;
-      this.o.logger.warn({ agent: p.name, seq: r.seq, code: (err as { code?: string }).code, err: (err as Error).message }, 'report rejected');
-      p.session.send({ error: { code: (err as { code?: string }).code ?? 'CTRL_REPORT_INVALID', message: (err as Error).message, fatal: false } });
+      const code = (err as { code?: string }).code ?? ControllerErrors.REPORT_INVALID.code;
+      this.o.logger.warn({ agent: p.name, seq: r.seq, code, err: (err as Error).message }, 'report rejected');
+      p.session.send({ error: { code, message: (err as Error).message, fatal: false } });
+      if (r.runId === this.runId && r.seq >= 1) p.session.send({ ack: { runId: this.runId, seq: r.seq } });
+      if (r.final && r.runId === this.runId) p.final = true;
       return;
     }
     this.aggregate.add(p.id, r);
@@ -260,16 +298,19 @@ export class Run implements RunListener {
     const lost = participants.filter((p) => !p.final);
     for (const p of lost) this.notes.push(`agent ${p.name} (${p.host}) sent no final report: its share after its last report is missing`);
     const firstAfter = new Map<string, number>();
-    if (participants.every((p) => p.finished)) {
+    // Only answers to the closing Stop carry counts against the final first-429 instants.
+    const closing = this.stopId;
+    if (participants.every((p) => p.finished?.stopId === closing)) {
       for (const p of participants) {
-        for (const c of p.finished!.completedBeforeFirstRateLimited) firstAfter.set(c.name ?? "", (firstAfter.get(c.name ?? "") ?? 0) + (c.count ?? 0));
+        for (const c of p.finished!.completedBeforeFirstRateLimited) firstAfter.set(c.name ?? '', (firstAfter.get(c.name ?? '') ?? 0) + (c.count ?? 0));
         if (p.finished!.completionLogTruncated) this.notes.push(`agent ${p.name}: completion log full, firstRateLimitedAfter is a lower bound`);
       }
     } else if (this.aggregate.total.firstRateLimitedAt > 0) {
-      this.notes.push('firstRateLimitedAfter unknown: not every agent answered Stop');
+      this.notes.push('firstRateLimitedAfter unknown: not every agent answered the closing Stop');
     }
-    if (this.rejected > 0) this.notes.push(`${this.rejected} report(s) rejected as invalid`);
-    const status: RunStatus = this.aborted !== undefined ? 'aborted' : lost.length > 0 ? 'degraded' : 'passed';
+    if (this.rejected > 0) this.notes.push(`${this.rejected} report(s) rejected as invalid; their figures are missing`);
+    if (this.aggregate.lateLatencies > 0) this.notes.push(`${this.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
+    const status: RunStatus = this.aborted !== undefined ? 'aborted' : lost.length > 0 || this.rejected > 0 ? 'degraded' : 'passed';
     return {
       runId: this.runId, status, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(), participants,
       aggregate: this.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: this.rejected, notes: this.notes,

@@ -82,12 +82,19 @@ test('inconsistent reports are rejected whole', () => {
     ['ok inflated', (r) => { r.stats[0]!.ok = 5; }],
     ['retry-after > 429', (r) => { r.stats[0]!.retryAfterPresent = 2; }],
     ['bad status', (r) => { r.stats[0]!.status![0]!.status = 42; }],
+    ['status 1000', (r) => { r.stats[0]!.status![0]!.status = 1000; r.stats[0]!.rateLimited = 0; r.stats[0]!.failed = 1; r.stats[0]!.retryAfterPresent = 0; }],
+    ['far-future interval', (r) => { r.interval = 11; }],
     ['bad histogram', (r) => { r.stats[0]!.latency!.counts = [-99999, 1]; }],
   ];
   assert.doesNotThrow(() => validateReport(base, 'r', new Set(['a'])));
   for (const [why, mutate] of cases) {
     const r = good();
     mutate(r);
-    assert.throws(() => validateReport(r, 'r', new Set(['a'])), /PROTO_HISTOGRAM_INVALID|report rejected|histogram rejected/, why);
+    assert.throws(() => validateReport(r, 'r', new Set(['a']), 10), /PROTO_HISTOGRAM_INVALID|report rejected|histogram rejected/, why);
   }
+  // Any three-digit status a server sends is counted as it came (LinkedIn's 999 exists).
+  const odd = good();
+  odd.stats[0]!.status![0]!.status = 999;
+  odd.stats[0]!.rateLimited = 0; odd.stats[0]!.failed = 1; odd.stats[0]!.retryAfterPresent = 0;
+  assert.doesNotThrow(() => validateReport(odd, 'r', new Set(['a']), 10));
 });

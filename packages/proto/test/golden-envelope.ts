@@ -26,6 +26,6 @@ export const goldenEnvelopes: Record<string, EnvelopeShape> = {
       }],
     },
   },
-  stop: { stop: { runId: 'r-1', reason: 'done', firstRateLimitedAt: [{ name: '', at: 1700000000456.5 }], id: 2 } },
+  stop: { stop: { runId: 'r-1', reason: 'done', firstRateLimitedAt: [{ name: '', at: 1700000000456.5 }], id: 2, closing: true } },
   error: { error: { code: 'PROTO_VERSION_MISMATCH', message: 'protocol version 9 is not supported', fatal: true } },
 };

@@ -1442,6 +1442,9 @@ export namespace barrage {
             /** Stop id. */
             id: number;
 
+            /** Stop closing. */
+            closing: boolean;
+
             /**
              * Creates a new Stop instance using the specified properties.
              * @param [properties] Properties to set
@@ -1506,6 +1509,9 @@ export namespace barrage {
 
                 /** Stop id */
                 id?: (number|null);
+
+                /** Stop closing */
+                closing?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

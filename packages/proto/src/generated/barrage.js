@@ -4163,6 +4163,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [reason] Stop reason
              * @property {Array.<barrage.v1.NamedTime.$Properties>|null} [firstRateLimitedAt] Stop firstRateLimitedAt
              * @property {number|null} [id] Stop id
+             * @property {boolean|null} [closing] Stop closing
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4228,6 +4229,14 @@ export const barrage = $root.barrage = (() => {
             Stop.prototype.id = 0;
 
             /**
+             * Stop closing.
+             * @member {boolean} closing
+             * @memberof barrage.v1.Stop
+             * @instance
+             */
+            Stop.prototype.closing = false;
+
+            /**
              * Creates a new Stop instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Stop
@@ -4268,6 +4277,8 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.NamedTime.encode(message.firstRateLimitedAt[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.id);
+                if (message.closing != null && $Object.hasOwnProperty.call(message, "closing") && message.closing !== false)
+                    writer.uint32(/* id 5, wireType 0 =*/40).bool(message.closing);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4347,6 +4358,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.id;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.closing = value;
+                            else
+                                delete message.closing;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4401,6 +4421,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.id != null)
                     if ($Number(object.id) !== 0)
                         message.id = object.id >>> 0;
+                if (object.closing != null)
+                    if (object.closing)
+                        message.closing = $Boolean(object.closing);
                 return message;
             };
 
@@ -4427,6 +4450,7 @@ export const barrage = $root.barrage = (() => {
                     object.runId = "";
                     object.reason = "";
                     object.id = 0;
+                    object.closing = false;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -4439,6 +4463,8 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
                     object.id = message.id;
+                if (message.closing != null && $Object.hasOwnProperty.call(message, "closing"))
+                    object.closing = message.closing;
                 return object;
             };
 

@@ -1,0 +1,42 @@
+// A controller (cluster + run) and agents in this process, over real sockets
+// on port 0, for tests that must place a fault exactly (drop a link after a
+// given message, abort on a given report). The target stays a real process.
+import { once } from 'node:events';
+import pino from 'pino';
+import { Agent, systemClock, type Clock } from '@barrage/agent';
+import { parseScenario } from '@barrage/controller';
+import type { barrage } from '@barrage/proto';
+import { Cluster } from '../../packages/controller/src/cluster.ts';
+import { Run } from '../../packages/controller/src/run.ts';
+import type { AgentSession } from '../../packages/controller/src/agent-session.ts';
+
+const TOKEN = 'in-process-test-token';
+
+export type Interceptor = (session: AgentSession, env: barrage.v1.Envelope, deliver: () => void) => void;
+
+export interface InProcessCluster {
+  cluster: Cluster;
+  agents: Agent[];
+  run: Run;
+  close(): Promise<void>;
+}
+
+/** Starts a cluster and one agent per entry of `clocks` (an agent's own clock), then builds the run. */
+export async function inProcessCluster(scenarioYaml: string, targetUrl: string, clocks: Clock[], intercept?: Interceptor): Promise<InProcessCluster> {
+  const logger = pino({ level: 'silent' });
+  const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
+  const { url } = await cluster.listen();
+  const agents = clocks.map((clock, i) => new Agent({ controller: url, token: TOKEN, name: `a${i + 1}`, logger, clock }));
+  for (const a of agents) a.start();
+  while (cluster.agents.size < agents.length) await once(cluster, 'agent');
+  const sessions = agents.map((a) => cluster.agents.get(a.id)!);
+  const run = new Run({ runId: 'run-1', scenario: parseScenario(scenarioYaml), baseUrl: targetUrl, vars: [], agents: sessions, cluster, clock: systemClock, logger });
+  if (intercept) {
+    const deliver = run.message.bind(run);
+    run.message = (session, env) => intercept(session, env, () => deliver(session, env));
+  }
+  return {
+    cluster, agents, run,
+    async close() { agents.forEach((a) => a.exit(0)); await cluster.close(); },
+  };
+}
