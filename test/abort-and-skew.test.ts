@@ -56,3 +56,26 @@ scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 1s }]
   for (const p of result.participants) assert.ok(Math.abs(p.startedAt - result.plannedStartAt) < 1_000, `${p.name} started ${p.startedAt - result.plannedStartAt} ms off`);
   assert.equal(result.aggregate.total.requests, (await target.stats()).total);
 });
+
+test('a run that cannot start releases its agents for the next run', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const scenario = `
+name: tiny
+baseUrl: http://127.0.0.1:1
+requests: [{ name: health, path: /health }]
+scenarios: [{ name: s, executor: shared-iterations, vus: 2, iterations: 10 }]
+`;
+  let holdReady = true;
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock], (session, env, deliver) => {
+    if (holdReady && session.name === 'a2' && env.body === 'ready') return; // a2 never looks ready
+    deliver();
+  }, 1_000);
+  t.after(() => c.close());
+  await assert.rejects(c.run.execute(), { code: 'CTRL_AGENTS_NOT_READY', message: /a2/ });
+  holdReady = false;
+  const second = await c.nextRun('run-2').execute();
+  assert.equal(second.status, 'passed', second.notes.join('; '));
+  assert.equal(second.aggregate.total.requests, 10);
+  assert.equal((await target.stats()).total, 10, 'the failed run fired nothing');
+});

@@ -18,11 +18,13 @@ export interface InProcessCluster {
   cluster: Cluster;
   agents: Agent[];
   run: Run;
+  /** Another run on the same agents (after the first ended). */
+  nextRun(runId: string, scenarioYaml?: string): Run;
   close(): Promise<void>;
 }
 
 /** Starts a cluster and one agent per entry of `clocks` (an agent's own clock), then builds the run. */
-export async function inProcessCluster(scenarioYaml: string, targetUrl: string, clocks: Clock[], intercept?: Interceptor): Promise<InProcessCluster> {
+export async function inProcessCluster(scenarioYaml: string, targetUrl: string, clocks: Clock[], intercept?: Interceptor, readyTimeoutMs?: number): Promise<InProcessCluster> {
   const logger = pino({ level: 'silent' });
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
   const { url } = await cluster.listen();
@@ -30,13 +32,18 @@ export async function inProcessCluster(scenarioYaml: string, targetUrl: string, 
   for (const a of agents) a.start();
   while (cluster.agents.size < agents.length) await once(cluster, 'agent');
   const sessions = agents.map((a) => cluster.agents.get(a.id)!);
-  const run = new Run({ runId: 'run-1', scenario: parseScenario(scenarioYaml), baseUrl: targetUrl, vars: [], agents: sessions, cluster, clock: systemClock, logger });
+  const makeRun = (runId: string, yaml: string) => new Run({
+    runId, scenario: parseScenario(yaml), baseUrl: targetUrl, vars: [], agents: agents.map((a) => cluster.agents.get(a.id) ?? sessions[0]!),
+    cluster, clock: systemClock, logger, readyTimeoutMs,
+  });
+  const run = makeRun('run-1', scenarioYaml);
   if (intercept) {
     const deliver = run.message.bind(run);
     run.message = (session, env) => intercept(session, env, () => deliver(session, env));
   }
   return {
     cluster, agents, run,
+    nextRun: (runId, yaml = scenarioYaml) => makeRun(runId, yaml),
     async close() { agents.forEach((a) => a.exit(0)); await cluster.close(); },
   };
 }

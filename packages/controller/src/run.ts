@@ -252,7 +252,13 @@ export class Run implements RunListener {
         p.clockRttMs = rtt;
         break;
       }
-      case 'report': this.onReport(p, env.report as barrage.v1.Report); break;
+      case 'report': {
+        const r = env.report as barrage.v1.Report;
+        // A straggler from an earlier run (its closing reports): acknowledged, not merged here.
+        if (r.runId !== this.runId) { p.session.send({ ack: { runId: r.runId.slice(0, 64), seq: r.seq } }); return; }
+        this.onReport(p, r);
+        break;
+      }
       case 'finished': {
         const f = env.finished as Finished;
         if (f.runId === this.runId) { p.finished = f; if (f.startedAt > 0) p.startedAt = f.startedAt; }
