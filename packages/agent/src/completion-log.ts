@@ -1,24 +1,26 @@
-// Send instants (controller clock) of completed requests that were not
-// answered 429. At the end of a run the controller sends the send instant of
-// the cluster's earliest-sent 429 and each agent counts its requests sent
-// before it: firstRateLimitedAfter, exact across agents for that definition.
-// A request sent after this agent's own earliest 429 can never count (the
-// cluster's is no later), so it is not kept. Bounded: past MAX_ENTRIES the
-// count becomes a lower bound and `truncated` says so.
+// Send instants (controller clock) of requests answered with anything but
+// 429. At the end of a run the controller sends the instant the cluster's
+// first 429 *arrived*, and each agent counts its answered requests sent before
+// it: firstRateLimitedAfter. Every request a server admitted before its
+// limiter tripped was sent before that 429 came back, and one sent after it
+// meets a tripped limiter, so for a fixed window this equals the server's own
+// count however many requests are in flight. A request sent after this agent's
+// own first 429 arrived can never count (the cluster's is no later), so it is
+// not kept. Bounded: past MAX_ENTRIES the count is a lower bound (`truncated`).
 const MAX_ENTRIES = 1_000_000;
 
 export class CompletionLog {
   private times = new Float64Array(1024);
   private names = new Uint16Array(1024);
   private length = 0;
-  /** Per name: send instant of the earliest-sent 429 seen here. */
+  /** Per name: when the first 429 arrived here. */
   private readonly firstLimited: number[] = [];
   truncated = false;
 
-  /** Notes a completed request by its send instant. */
-  note(nameIndex: number, sentAt: number, rateLimited: boolean): void {
+  /** Notes an answered request: its send instant, and when the answer arrived. */
+  note(nameIndex: number, sentAt: number, completedAt: number, rateLimited: boolean): void {
     const limit = this.firstLimited[nameIndex] ?? Infinity;
-    if (rateLimited) { if (sentAt < limit) this.firstLimited[nameIndex] = sentAt; return; }
+    if (rateLimited) { if (completedAt < limit) this.firstLimited[nameIndex] = completedAt; return; }
     if (sentAt >= limit) return;
     if (this.length === MAX_ENTRIES) { this.truncated = true; return; }
     if (this.length === this.times.length) this.grow();

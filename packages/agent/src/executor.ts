@@ -90,11 +90,12 @@ export class Executor {
   complete(h: ResponseHandler, error: unknown): void {
     this.inFlight--;
     const { recorder, log, clock } = this.opts;
-    this.lastCompletionAt = clock.now();
+    const at = clock.now();
+    this.lastCompletionAt = at;
     const sent = h.req.body?.length ?? 0;
     if (error !== null) {
+      // Not logged for firstRateLimitedAfter: the server may never have seen it.
       recorder.recordError(h.req.index, classifyError(error), sent);
-      log.note(h.req.index, h.sentAtController, false);
     } else {
       const end = performance.now();
       const status = h.status;
@@ -104,9 +105,9 @@ export class Executor {
       recorder.record(h.req.index, {
         latencyUs: h.intendedAt === undefined ? serviceUs : (end - h.intendedAt) * 1000,
         serviceTimeUs: h.intendedAt === undefined ? undefined : serviceUs,
-        status, ok, retryAfter: h.retryAfter, bytesReceived: h.bytes, bytesSent: sent, sentAt: h.sentAtController,
+        status, ok, retryAfter: h.retryAfter, bytesReceived: h.bytes, bytesSent: sent, at,
       });
-      log.note(h.req.index, h.sentAtController, status === 429);
+      log.note(h.req.index, h.sentAtController, at, status === 429);
     }
     h.done();
   }

@@ -39,8 +39,8 @@ export interface ResponseSample {
   retryAfter: boolean;
   bytesReceived: number;
   bytesSent: number;
-  /** Send instant on the controller clock. */
-  sentAt: number;
+  /** When the answer arrived, controller clock. */
+  at: number;
 }
 
 export class Recorder {
@@ -65,7 +65,7 @@ export class Recorder {
     if (s.status === 429) {
       slot.rateLimited++;
       if (s.retryAfter) slot.retryAfterPresent++;
-      if (slot.firstRateLimitedAt === 0 || s.sentAt < slot.firstRateLimitedAt) slot.firstRateLimitedAt = s.sentAt;
+      if (slot.firstRateLimitedAt === 0 || s.at < slot.firstRateLimitedAt) slot.firstRateLimitedAt = s.at;
     } else if (s.ok) {
       slot.ok++;
     } else {

@@ -18,7 +18,7 @@ test('unacknowledged reports are resent in order, acknowledged ones never', () =
   reporter.start(now, now);
   // Drive intervals by hand through finish() semantics: emit three reports.
   for (let i = 0; i < 2; i++) {
-    recorder.record(0, { latencyUs: 5, status: 200, ok: true, retryAfter: false, bytesReceived: 1, bytesSent: 0, sentAt: now });
+    recorder.record(0, { latencyUs: 5, status: 200, ok: true, retryAfter: false, bytesReceived: 1, bytesSent: 0, at: now });
     (reporter as unknown as { tick(): void }).tick();
     now += 1000;
   }
@@ -38,18 +38,18 @@ test('unacknowledged reports are resent in order, acknowledged ones never', () =
   assert.equal(reporter.unacked, 0);
 });
 
-test('completion log counts requests sent before an instant, per name and overall', () => {
+test('completion log counts answered requests sent before the first 429 arrived', () => {
   const log = new CompletionLog();
-  log.note(0, 1, false);
-  log.note(1, 2, false);
-  log.note(0, 4, true); // 429 for name 0, sent at 4
-  log.note(0, 3, false); // sent before that 429, completed after it: still counted
-  log.note(0, 5, false); // sent after this agent's earliest 429 of name 0: never needed
-  log.note(0, 3.5, true); // an earlier-sent 429 moves the boundary
-  log.note(1, 6, false);
-  assert.equal(log.countBefore(3.5), 3);
-  assert.equal(log.countBefore(3.5, 0), 2);
+  log.note(0, 1, 2, false);
+  log.note(1, 2, 3, false);
+  log.note(0, 3, 6, true);   // a 429 for name 0 arrives at 6
+  log.note(0, 4, 7, false);  // sent before it arrived, answered OK after: counts
+  log.note(0, 6.5, 8, false); // sent after this agent's first 429 arrived: never needed
+  log.note(0, 3.5, 5, true); // an earlier-arriving 429 moves the boundary to 5
+  log.note(1, 9, 10, false);
+  assert.equal(log.countBefore(5), 3, 'sent at 1, 2 and 4');
+  assert.equal(log.countBefore(5, 0), 2);
   assert.equal(log.countBefore(100, 1), 2);
-  assert.equal(log.countBefore(100, 0), 2, 'name 0 sent at 5 is not kept');
+  assert.equal(log.countBefore(100, 0), 2, 'name 0 sent at 6.5 is not kept');
   assert.equal(log.truncated, false);
 });

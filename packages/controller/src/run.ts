@@ -54,7 +54,7 @@ export interface RunResult {
   endedAt: number;
   participants: Participant[];
   aggregate: RunAggregate;
-  /** Requests sent before the earliest-sent 429, per name and '' for all; absent when no 429. */
+  /** Answered non-429 requests sent before the first 429 arrived, per name and '' for all. */
   firstRateLimitedAfter: Map<string, number>;
   rejectedReports: number;
   notes: string[];

@@ -29,7 +29,7 @@ export function formatSummary(s: Summary): string {
   if (s.totals.firstRateLimitedAfter !== null) {
     const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
     const detail = Object.keys(s.requests).length > 1 ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}` : '';
-    lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} request(s)${detail} (counted by send time, cluster-wide)`);
+    lines.push('', `first 429 after ${s.totals.firstRateLimitedAfter} request(s)${detail} (answered before limiting began, cluster-wide)`);
   }
   const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
   for (const a of r.agents) {

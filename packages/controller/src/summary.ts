@@ -19,9 +19,9 @@ export interface RequestSummary {
   errors: { timeout: number; refused: number; reset: number; other: number };
   retryAfterPresent: number;
   /**
-   * Requests sent before the earliest-sent request that was answered 429, cluster-wide
-   * (controller clock); null without a 429. With C requests in flight the server's own
-   * processing order can differ, by at most C - 1.
+   * Requests answered with anything but 429 that were sent before the cluster's first 429
+   * arrived (controller clock); null without a 429. For a fixed-window limiter this is
+   * the number of requests the server admitted before it started limiting.
    */
   firstRateLimitedAfter: number | null;
   bytesReceived: number;

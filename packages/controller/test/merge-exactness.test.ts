@@ -30,7 +30,7 @@ test('merged percentiles equal one histogram of every sample', () => {
       const recorder = new Recorder(NAMES);
       intervals.forEach((samples, k) => {
         for (const [name, us, status] of samples) {
-          recorder.record(name, { latencyUs: us, status, ok: status === 200, retryAfter: status === 429, bytesReceived: 10, bytesSent: 0, sentAt: 1 });
+          recorder.record(name, { latencyUs: us, status, ok: status === 200, retryAfter: status === 429, bytesReceived: 10, bytesSent: 0, at: 1 });
           truth.recordValue(clampLatencyUs(us));
           truthByName[name]!.recordValue(clampLatencyUs(us));
         }
@@ -56,7 +56,7 @@ test('merged percentiles equal one histogram of every sample', () => {
 
 test('each (agent, seq) is merged once: a resent report changes nothing', () => {
   const recorder = new Recorder(['a']);
-  recorder.record(0, { latencyUs: 1200, status: 200, ok: true, retryAfter: false, bytesReceived: 5, bytesSent: 0, sentAt: 1 });
+  recorder.record(0, { latencyUs: 1200, status: 200, ok: true, retryAfter: false, bytesReceived: 5, bytesSent: 0, at: 1 });
   const report = decodeEnvelope(encodeEnvelope({ report: { runId: 'r', seq: 1, interval: 0, stats: recorder.snapshot() } })).report as barrage.v1.Report;
   const agg = new RunAggregate(['a']);
   assert.equal(agg.add('x', report), true);
@@ -70,7 +70,7 @@ test('each (agent, seq) is merged once: a resent report changes nothing', () => 
 test('inconsistent reports are rejected whole', () => {
   const recorder = new Recorder(['a']);
   const good = () => {
-    recorder.record(0, { latencyUs: 1200, status: 429, ok: false, retryAfter: true, bytesReceived: 5, bytesSent: 0, sentAt: 1 });
+    recorder.record(0, { latencyUs: 1200, status: 429, ok: false, retryAfter: true, bytesReceived: 5, bytesSent: 0, at: 1 });
     return decodeEnvelope(encodeEnvelope({ report: { runId: 'r', seq: 1, interval: 0, stats: recorder.snapshot() } })).report as barrage.v1.Report;
   };
   const base = good();
