@@ -18,10 +18,10 @@ scenarios:
   - { name: later, executor: constant-vus, vus: 3, duration: 10s, startTime: 5m, requests: [live] }
 `;
   let aborted = false;
-  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], (session, env, deliver) => {
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], { intercept: (session, env, deliver) => {
     deliver();
     if (!aborted && env.body === 'report' && env.report!.seq === 2) { aborted = true; c.run.abort('test'); }
-  });
+  } });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();
@@ -67,10 +67,10 @@ requests: [{ name: health, path: /health }]
 scenarios: [{ name: s, executor: shared-iterations, vus: 2, iterations: 10 }]
 `;
   let holdReady = true;
-  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock], (session, env, deliver) => {
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
     if (holdReady && session.name === 'a2' && env.body === 'ready') return; // a2 never looks ready
     deliver();
-  }, 1_000);
+  }, readyTimeoutMs: 1_000 });
   t.after(() => c.close());
   await assert.rejects(c.run.execute(), { code: 'CTRL_AGENTS_NOT_READY', message: /a2/ });
   holdReady = false;

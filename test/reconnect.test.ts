@@ -18,7 +18,7 @@ test('a link dropped before an ack: the report is resent and merged once', async
   const target = await startTarget();
   t.after(() => target.stop());
   let faulted = false;
-  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], (session, env, deliver) => {
+  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
     if (!faulted && session.name === 'a1' && env.body === 'report' && env.report!.seq === 2) {
       faulted = true;
       const send = session.send.bind(session);
@@ -29,7 +29,7 @@ test('a link dropped before an ack: the report is resent and merged once', async
       return;
     }
     deliver();
-  });
+  } });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();
@@ -45,14 +45,14 @@ test('a link dropped right after Ready: the agent still gets Start and fires its
   const target = await startTarget();
   t.after(() => target.stop());
   let faulted = false;
-  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], (session, env, deliver) => {
+  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
     deliver();
     if (!faulted && session.name === 'a2' && env.body === 'ready') {
       faulted = true;
       // Dropped before the run can broadcast Start to it.
       session.close(4001, 'fault injection');
     }
-  });
+  } });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();

@@ -24,11 +24,19 @@ export interface InProcessCluster {
 }
 
 /** Starts a cluster and one agent per entry of `clocks` (an agent's own clock), then builds the run. */
-export async function inProcessCluster(scenarioYaml: string, targetUrl: string, clocks: Clock[], intercept?: Interceptor, readyTimeoutMs?: number): Promise<InProcessCluster> {
+export interface ClusterOptions {
+  intercept?: Interceptor;
+  readyTimeoutMs?: number;
+  /** Agents exit after one run (as local agents do). */
+  once?: boolean;
+}
+
+export async function inProcessCluster(scenarioYaml: string, targetUrl: string, clocks: Clock[], opts: ClusterOptions = {}): Promise<InProcessCluster> {
+  const { intercept, readyTimeoutMs } = opts;
   const logger = pino({ level: 'silent' });
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
   const { url } = await cluster.listen();
-  const agents = clocks.map((clock, i) => new Agent({ controller: url, token: TOKEN, name: `a${i + 1}`, logger, clock }));
+  const agents = clocks.map((clock, i) => new Agent({ controller: url, token: TOKEN, name: `a${i + 1}`, logger, clock, once: opts.once }));
   for (const a of agents) a.start();
   while (cluster.agents.size < agents.length) await once(cluster, 'agent');
   const sessions = agents.map((a) => cluster.agents.get(a.id)!);

@@ -87,15 +87,18 @@ export class AgentRun {
     this.state = 'running';
     this.reporter.start(startAt, this.controllerClock.now());
     if (this.pending === 0) { this.finishReports(); return; }
-    // In-flight requests past the last end get graceful_stop to finish, then are cut (and counted as errors).
+    // Every end is planned from startAt, not from now: an agent that got Start late (after a
+    // reconnect) stops with the others instead of running past the plan. In-flight requests
+    // past the last end get graceful_stop to finish, then are cut (and counted as errors).
     const hardEnd = Math.max(...this.scenarios.map((s) => s.startOffsetMs + s.durationMs + s.gracefulStopMs));
-    this.timers.push(setTimeout(() => void this.executor.close(), hardEnd));
+    this.timers.push(setTimeout(() => void this.executor.close(), Math.max(0, startAt + hardEnd - this.controllerClock.now())));
     this.scenarios.forEach((s, index) => {
       const launch = () => {
         this.launches.delete(index);
-        if (this.stopping) { this.scenarioIdle(); return; }
+        const remaining = startAt + s.startOffsetMs + s.durationMs - this.controllerClock.now();
+        if (this.stopping || remaining <= 0) { this.scenarioIdle(); return; }
         const iterations = s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity;
-        const model = new ClosedModel(this.executor, s.requests, s.weights, { vus: s.vus, iterations, durationMs: s.durationMs }, () => this.scenarioIdle());
+        const model = new ClosedModel(this.executor, s.requests, s.weights, { vus: s.vus, iterations, durationMs: Math.min(s.durationMs, remaining) }, () => this.scenarioIdle());
         this.schedulers.push(model);
         model.start();
       };

@@ -44,6 +44,7 @@ export class Agent {
   private attempt = 0;
   private stopped = false;
   private pendingStop: barrage.v1.Stop | undefined;
+  private rejectedPlan = false;
   private resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
 
@@ -147,6 +148,7 @@ export class Agent {
     } catch (err) {
       const e = err as Error & { code?: string };
       this.o.logger.error({ code: e.code, err: e.message }, 'assignment rejected');
+      this.rejectedPlan = true;
       this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });
       return;
     }
@@ -166,7 +168,14 @@ export class Agent {
   }
 
   private onStop(s: barrage.v1.Stop): void {
-    if (!this.run || this.run.runId !== s.runId) return;
+    if (!this.run || this.run.runId !== s.runId) {
+      // A run we hold nothing of (our plan was rejected): answer, so the controller need not wait.
+      if (s.closing) {
+        this.send({ finished: { runId: s.runId, stopId: s.id } });
+        if (this.o.once) this.exit(this.rejectedPlan ? 1 : 0);
+      }
+      return;
+    }
     this.pendingStop = s;
     if (this.run.reporter.finished) this.sendFinished();
     else this.run.stop();

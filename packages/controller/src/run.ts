@@ -68,6 +68,8 @@ const MAX_CLOCK_OFFSET_MS = 7 * 24 * 3_600_000;
 const MAX_CLOCK_RTT_MS = 10_000;
 /** Reports may name intervals this far past the controller's own notion of now. */
 const INTERVAL_SLACK = 10;
+const PLAUSIBLE_SLACK_MS = 60_000;
+const LATE_START_MS = 1_000;
 
 export class Run implements RunListener {
   readonly runId: string;
@@ -79,6 +81,9 @@ export class Run implements RunListener {
   private rejected = 0;
   private stopId = 0;
   private lastStop: barrage.v1.Stop.$Properties | undefined;
+  private hurry = false;
+  /** Per agent: report sequences already rejected (a resend is not counted again). */
+  private readonly rejectedSeqs = new Map<string, Set<number>>();
   private aborted: string | undefined;
   private wake: () => void = () => {};
   private failure: Error | undefined;
@@ -144,14 +149,18 @@ export class Run implements RunListener {
         await this.until(() => this.allFinal(), deadline - o.clock.now(), { abortable: true });
       }
       if (!this.allFinal()) {
-        // Abort or deadline: tell everyone to stop firing, then wait for every final report.
+        // Abort or deadline: tell everyone to stop firing, then wait for the final reports of
+        // the agents still connected, as long as in-flight requests may take to finish.
         this.sendStop(this.aborted ?? 'deadline', false);
-        await this.until(() => this.allFinal(), FINISH_TIMEOUT_MS + longest);
+        const grace = Math.max(...o.scenario.scenarios.map((s) => s.gracefulStopMs));
+        await this.until(() => [...this.participants.values()].every((p) => p.final || !p.session.open), grace + FINISH_TIMEOUT_MS, { urgent: true });
       }
       const stopId = this.sendStop(this.aborted ?? 'complete', true);
-      await this.until(() => this.connected().every((p) => !p.final || p.finished?.stopId === stopId), FINISH_TIMEOUT_MS);
+      await this.until(() => this.answered(stopId), FINISH_TIMEOUT_MS, { urgent: true });
     } catch (err) {
-      this.sendStop('failed', true);
+      // Tell the agents to drop the run, and let them answer (their last reports get acked).
+      const stopId = this.sendStop('failed', true);
+      await this.until(() => this.answered(stopId), FINISH_TIMEOUT_MS, { urgent: true });
       throw err;
     } finally {
       clearTimeout(progress);
@@ -160,10 +169,19 @@ export class Run implements RunListener {
     return this.result();
   }
 
-  /** Stops the run early (Ctrl-C, API); execute() then resolves with status aborted. */
+  /**
+   * Stops the run early (Ctrl-C, API); execute() then resolves with status aborted, once
+   * the agents' final reports are in. A second abort stops waiting for them.
+   */
   abort(reason: string): void {
+    if (this.aborted !== undefined) this.hurry = true;
     this.aborted ??= reason;
     this.wake();
+  }
+
+  /** Every connected agent answered Stop `stopId` with a Finished. */
+  private answered(stopId: number): boolean {
+    return this.connected().every((p) => p.finished?.stopId === stopId);
   }
 
   private allFinal(): boolean {
@@ -196,11 +214,14 @@ export class Run implements RunListener {
   }
 
   /**
-   * Resolves when `cond` holds (re-checked on every message and disconnect), when an agent
-   * failed the run, after `ms`, or — if `abortable` — when the run is aborted.
+   * Resolves when `cond` holds (re-checked on every message and disconnect), after `ms`,
+   * when an agent failed the start (`abortable` waits), on abort (`abortable`), or on a
+   * second abort (`urgent` waits: the user will not wait for stragglers).
    */
-  private async until(cond: () => boolean, ms: number, opts: { abortable?: boolean } = {}): Promise<void> {
-    const done = () => cond() || this.failure !== undefined || (opts.abortable === true && this.aborted !== undefined);
+  private async until(cond: () => boolean, ms: number, opts: { abortable?: boolean; urgent?: boolean } = {}): Promise<void> {
+    const done = () => cond()
+      || (opts.abortable === true && (this.failure !== undefined || this.aborted !== undefined))
+      || (opts.urgent === true && this.hurry);
     if (done()) return;
     await new Promise<void>((resolve) => {
       const finish = () => { clearTimeout(timer); this.wake = () => {}; resolve(); };
@@ -239,7 +260,8 @@ export class Run implements RunListener {
     switch (env.body) {
       case 'ready': {
         const r = env.ready!;
-        if (r.runId !== this.runId) return;
+        // Once started, a (re-sent) Ready changes nothing: the start instant is fixed.
+        if (r.runId !== this.runId || this.plannedStartAt > 0) return;
         const offset = r.clockOffsetMs ?? 0;
         const rtt = r.clockRttMs ?? 0;
         // The start instant is planned from these: a hostile or broken value must not push it away.
@@ -261,7 +283,18 @@ export class Run implements RunListener {
       }
       case 'finished': {
         const f = env.finished as Finished;
-        if (f.runId === this.runId) { p.finished = f; if (f.startedAt > 0) p.startedAt = f.startedAt; }
+        if (f.runId !== this.runId) break;
+        // Instants outside the run and counts for unknown names are dropped, not trusted.
+        const known = new Set(['', ...this.aggregate.byName.keys()]);
+        const counts = f.completedBeforeFirstRateLimited.filter((c) => known.has(c.name ?? ''));
+        if (!this.plausible(f.endedAt, true) || !this.plausible(f.startedAt, true) || counts.length !== f.completedBeforeFirstRateLimited.length) {
+          this.notes.push(`agent ${p.name}: implausible figures in its Finished were dropped`);
+          if (!this.plausible(f.endedAt, true)) f.endedAt = 0;
+          if (!this.plausible(f.startedAt, true)) f.startedAt = 0;
+          f.completedBeforeFirstRateLimited = counts;
+        }
+        p.finished = f;
+        if (f.startedAt > 0) p.startedAt = f.startedAt;
         break;
       }
       case 'error': {
@@ -276,6 +309,13 @@ export class Run implements RunListener {
     this.wake();
   }
 
+  /** An instant an agent reports (controller clock) lies within this run, give or take a minute; 0 = unset. */
+  private plausible(t: number, zeroOk: boolean): boolean {
+    if (t === 0) return zeroOk;
+    const from = (this.plannedStartAt || this.o.clock.now()) - PLAUSIBLE_SLACK_MS;
+    return Number.isFinite(t) && t >= from && t <= this.o.clock.now() + PLAUSIBLE_SLACK_MS;
+  }
+
   private onReport(p: Participant, r: barrage.v1.Report): void {
     const elapsed = this.plannedStartAt > 0 ? Math.floor((this.o.clock.now() - this.plannedStartAt) / this.intervalMs) : 0;
     try {
@@ -283,7 +323,9 @@ export class Run implements RunListener {
     } catch (err) {
       // Rejected whole, acknowledged anyway (a resend would be rejected again), and the run
       // is marked degraded: its totals lack whatever that report carried.
-      this.rejected++;
+      let seqs = this.rejectedSeqs.get(p.id);
+      if (seqs === undefined) this.rejectedSeqs.set(p.id, (seqs = new Set()));
+      if (!seqs.has(r.seq)) { seqs.add(r.seq); this.rejected++; }
       const code = (err as { code?: string }).code ?? ControllerErrors.REPORT_INVALID.code;
       this.o.logger.warn({ agent: p.name, seq: r.seq, code, err: (err as Error).message }, 'report rejected');
       p.session.send({ error: { code, message: (err as Error).message, fatal: false } });
@@ -292,7 +334,7 @@ export class Run implements RunListener {
       return;
     }
     this.aggregate.add(p.id, r);
-    if (r.startedAt > 0 && p.startedAt === 0) p.startedAt = r.startedAt;
+    if (r.startedAt > 0 && p.startedAt === 0 && this.plausible(r.startedAt, false)) p.startedAt = r.startedAt;
     if (r.final) p.final = true;
     // Ack duplicates too: the agent resent because it never saw our first ack.
     p.session.send({ ack: { runId: this.runId, seq: r.seq } });
@@ -313,6 +355,11 @@ export class Run implements RunListener {
       }
     } else if (this.aggregate.total.firstRateLimitedAt > 0) {
       this.notes.push('firstRateLimitedAfter unknown: not every agent answered the closing Stop');
+    }
+    for (const p of participants) {
+      if (p.startedAt - this.plannedStartAt > LATE_START_MS) {
+        this.notes.push(`agent ${p.name} started ${((p.startedAt - this.plannedStartAt) / 1000).toFixed(1)} s late: its share of the first seconds is missing`);
+      }
     }
     if (this.rejected > 0) this.notes.push(`${this.rejected} report(s) rejected as invalid; their figures are missing`);
     if (this.aggregate.lateLatencies > 0) this.notes.push(`${this.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);

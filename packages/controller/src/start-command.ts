@@ -54,8 +54,10 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger });
   let local: LocalAgents | undefined;
   let run: Run | undefined;
+  let signals = 0;
   const onSignal = () => {
-    if (run) { run.abort('interrupted'); return; }
+    if (run && ++signals === 1) { err('stopping: waiting for the agents\' final reports (press Ctrl-C again to stop waiting)'); run.abort('interrupted'); return; }
+    if (run && signals === 2) { run.abort('interrupted'); return; }
     local?.killAll();
     process.exit(EXIT.error);
   };
