@@ -18,7 +18,7 @@ scenarios:
   - { name: later, executor: constant-vus, vus: 3, duration: 10s, startTime: 5m, requests: [live] }
 `;
   let aborted = false;
-  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], { intercept: (session, env, deliver) => {
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], { intercept: (_session, env, deliver) => {
     deliver();
     if (!aborted && env.body === 'report' && env.report!.seq === 2) { aborted = true; c.run.abort('test'); }
   } });

@@ -8,30 +8,14 @@ import type { Cluster, RunListener } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
 import { RunAggregate } from './merge.ts';
 import { planRun } from './plan.ts';
-import type { Segment } from './planner.ts';
 import { validateReport } from './report-validation.ts';
+import { assembleResult, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
 
 type Finished = barrage.v1.Finished;
 
-export type RunStatus = 'passed' | 'failed' | 'aborted' | 'degraded' | 'interrupted';
-
-export interface Participant {
-  id: string;
-  name: string;
-  host: string;
-  weight: number;
-  segment: Segment;
-  session: AgentSession;
-  ready: boolean;
-  clockOffsetMs: number;
-  clockRttMs: number;
-  startedAt: number;
-  final: boolean;
-  finished: Finished | undefined;
-  disconnects: number;
-}
+export type { Participant, RunResult, RunStatus } from './run-result.ts';
 
 export interface RunOptions {
   runId: string;
@@ -47,18 +31,6 @@ export interface RunOptions {
   onProgress?: (run: Run) => void;
 }
 
-export interface RunResult {
-  runId: string;
-  status: RunStatus;
-  plannedStartAt: number;
-  endedAt: number;
-  participants: Participant[];
-  aggregate: RunAggregate;
-  /** Answered non-429 requests sent before the first 429 arrived, per name and '' for all. */
-  firstRateLimitedAfter: Map<string, number>;
-  rejectedReports: number;
-  notes: string[];
-}
 
 const START_LEAD_MS = 300;
 const FINISH_TIMEOUT_MS = 10_000;
@@ -69,7 +41,6 @@ const MAX_CLOCK_RTT_MS = 10_000;
 /** Reports may name intervals this far past the controller's own notion of now. */
 const INTERVAL_SLACK = 10;
 const PLAUSIBLE_SLACK_MS = 60_000;
-const LATE_START_MS = 1_000;
 
 export class Run implements RunListener {
   readonly runId: string;
@@ -341,32 +312,11 @@ export class Run implements RunListener {
   }
 
   private result(): RunResult {
-    this.aggregate.closeAll();
-    const participants = [...this.participants.values()];
-    const lost = participants.filter((p) => !p.final);
-    for (const p of lost) this.notes.push(`agent ${p.name} (${p.host}) sent no final report: its share after its last report is missing`);
-    const firstAfter = new Map<string, number>();
-    // Only answers to the closing Stop carry counts against the final first-429 instants.
-    const closing = this.stopId;
-    if (participants.every((p) => p.finished?.stopId === closing)) {
-      for (const p of participants) {
-        for (const c of p.finished!.completedBeforeFirstRateLimited) firstAfter.set(c.name ?? '', (firstAfter.get(c.name ?? '') ?? 0) + (c.count ?? 0));
-        if (p.finished!.completionLogTruncated) this.notes.push(`agent ${p.name}: completion log full, firstRateLimitedAfter is a lower bound`);
-      }
-    } else if (this.aggregate.total.firstRateLimitedAt > 0) {
-      this.notes.push('firstRateLimitedAfter unknown: not every agent answered the closing Stop');
-    }
-    for (const p of participants) {
-      if (p.startedAt - this.plannedStartAt > LATE_START_MS) {
-        this.notes.push(`agent ${p.name} started ${((p.startedAt - this.plannedStartAt) / 1000).toFixed(1)} s late: its share of the first seconds is missing`);
-      }
-    }
-    if (this.rejected > 0) this.notes.push(`${this.rejected} report(s) rejected as invalid; their figures are missing`);
-    if (this.aggregate.lateLatencies > 0) this.notes.push(`${this.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
-    const status: RunStatus = this.aborted !== undefined ? 'aborted' : lost.length > 0 || this.rejected > 0 ? 'degraded' : 'passed';
-    return {
-      runId: this.runId, status, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(), participants,
-      aggregate: this.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: this.rejected, notes: this.notes,
-    };
+    return assembleResult({
+      runId: this.runId, aborted: this.aborted !== undefined, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(),
+      participants: [...this.participants.values()], aggregate: this.aggregate, closingStopId: this.stopId,
+      rejectedReports: this.rejected, notes: this.notes,
+    });
   }
+
 }

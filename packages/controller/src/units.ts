@@ -22,10 +22,3 @@ export function parseDuration(text: string): number {
 export function parseSize(text: string): number {
   return parse(text, SIZE_PATTERN, SIZE_BYTES, 'size');
 }
-
-/** 1234.5 -> "1.23s"; for messages and tables. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${+(ms / 1_000).toFixed(2)}s`;
-  return `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1_000)}s`;
-}

@@ -1,0 +1,81 @@
+// What a finished run amounts to: its status and the notes that explain any
+// figure a reader should not take at face value. Pure.
+import type { barrage } from '@barrage/proto';
+import type { AgentSession } from './agent-session.ts';
+import type { RunAggregate } from './merge.ts';
+import type { Segment } from './planner.ts';
+
+export type RunStatus = 'passed' | 'failed' | 'aborted' | 'degraded' | 'interrupted';
+
+export interface Participant {
+  id: string;
+  name: string;
+  host: string;
+  weight: number;
+  segment: Segment;
+  session: AgentSession;
+  ready: boolean;
+  clockOffsetMs: number;
+  clockRttMs: number;
+  startedAt: number;
+  final: boolean;
+  finished: barrage.v1.Finished | undefined;
+  disconnects: number;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  plannedStartAt: number;
+  endedAt: number;
+  participants: Participant[];
+  aggregate: RunAggregate;
+  /** Answered non-429 requests sent before the first 429 arrived, per name and '' for all. */
+  firstRateLimitedAfter: Map<string, number>;
+  rejectedReports: number;
+  notes: string[];
+}
+
+export interface ResultInput {
+  runId: string;
+  aborted: boolean;
+  plannedStartAt: number;
+  endedAt: number;
+  participants: Participant[];
+  aggregate: RunAggregate;
+  /** Only Finished answers to this Stop count against the final first-429 instants. */
+  closingStopId: number;
+  rejectedReports: number;
+  notes: string[];
+}
+
+/** An agent that started this much after the common instant is called out. */
+const LATE_START_MS = 1_000;
+
+export function assembleResult(i: ResultInput): RunResult {
+  i.aggregate.closeAll();
+  const notes = [...i.notes];
+  const lost = i.participants.filter((p) => !p.final);
+  for (const p of lost) notes.push(`agent ${p.name} (${p.host}) sent no final report: its share after its last report is missing`);
+  const firstAfter = new Map<string, number>();
+  if (i.participants.every((p) => p.finished?.stopId === i.closingStopId)) {
+    for (const p of i.participants) {
+      for (const c of p.finished!.completedBeforeFirstRateLimited) firstAfter.set(c.name ?? '', (firstAfter.get(c.name ?? '') ?? 0) + (c.count ?? 0));
+      if (p.finished!.completionLogTruncated) notes.push(`agent ${p.name}: completion log full, firstRateLimitedAfter is a lower bound`);
+    }
+  } else if (i.aggregate.total.firstRateLimitedAt > 0) {
+    notes.push('firstRateLimitedAfter unknown: not every agent answered the closing Stop');
+  }
+  for (const p of i.participants) {
+    if (p.startedAt - i.plannedStartAt > LATE_START_MS) {
+      notes.push(`agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: its share of the first seconds is missing`);
+    }
+  }
+  if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
+  if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
+  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || i.rejectedReports > 0 ? 'degraded' : 'passed';
+  return {
+    runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
+    aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,
+  };
+}
