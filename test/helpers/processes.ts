@@ -1,60 +1,19 @@
 // Real processes for cross-package tests: the sample target and the controller
 // CLI, started on port 0 and stopped by PID. Nothing here sleeps to wait: each
 // helper resolves on a line the process prints or on its exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { spawnTarget } from '@barrage/sample-target';
 
 const root = new URL('../../', import.meta.url);
 export const bins = {
   controller: fileURLToPath(new URL('packages/controller/src/cli.ts', root)),
   agent: fileURLToPath(new URL('packages/agent/src/cli.ts', root)),
-  target: fileURLToPath(new URL('packages/sample-target/src/cli.ts', root)),
 };
 
-export interface TargetStats {
-  total: number;
-  routes: Record<string, Record<string, number>>;
-}
-
-export interface RunningTarget {
-  url: string;
-  stats(): Promise<TargetStats>;
-  stop(): Promise<void>;
-}
-
-/** Resolves with the first stdout line matching `re`, or rejects if the process exits first. */
-function waitForLine(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let buf = '';
-    const onData = (d: Buffer) => {
-      buf += d.toString();
-      const m = re.exec(buf);
-      if (m) { child.stdout!.off('data', onData); child.off('exit', onExit); resolve(m); }
-    };
-    const onExit = (code: number | null) => reject(new Error(`process exited (${code}) before printing ${re}: ${buf}`));
-    child.stdout!.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
-export async function startTarget(args: string[] = []): Promise<RunningTarget> {
-  const child = spawn(process.execPath, [bins.target, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const m = await waitForLine(child, /listening on (http:\/\/\S+)/);
-  const url = m[1]!;
-  return {
-    url,
-    async stats() {
-      const res = await fetch(`${url}/__stats`);
-      return (await res.json()) as TargetStats;
-    },
-    async stop() {
-      if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
-    },
-  };
-}
+/** The sample target on a free port (see @barrage/sample-target's spawnTarget). */
+export const startTarget = spawnTarget;
 
 export interface Finished {
   code: number | null;

@@ -83,7 +83,7 @@ export class AgentRun {
   }
 
   private begin(startAt: number): void {
-    if (this.stopping) { this.state = 'done'; this.finishReports(); return; }
+    if (this.stopping) { this.finishReports(); return; }
     this.state = 'running';
     this.reporter.start(startAt, this.controllerClock.now());
     if (this.pending === 0) { this.finishReports(); return; }
@@ -111,11 +111,15 @@ export class AgentRun {
     if (--this.pending === 0) this.finishReports();
   }
 
+  private clearTimers(): void {
+    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.launches.values()) clearTimeout(t);
+  }
+
   private finishReports(): void {
     if (this.reporter.finished) return;
     this.state = 'done';
-    for (const t of this.timers) clearTimeout(t);
-    for (const t of this.launches.values()) clearTimeout(t);
+    this.clearTimers();
     void this.executor.close();
     this.reporter.finish();
     this.onFinalReport();
@@ -133,8 +137,6 @@ export class AgentRun {
       this.scenarioIdle();
     }
     if (this.state === 'assigned' || this.state === 'waiting') {
-      for (const t of this.timers) clearTimeout(t);
-      this.state = 'done';
       this.finishReports();
       return;
     }
@@ -160,8 +162,7 @@ export class AgentRun {
   dispose(): void {
     this.stopping = true;
     for (const s of this.schedulers) s.stop();
-    for (const t of this.timers) clearTimeout(t);
-    for (const t of this.launches.values()) clearTimeout(t);
+    this.clearTimers();
     this.reporter.cancel();
     void this.executor.close();
   }

@@ -60,15 +60,16 @@ export class ClosedModel implements Scheduler {
     clearTimeout(this.timer);
   }
 
-  /** Takes one iteration from the budget, or says the VU should exit. */
-  take(): PreparedRequest[] | null {
-    if (this.stopped || this.remaining <= 0 || performance.now() >= this.deadline) return null;
+  /** Takes one iteration from the budget; false when the VU should exit. */
+  take(): boolean {
+    if (this.stopped || this.remaining <= 0 || performance.now() >= this.deadline) return false;
     this.remaining--;
-    return this.requests as PreparedRequest[];
+    return true;
   }
 
-  fire(req: PreparedRequest, done: () => void): void {
-    this.exec.fire(req, done);
+  /** Fires the mix's next request for a VU. */
+  fire(mix: RequestMix, done: () => void): void {
+    this.exec.fire(this.requests[mix.next()]!, done);
   }
 
   vuExited(): void {
@@ -100,11 +101,10 @@ class VirtualUser {
   }
 
   next(): void {
-    const requests = this.model.take();
-    if (requests === null) { this.model.vuExited(); return; }
+    if (!this.model.take()) { this.model.vuExited(); return; }
     this.firing = true;
     this.completedSync = false;
-    this.model.fire(requests[this.mix.next()]!, this.onDone);
+    this.model.fire(this.mix, this.onDone);
     this.firing = false;
     if (this.completedSync) setImmediate(() => this.next());
   }

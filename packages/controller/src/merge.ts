@@ -9,6 +9,19 @@ import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
 
+type WireStats = barrage.v1.RequestStats.$Properties;
+
+/** Responses in a wire RequestStats (one per latency sample, one per status count). */
+function responsesOf(s: WireStats): number {
+  return (s.status ?? []).reduce((n, sc) => n + sc.count!, 0);
+}
+
+/** Network errors in a wire RequestStats. */
+function errorsOf(s: WireStats): number {
+  const e = s.errors ?? {};
+  return (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
+}
+
 /** Everything known about one request name (or all of them), over any span of time. */
 export class RequestTotals {
   readonly latency: Float64Histogram = newTotalHistogram();
@@ -23,7 +36,7 @@ export class RequestTotals {
     return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
   }
 
-  add(s: barrage.v1.RequestStats.$Properties): void {
+  add(s: WireStats): void {
     addWireHistogram(this.latency, s.latency);
     if (s.serviceTime) addWireHistogram((this.serviceTime ??= newTotalHistogram()), s.serviceTime);
     for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
@@ -93,15 +106,13 @@ export class RunAggregate {
     for (const s of r.stats ?? []) {
       this.byName.get(s.name!)!.add(s);
       this.total.add(s);
-      const errors = s.errors ?? {};
-      const requests = (s.status ?? []).reduce((n, sc) => n + sc.count!, 0)
-        + (errors.timeout ?? 0) + (errors.refused ?? 0) + (errors.reset ?? 0) + (errors.other ?? 0);
+      const requests = responsesOf(s) + errorsOf(s);
       agent.requests += requests;
       for (const sc of s.status ?? []) agent.status.set(sc.status!, (agent.status.get(sc.status!) ?? 0) + sc.count!);
       point.requests += requests;
       point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
       if (point.latency) addWireHistogram(point.latency, s.latency);
-      else this.lateLatencies += (s.status ?? []).reduce((n, sc) => n + sc.count!, 0);
+      else this.lateLatencies += responsesOf(s);
     }
     return true;
   }

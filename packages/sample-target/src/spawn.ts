@@ -1,0 +1,41 @@
+// Starts the sample target as a child process on a free port and resolves once
+// it prints its URL; used by the demo script and by tests. Stopped by PID.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import type { StatsJson } from './stats.ts';
+
+const CLI = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+export interface SpawnedTarget {
+  url: string;
+  /** The target's own count of what it answered (GET /__stats). */
+  stats(): Promise<StatsJson>;
+  stop(): Promise<void>;
+}
+
+export async function spawnTarget(args: string[] = []): Promise<SpawnedTarget> {
+  const child = spawn(process.execPath, [CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      const m = /listening on (http:\/\/\S+)/.exec(buf);
+      if (m) { child.stdout.off('data', onData); child.off('exit', onExit); resolve(m[1]!); }
+    };
+    const onExit = (code: number | null) => reject(new Error(`sample target exited (${code}) before listening: ${buf}`));
+    child.stdout.on('data', onData);
+    child.once('exit', onExit);
+  });
+  return {
+    url,
+    async stats() {
+      return (await (await fetch(`${url}/__stats`)).json()) as StatsJson;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
