@@ -3,14 +3,16 @@
 import { barrage } from '@barrage/proto';
 import type { Clock } from './clock.ts';
 import { CompletionLog } from './completion-log.ts';
-import { AgentErrors } from './errors.ts';
+import { ArrivalSchedule } from './arrival-schedule.ts';
 import { Executor } from './executor.ts';
 import { prepareAssignment, type PreparedScenario } from './assignment.ts';
 import { Recorder } from './recorder.ts';
 import { Reporter } from './reporter.ts';
-import { ClosedModel, type Scheduler } from './scheduler.ts';
+import { ClosedModel, OpenModel, type Scheduler } from './scheduler.ts';
+import { clusterVusAt, peakShare, segmentShare } from './vu-ramp.ts';
 
 const Executors = barrage.v1.Executor;
+const isOpen = (e: number) => e === Executors.EXECUTOR_CONSTANT_ARRIVAL_RATE || e === Executors.EXECUTOR_RAMPING_ARRIVAL_RATE;
 
 export interface AgentRunOptions {
   assign: barrage.v1.Assign.$Properties;
@@ -27,7 +29,9 @@ export class AgentRun {
   private readonly scenarios: PreparedScenario[];
   private readonly recorder: Recorder;
   private readonly log = new CompletionLog();
-  private readonly executor: Executor;
+  private readonly executors: Executor[];
+  private readonly segment: { start: number; end: number };
+  private lastCompletionAt = 0;
   private readonly controllerClock: Clock;
   private readonly schedulers: Scheduler[] = [];
   private readonly timers: NodeJS.Timeout[] = [];
@@ -44,32 +48,36 @@ export class AgentRun {
   constructor(o: AgentRunOptions) {
     this.runId = o.assign.runId!;
     this.scenarios = prepareAssignment(o.assign, this.names);
-    for (const s of this.scenarios) {
-      if (s.executor !== Executors.EXECUTOR_CONSTANT_VUS && s.executor !== Executors.EXECUTOR_SHARED_ITERATIONS) {
-        throw new AgentErrors.BAD_ASSIGN(`scenario ${s.name}: executor ${s.executor} is not supported by this agent`);
-      }
-    }
+    this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
     this.pending = this.scenarios.length;
     this.offset = o.offset;
     this.offsetMs = o.offset();
     const base = o.clock;
     this.controllerClock = { now: () => base.now() + this.offsetMs };
     this.recorder = new Recorder(this.names);
-    const connections = new Map<string, number>();
-    for (const s of this.scenarios) {
-      for (const origin of new Set(s.requests.map((r) => r.origin))) connections.set(origin, (connections.get(origin) ?? 0) + s.vus);
-    }
-    this.executor = new Executor({
-      allowH2: o.assign.allowH2 ?? false,
-      connections: (origin) => connections.get(origin) ?? 1,
+    // One executor per scenario: its connections are its own (VUs, or in-flight slots, unless set).
+    this.executors = this.scenarios.map((s) => new Executor({
+      allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
-    });
+      onComplete: (at) => { if (at > this.lastCompletionAt) this.lastCompletionAt = at; },
+    }));
     this.onFinalReport = o.onFinalReport;
     this.reporter = new Reporter({
       runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
       recorder: this.recorder, send: o.send,
-      status: () => ({ inFlight: this.executor.inFlight, activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) }),
+      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) }),
     });
+  }
+
+  /** The most iterations a scenario runs at once on this agent. */
+  private concurrency(s: PreparedScenario): number {
+    if (s.executor === Executors.EXECUTOR_RAMPING_VUS) return peakShare(s.startTarget, s.stages, this.segment.start, this.segment.end);
+    if (isOpen(s.executor)) return s.maxInFlight;
+    return s.vus;
+  }
+
+  private closeExecutors(): void {
+    for (const e of this.executors) void e.close();
   }
 
   /** Arms the start at `startAt` (controller clock). */
@@ -91,20 +99,38 @@ export class AgentRun {
     // reconnect) stops with the others instead of running past the plan. In-flight requests
     // past the last end get graceful_stop to finish, then are cut (and counted as errors).
     const hardEnd = Math.max(...this.scenarios.map((s) => s.startOffsetMs + s.durationMs + s.gracefulStopMs));
-    this.timers.push(setTimeout(() => void this.executor.close(), Math.max(0, startAt + hardEnd - this.controllerClock.now())));
+    this.timers.push(setTimeout(() => this.closeExecutors(), Math.max(0, startAt + hardEnd - this.controllerClock.now())));
     this.scenarios.forEach((s, index) => {
       const launch = () => {
         this.launches.delete(index);
-        const remaining = startAt + s.startOffsetMs + s.durationMs - this.controllerClock.now();
-        if (this.stopping || remaining <= 0) { this.scenarioIdle(); return; }
-        const iterations = s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity;
-        const model = new ClosedModel(this.executor, s.requests, s.weights, { vus: s.vus, iterations, durationMs: Math.min(s.durationMs, remaining) }, () => this.scenarioIdle());
+        // performance.now() of the scenario's planned start, whenever this agent got to it.
+        const startPerf = performance.now() + (startAt + s.startOffsetMs - this.controllerClock.now());
+        if (this.stopping || performance.now() >= startPerf + s.durationMs) { this.scenarioIdle(); return; }
+        const model = this.scheduler(s, index, startPerf);
         this.schedulers.push(model);
         model.start();
       };
       const wait = startAt + s.startOffsetMs - this.controllerClock.now();
       if (wait > 1) this.launches.set(index, setTimeout(launch, wait)); else launch();
     });
+  }
+
+  private scheduler(s: PreparedScenario, index: number, startAt: number): Scheduler {
+    const exec = this.executors[index]!;
+    const onIdle = () => this.scenarioIdle();
+    const { start, end } = this.segment;
+    if (isOpen(s.executor)) {
+      const schedule = new ArrivalSchedule(s.startTarget, s.stages);
+      return new OpenModel(exec, s.entries, this.recorder, { schedule, count: s.iterations, phase: start, startAt, maxInFlight: s.maxInFlight }, onIdle);
+    }
+    const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
+    return new ClosedModel(exec, s.entries, {
+      vus: ramp ? peakShare(s.startTarget, s.stages, start, end) : s.vus,
+      target: ramp ? (t) => segmentShare(clusterVusAt(s.startTarget, s.stages, t), start, end) : undefined,
+      iterations: s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity,
+      iterationsPerVu: s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS ? s.iterationsPerVu : Infinity,
+      startAt, endAt: startAt + s.durationMs, thinkTimeMs: s.thinkTimeMs,
+    }, onIdle);
   }
 
   private scenarioIdle(): void {
@@ -120,7 +146,7 @@ export class AgentRun {
     if (this.reporter.finished) return;
     this.state = 'done';
     this.clearTimers();
-    void this.executor.close();
+    this.closeExecutors();
     this.reporter.finish();
     this.onFinalReport();
   }
@@ -141,7 +167,7 @@ export class AgentRun {
       return;
     }
     const grace = Math.max(0, ...this.scenarios.map((s) => s.gracefulStopMs));
-    this.timers.push(setTimeout(() => void this.executor.close(), grace).unref());
+    this.timers.push(setTimeout(() => this.closeExecutors(), grace).unref());
   }
 
   /** The answer to a Stop, once the final report is out. */
@@ -152,7 +178,7 @@ export class AgentRun {
       return { name: t.name ?? '', count };
     });
     return {
-      runId: this.runId, startedAt: this.reporter.startedAt, endedAt: this.executor.lastCompletionAt,
+      runId: this.runId, startedAt: this.reporter.startedAt, endedAt: this.lastCompletionAt,
       lastSeq: this.reporter.seq, completedBeforeFirstRateLimited: counts, completionLogTruncated: this.log.truncated,
       stopId: stop.id ?? 0,
     };
@@ -164,6 +190,6 @@ export class AgentRun {
     for (const s of this.schedulers) s.stop();
     this.clearTimers();
     this.reporter.cancel();
-    void this.executor.close();
+    this.closeExecutors();
   }
 }

@@ -1,34 +1,50 @@
-// Turns an Assign from the controller into requests ready to fire: validated
-// (the controller is authenticated, but bytes are still bytes), variables
-// substituted once, URLs split into origin and path.
-import type { barrage } from '@barrage/proto';
+// Turns an Assign from the controller into scenarios ready to run: validated
+// (the controller is authenticated, but bytes are still bytes), run variables
+// substituted once, URLs split into origin and path, checks and captures
+// compiled, flows resolved into mix entries.
+import { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
+import { ArrivalSchedule } from './arrival-schedule.ts';
 import { AgentErrors } from './errors.ts';
-import type { PreparedRequest } from './executor.ts';
+import type { PreparedCapture, PreparedCheck, PreparedRequest } from './executor.ts';
+import type { PreparedEntry } from './iteration.ts';
+import { parseJsonPath } from './json-path.ts';
+import { MultipartBody } from './multipart-body.ts';
+import { compileTemplate, UnknownVariableError, type Template } from './template.ts';
+
+const Executors = barrage.v1.Executor;
+
+export interface Stage {
+  durationMs: number;
+  target: number;
+}
 
 export interface PreparedScenario {
   name: string;
   executor: number;
   vus: number;
   iterations: number;
+  iterationsPerVu: number;
   durationMs: number;
   startOffsetMs: number;
   gracefulStopMs: number;
-  requests: PreparedRequest[];
-  weights: number[];
+  thinkTimeMs: number;
+  stages: Stage[];
+  startTarget: number;
+  totalArrivals: number;
+  maxInFlight: number;
+  connections: number;
+  entries: PreparedEntry[];
 }
 
 const MAX_VUS = 100_000;
+const MAX_STAGES = 100;
+const MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
+const MAX_DURATION_MS = 31 * 24 * 3_600_000;
 const METHOD = /^[A-Z]{1,16}$/;
+const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Replaces ${name} with a variable's value; unknown names are an error, not an empty string. */
-export function substitute(text: string, vars: ReadonlyMap<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_m, name: string) => {
-    const v = vars.get(name);
-    if (v === undefined) throw new AgentErrors.BAD_ASSIGN(`variable \${${name}} is not defined`);
-    return v;
-  });
-}
+const finiteIn = (v: number, lo: number, hi: number) => Number.isFinite(v) && v >= lo && v <= hi;
 
 /** Validates and prepares every scenario of an Assign. `names` collects request names in slot order. */
 export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: string[]): PreparedScenario[] {
@@ -36,39 +52,142 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
   if (!a.runId) throw bad('run id missing');
   const vars = new Map((a.vars ?? []).map((v) => [v.name ?? '', v.value ?? '']));
   const slot = new Map<string, number>();
+  const segStart = a.segmentStart ?? 0;
+  const segEnd = a.segmentEnd ?? 1;
+  if (!(segStart >= 0 && segStart < segEnd && segEnd <= 1)) throw bad(`segment [${segStart}, ${segEnd})`);
   return (a.scenarios ?? []).map((s, si) => {
     const where = `scenario ${si}`;
+    const executor = s.executor ?? 0;
+    if (!Object.values(Executors).includes(executor) || executor === Executors.EXECUTOR_UNSPECIFIED) throw bad(`${where}: executor ${executor}`);
     const vus = s.vus ?? 0;
     if (!Number.isInteger(vus) || vus < 0 || vus > MAX_VUS) throw bad(`${where}: vus ${vus}`);
     const durationMs = s.durationMs ?? 0;
-    if (!(durationMs > 0)) throw bad(`${where}: duration must be > 0`);
-    const requests = (s.requests ?? []).map((r, ri): PreparedRequest => {
-      const name = r.name ?? '';
-      if (!name) throw bad(`${where} request ${ri}: name missing`);
-      const method = r.method ?? '';
-      if (!METHOD.test(method)) throw bad(`${where} request ${ri}: method ${JSON.stringify(method)}`);
-      let url: URL;
-      try { url = new URL(substitute(r.url ?? '', vars)); } catch (err) {
-        if (err instanceof AgentErrors.BAD_ASSIGN) throw err;
-        throw bad(`${where} request ${ri}: invalid URL`);
-      }
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw bad(`${where} request ${ri}: scheme ${url.protocol}`);
-      let index = slot.get(name);
-      if (index === undefined) { index = names.length; names.push(name); slot.set(name, index); }
-      const headers: Record<string, string> = {};
-      for (const h of r.headers ?? []) headers[(h.name ?? '').toLowerCase()] = substitute(h.value ?? '', vars);
-      const body = r.body && r.body.length > 0 ? Buffer.from(substitute(Buffer.from(r.body).toString('utf8'), vars)) : null;
-      const expect = r.expectStatus && r.expectStatus.length > 0 ? new Set(r.expectStatus) : null;
-      return {
-        index, origin: url.origin, method: method as Dispatcher.HttpMethod, path: url.pathname + url.search,
-        headers, body, timeoutMs: r.timeoutMs || 60_000, expect,
-      };
-    });
-    if (requests.length === 0 && vus > 0) throw bad(`${where}: no requests`);
-    const weights = (s.requests ?? []).map((r) => (r.weight && r.weight > 0 ? r.weight : 1));
+    if (!(durationMs > 0) || durationMs > MAX_DURATION_MS) throw bad(`${where}: duration ${durationMs}`);
+    const stages = (s.stages ?? []).map((st) => ({ durationMs: st.durationMs ?? 0, target: st.target ?? 0 }));
+    if (stages.length > MAX_STAGES || stages.some((st) => !finiteIn(st.durationMs, 0, MAX_DURATION_MS) || !finiteIn(st.target, 0, 1e9))) throw bad(`${where}: stages`);
+    const startTarget = s.startTarget ?? 0;
+    if (!finiteIn(startTarget, 0, 1e9)) throw bad(`${where}: start target`);
+    if (executor === Executors.EXECUTOR_RAMPING_VUS && [startTarget, ...stages.map((st) => st.target)].some((v) => !Number.isInteger(v) || v > MAX_VUS)) {
+      throw bad(`${where}: VU targets must be whole numbers up to ${MAX_VUS}`);
+    }
+    if (executor === Executors.EXECUTOR_CONSTANT_ARRIVAL_RATE || executor === Executors.EXECUTOR_RAMPING_ARRIVAL_RATE) {
+      let total: number;
+      try { total = new ArrivalSchedule(startTarget, stages).total; } catch { throw bad(`${where}: arrival rates`); }
+      if (total !== (s.totalArrivals ?? 0) || (s.iterations ?? 0) > total) throw bad(`${where}: arrivals ${s.iterations} of ${s.totalArrivals} do not match the rate (${total})`);
+    }
+    const thinkTimeMs = s.thinkTimeMs ?? 0;
+    if (!finiteIn(thinkTimeMs, 0, MAX_DURATION_MS)) throw bad(`${where}: think time`);
+    const specs = s.requests ?? [];
+    // Variables some step of this scenario captures: left in templates until the request fires.
+    const flowVars = new Set<string>();
+    for (const r of specs) for (const c of r.captures ?? []) {
+      if (!VAR_NAME.test(c.var ?? '')) throw bad(`${where}: capture variable ${JSON.stringify(c.var)}`);
+      flowVars.add(c.var!);
+    }
+    const requests = specs.map((r, ri) => prepareRequest(r, `${where} request ${ri}`, vars, flowVars, names, slot));
+    const mix = s.mix ?? [];
+    const entries: PreparedEntry[] = mix.length === 0
+      ? requests.map((r, i) => ({ name: specs[i]!.name!, weight: positive(specs[i]!.weight), steps: [r], scoped: false }))
+      : mix.map((m, mi) => {
+        const steps = (m.steps ?? []).map((k) => {
+          const r = requests[k];
+          if (r === undefined) throw bad(`${where} mix ${mi}: step ${k} does not exist`);
+          return r;
+        });
+        if (steps.length === 0) throw bad(`${where} mix ${mi}: no steps`);
+        return { name: m.name ?? `entry-${mi}`, weight: positive(m.weight), steps, scoped: steps.some((r) => r.captures.length > 0) };
+      });
+    if (entries.length === 0 && (vus > 0 || (s.iterations ?? 0) > 0 || stages.length > 0)) throw bad(`${where}: no requests`);
     return {
-      name: s.name ?? `scenario-${si}`, executor: s.executor ?? 0, vus, iterations: s.iterations ?? 0,
-      durationMs, startOffsetMs: s.startOffsetMs ?? 0, gracefulStopMs: s.gracefulStopMs ?? 30_000, requests, weights,
+      name: s.name ?? `scenario-${si}`, executor, vus, iterations: s.iterations ?? 0, iterationsPerVu: s.iterationsPerVu ?? 0,
+      durationMs, startOffsetMs: s.startOffsetMs ?? 0, gracefulStopMs: s.gracefulStopMs ?? 30_000, thinkTimeMs,
+      stages, startTarget, totalArrivals: s.totalArrivals ?? 0, maxInFlight: s.maxInFlight ?? 0, connections: s.connections ?? 0,
+      entries,
     };
   });
+}
+
+const positive = (w: number | null | undefined) => (w && w > 0 && Number.isFinite(w) ? w : 1);
+
+function prepareRequest(
+  r: barrage.v1.RequestSpec.$Properties, where: string, vars: ReadonlyMap<string, string>, flowVars: ReadonlySet<string>,
+  names: string[], slot: Map<string, number>,
+): PreparedRequest {
+  const bad = (why: string) => new AgentErrors.BAD_ASSIGN(`${where}: ${why}`);
+  const compile = (text: string): Template => {
+    try { return compileTemplate(text, vars, flowVars); } catch (err) {
+      if (err instanceof UnknownVariableError) throw bad(err.message);
+      throw err;
+    }
+  };
+  const name = r.name ?? '';
+  if (!name) throw bad('name missing');
+  const method = r.method ?? '';
+  if (!METHOD.test(method)) throw bad(`method ${JSON.stringify(method)}`);
+  // Run variables may pick the origin; flow variables only what follows it.
+  const urlT = compile(r.url ?? '');
+  const parts = typeof urlT === 'string' ? [urlT] : urlT;
+  const first = parts[0] as string;
+  const authority = /^https?:\/\/[^/?#]+/i.exec(first)?.[0];
+  if (authority === undefined || (parts.length > 1 && authority.length === first.length)) throw bad('invalid URL (a flow variable may not be part of the origin)');
+  let origin: string;
+  try {
+    new URL(parts.map((p) => (typeof p === 'string' ? p : 'x')).join(''));
+    origin = new URL(authority).origin;
+  } catch { throw bad('invalid URL'); }
+  let index = slot.get(name);
+  if (index === undefined) { index = names.length; names.push(name); slot.set(name, index); }
+  const rest = first.slice(authority.length).replace(/#.*$/, '');
+  const lead = rest.startsWith('/') ? rest : `/${rest}`;
+  const path: Template = parts.length === 1 ? lead : [lead, ...parts.slice(1)];
+  const headers: Record<string, Template> = {};
+  for (const h of r.headers ?? []) headers[(h.name ?? '').toLowerCase()] = compile(h.value ?? '');
+  let multipart: MultipartBody | null = null;
+  if (r.multipart) {
+    const m = r.multipart;
+    const size = m.size ?? 0;
+    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_UPLOAD_BYTES) throw bad(`upload size ${size}`);
+    const fill = (t: string | null | undefined) => {
+      const v = compile(t ?? '');
+      if (typeof v !== 'string') throw bad('flow variables are not supported in multipart fields');
+      return v;
+    };
+    multipart = new MultipartBody({
+      field: fill(m.field) || 'file', filename: fill(m.filename) || 'upload.bin', contentType: fill(m.contentType) || 'application/octet-stream',
+      size, fields: (m.fields ?? []).map((f) => ({ name: fill(f.name), value: fill(f.value) })),
+    });
+    headers['content-type'] = multipart.contentType;
+    headers['content-length'] = String(multipart.length);
+  }
+  const bodyText = r.body && r.body.length > 0 && !multipart ? Buffer.from(r.body).toString('utf8') : null;
+  const bodyTemplate = bodyText === null ? null : compile(bodyText);
+  const body = bodyTemplate === null ? null : typeof bodyTemplate === 'string' ? Buffer.from(bodyTemplate) : bodyTemplate;
+  const jsonPath = (p: string, what: string) => {
+    try { return parseJsonPath(p); } catch { throw bad(`${what}: bad JSON path`); }
+  };
+  const checks = (r.checks ?? []).map((c): PreparedCheck => {
+    const label = `check ${JSON.stringify(c.name ?? '')}`;
+    if (!c.name) throw bad('check without a name');
+    const onStatus = c.onStatus && c.onStatus.length > 0 ? new Set(c.onStatus) : null;
+    if (c.header) return { name: c.name, header: c.header.toLowerCase(), onStatus };
+    if (!c.jsonPath) throw bad(`${label}: give a header or a JSON path`);
+    let equals: { value: unknown } | undefined;
+    if (c.equalsJson) {
+      try { equals = { value: JSON.parse(c.equalsJson) as unknown }; } catch { throw bad(`${label}: expected value is not JSON`); }
+    }
+    return { name: c.name, jsonPath: jsonPath(c.jsonPath, label), equals, onStatus };
+  });
+  const captures = (r.captures ?? []).map((c): PreparedCapture => {
+    const checkName = `capture ${c.var}`;
+    if (c.header) return { variable: c.var!, header: c.header.toLowerCase(), checkName };
+    if (!c.jsonPath) throw bad(`capture ${c.var}: give a header or a JSON path`);
+    return { variable: c.var!, jsonPath: jsonPath(c.jsonPath, `capture ${c.var}`), checkName };
+  });
+  const expect = r.expectStatus && r.expectStatus.length > 0 ? new Set(r.expectStatus) : null;
+  const templated = typeof path !== 'string' || Object.values(headers).some((t) => typeof t !== 'string') || (body !== null && !Buffer.isBuffer(body));
+  return {
+    index, origin, method: method as Dispatcher.HttpMethod, path, headers, body, multipart,
+    timeoutMs: r.timeoutMs || 60_000, expect, checks, captures, templated,
+    readsBody: checks.some((c) => c.jsonPath !== undefined) || captures.some((c) => c.jsonPath !== undefined),
+  };
 }

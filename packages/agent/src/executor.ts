@@ -1,35 +1,73 @@
 // Fires one HTTP request through undici's dispatch API and reports its outcome
-// to the Recorder. One Pool per origin with as many connections as VUs, no
+// to the Recorder: status, checks, captures. One Executor per scenario, with
+// its own Pool per origin (so one scenario's connection limit is its own), no
 // retries, every body consumed, HTTP/2 explicit. Knows nothing about load
 // models: schedulers decide when, the executor does how.
+import { isDeepStrictEqual } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import type { Clock } from './clock.ts';
 import type { CompletionLog } from './completion-log.ts';
+import { readJsonPath } from './json-path.ts';
+import type { MultipartBody } from './multipart-body.ts';
 import type { ErrorKind, Recorder } from './recorder.ts';
+import { render, type Template } from './template.ts';
 
-/** A request template resolved for firing: variables substituted, origin split off. */
+export interface PreparedCheck {
+  name: string;
+  /** Lower-case header name: passes when present. */
+  header?: string;
+  jsonPath?: ReadonlyArray<string | number>;
+  /** With jsonPath: the expected value; absent: any non-null value passes. */
+  equals?: { value: unknown };
+  onStatus: ReadonlySet<number> | null;
+}
+
+export interface PreparedCapture {
+  variable: string;
+  header?: string;
+  jsonPath?: ReadonlyArray<string | number>;
+  /** Counted like a check: passes when the value was found. */
+  checkName: string;
+}
+
+/** A request template resolved for firing: run variables substituted, origin split off. */
 export interface PreparedRequest {
   index: number;          // name slot in the Recorder
   origin: string;
   method: Dispatcher.HttpMethod;
-  path: string;
-  headers: Record<string, string>;
-  body: Buffer | null;
+  path: Template;
+  headers: Record<string, Template>;
+  /** Static body, or a template with flow variables; null for none or multipart. */
+  body: Buffer | Template | null;
+  multipart: MultipartBody | null;
   timeoutMs: number;
   expect: ReadonlySet<number> | null; // null: 2xx and 3xx are ok
+  checks: readonly PreparedCheck[];
+  captures: readonly PreparedCapture[];
+  /** Flow variables appear somewhere: render per fire. */
+  templated: boolean;
+  /** A check or capture reads the JSON body. */
+  readsBody: boolean;
 }
 
+/** Flow variables of one iteration. */
+export type Scope = Map<string, string>;
 export type Done = () => void;
 
 export interface ExecutorOptions {
   allowH2: boolean;
-  /** Connections per origin: the agent's VUs that may hit it at once. */
-  connections: (origin: string) => number;
+  /** Connections per origin for this scenario on this agent. */
+  connections: number;
   recorder: Recorder;
   log: CompletionLog;
   /** Controller clock, for completion instants. */
   clock: Clock;
+  /** Completion instant (controller clock), for Finished. */
+  onComplete?: (at: number) => void;
 }
+
+/** Bodies read for checks and captures are bounded; past this, the JSON is treated as absent. */
+const MAX_READ_BODY = 1024 * 1024;
 
 export function classifyError(err: unknown): ErrorKind {
   const code = (err as { code?: string } | null)?.code ?? '';
@@ -45,6 +83,10 @@ export function classifyError(err: unknown): ErrorKind {
   }
 }
 
+/** Path and headers may not carry bytes that would break the request line or a header. */
+const UNSAFE_HEADER = /[\r\n\0]/;
+const encodePath = (p: string) => p.replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
+
 export class Executor {
   private readonly pools = new Map<string, Pool>();
   private readonly opts: ExecutorOptions;
@@ -59,7 +101,7 @@ export class Executor {
     let p = this.pools.get(origin);
     if (p === undefined) {
       p = new Pool(origin, {
-        connections: Math.max(1, this.opts.connections(origin)),
+        connections: Math.max(1, this.opts.connections),
         pipelining: 1,
         allowH2: this.opts.allowH2,
         // Below common server keep-alive timeouts (Node 5 s), so we never reuse a socket the server is closing.
@@ -71,19 +113,46 @@ export class Executor {
     return p;
   }
 
-  /** Fires `req`; `done` runs once the outcome is recorded. `intendedAt` (performance.now ms) enables CO-corrected latency. */
-  fire(req: PreparedRequest, done: Done, intendedAt?: number): void {
+  /**
+   * Fires `req`; `done` runs once the outcome is recorded and captures are in `scope`.
+   * `intendedAt` (performance.now ms) is the open model's scheduled send: latency is
+   * measured from it, service time from the actual send. Returns false, sending nothing,
+   * when a flow variable it needs was not captured.
+   */
+  fire(req: PreparedRequest, scope: Scope | null, done: Done, intendedAt?: number): boolean {
+    let path: string;
+    let headers: Record<string, string>;
+    let body: Buffer | string | NodeJS.ReadableStream | null;
+    if (req.templated) {
+      const p = render(req.path, scope);
+      if (p === undefined) return false;
+      path = encodePath(p);
+      headers = {};
+      for (const [k, t] of Object.entries(req.headers)) {
+        const v = render(t, scope);
+        if (v === undefined || UNSAFE_HEADER.test(v)) return false;
+        headers[k] = v;
+      }
+      if (req.body === null || Buffer.isBuffer(req.body)) body = req.body;
+      else {
+        const b = render(req.body, scope);
+        if (b === undefined) return false;
+        body = b;
+      }
+    } else {
+      path = req.path as string;
+      headers = req.headers as Record<string, string>;
+      body = req.body as Buffer | null;
+    }
+    if (req.multipart) body = req.multipart.stream();
     this.inFlight++;
-    const handler = new ResponseHandler(this, req, done, intendedAt, this.opts.clock.now());
+    const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
+    const handler = new ResponseHandler(this, req, scope, done, intendedAt, this.opts.clock.now(), sent);
     this.pool(req.origin).dispatch({
-      origin: req.origin,
-      method: req.method,
-      path: req.path,
-      headers: req.headers,
-      body: req.body,
-      headersTimeout: req.timeoutMs,
-      bodyTimeout: req.timeoutMs,
+      origin: req.origin, method: req.method, path, headers, body: body as Buffer | string | null,
+      headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
     }, handler);
+    return true;
   }
 
   /** Called by handlers; keeps all accounting in one place. */
@@ -92,24 +161,60 @@ export class Executor {
     const { recorder, log, clock } = this.opts;
     const at = clock.now();
     this.lastCompletionAt = at;
-    const sent = h.req.body?.length ?? 0;
+    this.opts.onComplete?.(at);
     if (error !== null) {
       // Not logged for firstRateLimitedAfter: the server may never have seen it.
-      recorder.recordError(h.req.index, classifyError(error), sent);
+      recorder.recordError(h.req.index, classifyError(error), h.bytesSent);
     } else {
       const end = performance.now();
       const status = h.status;
       const expect = h.req.expect;
       const ok = expect === null ? status >= 200 && status < 400 : expect.has(status);
-      const serviceUs = (end - h.sentAt) * 1000;
+      // Closed models: from the dispatch (connecting included). Open models: from the intended
+      // send, with service time from the moment the request went onto a connection.
       recorder.record(h.req.index, {
-        latencyUs: h.intendedAt === undefined ? serviceUs : (end - h.intendedAt) * 1000,
-        serviceTimeUs: h.intendedAt === undefined ? undefined : serviceUs,
-        status, ok, retryAfter: h.retryAfter, bytesReceived: h.bytes, bytesSent: sent, at,
+        latencyUs: (end - (h.intendedAt ?? h.dispatchedAt)) * 1000,
+        serviceTimeUs: h.intendedAt === undefined ? undefined : (end - h.startedAt) * 1000,
+        status, ok, retryAfter: h.headers?.['retry-after'] !== undefined, bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
       });
       log.note(h.req.index, h.sentAtController, at, status === 429);
+      if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
     }
     h.done();
+  }
+
+  /** Checks and captures of one answered request. */
+  private inspect(h: ResponseHandler, status: number): void {
+    const { req } = h;
+    let json: unknown;
+    let parsed = false;
+    const doc = () => {
+      if (!parsed) {
+        parsed = true;
+        try { json = h.body === null ? undefined : JSON.parse(Buffer.concat(h.body).toString('utf8')); } catch { json = undefined; }
+      }
+      return json;
+    };
+    for (const c of req.checks) {
+      if (c.onStatus !== null && !c.onStatus.has(status)) continue;
+      let pass: boolean;
+      if (c.header !== undefined) pass = h.headers?.[c.header] !== undefined;
+      else {
+        const v = readJsonPath(doc(), c.jsonPath!);
+        pass = c.equals === undefined ? v !== undefined && v !== null : isDeepStrictEqual(v, c.equals.value);
+      }
+      this.opts.recorder.recordCheck(req.index, c.name, pass);
+    }
+    for (const c of req.captures) {
+      let v: unknown;
+      if (c.header !== undefined) {
+        const hv = h.headers?.[c.header];
+        v = Array.isArray(hv) ? hv[0] : hv;
+      } else v = readJsonPath(doc(), c.jsonPath!);
+      const ok = v !== undefined && v !== null && typeof v !== 'object';
+      if (ok) h.scope?.set(c.variable, String(v));
+      this.opts.recorder.recordCheck(req.index, c.checkName, ok);
+    }
   }
 
   /** Closes every pool; in-flight requests fail (as reset) and are still accounted. */
@@ -120,38 +225,51 @@ export class Executor {
   }
 }
 
-/** Undici dispatch handler for one request: status, Retry-After, body bytes. */
+/** Undici dispatch handler for one request: status, headers, body bytes (kept only when read). */
 class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly exec: Executor;
   readonly req: PreparedRequest;
+  readonly scope: Scope | null;
   readonly done: Done;
   readonly intendedAt: number | undefined;
-  readonly sentAt = performance.now();
   readonly sentAtController: number;
+  readonly bytesSent: number;
+  readonly dispatchedAt = performance.now();
+  /** When undici hands the request to a connection (performance.now); until then, the dispatch. */
+  startedAt = this.dispatchedAt;
   status = 0;
-  retryAfter = false;
+  headers: Record<string, string | string[] | undefined> | null = null;
   bytes = 0;
+  body: Buffer[] | null = null;
   private finished = false;
 
-  constructor(exec: Executor, req: PreparedRequest, done: Done, intendedAt: number | undefined, sentAtController: number) {
+  constructor(exec: Executor, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, sentAtController: number, bytesSent: number) {
     this.exec = exec;
-    this.sentAtController = sentAtController;
     this.req = req;
+    this.scope = scope;
     this.done = done;
     this.intendedAt = intendedAt;
+    this.sentAtController = sentAtController;
+    this.bytesSent = bytesSent;
   }
 
   onRequestStart(): void {
-    // Required by undici's handler contract; nothing to do before the response.
+    // The request is about to be written on a connection: service time starts here.
+    this.startedAt = performance.now();
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.status = statusCode;
-    this.retryAfter = headers['retry-after'] !== undefined;
+    this.headers = headers;
+    if (this.req.readsBody) this.body = [];
   }
 
   onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
+    if (this.body !== null) {
+      if (this.bytes <= MAX_READ_BODY) this.body.push(chunk);
+      else this.body = null;
+    }
   }
 
   onResponseEnd(): void {

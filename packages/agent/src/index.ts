@@ -1,7 +1,13 @@
-// Public surface of @barrage/agent (used by the controller for local agents and by tests).
+// Public surface of @barrage/agent (used by the controller for local agents,
+// planning and validation, and by tests).
 export { Agent, type AgentOptions } from './agent.ts';
 export { estimateRound, bestEstimate, type ClockRound, type ClockEstimate } from './clock-sync.ts';
 export { systemClock, offsetClock, type Clock } from './clock.ts';
 export { Recorder } from './recorder.ts';
 export { RequestMix } from './request-mix.ts';
 export { AgentErrors } from './errors.ts';
+export { ArrivalSchedule, type RateStage } from './arrival-schedule.ts';
+export { clusterVusAt, segmentShare, peakShare, type VuStage } from './vu-ramp.ts';
+export { VARIABLE, variablesIn, compileTemplate, render, UnknownVariableError, type Template } from './template.ts';
+export { parseJsonPath, readJsonPath } from './json-path.ts';
+export { MultipartBody, type MultipartSpec } from './multipart-body.ts';

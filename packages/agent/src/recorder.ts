@@ -15,6 +15,8 @@ class Slot {
   bytesReceived = 0; bytesSent = 0;
   firstRateLimitedAt = 0;
   serviceTimeUsed = false;
+  /** Per check name: [passes, fails]. */
+  readonly checks = new Map<string, [number, number]>();
 
   get active(): boolean {
     return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0;
@@ -27,6 +29,7 @@ class Slot {
     this.bytesReceived = this.bytesSent = 0;
     this.firstRateLimitedAt = 0;
     this.serviceTimeUsed = false;
+    this.checks.clear();
   }
 }
 
@@ -84,6 +87,14 @@ export class Recorder {
     this.slots[name]!.dropped++;
   }
 
+  /** One check (or capture) outcome for an answered request of this name. */
+  recordCheck(name: number, check: string, pass: boolean): void {
+    const m = this.slots[name]!.checks;
+    let c = m.get(check);
+    if (c === undefined) m.set(check, (c = [0, 0]));
+    c[pass ? 0 : 1]++;
+  }
+
   /** The interval's stats for every name that saw activity; resets the interval. */
   snapshot(): barrage.v1.RequestStats.$Properties[] {
     const out: barrage.v1.RequestStats.$Properties[] = [];
@@ -99,6 +110,7 @@ export class Recorder {
         ok: s.ok, rateLimited: s.rateLimited, failed: s.failed, retryAfterPresent: s.retryAfterPresent,
         dropped: s.dropped, bytesReceived: s.bytesReceived, bytesSent: s.bytesSent,
         firstRateLimitedAt: s.firstRateLimitedAt,
+        checks: [...s.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
       });
       s.clear();
     }

@@ -1,111 +1,260 @@
-// Load-model schedulers decide *when* each request is fired; the Executor
-// decides *how*. Every scheduler runs one scenario's share on this agent and
-// calls onIdle once it will fire nothing more and nothing is in flight.
-import type { Executor, PreparedRequest } from './executor.ts';
+// Load-model schedulers decide *when* each iteration starts; the Executor
+// decides *how* a request is sent. Every scheduler runs one scenario's share on
+// this agent and calls onIdle once it will start nothing more and nothing it
+// started is still running. Times are performance.now() milliseconds.
+import type { ArrivalSchedule } from './arrival-schedule.ts';
+import type { Executor } from './executor.ts';
+import { runIteration, type PreparedEntry } from './iteration.ts';
+import type { Recorder } from './recorder.ts';
 import { RequestMix } from './request-mix.ts';
 
 export interface Scheduler {
   /** Begins firing now. */
   start(): void;
-  /** Stops starting new requests; in-flight ones finish and are recorded. */
+  /** Stops starting new iterations; running ones finish and are recorded. */
   stop(): void;
+  /** VUs running (closed models) or iterations in flight (open models). */
   readonly activeVus: number;
 }
 
 export interface ClosedModelOptions {
+  /** The most VUs this agent runs at once. */
   vus: number;
-  /** Requests shared by this agent's VUs; Infinity for duration-bounded models. */
+  /** ramping-vus: VUs wanted `elapsed` ms after the scenario's start; absent: always `vus`. */
+  target?: (elapsedMs: number) => number;
+  /** Iterations shared by this agent's VUs; Infinity for duration-bounded models. */
   iterations: number;
-  /** How long the model may run, ms. */
-  durationMs: number;
+  /** Iterations each VU runs (per-vu-iterations); Infinity otherwise. */
+  iterationsPerVu: number;
+  /** The scenario's start and end (performance.now ms). */
+  startAt: number;
+  endAt: number;
+  /** Pause after each iteration, ms. */
+  thinkTimeMs: number;
 }
 
+/** How often a ramp looks for VUs to add; VUs above the target leave after their iteration. */
+const RAMP_TICK_MS = 50;
+
 /**
- * Closed models (constant-vus, shared-iterations): N virtual users, each firing
- * its next request as soon as the previous one completes, until the shared
- * iteration budget is spent or the duration is over.
+ * Closed models (constant-vus, shared-iterations, per-vu-iterations, ramping-vus):
+ * VUs that each start their next iteration when the previous one (and its think
+ * time) is over, until the budget is spent, the ramp sends them away, or time is up.
  */
 export class ClosedModel implements Scheduler {
   private readonly exec: Executor;
-  private readonly requests: readonly PreparedRequest[];
-  private readonly weights: readonly number[];
+  private readonly entries: readonly PreparedEntry[];
   private readonly opts: ClosedModelOptions;
   private readonly onIdle: () => void;
+  private readonly vus: Array<VirtualUser | undefined> = [];
   private remaining: number;
-  private deadline = 0;
   private stopped = false;
-  private timer: NodeJS.Timeout | undefined;
+  private idle = false;
+  private timers: NodeJS.Timeout[] = [];
   activeVus = 0;
 
-  constructor(exec: Executor, requests: readonly PreparedRequest[], weights: readonly number[], opts: ClosedModelOptions, onIdle: () => void) {
+  constructor(exec: Executor, entries: readonly PreparedEntry[], opts: ClosedModelOptions, onIdle: () => void) {
     this.exec = exec;
-    this.requests = requests;
-    this.weights = weights;
+    this.entries = entries;
     this.opts = opts;
     this.onIdle = onIdle;
     this.remaining = opts.iterations;
   }
 
   start(): void {
-    this.deadline = performance.now() + this.opts.durationMs;
-    this.timer = setTimeout(() => this.stop(), this.opts.durationMs);
-    const vus = this.remaining > 0 ? this.opts.vus : 0;
-    if (vus === 0) { this.finish(); return; }
-    this.activeVus = vus;
-    for (let i = 0; i < vus; i++) new VirtualUser(this, new RequestMix(this.weights)).next();
+    const left = this.opts.endAt - performance.now();
+    if (left <= 0 || this.remaining <= 0 || this.opts.iterationsPerVu <= 0) { this.stop(); return; }
+    this.timers.push(setTimeout(() => this.stop(), left));
+    if (this.opts.target !== undefined) this.timers.push(setInterval(() => this.spawn(), RAMP_TICK_MS));
+    this.spawn();
+    this.checkIdle();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers = [];
+    for (const vu of this.vus) vu?.wake();
+    this.checkIdle();
+  }
+
+  /** VUs this agent should be running now. */
+  private wanted(): number {
+    const t = this.opts.target;
+    return Math.min(this.opts.vus, t === undefined ? this.opts.vus : t(performance.now() - this.opts.startAt));
+  }
+
+  private spawn(): void {
+    if (this.stopped) return;
+    const want = this.wanted();
+    for (let id = 0; id < want; id++) {
+      if (this.vus[id] !== undefined) continue;
+      const vu = new VirtualUser(this, id, new RequestMix(this.entries.map((e) => e.weight)), this.opts.iterationsPerVu);
+      this.vus[id] = vu;
+      this.activeVus++;
+      vu.next();
+    }
+  }
+
+  /** Takes one iteration from the budget; false when the VU should leave. */
+  take(vu: VirtualUser): boolean {
+    if (this.stopped || this.remaining <= 0 || vu.remaining <= 0 || performance.now() >= this.opts.endAt) return false;
+    if (this.opts.target !== undefined && vu.id >= this.wanted()) return false;
+    this.remaining--;
+    vu.remaining--;
+    return true;
+  }
+
+  run(entry: number, done: () => void): void {
+    runIteration(this.exec, this.entries[entry]!, undefined, done);
+  }
+
+  get thinkTimeMs(): number {
+    return this.opts.thinkTimeMs;
+  }
+
+  vuExited(vu: VirtualUser): void {
+    this.vus[vu.id] = undefined;
+    this.activeVus--;
+    // Without a ramp, a VU leaves only when nothing more will start: done once the last one is gone.
+    if (this.activeVus === 0 && this.opts.target === undefined) this.stop();
+  }
+
+  private checkIdle(): void {
+    if (this.idle || !this.stopped || this.activeVus > 0) return;
+    this.idle = true;
+    this.onIdle();
+  }
+}
+
+/** One closed-model VU: run an iteration, wait for it (and the think time), repeat. */
+class VirtualUser {
+  private readonly model: ClosedModel;
+  private readonly mix: RequestMix;
+  readonly id: number;
+  remaining: number;
+  private running = false;
+  private completedSync = false;
+  private sleep: NodeJS.Timeout | undefined;
+  private readonly onDone = (): void => {
+    // An iteration that ends synchronously must not recurse: continue on the next turn.
+    if (this.running) { this.completedSync = true; return; }
+    this.after();
+  };
+
+  constructor(model: ClosedModel, id: number, mix: RequestMix, iterations: number) {
+    this.model = model;
+    this.id = id;
+    this.mix = mix;
+    this.remaining = iterations;
+  }
+
+  next(): void {
+    this.sleep = undefined;
+    if (!this.model.take(this)) { this.model.vuExited(this); return; }
+    this.running = true;
+    this.completedSync = false;
+    this.model.run(this.mix.next(), this.onDone);
+    this.running = false;
+    if (this.completedSync) setImmediate(() => this.after());
+  }
+
+  private after(): void {
+    const think = this.model.thinkTimeMs;
+    if (think > 0) this.sleep = setTimeout(() => this.next(), think);
+    else this.next();
+  }
+
+  /** Ends a think-time pause early (the model stopped). */
+  wake(): void {
+    if (this.sleep === undefined) return;
+    clearTimeout(this.sleep);
+    this.next();
+  }
+}
+
+export interface OpenModelOptions {
+  schedule: ArrivalSchedule;
+  /** This agent's arrivals, and its phase (segment start) within the cluster's schedule. */
+  count: number;
+  phase: number;
+  /** The scenario's start (performance.now ms). */
+  startAt: number;
+  /** Iterations in flight beyond which an arrival is dropped. */
+  maxInFlight: number;
+}
+
+/**
+ * Open models (constant- and ramping-arrival-rate): iterations start at the
+ * schedule's instants whether or not earlier ones finished. An arrival that
+ * finds maxInFlight iterations running is counted as dropped, never queued.
+ * Arrivals whose instant passed while the process was busy start at once and
+ * keep their intended instant, so the stall shows up in their latency.
+ */
+export class OpenModel implements Scheduler {
+  private readonly exec: Executor;
+  private readonly entries: readonly PreparedEntry[];
+  private readonly recorder: Recorder;
+  private readonly opts: OpenModelOptions;
+  private readonly onIdle: () => void;
+  private readonly mix: RequestMix;
+  private next = 0;
+  private stopped = false;
+  private idle = false;
+  private timer: NodeJS.Timeout | undefined;
+  activeVus = 0;
+  private readonly onDone = (): void => {
+    this.activeVus--;
+    this.checkIdle();
+  };
+
+  constructor(exec: Executor, entries: readonly PreparedEntry[], recorder: Recorder, opts: OpenModelOptions, onIdle: () => void) {
+    this.exec = exec;
+    this.entries = entries;
+    this.recorder = recorder;
+    this.opts = opts;
+    this.onIdle = onIdle;
+    this.mix = new RequestMix(entries.map((e) => e.weight));
+  }
+
+  start(): void {
+    this.pump();
   }
 
   stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.checkIdle();
   }
 
-  /** Takes one iteration from the budget; false when the VU should exit. */
-  take(): boolean {
-    if (this.stopped || this.remaining <= 0 || performance.now() >= this.deadline) return false;
-    this.remaining--;
-    return true;
-  }
-
-  /** Fires the mix's next request for a VU. */
-  fire(mix: RequestMix, done: () => void): void {
-    this.exec.fire(this.requests[mix.next()]!, done);
-  }
-
-  vuExited(): void {
-    if (--this.activeVus === 0) this.finish();
-  }
-
-  private finish(): void {
-    clearTimeout(this.timer);
-    this.stopped = true;
-    this.onIdle();
-  }
-}
-
-/** One closed-model VU: fire, wait for the outcome, fire again. */
-class VirtualUser {
-  private readonly model: ClosedModel;
-  private readonly mix: RequestMix;
-  private firing = false;
-  private completedSync = false;
-  private readonly onDone = (): void => {
-    // A request that fails synchronously must not recurse: continue on the next turn.
-    if (this.firing) { this.completedSync = true; return; }
-    this.next();
+  private readonly pump = (): void => {
+    const { schedule, count, phase, startAt } = this.opts;
+    const now = performance.now();
+    while (!this.stopped && this.next < count) {
+      const at = startAt + schedule.agentTime(this.next, count, phase);
+      if (at > now) {
+        this.timer = setTimeout(this.pump, at - now);
+        return;
+      }
+      this.next++;
+      this.arrive(at);
+    }
+    this.checkIdle();
   };
 
-  constructor(model: ClosedModel, mix: RequestMix) {
-    this.model = model;
-    this.mix = mix;
+  private arrive(at: number): void {
+    const entry = this.entries[this.mix.next()]!;
+    if (this.activeVus >= this.opts.maxInFlight) {
+      this.recorder.recordDropped(entry.steps[0]!.index);
+      return;
+    }
+    this.activeVus++;
+    runIteration(this.exec, entry, at, this.onDone);
   }
 
-  next(): void {
-    if (!this.model.take()) { this.model.vuExited(); return; }
-    this.firing = true;
-    this.completedSync = false;
-    this.model.fire(this.mix, this.onDone);
-    this.firing = false;
-    if (this.completedSync) setImmediate(() => this.next());
+  private checkIdle(): void {
+    if (this.idle || this.activeVus > 0 || (!this.stopped && this.next < this.opts.count)) return;
+    this.idle = true;
+    this.onIdle();
   }
 }

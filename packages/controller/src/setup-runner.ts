@@ -3,7 +3,7 @@
 // every agent substitutes; they are secrets: never logged, never stored.
 import { request } from 'undici';
 import { ControllerErrors } from './errors.ts';
-import { readJsonPath } from './json-path.ts';
+import { readJsonPath } from '@barrage/agent';
 import { requestUrl } from './scenario/load.ts';
 import type { SetupStep } from './scenario/scenario.ts';
 

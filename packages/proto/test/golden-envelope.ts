@@ -16,6 +16,24 @@ export const goldenEnvelopes: Record<string, EnvelopeShape> = {
       }],
     },
   },
+  assignOpen: {
+    assign: {
+      runId: 'r-2', segmentStart: 0, segmentEnd: 0.5, intervalMs: 1000, allowH2: false, vars: [],
+      scenarios: [{
+        name: 'upload', executor: barrage.v1.Executor.EXECUTOR_RAMPING_ARRIVAL_RATE, vus: 0, iterations: 75, durationMs: 10000,
+        maxDurationMs: 10000, startOffsetMs: 5000, gracefulStopMs: 30000, startTarget: 5, totalArrivals: 150, maxInFlight: 20, connections: 4,
+        stages: [{ durationMs: 5000, target: 20 }, { durationMs: 5000, target: 0 }],
+        mix: [{ name: 'flow', weight: 2, steps: [0, 1] }],
+        requests: [
+          { name: 'login', method: 'POST', url: 'http://127.0.0.1:8080/api/auth/login', headers: [], body: new TextEncoder().encode('{}'), weight: 1, timeoutMs: 5000, expectStatus: [],
+            captures: [{ var: 'token', jsonPath: '$.access_token', header: '' }],
+            checks: [{ name: 'has token', header: '', jsonPath: '$.token_type', equalsJson: '"bearer"', onStatus: [200] }] },
+          { name: 'upload', method: 'POST', url: 'http://127.0.0.1:8080/api/sessions/upload', headers: [{ name: 'authorization', value: 'Bearer ${token}' }], body: new Uint8Array(0), weight: 1, timeoutMs: 60000, expectStatus: [201],
+            multipart: { field: 'file', filename: 'a.mp3', contentType: 'audio/mpeg', size: 52428800, fields: [{ name: 'title', value: 't' }] } },
+        ],
+      }],
+    },
+  },
   report: {
     report: {
       runId: 'r-1', seq: 7, interval: 6, startedAt: 1700000000123.25, final: false, inFlight: 3, activeVus: 3,
@@ -23,6 +41,7 @@ export const goldenEnvelopes: Record<string, EnvelopeShape> = {
         name: 'sessions', latency: { config: 1, counts: [-1000, 2, 5, -3, 1], min: 1000, max: 1009 },
         status: [{ status: 200, count: 5 }, { status: 429, count: 3 }], errors: { timeout: 1, refused: 0, reset: 0, other: 0 },
         ok: 5, rateLimited: 3, failed: 1, retryAfterPresent: 3, dropped: 0, bytesReceived: 1234, bytesSent: 0, firstRateLimitedAt: 1700000000456.5,
+        checks: [{ name: 'header retry-after', passes: 3, fails: 0 }],
       }],
     },
   },

@@ -782,6 +782,15 @@ export namespace barrage {
             /** RequestSpec expectStatus. */
             expectStatus: number[];
 
+            /** RequestSpec captures. */
+            captures: barrage.v1.Capture.$Properties[];
+
+            /** RequestSpec checks. */
+            checks: barrage.v1.Check.$Properties[];
+
+            /** RequestSpec multipart. */
+            multipart?: (barrage.v1.Multipart.$Properties|null);
+
             /**
              * Creates a new RequestSpec instance using the specified properties.
              * @param [properties] Properties to set
@@ -859,12 +868,529 @@ export namespace barrage {
                 /** RequestSpec expectStatus */
                 expectStatus?: (number[]|null);
 
+                /** RequestSpec captures */
+                captures?: (barrage.v1.Capture.$Properties[]|null);
+
+                /** RequestSpec checks */
+                checks?: (barrage.v1.Check.$Properties[]|null);
+
+                /** RequestSpec multipart */
+                multipart?: (barrage.v1.Multipart.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RequestSpec. */
             type $Shape = barrage.v1.RequestSpec.$Properties;
+        }
+
+        /**
+         * Properties of a Capture.
+         * @deprecated Use barrage.v1.Capture.$Properties instead.
+         */
+        interface ICapture extends barrage.v1.Capture.$Properties {
+        }
+
+        /** Represents a Capture. */
+        class Capture {
+
+            /**
+             * Constructs a new Capture.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Capture.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Capture var. */
+            var: string;
+
+            /** Capture jsonPath. */
+            jsonPath: string;
+
+            /** Capture header. */
+            header: string;
+
+            /**
+             * Creates a new Capture instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Capture instance
+             */
+            static create(properties: barrage.v1.Capture.$Shape): barrage.v1.Capture & barrage.v1.Capture.$Shape;
+            static create(properties?: barrage.v1.Capture.$Properties): barrage.v1.Capture;
+
+            /**
+             * Encodes the specified Capture message. Does not implicitly {@link barrage.v1.Capture.verify|verify} messages.
+             * @param message Capture message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Capture.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Capture message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Capture & barrage.v1.Capture.$Shape} Capture
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Capture & barrage.v1.Capture.$Shape;
+
+            /**
+             * Creates a Capture message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Capture
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Capture;
+
+            /**
+             * Creates a plain object from a Capture message. Also converts values to other types if specified.
+             * @param message Capture
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Capture, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Capture to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Capture {
+
+            /** Properties of a Capture. */
+            interface $Properties {
+
+                /** Capture var */
+                "var"?: (string|null);
+
+                /** Capture jsonPath */
+                jsonPath?: (string|null);
+
+                /** Capture header */
+                header?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Capture. */
+            type $Shape = barrage.v1.Capture.$Properties;
+        }
+
+        /**
+         * Properties of a Check.
+         * @deprecated Use barrage.v1.Check.$Properties instead.
+         */
+        interface ICheck extends barrage.v1.Check.$Properties {
+        }
+
+        /** Represents a Check. */
+        class Check {
+
+            /**
+             * Constructs a new Check.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Check.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Check name. */
+            name: string;
+
+            /** Check header. */
+            header: string;
+
+            /** Check jsonPath. */
+            jsonPath: string;
+
+            /** Check equalsJson. */
+            equalsJson: string;
+
+            /** Check onStatus. */
+            onStatus: number[];
+
+            /**
+             * Creates a new Check instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Check instance
+             */
+            static create(properties: barrage.v1.Check.$Shape): barrage.v1.Check & barrage.v1.Check.$Shape;
+            static create(properties?: barrage.v1.Check.$Properties): barrage.v1.Check;
+
+            /**
+             * Encodes the specified Check message. Does not implicitly {@link barrage.v1.Check.verify|verify} messages.
+             * @param message Check message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Check.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Check message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Check & barrage.v1.Check.$Shape} Check
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Check & barrage.v1.Check.$Shape;
+
+            /**
+             * Creates a Check message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Check
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Check;
+
+            /**
+             * Creates a plain object from a Check message. Also converts values to other types if specified.
+             * @param message Check
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Check, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Check to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Check {
+
+            /** Properties of a Check. */
+            interface $Properties {
+
+                /** Check name */
+                name?: (string|null);
+
+                /** Check header */
+                header?: (string|null);
+
+                /** Check jsonPath */
+                jsonPath?: (string|null);
+
+                /** Check equalsJson */
+                equalsJson?: (string|null);
+
+                /** Check onStatus */
+                onStatus?: (number[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Check. */
+            type $Shape = barrage.v1.Check.$Properties;
+        }
+
+        /**
+         * Properties of a Multipart.
+         * @deprecated Use barrage.v1.Multipart.$Properties instead.
+         */
+        interface IMultipart extends barrage.v1.Multipart.$Properties {
+        }
+
+        /** Represents a Multipart. */
+        class Multipart {
+
+            /**
+             * Constructs a new Multipart.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Multipart.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Multipart field. */
+            field: string;
+
+            /** Multipart filename. */
+            filename: string;
+
+            /** Multipart contentType. */
+            contentType: string;
+
+            /** Multipart size. */
+            size: number;
+
+            /** Multipart fields. */
+            fields: barrage.v1.Header.$Properties[];
+
+            /**
+             * Creates a new Multipart instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Multipart instance
+             */
+            static create(properties: barrage.v1.Multipart.$Shape): barrage.v1.Multipart & barrage.v1.Multipart.$Shape;
+            static create(properties?: barrage.v1.Multipart.$Properties): barrage.v1.Multipart;
+
+            /**
+             * Encodes the specified Multipart message. Does not implicitly {@link barrage.v1.Multipart.verify|verify} messages.
+             * @param message Multipart message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Multipart.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Multipart message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Multipart & barrage.v1.Multipart.$Shape} Multipart
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Multipart & barrage.v1.Multipart.$Shape;
+
+            /**
+             * Creates a Multipart message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Multipart
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Multipart;
+
+            /**
+             * Creates a plain object from a Multipart message. Also converts values to other types if specified.
+             * @param message Multipart
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Multipart, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Multipart to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Multipart {
+
+            /** Properties of a Multipart. */
+            interface $Properties {
+
+                /** Multipart field */
+                field?: (string|null);
+
+                /** Multipart filename */
+                filename?: (string|null);
+
+                /** Multipart contentType */
+                contentType?: (string|null);
+
+                /** Multipart size */
+                size?: (number|null);
+
+                /** Multipart fields */
+                fields?: (barrage.v1.Header.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Multipart. */
+            type $Shape = barrage.v1.Multipart.$Properties;
+        }
+
+        /**
+         * Properties of a MixEntry.
+         * @deprecated Use barrage.v1.MixEntry.$Properties instead.
+         */
+        interface IMixEntry extends barrage.v1.MixEntry.$Properties {
+        }
+
+        /** Represents a MixEntry. */
+        class MixEntry {
+
+            /**
+             * Constructs a new MixEntry.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.MixEntry.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** MixEntry name. */
+            name: string;
+
+            /** MixEntry weight. */
+            weight: number;
+
+            /** MixEntry steps. */
+            steps: number[];
+
+            /**
+             * Creates a new MixEntry instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns MixEntry instance
+             */
+            static create(properties: barrage.v1.MixEntry.$Shape): barrage.v1.MixEntry & barrage.v1.MixEntry.$Shape;
+            static create(properties?: barrage.v1.MixEntry.$Properties): barrage.v1.MixEntry;
+
+            /**
+             * Encodes the specified MixEntry message. Does not implicitly {@link barrage.v1.MixEntry.verify|verify} messages.
+             * @param message MixEntry message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.MixEntry.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a MixEntry message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.MixEntry & barrage.v1.MixEntry.$Shape} MixEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.MixEntry & barrage.v1.MixEntry.$Shape;
+
+            /**
+             * Creates a MixEntry message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns MixEntry
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.MixEntry;
+
+            /**
+             * Creates a plain object from a MixEntry message. Also converts values to other types if specified.
+             * @param message MixEntry
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.MixEntry, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this MixEntry to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace MixEntry {
+
+            /** Properties of a MixEntry. */
+            interface $Properties {
+
+                /** MixEntry name */
+                name?: (string|null);
+
+                /** MixEntry weight */
+                weight?: (number|null);
+
+                /** MixEntry steps */
+                steps?: (number[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a MixEntry. */
+            type $Shape = barrage.v1.MixEntry.$Properties;
+        }
+
+        /**
+         * Properties of a Stage.
+         * @deprecated Use barrage.v1.Stage.$Properties instead.
+         */
+        interface IStage extends barrage.v1.Stage.$Properties {
+        }
+
+        /** Represents a Stage. */
+        class Stage {
+
+            /**
+             * Constructs a new Stage.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Stage.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Stage durationMs. */
+            durationMs: number;
+
+            /** Stage target. */
+            target: number;
+
+            /**
+             * Creates a new Stage instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Stage instance
+             */
+            static create(properties: barrage.v1.Stage.$Shape): barrage.v1.Stage & barrage.v1.Stage.$Shape;
+            static create(properties?: barrage.v1.Stage.$Properties): barrage.v1.Stage;
+
+            /**
+             * Encodes the specified Stage message. Does not implicitly {@link barrage.v1.Stage.verify|verify} messages.
+             * @param message Stage message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Stage.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Stage message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Stage & barrage.v1.Stage.$Shape} Stage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Stage & barrage.v1.Stage.$Shape;
+
+            /**
+             * Creates a Stage message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Stage
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Stage;
+
+            /**
+             * Creates a plain object from a Stage message. Also converts values to other types if specified.
+             * @param message Stage
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Stage, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Stage to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Stage {
+
+            /** Properties of a Stage. */
+            interface $Properties {
+
+                /** Stage durationMs */
+                durationMs?: (number|null);
+
+                /** Stage target */
+                target?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Stage. */
+            type $Shape = barrage.v1.Stage.$Properties;
         }
 
         /**
@@ -912,6 +1438,30 @@ export namespace barrage {
 
             /** ScenarioPlan gracefulStopMs. */
             gracefulStopMs: number;
+
+            /** ScenarioPlan mix. */
+            mix: barrage.v1.MixEntry.$Properties[];
+
+            /** ScenarioPlan stages. */
+            stages: barrage.v1.Stage.$Properties[];
+
+            /** ScenarioPlan startTarget. */
+            startTarget: number;
+
+            /** ScenarioPlan totalArrivals. */
+            totalArrivals: number;
+
+            /** ScenarioPlan maxInFlight. */
+            maxInFlight: number;
+
+            /** ScenarioPlan connections. */
+            connections: number;
+
+            /** ScenarioPlan thinkTimeMs. */
+            thinkTimeMs: number;
+
+            /** ScenarioPlan iterationsPerVu. */
+            iterationsPerVu: number;
 
             /**
              * Creates a new ScenarioPlan instance using the specified properties.
@@ -992,6 +1542,30 @@ export namespace barrage {
 
                 /** ScenarioPlan gracefulStopMs */
                 gracefulStopMs?: (number|null);
+
+                /** ScenarioPlan mix */
+                mix?: (barrage.v1.MixEntry.$Properties[]|null);
+
+                /** ScenarioPlan stages */
+                stages?: (barrage.v1.Stage.$Properties[]|null);
+
+                /** ScenarioPlan startTarget */
+                startTarget?: (number|null);
+
+                /** ScenarioPlan totalArrivals */
+                totalArrivals?: (number|null);
+
+                /** ScenarioPlan maxInFlight */
+                maxInFlight?: (number|null);
+
+                /** ScenarioPlan connections */
+                connections?: (number|null);
+
+                /** ScenarioPlan thinkTimeMs */
+                thinkTimeMs?: (number|null);
+
+                /** ScenarioPlan iterationsPerVu */
+                iterationsPerVu?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2063,6 +2637,9 @@ export namespace barrage {
             /** RequestStats firstRateLimitedAt. */
             firstRateLimitedAt: number;
 
+            /** RequestStats checks. */
+            checks: barrage.v1.CheckCount.$Properties[];
+
             /**
              * Creates a new RequestStats instance using the specified properties.
              * @param [properties] Properties to set
@@ -2155,12 +2732,113 @@ export namespace barrage {
                 /** RequestStats firstRateLimitedAt */
                 firstRateLimitedAt?: (number|null);
 
+                /** RequestStats checks */
+                checks?: (barrage.v1.CheckCount.$Properties[]|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RequestStats. */
             type $Shape = barrage.v1.RequestStats.$Properties;
+        }
+
+        /**
+         * Properties of a CheckCount.
+         * @deprecated Use barrage.v1.CheckCount.$Properties instead.
+         */
+        interface ICheckCount extends barrage.v1.CheckCount.$Properties {
+        }
+
+        /** Represents a CheckCount. */
+        class CheckCount {
+
+            /**
+             * Constructs a new CheckCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.CheckCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** CheckCount name. */
+            name: string;
+
+            /** CheckCount passes. */
+            passes: number;
+
+            /** CheckCount fails. */
+            fails: number;
+
+            /**
+             * Creates a new CheckCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns CheckCount instance
+             */
+            static create(properties: barrage.v1.CheckCount.$Shape): barrage.v1.CheckCount & barrage.v1.CheckCount.$Shape;
+            static create(properties?: barrage.v1.CheckCount.$Properties): barrage.v1.CheckCount;
+
+            /**
+             * Encodes the specified CheckCount message. Does not implicitly {@link barrage.v1.CheckCount.verify|verify} messages.
+             * @param message CheckCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.CheckCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a CheckCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.CheckCount & barrage.v1.CheckCount.$Shape} CheckCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.CheckCount & barrage.v1.CheckCount.$Shape;
+
+            /**
+             * Creates a CheckCount message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns CheckCount
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.CheckCount;
+
+            /**
+             * Creates a plain object from a CheckCount message. Also converts values to other types if specified.
+             * @param message CheckCount
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.CheckCount, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this CheckCount to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace CheckCount {
+
+            /** Properties of a CheckCount. */
+            interface $Properties {
+
+                /** CheckCount name */
+                name?: (string|null);
+
+                /** CheckCount passes */
+                passes?: (number|null);
+
+                /** CheckCount fails */
+                fails?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a CheckCount. */
+            type $Shape = barrage.v1.CheckCount.$Properties;
         }
 
         /**

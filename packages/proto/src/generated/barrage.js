@@ -2117,6 +2117,9 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [weight] RequestSpec weight
              * @property {number|null} [timeoutMs] RequestSpec timeoutMs
              * @property {Array.<number>|null} [expectStatus] RequestSpec expectStatus
+             * @property {Array.<barrage.v1.Capture.$Properties>|null} [captures] RequestSpec captures
+             * @property {Array.<barrage.v1.Check.$Properties>|null} [checks] RequestSpec checks
+             * @property {barrage.v1.Multipart.$Properties|null} [multipart] RequestSpec multipart
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2144,6 +2147,8 @@ export const barrage = $root.barrage = (() => {
             const RequestSpec = function (properties) {
                 this.headers = [];
                 this.expectStatus = [];
+                this.captures = [];
+                this.checks = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2215,6 +2220,30 @@ export const barrage = $root.barrage = (() => {
             RequestSpec.prototype.expectStatus = $util.emptyArray;
 
             /**
+             * RequestSpec captures.
+             * @member {Array.<barrage.v1.Capture.$Properties>} captures
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.captures = $util.emptyArray;
+
+            /**
+             * RequestSpec checks.
+             * @member {Array.<barrage.v1.Check.$Properties>} checks
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.checks = $util.emptyArray;
+
+            /**
+             * RequestSpec multipart.
+             * @member {barrage.v1.Multipart.$Properties|null|undefined} multipart
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.multipart = null;
+
+            /**
              * Creates a new RequestSpec instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestSpec
@@ -2263,6 +2292,14 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.timeoutMs);
                 if (message.expectStatus != null && message.expectStatus.length)
                     writer.uint32(/* id 8, wireType 2 =*/66).uint32s(message.expectStatus);
+                if (message.captures != null && message.captures.length)
+                    for (let i = 0; i < message.captures.length; ++i)
+                        $root.barrage.v1.Capture.encode(message.captures[i], writer.uint32(/* id 9, wireType 2 =*/74).fork(), _depth + 1).ldelim();
+                if (message.checks != null && message.checks.length)
+                    for (let i = 0; i < message.checks.length; ++i)
+                        $root.barrage.v1.Check.encode(message.checks[i], writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.multipart != null && $Object.hasOwnProperty.call(message, "multipart"))
+                    $root.barrage.v1.Multipart.encode(message.multipart, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2383,6 +2420,28 @@ export const barrage = $root.barrage = (() => {
                             message.expectStatus.push(reader.uint32());
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.captures && message.captures.length))
+                                message.captures = [];
+                            message.captures.push($root.barrage.v1.Capture.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.checks && message.checks.length))
+                                message.checks = [];
+                            message.checks.push($root.barrage.v1.Check.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            message.multipart = $root.barrage.v1.Multipart.decode(reader, reader.size(), $undefined, _depth + 1, message.multipart);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2456,6 +2515,31 @@ export const barrage = $root.barrage = (() => {
                     for (let i = 0; i < object.expectStatus.length; ++i)
                         message.expectStatus[i] = object.expectStatus[i] >>> 0;
                 }
+                if (object.captures) {
+                    if (!$Array.isArray(object.captures))
+                        throw $TypeError(".barrage.v1.RequestSpec.captures: array expected");
+                    message.captures = $Array(object.captures.length);
+                    for (let i = 0; i < object.captures.length; ++i) {
+                        if (!$util.isObject(object.captures[i]))
+                            throw $TypeError(".barrage.v1.RequestSpec.captures: object expected");
+                        message.captures[i] = $root.barrage.v1.Capture.fromObject(object.captures[i], _depth + 1);
+                    }
+                }
+                if (object.checks) {
+                    if (!$Array.isArray(object.checks))
+                        throw $TypeError(".barrage.v1.RequestSpec.checks: array expected");
+                    message.checks = $Array(object.checks.length);
+                    for (let i = 0; i < object.checks.length; ++i) {
+                        if (!$util.isObject(object.checks[i]))
+                            throw $TypeError(".barrage.v1.RequestSpec.checks: object expected");
+                        message.checks[i] = $root.barrage.v1.Check.fromObject(object.checks[i], _depth + 1);
+                    }
+                }
+                if (object.multipart != null) {
+                    if (!$util.isObject(object.multipart))
+                        throw $TypeError(".barrage.v1.RequestSpec.multipart: object expected");
+                    message.multipart = $root.barrage.v1.Multipart.fromObject(object.multipart, _depth + 1);
+                }
                 return message;
             };
 
@@ -2479,6 +2563,8 @@ export const barrage = $root.barrage = (() => {
                 if (options.arrays || options.defaults) {
                     object.headers = [];
                     object.expectStatus = [];
+                    object.captures = [];
+                    object.checks = [];
                 }
                 if (options.defaults) {
                     object.name = "";
@@ -2493,6 +2579,7 @@ export const barrage = $root.barrage = (() => {
                     }
                     object.weight = 0;
                     object.timeoutMs = 0;
+                    object.multipart = null;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -2516,6 +2603,18 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.expectStatus.length; ++j)
                         object.expectStatus[j] = message.expectStatus[j];
                 }
+                if (message.captures && message.captures.length) {
+                    object.captures = $Array(message.captures.length);
+                    for (let j = 0; j < message.captures.length; ++j)
+                        object.captures[j] = $root.barrage.v1.Capture.toObject(message.captures[j], options, _depth + 1);
+                }
+                if (message.checks && message.checks.length) {
+                    object.checks = $Array(message.checks.length);
+                    for (let j = 0; j < message.checks.length; ++j)
+                        object.checks[j] = $root.barrage.v1.Check.toObject(message.checks[j], options, _depth + 1);
+                }
+                if (message.multipart != null && $Object.hasOwnProperty.call(message, "multipart"))
+                    object.multipart = $root.barrage.v1.Multipart.toObject(message.multipart, options, _depth + 1);
                 return object;
             };
 
@@ -2533,6 +2632,1444 @@ export const barrage = $root.barrage = (() => {
             return RequestSpec;
         })();
 
+        v1.Capture = (function() {
+
+            /**
+             * Properties of a Capture.
+             * @typedef {Object} barrage.v1.Capture.$Properties
+             * @property {string|null} ["var"] Capture var
+             * @property {string|null} [jsonPath] Capture jsonPath
+             * @property {string|null} [header] Capture header
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Capture.
+             * @memberof barrage.v1
+             * @interface ICapture
+             * @augments barrage.v1.Capture.$Properties
+             * @deprecated Use barrage.v1.Capture.$Properties instead.
+             */
+
+            /**
+             * Shape of a Capture.
+             * @typedef {barrage.v1.Capture.$Properties} barrage.v1.Capture.$Shape
+             */
+
+            /**
+             * Constructs a new Capture.
+             * @memberof barrage.v1
+             * @classdesc Represents a Capture.
+             * @constructor
+             * @param {barrage.v1.Capture.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Capture = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Capture var.
+             * @member {string} var
+             * @memberof barrage.v1.Capture
+             * @instance
+             */
+            Capture.prototype["var"] = "";
+
+            /**
+             * Capture jsonPath.
+             * @member {string} jsonPath
+             * @memberof barrage.v1.Capture
+             * @instance
+             */
+            Capture.prototype.jsonPath = "";
+
+            /**
+             * Capture header.
+             * @member {string} header
+             * @memberof barrage.v1.Capture
+             * @instance
+             */
+            Capture.prototype.header = "";
+
+            /**
+             * Creates a new Capture instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Capture
+             * @static
+             * @param {barrage.v1.Capture.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Capture} Capture instance
+             * @type {{
+             *   (properties: barrage.v1.Capture.$Shape): barrage.v1.Capture & barrage.v1.Capture.$Shape;
+             *   (properties?: barrage.v1.Capture.$Properties): barrage.v1.Capture;
+             * }}
+             */
+            Capture.create = function(properties) {
+                return new Capture(properties);
+            };
+
+            /**
+             * Encodes the specified Capture message. Does not implicitly {@link barrage.v1.Capture.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Capture
+             * @static
+             * @param {barrage.v1.Capture.$Properties} message Capture message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Capture.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message["var"] != null && $Object.hasOwnProperty.call(message, "var") && message["var"] !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message["var"]);
+                if (message.jsonPath != null && $Object.hasOwnProperty.call(message, "jsonPath") && message.jsonPath !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.jsonPath);
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header") && message.header !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.header);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Capture message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Capture
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Capture & barrage.v1.Capture.$Shape} Capture
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Capture.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Capture();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message["var"] = value;
+                            else
+                                delete message["var"];
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.jsonPath = value;
+                            else
+                                delete message.jsonPath;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.header = value;
+                            else
+                                delete message.header;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Capture message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Capture
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Capture} Capture
+             */
+            Capture.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Capture)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Capture: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Capture();
+                if (object["var"] != null)
+                    if (typeof object["var"] !== "string" || object["var"].length)
+                        message["var"] = $String(object["var"]);
+                if (object.jsonPath != null)
+                    if (typeof object.jsonPath !== "string" || object.jsonPath.length)
+                        message.jsonPath = $String(object.jsonPath);
+                if (object.header != null)
+                    if (typeof object.header !== "string" || object.header.length)
+                        message.header = $String(object.header);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Capture message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Capture
+             * @static
+             * @param {barrage.v1.Capture} message Capture
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Capture.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object["var"] = "";
+                    object.jsonPath = "";
+                    object.header = "";
+                }
+                if (message["var"] != null && $Object.hasOwnProperty.call(message, "var"))
+                    object["var"] = message["var"];
+                if (message.jsonPath != null && $Object.hasOwnProperty.call(message, "jsonPath"))
+                    object.jsonPath = message.jsonPath;
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                    object.header = message.header;
+                return object;
+            };
+
+            /**
+             * Converts this Capture to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Capture
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Capture.prototype.toJSON = function() {
+                return Capture.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Capture;
+        })();
+
+        v1.Check = (function() {
+
+            /**
+             * Properties of a Check.
+             * @typedef {Object} barrage.v1.Check.$Properties
+             * @property {string|null} [name] Check name
+             * @property {string|null} [header] Check header
+             * @property {string|null} [jsonPath] Check jsonPath
+             * @property {string|null} [equalsJson] Check equalsJson
+             * @property {Array.<number>|null} [onStatus] Check onStatus
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Check.
+             * @memberof barrage.v1
+             * @interface ICheck
+             * @augments barrage.v1.Check.$Properties
+             * @deprecated Use barrage.v1.Check.$Properties instead.
+             */
+
+            /**
+             * Shape of a Check.
+             * @typedef {barrage.v1.Check.$Properties} barrage.v1.Check.$Shape
+             */
+
+            /**
+             * Constructs a new Check.
+             * @memberof barrage.v1
+             * @classdesc Represents a Check.
+             * @constructor
+             * @param {barrage.v1.Check.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Check = function (properties) {
+                this.onStatus = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Check name.
+             * @member {string} name
+             * @memberof barrage.v1.Check
+             * @instance
+             */
+            Check.prototype.name = "";
+
+            /**
+             * Check header.
+             * @member {string} header
+             * @memberof barrage.v1.Check
+             * @instance
+             */
+            Check.prototype.header = "";
+
+            /**
+             * Check jsonPath.
+             * @member {string} jsonPath
+             * @memberof barrage.v1.Check
+             * @instance
+             */
+            Check.prototype.jsonPath = "";
+
+            /**
+             * Check equalsJson.
+             * @member {string} equalsJson
+             * @memberof barrage.v1.Check
+             * @instance
+             */
+            Check.prototype.equalsJson = "";
+
+            /**
+             * Check onStatus.
+             * @member {Array.<number>} onStatus
+             * @memberof barrage.v1.Check
+             * @instance
+             */
+            Check.prototype.onStatus = $util.emptyArray;
+
+            /**
+             * Creates a new Check instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Check
+             * @static
+             * @param {barrage.v1.Check.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Check} Check instance
+             * @type {{
+             *   (properties: barrage.v1.Check.$Shape): barrage.v1.Check & barrage.v1.Check.$Shape;
+             *   (properties?: barrage.v1.Check.$Properties): barrage.v1.Check;
+             * }}
+             */
+            Check.create = function(properties) {
+                return new Check(properties);
+            };
+
+            /**
+             * Encodes the specified Check message. Does not implicitly {@link barrage.v1.Check.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Check
+             * @static
+             * @param {barrage.v1.Check.$Properties} message Check message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Check.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header") && message.header !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.header);
+                if (message.jsonPath != null && $Object.hasOwnProperty.call(message, "jsonPath") && message.jsonPath !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.jsonPath);
+                if (message.equalsJson != null && $Object.hasOwnProperty.call(message, "equalsJson") && message.equalsJson !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.equalsJson);
+                if (message.onStatus != null && message.onStatus.length)
+                    writer.uint32(/* id 5, wireType 2 =*/42).uint32s(message.onStatus);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Check message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Check
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Check & barrage.v1.Check.$Shape} Check
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Check.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Check();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.header = value;
+                            else
+                                delete message.header;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.jsonPath = value;
+                            else
+                                delete message.jsonPath;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.equalsJson = value;
+                            else
+                                delete message.equalsJson;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType === 2) {
+                                if (!(message.onStatus && message.onStatus.length))
+                                    message.onStatus = [];
+                                reader.uint32s(message.onStatus);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.onStatus && message.onStatus.length))
+                                message.onStatus = [];
+                            message.onStatus.push(reader.uint32());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Check message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Check
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Check} Check
+             */
+            Check.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Check)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Check: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Check();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.header != null)
+                    if (typeof object.header !== "string" || object.header.length)
+                        message.header = $String(object.header);
+                if (object.jsonPath != null)
+                    if (typeof object.jsonPath !== "string" || object.jsonPath.length)
+                        message.jsonPath = $String(object.jsonPath);
+                if (object.equalsJson != null)
+                    if (typeof object.equalsJson !== "string" || object.equalsJson.length)
+                        message.equalsJson = $String(object.equalsJson);
+                if (object.onStatus) {
+                    if (!$Array.isArray(object.onStatus))
+                        throw $TypeError(".barrage.v1.Check.onStatus: array expected");
+                    message.onStatus = $Array(object.onStatus.length);
+                    for (let i = 0; i < object.onStatus.length; ++i)
+                        message.onStatus[i] = object.onStatus[i] >>> 0;
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Check message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Check
+             * @static
+             * @param {barrage.v1.Check} message Check
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Check.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.onStatus = [];
+                if (options.defaults) {
+                    object.name = "";
+                    object.header = "";
+                    object.jsonPath = "";
+                    object.equalsJson = "";
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
+                    object.header = message.header;
+                if (message.jsonPath != null && $Object.hasOwnProperty.call(message, "jsonPath"))
+                    object.jsonPath = message.jsonPath;
+                if (message.equalsJson != null && $Object.hasOwnProperty.call(message, "equalsJson"))
+                    object.equalsJson = message.equalsJson;
+                if (message.onStatus && message.onStatus.length) {
+                    object.onStatus = $Array(message.onStatus.length);
+                    for (let j = 0; j < message.onStatus.length; ++j)
+                        object.onStatus[j] = message.onStatus[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Check to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Check
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Check.prototype.toJSON = function() {
+                return Check.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Check;
+        })();
+
+        v1.Multipart = (function() {
+
+            /**
+             * Properties of a Multipart.
+             * @typedef {Object} barrage.v1.Multipart.$Properties
+             * @property {string|null} [field] Multipart field
+             * @property {string|null} [filename] Multipart filename
+             * @property {string|null} [contentType] Multipart contentType
+             * @property {number|null} [size] Multipart size
+             * @property {Array.<barrage.v1.Header.$Properties>|null} [fields] Multipart fields
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Multipart.
+             * @memberof barrage.v1
+             * @interface IMultipart
+             * @augments barrage.v1.Multipart.$Properties
+             * @deprecated Use barrage.v1.Multipart.$Properties instead.
+             */
+
+            /**
+             * Shape of a Multipart.
+             * @typedef {barrage.v1.Multipart.$Properties} barrage.v1.Multipart.$Shape
+             */
+
+            /**
+             * Constructs a new Multipart.
+             * @memberof barrage.v1
+             * @classdesc Represents a Multipart.
+             * @constructor
+             * @param {barrage.v1.Multipart.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Multipart = function (properties) {
+                this.fields = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Multipart field.
+             * @member {string} field
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.field = "";
+
+            /**
+             * Multipart filename.
+             * @member {string} filename
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.filename = "";
+
+            /**
+             * Multipart contentType.
+             * @member {string} contentType
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.contentType = "";
+
+            /**
+             * Multipart size.
+             * @member {number} size
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.size = 0;
+
+            /**
+             * Multipart fields.
+             * @member {Array.<barrage.v1.Header.$Properties>} fields
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.fields = $util.emptyArray;
+
+            /**
+             * Creates a new Multipart instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Multipart
+             * @static
+             * @param {barrage.v1.Multipart.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Multipart} Multipart instance
+             * @type {{
+             *   (properties: barrage.v1.Multipart.$Shape): barrage.v1.Multipart & barrage.v1.Multipart.$Shape;
+             *   (properties?: barrage.v1.Multipart.$Properties): barrage.v1.Multipart;
+             * }}
+             */
+            Multipart.create = function(properties) {
+                return new Multipart(properties);
+            };
+
+            /**
+             * Encodes the specified Multipart message. Does not implicitly {@link barrage.v1.Multipart.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Multipart
+             * @static
+             * @param {barrage.v1.Multipart.$Properties} message Multipart message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Multipart.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.field != null && $Object.hasOwnProperty.call(message, "field") && message.field !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.field);
+                if (message.filename != null && $Object.hasOwnProperty.call(message, "filename") && message.filename !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.filename);
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType") && message.contentType !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.contentType);
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size") && !$Object.is(message.size, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.size);
+                if (message.fields != null && message.fields.length)
+                    for (let i = 0; i < message.fields.length; ++i)
+                        $root.barrage.v1.Header.encode(message.fields[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Multipart message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Multipart
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Multipart & barrage.v1.Multipart.$Shape} Multipart
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Multipart.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Multipart();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.field = value;
+                            else
+                                delete message.field;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.filename = value;
+                            else
+                                delete message.filename;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contentType = value;
+                            else
+                                delete message.contentType;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.size = value;
+                            else
+                                delete message.size;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.fields && message.fields.length))
+                                message.fields = [];
+                            message.fields.push($root.barrage.v1.Header.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Multipart message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Multipart
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Multipart} Multipart
+             */
+            Multipart.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Multipart)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Multipart: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Multipart();
+                if (object.field != null)
+                    if (typeof object.field !== "string" || object.field.length)
+                        message.field = $String(object.field);
+                if (object.filename != null)
+                    if (typeof object.filename !== "string" || object.filename.length)
+                        message.filename = $String(object.filename);
+                if (object.contentType != null)
+                    if (typeof object.contentType !== "string" || object.contentType.length)
+                        message.contentType = $String(object.contentType);
+                if (object.size != null)
+                    if (!$Object.is($Number(object.size), 0))
+                        message.size = $Number(object.size);
+                if (object.fields) {
+                    if (!$Array.isArray(object.fields))
+                        throw $TypeError(".barrage.v1.Multipart.fields: array expected");
+                    message.fields = $Array(object.fields.length);
+                    for (let i = 0; i < object.fields.length; ++i) {
+                        if (!$util.isObject(object.fields[i]))
+                            throw $TypeError(".barrage.v1.Multipart.fields: object expected");
+                        message.fields[i] = $root.barrage.v1.Header.fromObject(object.fields[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Multipart message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Multipart
+             * @static
+             * @param {barrage.v1.Multipart} message Multipart
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Multipart.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.fields = [];
+                if (options.defaults) {
+                    object.field = "";
+                    object.filename = "";
+                    object.contentType = "";
+                    object.size = 0;
+                }
+                if (message.field != null && $Object.hasOwnProperty.call(message, "field"))
+                    object.field = message.field;
+                if (message.filename != null && $Object.hasOwnProperty.call(message, "filename"))
+                    object.filename = message.filename;
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType"))
+                    object.contentType = message.contentType;
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size"))
+                    object.size = options.json && !$isFinite(message.size) ? $String(message.size) : message.size;
+                if (message.fields && message.fields.length) {
+                    object.fields = $Array(message.fields.length);
+                    for (let j = 0; j < message.fields.length; ++j)
+                        object.fields[j] = $root.barrage.v1.Header.toObject(message.fields[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Multipart to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Multipart
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Multipart.prototype.toJSON = function() {
+                return Multipart.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Multipart;
+        })();
+
+        v1.MixEntry = (function() {
+
+            /**
+             * Properties of a MixEntry.
+             * @typedef {Object} barrage.v1.MixEntry.$Properties
+             * @property {string|null} [name] MixEntry name
+             * @property {number|null} [weight] MixEntry weight
+             * @property {Array.<number>|null} [steps] MixEntry steps
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a MixEntry.
+             * @memberof barrage.v1
+             * @interface IMixEntry
+             * @augments barrage.v1.MixEntry.$Properties
+             * @deprecated Use barrage.v1.MixEntry.$Properties instead.
+             */
+
+            /**
+             * Shape of a MixEntry.
+             * @typedef {barrage.v1.MixEntry.$Properties} barrage.v1.MixEntry.$Shape
+             */
+
+            /**
+             * Constructs a new MixEntry.
+             * @memberof barrage.v1
+             * @classdesc Represents a MixEntry.
+             * @constructor
+             * @param {barrage.v1.MixEntry.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const MixEntry = function (properties) {
+                this.steps = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * MixEntry name.
+             * @member {string} name
+             * @memberof barrage.v1.MixEntry
+             * @instance
+             */
+            MixEntry.prototype.name = "";
+
+            /**
+             * MixEntry weight.
+             * @member {number} weight
+             * @memberof barrage.v1.MixEntry
+             * @instance
+             */
+            MixEntry.prototype.weight = 0;
+
+            /**
+             * MixEntry steps.
+             * @member {Array.<number>} steps
+             * @memberof barrage.v1.MixEntry
+             * @instance
+             */
+            MixEntry.prototype.steps = $util.emptyArray;
+
+            /**
+             * Creates a new MixEntry instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.MixEntry
+             * @static
+             * @param {barrage.v1.MixEntry.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.MixEntry} MixEntry instance
+             * @type {{
+             *   (properties: barrage.v1.MixEntry.$Shape): barrage.v1.MixEntry & barrage.v1.MixEntry.$Shape;
+             *   (properties?: barrage.v1.MixEntry.$Properties): barrage.v1.MixEntry;
+             * }}
+             */
+            MixEntry.create = function(properties) {
+                return new MixEntry(properties);
+            };
+
+            /**
+             * Encodes the specified MixEntry message. Does not implicitly {@link barrage.v1.MixEntry.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.MixEntry
+             * @static
+             * @param {barrage.v1.MixEntry.$Properties} message MixEntry message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MixEntry.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.weight != null && $Object.hasOwnProperty.call(message, "weight") && !$Object.is(message.weight, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.weight);
+                if (message.steps != null && message.steps.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).uint32s(message.steps);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a MixEntry message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.MixEntry
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.MixEntry & barrage.v1.MixEntry.$Shape} MixEntry
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MixEntry.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.MixEntry();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.weight = value;
+                            else
+                                delete message.weight;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType === 2) {
+                                if (!(message.steps && message.steps.length))
+                                    message.steps = [];
+                                reader.uint32s(message.steps);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.steps && message.steps.length))
+                                message.steps = [];
+                            message.steps.push(reader.uint32());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a MixEntry message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.MixEntry
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.MixEntry} MixEntry
+             */
+            MixEntry.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.MixEntry)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.MixEntry: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.MixEntry();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.weight != null)
+                    if (!$Object.is($Number(object.weight), 0))
+                        message.weight = $Number(object.weight);
+                if (object.steps) {
+                    if (!$Array.isArray(object.steps))
+                        throw $TypeError(".barrage.v1.MixEntry.steps: array expected");
+                    message.steps = $Array(object.steps.length);
+                    for (let i = 0; i < object.steps.length; ++i)
+                        message.steps[i] = object.steps[i] >>> 0;
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MixEntry message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.MixEntry
+             * @static
+             * @param {barrage.v1.MixEntry} message MixEntry
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MixEntry.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.steps = [];
+                if (options.defaults) {
+                    object.name = "";
+                    object.weight = 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.weight != null && $Object.hasOwnProperty.call(message, "weight"))
+                    object.weight = options.json && !$isFinite(message.weight) ? $String(message.weight) : message.weight;
+                if (message.steps && message.steps.length) {
+                    object.steps = $Array(message.steps.length);
+                    for (let j = 0; j < message.steps.length; ++j)
+                        object.steps[j] = message.steps[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this MixEntry to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.MixEntry
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MixEntry.prototype.toJSON = function() {
+                return MixEntry.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return MixEntry;
+        })();
+
+        v1.Stage = (function() {
+
+            /**
+             * Properties of a Stage.
+             * @typedef {Object} barrage.v1.Stage.$Properties
+             * @property {number|null} [durationMs] Stage durationMs
+             * @property {number|null} [target] Stage target
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Stage.
+             * @memberof barrage.v1
+             * @interface IStage
+             * @augments barrage.v1.Stage.$Properties
+             * @deprecated Use barrage.v1.Stage.$Properties instead.
+             */
+
+            /**
+             * Shape of a Stage.
+             * @typedef {barrage.v1.Stage.$Properties} barrage.v1.Stage.$Shape
+             */
+
+            /**
+             * Constructs a new Stage.
+             * @memberof barrage.v1
+             * @classdesc Represents a Stage.
+             * @constructor
+             * @param {barrage.v1.Stage.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Stage = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Stage durationMs.
+             * @member {number} durationMs
+             * @memberof barrage.v1.Stage
+             * @instance
+             */
+            Stage.prototype.durationMs = 0;
+
+            /**
+             * Stage target.
+             * @member {number} target
+             * @memberof barrage.v1.Stage
+             * @instance
+             */
+            Stage.prototype.target = 0;
+
+            /**
+             * Creates a new Stage instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Stage
+             * @static
+             * @param {barrage.v1.Stage.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Stage} Stage instance
+             * @type {{
+             *   (properties: barrage.v1.Stage.$Shape): barrage.v1.Stage & barrage.v1.Stage.$Shape;
+             *   (properties?: barrage.v1.Stage.$Properties): barrage.v1.Stage;
+             * }}
+             */
+            Stage.create = function(properties) {
+                return new Stage(properties);
+            };
+
+            /**
+             * Encodes the specified Stage message. Does not implicitly {@link barrage.v1.Stage.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Stage
+             * @static
+             * @param {barrage.v1.Stage.$Properties} message Stage message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Stage.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.durationMs != null && $Object.hasOwnProperty.call(message, "durationMs") && !$Object.is(message.durationMs, 0))
+                    writer.uint32(/* id 1, wireType 1 =*/9).double(message.durationMs);
+                if (message.target != null && $Object.hasOwnProperty.call(message, "target") && !$Object.is(message.target, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.target);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Stage message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Stage
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Stage & barrage.v1.Stage.$Shape} Stage
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Stage.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Stage();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.durationMs = value;
+                            else
+                                delete message.durationMs;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.target = value;
+                            else
+                                delete message.target;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Stage message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Stage
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Stage} Stage
+             */
+            Stage.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Stage)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Stage: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Stage();
+                if (object.durationMs != null)
+                    if (!$Object.is($Number(object.durationMs), 0))
+                        message.durationMs = $Number(object.durationMs);
+                if (object.target != null)
+                    if (!$Object.is($Number(object.target), 0))
+                        message.target = $Number(object.target);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Stage message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Stage
+             * @static
+             * @param {barrage.v1.Stage} message Stage
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Stage.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.durationMs = 0;
+                    object.target = 0;
+                }
+                if (message.durationMs != null && $Object.hasOwnProperty.call(message, "durationMs"))
+                    object.durationMs = options.json && !$isFinite(message.durationMs) ? $String(message.durationMs) : message.durationMs;
+                if (message.target != null && $Object.hasOwnProperty.call(message, "target"))
+                    object.target = options.json && !$isFinite(message.target) ? $String(message.target) : message.target;
+                return object;
+            };
+
+            /**
+             * Converts this Stage to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Stage
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Stage.prototype.toJSON = function() {
+                return Stage.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Stage;
+        })();
+
         v1.ScenarioPlan = (function() {
 
             /**
@@ -2547,6 +4084,14 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [startOffsetMs] ScenarioPlan startOffsetMs
              * @property {Array.<barrage.v1.RequestSpec.$Properties>|null} [requests] ScenarioPlan requests
              * @property {number|null} [gracefulStopMs] ScenarioPlan gracefulStopMs
+             * @property {Array.<barrage.v1.MixEntry.$Properties>|null} [mix] ScenarioPlan mix
+             * @property {Array.<barrage.v1.Stage.$Properties>|null} [stages] ScenarioPlan stages
+             * @property {number|null} [startTarget] ScenarioPlan startTarget
+             * @property {number|null} [totalArrivals] ScenarioPlan totalArrivals
+             * @property {number|null} [maxInFlight] ScenarioPlan maxInFlight
+             * @property {number|null} [connections] ScenarioPlan connections
+             * @property {number|null} [thinkTimeMs] ScenarioPlan thinkTimeMs
+             * @property {number|null} [iterationsPerVu] ScenarioPlan iterationsPerVu
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2573,6 +4118,8 @@ export const barrage = $root.barrage = (() => {
              */
             const ScenarioPlan = function (properties) {
                 this.requests = [];
+                this.mix = [];
+                this.stages = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2652,6 +4199,70 @@ export const barrage = $root.barrage = (() => {
             ScenarioPlan.prototype.gracefulStopMs = 0;
 
             /**
+             * ScenarioPlan mix.
+             * @member {Array.<barrage.v1.MixEntry.$Properties>} mix
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.mix = $util.emptyArray;
+
+            /**
+             * ScenarioPlan stages.
+             * @member {Array.<barrage.v1.Stage.$Properties>} stages
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.stages = $util.emptyArray;
+
+            /**
+             * ScenarioPlan startTarget.
+             * @member {number} startTarget
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.startTarget = 0;
+
+            /**
+             * ScenarioPlan totalArrivals.
+             * @member {number} totalArrivals
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.totalArrivals = 0;
+
+            /**
+             * ScenarioPlan maxInFlight.
+             * @member {number} maxInFlight
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.maxInFlight = 0;
+
+            /**
+             * ScenarioPlan connections.
+             * @member {number} connections
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.connections = 0;
+
+            /**
+             * ScenarioPlan thinkTimeMs.
+             * @member {number} thinkTimeMs
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.thinkTimeMs = 0;
+
+            /**
+             * ScenarioPlan iterationsPerVu.
+             * @member {number} iterationsPerVu
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.iterationsPerVu = 0;
+
+            /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @function create
              * @memberof barrage.v1.ScenarioPlan
@@ -2702,6 +4313,24 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.RequestSpec.encode(message.requests[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
                 if (message.gracefulStopMs != null && $Object.hasOwnProperty.call(message, "gracefulStopMs") && !$Object.is(message.gracefulStopMs, 0))
                     writer.uint32(/* id 9, wireType 1 =*/73).double(message.gracefulStopMs);
+                if (message.mix != null && message.mix.length)
+                    for (let i = 0; i < message.mix.length; ++i)
+                        $root.barrage.v1.MixEntry.encode(message.mix[i], writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
+                if (message.stages != null && message.stages.length)
+                    for (let i = 0; i < message.stages.length; ++i)
+                        $root.barrage.v1.Stage.encode(message.stages[i], writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.startTarget != null && $Object.hasOwnProperty.call(message, "startTarget") && !$Object.is(message.startTarget, 0))
+                    writer.uint32(/* id 12, wireType 1 =*/97).double(message.startTarget);
+                if (message.totalArrivals != null && $Object.hasOwnProperty.call(message, "totalArrivals") && message.totalArrivals !== 0)
+                    writer.uint32(/* id 13, wireType 0 =*/104).uint32(message.totalArrivals);
+                if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight") && message.maxInFlight !== 0)
+                    writer.uint32(/* id 14, wireType 0 =*/112).uint32(message.maxInFlight);
+                if (message.connections != null && $Object.hasOwnProperty.call(message, "connections") && message.connections !== 0)
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.connections);
+                if (message.thinkTimeMs != null && $Object.hasOwnProperty.call(message, "thinkTimeMs") && !$Object.is(message.thinkTimeMs, 0))
+                    writer.uint32(/* id 16, wireType 1 =*/129).double(message.thinkTimeMs);
+                if (message.iterationsPerVu != null && $Object.hasOwnProperty.call(message, "iterationsPerVu") && message.iterationsPerVu !== 0)
+                    writer.uint32(/* id 17, wireType 0 =*/136).uint32(message.iterationsPerVu);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2826,6 +4455,76 @@ export const barrage = $root.barrage = (() => {
                                 delete message.gracefulStopMs;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.mix && message.mix.length))
+                                message.mix = [];
+                            message.mix.push($root.barrage.v1.MixEntry.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.stages && message.stages.length))
+                                message.stages = [];
+                            message.stages.push($root.barrage.v1.Stage.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 12: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.startTarget = value;
+                            else
+                                delete message.startTarget;
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.totalArrivals = value;
+                            else
+                                delete message.totalArrivals;
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxInFlight = value;
+                            else
+                                delete message.maxInFlight;
+                            continue;
+                        }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.connections = value;
+                            else
+                                delete message.connections;
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.thinkTimeMs = value;
+                            else
+                                delete message.thinkTimeMs;
+                            continue;
+                        }
+                    case 17: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.iterationsPerVu = value;
+                            else
+                                delete message.iterationsPerVu;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2926,6 +4625,44 @@ export const barrage = $root.barrage = (() => {
                 if (object.gracefulStopMs != null)
                     if (!$Object.is($Number(object.gracefulStopMs), 0))
                         message.gracefulStopMs = $Number(object.gracefulStopMs);
+                if (object.mix) {
+                    if (!$Array.isArray(object.mix))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.mix: array expected");
+                    message.mix = $Array(object.mix.length);
+                    for (let i = 0; i < object.mix.length; ++i) {
+                        if (!$util.isObject(object.mix[i]))
+                            throw $TypeError(".barrage.v1.ScenarioPlan.mix: object expected");
+                        message.mix[i] = $root.barrage.v1.MixEntry.fromObject(object.mix[i], _depth + 1);
+                    }
+                }
+                if (object.stages) {
+                    if (!$Array.isArray(object.stages))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.stages: array expected");
+                    message.stages = $Array(object.stages.length);
+                    for (let i = 0; i < object.stages.length; ++i) {
+                        if (!$util.isObject(object.stages[i]))
+                            throw $TypeError(".barrage.v1.ScenarioPlan.stages: object expected");
+                        message.stages[i] = $root.barrage.v1.Stage.fromObject(object.stages[i], _depth + 1);
+                    }
+                }
+                if (object.startTarget != null)
+                    if (!$Object.is($Number(object.startTarget), 0))
+                        message.startTarget = $Number(object.startTarget);
+                if (object.totalArrivals != null)
+                    if ($Number(object.totalArrivals) !== 0)
+                        message.totalArrivals = object.totalArrivals >>> 0;
+                if (object.maxInFlight != null)
+                    if ($Number(object.maxInFlight) !== 0)
+                        message.maxInFlight = object.maxInFlight >>> 0;
+                if (object.connections != null)
+                    if ($Number(object.connections) !== 0)
+                        message.connections = object.connections >>> 0;
+                if (object.thinkTimeMs != null)
+                    if (!$Object.is($Number(object.thinkTimeMs), 0))
+                        message.thinkTimeMs = $Number(object.thinkTimeMs);
+                if (object.iterationsPerVu != null)
+                    if ($Number(object.iterationsPerVu) !== 0)
+                        message.iterationsPerVu = object.iterationsPerVu >>> 0;
                 return message;
             };
 
@@ -2946,8 +4683,11 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.requests = [];
+                    object.mix = [];
+                    object.stages = [];
+                }
                 if (options.defaults) {
                     object.name = "";
                     object.executor = options.enums === $String ? "EXECUTOR_UNSPECIFIED" : 0;
@@ -2957,6 +4697,12 @@ export const barrage = $root.barrage = (() => {
                     object.maxDurationMs = 0;
                     object.startOffsetMs = 0;
                     object.gracefulStopMs = 0;
+                    object.startTarget = 0;
+                    object.totalArrivals = 0;
+                    object.maxInFlight = 0;
+                    object.connections = 0;
+                    object.thinkTimeMs = 0;
+                    object.iterationsPerVu = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -2979,6 +4725,28 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.gracefulStopMs != null && $Object.hasOwnProperty.call(message, "gracefulStopMs"))
                     object.gracefulStopMs = options.json && !$isFinite(message.gracefulStopMs) ? $String(message.gracefulStopMs) : message.gracefulStopMs;
+                if (message.mix && message.mix.length) {
+                    object.mix = $Array(message.mix.length);
+                    for (let j = 0; j < message.mix.length; ++j)
+                        object.mix[j] = $root.barrage.v1.MixEntry.toObject(message.mix[j], options, _depth + 1);
+                }
+                if (message.stages && message.stages.length) {
+                    object.stages = $Array(message.stages.length);
+                    for (let j = 0; j < message.stages.length; ++j)
+                        object.stages[j] = $root.barrage.v1.Stage.toObject(message.stages[j], options, _depth + 1);
+                }
+                if (message.startTarget != null && $Object.hasOwnProperty.call(message, "startTarget"))
+                    object.startTarget = options.json && !$isFinite(message.startTarget) ? $String(message.startTarget) : message.startTarget;
+                if (message.totalArrivals != null && $Object.hasOwnProperty.call(message, "totalArrivals"))
+                    object.totalArrivals = message.totalArrivals;
+                if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight"))
+                    object.maxInFlight = message.maxInFlight;
+                if (message.connections != null && $Object.hasOwnProperty.call(message, "connections"))
+                    object.connections = message.connections;
+                if (message.thinkTimeMs != null && $Object.hasOwnProperty.call(message, "thinkTimeMs"))
+                    object.thinkTimeMs = options.json && !$isFinite(message.thinkTimeMs) ? $String(message.thinkTimeMs) : message.thinkTimeMs;
+                if (message.iterationsPerVu != null && $Object.hasOwnProperty.call(message, "iterationsPerVu"))
+                    object.iterationsPerVu = message.iterationsPerVu;
                 return object;
             };
 
@@ -5808,6 +7576,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [bytesReceived] RequestStats bytesReceived
              * @property {number|null} [bytesSent] RequestStats bytesSent
              * @property {number|null} [firstRateLimitedAt] RequestStats firstRateLimitedAt
+             * @property {Array.<barrage.v1.CheckCount.$Properties>|null} [checks] RequestStats checks
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5834,6 +7603,7 @@ export const barrage = $root.barrage = (() => {
              */
             const RequestStats = function (properties) {
                 this.status = [];
+                this.checks = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5945,6 +7715,14 @@ export const barrage = $root.barrage = (() => {
             RequestStats.prototype.firstRateLimitedAt = 0;
 
             /**
+             * RequestStats checks.
+             * @member {Array.<barrage.v1.CheckCount.$Properties>} checks
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.checks = $util.emptyArray;
+
+            /**
              * Creates a new RequestStats instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestStats
@@ -6003,6 +7781,9 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 12, wireType 1 =*/97).double(message.bytesSent);
                 if (message.firstRateLimitedAt != null && $Object.hasOwnProperty.call(message, "firstRateLimitedAt") && !$Object.is(message.firstRateLimitedAt, 0))
                     writer.uint32(/* id 13, wireType 1 =*/105).double(message.firstRateLimitedAt);
+                if (message.checks != null && message.checks.length)
+                    for (let i = 0; i < message.checks.length; ++i)
+                        $root.barrage.v1.CheckCount.encode(message.checks[i], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -6154,6 +7935,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.firstRateLimitedAt;
                             continue;
                         }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.checks && message.checks.length))
+                                message.checks = [];
+                            message.checks.push($root.barrage.v1.CheckCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -6241,6 +8030,16 @@ export const barrage = $root.barrage = (() => {
                 if (object.firstRateLimitedAt != null)
                     if (!$Object.is($Number(object.firstRateLimitedAt), 0))
                         message.firstRateLimitedAt = $Number(object.firstRateLimitedAt);
+                if (object.checks) {
+                    if (!$Array.isArray(object.checks))
+                        throw $TypeError(".barrage.v1.RequestStats.checks: array expected");
+                    message.checks = $Array(object.checks.length);
+                    for (let i = 0; i < object.checks.length; ++i) {
+                        if (!$util.isObject(object.checks[i]))
+                            throw $TypeError(".barrage.v1.RequestStats.checks: object expected");
+                        message.checks[i] = $root.barrage.v1.CheckCount.fromObject(object.checks[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -6261,8 +8060,10 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.status = [];
+                    object.checks = [];
+                }
                 if (options.defaults) {
                     object.name = "";
                     object.latency = null;
@@ -6306,6 +8107,11 @@ export const barrage = $root.barrage = (() => {
                     object.bytesSent = options.json && !$isFinite(message.bytesSent) ? $String(message.bytesSent) : message.bytesSent;
                 if (message.firstRateLimitedAt != null && $Object.hasOwnProperty.call(message, "firstRateLimitedAt"))
                     object.firstRateLimitedAt = options.json && !$isFinite(message.firstRateLimitedAt) ? $String(message.firstRateLimitedAt) : message.firstRateLimitedAt;
+                if (message.checks && message.checks.length) {
+                    object.checks = $Array(message.checks.length);
+                    for (let j = 0; j < message.checks.length; ++j)
+                        object.checks[j] = $root.barrage.v1.CheckCount.toObject(message.checks[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -6321,6 +8127,270 @@ export const barrage = $root.barrage = (() => {
             };
 
             return RequestStats;
+        })();
+
+        v1.CheckCount = (function() {
+
+            /**
+             * Properties of a CheckCount.
+             * @typedef {Object} barrage.v1.CheckCount.$Properties
+             * @property {string|null} [name] CheckCount name
+             * @property {number|null} [passes] CheckCount passes
+             * @property {number|null} [fails] CheckCount fails
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a CheckCount.
+             * @memberof barrage.v1
+             * @interface ICheckCount
+             * @augments barrage.v1.CheckCount.$Properties
+             * @deprecated Use barrage.v1.CheckCount.$Properties instead.
+             */
+
+            /**
+             * Shape of a CheckCount.
+             * @typedef {barrage.v1.CheckCount.$Properties} barrage.v1.CheckCount.$Shape
+             */
+
+            /**
+             * Constructs a new CheckCount.
+             * @memberof barrage.v1
+             * @classdesc Represents a CheckCount.
+             * @constructor
+             * @param {barrage.v1.CheckCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const CheckCount = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * CheckCount name.
+             * @member {string} name
+             * @memberof barrage.v1.CheckCount
+             * @instance
+             */
+            CheckCount.prototype.name = "";
+
+            /**
+             * CheckCount passes.
+             * @member {number} passes
+             * @memberof barrage.v1.CheckCount
+             * @instance
+             */
+            CheckCount.prototype.passes = 0;
+
+            /**
+             * CheckCount fails.
+             * @member {number} fails
+             * @memberof barrage.v1.CheckCount
+             * @instance
+             */
+            CheckCount.prototype.fails = 0;
+
+            /**
+             * Creates a new CheckCount instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.CheckCount
+             * @static
+             * @param {barrage.v1.CheckCount.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.CheckCount} CheckCount instance
+             * @type {{
+             *   (properties: barrage.v1.CheckCount.$Shape): barrage.v1.CheckCount & barrage.v1.CheckCount.$Shape;
+             *   (properties?: barrage.v1.CheckCount.$Properties): barrage.v1.CheckCount;
+             * }}
+             */
+            CheckCount.create = function(properties) {
+                return new CheckCount(properties);
+            };
+
+            /**
+             * Encodes the specified CheckCount message. Does not implicitly {@link barrage.v1.CheckCount.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.CheckCount
+             * @static
+             * @param {barrage.v1.CheckCount.$Properties} message CheckCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            CheckCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.passes != null && $Object.hasOwnProperty.call(message, "passes") && message.passes !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.passes);
+                if (message.fails != null && $Object.hasOwnProperty.call(message, "fails") && message.fails !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.fails);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a CheckCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.CheckCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.CheckCount & barrage.v1.CheckCount.$Shape} CheckCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            CheckCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.CheckCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.passes = value;
+                            else
+                                delete message.passes;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.fails = value;
+                            else
+                                delete message.fails;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a CheckCount message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.CheckCount
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.CheckCount} CheckCount
+             */
+            CheckCount.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.CheckCount)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.CheckCount: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.CheckCount();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.passes != null)
+                    if ($Number(object.passes) !== 0)
+                        message.passes = object.passes >>> 0;
+                if (object.fails != null)
+                    if ($Number(object.fails) !== 0)
+                        message.fails = object.fails >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a CheckCount message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.CheckCount
+             * @static
+             * @param {barrage.v1.CheckCount} message CheckCount
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            CheckCount.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.name = "";
+                    object.passes = 0;
+                    object.fails = 0;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.passes != null && $Object.hasOwnProperty.call(message, "passes"))
+                    object.passes = message.passes;
+                if (message.fails != null && $Object.hasOwnProperty.call(message, "fails"))
+                    object.fails = message.fails;
+                return object;
+            };
+
+            /**
+             * Converts this CheckCount to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.CheckCount
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            CheckCount.prototype.toJSON = function() {
+                return CheckCount.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return CheckCount;
         })();
 
         v1.Report = (function() {

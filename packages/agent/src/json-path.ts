@@ -16,10 +16,10 @@ export function parseJsonPath(path: string): Array<string | number> {
   return keys;
 }
 
-/** The value at `path`, or undefined when any step is missing. */
-export function readJsonPath(doc: unknown, path: string): unknown {
+/** The value at `path` (text or parsed keys), or undefined when any step is missing. */
+export function readJsonPath(doc: unknown, path: string | ReadonlyArray<string | number>): unknown {
   let cur: unknown = doc;
-  for (const key of parseJsonPath(path)) {
+  for (const key of typeof path === 'string' ? parseJsonPath(path) : path) {
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, key)) return undefined;
     cur = (cur as Record<string | number, unknown>)[key];
   }

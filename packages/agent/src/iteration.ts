@@ -1,0 +1,41 @@
+// One iteration of a mix entry: a single request, or a flow's steps in order,
+// each step's captures feeding the next through a scope that lives for this
+// iteration only. A step whose flow variable was not captured is not sent, and
+// neither is anything after it (the capture failure is already counted).
+import type { Executor, PreparedRequest, Scope } from './executor.ts';
+
+export interface PreparedEntry {
+  name: string;
+  weight: number;
+  steps: readonly PreparedRequest[];
+  /** Some step captures: the iteration needs a scope. */
+  scoped: boolean;
+}
+
+/** Runs every step of `entry`; `intendedAt` (performance.now ms) applies to the first step. Calls done once. */
+export function runIteration(exec: Executor, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
+  const scope: Scope | null = entry.scoped ? new Map() : null;
+  let i = 0;
+  let firing = false;
+  let completedSync = false;
+  const onDone = () => {
+    if (firing) { completedSync = true; return; }
+    step();
+  };
+  const step = () => {
+    // A step that completes synchronously (a refused dispatch) loops here instead of recursing.
+    for (;;) {
+      if (i >= entry.steps.length) { done(); return; }
+      const req = entry.steps[i]!;
+      const intended = i === 0 ? intendedAt : undefined;
+      i++;
+      firing = true;
+      completedSync = false;
+      const sent = exec.fire(req, scope, onDone, intended);
+      firing = false;
+      if (!sent) { done(); return; }
+      if (!completedSync) return;
+    }
+  };
+  step();
+}

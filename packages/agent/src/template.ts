@@ -1,0 +1,60 @@
+// ${...} variables in request templates. Three kinds: run variables (setup
+// captures, `vars:`), environment references (${env:NAME}, ${env:NAME:-default},
+// resolved by the controller and sent as run variables), and flow variables
+// captured by an earlier step of the same iteration. Run variables are filled
+// in once, when the plan arrives; flow variables when the request fires.
+// Compiling splits the text once, so a value is never scanned for ${...} again.
+export const VARIABLE = /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?|[A-Za-z_][A-Za-z0-9_]*)\}/g;
+
+/** Literal text and the names of flow variables, alternating; a string when no flow variable is left. */
+export type Template = string | ReadonlyArray<string | { v: string }>;
+
+/** Every variable referenced in `text`, in order of appearance. */
+export function variablesIn(text: string): string[] {
+  return [...text.matchAll(VARIABLE)].map((m) => m[1]!);
+}
+
+/**
+ * Fills run variables; keeps flow variables for render(). Throws with the variable's
+ * name when it is neither (never with a value: values may be secrets).
+ */
+export function compileTemplate(text: string, run: ReadonlyMap<string, string>, flow: ReadonlySet<string>): Template {
+  const parts: Array<string | { v: string }> = [];
+  let literal = '';
+  let last = 0;
+  for (const m of text.matchAll(VARIABLE)) {
+    literal += text.slice(last, m.index);
+    last = m.index + m[0].length;
+    const name = m[1]!;
+    const value = run.get(name);
+    if (value !== undefined) { literal += value; continue; }
+    if (!flow.has(name)) throw new UnknownVariableError(name);
+    parts.push(literal, { v: name });
+    literal = '';
+  }
+  literal += text.slice(last);
+  if (parts.length === 0) return literal;
+  parts.push(literal);
+  return parts;
+}
+
+export class UnknownVariableError extends Error {
+  readonly variable: string;
+  constructor(variable: string) {
+    super(`variable \${${variable}} is not defined`);
+    this.variable = variable;
+  }
+}
+
+/** The text with flow variables from `scope`; undefined when one of them was not captured. */
+export function render(t: Template, scope: ReadonlyMap<string, string> | null): string | undefined {
+  if (typeof t === 'string') return t;
+  let out = '';
+  for (const p of t) {
+    if (typeof p === 'string') { out += p; continue; }
+    const v = scope?.get(p.v);
+    if (v === undefined) return undefined;
+    out += v;
+  }
+  return out;
+}
