@@ -31,6 +31,7 @@ export class RequestTotals {
   ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
   bytesReceived = 0; bytesSent = 0;
   firstRateLimitedAt = 0;
+  readonly checks = new Map<string, { passes: number; fails: number }>();
 
   get requests(): number {
     return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
@@ -48,6 +49,12 @@ export class RequestTotals {
     this.bytesReceived += s.bytesReceived ?? 0; this.bytesSent += s.bytesSent ?? 0;
     const at = s.firstRateLimitedAt ?? 0;
     if (at > 0 && (this.firstRateLimitedAt === 0 || at < this.firstRateLimitedAt)) this.firstRateLimitedAt = at;
+    for (const c of s.checks ?? []) {
+      let t = this.checks.get(c.name!);
+      if (t === undefined) this.checks.set(c.name!, (t = { passes: 0, fails: 0 }));
+      t.passes += c.passes ?? 0;
+      t.fails += c.fails ?? 0;
+    }
   }
 }
 

@@ -1,14 +1,26 @@
 // Turns a scenario and the chosen agents into one Assign per agent, using the
 // planner's segments and apportionment. Pure.
+//
+// Closed models: VUs are apportioned; shared iterations follow the VUs.
+// ramping-vus: every agent gets the cluster-wide stages and takes
+// floor(T·b) − floor(T·a) of the target T at each instant (exact at every
+// instant). Open models: the cluster's N arrivals are apportioned by segment
+// width, and the in-flight cap by arrivals, so a cap is never where no arrival is.
+import { ArrivalSchedule, peakShare } from '@barrage/agent';
 import { barrage } from '@barrage/proto';
 import { apportion, segments, type Segment } from './planner.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import type { LoadScenario, RequestDef, Scenario } from './scenario/scenario.ts';
 import { requestUrl } from './scenario/load.ts';
 import type { RunVar } from './setup-runner.ts';
 
+const E = barrage.v1.Executor;
 const EXECUTORS = {
-  'constant-vus': barrage.v1.Executor.EXECUTOR_CONSTANT_VUS,
-  'shared-iterations': barrage.v1.Executor.EXECUTOR_SHARED_ITERATIONS,
+  'constant-vus': E.EXECUTOR_CONSTANT_VUS,
+  'shared-iterations': E.EXECUTOR_SHARED_ITERATIONS,
+  'per-vu-iterations': E.EXECUTOR_PER_VU_ITERATIONS,
+  'ramping-vus': E.EXECUTOR_RAMPING_VUS,
+  'constant-arrival-rate': E.EXECUTOR_CONSTANT_ARRIVAL_RATE,
+  'ramping-arrival-rate': E.EXECUTOR_RAMPING_ARRIVAL_RATE,
 } as const;
 
 export interface AgentPlan {
@@ -25,29 +37,74 @@ export interface PlanInput {
   intervalMs: number;
 }
 
+type Share = Pick<barrage.v1.ScenarioPlan.$Properties, 'vus' | 'iterations' | 'iterationsPerVu' | 'maxInFlight' | 'connections'>;
+
+/** Each agent's share of one scenario; null where an agent has nothing to run. */
+export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share | null> {
+  const widths = segs.map((s) => s.end - s.start);
+  const conns = (weights: readonly number[]) => (sc.connections > 0 ? apportion(sc.connections, weights) : weights.map(() => 0));
+  switch (sc.executor) {
+    case 'constant-vus':
+    case 'shared-iterations':
+    case 'per-vu-iterations': {
+      const vus = apportion(sc.vus, widths);
+      // Shared iterations follow the VUs that will run them: an agent without VUs gets none.
+      const iterations = sc.executor === 'shared-iterations' ? apportion(sc.iterations, vus) : vus.map(() => 0);
+      const c = conns(vus);
+      return vus.map((v, i) => (v === 0 ? null : {
+        vus: v, iterations: iterations[i], iterationsPerVu: sc.executor === 'per-vu-iterations' ? sc.iterations : 0, maxInFlight: 0, connections: c[i] === 0 ? 0 : Math.max(1, c[i]!),
+      }));
+    }
+    case 'ramping-vus': {
+      const peaks = segs.map((s) => peakShare(sc.startTarget, sc.stages, s.start, s.end));
+      const c = conns(peaks);
+      return peaks.map((p, i) => (p === 0 ? null : { vus: p, iterations: 0, iterationsPerVu: 0, maxInFlight: 0, connections: c[i] === 0 ? 0 : Math.max(1, c[i]!) }));
+    }
+    case 'constant-arrival-rate':
+    case 'ramping-arrival-rate': {
+      const total = new ArrivalSchedule(sc.startTarget, sc.stages).total;
+      const arrivals = apportion(total, widths);
+      const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths);
+      const c = conns(arrivals.some((n) => n > 0) ? arrivals : widths);
+      return arrivals.map((n, i) => (n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] === 0 ? 0 : Math.max(1, c[i]!) }));
+    }
+  }
+}
+
+function requestSpec(r: RequestDef, baseUrl: string | undefined): barrage.v1.RequestSpec.$Properties {
+  return {
+    name: r.name, method: r.method, url: requestUrl(r, baseUrl),
+    headers: Object.entries(r.headers).map(([n, value]) => ({ name: n, value })),
+    body: r.body === undefined ? new Uint8Array(0) : Buffer.from(r.body),
+    weight: r.weight, timeoutMs: r.timeoutMs, expectStatus: r.expect,
+    captures: r.captures.map((c) => ({ var: c.variable, jsonPath: c.json ?? '', header: c.header ?? '' })),
+    checks: r.checks.map((c) => ({
+      name: c.name, header: c.header ?? '', jsonPath: c.json ?? '',
+      equalsJson: c.equals === undefined ? '' : JSON.stringify(c.equals.value), onStatus: c.status,
+    })),
+    multipart: r.multipart === undefined ? null : {
+      field: r.multipart.field, filename: r.multipart.filename, contentType: r.multipart.contentType, size: r.multipart.size,
+      fields: Object.entries(r.multipart.fields).map(([name, value]) => ({ name, value })),
+    },
+  };
+}
+
 export function planRun(p: PlanInput): AgentPlan[] {
   const segs = segments(p.agents);
-  const widths = segs.map((s) => s.end - s.start);
   const plans: barrage.v1.ScenarioPlan.$Properties[][] = segs.map(() => []);
   for (const sc of p.scenario.scenarios) {
-    const vus = apportion(sc.vus, widths);
-    // Iterations follow the VUs that will run them: an agent without VUs gets none.
-    const iterations = sc.iterations === undefined ? vus.map(() => 0) : apportion(sc.iterations, vus);
-    const requests = sc.requests.map((name) => {
-      const r = p.scenario.requests.find((q) => q.name === name)!;
-      return {
-        name: r.name, method: r.method, url: requestUrl(r, p.baseUrl),
-        headers: Object.entries(r.headers).map(([n, value]) => ({ name: n, value })),
-        body: r.body === undefined ? new Uint8Array(0) : Buffer.from(r.body),
-        weight: r.weight, timeoutMs: r.timeoutMs, expectStatus: r.expect,
-      };
-    });
-    segs.forEach((_s, i) => {
-      if (vus[i] === 0) return;
+    // The requests this scenario's mix uses, each once; mix steps index into them.
+    const used = [...new Set(sc.mix.flatMap((m) => m.steps))];
+    const requests = used.map((n) => requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl));
+    const mix = sc.mix.map((m) => ({ name: m.name, weight: m.weight, steps: m.steps.map((n) => used.indexOf(n)) }));
+    const total = sc.executor.endsWith('arrival-rate') ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
+    shares(sc, segs).forEach((share, i) => {
+      if (share === null) return;
       plans[i]!.push({
-        name: sc.name, executor: EXECUTORS[sc.executor], vus: vus[i], iterations: iterations[i],
-        durationMs: sc.durationMs, maxDurationMs: sc.durationMs, startOffsetMs: sc.startTimeMs,
-        gracefulStopMs: sc.gracefulStopMs, requests,
+        name: sc.name, executor: EXECUTORS[sc.executor], ...share,
+        durationMs: sc.durationMs, maxDurationMs: sc.durationMs, startOffsetMs: sc.startTimeMs, gracefulStopMs: sc.gracefulStopMs,
+        thinkTimeMs: sc.thinkTimeMs, startTarget: sc.startTarget, stages: sc.stages.map((s) => ({ ...s })), totalArrivals: total,
+        requests, mix,
       });
     });
   }

@@ -13,7 +13,7 @@ const MAX_INTERVAL = 10_000_000;
  * consistent. `maxInterval` bounds the interval index by the run's elapsed time, so one
  * report cannot claim a far-future interval.
  */
-export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlySet<string>, maxInterval = MAX_INTERVAL): void {
+export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlyMap<string, ReadonlySet<string>>, maxInterval = MAX_INTERVAL): void {
   const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
   if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
   if (!(r.seq >= 1)) throw bad('seq must start at 1');
@@ -49,6 +49,18 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
     for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
       if (!Number.isFinite(v) || v < 0) throw bad(`${name}: negative or non-finite figure`);
+    }
+    // Each check (or capture) is judged at most once per answered request.
+    const checks = s.checks ?? [];
+    const known = names.get(name)!;
+    if (checks.length > known.size) throw bad(`${name}: ${checks.length} checks`);
+    const seenChecks = new Set<string>();
+    for (const c of checks) {
+      const check = c.name ?? '';
+      if (!known.has(check)) throw bad(`${name}: unknown check ${JSON.stringify(check.slice(0, 100))}`);
+      if (seenChecks.has(check)) throw bad(`${name}: check ${check} twice`);
+      seenChecks.add(check);
+      if ((c.passes ?? 0) + (c.fails ?? 0) > responses) throw bad(`${name}: check ${check} judged more often than there were responses`);
     }
   }
 }

@@ -59,12 +59,15 @@ export class Run implements RunListener {
   private wake: () => void = () => {};
   private failure: Error | undefined;
   private readonly notes: string[] = [];
+  /** Per request name: the checks (and captures) its reports may count. */
+  private readonly checkNames: ReadonlyMap<string, ReadonlySet<string>>;
 
   constructor(o: RunOptions) {
     this.o = o;
     this.runId = o.runId;
     this.intervalMs = o.intervalMs ?? 1000;
     this.aggregate = new RunAggregate(o.scenario.requests.map((r) => r.name));
+    this.checkNames = new Map(o.scenario.requests.map((r) => [r.name, new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)])]));
   }
 
   get startAt(): number {
@@ -290,7 +293,7 @@ export class Run implements RunListener {
   private onReport(p: Participant, r: barrage.v1.Report): void {
     const elapsed = this.plannedStartAt > 0 ? Math.floor((this.o.clock.now() - this.plannedStartAt) / this.intervalMs) : 0;
     try {
-      validateReport(r, this.runId, new Set(this.aggregate.byName.keys()), Math.max(0, elapsed) + INTERVAL_SLACK);
+      validateReport(r, this.runId, this.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK);
     } catch (err) {
       // Rejected whole, acknowledged anyway (a resend would be rejected again), and the run
       // is marked degraded: its totals lack whatever that report carried.

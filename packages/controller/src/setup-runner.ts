@@ -1,11 +1,13 @@
-// Runs a scenario's setup steps once, on the controller, before agents start
-// (log in, capture $.access_token). Captured values become run variables that
-// every agent substitutes; they are secrets: never logged, never stored.
+// Run variables: the scenario's `vars`, its ${env:NAME} references (read from
+// the controller's environment), and the captures of its setup steps, which run
+// once, on the controller, before agents start (log in, capture
+// $.access_token). Every agent substitutes them. They are secrets: never
+// logged, never stored, never named in an error with their value.
 import { request } from 'undici';
+import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from './errors.ts';
-import { readJsonPath } from '@barrage/agent';
 import { requestUrl } from './scenario/load.ts';
-import type { SetupStep } from './scenario/scenario.ts';
+import type { Scenario } from './scenario/scenario.ts';
 
 export interface RunVar {
   name: string;
@@ -15,10 +17,45 @@ export interface RunVar {
 
 const MAX_SETUP_BODY = 1024 * 1024;
 
-export async function runSetup(steps: readonly SetupStep[], baseUrl: string | undefined): Promise<RunVar[]> {
-  const vars = new Map<string, string>();
-  const fill = (text: string) => text.replace(/\$\{([A-Za-z_]\w*)\}/g, (m, n: string) => vars.get(n) ?? m);
-  for (const step of steps) {
+/** Every string in a document, depth first. */
+function* strings(o: unknown): Generator<string> {
+  if (typeof o === 'string') yield o;
+  else if (Array.isArray(o)) for (const v of o) yield* strings(v);
+  else if (o !== null && typeof o === 'object') for (const v of Object.values(o)) yield* strings(v);
+}
+
+/**
+ * ${env:NAME} and ${env:NAME:-default} references of the scenario, resolved. An unset
+ * or empty NAME takes the default; without one it is an error naming NAME (only).
+ */
+export function resolveEnv(s: Scenario, env: Readonly<Record<string, string | undefined>>): Map<string, string> {
+  const out = new Map<string, string>();
+  const missing = new Set<string>();
+  for (const text of strings(s.source)) {
+    for (const ref of variablesIn(text)) {
+      const m = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(ref);
+      if (m === null) continue;
+      const value = env[m[1]!];
+      if (value !== undefined && value !== '') out.set(ref, value);
+      else if (m[2] !== undefined) out.set(ref, m[2]);
+      else missing.add(m[1]!);
+    }
+  }
+  if (missing.size > 0) throw new ControllerErrors.SCENARIO_ENV_MISSING([...missing].sort().join(', '));
+  return out;
+}
+
+/**
+ * Resolves the run's variables: env references, `vars`, then each setup step in order. A
+ * setup step whose captures are all already given (by `vars`, say from a token in the
+ * environment) is skipped.
+ */
+export async function runSetup(s: Scenario, baseUrl: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<RunVar[]> {
+  const vars = resolveEnv(s, env);
+  const fill = (text: string) => render(compileTemplate(text, vars, new Set()), null)!;
+  for (const [name, value] of Object.entries(s.vars)) vars.set(name, fill(value));
+  for (const step of s.setup) {
+    if (step.captures.length > 0 && step.captures.every((c) => (vars.get(c.variable) ?? '') !== '')) continue;
     const fail = (why: string) => new ControllerErrors.SETUP_FAILED(step.name, why);
     const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v)]));
     let res;
@@ -33,14 +70,19 @@ export async function runSetup(steps: readonly SetupStep[], baseUrl: string | un
     const buf = Buffer.from(await res.body.arrayBuffer());
     const ok = step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
     if (!ok) throw fail(`HTTP ${res.statusCode}`);
-    if (Object.keys(step.capture).length === 0) continue;
-    if (buf.length > MAX_SETUP_BODY) throw fail('response body too large to capture from');
+    if (step.captures.length === 0) continue;
     let doc: unknown;
-    try { doc = JSON.parse(buf.toString('utf8')); } catch { throw fail('response is not JSON'); }
-    for (const [name, path] of Object.entries(step.capture)) {
-      const v = readJsonPath(doc, path);
-      if (v === undefined || v === null || typeof v === 'object') throw fail(`${path} did not yield a value`);
-      vars.set(name, String(v));
+    const json = () => {
+      if (doc !== undefined) return doc;
+      if (buf.length > MAX_SETUP_BODY) throw fail('response body too large to capture from');
+      try { doc = JSON.parse(buf.toString('utf8')); } catch { throw fail('response is not JSON'); }
+      return doc;
+    };
+    for (const c of step.captures) {
+      const h = c.header === undefined ? undefined : res.headers[c.header.toLowerCase()];
+      const v = c.header !== undefined ? (Array.isArray(h) ? h[0] : h) : readJsonPath(json(), c.json!);
+      if (v === undefined || v === null || typeof v === 'object') throw fail(`${c.header !== undefined ? `header ${c.header}` : c.json} did not yield a value`);
+      vars.set(c.variable, String(v));
     }
   }
   return [...vars].map(([name, value]) => ({ name, value, secret: true }));

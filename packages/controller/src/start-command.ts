@@ -73,7 +73,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents > 0) local = new LocalAgents(o.localAgents, url, token, o.logLevel === 'info' ? 'warn' : o.logLevel);
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
-    const vars = await runSetup(scenario.setup, baseUrl);
+    const vars = await runSetup(scenario, baseUrl, process.env);
     run = new Run({
       runId: randomUUID(), scenario, baseUrl, vars, agents, cluster, clock, logger,
       onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)),

@@ -1,4 +1,6 @@
-// The end-of-run summary as a readable text table, one row per request name.
+// The end-of-run summary as a readable text table, one row per request name,
+// then checks, the first 429, and the agents. Columns for dropped arrivals and
+// service time appear only when the run has them.
 import type { RequestSummary, Summary } from './summary.ts';
 
 function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
@@ -8,13 +10,23 @@ function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
 
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
-function row(name: string, s: RequestSummary): string[] {
+interface Columns { dropped: boolean; service: boolean }
+
+function header(c: Columns): string[] {
+  return [
+    'request', 'reqs', 'rps', 'ok', '429', 'retry-after', ...(c.dropped ? ['dropped'] : []),
+    'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', ...(c.service ? ['svc p50', 'svc p99'] : []), 'status', 'errors',
+  ];
+}
+
+function row(name: string, s: RequestSummary, c: Columns): string[] {
   const l = s.latencyMs;
   const errors = Object.entries(s.errors).filter(([, v]) => v > 0).map(([k, v]) => `${k}:${v}`).join(' ') || '-';
   return [
     name, String(s.requests), fmt(s.rps), s.requests > 0 ? `${((100 * s.ok) / s.requests).toFixed(1)}%` : '-',
-    String(s.rateLimited), String(s.retryAfterPresent),
+    String(s.rateLimited), String(s.retryAfterPresent), ...(c.dropped ? [String(s.dropped)] : []),
     fmt(l.p50), fmt(l.p90), fmt(l.p95), fmt(l.p99), fmt(l.max),
+    ...(c.service ? (s.serviceTimeMs ? [fmt(s.serviceTimeMs.p50), fmt(s.serviceTimeMs.p99)] : ['-', '-']) : []),
     Object.entries(s.status).map(([k, v]) => `${k}:${v}`).join(' ') || '-', errors,
   ];
 }
@@ -22,10 +34,18 @@ function row(name: string, s: RequestSummary): string[] {
 export function formatSummary(s: Summary): string {
   const r = s.run;
   const head = `barrage · ${r.scenario} · ${r.status} · ${r.agents.length} agent(s) · ${(r.activeWindowMs / 1000).toFixed(2)} s · start skew ${r.startSkewMs.toFixed(2)} ms`;
-  const cells = [['request', 'reqs', 'rps', 'ok', '429', 'retry-after', 'p50 ms', 'p90 ms', 'p95 ms', 'p99 ms', 'max ms', 'status', 'errors']];
-  for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q));
-  if (Object.keys(s.requests).length > 1) cells.push(row('TOTAL', s.totals));
-  const lines = [head, '', pad(cells, (i) => i > 0 && i < 11)];
+  const all = [s.totals, ...Object.values(s.requests)];
+  const cols: Columns = { dropped: all.some((q) => q.dropped > 0), service: all.some((q) => q.serviceTimeMs !== undefined) };
+  const cells = [header(cols)];
+  for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q, cols));
+  if (Object.keys(s.requests).length > 1) cells.push(row('TOTAL', s.totals, cols));
+  const numeric = cells[0]!.map((h) => h !== 'request' && h !== 'status' && h !== 'errors');
+  const lines = [head, '', pad(cells, (i) => numeric[i]!)];
+  if (cols.service) lines.push('latency is measured from the intended send (open models: coordinated omission corrected); svc = service time from the actual send');
+  const checks = Object.entries(s.requests).flatMap(([name, q]) => Object.entries(q.checks).map(([check, c]) => [
+    name, check, `${c.passes}/${c.passes + c.fails} passed`, c.passes + c.fails > 0 ? `${((100 * c.passes) / (c.passes + c.fails)).toFixed(1)}%` : '-',
+  ]));
+  if (checks.length > 0) lines.push('', pad([['request', 'check', 'result', ''], ...checks], (i) => i >= 2));
   if (s.totals.firstRateLimitedAfter !== null) {
     const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
     const detail = Object.keys(s.requests).length > 1 ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}` : '';

@@ -26,8 +26,12 @@ export interface RequestSummary {
   firstRateLimitedAfter: number | null;
   bytesReceived: number;
   bytesSent: number;
+  /** From the intended send in open models (coordinated omission corrected), else from the send. */
   latencyMs: LatencyMs;
+  /** Open models: from the moment the request went onto a connection. */
   serviceTimeMs?: LatencyMs;
+  /** Per check (and capture): how many answered requests passed and failed it. */
+  checks: Record<string, { passes: number; fails: number }>;
 }
 
 export interface AgentSummary {
@@ -77,6 +81,7 @@ function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number |
     status: statusRecord(t.status), errors: { ...t.errors }, retryAfterPresent: t.retryAfterPresent,
     firstRateLimitedAfter: t.rateLimited > 0 ? firstAfter ?? null : null,
     bytesReceived: t.bytesReceived, bytesSent: t.bytesSent, latencyMs: latencyMs(t.latency),
+    checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
   };
   if (t.serviceTime) out.serviceTimeMs = latencyMs(t.serviceTime);
   return out;

@@ -36,7 +36,7 @@ test('merged percentiles equal one histogram of every sample', () => {
         }
         const bytes = encodeEnvelope({ report: { runId: 'r', seq: k + 1, interval: k, stats: recorder.snapshot(), startedAt: 1, final: k === intervals.length - 1 } });
         const report = decodeEnvelope(bytes).report as barrage.v1.Report;
-        validateReport(report, 'r', new Set(NAMES));
+        validateReport(report, 'r', new Map(NAMES.map((n) => [n, new Set<string>()])));
         assert.equal(aggregate.add(`agent-${a}`, report), true);
       });
     });
@@ -86,15 +86,15 @@ test('inconsistent reports are rejected whole', () => {
     ['far-future interval', (r) => { r.interval = 11; }],
     ['bad histogram', (r) => { r.stats[0]!.latency!.counts = [-99999, 1]; }],
   ];
-  assert.doesNotThrow(() => validateReport(base, 'r', new Set(['a'])));
+  assert.doesNotThrow(() => validateReport(base, 'r', new Map([['a', new Set<string>()]])));
   for (const [why, mutate] of cases) {
     const r = good();
     mutate(r);
-    assert.throws(() => validateReport(r, 'r', new Set(['a']), 10), /PROTO_HISTOGRAM_INVALID|report rejected|histogram rejected/, why);
+    assert.throws(() => validateReport(r, 'r', new Map([['a', new Set<string>()]]), 10), /PROTO_HISTOGRAM_INVALID|report rejected|histogram rejected/, why);
   }
   // Any three-digit status a server sends is counted as it came (LinkedIn's 999 exists).
   const odd = good();
   odd.stats[0]!.status![0]!.status = 999;
   odd.stats[0]!.rateLimited = 0; odd.stats[0]!.failed = 1; odd.stats[0]!.retryAfterPresent = 0;
-  assert.doesNotThrow(() => validateReport(odd, 'r', new Set(['a']), 10));
+  assert.doesNotThrow(() => validateReport(odd, 'r', new Map([['a', new Set<string>()]]), 10));
 });

@@ -16,7 +16,10 @@ test('built-in scenarios load and validate', () => {
     assert.ok(Object.isFrozen(s) && Object.isFrozen(s.requests[0]));
   }
   const r = loadScenario('ratelimit-150');
-  assert.deepEqual(r.scenarios[0], { name: 'burst', executor: 'shared-iterations', vus: 10, iterations: 150, durationMs: 60_000, startTimeMs: 0, gracefulStopMs: 30_000, requests: ['sessions'] });
+  assert.deepEqual(r.scenarios[0], {
+    name: 'burst', executor: 'shared-iterations', vus: 10, iterations: 150, durationMs: 60_000, startTimeMs: 0, gracefulStopMs: 30_000,
+    mix: [{ name: 'sessions', weight: 1, steps: ['sessions'] }], thinkTimeMs: 0, connections: 0, maxInFlight: 0, startTarget: 0, stages: [],
+  });
 });
 
 test('every violation is reported at once, each with its path', () => {
@@ -37,7 +40,7 @@ test('every violation is reported at once, each with its path', () => {
     '/requests/1/timeout: must match pattern',
     '/scenarios/0/duration: is required',
     '/scenarios/1/iterations: is required',
-    '/scenarios/1: shared-iterations takes iterations (and maxDuration), not duration',
+    '/scenarios/1/duration: not used by executor shared-iterations',
   ]) assert.ok(message.includes(expected), `missing ${JSON.stringify(expected)} in:\n${message}`);
   assert.doesNotMatch(message, /must NOT be valid|must match a schema in anyOf/);
 });
@@ -72,8 +75,8 @@ setup: [{ name: login, path: /login, capture: { token: $.t } }]
 requests: [{ name: a, path: '/items/\${token}', query: { q: 'a b', n: 2 } }]
 scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
 `);
-  assert.equal(requestUrl(s.requests[0]!, 'http://b:2'), 'http://b:2/items/${token}?q=a+b&n=2');
-  assert.equal(requestUrl(s.requests[0]!, s.baseUrl), 'http://a:1/base/items/${token}?q=a+b&n=2');
+  assert.equal(requestUrl(s.requests[0]!, 'http://b:2'), 'http://b:2/items/${token}?q=a%20b&n=2');
+  assert.equal(requestUrl(s.requests[0]!, s.baseUrl), 'http://a:1/base/items/${token}?q=a%20b&n=2');
 });
 
 test('units and JSON paths', () => {

@@ -1,13 +1,15 @@
 // Loading scenarios: a built-in name or a YAML/JSON file, bounded in size and
 // YAML aliases, schema-validated with every error and its path, then checked
-// for what a schema cannot say (unique names, references, variables).
+// for what a schema cannot say (unique names, references, variables, flows),
+// and normalised.
 import { readFileSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
+import { VARIABLE, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from '../errors.ts';
-import { parseDuration } from '../units.ts';
-import { DEFAULTS, scenarioSchema, type RequestInput, type ScenarioInput } from './schema.ts';
-import type { RequestDef, Scenario, SetupStep } from './scenario.ts';
+import { parseDuration, parseSize } from '../units.ts';
+import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
+import type { CheckDef, LoadScenario, MixEntry, RequestDef, Scenario } from './scenario.ts';
 
 const MAX_SCENARIO_BYTES = 1024 * 1024;
 const BUILTIN_DIR = new URL('../../scenarios/', import.meta.url);
@@ -46,66 +48,187 @@ export function parseScenario(text: string, label = 'scenario'): Scenario {
 const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/(requests|setup)\/items\/allOf\/0\/anyOf/, 'give url or path'],
   [/\/(requests|setup)\/items\/allOf\/0\/not$/, 'give url or path, not both'],
-  [/\/(requests|setup)\/items\/allOf\/1\/not$/, 'give json or body, not both'],
-  [/\/scenarios\/items\/allOf\/0\/then\/not$/, 'constant-vus takes duration, not iterations'],
-  [/\/scenarios\/items\/allOf\/1\/then\/not$/, 'shared-iterations takes iterations (and maxDuration), not duration'],
+  [/\/(requests|setup)\/items\/allOf\/1\/not$/, 'give one body: json, body or multipart'],
+  [/\/checks\/items\/anyOf/, 'a check needs header or json'],
+  [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
+  [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],
 ];
 
 function describe(e: ErrorObject): string {
   for (const [re, text] of COMBINATOR_MESSAGES) if (re.test(e.schemaPath)) return `${e.instancePath}: ${text}`;
+  const rule = /\/scenarios\/items\/allOf\/(\d+)\/then\/properties\/([^/]+)\/false schema$/.exec(e.schemaPath);
+  if (rule) return `${e.instancePath}: not used by executor ${EXECUTORS[Number(rule[1])]}`;
   if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(e.params.additionalProperty)}: unknown property`;
   if (e.keyword === 'required') return `${e.instancePath}/${String(e.params.missingProperty)}: is required`;
   return `${e.instancePath || '/'}: ${e.message ?? e.keyword}`;
 }
 
+/** Errors from inside a capture's anyOf alternatives are noise once the anyOf itself is reported. */
+const NOISE = /\/capture\/additionalProperties\/anyOf\/\d+\//;
+
 /** Every violation, one per line, sorted by path; `if`/`anyOf` wrappers dropped as noise. */
 export function schemaErrors(doc: unknown): string[] {
   if (validate(doc)) return [];
-  const lines = (validate.errors ?? []).filter((e) => e.keyword !== 'if').map(describe);
+  const lines = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !NOISE.test(e.schemaPath)).map(describe);
   return [...new Set(lines)].sort();
 }
+
+/** The text fields of a request that may hold ${variables}, with their paths. */
+function templatedFields(r: RequestInput, defaults: Record<string, string> | undefined, path: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  if (r.url !== undefined) out.push([`${path}/url`, r.url]);
+  if (r.path !== undefined) out.push([`${path}/path`, r.path]);
+  for (const [k, v] of Object.entries(r.query ?? {})) out.push([`${path}/query/${k}`, String(v)]);
+  for (const [h, v] of Object.entries({ ...defaults, ...r.headers })) out.push([`${path}/headers/${h}`, v]);
+  if (r.json !== undefined) out.push([`${path}/json`, JSON.stringify(r.json)]);
+  if (r.body !== undefined) out.push([`${path}/body`, r.body]);
+  for (const [k, v] of Object.entries(r.multipart?.fields ?? {})) out.push([`${path}/multipart/fields/${k}`, v]);
+  if (r.multipart?.filename !== undefined) out.push([`${path}/multipart/filename`, r.multipart.filename]);
+  return out;
+}
+
+const isEnv = (v: string) => v.startsWith('env:');
 
 export function validateScenario(doc: unknown): Scenario {
   const errors = schemaErrors(doc);
   if (errors.length > 0) throw new ControllerErrors.SCENARIO_INVALID(errors.join('\n'));
   const input = doc as ScenarioInput;
   const problems: string[] = [];
+  const defaultsHeaders = input.defaults?.headers;
+
+  // Names: requests and flows share one namespace (a mix names either).
   const requests = input.requests.map((r, i) => normalizeRequest(r, input, `/requests/${i}`, problems));
-  const setup = (input.setup ?? []).map((r, i): SetupStep => ({ ...normalizeRequest(r, input, `/setup/${i}`, problems), capture: r.capture ?? {} }));
-  const known = new Set<string>();
+  const byName = new Map<string, number>();
   requests.forEach((r, i) => {
-    if (known.has(r.name)) problems.push(`/requests/${i}/name: duplicate request name ${r.name}`);
-    known.add(r.name);
+    if (byName.has(r.name)) problems.push(`/requests/${i}/name: duplicate request name ${r.name}`);
+    byName.set(r.name, i);
   });
-  const vars = new Set(setup.flatMap((s) => Object.keys(s.capture)));
-  const checkVars = (text: string | undefined, path: string) => {
-    for (const m of (text ?? '').matchAll(/\$\{([^}]*)\}/g)) {
-      if (!vars.has(m[1]!)) problems.push(`${path}: variable \${${m[1]}} is not captured by any setup step`);
+  const flows = input.flows ?? [];
+  const flowNames = new Set<string>();
+  flows.forEach((f, i) => {
+    if (flowNames.has(f.name) || byName.has(f.name)) problems.push(`/flows/${i}/name: ${f.name} is already the name of a request or flow`);
+    flowNames.add(f.name);
+    f.steps.forEach((s, j) => { if (!byName.has(s)) problems.push(`/flows/${i}/steps/${j}: no request named ${s}`); });
+  });
+
+  // Variables. Run variables: `vars` and setup captures (each setup step sees those before it).
+  const runVars = new Set(Object.keys(input.vars ?? {}));
+  for (const [k, v] of Object.entries(input.vars ?? {})) {
+    for (const n of variablesIn(v)) if (!isEnv(n)) problems.push(`/vars/${k}: only \${env:NAME} may be used in vars, not \${${n}}`);
+  }
+  const setup = (input.setup ?? []).map((r, i) => {
+    const step = normalizeRequest(r, input, `/setup/${i}`, problems);
+    for (const [path, text] of templatedFields(r, defaultsHeaders, `/setup/${i}`)) {
+      for (const n of variablesIn(text)) if (!isEnv(n) && !runVars.has(n)) problems.push(`${path}: variable \${${n}} is not defined by vars or an earlier setup step`);
     }
-  };
-  input.requests.forEach((r, i) => {
-    checkVars(r.url ?? r.path, `/requests/${i}/${r.url ? 'url' : 'path'}`);
-    for (const [h, v] of Object.entries({ ...input.defaults?.headers, ...r.headers })) checkVars(v, `/requests/${i}/headers/${h}`);
-    checkVars(requests[i]!.body, `/requests/${i}/${r.json !== undefined ? 'json' : 'body'}`);
+    for (const c of step.captures) if (c.variable !== undefined) runVars.add(c.variable);
+    return step;
   });
+
+  // Which flow variables each request needs, and where.
+  const flowNeeds = input.requests.map((r, i) => {
+    const needs: Array<[string, string]> = [];
+    for (const [path, text] of templatedFields(r, defaultsHeaders, `/requests/${i}`)) {
+      for (const n of variablesIn(text)) {
+        if (isEnv(n) || runVars.has(n)) continue;
+        if (path.includes('/multipart/')) problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
+        else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`)) problems.push(`${path}: variable \${${n}} may not be part of the origin`);
+        else needs.push([path, n]);
+      }
+    }
+    return needs;
+  });
+  const capturedAnywhere = new Set(requests.flatMap((r) => r.captures.map((c) => c.variable)));
+  flowNeeds.forEach((needs) => {
+    for (const [path, n] of needs) if (!capturedAnywhere.has(n)) problems.push(`${path}: variable \${${n}} is not captured by any setup step or request (or set in vars)`);
+  });
+  flows.forEach((f, i) => {
+    const known = new Set<string>();
+    f.steps.forEach((s, j) => {
+      const k = byName.get(s);
+      if (k === undefined) return;
+      for (const [path, n] of flowNeeds[k]!) {
+        if (!known.has(n) && capturedAnywhere.has(n)) problems.push(`/flows/${i}/steps/${j}: ${s} uses \${${n}} (${path}), which no setup step and no earlier step of ${f.name} captures`);
+      }
+      for (const c of requests[k]!.captures) known.add(c.variable);
+    });
+  });
+  const inFlows = new Set(flows.flatMap((f) => f.steps));
+
   const scenarioNames = new Set<string>();
-  const scenarios = input.scenarios.map((s, i) => {
+  const scenarios = input.scenarios.map((s, i): LoadScenario => {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
     scenarioNames.add(s.name);
-    (s.requests ?? []).forEach((n, j) => { if (!known.has(n)) problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}`); });
-    return {
-      name: s.name, executor: s.executor, vus: s.vus, iterations: s.iterations,
-      durationMs: parseDuration(s.duration ?? s.maxDuration ?? DEFAULTS.maxDuration),
-      startTimeMs: parseDuration(s.startTime ?? DEFAULTS.startTime),
-      gracefulStopMs: parseDuration(s.gracefulStop ?? DEFAULTS.gracefulStop),
-      requests: s.requests ?? requests.map((r) => r.name),
-    };
+    (s.requests ?? []).forEach((n, j) => { if (!byName.has(n)) problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}`); });
+    (s.flows ?? []).forEach((n, j) => { if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}`); });
+    const explicit = s.requests !== undefined || s.flows !== undefined;
+    // Default mix: every flow, and every request that is not a flow step.
+    const reqNames = explicit ? s.requests ?? [] : requests.map((r) => r.name).filter((n) => !inFlows.has(n));
+    const flowList = explicit ? s.flows ?? [] : flows.map((f) => f.name);
+    const mix: MixEntry[] = [
+      ...reqNames.filter((n) => byName.has(n)).map((n) => ({ name: n, weight: requests[byName.get(n)!]!.weight, steps: [n] })),
+      ...flowList.map((n) => flows.find((f) => f.name === n)).filter((f) => f !== undefined).map((f) => ({ name: f.name, weight: f.weight ?? DEFAULTS.weight, steps: [...f.steps] })),
+    ];
+    if (mix.length === 0 && problems.length === 0) problems.push(`/scenarios/${i}: nothing to run (no requests or flows)`);
+    for (const n of reqNames) {
+      const k = byName.get(n);
+      if (k === undefined) continue;
+      for (const [path, v] of flowNeeds[k]!) if (capturedAnywhere.has(v)) problems.push(`/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`);
+    }
+    return normalizeModel(s, i, mix, problems);
   });
-  if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID(problems.sort().join('\n'));
+  if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
-    name: input.name, description: input.description ?? '', baseUrl: input.baseUrl,
+    name: input.name, description: input.description ?? '', baseUrl: input.baseUrl, vars: { ...input.vars },
     setup, requests, scenarios, source: structuredClone(input),
   });
+}
+
+function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
+  const unitMs = parseDuration(s.timeUnit ?? DEFAULTS.timeUnit);
+  if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
+  const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);
+  const stages = (s.stages ?? []).map((st, j) => {
+    if (s.executor === 'ramping-vus' && !Number.isInteger(st.target)) problems.push(`/scenarios/${i}/stages/${j}/target: VUs must be a whole number`);
+    return { durationMs: parseDuration(st.duration), target: s.executor === 'ramping-vus' ? st.target : perSecond(st.target) };
+  });
+  const base = {
+    name: s.name, executor: s.executor, mix,
+    startTimeMs: parseDuration(s.startTime ?? DEFAULTS.startTime),
+    gracefulStopMs: parseDuration(s.gracefulStop ?? DEFAULTS.gracefulStop),
+    vus: s.vus ?? 0, iterations: s.iterations ?? 0,
+    thinkTimeMs: parseDuration(s.thinkTime ?? DEFAULTS.thinkTime),
+    connections: s.connections ?? 0, maxInFlight: 0, startTarget: 0, stages: [] as LoadScenario['stages'],
+  };
+  switch (s.executor) {
+    case 'constant-vus':
+      return { ...base, durationMs: parseDuration(s.duration!) };
+    case 'shared-iterations':
+    case 'per-vu-iterations':
+      return { ...base, durationMs: parseDuration(s.maxDuration ?? DEFAULTS.maxDuration) };
+    case 'ramping-vus': {
+      const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
+      if (durationMs <= 0) problems.push(`/scenarios/${i}/stages: the stages must last more than 0s`);
+      const startTarget = s.startVUs ?? DEFAULTS.startVUs;
+      return { ...base, durationMs, startTarget, stages, vus: Math.max(startTarget, ...stages.map((st) => st.target)) };
+    }
+    case 'constant-arrival-rate': {
+      const durationMs = parseDuration(s.duration!);
+      const rate = perSecond(s.rate!);
+      return { ...base, durationMs, startTarget: rate, stages: [{ durationMs, target: rate }], maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight };
+    }
+    case 'ramping-arrival-rate': {
+      const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
+      if (durationMs <= 0) problems.push(`/scenarios/${i}/stages: the stages must last more than 0s`);
+      return { ...base, durationMs, startTarget: perSecond(s.startRate ?? DEFAULTS.startRate), stages, maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight };
+    }
+  }
+}
+
+function checkName(c: NonNullable<RequestInput['checks']>[number]): string {
+  const on = c.status ? ` on ${c.status.join(',')}` : '';
+  if (c.header !== undefined) return `header ${c.header}${on}`;
+  return `${c.json} ${c.equals === undefined ? 'exists' : `== ${JSON.stringify(c.equals)}`}${on}`;
 }
 
 function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, problems: string[]): RequestDef {
@@ -117,12 +240,36 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
   if (r.json !== undefined) { body = JSON.stringify(r.json); contentType = 'application/json'; }
   else if (r.body !== undefined) { body = r.body; contentType = 'text/plain; charset=utf-8'; }
   if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
+  if (r.multipart !== undefined) {
+    if (r.method === undefined || r.method === 'GET' || r.method === 'HEAD') problems.push(`${path}/method: a multipart upload needs POST, PUT or PATCH`);
+    for (const h of ['content-type', 'content-length']) if (headers[h] !== undefined) problems.push(`${path}/headers/${h}: set by the multipart upload`);
+  }
+  const captures = Object.entries(r.capture ?? {}).map(([variable, c]) => (
+    typeof c === 'string' ? { variable, json: c } : 'json' in c ? { variable, json: c.json } : { variable, header: c.header }
+  ));
+  const checks: CheckDef[] = [];
+  const checkNames = new Set(captures.map((c) => `capture ${c.variable}`));
+  (r.checks ?? []).forEach((c, j) => {
+    const name = c.name ?? checkName(c);
+    if (checkNames.has(name)) problems.push(`${path}/checks/${j}: duplicate check name ${JSON.stringify(name)}`);
+    checkNames.add(name);
+    checks.push({ name, header: c.header, json: c.json, equals: c.equals === undefined ? undefined : { value: c.equals }, status: c.status ?? [] });
+  });
+  let multipart: RequestDef['multipart'];
+  if (r.multipart !== undefined) {
+    multipart = {
+      size: parseSize(r.multipart.size), field: r.multipart.field ?? DEFAULTS.multipartField,
+      filename: r.multipart.filename ?? DEFAULTS.multipartFilename, contentType: r.multipart.contentType ?? DEFAULTS.multipartContentType,
+      fields: { ...r.multipart.fields },
+    };
+    if (multipart.size > 10 * 1024 ** 3) problems.push(`${path}/multipart/size: at most 10GB`);
+  }
   return {
     name: r.name, method: r.method ?? DEFAULTS.method, url: r.url, path: r.path, headers,
     query: Object.fromEntries(Object.entries(r.query ?? {}).map(([k, v]) => [k, String(v)])),
-    body, contentType,
+    body, contentType, multipart,
     timeoutMs: parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout),
-    expect: r.expect ?? [], weight: r.weight ?? DEFAULTS.weight,
+    expect: r.expect ?? [], weight: r.weight ?? DEFAULTS.weight, captures, checks,
   };
 }
 
@@ -132,9 +279,20 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
  */
 export function requestUrl(r: RequestDef, baseUrl: string | undefined): string {
   let url = r.url ?? baseUrl!.replace(/\/$/, '') + r.path!;
-  const query = new URLSearchParams(r.query).toString();
+  const query = Object.entries(r.query).map(([k, v]) => `${encodeKeepingVariables(k)}=${encodeKeepingVariables(v)}`).join('&');
   if (query) url += (url.includes('?') ? '&' : '?') + query;
   return url;
+}
+
+/** Percent-encodes text for a query string, leaving ${variables} for the agent to fill. */
+function encodeKeepingVariables(text: string): string {
+  let out = '';
+  let last = 0;
+  for (const m of text.matchAll(VARIABLE)) {
+    out += encodeURIComponent(text.slice(last, m.index)) + m[0];
+    last = m.index + m[0].length;
+  }
+  return out + encodeURIComponent(text.slice(last));
 }
 
 function deepFreeze<T>(o: T): T {

@@ -1,6 +1,30 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
-// Units are resolved to ms, defaults applied, URLs made absolute.
-import type { ScenarioInput, RequestInput } from './schema.ts';
+// Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
+// resolved into entries, checks named.
+import type { ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
+
+export interface CaptureDef {
+  variable: string;
+  json?: string;
+  header?: string;
+}
+
+export interface CheckDef {
+  name: string;
+  header?: string;
+  json?: string;
+  /** With json: the value expected (absent: any non-null value passes). */
+  equals?: { value: unknown };
+  status: number[];
+}
+
+export interface MultipartDef {
+  size: number;
+  field: string;
+  filename: string;
+  contentType: string;
+  fields: Record<string, string>;
+}
 
 export interface RequestDef {
   name: string;
@@ -13,38 +37,54 @@ export interface RequestDef {
   /** Encoded body and its content type, if any. */
   body?: string;
   contentType?: string;
+  multipart?: MultipartDef;
   timeoutMs: number;
   expect: number[];
   weight: number;
+  captures: CaptureDef[];
+  checks: CheckDef[];
 }
 
-export interface SetupStep extends RequestDef {
-  capture: Record<string, string>;
-}
+export type SetupStep = RequestDef;
 
-export type ExecutorName = 'constant-vus' | 'shared-iterations';
+/** One entry of a scenario's mix: a request on its own (one step) or a flow. */
+export interface MixEntry {
+  name: string;
+  weight: number;
+  steps: string[];
+}
 
 export interface LoadScenario {
   name: string;
   executor: ExecutorName;
-  vus: number;
-  iterations?: number;
-  /** constant-vus: the duration; shared-iterations: maxDuration. */
-  durationMs: number;
   startTimeMs: number;
   gracefulStopMs: number;
-  requests: string[];
+  /** How long the model runs: duration, maxDuration, or the stages' total. */
+  durationMs: number;
+  mix: MixEntry[];
+  /** Closed models. */
+  vus: number;
+  iterations: number;
+  thinkTimeMs: number;
+  /** Cluster-wide connections per origin; 0 = one per VU / in-flight slot. */
+  connections: number;
+  /** ramping-vus: VUs; arrival-rate models: arrivals per second (a constant rate is one stage). */
+  startTarget: number;
+  stages: Array<{ durationMs: number; target: number }>;
+  maxInFlight: number;
 }
 
 export interface Scenario {
   name: string;
   description: string;
   baseUrl?: string;
+  /** Run variables as written (values may hold ${env:...}). */
+  vars: Record<string, string>;
   setup: SetupStep[];
   requests: RequestDef[];
   scenarios: LoadScenario[];
-  /** The document as written, kept for the record. */
+  /** The document as written, kept for the record (environment references unresolved). */
   source: ScenarioInput;
 }
 
-export type { ScenarioInput, RequestInput };
+export type { ScenarioInput, RequestInput, ExecutorName };
