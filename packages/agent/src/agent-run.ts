@@ -54,7 +54,8 @@ export class AgentRun {
     this.offsetMs = o.offset();
     const base = o.clock;
     this.controllerClock = { now: () => base.now() + this.offsetMs };
-    this.recorder = new Recorder(this.names);
+    const openNames = new Set(this.scenarios.filter((s) => isOpen(s.executor)).flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))));
+    this.recorder = new Recorder(this.names, openNames);
     // One executor per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.executors = this.scenarios.map((s) => new Executor({
       allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s),

@@ -174,7 +174,7 @@ export class Executor {
       // send, with service time from the moment the request went onto a connection.
       recorder.record(h.req.index, {
         latencyUs: (end - (h.intendedAt ?? h.dispatchedAt)) * 1000,
-        serviceTimeUs: h.intendedAt === undefined ? undefined : (end - h.startedAt) * 1000,
+        serviceTimeUs: (end - h.startedAt) * 1000,
         status, ok, retryAfter: h.headers?.['retry-after'] !== undefined, bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
       });
       log.note(h.req.index, h.sentAtController, at, status === 429);

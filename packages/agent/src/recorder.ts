@@ -35,7 +35,7 @@ class Slot {
 
 export interface ResponseSample {
   latencyUs: number;
-  /** Service time from the actual send, when it differs from latency (open models). */
+  /** Service time from the actual send (kept only for names an open model fires). */
   serviceTimeUs?: number;
   status: number;
   ok: boolean;
@@ -50,16 +50,20 @@ export class Recorder {
   private readonly slots: Slot[];
   readonly names: readonly string[];
 
-  constructor(names: readonly string[]) {
+  /** Service time is kept for the names an open model fires (for every sample of them, so counts match). */
+  private readonly service: readonly boolean[];
+
+  constructor(names: readonly string[], serviceTimeFor: ReadonlySet<string> = new Set()) {
     this.names = names;
     this.slots = names.map(() => new Slot());
+    this.service = names.map((n) => serviceTimeFor.has(n));
   }
 
   record(name: number, s: ResponseSample): void {
     const slot = this.slots[name]!;
     slot.latency.recordValue(clampLatencyUs(s.latencyUs));
-    if (s.serviceTimeUs !== undefined) {
-      slot.serviceTime.recordValue(clampLatencyUs(s.serviceTimeUs));
+    if (this.service[name]) {
+      slot.serviceTime.recordValue(clampLatencyUs(s.serviceTimeUs ?? s.latencyUs));
       slot.serviceTimeUsed = true;
     }
     slot.status.set(s.status, (slot.status.get(s.status) ?? 0) + 1);

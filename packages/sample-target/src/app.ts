@@ -1,10 +1,12 @@
 // The sample target: a small API shaped like the seed report's backend
 // (health/ready/live, JWT login, session list, multipart upload) with the
 // same per-IP rate limits, answering 429 with Retry-After, and counting every
-// response it sends at /__stats.
+// response it sends (and every uploaded file's size) at /__stats. /stall/:key
+// holds one request for a while, to show coordinated omission.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { signJwt, verifyJwt } from './jwt.ts';
+import { MultipartCounter, type PartInfo } from './multipart-counter.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { ServerStats } from './stats.ts';
 
@@ -61,6 +63,18 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
       inUse--;
     }
   });
+  // The (after+1)-th request to a key is held `ms` before its answer, once; every other answers at once.
+  const stalls = new Map<string, number>();
+  app.get('/stall/:key', async (req) => {
+    const { key } = req.params as { key: string };
+    const q = req.query as { ms?: string; after?: string };
+    const ms = Math.min(Number(q.ms ?? 1000) || 0, 60_000);
+    const after = Number(q.after ?? 0) || 0;
+    const seen = stalls.get(key) ?? 0;
+    stalls.set(key, seen + 1);
+    if (seen === after) await new Promise((r) => setTimeout(r, ms));
+    return { stalled: seen === after };
+  });
   app.get('/ready', async () => ({ status: 'ready' }));
   app.get('/live', async () => ({ status: 'alive' }));
   app.get('/__stats', async () => stats.toJSON());
@@ -80,23 +94,33 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   app.addContentTypeParser('multipart/form-data', (req, payload, done) => {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(req.headers['content-type'] ?? '');
     if (boundary === null) { done(Object.assign(new Error('multipart boundary missing'), { statusCode: 400 }), undefined); return; }
-    const closing = Buffer.from(`--${boundary[1] ?? boundary[2]}--`);
+    const counter = new MultipartCounter((boundary[1] ?? boundary[2])!.trim());
     let size = 0;
-    let tail = Buffer.alloc(0);
+    let failed = false;
+    const fail = (err: Error, statusCode: number) => {
+      if (failed) return;
+      failed = true;
+      payload.destroy();
+      done(Object.assign(err, { statusCode }), undefined);
+    };
     payload.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxUpload) { payload.destroy(); done(Object.assign(new Error('upload too large'), { statusCode: 413 }), undefined); return; }
-      tail = Buffer.concat([tail, chunk]).subarray(-closing.length - 4);
+      if (size > maxUpload) { fail(new Error('upload too large'), 413); return; }
+      try { counter.write(chunk); } catch (err) { fail(err as Error, 400); }
     });
     payload.on('end', () => {
-      if (!tail.includes(closing)) { done(Object.assign(new Error('multipart body not terminated'), { statusCode: 400 }), undefined); return; }
-      done(null, { size });
+      if (failed) return;
+      if (!counter.done) { fail(new Error('multipart body not terminated'), 400); return; }
+      done(null, { size, parts: counter.parts });
     });
-    payload.on('error', (err) => done(err, undefined));
+    payload.on('error', (err) => fail(err, 400));
   });
   app.post('/api/sessions/upload', { onRequest: [limited(api), limited(uploads), authenticated] }, async (req, reply) => {
-    const { size } = req.body as { size: number };
-    return reply.code(201).send({ status: 'uploaded', bytes: size });
+    const { size, parts } = req.body as { size: number; parts: PartInfo[] };
+    const files = parts.filter((p) => p.filename !== null);
+    if (files.length === 0) return reply.code(400).send({ detail: 'no file part' });
+    for (const f of files) stats.upload(f);
+    return reply.code(201).send({ status: 'uploaded', bytes: size, files: files.map((f) => ({ field: f.field, filename: f.filename, bytes: f.bytes })) });
   });
 
   return app;

@@ -1,13 +1,33 @@
 // The target's own exact count of what it answered, per route and status,
 // served at GET /__stats so tests can reconcile barrage's totals against it.
+export interface UploadRecord {
+  field: string;
+  filename: string | null;
+  contentType: string | null;
+  bytes: number;
+}
+
 export interface StatsJson {
   total: number;
   routes: Record<string, Record<string, number>>;
+  /** Files received by the upload endpoint, oldest first (the last MAX_UPLOADS). */
+  uploads: UploadRecord[];
+  uploadBytes: number;
 }
+
+const MAX_UPLOADS = 1000;
 
 export class ServerStats {
   private readonly routes = new Map<string, Map<number, number>>();
   total = 0;
+  private readonly uploads: UploadRecord[] = [];
+  private uploadBytes = 0;
+
+  upload(u: UploadRecord): void {
+    this.uploads.push({ field: u.field, filename: u.filename, contentType: u.contentType, bytes: u.bytes });
+    if (this.uploads.length > MAX_UPLOADS) this.uploads.shift();
+    this.uploadBytes += u.bytes;
+  }
 
   count(route: string, status: number): void {
     let m = this.routes.get(route);
@@ -19,6 +39,6 @@ export class ServerStats {
   toJSON(): StatsJson {
     const routes: Record<string, Record<string, number>> = {};
     for (const [route, m] of this.routes) routes[route] = Object.fromEntries([...m].map(([s, n]) => [String(s), n]));
-    return { total: this.total, routes };
+    return { total: this.total, routes, uploads: [...this.uploads], uploadBytes: this.uploadBytes };
   }
 }
