@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// `controller start ...`: the barrage controller's command line (docs/cli.md).
+// `controller start|scenarios`: the barrage controller's command line (docs/cli.md).
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from './units.ts';
 import { startCommand } from './start-command.ts';
+import { builtinScenarios, loadScenario } from './scenario/load.ts';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -34,6 +35,14 @@ program.command('start')
       out: opts.out, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
     });
     process.exit(code);
+  });
+
+program.command('scenarios')
+  .description('list the built-in scenarios, one per line')
+  .action(() => {
+    const rows = builtinScenarios().map((n) => [n, loadScenario(n).description] as const);
+    const width = Math.max(...rows.map(([n]) => n.length));
+    for (const [n, d] of rows) process.stdout.write(`${n.padEnd(width)}  ${d}\n`);
   });
 
 await program.parseAsync();

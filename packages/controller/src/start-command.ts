@@ -13,7 +13,7 @@ import { LocalAgents } from './local-agents.ts';
 import { intervalP95Us } from './merge.ts';
 import { Run } from './run.ts';
 import { loadScenario } from './scenario/load.ts';
-import { runSetup } from './setup-runner.ts';
+import { resolveEnv, runSetup } from './setup-runner.ts';
 import { buildSummary } from './summary.ts';
 import { formatSummary } from './summary-table.ts';
 import { generateToken } from './token.ts';
@@ -45,6 +45,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     baseUrl = o.target ?? scenario.baseUrl;
     if (o.target !== undefined && !/^https?:\/\/[^/]+/.test(o.target)) throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL, got ${o.target}`);
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
+    resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return EXIT.error;
