@@ -1,6 +1,7 @@
 // A controller (cluster + run) and agents in this process, over real sockets
 // on port 0, for tests that must place a fault exactly (drop a link after a
 // given message, abort on a given report). The target stays a real process.
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import pino from 'pino';
 import { Agent, systemClock, type Clock } from '@barrage/agent';
@@ -9,6 +10,7 @@ import type { barrage } from '@barrage/proto';
 import { Cluster } from '../../packages/controller/src/cluster.ts';
 import { Run } from '../../packages/controller/src/run.ts';
 import type { AgentSession } from '../../packages/controller/src/agent-session.ts';
+import { bins } from './processes.ts';
 
 const TOKEN = 'in-process-test-token';
 
@@ -53,5 +55,38 @@ export async function inProcessCluster(scenarioYaml: string, targetUrl: string, 
     cluster, agents, run,
     nextRun: (runId, yaml = scenarioYaml) => makeRun(runId, yaml),
     async close() { agents.forEach((a) => a.exit(0)); await cluster.close(); },
+  };
+}
+
+export interface ProcessAgentsCluster {
+  cluster: Cluster;
+  run: Run;
+  close(): Promise<void>;
+}
+
+/**
+ * The controller's cluster and run in this process (so a test can read the merged
+ * histograms themselves), the agents as real processes connected over TCP.
+ */
+export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl: string, agentCount: number): Promise<ProcessAgentsCluster> {
+  const logger = pino({ level: 'silent' });
+  const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
+  const { url } = await cluster.listen();
+  const children = Array.from({ length: agentCount }, (_v, i) => spawn(process.execPath, [bins.agent, '--controller', url, '--name', `p${i + 1}`, '--once', '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
+  }));
+  while (cluster.agents.size < agentCount) await once(cluster, 'agent');
+  const run = new Run({
+    runId: 'run-p', scenario: parseScenario(scenarioYaml), baseUrl: targetUrl, vars: [], agents: [...cluster.agents.values()],
+    cluster, clock: systemClock, logger,
+  });
+  return {
+    cluster, run,
+    async close() {
+      await Promise.all(children.map(async (c) => {
+        if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); }
+      }));
+      await cluster.close();
+    },
   };
 }

@@ -6,8 +6,9 @@
 // arrivals sit at positions u = 0, 1, ..., N-1 and fire at A⁻¹(u). The planner
 // gives agent k n_k of them (the n_k sum to N); the agent fires its j-th at
 // position u = (j + phase)·N/n_k, phase being its segment start. Each agent's
-// own arrivals are evenly spread, and equal-weight agents interleave into
-// exactly the cluster's schedule (k of K fires u = j·K + k).
+// own arrivals are evenly spread; merged, the cluster is never more than one
+// arrival per agent ahead of or behind its schedule, and K agents with equal
+// counts interleave into exactly the cluster's schedule (agent k fires u = j·K + k).
 export interface RateStage {
   durationMs: number;
   /** Arrivals per second reached at the end of the stage (linear from the previous rate). */

@@ -10,6 +10,8 @@ export interface UploadRecord {
 export interface StatsJson {
   total: number;
   routes: Record<string, Record<string, number>>;
+  /** Per route: when its first and last response went out (ms since the epoch). */
+  times: Record<string, { first: number; last: number }>;
   /** Files received by the upload endpoint, oldest first (the last MAX_UPLOADS). */
   uploads: UploadRecord[];
   uploadBytes: number;
@@ -29,7 +31,12 @@ export class ServerStats {
     this.uploadBytes += u.bytes;
   }
 
-  count(route: string, status: number): void {
+  private readonly times = new Map<string, { first: number; last: number }>();
+
+  count(route: string, status: number, at = Date.now()): void {
+    const t = this.times.get(route);
+    if (t === undefined) this.times.set(route, { first: at, last: at });
+    else t.last = at;
     let m = this.routes.get(route);
     if (m === undefined) this.routes.set(route, (m = new Map()));
     m.set(status, (m.get(status) ?? 0) + 1);
@@ -39,6 +46,6 @@ export class ServerStats {
   toJSON(): StatsJson {
     const routes: Record<string, Record<string, number>> = {};
     for (const [route, m] of this.routes) routes[route] = Object.fromEntries([...m].map(([s, n]) => [String(s), n]));
-    return { total: this.total, routes, uploads: [...this.uploads], uploadBytes: this.uploadBytes };
+    return { total: this.total, routes, times: Object.fromEntries([...this.times].map(([k, v]) => [k, { ...v }])), uploads: [...this.uploads], uploadBytes: this.uploadBytes };
   }
 }
