@@ -42,7 +42,8 @@ type Share = Pick<barrage.v1.ScenarioPlan.$Properties, 'vus' | 'iterations' | 'i
 /** Each agent's share of one scenario; null where an agent has nothing to run. */
 export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share | null> {
   const widths = segs.map((s) => s.end - s.start);
-  const conns = (weights: readonly number[]) => (sc.connections > 0 ? apportion(sc.connections, weights) : weights.map(() => 0));
+  // A connection limit is split like the load; an agent with load keeps at least one connection.
+  const conns = (weights: readonly number[]) => (sc.connections > 0 ? apportion(sc.connections, weights).map((c) => Math.max(1, c)) : weights.map(() => 0));
   switch (sc.executor) {
     case 'constant-vus':
     case 'shared-iterations':
@@ -52,13 +53,13 @@ export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share 
       const iterations = sc.executor === 'shared-iterations' ? apportion(sc.iterations, vus) : vus.map(() => 0);
       const c = conns(vus);
       return vus.map((v, i) => (v === 0 ? null : {
-        vus: v, iterations: iterations[i], iterationsPerVu: sc.executor === 'per-vu-iterations' ? sc.iterations : 0, maxInFlight: 0, connections: c[i] === 0 ? 0 : Math.max(1, c[i]!),
+        vus: v, iterations: iterations[i], iterationsPerVu: sc.executor === 'per-vu-iterations' ? sc.iterations : 0, maxInFlight: 0, connections: c[i],
       }));
     }
     case 'ramping-vus': {
       const peaks = segs.map((s) => peakShare(sc.startTarget, sc.stages, s.start, s.end));
       const c = conns(peaks);
-      return peaks.map((p, i) => (p === 0 ? null : { vus: p, iterations: 0, iterationsPerVu: 0, maxInFlight: 0, connections: c[i] === 0 ? 0 : Math.max(1, c[i]!) }));
+      return peaks.map((p, i) => (p === 0 ? null : { vus: p, iterations: 0, iterationsPerVu: 0, maxInFlight: 0, connections: c[i] }));
     }
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': {
@@ -66,7 +67,7 @@ export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share 
       const arrivals = apportion(total, widths);
       const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths);
       const c = conns(arrivals.some((n) => n > 0) ? arrivals : widths);
-      return arrivals.map((n, i) => (n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] === 0 ? 0 : Math.max(1, c[i]!) }));
+      return arrivals.map((n, i) => (n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] }));
     }
   }
 }

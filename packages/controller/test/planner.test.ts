@@ -82,3 +82,40 @@ test('segments cover [0,1) in proportion to weights', () => {
   }));
 });
 
+
+test('every load model splits exactly: VUs, iterations, arrivals and in-flight caps sum to the scenario\'s', async () => {
+  const { shares } = await import('../src/plan.ts');
+  const { parseScenario } = await import('../src/scenario/load.ts');
+  const { ArrivalSchedule } = await import('@barrage/agent');
+  const s = parseScenario(`
+name: all
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+scenarios:
+  - { name: cv, executor: constant-vus, vus: 37, duration: 1s, connections: 11 }
+  - { name: si, executor: shared-iterations, vus: 13, iterations: 1001 }
+  - { name: pv, executor: per-vu-iterations, vus: 13, iterations: 7 }
+  - { name: car, executor: constant-arrival-rate, rate: 333, duration: 7s, maxInFlight: 41 }
+  - { name: rar, executor: ramping-arrival-rate, stages: [{ duration: 3s, target: 77 }, { duration: 2s, target: 5 }], maxInFlight: 9 }
+`);
+  fc.assert(fc.property(weightsArb, (w) => {
+    const segs = segments(w.map((weight, i) => ({ id: String(i), weight })));
+    const sum = (xs: Array<Record<string, unknown> | null>, k: string) => xs.reduce((n, x) => n + ((x?.[k] as number | undefined) ?? 0), 0);
+    const [cv, si, pv, car, rar] = s.scenarios.map((sc) => shares(sc, segs));
+    assert.equal(sum(cv!, 'vus'), 37);
+    // Connections follow the VUs; an agent with VUs keeps at least one, so the sum only exceeds 11 by those.
+    const loaded = cv!.filter((x) => x !== null);
+    assert.ok(loaded.every((x) => x.connections! >= 1));
+    assert.ok(sum(cv!, 'connections') >= 11 && sum(cv!, 'connections') <= 11 + loaded.length);
+    assert.equal(sum(si!, 'iterations'), 1001);
+    assert.ok(si!.every((x) => x === null || (x.vus! > 0 && x.iterations! >= 0)));
+    assert.equal(sum(pv!, 'vus'), 13);
+    assert.ok(pv!.every((x) => x === null || x.iterationsPerVu === 7));
+    assert.equal(sum(car!, 'iterations'), 333 * 7);
+    assert.equal(sum(car!, 'maxInFlight'), 41);
+    const n = new ArrivalSchedule(0, s.scenarios[4]!.stages).total;
+    assert.equal(n, Math.floor(77 * 1.5 + (77 + 5) / 2 * 2));
+    assert.equal(sum(rar!, 'iterations'), n);
+    assert.equal(sum(rar!, 'maxInFlight'), 9);
+  }), { numRuns: 300 });
+});

@@ -95,3 +95,126 @@ test('units and JSON paths', () => {
   assert.equal(readJsonPath(doc, '$.constructor'), undefined, 'only own properties');
   assert.throws(() => readJsonPath(doc, '$..a'));
 });
+
+test('a scenario with three mistakes reports all three, each with its path', () => {
+  const yaml = `
+name: three
+baseUrl: http://127.0.0.1:8080
+requests:
+  - { name: up, method: POST, path: /upload, multipart: { size: 50 megabytes } }
+  - { name: health, path: /health, checks: [{ header: Retry-After, json: $.x }] }
+scenarios:
+  - { name: open, executor: constant-arrival-rate, rate: 0, duration: 30s }
+`;
+  let message = '';
+  try { parseScenario(yaml); } catch (e) { message = (e as Error).message; }
+  const lines = message.split('\n').slice(1);
+  assert.deepEqual(lines, [
+    '/requests/0/multipart/size: must match pattern "^[0-9]+(\\.[0-9]+)?(B|KB|MB|GB)$"',
+    '/requests/1/checks/0: a check takes header, or json (with equals), not both',
+    '/scenarios/0/rate: must be > 0',
+  ].sort());
+});
+
+test('each executor takes its own keys and resolves its units', () => {
+  const s = parseScenario(`
+name: models
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+scenarios:
+  - { name: cv, executor: constant-vus, vus: 2, duration: 1m, thinkTime: 250ms }
+  - { name: si, executor: shared-iterations, vus: 2, iterations: 9 }
+  - { name: pv, executor: per-vu-iterations, vus: 3, iterations: 4, maxDuration: 30s }
+  - { name: rv, executor: ramping-vus, stages: [{ duration: 10s, target: 20 }, { duration: 5s, target: 0 }] }
+  - { name: car, executor: constant-arrival-rate, rate: 500, timeUnit: 5m, duration: 5m, maxInFlight: 50 }
+  - { name: rar, executor: ramping-arrival-rate, startRate: 60, timeUnit: 1m, stages: [{ duration: 30s, target: 120 }] }
+`);
+  const [cv, si, pv, rv, car, rar] = s.scenarios;
+  assert.equal(cv!.durationMs, 60_000);
+  assert.equal(cv!.thinkTimeMs, 250);
+  assert.equal(si!.durationMs, 600_000, 'default maxDuration 10m');
+  assert.equal(pv!.iterations, 4);
+  assert.deepEqual([rv!.durationMs, rv!.vus, rv!.startTarget], [15_000, 20, 0]);
+  assert.deepEqual([car!.startTarget, car!.stages, car!.maxInFlight], [500 / 300, [{ durationMs: 300_000, target: 500 / 300 }], 50]);
+  assert.deepEqual([rar!.startTarget, rar!.stages, rar!.maxInFlight], [1, [{ durationMs: 30_000, target: 2 }], 1000]);
+  assert.throws(() => parseScenario(`
+name: bad
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+scenarios:
+  - { name: rv, executor: ramping-vus, vus: 3, stages: [{ duration: 1s, target: 2.5 }] }
+  - { name: pv, executor: per-vu-iterations, vus: 1 }
+`), (e: Error) => {
+    assert.match(e.message, /\/scenarios\/0\/vus: not used by executor ramping-vus/);
+    assert.match(e.message, /\/scenarios\/1\/iterations: is required/);
+    return true;
+  });
+  assert.throws(() => parseScenario(`
+name: bad
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+scenarios: [{ name: rv, executor: ramping-vus, stages: [{ duration: 1s, target: 2.5 }] }]
+`), /\/scenarios\/0\/stages\/0\/target: VUs must be a whole number/);
+});
+
+test('flows: steps resolve, captures feed later steps only, mixes default sensibly', () => {
+  const s = parseScenario(`
+name: flows
+baseUrl: http://h
+requests:
+  - { name: login, method: POST, path: /login, capture: { token: $.t, where: { header: Location } } }
+  - { name: list, path: '/items/\${where}', headers: { authorization: 'Bearer \${token}' } }
+  - { name: health, path: /health, weight: 3 }
+flows: [{ name: journey, steps: [login, list], weight: 2 }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`);
+  assert.deepEqual(s.scenarios[0]!.mix, [
+    { name: 'health', weight: 3, steps: ['health'] },
+    { name: 'journey', weight: 2, steps: ['login', 'list'] },
+  ], 'default mix: requests that are not flow steps, and every flow');
+  assert.deepEqual(s.requests[0]!.captures, [{ variable: 'token', json: '$.t' }, { variable: 'where', header: 'Location' }]);
+  assert.throws(() => parseScenario(`
+name: flows
+baseUrl: http://h
+requests:
+  - { name: login, method: POST, path: /login, capture: { token: $.t } }
+  - { name: list, path: /items, headers: { authorization: 'Bearer \${token}' } }
+  - { name: other, url: 'http://\${token}/x' }
+flows: [{ name: backwards, steps: [list, login] }, { name: login, steps: [zz] }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s, requests: [list] }]
+`), (e: Error) => {
+    assert.match(e.message, /\/flows\/0\/steps\/0: list uses \$\{token\} .* which no setup step and no earlier step of backwards captures/);
+    assert.match(e.message, /\/flows\/1\/name: login is already the name of a request or flow/);
+    assert.match(e.message, /\/flows\/1\/steps\/0: no request named zz/);
+    assert.match(e.message, /\/scenarios\/0: request list runs on its own but uses \$\{token\}/);
+    assert.match(e.message, /\/requests\/2\/url: variable \$\{token\} may not be part of the origin/);
+    return true;
+  });
+});
+
+test('checks get readable names; multipart needs a body-carrying method', () => {
+  const s = parseScenario(`
+name: checks
+baseUrl: http://h
+requests:
+  - name: a
+    path: /a
+    checks:
+      - { header: Retry-After, status: [429] }
+      - { json: $.status, equals: ok }
+      - { json: $.id }
+      - { name: custom, json: '$.items[0]', equals: { x: 1 } }
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`);
+  assert.deepEqual(s.requests[0]!.checks.map((c) => c.name), ['header Retry-After on 429', '$.status == "ok"', '$.id exists', 'custom']);
+  assert.throws(() => parseScenario(`
+name: up
+baseUrl: http://h
+requests: [{ name: up, path: /u, multipart: { size: 1KB }, headers: { content-type: text/plain } }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`), (e: Error) => {
+    assert.match(e.message, /\/requests\/0\/method: a multipart upload needs POST, PUT or PATCH/);
+    assert.match(e.message, /\/requests\/0\/headers\/content-type: set by the multipart upload/);
+    return true;
+  });
+});

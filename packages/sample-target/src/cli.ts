@@ -23,10 +23,11 @@ const o = new Command('sample-target')
   .option('--api-window <duration>', 'rate-limit window on /api/*', seconds, 60_000)
   .option('--upload-limit <n>', 'uploads per window per client IP', int, 10)
   .option('--upload-window <duration>', 'rate-limit window on uploads', seconds, 3_600_000)
+  .option('--jwt-secret <secret>', 'sign tokens with this secret (default: random), so several targets accept one token')
   .parse()
-  .opts<{ port: number; host: string; apiLimit: number; apiWindow: number; uploadLimit: number; uploadWindow: number }>();
+  .opts<{ port: number; host: string; apiLimit: number; apiWindow: number; uploadLimit: number; uploadWindow: number; jwtSecret?: string }>();
 
-const app = buildTarget({ apiLimit: o.apiLimit, apiWindowMs: o.apiWindow, uploadLimit: o.uploadLimit, uploadWindowMs: o.uploadWindow });
+const app = buildTarget({ apiLimit: o.apiLimit, apiWindowMs: o.apiWindow, uploadLimit: o.uploadLimit, uploadWindowMs: o.uploadWindow, jwtSecret: o.jwtSecret });
 const url = await app.listen({ port: o.port, host: o.host });
 process.stdout.write(`sample-target listening on ${url}\n`);
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void app.close().then(() => process.exit(0)));

@@ -1,0 +1,47 @@
+// The built-in library by name against the sample target (each on a fresh
+// target, 2 agent processes), reconciled with what the target answered. The
+// long ones (sustained-5m, soak-1h, baseline) are checked for validity and
+// plan here; stress-100 runs in the demo test.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { builtinScenarios, type Summary } from '@barrage/controller';
+import { bins, runCli, startTarget } from './helpers/processes.ts';
+
+const expectations: Record<string, { requests: number; logins: number; status: Record<string, number>; checks?: Record<string, Record<string, { passes: number; fails: number }>> }> = {
+  'health-100': { requests: 100, logins: 0, status: { 200: 100 }, checks: { health: { '$.status == "healthy"': { passes: 100, fails: 0 } } } },
+  'sessions-50': { requests: 50, logins: 1, status: { 200: 50 } },
+  'upload-10': { requests: 10, logins: 1, status: { 201: 10 } },
+  'pool-100': { requests: 500, logins: 0, status: { 200: 500 } },
+  'memleak-200': { requests: 200, logins: 0, status: { 200: 200 } },
+};
+
+for (const [name, want] of Object.entries(expectations)) {
+  test(`${name} runs by name and reconciles with the target`, async (t) => {
+    const target = await startTarget();
+    t.after(() => target.stop());
+    const out = join(mkdtempSync(join(tmpdir(), 'barrage-builtin-')), 'summary.json');
+    const r = await runCli(bins.controller, ['start', '--scenario', name, '--target', target.url, '--local-agents', '2', '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+    const seen = await target.stats();
+    assert.equal(s.totals.requests, want.requests);
+    assert.deepEqual(s.totals.status, want.status);
+    assert.equal(seen.total, want.requests + want.logins);
+    assert.equal(s.run.status, 'passed');
+    for (const [req, checks] of Object.entries(want.checks ?? {})) assert.deepEqual(s.requests[req]!.checks, checks);
+  });
+}
+
+test('controller scenarios lists every built-in, one line each', async () => {
+  const r = await runCli(bins.controller, ['scenarios']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.deepEqual(lines.map((l) => l.split(/\s+/)[0]), builtinScenarios());
+  for (const n of ['health-100', 'sessions-50', 'upload-10', 'ratelimit-150', 'pool-100', 'sustained-5m', 'memleak-200', 'stress-100', 'upload-50mb', 'soak-1h', 'baseline']) {
+    assert.ok(builtinScenarios().includes(n), `built-in ${n}`);
+  }
+  assert.ok(lines.every((l) => l.length > 20), 'each has a description');
+});
