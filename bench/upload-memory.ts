@@ -1,0 +1,81 @@
+// Claim: an agent's memory does not grow with upload size x concurrency.
+// Runs the built-in upload-50mb (10 concurrent 50 MB multipart uploads) on one
+// agent process and records that agent's peak RSS growth over its idle RSS;
+// then, against the same target in the same run, a peer doing the same 10
+// uploads the way script-based tools do (fetch + FormData + Blob). Prints both
+// and the ratio. Linux only (/proc). usage: npm run bench:upload
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { spawnTarget } from '@barrage/sample-target';
+import { mb, peakRss, rssBytes } from './rss.ts';
+
+const root = new URL('../', import.meta.url);
+const controllerCli = fileURLToPath(new URL('packages/controller/src/cli.ts', root));
+const agentCli = fileURLToPath(new URL('packages/agent/src/cli.ts', root));
+const peerCli = fileURLToPath(new URL('bench/peers/fetch-formdata-upload.ts', root));
+const COUNT = 10;
+const SIZE = 50 * 1024 * 1024;
+
+/** Everything a stream says, kept, so a test for a line never misses one that came earlier. */
+function collect(stream: NodeJS.ReadableStream): (re: RegExp) => Promise<RegExpExecArray> {
+  let buf = '';
+  const waiters: Array<[RegExp, (m: RegExpExecArray) => void]> = [];
+  stream.on('data', (d: Buffer) => {
+    buf += d.toString();
+    for (const w of [...waiters]) {
+      const m = w[0].exec(buf);
+      if (m) { waiters.splice(waiters.indexOf(w), 1); w[1](m); }
+    }
+  });
+  return (re) => new Promise((resolve) => {
+    const m = re.exec(buf);
+    if (m) resolve(m); else waiters.push([re, resolve]);
+  });
+}
+
+const target = await spawnTarget(['--upload-limit', '1000']);
+try {
+  // barrage: a controller waiting for one remote agent, and that agent as a process we can watch.
+  const token = randomBytes(16).toString('hex');
+  const controller = spawn(process.execPath, [controllerCli, 'start', '--scenario', 'upload-50mb', '--target', target.url, '--agents', '1', '--local-agents', '0', '--port', '0', '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let summary = '';
+  controller.stdout.on('data', (d: Buffer) => { summary += d.toString(); });
+  const controllerExit = once(controller, 'exit');
+  const controllerSays = collect(controller.stderr);
+  const controllerUrl = (await controllerSays(/agent --controller (ws:\/\/\S+)\n/))[1]!;
+  const connected = controllerSays(/agent\(s\) connected/);
+  const agent = spawn(process.execPath, [agentCli, '--controller', controllerUrl, '--once', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: token } });
+  await connected;
+  const agentIdle = rssBytes(agent.pid!);
+  const agentPeak = await peakRss(agent.pid!, once(agent, 'exit'));
+  const [code] = (await controllerExit) as [number | null];
+  if (code !== 0) throw new Error(`controller exited ${code}\n${summary}`);
+  const uploaded = (/^upload\s+(\d+)\s.*201:(\d+)/m.exec(summary) ?? [])[2];
+
+  // The peer, same target, same uploads.
+  const peer = spawn(process.execPath, [peerCli, target.url, String(COUNT), String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const peerSays = collect(peer.stdout);
+  await peerSays(/ready/);
+  const peerIdle = rssBytes(peer.pid!);
+  const peerDone = peerSays(/done (\S+)/);
+  peer.stdin.end('go\n');
+  const peerPeak = await peakRss(peer.pid!, once(peer, 'exit'));
+  const peerStatuses = (await peerDone)[1]!;
+
+  const seen = await target.stats();
+  const ok = seen.uploads.filter((u) => u.bytes === SIZE).length;
+  const agentGrowth = Math.max(agentPeak - agentIdle, 1);
+  const peerGrowth = Math.max(peerPeak - peerIdle, 1);
+  process.stdout.write([
+    `${COUNT} concurrent uploads of ${mb(SIZE)} MB; the target received ${ok} files of exactly ${SIZE} bytes`,
+    `tool                         uploads   idle RSS MB   peak RSS MB   growth MB`,
+    `barrage agent (streamed)     ${String(uploaded ?? '?').padStart(7)}   ${mb(agentIdle).padStart(11)}   ${mb(agentPeak).padStart(11)}   ${mb(agentGrowth).padStart(9)}`,
+    `fetch + FormData + Blob      ${String(peerStatuses.split(',').filter((s) => s === '201').length).padStart(7)}   ${mb(peerIdle).padStart(11)}   ${mb(peerPeak).padStart(11)}   ${mb(peerGrowth).padStart(9)}`,
+    `ratio (peer growth / barrage growth): ${(peerGrowth / agentGrowth).toFixed(1)}x; upload volume ${mb(COUNT * SIZE)} MB`,
+    '',
+  ].join('\n'));
+} finally {
+  await target.stop();
+}
