@@ -98,9 +98,11 @@ export class AgentRun {
     if (this.pending === 0) { this.finishReports(); return; }
     // Every end is planned from startAt, not from now: an agent that got Start late (after a
     // reconnect) stops with the others instead of running past the plan. In-flight requests
-    // past the last end get graceful_stop to finish, then are cut (and counted as errors).
-    const hardEnd = Math.max(...this.scenarios.map((s) => s.startOffsetMs + s.durationMs + s.gracefulStopMs));
-    this.timers.push(setTimeout(() => this.closeExecutors(), Math.max(0, startAt + hardEnd - this.controllerClock.now())));
+    // past their scenario's end get its graceful_stop to finish, then are cut (and counted as errors).
+    this.scenarios.forEach((s, i) => {
+      const hardEnd = startAt + s.startOffsetMs + s.durationMs + s.gracefulStopMs;
+      this.timers.push(setTimeout(() => void this.executors[i]!.close(), Math.max(0, hardEnd - this.controllerClock.now())));
+    });
     this.scenarios.forEach((s, index) => {
       const launch = () => {
         this.launches.delete(index);
@@ -167,8 +169,7 @@ export class AgentRun {
       this.finishReports();
       return;
     }
-    const grace = Math.max(0, ...this.scenarios.map((s) => s.gracefulStopMs));
-    this.timers.push(setTimeout(() => this.closeExecutors(), grace).unref());
+    this.scenarios.forEach((s, i) => this.timers.push(setTimeout(() => void this.executors[i]!.close(), s.gracefulStopMs).unref()));
   }
 
   /** The answer to a Stop, once the final report is out. */

@@ -6,7 +6,7 @@ import { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
 import { ArrivalSchedule } from './arrival-schedule.ts';
 import { AgentErrors } from './errors.ts';
-import type { PreparedCapture, PreparedCheck, PreparedRequest } from './executor.ts';
+import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
 import type { PreparedEntry } from './iteration.ts';
 import { parseJsonPath } from './json-path.ts';
 import { MultipartBody } from './multipart-body.ts';
@@ -40,7 +40,8 @@ export interface PreparedScenario {
 const MAX_VUS = 100_000;
 const MAX_STAGES = 100;
 const MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
-const MAX_DURATION_MS = 31 * 24 * 3_600_000;
+/** Node timers hold at most 2^31-1 ms (24.8 days); a longer value would fire at once. */
+const MAX_DURATION_MS = 2 ** 31 - 1;
 const METHOD = /^[A-Z]{1,16}$/;
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -77,6 +78,12 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
     }
     const thinkTimeMs = s.thinkTimeMs ?? 0;
     if (!finiteIn(thinkTimeMs, 0, MAX_DURATION_MS)) throw bad(`${where}: think time`);
+    for (const [what, v] of [['start offset', s.startOffsetMs ?? 0], ['graceful stop', s.gracefulStopMs ?? 30_000]] as const) {
+      if (!finiteIn(v, 0, MAX_DURATION_MS)) throw bad(`${where}: ${what} ${v}`);
+    }
+    for (const [what, v] of [['max in flight', s.maxInFlight ?? 0], ['connections', s.connections ?? 0], ['iterations per VU', s.iterationsPerVu ?? 0]] as const) {
+      if (!Number.isInteger(v) || v < 0 || v > 1e9) throw bad(`${where}: ${what} ${v}`);
+    }
     const specs = s.requests ?? [];
     // Variables some step of this scenario captures: left in templates until the request fires.
     const flowVars = new Set<string>();
@@ -137,8 +144,8 @@ function prepareRequest(
   } catch { throw bad('invalid URL'); }
   let index = slot.get(name);
   if (index === undefined) { index = names.length; names.push(name); slot.set(name, index); }
-  const rest = first.slice(authority.length).replace(/#.*$/, '');
-  const lead = rest.startsWith('/') ? rest : `/${rest}`;
+  const rest = first.slice(authority.length);
+  const lead = encodePath(rest.startsWith('/') ? rest : `/${rest}`);
   const path: Template = parts.length === 1 ? lead : [lead, ...parts.slice(1)];
   const headers: Record<string, Template> = {};
   for (const h of r.headers ?? []) headers[(h.name ?? '').toLowerCase()] = compile(h.value ?? '');

@@ -76,7 +76,7 @@ export function classifyError(err: unknown): ErrorKind {
       return 'timeout';
     case 'ECONNREFUSED':
       return 'refused';
-    case 'ECONNRESET': case 'UND_ERR_SOCKET': case 'EPIPE': case 'UND_ERR_CLOSED':
+    case 'ECONNRESET': case 'UND_ERR_SOCKET': case 'EPIPE': case 'UND_ERR_CLOSED': case 'UND_ERR_DESTROYED': case 'UND_ERR_ABORTED':
       return 'reset';
     default:
       return 'other';
@@ -85,13 +85,16 @@ export function classifyError(err: unknown): ErrorKind {
 
 /** Path and headers may not carry bytes that would break the request line or a header. */
 const UNSAFE_HEADER = /[\r\n\0]/;
-const encodePath = (p: string) => p.replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
+/** Percent-encodes what cannot stand in a request line (spaces, controls, non-ASCII); the rest is the user's. */
+export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
 
 export class Executor {
   private readonly pools = new Map<string, Pool>();
   private readonly opts: ExecutorOptions;
   inFlight = 0;
   lastCompletionAt = 0;
+  /** After close(), nothing more is sent. */
+  closed = false;
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
@@ -117,9 +120,11 @@ export class Executor {
    * Fires `req`; `done` runs once the outcome is recorded and captures are in `scope`.
    * `intendedAt` (performance.now ms) is the open model's scheduled send: latency is
    * measured from it, service time from the actual send. Returns false, sending nothing,
-   * when a flow variable it needs was not captured.
+   * when the request cannot be formed (a flow variable was not captured, or a captured
+   * value cannot stand in a header) or the executor is closed.
    */
   fire(req: PreparedRequest, scope: Scope | null, done: Done, intendedAt?: number): boolean {
+    if (this.closed) return false;
     let path: string;
     let headers: Record<string, string>;
     let body: Buffer | string | NodeJS.ReadableStream | null;
@@ -164,7 +169,8 @@ export class Executor {
     this.opts.onComplete?.(at);
     if (error !== null) {
       // Not logged for firstRateLimitedAfter: the server may never have seen it.
-      recorder.recordError(h.req.index, classifyError(error), h.bytesSent);
+      // Bytes count as sent only once the request went onto a connection.
+      recorder.recordError(h.req.index, classifyError(error), h.onConnection ? h.bytesSent : 0);
     } else {
       const end = performance.now();
       const status = h.status;
@@ -175,7 +181,7 @@ export class Executor {
       recorder.record(h.req.index, {
         latencyUs: (end - (h.intendedAt ?? h.dispatchedAt)) * 1000,
         serviceTimeUs: (end - h.startedAt) * 1000,
-        status, ok, retryAfter: h.headers?.['retry-after'] !== undefined, bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
+        status, ok, retryAfter: h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
       });
       log.note(h.req.index, h.sentAtController, at, status === 429);
       if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
@@ -198,7 +204,7 @@ export class Executor {
     for (const c of req.checks) {
       if (c.onStatus !== null && !c.onStatus.has(status)) continue;
       let pass: boolean;
-      if (c.header !== undefined) pass = h.headers?.[c.header] !== undefined;
+      if (c.header !== undefined) pass = h.headers !== null && Object.hasOwn(h.headers, c.header);
       else {
         const v = readJsonPath(doc(), c.jsonPath!);
         pass = c.equals === undefined ? v !== undefined && v !== null : isDeepStrictEqual(v, c.equals.value);
@@ -208,7 +214,7 @@ export class Executor {
     for (const c of req.captures) {
       let v: unknown;
       if (c.header !== undefined) {
-        const hv = h.headers?.[c.header];
+        const hv = h.headers !== null && Object.hasOwn(h.headers, c.header) ? h.headers[c.header] : undefined;
         v = Array.isArray(hv) ? hv[0] : hv;
       } else v = readJsonPath(doc(), c.jsonPath!);
       const ok = v !== undefined && v !== null && typeof v !== 'object';
@@ -217,8 +223,14 @@ export class Executor {
     }
   }
 
+  /** A request that will not be sent (its iteration could not go on): counted as dropped. */
+  drop(req: PreparedRequest): void {
+    this.opts.recorder.recordDropped(req.index);
+  }
+
   /** Closes every pool; in-flight requests fail (as reset) and are still accounted. */
   async close(): Promise<void> {
+    this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.all(pools.map((p) => p.destroy()));
@@ -237,6 +249,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly dispatchedAt = performance.now();
   /** When undici hands the request to a connection (performance.now); until then, the dispatch. */
   startedAt = this.dispatchedAt;
+  onConnection = false;
   status = 0;
   headers: Record<string, string | string[] | undefined> | null = null;
   bytes = 0;
@@ -256,6 +269,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   onRequestStart(): void {
     // The request is about to be written on a connection: service time starts here.
     this.startedAt = performance.now();
+    this.onConnection = true;
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {

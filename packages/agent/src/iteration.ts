@@ -1,7 +1,8 @@
 // One iteration of a mix entry: a single request, or a flow's steps in order,
 // each step's captures feeding the next through a scope that lives for this
-// iteration only. A step whose flow variable was not captured is not sent, and
-// neither is anything after it (the capture failure is already counted).
+// iteration only. A step that cannot be formed (its flow variable was not
+// captured) is not sent, nor is anything after it: those steps count as
+// dropped. Once the scenario's executor is closed, nothing more is sent.
 import type { Executor, PreparedRequest, Scope } from './executor.ts';
 
 export interface PreparedEntry {
@@ -31,9 +32,14 @@ export function runIteration(exec: Executor, entry: PreparedEntry, intendedAt: n
       i++;
       firing = true;
       completedSync = false;
-      const sent = exec.fire(req, scope, onDone, intended);
+      let sent: boolean;
+      try { sent = exec.fire(req, scope, onDone, intended); } catch { sent = false; }
       firing = false;
-      if (!sent) { done(); return; }
+      if (!sent) {
+        if (!exec.closed) for (let k = i - 1; k < entry.steps.length; k++) exec.drop(entry.steps[k]!);
+        done();
+        return;
+      }
       if (!completedSync) return;
     }
   };

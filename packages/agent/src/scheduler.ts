@@ -96,10 +96,15 @@ export class ClosedModel implements Scheduler {
     }
   }
 
+  /** Whether `vu` may start another iteration now. */
+  mayContinue(vu: VirtualUser): boolean {
+    if (this.stopped || this.remaining <= 0 || vu.remaining <= 0 || performance.now() >= this.opts.endAt) return false;
+    return this.opts.target === undefined || vu.id < this.wanted();
+  }
+
   /** Takes one iteration from the budget; false when the VU should leave. */
   take(vu: VirtualUser): boolean {
-    if (this.stopped || this.remaining <= 0 || vu.remaining <= 0 || performance.now() >= this.opts.endAt) return false;
-    if (this.opts.target !== undefined && vu.id >= this.wanted()) return false;
+    if (!this.mayContinue(vu)) return false;
     this.remaining--;
     vu.remaining--;
     return true;
@@ -118,6 +123,7 @@ export class ClosedModel implements Scheduler {
     this.activeVus--;
     // Without a ramp, a VU leaves only when nothing more will start: done once the last one is gone.
     if (this.activeVus === 0 && this.opts.target === undefined) this.stop();
+    else this.checkIdle();
   }
 
   private checkIdle(): void {
@@ -160,8 +166,9 @@ class VirtualUser {
   }
 
   private after(): void {
+    // No pause before leaving: a VU with nothing left to do exits at once.
     const think = this.model.thinkTimeMs;
-    if (think > 0) this.sleep = setTimeout(() => this.next(), think);
+    if (think > 0 && this.model.mayContinue(this)) this.sleep = setTimeout(() => this.next(), think);
     else this.next();
   }
 

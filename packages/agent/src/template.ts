@@ -4,12 +4,24 @@
 // captured by an earlier step of the same iteration. Run variables are filled
 // in once, when the plan arrives; flow variables when the request fires.
 // Compiling splits the text once, so a value is never scanned for ${...} again.
-export const VARIABLE = /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?|[A-Za-z_][A-Za-z0-9_]*)\}/g;
+// A filter encodes a value for where it lands: ${name|uri} percent-encodes it
+// (query values), ${name|json} escapes it for a JSON string (json bodies); the
+// controller adds these where the scenario puts a variable in such a place.
+export const VARIABLE = /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}|]*)?|[A-Za-z_][A-Za-z0-9_]*)(?:\|(uri|json))?\}/g;
 
-/** Literal text and the names of flow variables, alternating; a string when no flow variable is left. */
-export type Template = string | ReadonlyArray<string | { v: string }>;
+export type Filter = 'uri' | 'json';
 
-/** Every variable referenced in `text`, in order of appearance. */
+const FILTERS: Record<Filter, (v: string) => string> = {
+  uri: (v) => encodeURIComponent(v.toWellFormed()),
+  json: (v) => JSON.stringify(v).slice(1, -1),
+};
+
+const apply = (v: string, f: Filter | undefined) => (f === undefined ? v : FILTERS[f](v));
+
+/** Literal text and flow variables (with their filter), alternating; a string when no flow variable is left. */
+export type Template = string | ReadonlyArray<string | { v: string; f?: Filter }>;
+
+/** Every variable referenced in `text` (names, without filters), in order of appearance. */
 export function variablesIn(text: string): string[] {
   return [...text.matchAll(VARIABLE)].map((m) => m[1]!);
 }
@@ -19,17 +31,18 @@ export function variablesIn(text: string): string[] {
  * name when it is neither (never with a value: values may be secrets).
  */
 export function compileTemplate(text: string, run: ReadonlyMap<string, string>, flow: ReadonlySet<string>): Template {
-  const parts: Array<string | { v: string }> = [];
+  const parts: Array<string | { v: string; f?: Filter }> = [];
   let literal = '';
   let last = 0;
   for (const m of text.matchAll(VARIABLE)) {
     literal += text.slice(last, m.index);
     last = m.index + m[0].length;
     const name = m[1]!;
+    const filter = m[2] as Filter | undefined;
     const value = run.get(name);
-    if (value !== undefined) { literal += value; continue; }
+    if (value !== undefined) { literal += apply(value, filter); continue; }
     if (!flow.has(name)) throw new UnknownVariableError(name);
-    parts.push(literal, { v: name });
+    parts.push(literal, filter === undefined ? { v: name } : { v: name, f: filter });
     literal = '';
   }
   literal += text.slice(last);
@@ -54,7 +67,7 @@ export function render(t: Template, scope: ReadonlyMap<string, string> | null): 
     if (typeof p === 'string') { out += p; continue; }
     const v = scope?.get(p.v);
     if (v === undefined) return undefined;
-    out += v;
+    out += apply(v, p.f);
   }
   return out;
 }

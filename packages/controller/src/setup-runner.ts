@@ -6,7 +6,7 @@
 import { request } from 'undici';
 import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from './errors.ts';
-import { requestUrl } from './scenario/load.ts';
+import { requestUrl, substitutedTexts } from './scenario/load.ts';
 import type { Scenario } from './scenario/scenario.ts';
 
 export interface RunVar {
@@ -17,13 +17,6 @@ export interface RunVar {
 
 const MAX_SETUP_BODY = 1024 * 1024;
 
-/** Every string in a document, depth first. */
-function* strings(o: unknown): Generator<string> {
-  if (typeof o === 'string') yield o;
-  else if (Array.isArray(o)) for (const v of o) yield* strings(v);
-  else if (o !== null && typeof o === 'object') for (const v of Object.values(o)) yield* strings(v);
-}
-
 /**
  * ${env:NAME} and ${env:NAME:-default} references of the scenario, resolved. An unset
  * or empty NAME takes the default; without one it is an error naming NAME (only).
@@ -31,7 +24,7 @@ function* strings(o: unknown): Generator<string> {
 export function resolveEnv(s: Scenario, env: Readonly<Record<string, string | undefined>>): Map<string, string> {
   const out = new Map<string, string>();
   const missing = new Set<string>();
-  for (const text of strings(s.source)) {
+  for (const text of substitutedTexts(s.source)) {
     for (const ref of variablesIn(text)) {
       const m = /^env:([A-Za-z_][A-Za-z0-9_]*)(?::-(.*))?$/s.exec(ref);
       if (m === null) continue;
@@ -67,19 +60,27 @@ export async function runSetup(s: Scenario, baseUrl: string | undefined, env: Re
     } catch (err) {
       throw fail((err as Error).message);
     }
-    const buf = Buffer.from(await res.body.arrayBuffer());
+    // Keep at most MAX_SETUP_BODY; a longer body is read to its end and discarded.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const c of res.body) {
+      if (size <= MAX_SETUP_BODY) chunks.push(c as Buffer);
+      size += (c as Buffer).length;
+    }
+    const buf = Buffer.concat(chunks);
     const ok = step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
     if (!ok) throw fail(`HTTP ${res.statusCode}`);
     if (step.captures.length === 0) continue;
     let doc: unknown;
     const json = () => {
       if (doc !== undefined) return doc;
-      if (buf.length > MAX_SETUP_BODY) throw fail('response body too large to capture from');
+      if (size > MAX_SETUP_BODY) throw fail('response body too large to capture from');
       try { doc = JSON.parse(buf.toString('utf8')); } catch { throw fail('response is not JSON'); }
       return doc;
     };
     for (const c of step.captures) {
-      const h = c.header === undefined ? undefined : res.headers[c.header.toLowerCase()];
+      const name = c.header?.toLowerCase();
+      const h = name !== undefined && Object.hasOwn(res.headers, name) ? res.headers[name] : undefined;
       const v = c.header !== undefined ? (Array.isArray(h) ? h[0] : h) : readJsonPath(json(), c.json!);
       if (v === undefined || v === null || typeof v === 'object') throw fail(`${c.header !== undefined ? `header ${c.header}` : c.json} did not yield a value`);
       vars.set(c.variable, String(v));

@@ -44,6 +44,9 @@ export async function startCommand(o: StartOptions): Promise<number> {
     scenario = loadScenario(o.scenario);
     baseUrl = o.target ?? scenario.baseUrl;
     if (o.target !== undefined && !/^https?:\/\/[^/]+/.test(o.target)) throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL, got ${o.target}`);
+    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests].some((r) => r.path !== undefined)) {
+      throw new ControllerErrors.BAD_ARGUMENT('the scenario has requests with a path but no baseUrl: give --target URL');
+    }
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
     resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
   } catch (e) {

@@ -218,3 +218,40 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
     return true;
   });
 });
+
+test('what an agent would refuse is refused at load: JSON paths, empty runs, shadowed variables, credentials in URLs', () => {
+  assert.throws(() => parseScenario(`
+name: refused
+vars: { token: x }
+requests:
+  - { name: a, url: 'http://u:p@h/a', capture: { id: '$..id' }, checks: [{ json: '$.items[*]' }] }
+  - { name: b, method: POST, url: http://h/b, capture: { token: $.t } }
+scenarios:
+  - { name: z, executor: constant-vus, vus: 1, duration: 0s, requests: [a] }
+  - { name: n, executor: constant-arrival-rate, rate: 1, timeUnit: 1m, duration: 10s, requests: [a] }
+  - { name: long, executor: constant-vus, vus: 1, duration: 600h, requests: [a] }
+`), (e: Error) => {
+    for (const re of [
+      /\/requests\/0\/capture\/id: unsupported JSON path syntax/,
+      /\/requests\/0\/checks\/0\/json: unsupported JSON path syntax/,
+      /\/requests\/0\/url: credentials in the URL are not sent/,
+      /\/requests\/1\/capture\/token: token is already a run variable/,
+      /\/scenarios\/0: the model must run for more than 0s/,
+      /\/scenarios\/1: the rate and duration give no arrivals/,
+      /\/scenarios\/2: startTime \+ duration \+ gracefulStop must stay under 24 days/,
+    ]) assert.match(e.message, re);
+    return true;
+  });
+});
+
+test('variables in query values and JSON bodies get the encoding of where they land; fragments are dropped', () => {
+  const s = parseScenario(`
+name: enc
+setup: [{ name: login, method: POST, url: http://h/login, capture: { token: $.t } }]
+requests:
+  - { name: a, method: POST, url: 'http://h/a#frag', query: { q: '\${token}', raw: '\${token|json}' }, json: { t: '\${token}', n: 1 } }
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`);
+  assert.equal(requestUrl(s.requests[0]!, undefined), 'http://h/a?q=${token|uri}&raw=${token|json}');
+  assert.equal(s.requests[0]!.body, '{"t":"${token|json}","n":1}');
+});

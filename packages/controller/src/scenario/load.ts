@@ -5,7 +5,7 @@
 import { readFileSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { VARIABLE, variablesIn } from '@barrage/agent';
+import { ArrivalSchedule, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from '../errors.ts';
 import { parseDuration, parseSize } from '../units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
@@ -82,12 +82,22 @@ function templatedFields(r: RequestInput, defaults: Record<string, string> | und
   for (const [h, v] of Object.entries({ ...defaults, ...r.headers })) out.push([`${path}/headers/${h}`, v]);
   if (r.json !== undefined) out.push([`${path}/json`, JSON.stringify(r.json)]);
   if (r.body !== undefined) out.push([`${path}/body`, r.body]);
-  for (const [k, v] of Object.entries(r.multipart?.fields ?? {})) out.push([`${path}/multipart/fields/${k}`, v]);
-  if (r.multipart?.filename !== undefined) out.push([`${path}/multipart/filename`, r.multipart.filename]);
+  for (const k of Object.keys(r.query ?? {})) out.push([`${path}/query/${k} (name)`, k]);
+  for (const [k, v] of Object.entries(r.multipart?.fields ?? {})) out.push([`${path}/multipart/fields/${k}`, v], [`${path}/multipart/fields/${k} (name)`, k]);
+  for (const k of ['filename', 'field', 'contentType'] as const) {
+    const v = r.multipart?.[k];
+    if (v !== undefined) out.push([`${path}/multipart/${k}`, v]);
+  }
   return out;
 }
 
 const isEnv = (v: string) => v.startsWith('env:');
+
+/** Every text of the document in which ${...} is substituted: vars and the requests' templated fields. */
+export function substitutedTexts(input: ScenarioInput): string[] {
+  const requests = [...(input.setup ?? []), ...input.requests];
+  return [...Object.values(input.vars ?? {}), ...requests.flatMap((r) => templatedFields(r, input.defaults?.headers, '').map(([, t]) => t))];
+}
 
 export function validateScenario(doc: unknown): Scenario {
   const errors = schemaErrors(doc);
@@ -139,6 +149,9 @@ export function validateScenario(doc: unknown): Scenario {
     return needs;
   });
   const capturedAnywhere = new Set(requests.flatMap((r) => r.captures.map((c) => c.variable)));
+  requests.forEach((r, i) => r.captures.forEach((c) => {
+    if (runVars.has(c.variable)) problems.push(`/requests/${i}/capture/${c.variable}: ${c.variable} is already a run variable (vars or a setup capture); a flow capture needs its own name`);
+  }));
   flowNeeds.forEach((needs) => {
     for (const [path, n] of needs) if (!capturedAnywhere.has(n)) problems.push(`${path}: variable \${${n}} is not captured by any setup step or request (or set in vars)`);
   });
@@ -184,7 +197,24 @@ export function validateScenario(doc: unknown): Scenario {
   });
 }
 
+/** Node timers hold at most 2^31-1 ms (24.8 days): no scenario may run longer. */
+const MAX_SCENARIO_MS = 2 ** 31 - 1;
+const MAX_ARRIVALS = 1_000_000_000;
+
 function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
+  const m = modelOf(s, i, mix, problems);
+  if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
+  if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS) problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
+  if (m.executor === 'ramping-vus' && m.vus > 100_000) problems.push(`/scenarios/${i}/stages: at most 100000 VUs`);
+  if (m.executor.endsWith('arrival-rate') && m.durationMs > 0 && m.durationMs <= MAX_SCENARIO_MS) {
+    const total = new ArrivalSchedule(m.startTarget, m.stages).total;
+    if (total === 0) problems.push(`/scenarios/${i}: the rate and duration give no arrivals`);
+    if (total > MAX_ARRIVALS) problems.push(`/scenarios/${i}: ${total} arrivals; at most ${MAX_ARRIVALS} per scenario`);
+  }
+  return m;
+}
+
+function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
   const unitMs = parseDuration(s.timeUnit ?? DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);
@@ -208,7 +238,6 @@ function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], probl
       return { ...base, durationMs: parseDuration(s.maxDuration ?? DEFAULTS.maxDuration) };
     case 'ramping-vus': {
       const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
-      if (durationMs <= 0) problems.push(`/scenarios/${i}/stages: the stages must last more than 0s`);
       const startTarget = s.startVUs ?? DEFAULTS.startVUs;
       return { ...base, durationMs, startTarget, stages, vus: Math.max(startTarget, ...stages.map((st) => st.target)) };
     }
@@ -219,7 +248,6 @@ function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], probl
     }
     case 'ramping-arrival-rate': {
       const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
-      if (durationMs <= 0) problems.push(`/scenarios/${i}/stages: the stages must last more than 0s`);
       return { ...base, durationMs, startTarget: perSecond(s.startRate ?? DEFAULTS.startRate), stages, maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight };
     }
   }
@@ -232,12 +260,13 @@ function checkName(c: NonNullable<RequestInput['checks']>[number]): string {
 }
 
 function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, problems: string[]): RequestDef {
-  if (r.path !== undefined && input.baseUrl === undefined) problems.push(`${path}/path: a path needs baseUrl (or --target)`);
+  if (r.url !== undefined && /^https?:\/\/[^/?#]*@/.test(r.url)) problems.push(`${path}/url: credentials in the URL are not sent; use an authorization header`);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...input.defaults?.headers, ...r.headers })) headers[k.toLowerCase()] = v;
   let body: string | undefined;
   let contentType: string | undefined;
-  if (r.json !== undefined) { body = JSON.stringify(r.json); contentType = 'application/json'; }
+  // A variable inside a JSON body lands inside a JSON string: its value is escaped for one.
+  if (r.json !== undefined) { body = JSON.stringify(r.json).replace(VARIABLE, (m, name: string, filter?: string) => (filter ? m : `\${${name}|json}`)); contentType = 'application/json'; }
   else if (r.body !== undefined) { body = r.body; contentType = 'text/plain; charset=utf-8'; }
   if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
   if (r.multipart !== undefined) {
@@ -247,6 +276,12 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
   const captures = Object.entries(r.capture ?? {}).map(([variable, c]) => (
     typeof c === 'string' ? { variable, json: c } : 'json' in c ? { variable, json: c.json } : { variable, header: c.header }
   ));
+  const checkPath = (p: string | undefined, where: string) => {
+    if (p === undefined) return;
+    try { parseJsonPath(p); } catch (err) { problems.push(`${where}: ${(err as Error).message} (supported: $.a.b, $.items[0], $['odd-key'])`); }
+  };
+  for (const c of captures) checkPath(c.json, `${path}/capture/${c.variable}`);
+  (r.checks ?? []).forEach((c, j) => checkPath(c.json, `${path}/checks/${j}/json`));
   const checks: CheckDef[] = [];
   const checkNames = new Set(captures.map((c) => `capture ${c.variable}`));
   (r.checks ?? []).forEach((c, j) => {
@@ -278,21 +313,33 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
  * Built as text, not with URL, so ${variables} reach the agent unencoded.
  */
 export function requestUrl(r: RequestDef, baseUrl: string | undefined): string {
-  let url = r.url ?? baseUrl!.replace(/\/$/, '') + r.path!;
+  let url = withoutFragment(r.url ?? baseUrl!.replace(/\/$/, '') + r.path!);
   const query = Object.entries(r.query).map(([k, v]) => `${encodeKeepingVariables(k)}=${encodeKeepingVariables(v)}`).join('&');
   if (query) url += (url.includes('?') ? '&' : '?') + query;
   return url;
 }
 
-/** Percent-encodes text for a query string, leaving ${variables} for the agent to fill. */
+/** Percent-encodes text for a query string; its ${variables} get the uri filter, so their values are encoded too. */
 function encodeKeepingVariables(text: string): string {
   let out = '';
   let last = 0;
   for (const m of text.matchAll(VARIABLE)) {
-    out += encodeURIComponent(text.slice(last, m.index)) + m[0];
+    out += encodeURIComponent(text.slice(last, m.index)) + (m[2] === undefined ? `\${${m[1]}|uri}` : m[0]);
     last = m.index + m[0].length;
   }
   return out + encodeURIComponent(text.slice(last));
+}
+
+/** A URL without its #fragment (never sent); a # inside a ${variable} is not one. */
+function withoutFragment(url: string): string {
+  let last = 0;
+  for (const m of url.matchAll(VARIABLE)) {
+    const hash = url.slice(last, m.index).indexOf('#');
+    if (hash >= 0) return url.slice(0, last + hash);
+    last = m.index + m[0].length;
+  }
+  const hash = url.indexOf('#', last);
+  return hash >= 0 ? url.slice(0, hash) : url;
 }
 
 function deepFreeze<T>(o: T): T {

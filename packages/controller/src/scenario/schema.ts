@@ -23,7 +23,8 @@ export const DEFAULTS = Object.freeze({
 
 const text = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra }) as const;
 const duration = (description: string) => text(`${description} (500ms, 30s, 5m, 1h)`, { pattern: DURATION_PATTERN });
-const headers = { type: 'object', description: 'header name to value; values may use ${variables}', additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 100 } as const;
+const headerName = { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]{1,200}$' } as const;
+const headers = { type: 'object', description: 'header name to value; values may use ${variables}', propertyNames: headerName, additionalProperties: { type: 'string', maxLength: 8192 }, maxProperties: 100 } as const;
 const name = (description: string) => text(description, { pattern: '^[A-Za-z0-9_.:/-]{1,100}$' });
 const status = { type: 'integer', minimum: 100, maximum: 599 } as const;
 const statuses = (description: string) => ({ type: 'array', description, items: status, minItems: 1, maxItems: 50, uniqueItems: true }) as const;
