@@ -5,7 +5,7 @@
 // ramping-vus: every agent gets the cluster-wide stages and takes
 // floor(T·b) − floor(T·a) of the target T at each instant (exact at every
 // instant). Open models: the cluster's N arrivals are apportioned by segment
-// width, and the in-flight cap by arrivals, so a cap is never where no arrival is.
+// width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
 import { ArrivalSchedule, peakShare } from '@barrage/agent';
 import { barrage } from '@barrage/proto';
 import { apportion, segments, type Segment } from './planner.ts';
@@ -65,7 +65,8 @@ export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share 
     case 'ramping-arrival-rate': {
       const total = new ArrivalSchedule(sc.startTarget, sc.stages).total;
       const arrivals = apportion(total, widths);
-      const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths);
+      // The cap follows the arrivals; an agent with arrivals keeps at least one in-flight slot.
+      const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths).map((c) => Math.max(1, c));
       const c = conns(arrivals.some((n) => n > 0) ? arrivals : widths);
       return arrivals.map((n, i) => (n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] }));
     }

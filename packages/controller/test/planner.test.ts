@@ -112,10 +112,13 @@ scenarios:
     assert.equal(sum(pv!, 'vus'), 13);
     assert.ok(pv!.every((x) => x === null || x.iterationsPerVu === 7));
     assert.equal(sum(car!, 'iterations'), 333 * 7);
-    assert.equal(sum(car!, 'maxInFlight'), 41);
+    const carLoaded = car!.filter((x) => x !== null);
+    assert.ok(carLoaded.every((x) => x.maxInFlight! >= 1), 'an agent with arrivals has a slot');
+    assert.ok(sum(car!, 'maxInFlight') >= 41 && sum(car!, 'maxInFlight') <= 41 + carLoaded.length);
     const n = new ArrivalSchedule(0, s.scenarios[4]!.stages).total;
     assert.equal(n, Math.floor(77 * 1.5 + (77 + 5) / 2 * 2));
     assert.equal(sum(rar!, 'iterations'), n);
-    assert.equal(sum(rar!, 'maxInFlight'), 9);
+    const rarLoaded = rar!.filter((x) => x !== null);
+    assert.ok(sum(rar!, 'maxInFlight') >= 9 && sum(rar!, 'maxInFlight') <= 9 + rarLoaded.length);
   }), { numRuns: 300 });
 });
