@@ -177,9 +177,10 @@ export class Executor {
       const expect = h.req.expect;
       const ok = expect === null ? status >= 200 && status < 400 : expect.has(status);
       // Closed models: from the dispatch (connecting included). Open models: from the intended
-      // send, with service time from the moment the request went onto a connection.
+      // send (or the dispatch, if that was a hair earlier), with service time from the moment
+      // the request went onto a connection.
       recorder.record(h.req.index, {
-        latencyUs: (end - (h.intendedAt ?? h.dispatchedAt)) * 1000,
+        latencyUs: (end - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000,
         serviceTimeUs: (end - h.startedAt) * 1000,
         status, ok, retryAfter: h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
       });

@@ -196,8 +196,13 @@ export interface OpenModelOptions {
  * schedule's instants whether or not earlier ones finished. An arrival that
  * finds maxInFlight iterations running is counted as dropped, never queued.
  * Arrivals whose instant passed while the process was busy start at once and
- * keep their intended instant, so the stall shows up in their latency.
+ * keep their intended instant, so the stall shows up in their latency. Timers
+ * fire late by up to a millisecond or so; to keep that out of every latency,
+ * the model wakes EARLY_MS ahead and fires what is due by then (latency then
+ * counts from the actual dispatch, see Executor.complete).
  */
+const EARLY_MS = 1;
+
 export class OpenModel implements Scheduler {
   private readonly exec: Executor;
   private readonly entries: readonly PreparedEntry[];
@@ -239,8 +244,8 @@ export class OpenModel implements Scheduler {
     const now = performance.now();
     while (!this.stopped && this.next < count) {
       const at = startAt + schedule.agentTime(this.next, count, phase);
-      if (at > now) {
-        this.timer = setTimeout(this.pump, at - now);
+      if (at > now + EARLY_MS) {
+        this.timer = setTimeout(this.pump, at - now - EARLY_MS);
         return;
       }
       this.next++;
