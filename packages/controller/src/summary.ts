@@ -28,7 +28,7 @@ export interface RequestSummary {
   bytesSent: number;
   /** From the intended send in open models (coordinated omission corrected), else from the send. */
   latencyMs: LatencyMs;
-  /** Open models: from the moment the request went onto a connection. */
+  /** Open models: from the moment the request went onto a connection; only when every sample has one. */
   serviceTimeMs?: LatencyMs;
   /** Per check (and capture): how many answered requests passed and failed it. */
   checks: Record<string, { passes: number; fails: number }>;
@@ -83,7 +83,8 @@ function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number |
     bytesReceived: t.bytesReceived, bytesSent: t.bytesSent, latencyMs: latencyMs(t.latency),
     checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
   };
-  if (t.serviceTime) out.serviceTimeMs = latencyMs(t.serviceTime);
+  // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
+  if (t.serviceTime && t.serviceTime.totalCount === t.latency.totalCount) out.serviceTimeMs = latencyMs(t.serviceTime);
   return out;
 }
 
