@@ -57,3 +57,21 @@ scenarios: [{ name: s, executor: shared-iterations, vus: 2, iterations: 20 }]
   assert.match(ctrl.stdout, /health\s+20\s/);
   assert.equal((await target.stats()).total, 20);
 });
+
+test('a scenario without baseUrl runs with --target, and without it says so', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'barrage-cli-'));
+  const file = join(dir, 'nobase.yaml');
+  writeFileSync(file, `
+name: nobase
+requests: [{ name: a, path: /health }]
+scenarios: [{ name: s, executor: shared-iterations, vus: 1, iterations: 3 }]
+`);
+  const without = await runCli(bins.controller, ['start', '--scenario', file, '--local-agents', '1']);
+  assert.equal(without.code, 1);
+  assert.match(without.stderr, /CTRL_BAD_ARGUMENT: .*no baseUrl: give --target URL/);
+  const withTarget = await runCli(bins.controller, ['start', '--scenario', file, '--local-agents', '1', '--target', target.url]);
+  assert.equal(withTarget.code, 0, withTarget.stderr);
+  assert.equal((await target.stats()).total, 3);
+});
