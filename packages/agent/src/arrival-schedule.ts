@@ -15,8 +15,8 @@ export interface RateStage {
   target: number;
 }
 
-/** Relative slack when flooring A(end), so 500/300 per s over 300 s gives 500, not 499. */
-const EPS = 1e-9;
+/** Slack when flooring A(end), so 500/300 per s over 300 s gives 500, not 499.999…: far below one arrival. */
+const EPS = 1e-6;
 
 export class ArrivalSchedule {
   private readonly starts: number[] = [];   // stage start, ms
@@ -44,7 +44,7 @@ export class ArrivalSchedule {
       rate = end;
     }
     this.durationMs = t;
-    this.total = Math.floor(a * (1 + EPS) + EPS);
+    this.total = Math.floor(a + EPS);
     if (!Number.isSafeInteger(this.total)) throw new RangeError('too many arrivals');
   }
 

@@ -6,7 +6,7 @@ import { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
 import { ArrivalSchedule } from './arrival-schedule.ts';
 import { AgentErrors } from './errors.ts';
-import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
+import { encodePath, isSendableHeaderValue, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
 import type { PreparedEntry } from './iteration.ts';
 import { parseJsonPath } from './json-path.ts';
 import { MultipartBody } from './multipart-body.ts';
@@ -43,6 +43,8 @@ const MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** Node timers hold at most 2^31-1 ms (24.8 days); a longer value would fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const METHOD = /^[A-Z]{1,16}$/;
+/** Headers undici refuses or sets itself (multipart sets content-length itself, after this check). */
+export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'content-length']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const finiteIn = (v: number, lo: number, hi: number) => Number.isFinite(v) && v >= lo && v <= hi;
@@ -148,7 +150,13 @@ function prepareRequest(
   const lead = encodePath(rest.startsWith('/') ? rest : `/${rest}`);
   const path: Template = parts.length === 1 ? lead : [lead, ...parts.slice(1)];
   const headers: Record<string, Template> = {};
-  for (const h of r.headers ?? []) headers[(h.name ?? '').toLowerCase()] = compile(h.value ?? '');
+  for (const h of r.headers ?? []) {
+    const name = (h.name ?? '').toLowerCase();
+    const value = compile(h.value ?? '');
+    if (!/^[!#$%&'*+.^_`|~0-9a-z-]{1,200}$/.test(name) || FORBIDDEN_HEADERS.has(name)) throw bad(`header ${JSON.stringify(name.slice(0, 50))} cannot be sent`);
+    if (typeof value === 'string' && !isSendableHeaderValue(value)) throw bad(`the value of header ${name} has characters a header cannot carry`);
+    headers[name] = value;
+  }
   let multipart: MultipartBody | null = null;
   if (r.multipart) {
     const m = r.multipart;

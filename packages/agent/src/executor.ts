@@ -83,10 +83,14 @@ export function classifyError(err: unknown): ErrorKind {
   }
 }
 
-/** Path and headers may not carry bytes that would break the request line or a header. */
-const UNSAFE_HEADER = /[\r\n\0]/;
+/** What undici (and HTTP) accept in a header value: tab, visible ASCII, space, and obs-text. */
+const UNSENDABLE_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+export const isSendableHeaderValue = (v: string) => !UNSENDABLE_HEADER_VALUE.test(v);
 /** Percent-encodes what cannot stand in a request line (spaces, controls, non-ASCII); the rest is the user's. */
 export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
+
+/** undici's refusals of a request it will not send. */
+const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
 
 export class Executor {
   private readonly pools = new Map<string, Pool>();
@@ -135,7 +139,7 @@ export class Executor {
       headers = {};
       for (const [k, t] of Object.entries(req.headers)) {
         const v = render(t, scope);
-        if (v === undefined || UNSAFE_HEADER.test(v)) return false;
+        if (v === undefined || !isSendableHeaderValue(v)) return false;
         headers[k] = v;
       }
       if (req.body === null || Buffer.isBuffer(req.body)) body = req.body;
@@ -167,7 +171,11 @@ export class Executor {
     const at = clock.now();
     this.lastCompletionAt = at;
     this.opts.onComplete?.(at);
-    if (error !== null) {
+    if (error !== null && !h.onConnection && (this.closed || NOT_SENDABLE.has((error as { code?: string }).code ?? ''))) {
+      // Never left the agent: still queued for a connection when the scenario was cut, or
+      // refused by undici before sending. Not a request the target could have seen: dropped.
+      recorder.recordDropped(h.req.index);
+    } else if (error !== null) {
       // Not logged for firstRateLimitedAfter: the server may never have seen it.
       // Bytes count as sent only once the request went onto a connection.
       recorder.recordError(h.req.index, classifyError(error), h.onConnection ? h.bytesSent : 0);

@@ -11,3 +11,5 @@ export { clusterVusAt, segmentShare, peakShare, type VuStage } from './vu-ramp.t
 export { VARIABLE, variablesIn, compileTemplate, render, UnknownVariableError, type Template } from './template.ts';
 export { parseJsonPath, readJsonPath } from './json-path.ts';
 export { MultipartBody, type MultipartSpec } from './multipart-body.ts';
+export { isSendableHeaderValue } from './executor.ts';
+export { FORBIDDEN_HEADERS } from './assignment.ts';

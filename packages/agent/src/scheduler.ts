@@ -256,7 +256,8 @@ export class OpenModel implements Scheduler {
 
   private arrive(at: number): void {
     const entry = this.entries[this.mix.next()]!;
-    if (this.activeVus >= this.opts.maxInFlight) {
+    // Full, or the scenario's connections already closed at its hard end: never sent, dropped.
+    if (this.activeVus >= this.opts.maxInFlight || this.exec.closed) {
       this.recorder.recordDropped(entry.steps[0]!.index);
       return;
     }

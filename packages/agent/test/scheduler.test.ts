@@ -123,3 +123,27 @@ test('a captured lone surrogate does not hang the iteration', async (t) => {
   assert.deepEqual(seen, ['/a', '/b/%EF%BF%BDx']);
   await exec.close();
 });
+
+test('requests still waiting for a connection when a scenario is cut never left the agent: dropped, not failed', async (t) => {
+  let served = 0;
+  let arrived!: () => void;
+  const first = new Promise<void>((r) => { arrived = r; });
+  const srv = await server((_req, res) => { served++; arrived(); setTimeout(() => res.end('ok'), 300); });
+  t.after(() => srv.close());
+  const names: string[] = [];
+  const [scenario] = prepareAssignment({
+    runId: 'r', scenarios: [{ name: 's', executor: barrage.v1.Executor.EXECUTOR_CONSTANT_VUS, vus: 5, durationMs: 1000, requests: [{ name: 'a', method: 'GET', url: `${srv.url}/a` }] }],
+  }, names);
+  const recorder = new Recorder(names);
+  const exec = new Executor({ allowH2: false, connections: 1, recorder, log: new CompletionLog(), clock: systemClock });
+  let done = 0;
+  for (let i = 0; i < 5; i++) exec.fire(scenario!.entries[0]!.steps[0]!, null, () => { done++; });
+  await first; // one request is on the wire (held 300 ms), four queued behind it for the one connection
+  await exec.close();
+  while (done < 5) await new Promise((r) => setImmediate(r));
+  const [a] = recorder.snapshot();
+  assert.equal(served, 1);
+  assert.equal(a!.dropped, 4, 'the four that never got a connection');
+  assert.equal(a!.failed, 1, 'the one cut on the wire');
+  assert.equal(exec.fire(scenario!.entries[0]!.steps[0]!, null, () => {}), false, 'a closed executor sends nothing');
+});

@@ -68,7 +68,7 @@ export function assembleResult(i: ResultInput): RunResult {
   }
   for (const p of i.participants) {
     if (p.startedAt - i.plannedStartAt > LATE_START_MS) {
-      notes.push(`agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: its share of the first seconds is missing`);
+      notes.push(`agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: closed models lost its share of the first seconds; open models fired its overdue arrivals at once (their latency counts from when they were due) or dropped them`);
     }
   }
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);

@@ -12,7 +12,7 @@ import { ControllerErrors } from './errors.ts';
 import { LocalAgents } from './local-agents.ts';
 import { intervalP95Us } from './merge.ts';
 import { Run } from './run.ts';
-import { loadScenario } from './scenario/load.ts';
+import { baseUrlProblems, loadScenario } from './scenario/load.ts';
 import { resolveEnv, runSetup } from './setup-runner.ts';
 import { buildSummary } from './summary.ts';
 import { formatSummary } from './summary-table.ts';
@@ -43,7 +43,9 @@ export async function startCommand(o: StartOptions): Promise<number> {
   try {
     scenario = loadScenario(o.scenario);
     baseUrl = o.target ?? scenario.baseUrl;
-    if (o.target !== undefined && !/^https?:\/\/[^/]+/.test(o.target)) throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL, got ${o.target}`);
+    if (o.target !== undefined && (!/^https?:\/\/[^/]+/.test(o.target) || baseUrlProblems(o.target, '--target').length > 0)) {
+      throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL without query or fragment, got ${o.target}`);
+    }
     if (baseUrl === undefined && [...scenario.setup, ...scenario.requests].some((r) => r.path !== undefined)) {
       throw new ControllerErrors.BAD_ARGUMENT('the scenario has requests with a path but no baseUrl: give --target URL');
     }

@@ -255,3 +255,44 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
   assert.equal(requestUrl(s.requests[0]!, undefined), 'http://h/a?q=${token|uri}&raw=${token|json}');
   assert.equal(s.requests[0]!.body, '{"t":"${token|json}","n":1}');
 });
+
+test('headers, references and URLs an agent could not send are refused at load, each with its path', () => {
+  assert.throws(() => parseScenario(`
+name: refused2
+baseUrl: 'http://h/api?x=1'
+defaults: { headers: { content-type: application/json } }
+requests:
+  - { name: a, url: 'http://', headers: { x-user: 'Zoë €', expect: 100-continue, X-A: '1', x-a: '2' } }
+  - { name: b, url: 'http://h/b/\${ v }', body: '\${env:P:-say "hi"}' }
+scenarios:
+  - { name: r, executor: ramping-vus, stages: [{ duration: 1s, target: 0 }], requests: [a] }
+  - { name: t, executor: constant-vus, vus: 1, duration: 1s, thinkTime: 1000h, requests: [b] }
+`), (e: Error) => {
+    for (const re of [
+      /\/baseUrl: a base URL has no query or fragment/,
+      /\/requests\/0\/url: not a valid URL/,
+      /\/requests\/0\/headers\/x-user: the value has characters a header cannot carry/,
+      /\/requests\/0\/headers\/expect: barrage cannot send this header/,
+      /\/requests\/0\/headers\/x-a: given twice/,
+      /\/requests\/1\/url: "\$\{ v \}" is not a variable reference/,
+      /\/requests\/1\/body: the default of \$\{env:P\} may not contain quotes/,
+      /\/scenarios\/0\/stages: the ramp never has a VU/,
+      /\/scenarios\/1\/thinkTime: at most 24 days/,
+    ]) assert.match(e.message, re);
+    return true;
+  });
+  // A default content-type does not apply to an upload; a default header overridden in another case is not checked.
+  const s = parseScenario(`
+name: ok
+baseUrl: http://h
+defaults: { headers: { content-type: application/json, Authorization: 'Bearer \${token}' } }
+requests:
+  - { name: up, method: POST, path: /u, multipart: { size: 1KB }, headers: { authorization: Basic abc } }
+  - { name: login, method: POST, path: /login, headers: { authorization: Basic abc }, capture: { token: $.t } }
+  - { name: list, path: /list }
+flows: [{ name: f, steps: [login, list] }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s, requests: [up], flows: [f] }]
+`);
+  assert.equal(s.requests[0]!.headers['content-type'], undefined);
+  assert.equal(s.requests[0]!.headers.authorization, 'Basic abc');
+});

@@ -5,7 +5,7 @@
 import { readFileSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { ArrivalSchedule, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
+import { ArrivalSchedule, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from '../errors.ts';
 import { parseDuration, parseSize } from '../units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
@@ -79,7 +79,7 @@ function templatedFields(r: RequestInput, defaults: Record<string, string> | und
   if (r.url !== undefined) out.push([`${path}/url`, r.url]);
   if (r.path !== undefined) out.push([`${path}/path`, r.path]);
   for (const [k, v] of Object.entries(r.query ?? {})) out.push([`${path}/query/${k}`, String(v)]);
-  for (const [h, v] of Object.entries({ ...defaults, ...r.headers })) out.push([`${path}/headers/${h}`, v]);
+  for (const [h, v] of Object.entries(mergedHeaders(defaults, r.headers))) out.push([`${path}/headers/${h}`, v]);
   if (r.json !== undefined) out.push([`${path}/json`, JSON.stringify(r.json)]);
   if (r.body !== undefined) out.push([`${path}/body`, r.body]);
   for (const k of Object.keys(r.query ?? {})) out.push([`${path}/query/${k} (name)`, k]);
@@ -93,6 +93,30 @@ function templatedFields(r: RequestInput, defaults: Record<string, string> | und
 
 const isEnv = (v: string) => v.startsWith('env:');
 
+/** Default headers overlaid by a request's own, names lower-cased (a request's header wins whatever its case). */
+function mergedHeaders(defaults: Record<string, string> | undefined, own: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(defaults ?? {})) out[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(own ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+const ENV_DEFAULT = /^env:[A-Za-z_][A-Za-z0-9_]*:-(.*)$/s;
+
+/** `${` that is not a variable reference, and env defaults that cannot be carried safely. */
+function referenceProblems(path: string, text: string): string[] {
+  const out: string[] = [];
+  const known = new Set([...text.matchAll(VARIABLE)].map((m) => m.index));
+  for (const m of text.matchAll(/\$\{/g)) {
+    if (!known.has(m.index)) out.push(`${path}: ${JSON.stringify(text.slice(m.index, m.index + 40))} is not a variable reference (\${name}, \${name|uri}, \${name|json}, \${env:NAME}, \${env:NAME:-default})`);
+  }
+  for (const m of text.matchAll(VARIABLE)) {
+    const d = ENV_DEFAULT.exec(m[1]!);
+    if (d && /["\\\x00-\x1f]/.test(d[1]!)) out.push(`${path}: the default of \${${m[1]!.split(':-')[0]}} may not contain quotes, backslashes or control characters`);
+  }
+  return out;
+}
+
 /** Every text of the document in which ${...} is substituted: vars and the requests' templated fields. */
 export function substitutedTexts(input: ScenarioInput): string[] {
   const requests = [...(input.setup ?? []), ...input.requests];
@@ -104,7 +128,15 @@ export function validateScenario(doc: unknown): Scenario {
   if (errors.length > 0) throw new ControllerErrors.SCENARIO_INVALID(errors.join('\n'));
   const input = doc as ScenarioInput;
   const problems: string[] = [];
+  if (input.baseUrl !== undefined) problems.push(...baseUrlProblems(input.baseUrl, '/baseUrl'));
   const defaultsHeaders = input.defaults?.headers;
+
+  const texts = [
+    ...Object.entries(input.vars ?? {}).map(([k, v]): [string, string] => [`/vars/${k}`, v]),
+    ...(input.setup ?? []).flatMap((r, i) => templatedFields(r, defaultsHeaders, `/setup/${i}`)),
+    ...input.requests.flatMap((r, i) => templatedFields(r, defaultsHeaders, `/requests/${i}`)),
+  ];
+  for (const [path, text] of texts) problems.push(...referenceProblems(path.replace(/ \(name\)$/, ''), text));
 
   // Names: requests and flows share one namespace (a mix names either).
   const requests = input.requests.map((r, i) => normalizeRequest(r, input, `/requests/${i}`, problems));
@@ -197,8 +229,24 @@ export function validateScenario(doc: unknown): Scenario {
   });
 }
 
-/** Node timers hold at most 2^31-1 ms (24.8 days): no scenario may run longer. */
+/** Node timers hold at most 2^31-1 ms (24.8 days): no scenario may run longer, nor any one wait. */
 const MAX_SCENARIO_MS = 2 ** 31 - 1;
+
+/** A base URL is scheme, host, optional port and path prefix: no query or fragment, a host that parses. */
+export function baseUrlProblems(url: string, path: string): string[] {
+  if (/[?#]/.test(url)) return [`${path}: a base URL has no query or fragment`];
+  return parsesAsUrl(url) ? [] : [`${path}: not a valid URL`];
+}
+
+function boundedMs(ms: number, path: string, problems: string[]): number {
+  if (ms > MAX_SCENARIO_MS) problems.push(`${path}: at most 24 days`);
+  return ms;
+}
+
+/** Whether a URL (its variables standing for a word) parses, with a host. */
+function parsesAsUrl(url: string): boolean {
+  try { return new URL(url.replace(VARIABLE, 'x')).hostname !== ''; } catch { return false; }
+}
 const MAX_ARRIVALS = 1_000_000_000;
 
 function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
@@ -206,6 +254,8 @@ function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], probl
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
   if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS) problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
   if (m.executor === 'ramping-vus' && m.vus > 100_000) problems.push(`/scenarios/${i}/stages: at most 100000 VUs`);
+  if (m.executor === 'ramping-vus' && m.vus === 0) problems.push(`/scenarios/${i}/stages: the ramp never has a VU`);
+  boundedMs(m.thinkTimeMs, `/scenarios/${i}/thinkTime`, problems);
   if (m.executor.endsWith('arrival-rate') && m.durationMs > 0 && m.durationMs <= MAX_SCENARIO_MS) {
     const total = new ArrivalSchedule(m.startTarget, m.stages).total;
     if (total === 0) problems.push(`/scenarios/${i}: the rate and duration give no arrivals`);
@@ -261,8 +311,21 @@ function checkName(c: NonNullable<RequestInput['checks']>[number]): string {
 
 function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, problems: string[]): RequestDef {
   if (r.url !== undefined && /^https?:\/\/[^/?#]*@/.test(r.url)) problems.push(`${path}/url: credentials in the URL are not sent; use an authorization header`);
+  if (r.url !== undefined && !parsesAsUrl(r.url)) problems.push(`${path}/url: not a valid URL`);
+  const own = new Set<string>();
+  for (const k of Object.keys(r.headers ?? {})) {
+    const name = k.toLowerCase();
+    if (own.has(name)) problems.push(`${path}/headers/${k}: given twice (header names are case-insensitive)`);
+    own.add(name);
+  }
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...input.defaults?.headers, ...r.headers })) headers[k.toLowerCase()] = v;
+  for (const [k, v] of Object.entries(mergedHeaders(input.defaults?.headers, r.headers))) {
+    // An upload sets its own content type and length; a default one does not apply to it.
+    if (r.multipart !== undefined && (k === 'content-type' || k === 'content-length') && !own.has(k)) continue;
+    if (FORBIDDEN_HEADERS.has(k)) problems.push(`${path}/headers/${k}: barrage cannot send this header (HTTP/1.1 framing is set by the client)`);
+    if (!isSendableHeaderValue(v.replace(VARIABLE, ''))) problems.push(`${path}/headers/${k}: the value has characters a header cannot carry (controls, or beyond \\xff)`);
+    headers[k] = v;
+  }
   let body: string | undefined;
   let contentType: string | undefined;
   // A variable inside a JSON body lands inside a JSON string: its value is escaped for one.
@@ -271,7 +334,7 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
   if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
   if (r.multipart !== undefined) {
     if (r.method === undefined || r.method === 'GET' || r.method === 'HEAD') problems.push(`${path}/method: a multipart upload needs POST, PUT or PATCH`);
-    for (const h of ['content-type', 'content-length']) if (headers[h] !== undefined) problems.push(`${path}/headers/${h}: set by the multipart upload`);
+    for (const h of ['content-type', 'content-length']) if (own.has(h)) problems.push(`${path}/headers/${h}: set by the multipart upload`);
   }
   const captures = Object.entries(r.capture ?? {}).map(([variable, c]) => (
     typeof c === 'string' ? { variable, json: c } : 'json' in c ? { variable, json: c.json } : { variable, header: c.header }
@@ -303,7 +366,7 @@ function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, p
     name: r.name, method: r.method ?? DEFAULTS.method, url: r.url, path: r.path, headers,
     query: Object.fromEntries(Object.entries(r.query ?? {}).map(([k, v]) => [k, String(v)])),
     body, contentType, multipart,
-    timeoutMs: parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout),
+    timeoutMs: boundedMs(parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout), `${path}/timeout`, problems),
     expect: r.expect ?? [], weight: r.weight ?? DEFAULTS.weight, captures, checks,
   };
 }
