@@ -40,5 +40,7 @@ test('constant-vus on 2 agents reconciles per request name with the target', asy
   assert.ok(s.totals.rps > 0);
   assert.equal(s.run.agents.length, 2);
   assert.deepEqual(s.run.agents.map((a) => a.share), [0.5, 0.5]);
-  assert.ok(s.run.activeWindowMs >= 2000, `active window ${s.run.activeWindowMs}`);
+  // From the first agent's actual start (which may lag the planned instant on a busy host)
+  // to the last completion after the 2 s end.
+  assert.ok(s.run.activeWindowMs >= 1_900, `active window ${s.run.activeWindowMs}`);
 });

@@ -14,6 +14,9 @@ const duration = (v: string) => {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 };
 
+// Output piped into `head` and closed early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+
 const program = new Command('controller').description('barrage controller: splits a scenario across agents and merges their results exactly');
 program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
 

@@ -6,6 +6,7 @@ export const ControllerErrors = {
   SCENARIO_NOT_FOUND: createError('SCENARIO_NOT_FOUND', 'no built-in scenario or file named %s', 400),
   SCENARIO_PARSE: createError('SCENARIO_PARSE', 'cannot parse %s: %s', 400),
   SCENARIO_INVALID: createError('SCENARIO_INVALID', 'scenario is invalid:\n%s', 400),
+  THRESHOLD_INVALID: createError('CTRL_THRESHOLD_INVALID', 'threshold %s is invalid: %s', 400),
   SCENARIO_ENV_MISSING: createError('SCENARIO_ENV_MISSING', 'the scenario needs environment variable(s) that are not set: %s', 400),
   SETUP_FAILED: createError('CTRL_SETUP_FAILED', 'setup step %s failed: %s', 502),
   NO_AGENTS: createError('CTRL_NO_AGENTS', '%s', 503),

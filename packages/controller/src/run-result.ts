@@ -34,6 +34,8 @@ export interface RunResult {
   firstRateLimitedAfter: Map<string, number>;
   rejectedReports: number;
   notes: string[];
+  /** The run was stopped because a threshold with abortOnFail failed. */
+  abortedByThreshold: boolean;
 }
 
 export interface ResultInput {
@@ -47,6 +49,7 @@ export interface ResultInput {
   closingStopId: number;
   rejectedReports: number;
   notes: string[];
+  abortedByThreshold?: boolean;
 }
 
 /** An agent that started this much after the common instant is called out. */
@@ -77,5 +80,6 @@ export function assembleResult(i: ResultInput): RunResult {
   return {
     runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
     aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,
+    abortedByThreshold: i.abortedByThreshold ?? false,
   };
 }

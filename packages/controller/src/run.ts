@@ -12,6 +12,8 @@ import { validateReport } from './report-validation.ts';
 import { assembleResult, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
+import { percentileMs, requestSummary } from './summary.ts';
+import { evaluateThresholds, type Threshold } from './thresholds.ts';
 
 type Finished = barrage.v1.Finished;
 
@@ -56,6 +58,7 @@ export class Run implements RunListener {
   /** Per agent: report sequences already rejected (a resend is not counted again). */
   private readonly rejectedSeqs = new Map<string, Set<number>>();
   private aborted: string | undefined;
+  private abortedByThreshold = false;
   private wake: () => void = () => {};
   private failure: Error | undefined;
   private readonly notes: string[] = [];
@@ -112,10 +115,15 @@ export class Run implements RunListener {
         this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
         this.broadcast({ start: { runId: this.runId, startAt: this.plannedStartAt } });
         o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
-        if (o.onProgress) {
+        const live = o.scenario.thresholds.filter((t) => t.abortOnFail);
+        if (o.onProgress || live.length > 0) {
           // Just after each interval boundary, when the agents' reports for it have had time to land.
           const tick = (k: number) => {
-            progress = setTimeout(() => { o.onProgress!(this); tick(k + 1); }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
+            progress = setTimeout(() => {
+              if (live.length > 0) this.judgeLive(live);
+              o.onProgress?.(this);
+              tick(k + 1);
+            }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
           };
           tick(1);
         }
@@ -151,6 +159,32 @@ export class Run implements RunListener {
     if (this.aborted !== undefined) this.hurry = true;
     this.aborted ??= reason;
     this.wake();
+  }
+
+  /**
+   * abortOnFail thresholds on the merged results so far: the first that fails (once past its
+   * delay) stops the run, which then ends `failed`. A value not yet defined (no response so
+   * far) is not a failure yet.
+   */
+  private judgeLive(live: readonly Threshold[]): void {
+    if (this.aborted !== undefined) return;
+    const elapsed = this.o.clock.now() - this.plannedStartAt;
+    const due = live.filter((t) => elapsed >= t.delayMs);
+    if (due.length === 0) return;
+    const agg = this.aggregate;
+    const summaryOf = (scope: string) => requestSummary(scope === '' ? agg.total : agg.byName.get(scope)!, elapsed, undefined);
+    const scopes = new Set(due.map((t) => t.scope));
+    const requests = Object.fromEntries([...scopes].filter((n) => n !== '').map((n) => [n, summaryOf(n)]));
+    const results = evaluateThresholds(due, {
+      totals: summaryOf(''), requests,
+      percentile: (scope, q) => percentileMs((scope === '' ? agg.total : agg.byName.get(scope)!).latency, q),
+    });
+    const failed = results.find((r) => !r.ok && !Number.isNaN(r.value));
+    if (failed === undefined) return;
+    this.abortedByThreshold = true;
+    this.notes.push(`threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`);
+    this.o.logger.warn({ run: this.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
+    this.abort(`threshold ${failed.expr} failed`);
   }
 
   /** Every connected agent answered Stop `stopId` with a Finished. */
@@ -318,7 +352,7 @@ export class Run implements RunListener {
     return assembleResult({
       runId: this.runId, aborted: this.aborted !== undefined, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(),
       participants: [...this.participants.values()], aggregate: this.aggregate, closingStopId: this.stopId,
-      rejectedReports: this.rejected, notes: this.notes,
+      rejectedReports: this.rejected, notes: this.notes, abortedByThreshold: this.abortedByThreshold,
     });
   }
 

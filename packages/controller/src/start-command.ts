@@ -85,7 +85,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
       onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)),
     });
     const result = await run.execute();
-    const summary = buildSummary(scenario.name, result);
+    const summary = buildSummary(scenario.name, result, scenario.thresholds);
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
     return summary.run.status === 'passed' ? EXIT.passed : summary.run.status === 'failed' ? EXIT.thresholds : EXIT.error;

@@ -46,6 +46,13 @@ export function formatSummary(s: Summary): string {
     name, check, `${c.passes}/${c.passes + c.fails} passed`, c.passes + c.fails > 0 ? `${((100 * c.passes) / (c.passes + c.fails)).toFixed(1)}%` : '-',
   ]));
   if (checks.length > 0) lines.push('', pad([['request', 'check', 'result', ''], ...checks], (i) => i >= 2));
+  if (s.thresholds.length > 0) {
+    const rows = s.thresholds.map((t) => {
+      const target = t.expr.slice(t.expr.search(/(<=|>=|==|!=|<|>)/));
+      return [t.expr.slice(0, t.expr.length - target.length), t.scope, target, Number.isNaN(t.value) ? 'n/a' : String(t.value), t.ok ? 'pass' : 'FAIL'];
+    });
+    lines.push('', pad([['threshold', 'scope', 'target', 'value', 'status'], ...rows], (i) => i === 3));
+  }
   if (s.totals.firstRateLimitedAfter !== null) {
     const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
     const detail = Object.keys(s.requests).length > 1 ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}` : '';

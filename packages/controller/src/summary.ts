@@ -3,6 +3,7 @@
 import type { Float64Histogram } from 'hdr-histogram-js';
 import type { RequestTotals } from './merge.ts';
 import type { RunResult, RunStatus } from './run.ts';
+import { evaluateThresholds, type Threshold } from './thresholds.ts';
 
 export interface LatencyMs {
   min: number; mean: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number;
@@ -73,7 +74,7 @@ function statusRecord(m: Map<number, number>): Record<string, number> {
   return Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
 }
 
-function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
+export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
   const requests = t.requests;
   const out: RequestSummary = {
     requests, ok: t.ok, rateLimited: t.rateLimited, failed: t.failed, dropped: t.dropped,
@@ -88,16 +89,38 @@ function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number |
   return out;
 }
 
-export function buildSummary(scenarioName: string, r: RunResult): Summary {
+/** Any percentile (ms) of a histogram, clamped into [min, max] like the summary's. */
+export function percentileMs(h: Float64Histogram, q: number): number {
+  if (h.totalCount === 0) return NaN;
+  return ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q))));
+}
+
+/**
+ * The run's status once thresholds are judged: a failed threshold makes a passed or degraded
+ * run `failed`, and so does an abort a threshold caused; an abort by hand stays `aborted`.
+ */
+export function finalStatus(status: RunStatus, thresholdsOk: boolean, abortedByThreshold: boolean): RunStatus {
+  if (abortedByThreshold) return 'failed';
+  if (!thresholdsOk && (status === 'passed' || status === 'degraded')) return 'failed';
+  return status;
+}
+
+export function buildSummary(scenarioName: string, r: RunResult, thresholds: readonly Threshold[] = []): Summary {
   const started = r.participants.map((p) => p.startedAt).filter((t) => t > 0);
   const firstStart = started.length > 0 ? Math.min(...started) : r.plannedStartAt;
   const ends = r.participants.map((p) => p.finished?.endedAt ?? 0).filter((t) => t > 0);
   const lastEnd = ends.length > 0 ? Math.max(...ends) : r.endedAt;
   const windowMs = Math.max(0, lastEnd - firstStart);
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
+  const totals = requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get(''));
+  const requests = Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))]));
+  const judged = evaluateThresholds(thresholds, {
+    totals, requests,
+    percentile: (scope, q) => percentileMs((scope === '' ? r.aggregate.total : r.aggregate.byName.get(scope)!).latency, q),
+  });
   return {
     run: {
-      id: r.runId, scenario: scenarioName, status: r.status,
+      id: r.runId, scenario: scenarioName, status: finalStatus(r.status, judged.every((t) => t.ok), r.abortedByThreshold),
       startedAt: new Date(firstStart).toISOString(), endedAt: new Date(lastEnd).toISOString(),
       startSkewMs: started.length > 0 ? round3(Math.max(...started) - firstStart) : 0,
       activeWindowMs: round3(windowMs),
@@ -111,9 +134,9 @@ export function buildSummary(scenarioName: string, r: RunResult): Summary {
       }),
       notes: [...r.notes],
     },
-    totals: requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get('')),
-    requests: Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))])),
-    thresholds: [],
+    totals,
+    requests,
+    thresholds: judged,
     monitors: {},
   };
 }

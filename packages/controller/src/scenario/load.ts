@@ -7,6 +7,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ArrivalSchedule, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from '../errors.ts';
+import { parseThreshold } from '../thresholds.ts';
 import { parseDuration, parseSize } from '../units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
 import type { CheckDef, LoadScenario, MixEntry, RequestDef, Scenario } from './scenario.ts';
@@ -52,6 +53,7 @@ const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/checks\/items\/anyOf/, 'a check needs header or json'],
   [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
   [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],
+  [/\/thresholds\/items\/anyOf$/, 'a threshold is an expression (p(95)<500ms) or { expr, request, abortOnFail, delay }'],
 ];
 
 function describe(e: ErrorObject): string {
@@ -64,7 +66,7 @@ function describe(e: ErrorObject): string {
 }
 
 /** Errors from inside a capture's anyOf alternatives are noise once the anyOf itself is reported. */
-const NOISE = /\/capture\/additionalProperties\/anyOf\/\d+\//;
+const NOISE = /\/(capture\/additionalProperties|thresholds\/items)\/anyOf\/\d+\//;
 
 /** Every violation, one per line, sorted by path; `if`/`anyOf` wrappers dropped as noise. */
 export function schemaErrors(doc: unknown): string[] {
@@ -222,10 +224,22 @@ export function validateScenario(doc: unknown): Scenario {
     }
     return normalizeModel(s, i, mix, problems);
   });
+  const thresholds = (input.thresholds ?? []).flatMap((t, i) => {
+    const spec = typeof t === 'string' ? { expr: t } : t;
+    try {
+      const parsed = parseThreshold(spec.expr, spec.request ?? '', { abortOnFail: spec.abortOnFail, delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay) });
+      if (spec.request !== undefined && !byName.has(spec.request)) problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
+      if (parsed.metric.kind === 'monitor') problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+      return [parsed];
+    } catch (err) {
+      problems.push(`/thresholds/${i}: ${(err as Error).message}`);
+      return [];
+    }
+  });
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name, description: input.description ?? '', baseUrl: input.baseUrl, vars: { ...input.vars },
-    setup, requests, scenarios, source: structuredClone(input),
+    setup, requests, scenarios, thresholds, source: structuredClone(input),
   });
 }
 

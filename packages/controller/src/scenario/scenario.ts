@@ -1,6 +1,7 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
+import type { Threshold } from '../thresholds.ts';
 import type { ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
 export interface CaptureDef {
@@ -83,6 +84,7 @@ export interface Scenario {
   setup: SetupStep[];
   requests: RequestDef[];
   scenarios: LoadScenario[];
+  thresholds: Threshold[];
   /** The document as written, kept for the record (environment references unresolved). */
   source: ScenarioInput;
 }

@@ -185,6 +185,24 @@ export const scenarioSchema = {
         },
       },
     },
+    thresholds: {
+      type: 'array', maxItems: 100,
+      description: 'pass/fail criteria on the merged results: p(95)<500ms, rate(ok)>0.99, count(429)==50, growth(rss)<50MB ...; a failure makes the run failed (exit 99)',
+      items: {
+        anyOf: [
+          text('an expression over all requests, e.g. p(95)<500ms', { minLength: 3, maxLength: 200 }),
+          {
+            type: 'object', additionalProperties: false, required: ['expr'],
+            properties: {
+              expr: text('the expression, e.g. p(95)<500ms', { minLength: 3, maxLength: 200 }),
+              request: name('judge only this request name (default: all requests)'),
+              abortOnFail: { type: 'boolean', description: 'stop the run as soon as the live merged results fail it (default false)' },
+              delay: duration('abortOnFail only after this long into the run (default 0s)'),
+            },
+          },
+        ],
+      },
+    },
     scenarios: {
       type: 'array', minItems: 1, maxItems: 50, description: 'load models, run together (each from its startTime)',
       items: {
@@ -253,5 +271,6 @@ export interface ScenarioInput {
   setup?: RequestInput[];
   requests: RequestInput[];
   flows?: Array<{ name: string; steps: string[]; weight?: number }>;
+  thresholds?: Array<string | { expr: string; request?: string; abortOnFail?: boolean; delay?: string }>;
   scenarios: ScenarioModelInput[];
 }

@@ -1,0 +1,202 @@
+// Thresholds: pass/fail criteria on the merged cluster results. Pure: parsing
+// and evaluation take data, never a clock or I/O.
+//
+//   p(95)<500ms   avg<200ms   max<2s   min>0   med<100ms   rps>10
+//   rate(ok)>0.99   rate(failed)<1%   rate(429)==0   rate(retry_after)==1
+//   count(429)==50   count(ok)>=100   count(503)==0   requests>=150   dropped==0
+//   growth(rss)<50MB   max(pool_in_use)<15   avg(cpu)<0.5   last(x)>=0   (monitors)
+//
+// Latency figures are in ms (units ms, s, m accepted); rates are fractions (a
+// trailing % divides by 100); sizes take B/KB/MB/GB (1024-based).
+import { ControllerErrors } from './errors.ts';
+import type { RequestSummary } from './summary.ts';
+
+export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
+
+export type Metric =
+  | { kind: 'latency'; stat: 'p' | 'avg' | 'min' | 'max' | 'med'; percentile?: number }
+  | { kind: 'rate'; of: 'ok' | 'failed' | 'rate_limited' | 'retry_after' | number }
+  | { kind: 'count'; of: 'ok' | 'failed' | 'rate_limited' | 'retry_after' | 'requests' | 'dropped' | number }
+  | { kind: 'rps' }
+  | { kind: 'monitor'; stat: 'growth' | 'max' | 'min' | 'avg' | 'last' | 'first'; monitor: string };
+
+export interface Threshold {
+  /** As written, normalised (no spaces). */
+  expr: string;
+  metric: Metric;
+  op: Op;
+  target: number;
+  /** Request name, or '' for all requests (monitor thresholds: the monitor). */
+  scope: string;
+  abortOnFail: boolean;
+  /** abortOnFail only after this long into the run, ms. */
+  delayMs: number;
+}
+
+export interface ThresholdResult {
+  expr: string;
+  scope: string;
+  value: number;
+  ok: boolean;
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, '%': 0.01, '': 1 };
+const TIME = new Set(['ms', 's', 'm', '']);
+const SIZE = new Set(['B', 'KB', 'MB', 'GB', '']);
+const RATE = new Set(['%', '']);
+const NAMED: Record<string, 'ok' | 'failed' | 'rate_limited' | 'retry_after' | 'requests' | 'dropped'> = {
+  ok: 'ok', failed: 'failed', rate_limited: 'rate_limited', ratelimited: 'rate_limited', retry_after: 'retry_after', requests: 'requests', dropped: 'dropped',
+};
+
+const EXPR = /^([a-z_]+)(?:\(([^)]*)\))?(<=|>=|==|!=|<|>)(-?[0-9]+(?:\.[0-9]+)?)(ms|s|m|B|KB|MB|GB|%)?$/;
+
+/** Parses one expression; throws CTRL_THRESHOLD_INVALID naming it. */
+export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: boolean; delayMs?: number } = {}): Threshold {
+  const expr = text.replace(/\s+/g, '');
+  const bad = (why: string) => new ControllerErrors.THRESHOLD_INVALID(text, why);
+  const m = EXPR.exec(expr);
+  if (m === null) throw bad('expected METRIC OP VALUE, e.g. p(95)<500ms, rate(ok)>0.99, count(429)==50, growth(rss)<50MB');
+  const [, fn, arg, op, num, unit = ''] = m as unknown as [string, string, string | undefined, Op, string, string | undefined];
+  let metric: Metric;
+  let units: Set<string>;
+  const statusArg = (a: string) => (/^[1-9][0-9]{2}$/.test(a) ? Number(a) : undefined);
+  switch (fn) {
+    case 'p': {
+      const q = Number(arg);
+      if (arg === undefined || !(q > 0 && q <= 100)) throw bad('p(N) takes a percentile between 0 and 100, e.g. p(95), p(99.9)');
+      metric = { kind: 'latency', stat: 'p', percentile: q };
+      units = TIME;
+      break;
+    }
+    case 'avg': case 'min': case 'max': case 'med': case 'growth': case 'last': case 'first':
+      if (arg !== undefined) {
+        // With an argument these are monitor statistics: growth(rss), max(pool_in_use).
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg) || fn === 'med') throw bad(`${fn}(NAME) takes a monitor name`);
+        metric = { kind: 'monitor', stat: fn as 'growth', monitor: arg };
+        units = new Set([...SIZE, ...TIME, '%']);
+        break;
+      }
+      if (fn === 'growth' || fn === 'last' || fn === 'first') throw bad(`${fn}(NAME) takes a monitor name`);
+      metric = { kind: 'latency', stat: fn };
+      units = TIME;
+      break;
+    case 'rate': {
+      const of = arg === undefined ? undefined : (statusArg(arg) ?? NAMED[arg]);
+      if (of === undefined || of === 'requests' || of === 'dropped') throw bad('rate(X) takes ok, failed, rate_limited, retry_after or a status code');
+      metric = { kind: 'rate', of: of as 'ok' };
+      units = RATE;
+      break;
+    }
+    case 'count': {
+      const of = arg === undefined ? undefined : (statusArg(arg) ?? NAMED[arg]);
+      if (of === undefined) throw bad('count(X) takes ok, failed, rate_limited, retry_after, requests, dropped or a status code');
+      metric = { kind: 'count', of };
+      units = new Set(['']);
+      break;
+    }
+    case 'rps':
+      if (arg !== undefined) throw bad('rps takes no argument');
+      metric = { kind: 'rps' };
+      units = new Set(['']);
+      break;
+    case 'requests': case 'dropped':
+      if (arg !== undefined) throw bad(`${fn} takes no argument`);
+      metric = { kind: 'count', of: fn };
+      units = new Set(['']);
+      break;
+    default:
+      throw bad(`unknown metric ${fn}`);
+  }
+  if (!units.has(unit)) throw bad(`unit ${unit} does not fit ${fn}`);
+  const delayMs = opts.delayMs ?? 0;
+  return {
+    expr, metric, op, target: Number(num) * UNITS[unit]!, scope: metric.kind === 'monitor' ? metric.monitor : scope,
+    abortOnFail: opts.abortOnFail ?? false, delayMs,
+  };
+}
+
+/**
+ * The metric's value in a request summary (ms, fraction, count, per second); NaN when it has
+ * no value (a rate of nothing, latency without a response). `percentile` answers the
+ * percentiles a summary does not carry, from the merged histogram.
+ */
+export function requestValue(m: Metric, s: RequestSummary, percentile?: (q: number) => number): number {
+  switch (m.kind) {
+    case 'latency': {
+      const l = s.latencyMs;
+      if (s.requests - s.errors.timeout - s.errors.refused - s.errors.reset - s.errors.other === 0) return NaN;
+      if (m.stat === 'p') return percentileOf(l, m.percentile!) ?? percentile?.(m.percentile!) ?? NaN;
+      return m.stat === 'avg' ? l.mean : m.stat === 'med' ? l.p50 : l[m.stat];
+    }
+    case 'rate': {
+      if (m.of === 'retry_after') return s.rateLimited === 0 ? NaN : s.retryAfterPresent / s.rateLimited;
+      return s.requests === 0 ? NaN : count(m.of, s) / s.requests;
+    }
+    case 'count':
+      return count(m.of, s);
+    case 'rps':
+      return s.rps;
+    case 'monitor':
+      return NaN;
+  }
+}
+
+function count(of: Exclude<Metric & { kind: 'count' }, never>['of'], s: RequestSummary): number {
+  if (typeof of === 'number') return s.status[String(of)] ?? 0;
+  switch (of) {
+    case 'ok': return s.ok;
+    case 'failed': return s.failed;
+    case 'rate_limited': return s.rateLimited;
+    case 'retry_after': return s.retryAfterPresent;
+    case 'requests': return s.requests;
+    case 'dropped': return s.dropped;
+  }
+}
+
+/** The summary keeps p50/p90/p95/p99/p99.9; other percentiles need the histogram (see summary.ts percentile). */
+function percentileOf(l: RequestSummary['latencyMs'], q: number): number | undefined {
+  const known: Record<number, number> = { 50: l.p50, 90: l.p90, 95: l.p95, 99: l.p99, 99.9: l.p999, 100: l.max };
+  return known[q];
+}
+
+export function compare(value: number, op: Op, target: number): boolean {
+  if (Number.isNaN(value)) return false;
+  switch (op) {
+    case '<': return value < target;
+    case '<=': return value <= target;
+    case '>': return value > target;
+    case '>=': return value >= target;
+    case '==': return value === target;
+    case '!=': return value !== target;
+  }
+}
+
+/** Shown as a report's Target column: the operator and the value in the expression's own unit. */
+export function targetText(t: Threshold): string {
+  return t.expr.slice(t.expr.search(/(<=|>=|==|!=|<|>)/));
+}
+
+/** What thresholds are judged on: the merged results, overall and per request name, and monitors. */
+export interface Judged {
+  totals: RequestSummary;
+  requests: Readonly<Record<string, RequestSummary>>;
+  /** Any latency percentile (ms) of a scope ('' = all requests), from the merged histogram. */
+  percentile?: (scope: string, q: number) => number;
+  /** Monitor statistics by monitor name. */
+  monitors?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
+
+const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
+
+/** Every threshold's value and verdict; a value that cannot be computed (NaN) fails. */
+export function evaluateThresholds(ts: readonly Threshold[], j: Judged): ThresholdResult[] {
+  return ts.map((t) => {
+    let value: number;
+    if (t.metric.kind === 'monitor') value = j.monitors?.[t.metric.monitor]?.[t.metric.stat] ?? NaN;
+    else {
+      const s = t.scope === '' ? j.totals : j.requests[t.scope];
+      value = s === undefined ? NaN : requestValue(t.metric, s, (q) => j.percentile?.(t.scope, q) ?? NaN);
+    }
+    return { expr: t.expr, scope: t.scope === '' ? 'all' : t.scope, value: round(value), ok: compare(value, t.op, t.target) };
+  });
+}
