@@ -32,6 +32,12 @@ for (const [name, want] of Object.entries(expectations)) {
     assert.equal(seen.total, want.requests + want.logins);
     assert.equal(s.run.status, 'passed');
     for (const [req, checks] of Object.entries(want.checks ?? {})) assert.deepEqual(s.requests[req]!.checks, checks);
+    assert.ok(s.thresholds.length > 0 && s.thresholds.every((x) => x.ok), JSON.stringify(s.thresholds));
+    for (const [name, m] of Object.entries(s.monitors)) {
+      assert.ok(m.samples >= 2 && m.errors === 0, `monitor ${name}: ${JSON.stringify(m)}`);
+    }
+    if (name === 'memleak-200') assert.ok(s.monitors.rss!.first > 10 * 1024 * 1024, 'the target\'s RSS, in bytes');
+    if (name === 'pool-100') assert.ok(s.monitors.pool_peak!.max >= 1 && s.monitors.pool_peak!.max <= 15, 'the pool never exceeds 5 + 10');
   });
 }
 

@@ -58,3 +58,23 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 50, duration: 6
   assert.equal(s.totals.requests, seen.total, 'every request fired before the stop is counted');
   assert.ok(s.run.notes.some((n) => /threshold rate\(ok\)>0\.5 \(all\) failed at .* run stopped \(abortOnFail\)/.test(n)), s.run.notes.join('\n'));
 });
+
+test('a monitor threshold judges the target\'s own figures: growth(rss), max(pool_peak), rate(cpu)', async (t) => {
+  const { r, s, seen } = await run(t, `
+name: mon
+baseUrl: http://127.0.0.1:1
+requests: [{ name: health, path: /health }]
+monitors:
+  - { name: rss, path: /metrics, prometheus: process_resident_memory_bytes, interval: 200ms }
+  - { name: pool_peak, path: /metrics, prometheus: db_pool_in_use_peak, interval: 200ms }
+  - { name: cpu, path: /metrics, prometheus: process_cpu_seconds_total, interval: 200ms }
+thresholds: ['growth(rss)<500MB', 'rate(cpu)<4', 'max(pool_peak)<2']
+scenarios: [{ name: s, executor: constant-vus, vus: 20, duration: 2s }]
+`);
+  assert.equal(r.code, 99, r.stderr);
+  assert.deepEqual(s.thresholds.map((x) => [x.expr, x.scope, x.ok]), [['growth(rss)<500MB', 'rss', true], ['rate(cpu)<4', 'cpu', true], ['max(pool_peak)<2', 'pool_peak', false]]);
+  assert.ok(s.monitors.rss!.samples >= 8, `${s.monitors.rss!.samples} samples in 2 s at 200 ms`);
+  assert.ok(s.monitors.pool_peak!.max >= 2 && s.monitors.pool_peak!.max <= 15);
+  assert.equal(s.totals.requests, seen.total, '/metrics polls are not counted by the target as load');
+  assert.match(r.stdout, /monitor\s+samples\s+first\s+last/);
+});

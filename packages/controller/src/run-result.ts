@@ -3,6 +3,7 @@
 import type { barrage } from '@barrage/proto';
 import type { AgentSession } from './agent-session.ts';
 import type { RunAggregate } from './merge.ts';
+import type { MonitorSample, MonitorStats } from './monitor.ts';
 import type { Segment } from './planner.ts';
 
 export type RunStatus = 'passed' | 'failed' | 'aborted' | 'degraded' | 'interrupted';
@@ -36,6 +37,8 @@ export interface RunResult {
   notes: string[];
   /** The run was stopped because a threshold with abortOnFail failed. */
   abortedByThreshold: boolean;
+  monitors: Record<string, MonitorStats>;
+  monitorSamples: Record<string, MonitorSample[]>;
 }
 
 export interface ResultInput {
@@ -50,6 +53,8 @@ export interface ResultInput {
   rejectedReports: number;
   notes: string[];
   abortedByThreshold?: boolean;
+  monitors?: Record<string, MonitorStats>;
+  monitorSamples?: Record<string, MonitorSample[]>;
 }
 
 /** An agent that started this much after the common instant is called out. */
@@ -74,6 +79,9 @@ export function assembleResult(i: ResultInput): RunResult {
       notes.push(`agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: closed models lost its share of the first seconds; open models fired its overdue arrivals at once (their latency counts from when they were due) or dropped them`);
     }
   }
+  for (const [name, m] of Object.entries(i.monitors ?? {})) {
+    if (m.errors > 0) notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
+  }
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
   if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
   const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || i.rejectedReports > 0 ? 'degraded' : 'passed';
@@ -81,5 +89,6 @@ export function assembleResult(i: ResultInput): RunResult {
     runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
     aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,
     abortedByThreshold: i.abortedByThreshold ?? false,
+    monitors: i.monitors ?? {}, monitorSamples: i.monitorSamples ?? {},
   };
 }

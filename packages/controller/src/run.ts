@@ -12,6 +12,7 @@ import { validateReport } from './report-validation.ts';
 import { assembleResult, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
+import { MonitorPoller } from './monitor.ts';
 import { percentileMs, requestSummary } from './summary.ts';
 import { evaluateThresholds, type Threshold } from './thresholds.ts';
 
@@ -59,6 +60,7 @@ export class Run implements RunListener {
   private readonly rejectedSeqs = new Map<string, Set<number>>();
   private aborted: string | undefined;
   private abortedByThreshold = false;
+  private monitors: MonitorPoller | undefined;
   private wake: () => void = () => {};
   private failure: Error | undefined;
   private readonly notes: string[] = [];
@@ -114,6 +116,10 @@ export class Run implements RunListener {
         const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
         this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
         this.broadcast({ start: { runId: this.runId, startAt: this.plannedStartAt } });
+        if (o.scenario.monitors.length > 0) {
+          this.monitors = new MonitorPoller(o.scenario.monitors, o.baseUrl, o.clock);
+          this.monitors.start(this.plannedStartAt);
+        }
         o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
         const live = o.scenario.thresholds.filter((t) => t.abortOnFail);
         if (o.onProgress || live.length > 0) {
@@ -137,6 +143,8 @@ export class Run implements RunListener {
         const grace = Math.max(...o.scenario.scenarios.map((s) => s.gracefulStopMs));
         await this.until(() => [...this.participants.values()].every((p) => p.final || !p.session.open), grace + FINISH_TIMEOUT_MS, { urgent: true });
       }
+      // The monitors' last samples show the target as the load left it.
+      await this.monitors?.stop();
       const stopId = this.sendStop(this.aborted ?? 'complete', true);
       await this.until(() => this.answered(stopId), FINISH_TIMEOUT_MS, { urgent: true });
     } catch (err) {
@@ -146,6 +154,7 @@ export class Run implements RunListener {
       throw err;
     } finally {
       clearTimeout(progress);
+      await this.monitors?.stop();
       if (o.cluster.run === this) o.cluster.run = undefined;
     }
     return this.result();
@@ -176,7 +185,7 @@ export class Run implements RunListener {
     const scopes = new Set(due.map((t) => t.scope));
     const requests = Object.fromEntries([...scopes].filter((n) => n !== '').map((n) => [n, summaryOf(n)]));
     const results = evaluateThresholds(due, {
-      totals: summaryOf(''), requests,
+      totals: summaryOf(''), requests, monitors: this.monitors?.stats(),
       percentile: (scope, q) => percentileMs((scope === '' ? agg.total : agg.byName.get(scope)!).latency, q),
     });
     const failed = results.find((r) => !r.ok && !Number.isNaN(r.value));
@@ -353,6 +362,7 @@ export class Run implements RunListener {
       runId: this.runId, aborted: this.aborted !== undefined, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(),
       participants: [...this.participants.values()], aggregate: this.aggregate, closingStopId: this.stopId,
       rejectedReports: this.rejected, notes: this.notes, abortedByThreshold: this.abortedByThreshold,
+      monitors: this.monitors?.stats() ?? {}, monitorSamples: this.monitors?.samples() ?? {},
     });
   }
 

@@ -46,7 +46,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.target !== undefined && (!/^https?:\/\/[^/]+/.test(o.target) || baseUrlProblems(o.target, '--target').length > 0)) {
       throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL without query or fragment, got ${o.target}`);
     }
-    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests].some((r) => r.path !== undefined)) {
+    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests, ...scenario.monitors].some((r) => r.path !== undefined)) {
       throw new ControllerErrors.BAD_ARGUMENT('the scenario has requests with a path but no baseUrl: give --target URL');
     }
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');

@@ -53,6 +53,12 @@ export function formatSummary(s: Summary): string {
     });
     lines.push('', pad([['threshold', 'scope', 'target', 'value', 'status'], ...rows], (i) => i === 3));
   }
+  const monitors = Object.entries(s.monitors);
+  if (monitors.length > 0) {
+    const num = (v: number) => (Number.isNaN(v) ? 'n/a' : Math.abs(v) >= 1e6 ? `${(v / 1024 / 1024).toFixed(1)}Mi` : Number.isInteger(v) ? String(v) : v.toFixed(3));
+    const rows = monitors.map(([n, m]) => [n, String(m.samples), num(m.first), num(m.last), num(m.min), num(m.max), num(m.avg), num(m.growth), num(m.rate), String(m.errors)]);
+    lines.push('', pad([['monitor', 'samples', 'first', 'last', 'min', 'max', 'avg', 'growth', 'rate/s', 'failed polls'], ...rows], (i) => i > 0));
+  }
   if (s.totals.firstRateLimitedAfter !== null) {
     const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
     const detail = Object.keys(s.requests).length > 1 ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}` : '';

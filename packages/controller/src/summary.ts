@@ -2,6 +2,7 @@
 // REST API, tables). Built from a finished run; pure.
 import type { Float64Histogram } from 'hdr-histogram-js';
 import type { RequestTotals } from './merge.ts';
+import type { MonitorStats } from './monitor.ts';
 import type { RunResult, RunStatus } from './run.ts';
 import { evaluateThresholds, type Threshold } from './thresholds.ts';
 
@@ -48,7 +49,7 @@ export interface Summary {
   totals: RequestSummary;
   requests: Record<string, RequestSummary>;
   thresholds: Array<{ expr: string; scope: string; value: number; ok: boolean }>;
-  monitors: Record<string, { first: number; last: number; min: number; max: number; growth: number }>;
+  monitors: Record<string, MonitorStats>;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -115,7 +116,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
   const totals = requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get(''));
   const requests = Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))]));
   const judged = evaluateThresholds(thresholds, {
-    totals, requests,
+    totals, requests, monitors: r.monitors,
     percentile: (scope, q) => percentileMs((scope === '' ? r.aggregate.total : r.aggregate.byName.get(scope)!).latency, q),
   });
   return {
@@ -137,6 +138,6 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
     totals,
     requests,
     thresholds: judged,
-    monitors: {},
+    monitors: Object.fromEntries(Object.entries(r.monitors).map(([n, m]) => [n, { ...m }])),
   };
 }

@@ -4,11 +4,12 @@
 //   p(95)<500ms   avg<200ms   max<2s   min>0   med<100ms   rps>10
 //   rate(ok)>0.99   rate(failed)<1%   rate(429)==0   rate(retry_after)==1
 //   count(429)==50   count(ok)>=100   count(503)==0   requests>=150   dropped==0
-//   growth(rss)<50MB   max(pool_in_use)<15   avg(cpu)<0.5   last(x)>=0   (monitors)
+//   growth(rss)<50MB   max(pool_in_use)<15   rate(cpu)<0.5   avg(x)<1   last(x)>=0   (monitors)
 //
 // Latency figures are in ms (units ms, s, m accepted); rates are fractions (a
 // trailing % divides by 100); sizes take B/KB/MB/GB (1024-based).
 import { ControllerErrors } from './errors.ts';
+import type { MonitorStats } from './monitor.ts';
 import type { RequestSummary } from './summary.ts';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -18,7 +19,7 @@ export type Metric =
   | { kind: 'rate'; of: 'ok' | 'failed' | 'rate_limited' | 'retry_after' | number }
   | { kind: 'count'; of: 'ok' | 'failed' | 'rate_limited' | 'retry_after' | 'requests' | 'dropped' | number }
   | { kind: 'rps' }
-  | { kind: 'monitor'; stat: 'growth' | 'max' | 'min' | 'avg' | 'last' | 'first'; monitor: string };
+  | { kind: 'monitor'; stat: 'growth' | 'max' | 'min' | 'avg' | 'last' | 'first' | 'rate'; monitor: string };
 
 export interface Threshold {
   /** As written, normalised (no spaces). */
@@ -47,6 +48,9 @@ const RATE = new Set(['%', '']);
 const NAMED: Record<string, 'ok' | 'failed' | 'rate_limited' | 'retry_after' | 'requests' | 'dropped'> = {
   ok: 'ok', failed: 'failed', rate_limited: 'rate_limited', ratelimited: 'rate_limited', retry_after: 'retry_after', requests: 'requests', dropped: 'dropped',
 };
+
+/** Words rate(X) and count(X) read as request figures: a monitor cannot be named so. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.keys(NAMED));
 
 const EXPR = /^([a-z_]+)(?:\(([^)]*)\))?(<=|>=|==|!=|<|>)(-?[0-9]+(?:\.[0-9]+)?)(ms|s|m|B|KB|MB|GB|%)?$/;
 
@@ -82,7 +86,13 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
       break;
     case 'rate': {
       const of = arg === undefined ? undefined : (statusArg(arg) ?? NAMED[arg]);
-      if (of === undefined || of === 'requests' || of === 'dropped') throw bad('rate(X) takes ok, failed, rate_limited, retry_after or a status code');
+      if (of === undefined && arg !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) {
+        // rate(NAME) of a monitor: its change per second over the run (CPU seconds -> cores busy).
+        metric = { kind: 'monitor', stat: 'rate', monitor: arg };
+        units = new Set([...SIZE, '%']);
+        break;
+      }
+      if (of === undefined || of === 'requests' || of === 'dropped') throw bad('rate(X) takes ok, failed, rate_limited, retry_after, a status code, or a monitor name');
       metric = { kind: 'rate', of: of as 'ok' };
       units = RATE;
       break;
@@ -183,7 +193,7 @@ export interface Judged {
   /** Any latency percentile (ms) of a scope ('' = all requests), from the merged histogram. */
   percentile?: (scope: string, q: number) => number;
   /** Monitor statistics by monitor name. */
-  monitors?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  monitors?: Readonly<Record<string, MonitorStats>>;
 }
 
 const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);

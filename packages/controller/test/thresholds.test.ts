@@ -44,7 +44,7 @@ test('bad expressions are coded errors that quote the expression and say what wa
     ['p95<500ms', /expected METRIC OP VALUE|unknown metric/],
     ['p(0)<5', /percentile between 0 and 100/],
     ['p(95)<500MB', /unit MB does not fit p/],
-    ['rate(bogus)>1', /rate\(X\) takes/],
+    ['rate(4-2)>1', /rate\(X\) takes ok, failed, rate_limited, retry_after, a status code, or a monitor name/],
     ['count()==1', /count\(X\) takes/],
     ['latency<5', /unknown metric latency/],
     ['p(95)=500', /expected METRIC OP VALUE/],

@@ -33,11 +33,10 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   const uploads = new FixedWindowLimiter(o.uploadLimit ?? 10, o.uploadWindowMs ?? 3_600_000, now);
   const maxUpload = o.maxUploadBytes ?? 100 * 1024 * 1024;
   const stats = new ServerStats();
-  let inUse = 0;
   const app = Fastify({ logger: false, keepAliveTimeout: 72_000 });
 
   app.addHook('onResponse', async (req, reply) => {
-    if (req.url === '/__stats') return;
+    if (req.url === '/__stats' || req.url === '/metrics') return;
     stats.count(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, reply.statusCode);
   });
 
@@ -54,14 +53,53 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
     if (payload === null) return reply.code(401).send({ detail: 'Not authenticated' });
   };
 
-  app.get('/health', async () => {
-    // A pool-like gauge, as the seed's /health reports its DB pool.
-    inUse++;
+  // A connection pool like the seed's: 5 + 10 overflow = at most 15 in use; a request that
+  // finds it full waits its turn (up to 5 s, then 503 "pool exhausted"). /health holds a
+  // connection for a short "query"; the gauge and its peak are on /health and /metrics.
+  const pool = { size: 5, overflow: 10, inUse: 0, peak: 0, exhausted: 0 };
+  const waiting: Array<() => void> = [];
+  const acquire = (): Promise<boolean> => {
+    if (pool.inUse < pool.size + pool.overflow) { pool.inUse++; pool.peak = Math.max(pool.peak, pool.inUse); return Promise.resolve(true); }
+    return new Promise((resolve) => {
+      const grant = () => { clearTimeout(timer); pool.inUse++; pool.peak = Math.max(pool.peak, pool.inUse); resolve(true); };
+      const timer = setTimeout(() => { waiting.splice(waiting.indexOf(grant), 1); pool.exhausted++; resolve(false); }, 5_000);
+      waiting.push(grant);
+    });
+  };
+  const release = () => { pool.inUse--; waiting.shift()?.(); };
+  app.get('/health', async (_req, reply) => {
+    if (!(await acquire())) return reply.code(503).send({ status: 'unhealthy', database: 'pool exhausted' });
     try {
-      return { status: 'healthy', database: 'connected', pool: { size: 5, max_overflow: 10, in_use: inUse } };
+      await new Promise((r) => setImmediate(r));
+      return { status: 'healthy', database: 'connected', pool: { size: pool.size, max_overflow: pool.overflow, in_use: pool.inUse } };
     } finally {
-      inUse--;
+      release();
     }
+  });
+  // Prometheus text: the target's own memory, CPU and pool, for barrage's monitors.
+  app.get('/metrics', async (_req, reply) => {
+    const cpu = process.cpuUsage();
+    reply.header('content-type', 'text/plain; version=0.0.4');
+    return [
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${process.memoryUsage.rss()}`,
+      '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
+      '# TYPE process_cpu_seconds_total counter',
+      `process_cpu_seconds_total ${(cpu.user + cpu.system) / 1e6}`,
+      '# HELP db_pool_in_use Connections of the pool in use.',
+      '# TYPE db_pool_in_use gauge',
+      `db_pool_in_use ${pool.inUse}`,
+      '# HELP db_pool_in_use_peak Most connections in use at once since start.',
+      '# TYPE db_pool_in_use_peak gauge',
+      `db_pool_in_use_peak ${pool.peak}`,
+      '# HELP db_pool_exhausted_total Requests that gave up waiting for a connection.',
+      '# TYPE db_pool_exhausted_total counter',
+      `db_pool_exhausted_total ${pool.exhausted}`,
+      `db_pool_size{kind="base"} ${pool.size}`,
+      `db_pool_size{kind="overflow"} ${pool.overflow}`,
+      '',
+    ].join('\n');
   });
   // The (after+1)-th request to a key is held `ms` before its answer, once; every other answers at once.
   const stalls = new Map<string, number>();

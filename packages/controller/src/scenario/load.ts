@@ -7,7 +7,9 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ArrivalSchedule, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
 import { ControllerErrors } from '../errors.ts';
-import { parseThreshold } from '../thresholds.ts';
+import type { MonitorDef } from '../monitor.ts';
+import { parseSelector, type Selector } from '../prometheus-text.ts';
+import { parseThreshold, RESERVED_NAMES } from '../thresholds.ts';
 import { parseDuration, parseSize } from '../units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
 import type { CheckDef, LoadScenario, MixEntry, RequestDef, Scenario } from './scenario.ts';
@@ -53,6 +55,10 @@ const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/checks\/items\/anyOf/, 'a check needs header or json'],
   [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
   [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],
+  [/\/monitors\/items\/allOf\/0\/anyOf/, 'give url or path'],
+  [/\/monitors\/items\/allOf\/0\/not$/, 'give url or path, not both'],
+  [/\/monitors\/items\/allOf\/1\/anyOf/, 'give json (a JSON path) or prometheus (a metric)'],
+  [/\/monitors\/items\/allOf\/1\/not$/, 'give json or prometheus, not both'],
   [/\/thresholds\/items\/anyOf$/, 'a threshold is an expression (p(95)<500ms) or { expr, request, abortOnFail, delay }'],
 ];
 
@@ -224,12 +230,30 @@ export function validateScenario(doc: unknown): Scenario {
     }
     return normalizeModel(s, i, mix, problems);
   });
+  const monitorNames = new Set<string>();
+  const monitors = (input.monitors ?? []).flatMap((m, i): MonitorDef[] => {
+    if (monitorNames.has(m.name)) problems.push(`/monitors/${i}/name: duplicate monitor name ${m.name}`);
+    if (RESERVED_NAMES.has(m.name)) problems.push(`/monitors/${i}/name: ${m.name} is reserved (rate(${m.name}) means the requests')`);
+    monitorNames.add(m.name);
+    if (m.url !== undefined && !parsesAsUrl(m.url)) problems.push(`/monitors/${i}/url: not a valid URL`);
+    if (m.json !== undefined) {
+      try { parseJsonPath(m.json); } catch (err) { problems.push(`/monitors/${i}/json: ${(err as Error).message}`); }
+    }
+    let prometheus: Selector | undefined;
+    if (m.prometheus !== undefined) {
+      try { prometheus = parseSelector(m.prometheus); } catch (err) { problems.push(`/monitors/${i}/prometheus: ${(err as Error).message}`); return []; }
+    }
+    const intervalMs = parseDuration(m.interval ?? '1s');
+    if (intervalMs < 100 || intervalMs > MAX_SCENARIO_MS) problems.push(`/monitors/${i}/interval: between 100ms and 24 days`);
+    const timeoutMs = boundedMs(parseDuration(m.timeout ?? '5s'), `/monitors/${i}/timeout`, problems);
+    return [{ name: m.name, url: m.url, path: m.path, json: m.json, prometheus, intervalMs, timeoutMs }];
+  });
   const thresholds = (input.thresholds ?? []).flatMap((t, i) => {
     const spec = typeof t === 'string' ? { expr: t } : t;
     try {
       const parsed = parseThreshold(spec.expr, spec.request ?? '', { abortOnFail: spec.abortOnFail, delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay) });
       if (spec.request !== undefined && !byName.has(spec.request)) problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
-      if (parsed.metric.kind === 'monitor') problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+      if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor)) problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
       return [parsed];
     } catch (err) {
       problems.push(`/thresholds/${i}: ${(err as Error).message}`);
@@ -239,7 +263,7 @@ export function validateScenario(doc: unknown): Scenario {
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name, description: input.description ?? '', baseUrl: input.baseUrl, vars: { ...input.vars },
-    setup, requests, scenarios, thresholds, source: structuredClone(input),
+    setup, requests, scenarios, thresholds, monitors, source: structuredClone(input),
   });
 }
 

@@ -1,6 +1,7 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
+import type { MonitorDef } from '../monitor.ts';
 import type { Threshold } from '../thresholds.ts';
 import type { ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
@@ -85,6 +86,7 @@ export interface Scenario {
   requests: RequestDef[];
   scenarios: LoadScenario[];
   thresholds: Threshold[];
+  monitors: MonitorDef[];
   /** The document as written, kept for the record (environment references unresolved). */
   source: ScenarioInput;
 }

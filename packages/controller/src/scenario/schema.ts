@@ -185,6 +185,26 @@ export const scenarioSchema = {
         },
       },
     },
+    monitors: {
+      type: 'array', maxItems: 20,
+      description: 'target-side figures polled while the run goes (memory, CPU, pool in use), kept as time series; thresholds take growth(name), max(name), avg(name), last(name)',
+      items: {
+        type: 'object', additionalProperties: false, required: ['name'],
+        properties: {
+          name: text('the monitor\'s name, used by thresholds', { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
+          url: text('an absolute URL to poll', { pattern: '^https?://', maxLength: 4096 }),
+          path: text('a path joined to baseUrl (or --target)', { pattern: '^/', maxLength: 4096 }),
+          json: jsonPath,
+          prometheus: text('a Prometheus metric: name or name{label="value"}', { maxLength: 500 }),
+          interval: duration('how often to poll (default 1s)'),
+          timeout: duration('time allowed for each poll (default 5s)'),
+        },
+        allOf: [
+          { not: { required: ['url', 'path'] }, anyOf: [{ required: ['url'] }, { required: ['path'] }] },
+          { not: { required: ['json', 'prometheus'] }, anyOf: [{ required: ['json'] }, { required: ['prometheus'] }] },
+        ],
+      },
+    },
     thresholds: {
       type: 'array', maxItems: 100,
       description: 'pass/fail criteria on the merged results: p(95)<500ms, rate(ok)>0.99, count(429)==50, growth(rss)<50MB ...; a failure makes the run failed (exit 99)',
@@ -272,5 +292,6 @@ export interface ScenarioInput {
   requests: RequestInput[];
   flows?: Array<{ name: string; steps: string[]; weight?: number }>;
   thresholds?: Array<string | { expr: string; request?: string; abortOnFail?: boolean; delay?: string }>;
+  monitors?: Array<{ name: string; url?: string; path?: string; json?: string; prometheus?: string; interval?: string; timeout?: string }>;
   scenarios: ScenarioModelInput[];
 }
