@@ -27,15 +27,16 @@ program.command('start')
   .option('--local-agents <n>', 'agent processes to spawn on this host', int(0))
   .option('--agents <n>', 'remote agents to wait for', int(0), 0)
   .option('--out <file>', 'write the summary JSON here')
+  .option('--report <file>', 'write a report: .md (seed layout), .json (the summary), .xml (JUnit), .html')
   .option('--host <host>', 'address to listen on for agents', '127.0.0.1')
   .option('--port <port>', 'port to listen on (default: 7400 with --agents, else any free port)', int(0))
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
-  .action(async (opts: { scenario: string; target?: string; localAgents?: number; agents: number; out?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
+  .action(async (opts: { scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
-      out: opts.out, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
+      out: opts.out, report: opts.report, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
     });
     process.exit(code);
   });

@@ -13,6 +13,7 @@ import { LocalAgents } from './local-agents.ts';
 import { intervalP95Us } from './merge.ts';
 import { Run } from './run.ts';
 import { baseUrlProblems, loadScenario } from './scenario/load.ts';
+import { formatOf, renderReport } from './report.ts';
 import { resolveEnv, runSetup } from './setup-runner.ts';
 import { buildSummary } from './summary.ts';
 import { formatSummary } from './summary-table.ts';
@@ -24,6 +25,7 @@ export interface StartOptions {
   localAgents: number;
   agents: number;
   out?: string;
+  report?: string;
   port?: number;
   host: string;
   token?: string;
@@ -51,6 +53,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     }
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
     resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
+    if (o.report !== undefined) formatOf(o.report);
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return EXIT.error;
@@ -88,6 +91,10 @@ export async function startCommand(o: StartOptions): Promise<number> {
     const summary = buildSummary(scenario.name, result, scenario.thresholds);
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
+    if (o.report) {
+      writeFileSync(o.report, renderReport(formatOf(o.report), { summary, scenario, target: baseUrl, monitorSamples: result.monitorSamples }));
+      err(`report written to ${o.report}`);
+    }
     return summary.run.status === 'passed' ? EXIT.passed : summary.run.status === 'failed' ? EXIT.thresholds : EXIT.error;
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);

@@ -39,6 +39,8 @@ export interface RequestSummary {
 export interface AgentSummary {
   id: string; name: string; host: string; share: number; requests: number; status: Record<string, number>;
   clockOffsetMs: number; startOffsetMs: number;
+  /** As the agent reported them in its Hello. */
+  hostname: string; cpus: number; version: string;
 }
 
 export interface Summary {
@@ -131,6 +133,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
           id: p.id, name: p.name, host: p.host, share: round3(p.segment.end - p.segment.start),
           requests: a?.requests ?? 0, status: statusRecord(a?.status ?? new Map()),
           clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
+          hostname: p.session.hello?.hostname ?? '', cpus: p.session.hello?.cpus ?? 0, version: p.session.hello?.version ?? '',
         };
       }),
       notes: [...r.notes],
