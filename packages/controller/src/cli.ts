@@ -3,7 +3,14 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { parseDuration } from './units.ts';
 import { startCommand } from './start-command.ts';
-import { builtinScenarios, loadScenario } from './scenario/load.ts';
+import { builtinScenarios, loadScenario, validateScenario } from './scenario/load.ts';
+import { writeFileSync } from 'node:fs';
+import { renderReport, type ReportFormat } from './report.ts';
+import { serveCommand } from './serve-command.ts';
+import { RunStore } from './store.ts';
+
+/** The run store, under the working directory unless --db says otherwise. */
+const DEFAULT_DB = process.env.BARRAGE_DB ?? '.barrage/barrage.db';
 
 const int = (min: number) => (v: string) => {
   const n = Number(v);
@@ -33,12 +40,58 @@ program.command('start')
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
-  .action(async (opts: { scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
+  .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
+  .action(async (opts: { db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
-      out: opts.out, report: opts.report, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
+      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
     });
     process.exit(code);
+  });
+
+program.command('serve')
+  .description('a long-lived controller: agents connect and stay, runs are submitted through the API and stored')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port for the API and the agents', int(0), 7400)
+  .option('--token <token>', 'agent (and, beyond loopback, API) token (default: $BARRAGE_TOKEN, else generated)')
+  .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
+  .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
+  .action(async (opts: { host: string; port: number; token?: string; db: string; logLevel: string }) => {
+    process.exit(await serveCommand(opts));
+  });
+
+program.command('runs')
+  .description('list the stored runs, newest first')
+  .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
+  .option('--limit <n>', 'at most this many', int(1), 50)
+  .action((opts: { db: string; limit: number }) => {
+    const store = new RunStore(opts.db);
+    const rows = store.listRuns(opts.limit);
+    store.close();
+    for (const r of rows) process.stdout.write(`${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${String(r.requests ?? '-').padStart(8)}  ${r.scenario}\n`);
+  });
+
+program.command('report')
+  .description('write a stored run\'s report to stdout (or --out)')
+  .argument('<run>', 'run id (see controller runs)')
+  .option('--format <format>', 'md, html, json or junit', 'md')
+  .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
+  .option('--out <file>', 'write here instead of stdout')
+  .action((id: string, opts: { format: string; db: string; out?: string }) => {
+    if (!['md', 'html', 'json', 'junit'].includes(opts.format)) { process.stderr.write(`error CTRL_BAD_ARGUMENT: --format must be md, html, json or junit\n`); process.exit(1); }
+    const store = new RunStore(opts.db);
+    try {
+      const summary = store.getSummary(id);
+      const run = store.getRun(id);
+      if (run === undefined || summary === undefined) {
+        process.stderr.write(`error ${run === undefined ? 'CTRL_RUN_NOT_FOUND' : 'CTRL_RUN_NOT_FINISHED'}: ${run === undefined ? `no run ${id}` : `run ${id} has no summary (status ${run.status})`}\n`);
+        process.exit(1);
+      }
+      const text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id) });
+      if (opts.out) writeFileSync(opts.out, text); else process.stdout.write(text);
+    } finally {
+      store.close();
+    }
   });
 
 program.command('scenarios')

@@ -1,7 +1,7 @@
 // The controller's agent endpoint: an HTTP server whose /agents upgrade is
 // authenticated with the agent token before any WebSocket exists. Knows which
 // agents are connected; a run subscribes to their messages.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -43,15 +43,22 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   run: RunListener | undefined;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly o: ClusterOptions;
+  private handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
 
   constructor(o: ClusterOptions) {
     super();
     this.o = o;
     this.server = createServer((req, res) => {
+      if (this.handler) { this.handler(req, res); return; }
       if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'); return; }
       res.writeHead(404).end();
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  /** Plain HTTP requests go to `handler` (the REST API); the /agents upgrade stays here. */
+  setHttpHandler(handler: (req: IncomingMessage, res: ServerResponse) => void): void {
+    this.handler = handler;
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {

@@ -17,5 +17,11 @@ export const ControllerErrors = {
   READY_INVALID: createError('CTRL_READY_INVALID', 'agent %s sent an invalid Ready: %s', 400),
   AGENTS_NOT_READY: createError('CTRL_AGENTS_NOT_READY', '%s', 504),
   UNAUTHORIZED: createError('CTRL_UNAUTHORIZED', 'missing or wrong token', 401),
+  BUSY: createError('CTRL_BUSY', 'run %s is still going: one run at a time', 409),
+  RUN_NOT_FOUND: createError('CTRL_RUN_NOT_FOUND', 'no run %s', 404),
+  RUN_NOT_FINISHED: createError('CTRL_RUN_NOT_FINISHED', 'run %s has no summary yet (status %s)', 409),
+  RUN_NOT_RUNNING: createError('CTRL_RUN_NOT_RUNNING', 'run %s is not going', 409),
+  NOT_FOUND: createError('CTRL_NOT_FOUND', '%s', 404),
+  BAD_REQUEST: createError('CTRL_BAD_REQUEST', '%s', 400),
   INTERNAL: createError('CTRL_INTERNAL', 'internal error: %s', 500),
 } as const;

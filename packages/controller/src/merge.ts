@@ -93,6 +93,8 @@ export class RunAggregate {
   duplicates = 0;
   lateLatencies = 0;
   newestInterval = -1;
+  /** Called with each interval's final histogram as it closes (the store keeps it). */
+  onIntervalClosed: ((p: IntervalPoint, h: Float64Histogram) => void) | undefined;
 
   constructor(names: Iterable<string>) {
     for (const n of names) this.byName.set(n, new RequestTotals());
@@ -133,14 +135,19 @@ export class RunAggregate {
     }
     if (interval > this.newestInterval) {
       this.newestInterval = interval;
-      for (const q of this.intervals.values()) if (q.interval <= interval - OPEN_INTERVALS) close(q);
+      for (const q of this.intervals.values()) if (q.interval <= interval - OPEN_INTERVALS) this.close(q);
     }
     return p;
   }
 
   /** Closes every interval (end of run): percentiles computed, histograms released. */
   closeAll(): void {
-    for (const q of this.intervals.values()) close(q);
+    for (const q of this.intervals.values()) this.close(q);
+  }
+
+  private close(q: IntervalPoint): void {
+    if (q.latency !== null) this.onIntervalClosed?.(q, q.latency);
+    close(q);
   }
 
   /** Interval points in time order, percentiles filled for closed ones. */

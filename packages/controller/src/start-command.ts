@@ -3,7 +3,6 @@
 // run, prints the summary table, writes --out, and maps the outcome to an exit
 // code: 0 passed, 99 a threshold failed, 1 anything else.
 import { writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { systemClock } from '@barrage/agent';
 import type { AgentSession } from './agent-session.ts';
@@ -14,8 +13,10 @@ import { intervalP95Us } from './merge.ts';
 import { Run } from './run.ts';
 import { baseUrlProblems, loadScenario } from './scenario/load.ts';
 import { formatOf, renderReport } from './report.ts';
-import { resolveEnv, runSetup } from './setup-runner.ts';
-import { buildSummary } from './summary.ts';
+import { resolveEnv } from './setup-runner.ts';
+import { buildApi } from './api.ts';
+import { RunManager, type ActiveRun } from './run-manager.ts';
+import { RunStore } from './store.ts';
 import { formatSummary } from './summary-table.ts';
 import { generateToken } from './token.ts';
 
@@ -26,6 +27,8 @@ export interface StartOptions {
   agents: number;
   out?: string;
   report?: string;
+  /** The run store; runs are kept there and served by the API while this command runs. */
+  db: string;
   port?: number;
   host: string;
   token?: string;
@@ -62,17 +65,24 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
   const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger });
   let local: LocalAgents | undefined;
-  let run: Run | undefined;
+  let active: ActiveRun | undefined;
   let signals = 0;
   const onSignal = () => {
-    if (run && ++signals === 1) { err('stopping: waiting for the agents\' final reports (press Ctrl-C again to stop waiting)'); run.abort('interrupted'); return; }
-    if (run && signals === 2) { run.abort('interrupted'); return; }
+    if (active && ++signals === 1) { err('stopping: waiting for the agents\' final reports (press Ctrl-C again to stop waiting)'); active.stop('interrupted'); return; }
+    if (active && signals === 2) { active.stop('interrupted'); return; }
     local?.killAll();
     process.exit(EXIT.error);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let store: RunStore | undefined;
   try {
+    store = new RunStore(o.db);
+    const recovered = store.recoverInterrupted();
+    if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
+    const manager = new RunManager({ cluster, store, clock, logger });
+    // The API shares the agent port; beyond loopback it takes the same token.
+    await buildApi({ cluster, manager, store, logger, token: isLoopback(o.host) ? undefined : token });
     const { url } = await cluster.listen();
     const want = o.localAgents + o.agents;
     if (o.agents > 0) {
@@ -82,13 +92,9 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents > 0) local = new LocalAgents(o.localAgents, url, token, o.logLevel === 'info' ? 'warn' : o.logLevel);
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
-    const vars = await runSetup(scenario, baseUrl, process.env);
-    run = new Run({
-      runId: randomUUID(), scenario, baseUrl, vars, agents, cluster, clock, logger,
-      onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)),
-    });
-    const result = await run.execute();
-    const summary = buildSummary(scenario.name, result, scenario.thresholds);
+    active = manager.launch({ scenario, baseUrl, agents, onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)) });
+    err(`run ${active.id}: ${url.replace(/^ws/, 'http')}/api/v1/runs/${active.id}`);
+    const { summary, result } = await active.done;
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
     if (o.report) {
@@ -104,7 +110,12 @@ export async function startCommand(o: StartOptions): Promise<number> {
     process.off('SIGTERM', onSignal);
     await local?.stop();
     await cluster.close();
+    store?.close();
   }
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** Resolves with `count` agents once that many are connected; rejects after `ms`. */

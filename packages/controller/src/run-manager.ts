@@ -1,0 +1,104 @@
+// One run at a time on a controller, whoever asked for it (`controller start`,
+// or POST /api/v1/runs on `controller serve`): setup, the run itself, the
+// summary, and the store — the run is recorded before it starts, its
+// intervals as they close, and everything else at its end.
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AgentSession, Clockish } from './agent-session.ts';
+import type { Cluster } from './cluster.ts';
+import { ControllerErrors } from './errors.ts';
+import { Run } from './run.ts';
+import type { RunResult } from './run-result.ts';
+import type { Scenario } from './scenario/scenario.ts';
+import { runSetup } from './setup-runner.ts';
+import type { RunStore } from './store.ts';
+import { buildSummary, type Summary } from './summary.ts';
+
+export interface LaunchRequest {
+  scenario: Scenario;
+  baseUrl: string | undefined;
+  agents: readonly AgentSession[];
+  env?: Readonly<Record<string, string | undefined>>;
+  onProgress?: (run: Run) => void;
+}
+
+export interface CompletedRun {
+  summary: Summary;
+  result: RunResult;
+}
+
+export interface ActiveRun {
+  id: string;
+  scenario: Scenario;
+  baseUrl: string | undefined;
+  /** Set once setup has run and the run exists. */
+  run: Run | undefined;
+  done: Promise<CompletedRun>;
+  stop(reason: string): void;
+}
+
+export interface RunManagerOptions {
+  cluster: Cluster;
+  store: RunStore | undefined;
+  clock: Clockish;
+  logger: Logger;
+  /** Told when a run ends: its final status, or `error`. */
+  onEnd?: (id: string, status: string) => void;
+}
+
+export class RunManager {
+  private readonly o: RunManagerOptions;
+  active: ActiveRun | undefined;
+
+  constructor(o: RunManagerOptions) {
+    this.o = o;
+  }
+
+  /** Starts a run now; throws CTRL_BUSY while another one goes. `done` rejects when it cannot start. */
+  launch(req: LaunchRequest): ActiveRun {
+    if (this.active !== undefined) throw new ControllerErrors.BUSY(this.active.id);
+    if (req.agents.length === 0) throw new ControllerErrors.NO_AGENTS('no agent is connected');
+    const { store, cluster, clock, logger } = this.o;
+    const id = randomUUID();
+    store?.createRun({ id, scenario: req.scenario.name, scenarioSource: req.scenario.source, target: req.baseUrl });
+    let stopReason: string | undefined;
+    const active: ActiveRun = {
+      id, scenario: req.scenario, baseUrl: req.baseUrl, run: undefined, done: undefined as unknown as Promise<CompletedRun>,
+      stop: (reason) => { stopReason ??= reason; active.run?.abort(reason); },
+    };
+    active.done = (async () => {
+      try {
+        const vars = await runSetup(req.scenario, req.baseUrl, req.env ?? process.env);
+        // Every interval all agents have reported is stored at once (a controller that dies
+        // mid-run leaves them behind); it is stored again, final, when it closes.
+        let persisted = -1;
+        const onProgress = (r: Run) => {
+          if (store) {
+            for (const p of r.aggregate.series()) {
+              if (p.interval > persisted && p.interval <= r.completeInterval) store.saveInterval(id, p, p.latency);
+            }
+            persisted = Math.max(persisted, r.completeInterval);
+          }
+          req.onProgress?.(r);
+        };
+        const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, onProgress });
+        if (store) run.aggregate.onIntervalClosed = (p, h) => store.saveInterval(id, p, h);
+        active.run = run;
+        if (stopReason !== undefined) run.abort(stopReason);
+        const result = await run.execute();
+        const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds);
+        store?.finishRun(id, summary, result);
+        this.o.onEnd?.(id, summary.run.status);
+        return { summary, result };
+      } catch (err) {
+        store?.failRun(id, `${(err as { code?: string }).code ?? 'CTRL_INTERNAL'}: ${(err as Error).message}`);
+        this.o.onEnd?.(id, 'error');
+        throw err;
+      } finally {
+        if (this.active === active) this.active = undefined;
+      }
+    })();
+    this.active = active;
+    return active;
+  }
+}

@@ -1,0 +1,48 @@
+// `controller serve`: a long-lived controller. Agents connect to /agents and
+// stay; runs are submitted with POST /api/v1/runs (or `controller start
+// --controller URL`, later) and stored; the API serves them. Ctrl-C stops a
+// run that is going (its data kept), then exits.
+import { once } from 'node:events';
+import pino from 'pino';
+import { systemClock } from '@barrage/agent';
+import { buildApi } from './api.ts';
+import { Cluster } from './cluster.ts';
+import { RunManager } from './run-manager.ts';
+import { isLoopback } from './start-command.ts';
+import { RunStore } from './store.ts';
+import { generateToken } from './token.ts';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  token?: string;
+  db: string;
+  logLevel: string;
+}
+
+const err = (text: string) => process.stderr.write(text + '\n');
+
+export async function serveCommand(o: ServeOptions): Promise<number> {
+  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: ['token', '*.token'] }, pino.destination(2));
+  const generated = (o.token ?? process.env.BARRAGE_TOKEN) === undefined;
+  const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
+  const store = new RunStore(o.db);
+  const recovered = store.recoverInterrupted();
+  if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
+  const cluster = new Cluster({ host: o.host, port: o.port, token, clock: systemClock, logger });
+  const manager = new RunManager({ cluster, store, clock: systemClock, logger, onEnd: (id, status) => err(`run ${id} ended: ${status}`) });
+  await buildApi({ cluster, manager, store, logger, token: isLoopback(o.host) ? undefined : token });
+  const { url } = await cluster.listen();
+  const http = url.replace(/^ws/, 'http');
+  err(`controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`);
+  await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
+  const active = manager.active;
+  if (active) {
+    err(`stopping run ${active.id} (its data is kept)`);
+    active.stop('controller shutting down');
+    await Promise.race([active.done.catch(() => {}), new Promise((r) => setTimeout(r, 15_000).unref())]);
+  }
+  await cluster.close();
+  store.close();
+  return 0;
+}

@@ -1,0 +1,43 @@
+// The run store on a real SQLite file: what a finished run leaves, and a run
+// a dead controller left `running` becoming `interrupted` with its data kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { newTotalHistogram } from '@barrage/proto';
+import { RunStore } from '../src/store.ts';
+import type { IntervalPoint } from '../src/merge.ts';
+
+const point = (interval: number, requests: number): IntervalPoint => ({
+  interval, requests, ok: requests, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
+});
+
+test('a run left running by a dead controller is interrupted on reopen, its intervals kept', () => {
+  const file = join(mkdtempSync(join(tmpdir(), 'barrage-store-')), 'sub', 'runs.db');
+  const a = new RunStore(file);
+  a.createRun({ id: 'r1', scenario: 'long', scenarioSource: { name: 'long' }, target: 'http://t' });
+  const h = newTotalHistogram();
+  for (let i = 1; i <= 100; i++) h.recordValue(i * 1000);
+  a.saveInterval('r1', point(0, 100), h);
+  a.saveInterval('r1', point(1, 40), null);
+  a.close(); // the controller dies: no finishRun
+
+  const b = new RunStore(file);
+  assert.equal(b.recoverInterrupted(), 1);
+  const r = b.getRun('r1')!;
+  assert.equal(r.status, 'interrupted');
+  assert.match(r.error!, /stopped while the run was going/);
+  assert.ok(r.endedAt !== null);
+  const iv = b.getIntervals('r1');
+  assert.deepEqual(iv.map((x) => [x.interval, x.requests]), [[0, 100], [1, 40]]);
+  assert.equal(iv[0]!.p50Ms, 50.015, 'percentiles computed from the stored interval histogram');
+  assert.deepEqual(b.getScenarioSource('r1'), { name: 'long' });
+  assert.equal(b.getSummary('r1'), undefined);
+  assert.equal(b.recoverInterrupted(), 0, 'only once');
+  // A later, final save of an interval keeps the histogram figures it had.
+  b.saveInterval('r1', point(0, 101), null);
+  assert.deepEqual([b.getIntervals('r1')[0]!.requests, b.getIntervals('r1')[0]!.p50Ms], [101, 50.015]);
+  assert.deepEqual(b.listRuns().map((x) => x.id), ['r1']);
+  b.close();
+});

@@ -1,0 +1,137 @@
+// The REST API end to end: `controller serve` as a process, agent processes
+// that stay connected, runs submitted with POST /api/v1/runs, everything read
+// back through the API (summary, timeseries, agents, histogram, reports,
+// OpenAPI, /metrics), coded errors; then the controller killed mid-run and
+// started again on the same store: the run is `interrupted`, its data kept.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Summary } from '@barrage/controller';
+import { bins, startCli, startTarget } from './helpers/processes.ts';
+
+const TOKEN = 'api-test-token';
+
+async function serve(db: string) {
+  const c = startCli(bins.controller, ['serve', '--port', '0', '--db', db], { BARRAGE_TOKEN: TOKEN });
+  const m = await c.waitForStderr(/API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/);
+  return { c, api: m[1]!, ws: m[2]! };
+}
+
+function agents(ws: string, n: number) {
+  const children = Array.from({ length: n }, (_v, i) => spawn(process.execPath, [bins.agent, '--controller', ws, '--name', `api-${i + 1}`, '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
+  }));
+  return {
+    async stop() {
+      await Promise.all(children.map(async (c) => { if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); } }));
+    },
+  };
+}
+
+/** Polls `f` until it returns a value (an HTTP check, not a timing guess), up to `ms`. */
+async function until<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const json = async (url: string, init?: RequestInit) => { const r = await fetch(url, init); return { status: r.status, body: (await r.json()) as Record<string, unknown> }; };
+const post = (url: string, body: unknown) => json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+test('runs through the API: submit, read back every view, coded errors', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const db = join(mkdtempSync(join(tmpdir(), 'barrage-api-')), 'runs.db');
+  const { c, api, ws } = await serve(db);
+  t.after(() => c.kill());
+  const a = agents(ws, 2);
+  t.after(() => a.stop());
+  await until(async () => ((await json(`${api}/agents`)).body as unknown as unknown[]).length === 2 || undefined);
+
+  const created = await post(`${api}/runs`, { scenario: 'ratelimit-150', target: target.url });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const id = created.body.id as string;
+  assert.equal(created.body.status, 'running');
+  assert.equal(created.body.url, `${api}/runs/${id}`);
+  const busy = await post(`${api}/runs`, { scenario: 'health-100', target: target.url });
+  assert.deepEqual([busy.status, busy.body.code], [409, 'CTRL_BUSY']);
+  await c.waitForStderr(new RegExp(`run ${id} ended: passed`));
+
+  const s = (await json(`${api}/runs/${id}/summary`)).body as unknown as Summary;
+  const seen = await target.stats();
+  assert.equal(s.totals.requests, 150);
+  assert.equal(s.totals.requests + 1, seen.total);
+  assert.equal(s.totals.firstRateLimitedAfter, 99);
+  assert.equal((await json(`${api}/runs/${id}`)).body.status, 'passed');
+  assert.deepEqual(((await json(`${api}/runs`)).body as unknown as Array<{ id: string }>).map((r) => r.id), [id]);
+  const agentsView = (await json(`${api}/runs/${id}/agents`)).body as unknown as Array<{ requests: number }>;
+  assert.equal(agentsView.reduce((n, x) => n + x.requests, 0), 150);
+  const ts = (await json(`${api}/runs/${id}/timeseries`)).body as { intervals: Array<{ requests: number }> };
+  assert.equal(ts.intervals.reduce((n, x) => n + x.requests, 0), 150, 'intervals add up to the total');
+  const hist = (await json(`${api}/runs/${id}/histogram?name=sessions`)).body as { count: number; histogram: string; percentiles: Array<{ percentile: number; ms: number }> };
+  assert.equal(hist.count, 150);
+  assert.match(hist.histogram, /^HISTF/);
+  assert.equal(hist.percentiles.find((p) => p.percentile === 95)!.ms, s.requests.sessions!.latencyMs.p95, 'the histogram gives the summary\'s p95');
+  const md = await (await fetch(`${api}/runs/${id}/report.md`)).text();
+  assert.match(md, /^# Performance Report: ratelimit-150/);
+  assert.match(md, /\| Total Requests \| 150 \|/);
+  assert.match(md, /Rate limit triggered after 99 requests/);
+  assert.match(await (await fetch(`${api}/runs/${id}/junit.xml`)).text(), /<testsuites name="barrage" tests="4" failures="0" errors="0"/);
+  assert.deepEqual((await json(`${api}/runs/${id}/report.json`)).body, s as unknown as Record<string, unknown>);
+  assert.match(await (await fetch(`${api}/runs/${id}/report.html`)).text(), /^<!doctype html>/);
+
+  const openapi = (await json(`${api}/openapi.json`)).body as { openapi: string; paths: Record<string, unknown> };
+  assert.match(openapi.openapi, /^3\./);
+  for (const p of ['/api/v1/runs', '/api/v1/runs/{id}', '/api/v1/runs/{id}/stop', '/api/v1/runs/{id}/summary', '/api/v1/runs/{id}/timeseries', '/api/v1/runs/{id}/agents', '/api/v1/runs/{id}/histogram', '/api/v1/runs/{id}/report.md', '/api/v1/runs/{id}/junit.xml', '/api/v1/agents', '/api/v1/health']) {
+    assert.ok(openapi.paths[p], `OpenAPI documents ${p}`);
+  }
+  const metrics = await (await fetch(api.replace('/api/v1', '/metrics'))).text();
+  assert.match(metrics, /^barrage_agents_connected 2$/m);
+  assert.match(metrics, /^barrage_runs_stored 1$/m);
+
+  // Coded errors with the right status.
+  assert.deepEqual(Object.values(pick((await json(`${api}/runs/nope/summary`)).body)), [404, 'CTRL_RUN_NOT_FOUND']);
+  assert.deepEqual(Object.values(pick((await post(`${api}/runs`, { scenario: 'ratelimit-150', bogus: 1 })).body)), [400, 'CTRL_BAD_REQUEST']);
+  assert.deepEqual(Object.values(pick((await post(`${api}/runs`, { scenario: { name: 'x', requests: [], scenarios: [] } })).body)), [400, 'SCENARIO_INVALID']);
+  assert.deepEqual(Object.values(pick((await post(`${api}/runs/${id}/stop`, {})).body)), [409, 'CTRL_RUN_NOT_RUNNING']);
+  assert.deepEqual(Object.values(pick((await json(`${api}/nothing-here`)).body)), [404, 'CTRL_NOT_FOUND']);
+});
+
+function pick(b: Record<string, unknown>) {
+  return { statusCode: b.statusCode, code: b.code };
+}
+
+test('a controller killed mid-run: on restart the run is interrupted, its intervals kept, and it still reports', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const db = join(mkdtempSync(join(tmpdir(), 'barrage-api-')), 'runs.db');
+  const first = await serve(db);
+  t.after(() => first.c.kill());
+  const a = agents(first.ws, 1);
+  t.after(() => a.stop());
+  await until(async () => ((await json(`${first.api}/agents`)).body as unknown as unknown[]).length === 1 || undefined);
+  const yaml = 'name: long\nrequests: [{ name: health, path: /health }]\nscenarios: [{ name: s, executor: constant-arrival-rate, rate: 20, duration: 60s }]\n';
+  const { body } = await post(`${first.api}/runs`, { scenario: yaml, target: target.url });
+  const id = body.id as string;
+  // Once two intervals are stored, the controller dies without a word.
+  await until(async () => ((await json(`${first.api}/runs/${id}/timeseries`)).body.intervals as unknown[]).length >= 2 || undefined);
+  first.c.child.kill('SIGKILL');
+  await first.c.exited;
+
+  const second = await serve(db);
+  t.after(() => second.c.kill());
+  await second.c.waitForStderr(/1 run\(s\) left going by a stopped controller marked interrupted/);
+  const run = (await json(`${second.api}/runs/${id}`)).body;
+  assert.equal(run.status, 'interrupted');
+  const ts = (await json(`${second.api}/runs/${id}/timeseries`)).body as { intervals: Array<{ requests: number; p95Ms: number }> };
+  assert.ok(ts.intervals.length >= 2 && ts.intervals.every((i) => i.requests > 0 && i.p95Ms > 0), JSON.stringify(ts.intervals));
+  assert.deepEqual(Object.values(pick((await json(`${second.api}/runs/${id}/summary`)).body)), [409, 'CTRL_RUN_NOT_FINISHED']);
+});
