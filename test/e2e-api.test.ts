@@ -11,7 +11,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, startCli, startTarget } from './helpers/processes.ts';
+import { readFileSync } from 'node:fs';
+import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
 
 const TOKEN = 'api-test-token';
 
@@ -103,6 +104,15 @@ test('runs through the API: submit, read back every view, coded errors', async (
   assert.deepEqual(Object.values(pick((await post(`${api}/runs`, { scenario: { name: 'x', requests: [], scenarios: [] } })).body)), [400, 'SCENARIO_INVALID']);
   assert.deepEqual(Object.values(pick((await post(`${api}/runs/${id}/stop`, {})).body)), [409, 'CTRL_RUN_NOT_RUNNING']);
   assert.deepEqual(Object.values(pick((await json(`${api}/nothing-here`)).body)), [404, 'CTRL_NOT_FOUND']);
+
+  // `controller start --controller URL` submits to this controller and prints/writes what it returns.
+  const dir = mkdtempSync(join(tmpdir(), 'barrage-api-'));
+  const remote = await runCli(bins.controller, ['start', '--controller', api.replace('/api/v1', ''), '--scenario', 'health-100', '--target', target.url, '--report', join(dir, 'r.md'), '--out', join(dir, 's.json')]);
+  assert.equal(remote.code, 0, remote.stderr);
+  assert.match(remote.stdout, /barrage · health-100 · passed · 2 agent\(s\)/);
+  const rid = /run (\S+): /.exec(remote.stderr)![1]!;
+  assert.deepEqual(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')), (await json(`${api}/runs/${rid}/summary`)).body);
+  assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /^# Performance Report: health-100/);
 });
 
 function pick(b: Record<string, unknown>) {

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, runCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
 
 const msText = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}ms`);
 
@@ -16,8 +16,16 @@ test('ratelimit-150 --report r.md: the seed\'s layout, every number equal to the
   const target = await startTarget();
   t.after(() => target.stop());
   const dir = mkdtempSync(join(tmpdir(), 'barrage-report-'));
-  const r = await runCli(bins.controller, ['start', '--scenario', 'ratelimit-150', '--target', target.url, '--local-agents', '3', '--report', join(dir, 'r.md'), '--out', join(dir, 's.json')]);
+  const db = join(dir, 'runs.db');
+  const r = await runCli(bins.controller, ['start', '--scenario', 'ratelimit-150', '--target', target.url, '--local-agents', '3', '--report', join(dir, 'r.md'), '--out', join(dir, 's.json'), '--db', db]);
   assert.equal(r.code, 0, r.stderr);
+  // The run is in the store: a controller serving it answers GET /runs/:id/summary with the same figures.
+  const id = /run (\S+): http/.exec(r.stderr)![1]!;
+  const serve = startCli(bins.controller, ['serve', '--port', '0', '--db', db]);
+  t.after(() => serve.kill());
+  const api = (await serve.waitForStderr(/API (http:\/\/\S+)/))[1]!;
+  assert.deepEqual(await (await fetch(`${api}/runs/${id}/summary`)).json(), JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')));
+  assert.equal(await (await fetch(`${api}/runs/${id}/report.md`)).text(), readFileSync(join(dir, 'r.md'), 'utf8'), 'the API serves the same report');
   const md = readFileSync(join(dir, 'r.md'), 'utf8');
   const s = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as Summary;
   for (const h of ['# Performance Report: ratelimit-150', '## Executive Summary', '## Test Environment', '## Test Results', '### 1. burst', '**Test Configuration:**', '**Results:**', '**Rate Limiting:**', '## Bottlenecks']) {

@@ -7,6 +7,7 @@ import { builtinScenarios, loadScenario, validateScenario } from './scenario/loa
 import { writeFileSync } from 'node:fs';
 import { renderReport, type ReportFormat } from './report.ts';
 import { serveCommand } from './serve-command.ts';
+import { remoteStart } from './remote-start.ts';
 import { RunStore } from './store.ts';
 
 /** The run store, under the working directory unless --db says otherwise. */
@@ -41,7 +42,11 @@ program.command('start')
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
-  .action(async (opts: { db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
+  .option('--controller <url>', 'submit the run to a running `controller serve` at this URL instead')
+  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
+    if (opts.controller !== undefined) {
+      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.token }));
+    }
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
       out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,

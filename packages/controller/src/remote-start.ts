@@ -1,0 +1,63 @@
+// `controller start --controller URL`: the run goes to a long-lived controller
+// (`controller serve`) over its REST API instead of a controller of its own.
+// The scenario travels as text (or a built-in's name); the summary, table,
+// --out and --report come back from the API; the exit code is the same.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { ControllerErrors } from './errors.ts';
+import { formatOf } from './report.ts';
+import { formatSummary } from './summary-table.ts';
+import type { Summary } from './summary.ts';
+
+export interface RemoteStartOptions {
+  controller: string;
+  scenario: string;
+  target?: string;
+  agents: number;
+  out?: string;
+  report?: string;
+  token?: string;
+}
+
+const err = (text: string) => process.stderr.write(text + '\n');
+const REPORT_PATH = { md: 'report.md', html: 'report.html', json: 'report.json', junit: 'junit.xml' } as const;
+
+export async function remoteStart(o: RemoteStartOptions): Promise<number> {
+  const api = `${o.controller.replace(/\/$/, '').replace(/^ws/, 'http')}/api/v1`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const token = o.token ?? process.env.BARRAGE_TOKEN;
+  if (token) headers.authorization = `Bearer ${token}`;
+  const call = async (path: string, init: RequestInit = {}) => {
+    const res = await fetch(`${api}${path}`, { ...init, headers });
+    const text = await res.text();
+    if (!res.ok) {
+      let body: { code?: string; message?: string } = {};
+      try { body = JSON.parse(text) as typeof body; } catch { /* not JSON */ }
+      throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { code: body.code ?? `HTTP_${res.status}` });
+    }
+    return text;
+  };
+  try {
+    if (o.report !== undefined) formatOf(o.report);
+    const scenario = /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
+    const created = JSON.parse(await call('/runs', { method: 'POST', body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }) })) as { id: string; url: string };
+    err(`run ${created.id}: ${created.url}`);
+    let status = 'running';
+    while (status === 'running') {
+      await new Promise((r) => setTimeout(r, 500));
+      status = (JSON.parse(await call(`/runs/${created.id}`)) as { status: string }).status;
+    }
+    if (status === 'error') throw new ControllerErrors.INTERNAL((JSON.parse(await call(`/runs/${created.id}`)) as { error: string }).error);
+    const summaryText = await call(`/runs/${created.id}/summary`);
+    const summary = JSON.parse(summaryText) as Summary;
+    process.stdout.write('\n' + formatSummary(summary));
+    if (o.out) writeFileSync(o.out, summaryText.endsWith('\n') ? summaryText : summaryText + '\n');
+    if (o.report) {
+      writeFileSync(o.report, await call(`/runs/${created.id}/${REPORT_PATH[formatOf(o.report)]}`));
+      err(`report written to ${o.report}`);
+    }
+    return summary.run.status === 'passed' ? 0 : summary.run.status === 'failed' ? 99 : 1;
+  } catch (e) {
+    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
+    return 1;
+  }
+}
