@@ -3,6 +3,9 @@
 // helper resolves on a line the process prints or on its exit.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnTarget } from '@barrage/sample-target';
 
@@ -11,6 +14,9 @@ export const bins = {
   controller: fileURLToPath(new URL('packages/controller/src/cli.ts', root)),
   agent: fileURLToPath(new URL('packages/agent/src/cli.ts', root)),
 };
+
+/** Runs the tests record go to a scratch store, not to the working directory's .barrage/. */
+const scratchDb = { BARRAGE_DB: join(mkdtempSync(join(tmpdir(), 'barrage-test-db-')), 'runs.db') };
 
 /** The sample target on a free port (see @barrage/sample-target's spawnTarget). */
 export const startTarget = spawnTarget;
@@ -23,7 +29,7 @@ export interface Finished {
 
 /** Runs a CLI to completion with a hard time limit (the child is killed by PID past it). */
 export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...scratchDb, ...opts.env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -36,7 +42,7 @@ export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.P
 
 /** Starts a long-running CLI; `lines` collects stderr so tests can wait for a message. */
 export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...scratchDb, ...env } });
   let stderr = '';
   let stdout = '';
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
