@@ -57,6 +57,7 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 50, duration: 6
   assert.ok(s.totals.requests >= 90, `${s.totals.requests} requests: not before the 2 s delay`);
   assert.equal(s.totals.requests, seen.total, 'every request fired before the stop is counted');
   assert.ok(s.run.notes.some((n) => /threshold rate\(ok\)>0\.5 \(all\) failed at .* run stopped \(abortOnFail\)/.test(n)), s.run.notes.join('\n'));
+  assert.deepEqual([s.thresholds[0]!.expr, s.thresholds[0]!.ok], ['rate(ok)>0.5', false], 'the threshold that stopped the run is failed in the results');
 });
 
 test('a monitor threshold judges the target\'s own figures: growth(rss), max(pool_peak), rate(cpu)', async (t) => {

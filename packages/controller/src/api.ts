@@ -14,7 +14,9 @@ import type { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
 import { renderReport, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
-import { baseUrlProblems, loadScenario, parseScenario, validateScenario } from './scenario/load.ts';
+import { variablesIn } from '@barrage/agent';
+import { baseUrlProblems, loadScenario, parseScenario, substitutedTexts, validateScenario } from './scenario/load.ts';
+import { resolveEnv } from './setup-runner.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunStore } from './store.ts';
 import { percentileMs } from './summary.ts';
@@ -45,6 +47,8 @@ const runBody = {
   },
 } as const;
 const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
+/** The only environment variables a scenario submitted through the API may read. */
+export const API_ENV_PREFIX = 'BARRAGE_TARGET_';
 
 function agentView(s: AgentSession) {
   return { id: s.id, name: s.name, host: s.remoteAddress, hostname: s.hello?.hostname ?? '', cpus: s.hello?.cpus ?? 0, weight: s.hello?.weight ?? 1, version: s.hello?.version ?? '' };
@@ -82,6 +86,13 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       const path = req.url.split('?')[0];
       if (path === '/api/v1/health' || path === '/metrics') return;
       if (!bearerMatches(req.headers.authorization, token)) throw new ControllerErrors.UNAUTHORIZED();
+    });
+  } else {
+    // Without a token (loopback only), a request must also name a loopback host: a web page
+    // that rebinds its own name to 127.0.0.1 cannot drive the controller.
+    app.addHook('onRequest', async (req: FastifyRequest) => {
+      const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
+      if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) throw new ControllerErrors.UNAUTHORIZED();
     });
   }
 
@@ -130,10 +141,21 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       throw new ControllerErrors.BAD_REQUEST(`target must be an http(s) URL without query or fragment, got ${body.target}`);
     }
     const baseUrl = body.target ?? scenario.baseUrl;
+    // The same checks `controller start` makes before it begins, answered as 400s.
+    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests, ...scenario.monitors].some((r) => r.path !== undefined)) {
+      throw new ControllerErrors.BAD_REQUEST('the scenario has requests with a path but no baseUrl: give target');
+    }
+    // A submitted scenario reads only the controller's BARRAGE_TARGET_* variables: whoever can
+    // post a run must not be able to read the rest of its environment.
+    const foreign = [...new Set(substitutedTexts(scenario.source).flatMap((t) => variablesIn(t)).filter((v) => v.startsWith('env:')).map((v) => v.slice(4).split(':-')[0]!))]
+      .filter((n) => !n.startsWith(API_ENV_PREFIX));
+    if (foreign.length > 0) throw new ControllerErrors.SCENARIO_INVALID(`a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
+    resolveEnv(scenario, env);
     const connected = [...o.cluster.agents.values()];
     const want = body.agents ?? connected.length;
     if (connected.length < Math.max(1, want)) throw new ControllerErrors.NO_AGENTS(`${connected.length} agent(s) connected, ${Math.max(1, want)} wanted`);
-    const active = o.manager.launch({ scenario, baseUrl, agents: connected.slice(0, want) });
+    const active = o.manager.launch({ scenario, baseUrl, agents: connected.slice(0, want), env });
     active.done.catch(() => {}); // recorded in the store as an error
     return reply.code(202).send({ ...o.store.getRun(active.id)!, url: urlOf(req, active.id) });
   });
@@ -173,9 +195,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   }, async (req) => {
     const { id } = req.params as { id: string };
     const { name } = req.query as { name: string };
-    storedRun(id);
+    const run = storedRun(id);
     const h = o.store.getHistogram(id, name);
-    if (h === undefined) throw new ControllerErrors.RUN_NOT_FOUND(`${id} histogram ${JSON.stringify(name)}`);
+    if (h === undefined && run.status === 'running') throw new ControllerErrors.RUN_NOT_FINISHED(id, run.status);
+    if (h === undefined) throw new ControllerErrors.NOT_FOUND(`run ${id} has no histogram for ${name ? `request ${JSON.stringify(name)}` : 'all requests'}`);
     return {
       name: name || null, count: h.totalCount, unit: 'us',
       encoding: 'HdrHistogram V2 compressed, base64 (HistogramLogReader and hdr-histogram-js decode it)',
@@ -187,7 +210,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   const report = (format: ReportFormat, type: string) => async (req: FastifyRequest, reply: FastifyReply) => {
     const { id } = req.params as { id: string };
     const summary = summaryOf(id);
-    const scenario = validateScenario(o.store.getScenarioSource(id));
+    let scenario: Scenario;
+    try { scenario = validateScenario(o.store.getScenarioSource(id)); } catch (err) {
+      throw new ControllerErrors.INTERNAL(`the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`);
+    }
     const run = o.store.getRun(id)!;
     return reply.type(type).send(renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id) }));
   };
@@ -215,7 +241,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     const h = o.manager.active?.run?.aggregate.total.latency;
     for (const q of [0.5, 0.95, 0.99]) g.set({ quantile: String(q) }, h && h.totalCount > 0 ? percentileMs(h, q * 100) / 1000 : 0);
   });
-  gauge('barrage_runs_stored', 'Runs in the store.', [], (g) => g.set(o.store.listRuns(1_000_000).length));
+  gauge('barrage_runs_stored', 'Runs in the store.', [], (g) => g.set(o.store.countRuns()));
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 
   await app.ready();

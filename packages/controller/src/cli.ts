@@ -10,6 +10,13 @@ import { serveCommand } from './serve-command.ts';
 import { remoteStart } from './remote-start.ts';
 import { RunStore } from './store.ts';
 
+function openForReading(db: string): RunStore {
+  try { return new RunStore(db, { readOnly: true }); } catch (e) {
+    process.stderr.write(`error CTRL_BAD_ARGUMENT: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 /** The run store, under the working directory unless --db says otherwise. */
 const DEFAULT_DB = process.env.BARRAGE_DB ?? '.barrage/barrage.db';
 
@@ -22,8 +29,11 @@ const duration = (v: string) => {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 };
 
-// Output piped into `head` and closed early is not an error.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); throw e; });
+// Output piped into `head` and closed early: stop writing, but keep the command's own exit code.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+});
 
 const program = new Command('controller').description('barrage controller: splits a scenario across agents and merges their results exactly');
 program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
@@ -70,7 +80,7 @@ program.command('runs')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--limit <n>', 'at most this many', int(1), 50)
   .action((opts: { db: string; limit: number }) => {
-    const store = new RunStore(opts.db);
+    const store = openForReading(opts.db);
     const rows = store.listRuns(opts.limit);
     store.close();
     for (const r of rows) process.stdout.write(`${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${String(r.requests ?? '-').padStart(8)}  ${r.scenario}\n`);
@@ -84,7 +94,7 @@ program.command('report')
   .option('--out <file>', 'write here instead of stdout')
   .action((id: string, opts: { format: string; db: string; out?: string }) => {
     if (!['md', 'html', 'json', 'junit'].includes(opts.format)) { process.stderr.write(`error CTRL_BAD_ARGUMENT: --format must be md, html, json or junit\n`); process.exit(1); }
-    const store = new RunStore(opts.db);
+    const store = openForReading(opts.db);
     try {
       const summary = store.getSummary(id);
       const run = store.getRun(id);
@@ -92,7 +102,13 @@ program.command('report')
         process.stderr.write(`error ${run === undefined ? 'CTRL_RUN_NOT_FOUND' : 'CTRL_RUN_NOT_FINISHED'}: ${run === undefined ? `no run ${id}` : `run ${id} has no summary (status ${run.status})`}\n`);
         process.exit(1);
       }
-      const text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id) });
+      let text: string;
+      try {
+        text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id) });
+      } catch (e) {
+        process.stderr.write(`error ${(e as { code?: string }).code ?? 'CTRL_INTERNAL'}: cannot render the report of run ${id}: ${(e as Error).message}\n`);
+        process.exit(1);
+      }
       if (opts.out) writeFileSync(opts.out, text); else process.stdout.write(text);
     } finally {
       store.close();

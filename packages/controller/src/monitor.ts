@@ -59,6 +59,7 @@ export class MonitorPoller {
   private readonly series = new Map<string, Series>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly busy = new Set<string>();
   private startAt = 0;
   private stopped = false;
 
@@ -77,6 +78,7 @@ export class MonitorPoller {
 
   private schedule(d: MonitorDef, k: number): void {
     if (this.stopped) return;
+    // Poll k lands at startAt + k·interval; with a slow answer, later ticks are skipped (poll()).
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       this.poll(d);
@@ -85,8 +87,11 @@ export class MonitorPoller {
     this.timers.add(timer);
   }
 
+  /** One poll per monitor at a time: a tick that finds the previous poll still out is skipped, so samples stay in time order. */
   private poll(d: MonitorDef): void {
-    const p = this.sample(d).finally(() => this.inFlight.delete(p));
+    if (this.busy.has(d.name)) return;
+    this.busy.add(d.name);
+    const p = this.sample(d).finally(() => { this.inFlight.delete(p); this.busy.delete(d.name); });
     this.inFlight.add(p);
   }
 
@@ -117,10 +122,12 @@ export class MonitorPoller {
   /** Takes a last sample of each (so growth covers the whole run), stops polling, waits for polls in flight. */
   async stop(): Promise<void> {
     if (this.stopped) return;
+    this.stopped = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    // Polls still out finish first; then one last sample of each.
+    await Promise.all([...this.inFlight]);
     for (const d of this.defs) this.poll(d);
-    this.stopped = true;
     await Promise.all([...this.inFlight]);
   }
 

@@ -20,7 +20,8 @@ export interface ReportInput {
 const ok = (b: boolean) => (b ? '✅' : '❌');
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}ms`);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-const esc = (s: string) => s.replace(/\|/g, '\\|');
+/** Text from scenarios and agents inside a table cell: pipes escaped, line breaks flattened. */
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
 function bytes(v: number): string {
   const a = Math.abs(v);
@@ -116,7 +117,7 @@ export function markdownReport(input: ReportInput): string {
   out.push(`**Run:** \`${r.id}\` — status **${r.status}**  `);
   out.push(`**Target:** ${input.target ?? '(absolute URLs)'}  `);
   out.push(`**Test Tool:** barrage (${r.agents.length} agent${r.agents.length === 1 ? '' : 's'}, results merged exactly across them)`, '');
-  if (scenario.description) out.push(`> ${scenario.description}`, '');
+  if (scenario.description) out.push(`> ${scenario.description.replace(/\s*\n\s*/g, ' ')}`, '');
   out.push('---', '', '## Executive Summary', '');
   const t = s.totals;
   out.push(`- ${ok(failed.length === 0)} ${s.thresholds.length === 0 ? 'no thresholds were set' : failed.length === 0 ? `all ${s.thresholds.length} thresholds passed` : `${failed.length} of ${s.thresholds.length} thresholds failed`}`);

@@ -62,6 +62,7 @@ export class RunManager {
     const id = randomUUID();
     store?.createRun({ id, scenario: req.scenario.name, scenarioSource: req.scenario.source, target: req.baseUrl });
     let stopReason: string | undefined;
+    const storeNotes: string[] = [];
     const active: ActiveRun = {
       id, scenario: req.scenario, baseUrl: req.baseUrl, run: undefined, done: undefined as unknown as Promise<CompletedRun>,
       stop: (reason) => { stopReason ??= reason; active.run?.abort(reason); },
@@ -74,24 +75,30 @@ export class RunManager {
         let persisted = -1;
         const onProgress = (r: Run) => {
           if (store) {
-            for (const p of r.aggregate.series()) {
-              if (p.interval > persisted && p.interval <= r.completeInterval) store.saveInterval(id, p, p.latency);
-            }
+            this.safely(storeNotes, 'intervals', () => {
+              for (const p of r.aggregate.series()) {
+                if (p.interval > persisted && p.interval <= r.completeInterval) store.saveInterval(id, p, p.latency);
+              }
+              store.heartbeat(id);
+            });
             persisted = Math.max(persisted, r.completeInterval);
           }
           req.onProgress?.(r);
         };
         const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, onProgress });
-        if (store) run.aggregate.onIntervalClosed = (p, h) => store.saveInterval(id, p, h);
+        if (store) run.aggregate.onIntervalClosed = (p, h) => this.safely(storeNotes, 'intervals', () => store.saveInterval(id, p, h));
         active.run = run;
         if (stopReason !== undefined) run.abort(stopReason);
         const result = await run.execute();
+        result.notes.push(...storeNotes);
         const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds);
-        store?.finishRun(id, summary, result);
+        // The run happened whatever the store says: a failed write is a note, never a lost result.
+        const stored = this.safely(storeNotes, 'the result', () => store?.finishRun(id, summary, result));
+        if (!stored) summary.run.notes.push(...storeNotes.filter((n) => !summary.run.notes.includes(n)));
         this.o.onEnd?.(id, summary.run.status);
         return { summary, result };
       } catch (err) {
-        store?.failRun(id, `${(err as { code?: string }).code ?? 'CTRL_INTERNAL'}: ${(err as Error).message}`);
+        this.safely([], 'the failure', () => store?.failRun(id, `${(err as { code?: string }).code ?? 'CTRL_INTERNAL'}: ${(err as Error).message}`));
         this.o.onEnd?.(id, 'error');
         throw err;
       } finally {
@@ -100,5 +107,20 @@ export class RunManager {
     })();
     this.active = active;
     return active;
+  }
+
+  /** Runs a store write; a failure is logged and noted (once per kind), never thrown into the run. */
+  private safely(notes: string[], what: string, write: () => void): boolean {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      const note = `the store could not keep ${what}: ${(err as Error).message}`;
+      if (!notes.includes(note)) {
+        notes.push(note);
+        this.o.logger.error({ err: (err as Error).message }, 'store write failed');
+      }
+      return false;
+    }
   }
 }

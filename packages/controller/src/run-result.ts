@@ -4,6 +4,7 @@ import type { barrage } from '@barrage/proto';
 import type { AgentSession } from './agent-session.ts';
 import type { RunAggregate } from './merge.ts';
 import type { MonitorSample, MonitorStats } from './monitor.ts';
+import type { ThresholdResult } from './thresholds.ts';
 import type { Segment } from './planner.ts';
 
 export type RunStatus = 'passed' | 'failed' | 'aborted' | 'degraded' | 'interrupted';
@@ -37,6 +38,8 @@ export interface RunResult {
   notes: string[];
   /** The run was stopped because a threshold with abortOnFail failed. */
   abortedByThreshold: boolean;
+  /** The threshold that stopped the run, as it stood then. */
+  thresholdAbort: ThresholdResult | undefined;
   monitors: Record<string, MonitorStats>;
   monitorSamples: Record<string, MonitorSample[]>;
 }
@@ -53,6 +56,7 @@ export interface ResultInput {
   rejectedReports: number;
   notes: string[];
   abortedByThreshold?: boolean;
+  thresholdAbort?: ThresholdResult;
   monitors?: Record<string, MonitorStats>;
   monitorSamples?: Record<string, MonitorSample[]>;
 }
@@ -88,7 +92,7 @@ export function assembleResult(i: ResultInput): RunResult {
   return {
     runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
     aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,
-    abortedByThreshold: i.abortedByThreshold ?? false,
+    abortedByThreshold: i.abortedByThreshold ?? false, thresholdAbort: i.thresholdAbort,
     monitors: i.monitors ?? {}, monitorSamples: i.monitorSamples ?? {},
   };
 }

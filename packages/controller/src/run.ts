@@ -14,7 +14,7 @@ import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
 import { MonitorPoller } from './monitor.ts';
 import { percentileMs, requestSummary } from './summary.ts';
-import { evaluateThresholds, type Threshold } from './thresholds.ts';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
 
 type Finished = barrage.v1.Finished;
 
@@ -60,6 +60,7 @@ export class Run implements RunListener {
   private readonly rejectedSeqs = new Map<string, Set<number>>();
   private aborted: string | undefined;
   private abortedByThreshold = false;
+  private thresholdAbort: ThresholdResult | undefined;
   private monitors: MonitorPoller | undefined;
   private wake: () => void = () => {};
   private failure: Error | undefined;
@@ -79,11 +80,14 @@ export class Run implements RunListener {
     return this.plannedStartAt;
   }
 
-  /** The newest interval every agent has reported (-1 before that). */
+  /** The newest interval every agent still running has reported (-1 before that); finished agents do not hold it back. */
   get completeInterval(): number {
     let k = Infinity;
-    for (const p of this.participants.values()) k = Math.min(k, this.aggregate.agents.get(p.id)?.lastInterval ?? -1);
-    return k === Infinity ? -1 : k;
+    for (const p of this.participants.values()) {
+      if (p.final) continue;
+      k = Math.min(k, this.aggregate.agents.get(p.id)?.lastInterval ?? -1);
+    }
+    return k === Infinity ? this.aggregate.newestInterval : k;
   }
 
   /**
@@ -191,6 +195,7 @@ export class Run implements RunListener {
     const failed = results.find((r) => !r.ok && !Number.isNaN(r.value));
     if (failed === undefined) return;
     this.abortedByThreshold = true;
+    this.thresholdAbort = failed;
     this.notes.push(`threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`);
     this.o.logger.warn({ run: this.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
     this.abort(`threshold ${failed.expr} failed`);
@@ -361,7 +366,7 @@ export class Run implements RunListener {
     return assembleResult({
       runId: this.runId, aborted: this.aborted !== undefined, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(),
       participants: [...this.participants.values()], aggregate: this.aggregate, closingStopId: this.stopId,
-      rejectedReports: this.rejected, notes: this.notes, abortedByThreshold: this.abortedByThreshold,
+      rejectedReports: this.rejected, notes: this.notes, abortedByThreshold: this.abortedByThreshold, thresholdAbort: this.thresholdAbort,
       monitors: this.monitors?.stats() ?? {}, monitorSamples: this.monitors?.samples() ?? {},
     });
   }

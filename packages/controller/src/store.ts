@@ -1,11 +1,13 @@
 // The embedded run store (node:sqlite): every run, the scenario as run, its
 // per-interval merged counters and latency histograms (written while the run
 // goes), per-agent totals, monitor series, threshold results, the final
-// merged histograms and the summary. A run still `running` when the store is
-// opened again belonged to a controller that died: it becomes `interrupted`,
-// its data kept.
+// merged histograms and the summary. Each run records its controller (host,
+// PID) and a heartbeat; a `running` run whose controller is gone (its PID dead
+// on this host, or no heartbeat for a while) becomes `interrupted`, its data
+// kept. Another live controller's run is left alone.
 import { DatabaseSync } from 'node:sqlite';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { addWireHistogram, barrage, encodeHistogram, newTotalHistogram, type LatencyHistogram } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
@@ -36,7 +38,8 @@ export interface StoredInterval {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, scenario TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, ended_at TEXT,
-  target TEXT, error TEXT, scenario_json TEXT NOT NULL, summary_json TEXT, requests INTEGER
+  target TEXT, error TEXT, scenario_json TEXT NOT NULL, summary_json TEXT, requests INTEGER,
+  owner_host TEXT, owner_pid INTEGER, heartbeat_at INTEGER
 );
 CREATE TABLE IF NOT EXISTS intervals (
   run_id TEXT NOT NULL, interval INTEGER NOT NULL, requests INTEGER, ok INTEGER, rate_limited INTEGER, failed INTEGER,
@@ -54,6 +57,12 @@ CREATE TABLE IF NOT EXISTS histograms (run_id TEXT NOT NULL, name TEXT NOT NULL,
 `;
 
 const ms = (us: number) => Math.round(us) / 1000;
+/** A run whose controller has not beaten for this long is taken for dead (heartbeats come every interval). */
+const STALE_MS = 60_000;
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
 
 function histogramBytes(h: LatencyHistogram | null): Uint8Array | null {
   if (h === null || h.totalCount === 0) return null;
@@ -63,23 +72,53 @@ function histogramBytes(h: LatencyHistogram | null): Uint8Array | null {
 export class RunStore {
   private readonly db: DatabaseSync;
 
-  constructor(file: string) {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
-    this.db = new DatabaseSync(file);
-    // Several controllers (tests, a serve and a start) may share one file: wait for each other's writes.
-    this.db.exec('PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-    this.db.exec(SCHEMA);
+  /** `readOnly`: for commands that only read; a missing file is an error, not a new store. */
+  constructor(file: string, opts: { readOnly?: boolean } = {}) {
+    if (opts.readOnly && file !== ':memory:' && !existsSync(file)) throw new Error(`no run store at ${file}`);
+    if (file !== ':memory:' && !opts.readOnly) mkdirSync(dirname(file), { recursive: true });
+    this.db = new DatabaseSync(file, { readOnly: opts.readOnly ?? false });
+    // Several controllers may share one file: wait briefly for each other's writes (a write that
+    // still fails is noted by the caller, never a crash).
+    this.db.exec('PRAGMA busy_timeout = 2000;');
+    if (!opts.readOnly) {
+      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
+      this.db.exec(SCHEMA);
+      // A store made before runs had owners gains the columns (a no-op once they exist).
+      for (const col of ['owner_host TEXT', 'owner_pid INTEGER', 'heartbeat_at INTEGER']) {
+        try { this.db.exec(`ALTER TABLE runs ADD COLUMN ${col}`); } catch { /* already there */ }
+      }
+    }
   }
 
-  /** Runs a dead controller left `running` become `interrupted`; returns how many. */
+  /**
+   * `running` runs whose controller is gone become `interrupted`: same host and its PID is
+   * dead, or no heartbeat for STALE_MS. Returns how many.
+   */
   recoverInterrupted(now = new Date()): number {
-    const r = this.db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?), error = COALESCE(error, 'the controller stopped while the run was going') WHERE status = 'running'`).run(now.toISOString());
-    return Number(r.changes);
+    const rows = this.db.prepare(`SELECT id, owner_host, owner_pid, heartbeat_at FROM runs WHERE status = 'running'`).all() as Array<{ id: string; owner_host: string | null; owner_pid: number | null; heartbeat_at: number | null }>;
+    const host = hostname();
+    let n = 0;
+    for (const r of rows) {
+      const dead = r.owner_host === host && r.owner_pid !== null ? !alive(r.owner_pid) : now.getTime() - (r.heartbeat_at ?? 0) > STALE_MS;
+      if (!dead || (r.owner_host === host && r.owner_pid === process.pid)) continue;
+      n += Number(this.db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?), error = COALESCE(error, 'the controller stopped while the run was going') WHERE id = ? AND status = 'running'`).run(now.toISOString(), r.id).changes);
+    }
+    return n;
   }
 
   createRun(r: { id: string; scenario: string; scenarioSource: unknown; target: string | undefined; createdAt?: Date }): void {
-    this.db.prepare('INSERT INTO runs (id, scenario, status, created_at, target, scenario_json) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(r.id, r.scenario, 'running', (r.createdAt ?? new Date()).toISOString(), r.target ?? null, JSON.stringify(r.scenarioSource));
+    const at = r.createdAt ?? new Date();
+    this.db.prepare('INSERT INTO runs (id, scenario, status, created_at, target, scenario_json, owner_host, owner_pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(r.id, r.scenario, 'running', at.toISOString(), r.target ?? null, JSON.stringify(r.scenarioSource), hostname(), process.pid, at.getTime());
+  }
+
+  /** This controller is still running `runId`. */
+  heartbeat(runId: string, now = Date.now()): void {
+    this.db.prepare('UPDATE runs SET heartbeat_at = ? WHERE id = ?').run(now, runId);
+  }
+
+  countRuns(): number {
+    return Number((this.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n);
   }
 
   /**
@@ -88,7 +127,8 @@ export class RunStore {
    */
   saveInterval(runId: string, p: IntervalPoint, histogram: Float64Histogram | null): void {
     const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
-    const pct = (q: number) => (h === null ? null : ms(h.getValueAtPercentile(q)));
+    // Clamped into [min, max] like the summary's: a bucket's top can lie above the exact max.
+    const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
     this.db.prepare(`INSERT INTO intervals (run_id, interval, requests, ok, rate_limited, failed, p50_ms, p95_ms, p99_ms, max_ms, mean_ms, histogram)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, interval) DO UPDATE SET requests = excluded.requests, ok = excluded.ok, rate_limited = excluded.rate_limited, failed = excluded.failed,
@@ -99,7 +139,7 @@ export class RunStore {
 
   /** The run's end: status, summary, agents, thresholds, monitor series, final histograms, every interval. */
   finishRun(runId: string, summary: Summary, result: RunResult): void {
-    this.db.exec('BEGIN');
+    this.db.exec('BEGIN IMMEDIATE');
     try {
       for (const p of result.aggregate.series()) this.saveInterval(runId, p, null);
       const agent = this.db.prepare('INSERT OR REPLACE INTO agents (run_id, agent_id, name, host, share, requests, status_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -111,7 +151,7 @@ export class RunStore {
       const hist = this.db.prepare('INSERT OR REPLACE INTO histograms (run_id, name, histogram) VALUES (?, ?, ?)');
       hist.run(runId, '', histogramBytes(result.aggregate.total.latency));
       for (const [name, t] of result.aggregate.byName) hist.run(runId, name, histogramBytes(t.latency));
-      this.db.prepare('UPDATE runs SET status = ?, ended_at = ?, summary_json = ?, requests = ? WHERE id = ?')
+      this.db.prepare('UPDATE runs SET status = ?, ended_at = ?, summary_json = ?, requests = ?, error = NULL WHERE id = ?')
         .run(summary.run.status, summary.run.endedAt, JSON.stringify(summary), summary.totals.requests, runId);
       this.db.exec('COMMIT');
     } catch (err) {

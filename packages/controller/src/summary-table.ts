@@ -8,7 +8,9 @@ function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
   return cells.map((r) => r.map((c, i) => (rightAlign(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
+/** A value that a JSON round trip turned from NaN into null, or NaN itself. */
+const missing = (n: number | null | undefined): n is null | undefined => n === null || n === undefined || Number.isNaN(n);
+const fmt = (n: number) => (missing(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 interface Columns { dropped: boolean; service: boolean }
 
@@ -49,13 +51,13 @@ export function formatSummary(s: Summary): string {
   if (s.thresholds.length > 0) {
     const rows = s.thresholds.map((t) => {
       const target = t.expr.slice(t.expr.search(/(<=|>=|==|!=|<|>)/));
-      return [t.expr.slice(0, t.expr.length - target.length), t.scope, target, Number.isNaN(t.value) ? 'n/a' : String(t.value), t.ok ? 'pass' : 'FAIL'];
+      return [t.expr.slice(0, t.expr.length - target.length), t.scope, target, missing(t.value) ? 'n/a' : String(t.value), t.ok ? 'pass' : 'FAIL'];
     });
     lines.push('', pad([['threshold', 'scope', 'target', 'value', 'status'], ...rows], (i) => i === 3));
   }
   const monitors = Object.entries(s.monitors);
   if (monitors.length > 0) {
-    const num = (v: number) => (Number.isNaN(v) ? 'n/a' : Math.abs(v) >= 1e6 ? `${(v / 1024 / 1024).toFixed(1)}Mi` : Number.isInteger(v) ? String(v) : v.toFixed(3));
+    const num = (v: number) => (missing(v) ? 'n/a' : Math.abs(v) >= 1e6 ? `${(v / 1024 / 1024).toFixed(1)}Mi` : Number.isInteger(v) ? String(v) : v.toFixed(3));
     const rows = monitors.map(([n, m]) => [n, String(m.samples), num(m.first), num(m.last), num(m.min), num(m.max), num(m.avg), num(m.growth), num(m.rate), String(m.errors)]);
     lines.push('', pad([['monitor', 'samples', 'first', 'last', 'min', 'max', 'avg', 'growth', 'rate/s', 'failed polls'], ...rows], (i) => i > 0));
   }

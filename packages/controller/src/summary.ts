@@ -121,6 +121,12 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
     totals, requests, monitors: r.monitors,
     percentile: (scope, q) => percentileMs((scope === '' ? r.aggregate.total : r.aggregate.byName.get(scope)!).latency, q),
   });
+  // The threshold that stopped the run failed, whatever the complete data say afterwards.
+  const stop = r.thresholdAbort;
+  if (stop) {
+    const i = judged.findIndex((j) => j.expr === stop.expr && j.scope === stop.scope);
+    if (i >= 0) judged[i] = { ...stop, ok: false };
+  }
   return {
     run: {
       id: r.runId, scenario: scenarioName, status: finalStatus(r.status, judged.every((t) => t.ok), r.abortedByThreshold),

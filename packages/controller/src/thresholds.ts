@@ -77,7 +77,8 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
         // With an argument these are monitor statistics: growth(rss), max(pool_in_use).
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg) || fn === 'med') throw bad(`${fn}(NAME) takes a monitor name`);
         metric = { kind: 'monitor', stat: fn as 'growth', monitor: arg };
-        units = new Set([...SIZE, ...TIME, '%']);
+        // Monitors carry the target's own units (bytes, seconds, counts): sizes or plain numbers.
+        units = SIZE;
         break;
       }
       if (fn === 'growth' || fn === 'last' || fn === 'first') throw bad(`${fn}(NAME) takes a monitor name`);
@@ -89,7 +90,7 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
       if (of === undefined && arg !== undefined && /^[A-Za-z_][A-Za-z0-9_]*$/.test(arg)) {
         // rate(NAME) of a monitor: its change per second over the run (CPU seconds -> cores busy).
         metric = { kind: 'monitor', stat: 'rate', monitor: arg };
-        units = new Set([...SIZE, '%']);
+        units = SIZE;
         break;
       }
       if (of === undefined || of === 'requests' || of === 'dropped') throw bad('rate(X) takes ok, failed, rate_limited, retry_after, a status code, or a monitor name');
@@ -123,6 +124,20 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
     expr, metric, op, target: Number(num) * UNITS[unit]!, scope: metric.kind === 'monitor' ? metric.monitor : scope,
     abortOnFail: opts.abortOnFail ?? false, delayMs,
   };
+}
+
+/**
+ * Whether a live check can fail a threshold for good before the run ends. Latency and rates
+ * are judged on what has arrived; a count can only grow, so only an upper bound (<, <=, == 0)
+ * can fail early; rps depends on reports still in flight, so it waits for the end. Returns ''
+ * when the threshold may abort, else why not.
+ */
+export function liveProblem(t: Threshold): string {
+  const m = t.metric;
+  if (m.kind === 'rps') return 'rps is judged at the end only';
+  if (m.kind === 'count' && !(t.op === '<' || t.op === '<=' || (t.op === '==' && t.target === 0))) return 'a count only grows: abortOnFail takes <, <= or == 0 on it';
+  if (m.kind === 'monitor' && m.stat !== 'max' && m.stat !== 'min') return 'of a monitor, abortOnFail takes max(...) or min(...)';
+  return '';
 }
 
 /**

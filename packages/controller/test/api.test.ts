@@ -35,6 +35,11 @@ test('schemas and coded errors', async (t) => {
   assert.deepEqual([badTarget.statusCode, badTarget.json().code], [400, 'CTRL_BAD_REQUEST']);
   const missing = await app.inject({ method: 'GET', url: '/api/v1/runs/x/histogram' });
   assert.deepEqual([missing.statusCode, missing.json().code], [404, 'CTRL_RUN_NOT_FOUND']);
+  const leak = await app.inject({ method: 'POST', url: '/api/v1/runs', payload: { scenario: 'name: x\nbaseUrl: http://h\nrequests: [{ name: a, path: /a, headers: { x-home: "${env:HOME}" } }]\nscenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]\n' } });
+  assert.deepEqual([leak.statusCode, leak.json().code], [400, 'SCENARIO_INVALID']);
+  assert.match(leak.json().message, /may only read \$\{env:BARRAGE_TARGET_\*\}; it reads HOME/);
+  const rebound = await app.inject({ method: 'GET', url: '/api/v1/runs', headers: { host: 'attacker.example:7400' } });
+  assert.deepEqual([rebound.statusCode, rebound.json().code], [401, 'CTRL_UNAUTHORIZED'], 'a page rebinding its name to loopback is refused');
   const openapi = (await app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json() as { paths: Record<string, Record<string, { requestBody?: unknown }>> };
   assert.ok(openapi.paths['/api/v1/runs']!.post!.requestBody, 'POST /runs documents its body');
 });

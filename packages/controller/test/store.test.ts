@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { newTotalHistogram } from '@barrage/proto';
+import { spawnSync } from 'node:child_process';
 import { RunStore } from '../src/store.ts';
 import type { IntervalPoint } from '../src/merge.ts';
 
@@ -13,17 +13,28 @@ const point = (interval: number, requests: number): IntervalPoint => ({
   interval, requests, ok: requests, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
 });
 
-test('a run left running by a dead controller is interrupted on reopen, its intervals kept', () => {
+test('a run left running by a dead controller is interrupted on reopen, its intervals kept; a live one is left alone', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'barrage-store-')), 'sub', 'runs.db');
-  const a = new RunStore(file);
-  a.createRun({ id: 'r1', scenario: 'long', scenarioSource: { name: 'long' }, target: 'http://t' });
-  const h = newTotalHistogram();
-  for (let i = 1; i <= 100; i++) h.recordValue(i * 1000);
-  a.saveInterval('r1', point(0, 100), h);
-  a.saveInterval('r1', point(1, 40), null);
-  a.close(); // the controller dies: no finishRun
+  // Another controller process records a run and two intervals, then exits without finishing it.
+  const store = new URL('../src/store.ts', import.meta.url).href;
+  const proto = import.meta.resolve('@barrage/proto');
+  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { RunStore } from ${JSON.stringify(store)};
+    import { newTotalHistogram } from ${JSON.stringify(proto)};
+    const a = new RunStore(${JSON.stringify(file)});
+    a.createRun({ id: 'r1', scenario: 'long', scenarioSource: { name: 'long' }, target: 'http://t' });
+    const h = newTotalHistogram();
+    for (let i = 1; i <= 100; i++) h.recordValue(i * 1000);
+    const point = (interval, requests) => ({ interval, requests, ok: requests, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0 });
+    a.saveInterval('r1', point(0, 100), h);
+    a.saveInterval('r1', point(1, 40), null);
+    a.close();
+  `], { encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
 
   const b = new RunStore(file);
+  // This process's own running run is alive: never interrupted.
+  b.createRun({ id: 'mine', scenario: 'live', scenarioSource: {}, target: undefined });
   assert.equal(b.recoverInterrupted(), 1);
   const r = b.getRun('r1')!;
   assert.equal(r.status, 'interrupted');
@@ -38,6 +49,6 @@ test('a run left running by a dead controller is interrupted on reopen, its inte
   // A later, final save of an interval keeps the histogram figures it had.
   b.saveInterval('r1', point(0, 101), null);
   assert.deepEqual([b.getIntervals('r1')[0]!.requests, b.getIntervals('r1')[0]!.p50Ms], [101, 50.015]);
-  assert.deepEqual(b.listRuns().map((x) => x.id), ['r1']);
+  assert.deepEqual(b.listRuns().map((x) => [x.id, x.status]).sort(), [['mine', 'running'], ['r1', 'interrupted']]);
   b.close();
 });

@@ -102,3 +102,43 @@ test('status: a failed threshold fails a passed or degraded run, an abortOnFail 
   assert.equal(finalStatus('aborted', false, false), 'aborted');
   assert.equal(finalStatus('aborted', false, true), 'failed');
 });
+
+test('abortOnFail only where a live verdict is final: latency, rates, upper bounds on counts, max/min of monitors', () => {
+  assert.throws(() => parseScenario(`
+name: live
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+monitors: [{ name: rss, path: /m, prometheus: rss }]
+thresholds:
+  - { expr: 'rps>10', abortOnFail: true }
+  - { expr: 'requests>=100', abortOnFail: true }
+  - { expr: 'growth(rss)<1MB', abortOnFail: true }
+  - { expr: 'count(500)<=3', abortOnFail: true }
+  - { expr: 'dropped==0', abortOnFail: true }
+  - { expr: 'p(95)<1s', abortOnFail: true }
+  - { expr: 'max(rss)<1GB', abortOnFail: true }
+  - 'max(rss)<100ms'
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`), (e: Error) => {
+    const lines = e.message.split('\n').slice(1);
+    assert.deepEqual(lines, [
+      '/thresholds/0/abortOnFail: rps is judged at the end only',
+      '/thresholds/1/abortOnFail: a count only grows: abortOnFail takes <, <= or == 0 on it',
+      '/thresholds/2/abortOnFail: of a monitor, abortOnFail takes max(...) or min(...)',
+      '/thresholds/7: threshold max(rss)<100ms is invalid: unit ms does not fit max',
+    ]);
+    return true;
+  });
+});
+
+test('a summary that went through JSON (NaN became null) still prints', async () => {
+  const { formatSummary } = await import('../src/summary-table.ts');
+  const s = JSON.parse(JSON.stringify({
+    run: { id: 'r', scenario: 's', status: 'passed', startedAt: '', endedAt: '', startSkewMs: 0, activeWindowMs: 1000, agents: [], notes: [] },
+    totals: summary(), requests: { a: summary() }, thresholds: [{ expr: 'max(m)<5', scope: 'm', value: NaN, ok: false }],
+    monitors: { m: { first: NaN, last: NaN, min: NaN, max: NaN, avg: NaN, growth: NaN, rate: NaN, samples: 0, errors: 3 } },
+  }));
+  const text = formatSummary(s);
+  assert.match(text, /max\(m\)\s+m\s+<5\s+n\/a\s+FAIL/);
+  assert.match(text, /^m\s+0\s+n\/a\s+n\/a/m);
+});

@@ -9,7 +9,7 @@ import { ArrivalSchedule, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPat
 import { ControllerErrors } from '../errors.ts';
 import type { MonitorDef } from '../monitor.ts';
 import { parseSelector, type Selector } from '../prometheus-text.ts';
-import { parseThreshold, RESERVED_NAMES } from '../thresholds.ts';
+import { liveProblem, parseThreshold, RESERVED_NAMES } from '../thresholds.ts';
 import { parseDuration, parseSize } from '../units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
 import type { CheckDef, LoadScenario, MixEntry, RequestDef, Scenario } from './scenario.ts';
@@ -150,6 +150,7 @@ export function validateScenario(doc: unknown): Scenario {
   const requests = input.requests.map((r, i) => normalizeRequest(r, input, `/requests/${i}`, problems));
   const byName = new Map<string, number>();
   requests.forEach((r, i) => {
+    if (r.name === 'all') problems.push(`/requests/${i}/name: "all" is reserved (it names every request in results)`);
     if (byName.has(r.name)) problems.push(`/requests/${i}/name: duplicate request name ${r.name}`);
     byName.set(r.name, i);
   });
@@ -254,6 +255,8 @@ export function validateScenario(doc: unknown): Scenario {
       const parsed = parseThreshold(spec.expr, spec.request ?? '', { abortOnFail: spec.abortOnFail, delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay) });
       if (spec.request !== undefined && !byName.has(spec.request)) problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
       if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor)) problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+      const live = parsed.abortOnFail ? liveProblem(parsed) : '';
+      if (live) problems.push(`/thresholds/${i}/abortOnFail: ${live}`);
       return [parsed];
     } catch (err) {
       problems.push(`/thresholds/${i}: ${(err as Error).message}`);
