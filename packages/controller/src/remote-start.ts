@@ -27,7 +27,7 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
   const token = o.token ?? process.env.BARRAGE_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
   const call = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${api}${path}`, { ...init, headers });
+    const res = await fetch(`${api}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
     if (!res.ok) {
       let body: { code?: string; message?: string } = {};
@@ -41,10 +41,24 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
     const scenario = /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
     const created = JSON.parse(await call('/runs', { method: 'POST', body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }) })) as { id: string; url: string };
     err(`run ${created.id}: ${created.url}`);
+    // Ctrl-C stops the remote run (its data is kept there); a second one leaves without waiting.
+    let signals = 0;
+    const onSignal = () => {
+      if (++signals > 1) process.exit(1);
+      err('stopping the run on the controller (press Ctrl-C again to leave without waiting)');
+      call(`/runs/${created.id}/stop`, { method: 'POST', body: '{}' }).catch((e: Error) => err(`could not stop it: ${e.message}`));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     let status = 'running';
-    while (status === 'running') {
-      await new Promise((r) => setTimeout(r, 500));
-      status = (JSON.parse(await call(`/runs/${created.id}`)) as { status: string }).status;
+    try {
+      while (status === 'running') {
+        await new Promise((r) => setTimeout(r, 500));
+        status = (JSON.parse(await call(`/runs/${created.id}`)) as { status: string }).status;
+      }
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     }
     if (status === 'error') throw new ControllerErrors.INTERNAL((JSON.parse(await call(`/runs/${created.id}`)) as { error: string }).error);
     const summaryText = await call(`/runs/${created.id}/summary`);
