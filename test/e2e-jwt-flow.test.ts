@@ -47,7 +47,7 @@ scenarios:
   - { name: flows, executor: per-vu-iterations, vus: 2, iterations: 3, flows: [login-then-list] }
 `;
 
-async function runJwt(t: { after: (fn: () => Promise<void>) => void }, env: NodeJS.ProcessEnv = {}) {
+async function runJwt(t: { after: (fn: () => Promise<unknown>) => void }, env: NodeJS.ProcessEnv = {}) {
   const target = await startTarget();
   t.after(() => target.stop());
   const dir = mkdtempSync(join(tmpdir(), 'barrage-jwt-'));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
 import { bins, runCli, startTarget } from './helpers/processes.ts';
 
-async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string, agents: number) {
+async function run(t: { after: (fn: () => Promise<unknown>) => void }, yaml: string, agents: number) {
   const target = await startTarget();
   t.after(() => target.stop());
   const dir = mkdtempSync(join(tmpdir(), 'barrage-open-'));

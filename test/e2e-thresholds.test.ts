@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
 import { bins, runCli, startTarget } from './helpers/processes.ts';
 
-async function run(t: { after: (fn: () => Promise<void>) => void }, yaml: string) {
+async function run(t: { after: (fn: () => Promise<unknown>) => void }, yaml: string) {
   const target = await startTarget();
   t.after(() => target.stop());
   const dir = mkdtempSync(join(tmpdir(), 'barrage-thr-'));

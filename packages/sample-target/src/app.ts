@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { signJwt, verifyJwt } from './jwt.ts';
 import { MultipartCounter, type PartInfo } from './multipart-counter.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
-import { ServerStats } from './stats.ts';
+import { ServerStats, type StatsJson } from './stats.ts';
 
 export interface TargetOptions {
   apiLimit?: number;
@@ -161,5 +161,11 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
     return reply.code(201).send({ status: 'uploaded', bytes: size, files: files.map((f) => ({ field: f.field, filename: f.filename, bytes: f.bytes })) });
   });
 
+  app.decorate('targetStats', stats);
   return app;
+}
+
+/** The target's own count, also after it stopped listening (printed on exit by the CLI). */
+export function targetStats(app: FastifyInstance): StatsJson {
+  return (app as unknown as { targetStats: ServerStats }).targetStats.toJSON();
 }

@@ -2,7 +2,7 @@
 // `sample-target [--port P] [--host H] [--api-limit N] [--api-window D] ...`
 // Prints `sample-target listening on URL` once ready (tests read that line).
 import { Command, InvalidArgumentError } from 'commander';
-import { buildTarget } from './app.ts';
+import { buildTarget, targetStats } from './app.ts';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -30,4 +30,9 @@ const o = new Command('sample-target')
 const app = buildTarget({ apiLimit: o.apiLimit, apiWindowMs: o.apiWindow, uploadLimit: o.uploadLimit, uploadWindowMs: o.uploadWindow, jwtSecret: o.jwtSecret });
 const url = await app.listen({ port: o.port, host: o.host });
 process.stdout.write(`sample-target listening on ${url}\n`);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => void app.close().then(() => process.exit(0)));
+// On stop: finish what is in flight, then print the final count (a restarted target starts from zero).
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => void app.close().then(() => {
+    process.stdout.write(`sample-target final stats ${JSON.stringify(targetStats(app))}\n`, () => process.exit(0));
+  }));
+}

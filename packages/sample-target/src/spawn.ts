@@ -11,7 +11,8 @@ export interface SpawnedTarget {
   url: string;
   /** The target's own count of what it answered (GET /__stats). */
   stats(): Promise<StatsJson>;
-  stop(): Promise<void>;
+  /** Stops it; resolves with its final count (undefined if it had already gone). */
+  stop(): Promise<StatsJson | undefined>;
 }
 
 export async function spawnTarget(args: string[] = []): Promise<SpawnedTarget> {
@@ -33,9 +34,13 @@ export async function spawnTarget(args: string[] = []): Promise<SpawnedTarget> {
       return (await (await fetch(`${url}/__stats`)).json()) as StatsJson;
     },
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (child.exitCode !== null || child.signalCode !== null) return undefined;
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
       child.kill('SIGTERM');
       await once(child, 'exit');
+      const m = /sample-target final stats (\{.*\})/.exec(out);
+      return m ? (JSON.parse(m[1]!) as StatsJson) : undefined;
     },
   };
 }
