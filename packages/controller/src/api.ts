@@ -15,7 +15,7 @@ import { ControllerErrors } from './errors.ts';
 import { renderReport, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
 import { variablesIn } from '@barrage/agent';
-import { baseUrlProblems, loadScenario, parseScenario, substitutedTexts, validateScenario } from './scenario/load.ts';
+import { baseUrlProblems, builtinScenarios, loadScenario, parseScenario, substitutedTexts, validateScenario } from './scenario/load.ts';
 import { resolveEnv } from './setup-runner.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunStore } from './store.ts';
@@ -135,7 +135,11 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     const body = req.body as { scenario: string | object; target?: string; agents?: number };
     let scenario: Scenario;
     if (typeof body.scenario === 'object') scenario = validateScenario(body.scenario);
-    else if (/^[a-z0-9-]+$/.test(body.scenario)) scenario = loadScenario(body.scenario);
+    else if (/^[a-z0-9-]+$/.test(body.scenario)) {
+      // Built-ins only: a name must never reach the controller's own files.
+      if (!builtinScenarios().includes(body.scenario)) throw new ControllerErrors.SCENARIO_NOT_FOUND(`${body.scenario} (built-in: ${builtinScenarios().join(', ')})`);
+      scenario = loadScenario(body.scenario);
+    }
     else scenario = parseScenario(body.scenario, 'request body');
     if (body.target !== undefined && (!/^https?:\/\/[^/]+/.test(body.target) || baseUrlProblems(body.target, 'target').length > 0)) {
       throw new ControllerErrors.BAD_REQUEST(`target must be an http(s) URL without query or fragment, got ${body.target}`);

@@ -22,6 +22,7 @@ export const ControllerErrors = {
   RUN_NOT_FINISHED: createError('CTRL_RUN_NOT_FINISHED', 'run %s has no summary yet (status %s)', 409),
   RUN_NOT_RUNNING: createError('CTRL_RUN_NOT_RUNNING', 'run %s is not going', 409),
   NOT_FOUND: createError('CTRL_NOT_FOUND', '%s', 404),
+  CONTROLLER_UNREACHABLE: createError('CTRL_CONTROLLER_UNREACHABLE', 'no barrage controller answers at %s: %s', 502),
   BAD_REQUEST: createError('CTRL_BAD_REQUEST', '%s', 400),
   INTERNAL: createError('CTRL_INTERNAL', 'internal error: %s', 500),
 } as const;

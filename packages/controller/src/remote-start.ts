@@ -27,12 +27,18 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
   const token = o.token ?? process.env.BARRAGE_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
   const call = async (path: string, init: RequestInit = {}) => {
-    const res = await fetch(`${api}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000) });
+    let res: Response;
+    try {
+      res = await fetch(`${api}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000) });
+    } catch (e) {
+      throw new ControllerErrors.CONTROLLER_UNREACHABLE(api, (e as Error).message);
+    }
     const text = await res.text();
     if (!res.ok) {
       let body: { code?: string; message?: string } = {};
       try { body = JSON.parse(text) as typeof body; } catch { /* not JSON */ }
-      throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { code: body.code ?? `HTTP_${res.status}` });
+      if (body.code === undefined) throw new ControllerErrors.CONTROLLER_UNREACHABLE(api, `HTTP ${res.status} without a barrage error: is this a barrage controller?`);
+      throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { code: body.code });
     }
     return text;
   };
