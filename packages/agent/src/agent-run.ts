@@ -3,6 +3,7 @@
 import { barrage } from '@barrage/proto';
 import type { Clock } from './clock.ts';
 import { CompletionLog } from './completion-log.ts';
+import { AgentHealth } from './agent-health.ts';
 import { ArrivalSchedule } from './arrival-schedule.ts';
 import { Executor } from './executor.ts';
 import { prepareAssignment, type PreparedScenario } from './assignment.ts';
@@ -30,6 +31,7 @@ export class AgentRun {
   private readonly recorder: Recorder;
   private readonly log = new CompletionLog();
   private readonly executors: Executor[];
+  private readonly health = new AgentHealth();
   private readonly segment: { start: number; end: number };
   private lastCompletionAt = 0;
   private readonly controllerClock: Clock;
@@ -66,7 +68,7 @@ export class AgentRun {
     this.reporter = new Reporter({
       runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
       recorder: this.recorder, send: o.send,
-      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) }),
+      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), ...this.health.sample() }),
     });
   }
 
@@ -94,6 +96,7 @@ export class AgentRun {
   private begin(startAt: number): void {
     if (this.stopping) { this.finishReports(); return; }
     this.state = 'running';
+    this.health.start();
     this.reporter.start(startAt, this.controllerClock.now());
     if (this.pending === 0) { this.finishReports(); return; }
     // Every end is planned from startAt, not from now: an agent that got Start late (after a
@@ -151,6 +154,7 @@ export class AgentRun {
     this.clearTimers();
     this.closeExecutors();
     this.reporter.finish();
+    this.health.stop();
     this.onFinalReport();
   }
 
@@ -192,6 +196,7 @@ export class AgentRun {
     for (const s of this.schedulers) s.stop();
     this.clearTimers();
     this.reporter.cancel();
+    this.health.stop();
     this.closeExecutors();
   }
 }

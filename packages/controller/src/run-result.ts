@@ -23,6 +23,10 @@ export interface Participant {
   final: boolean;
   finished: barrage.v1.Finished | undefined;
   disconnects: number;
+  /** The worst interval it reported: event-loop delay p99 and max (ms), and cores busy. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  cpuCores: number;
 }
 
 export interface RunResult {
@@ -63,6 +67,9 @@ export interface ResultInput {
 
 /** An agent that started this much after the common instant is called out. */
 const LATE_START_MS = 1_000;
+/** An agent whose event loop lagged this much for 1 % of an interval, or stalled this long once, was saturated: it fired and timed late. */
+export const SATURATED_P99_MS = 50;
+export const SATURATED_MAX_MS = 250;
 
 export function assembleResult(i: ResultInput): RunResult {
   i.aggregate.closeAll();
@@ -85,6 +92,11 @@ export function assembleResult(i: ResultInput): RunResult {
   }
   for (const [name, m] of Object.entries(i.monitors ?? {})) {
     if (m.errors > 0) notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
+  }
+  for (const p of i.participants) {
+    if (p.eventLoopP99Ms > SATURATED_P99_MS || p.eventLoopMaxMs > SATURATED_MAX_MS) {
+      notes.push(`agent ${p.name} was saturated: its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms, ${p.cpuCores} cores busy at most); its latencies are suspect, add agents or lower its share`);
+    }
   }
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
   if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);

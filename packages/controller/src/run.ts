@@ -105,6 +105,7 @@ export class Run implements RunListener {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,
           ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
+          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0,
         });
         s.send({ assign: plans[i]!.assign });
       });
@@ -356,6 +357,10 @@ export class Run implements RunListener {
       return;
     }
     this.aggregate.add(p.id, r);
+    // The agent's own health: kept as its worst interval, figures out of any sane range ignored.
+    if (Number.isFinite(r.eventLoopP99Ms) && r.eventLoopP99Ms >= 0 && r.eventLoopP99Ms < 3_600_000) p.eventLoopP99Ms = Math.max(p.eventLoopP99Ms, r.eventLoopP99Ms);
+    if (Number.isFinite(r.eventLoopMaxMs) && r.eventLoopMaxMs >= 0 && r.eventLoopMaxMs < 3_600_000) p.eventLoopMaxMs = Math.max(p.eventLoopMaxMs, r.eventLoopMaxMs);
+    if (Number.isFinite(r.cpuCores) && r.cpuCores >= 0 && r.cpuCores < 100_000) p.cpuCores = Math.max(p.cpuCores, r.cpuCores);
     if (r.startedAt > 0 && p.startedAt === 0 && this.plausible(r.startedAt, false)) p.startedAt = r.startedAt;
     if (r.final) p.final = true;
     // Ack duplicates too: the agent resent because it never saw our first ack.

@@ -41,6 +41,8 @@ export interface AgentSummary {
   clockOffsetMs: number; startOffsetMs: number;
   /** As the agent reported them in its Hello. */
   hostname: string; cpus: number; version: string;
+  /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
+  eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number;
 }
 
 export interface Summary {
@@ -140,6 +142,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
           requests: a?.requests ?? 0, status: statusRecord(a?.status ?? new Map()),
           clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
           hostname: p.session.hello?.hostname ?? '', cpus: p.session.hello?.cpus ?? 0, version: p.session.hello?.version ?? '',
+          eventLoopP99Ms: p.eventLoopP99Ms, eventLoopMaxMs: p.eventLoopMaxMs, cpuCores: p.cpuCores,
         };
       }),
       notes: [...r.notes],

@@ -2884,6 +2884,15 @@ export namespace barrage {
             /** Report activeVus. */
             activeVus: number;
 
+            /** Report eventLoopP99Ms. */
+            eventLoopP99Ms: number;
+
+            /** Report cpuCores. */
+            cpuCores: number;
+
+            /** Report eventLoopMaxMs. */
+            eventLoopMaxMs: number;
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -2960,6 +2969,15 @@ export namespace barrage {
 
                 /** Report activeVus */
                 activeVus?: (number|null);
+
+                /** Report eventLoopP99Ms */
+                eventLoopP99Ms?: (number|null);
+
+                /** Report cpuCores */
+                cpuCores?: (number|null);
+
+                /** Report eventLoopMaxMs */
+                eventLoopMaxMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

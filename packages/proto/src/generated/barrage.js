@@ -8406,6 +8406,9 @@ export const barrage = $root.barrage = (() => {
              * @property {boolean|null} [final] Report final
              * @property {number|null} [inFlight] Report inFlight
              * @property {number|null} [activeVus] Report activeVus
+             * @property {number|null} [eventLoopP99Ms] Report eventLoopP99Ms
+             * @property {number|null} [cpuCores] Report cpuCores
+             * @property {number|null} [eventLoopMaxMs] Report eventLoopMaxMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8503,6 +8506,30 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.activeVus = 0;
 
             /**
+             * Report eventLoopP99Ms.
+             * @member {number} eventLoopP99Ms
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.eventLoopP99Ms = 0;
+
+            /**
+             * Report cpuCores.
+             * @member {number} cpuCores
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.cpuCores = 0;
+
+            /**
+             * Report eventLoopMaxMs.
+             * @member {number} eventLoopMaxMs
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.eventLoopMaxMs = 0;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -8551,6 +8578,12 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.inFlight);
                 if (message.activeVus != null && $Object.hasOwnProperty.call(message, "activeVus") && message.activeVus !== 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.activeVus);
+                if (message.eventLoopP99Ms != null && $Object.hasOwnProperty.call(message, "eventLoopP99Ms") && !$Object.is(message.eventLoopP99Ms, 0))
+                    writer.uint32(/* id 9, wireType 1 =*/73).double(message.eventLoopP99Ms);
+                if (message.cpuCores != null && $Object.hasOwnProperty.call(message, "cpuCores") && !$Object.is(message.cpuCores, 0))
+                    writer.uint32(/* id 10, wireType 1 =*/81).double(message.cpuCores);
+                if (message.eventLoopMaxMs != null && $Object.hasOwnProperty.call(message, "eventLoopMaxMs") && !$Object.is(message.eventLoopMaxMs, 0))
+                    writer.uint32(/* id 11, wireType 1 =*/89).double(message.eventLoopMaxMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8666,6 +8699,33 @@ export const barrage = $root.barrage = (() => {
                                 delete message.activeVus;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.eventLoopP99Ms = value;
+                            else
+                                delete message.eventLoopP99Ms;
+                            continue;
+                        }
+                    case 10: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.cpuCores = value;
+                            else
+                                delete message.cpuCores;
+                            continue;
+                        }
+                    case 11: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.eventLoopMaxMs = value;
+                            else
+                                delete message.eventLoopMaxMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8732,6 +8792,15 @@ export const barrage = $root.barrage = (() => {
                 if (object.activeVus != null)
                     if ($Number(object.activeVus) !== 0)
                         message.activeVus = object.activeVus >>> 0;
+                if (object.eventLoopP99Ms != null)
+                    if (!$Object.is($Number(object.eventLoopP99Ms), 0))
+                        message.eventLoopP99Ms = $Number(object.eventLoopP99Ms);
+                if (object.cpuCores != null)
+                    if (!$Object.is($Number(object.cpuCores), 0))
+                        message.cpuCores = $Number(object.cpuCores);
+                if (object.eventLoopMaxMs != null)
+                    if (!$Object.is($Number(object.eventLoopMaxMs), 0))
+                        message.eventLoopMaxMs = $Number(object.eventLoopMaxMs);
                 return message;
             };
 
@@ -8762,6 +8831,9 @@ export const barrage = $root.barrage = (() => {
                     object.final = false;
                     object.inFlight = 0;
                     object.activeVus = 0;
+                    object.eventLoopP99Ms = 0;
+                    object.cpuCores = 0;
+                    object.eventLoopMaxMs = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -8782,6 +8854,12 @@ export const barrage = $root.barrage = (() => {
                     object.inFlight = message.inFlight;
                 if (message.activeVus != null && $Object.hasOwnProperty.call(message, "activeVus"))
                     object.activeVus = message.activeVus;
+                if (message.eventLoopP99Ms != null && $Object.hasOwnProperty.call(message, "eventLoopP99Ms"))
+                    object.eventLoopP99Ms = options.json && !$isFinite(message.eventLoopP99Ms) ? $String(message.eventLoopP99Ms) : message.eventLoopP99Ms;
+                if (message.cpuCores != null && $Object.hasOwnProperty.call(message, "cpuCores"))
+                    object.cpuCores = options.json && !$isFinite(message.cpuCores) ? $String(message.cpuCores) : message.cpuCores;
+                if (message.eventLoopMaxMs != null && $Object.hasOwnProperty.call(message, "eventLoopMaxMs"))
+                    object.eventLoopMaxMs = options.json && !$isFinite(message.eventLoopMaxMs) ? $String(message.eventLoopMaxMs) : message.eventLoopMaxMs;
                 return object;
             };
 

@@ -1,0 +1,47 @@
+// The agent's own health, per report interval: how late its event loop ran
+// (p99 and max) and the CPU it used (1.0 = one core). A 10 ms timer measures
+// its own lateness (perf_hooks' monitorEventLoopDelay loses a stall that
+// follows its reset()). An agent whose loop lags fires and times its requests
+// late, so the controller flags its latencies.
+const TICK_MS = 10;
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export class AgentHealth {
+  private delays: number[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private expected = 0;
+  private cpu = process.cpuUsage();
+  private at = performance.now();
+
+  start(): void {
+    this.cpu = process.cpuUsage();
+    this.at = performance.now();
+    this.expected = performance.now() + TICK_MS;
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      this.delays.push(Math.max(0, now - this.expected));
+      this.expected = now + TICK_MS;
+    }, TICK_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Since the previous call: event-loop delay p99 and max in ms, and cores busy. */
+  sample(): { eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number } {
+    // The tick still due now counts too: a stall in progress shows at once.
+    const d = [...this.delays, Math.max(0, performance.now() - this.expected)].sort((a, b) => a - b);
+    this.delays = [];
+    const p99 = d[Math.min(d.length - 1, Math.ceil(0.99 * d.length) - 1)] ?? 0;
+    const max = d[d.length - 1] ?? 0;
+    const now = performance.now();
+    const used = process.cpuUsage(this.cpu);
+    this.cpu = process.cpuUsage();
+    const cores = now > this.at ? (used.user + used.system) / 1000 / (now - this.at) : 0;
+    this.at = now;
+    return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), cpuCores: round3(cores) };
+  }
+}
