@@ -15,7 +15,7 @@ import { ControllerErrors } from './errors.ts';
 import { renderReport, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
 import { variablesIn } from '@barrage/agent';
-import { baseUrlProblems, builtinScenarios, loadScenario, parseScenario, substitutedTexts, validateScenario } from './scenario/load.ts';
+import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from './scenario/load.ts';
 import { resolveEnv } from './setup-runner.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunStore } from './store.ts';
@@ -141,12 +141,12 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       scenario = loadScenario(body.scenario);
     }
     else scenario = parseScenario(body.scenario, 'request body');
-    if (body.target !== undefined && (!/^https?:\/\/[^/]+/.test(body.target) || baseUrlProblems(body.target, 'target').length > 0)) {
+    if (body.target !== undefined && !isTargetUrl(body.target)) {
       throw new ControllerErrors.BAD_REQUEST(`target must be an http(s) URL without query or fragment, got ${body.target}`);
     }
     const baseUrl = body.target ?? scenario.baseUrl;
     // The same checks `controller start` makes before it begins, answered as 400s.
-    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests, ...scenario.monitors].some((r) => r.path !== undefined)) {
+    if (baseUrl === undefined && usesPaths(scenario)) {
       throw new ControllerErrors.BAD_REQUEST('the scenario has requests with a path but no baseUrl: give target');
     }
     // A submitted scenario reads only the controller's BARRAGE_TARGET_* variables: whoever can

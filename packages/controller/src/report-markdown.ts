@@ -7,7 +7,7 @@
 import type { MonitorSample } from './monitor.ts';
 import type { LoadScenario, Scenario } from './scenario/scenario.ts';
 import type { RequestSummary, Summary } from './summary.ts';
-import type { Metric, ThresholdResult } from './thresholds.ts';
+import { targetOf, type Metric, type ThresholdResult } from './thresholds.ts';
 
 export interface ReportInput {
   summary: Summary;
@@ -85,7 +85,6 @@ function metricTable(s: RequestSummary, judged: Array<{ r: ThresholdResult; key:
   return lines;
 }
 
-const targetOf = (expr: string) => expr.slice(expr.search(/(<=|>=|==|!=|<|>)/));
 
 function modelLine(m: LoadScenario): string {
   const rate = (x: number) => `${Number((x).toFixed(4))}/s`;

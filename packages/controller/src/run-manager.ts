@@ -76,8 +76,9 @@ export class RunManager {
         const onProgress = (r: Run) => {
           if (store) {
             this.safely(storeNotes, 'intervals', () => {
-              for (const p of r.aggregate.series()) {
-                if (p.interval > persisted && p.interval <= r.completeInterval) store.saveInterval(id, p, p.latency);
+              for (let k = persisted + 1; k <= r.completeInterval; k++) {
+                const p = r.aggregate.intervals.get(k);
+                if (p !== undefined) store.saveInterval(id, p, p.latency);
               }
               store.heartbeat(id);
             });

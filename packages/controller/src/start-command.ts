@@ -11,7 +11,7 @@ import { ControllerErrors } from './errors.ts';
 import { LocalAgents } from './local-agents.ts';
 import { intervalP95Us } from './merge.ts';
 import { Run } from './run.ts';
-import { baseUrlProblems, loadScenario } from './scenario/load.ts';
+import { isTargetUrl, loadScenario, usesPaths } from './scenario/load.ts';
 import { formatOf, renderReport } from './report.ts';
 import { resolveEnv } from './setup-runner.ts';
 import { buildApi } from './api.ts';
@@ -48,10 +48,10 @@ export async function startCommand(o: StartOptions): Promise<number> {
   try {
     scenario = loadScenario(o.scenario);
     baseUrl = o.target ?? scenario.baseUrl;
-    if (o.target !== undefined && (!/^https?:\/\/[^/]+/.test(o.target) || baseUrlProblems(o.target, '--target').length > 0)) {
+    if (o.target !== undefined && !isTargetUrl(o.target)) {
       throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL without query or fragment, got ${o.target}`);
     }
-    if (baseUrl === undefined && [...scenario.setup, ...scenario.requests, ...scenario.monitors].some((r) => r.path !== undefined)) {
+    if (baseUrl === undefined && usesPaths(scenario)) {
       throw new ControllerErrors.BAD_ARGUMENT('the scenario has requests with a path but no baseUrl: give --target URL');
     }
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');

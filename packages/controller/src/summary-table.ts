@@ -2,6 +2,7 @@
 // then checks, the first 429, and the agents. Columns for dropped arrivals and
 // service time appear only when the run has them.
 import type { RequestSummary, Summary } from './summary.ts';
+import { targetOf } from './thresholds.ts';
 
 function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
   const widths = cells[0]!.map((_c, i) => Math.max(...cells.map((r) => r[i]!.length)));
@@ -50,7 +51,7 @@ export function formatSummary(s: Summary): string {
   if (checks.length > 0) lines.push('', pad([['request', 'check', 'result', ''], ...checks], (i) => i >= 2));
   if (s.thresholds.length > 0) {
     const rows = s.thresholds.map((t) => {
-      const target = t.expr.slice(t.expr.search(/(<=|>=|==|!=|<|>)/));
+      const target = targetOf(t.expr);
       return [t.expr.slice(0, t.expr.length - target.length), t.scope, target, missing(t.value) ? 'n/a' : String(t.value), t.ok ? 'pass' : 'FAIL'];
     });
     lines.push('', pad([['threshold', 'scope', 'target', 'value', 'status'], ...rows], (i) => i === 3));

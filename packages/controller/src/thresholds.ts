@@ -196,9 +196,9 @@ export function compare(value: number, op: Op, target: number): boolean {
   }
 }
 
-/** Shown as a report's Target column: the operator and the value in the expression's own unit. */
-export function targetText(t: Threshold): string {
-  return t.expr.slice(t.expr.search(/(<=|>=|==|!=|<|>)/));
+/** A report's Target column: the operator and the value, in the expression's own unit ("p(95)<500ms" -> "<500ms"). */
+export function targetOf(expr: string): string {
+  return expr.slice(expr.search(/(<=|>=|==|!=|<|>)/));
 }
 
 /** What thresholds are judged on: the merged results, overall and per request name, and monitors. */

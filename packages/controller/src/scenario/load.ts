@@ -273,6 +273,16 @@ export function validateScenario(doc: unknown): Scenario {
 /** Node timers hold at most 2^31-1 ms (24.8 days): no scenario may run longer, nor any one wait. */
 const MAX_SCENARIO_MS = 2 ** 31 - 1;
 
+/** A --target or API `target`: an http(s) base URL without query or fragment. */
+export function isTargetUrl(url: string): boolean {
+  return /^https?:\/\/[^/]+/.test(url) && baseUrlProblems(url, 'target').length === 0;
+}
+
+/** Whether a request, setup step or monitor uses a path, and so needs a base URL. */
+export function usesPaths(s: Scenario): boolean {
+  return [...s.setup, ...s.requests, ...s.monitors].some((r) => r.path !== undefined);
+}
+
 /** A base URL is scheme, host, optional port and path prefix: no query or fragment, a host that parses. */
 export function baseUrlProblems(url: string, path: string): string[] {
   if (/[?#]/.test(url)) return [`${path}: a base URL has no query or fragment`];
