@@ -10,6 +10,7 @@ import { prepareAssignment, type PreparedScenario } from './assignment.ts';
 import { Recorder } from './recorder.ts';
 import { Reporter } from './reporter.ts';
 import { ClosedModel, OpenModel, type Scheduler } from './scheduler.ts';
+import { AgentErrors } from './errors.ts';
 import { clusterVusAt, peakShare, segmentShare } from './vu-ramp.ts';
 
 const Executors = barrage.v1.Executor;
@@ -23,6 +24,16 @@ export interface AgentRunOptions {
   send: (frame: Uint8Array) => void;
   onFinalReport: () => void;
 }
+
+/** Defaults when an Assign leaves the liveness settings at 0 (the scenario schema has the same). */
+export const DEFAULT_AGENT_TIMEOUT_MS = 5_000;
+export const DEFAULT_LEASE_MS = 15_000;
+/** Golden-ratio step: frac((j+1)·PHI) spreads arrival indices evenly over [0,1) for a takeover split. */
+const PHI = (Math.sqrt(5) - 1) / 2;
+const inPart = (j: number, from: number, to: number) => {
+  const u = ((j + 1) * PHI) % 1;
+  return u >= from && u < to;
+};
 
 export class AgentRun {
   readonly runId: string;
@@ -45,6 +56,14 @@ export class AgentRun {
   private readonly names: string[] = [];
   private pending: number;
   private stopping = false;
+  private startAt = 0;
+  private takeovers = 0;
+  private readonly allowH2: boolean;
+  /** Responses completed so far (the Status message's rate comes from it). */
+  completed = 0;
+  /** Liveness settings of the run (Assign.agent_timeout_ms, lease_ms). */
+  readonly agentTimeoutMs: number;
+  readonly leaseMs: number;
   state: 'assigned' | 'waiting' | 'running' | 'done' = 'assigned';
 
   constructor(o: AgentRunOptions) {
@@ -62,14 +81,33 @@ export class AgentRun {
     this.executors = this.scenarios.map((s) => new Executor({
       allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
-      onComplete: (at) => { if (at > this.lastCompletionAt) this.lastCompletionAt = at; },
+      onComplete: this.onComplete,
     }));
+    this.allowH2 = o.assign.allowH2 ?? false;
+    this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
+    this.leaseMs = o.assign.leaseMs || DEFAULT_LEASE_MS;
     this.onFinalReport = o.onFinalReport;
     this.reporter = new Reporter({
       runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
       recorder: this.recorder, send: o.send,
       status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), ...this.health.sample() }),
     });
+  }
+
+  private readonly onComplete = (at: number): void => {
+    this.completed++;
+    if (at > this.lastCompletionAt) this.lastCompletionAt = at;
+  };
+
+  /** What the Status message reports. */
+  get status(): { state: string; inFlight: number; activeVus: number } {
+    const state = this.state === 'running' && this.stopping ? 'stopping' : this.state;
+    return { state, inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) };
+  }
+
+  /** Stopping or stopped: nothing new will be fired. */
+  get firing(): boolean {
+    return !this.stopping && this.state !== 'done';
   }
 
   /** The most iterations a scenario runs at once on this agent. */
@@ -96,6 +134,7 @@ export class AgentRun {
   private begin(startAt: number): void {
     if (this.stopping) { this.finishReports(); return; }
     this.state = 'running';
+    this.startAt = startAt;
     this.health.start();
     this.reporter.start(startAt, this.controllerClock.now());
     if (this.pending === 0) { this.finishReports(); return; }
@@ -137,6 +176,64 @@ export class AgentRun {
       iterationsPerVu: s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS ? s.iterationsPerVu : Infinity,
       startAt, endAt: startAt + s.durationMs, thinkTimeMs: s.thinkTimeMs,
     }, onIdle);
+  }
+
+  /**
+   * Rebalance: take over part of a lost agent's segment from `fromAt` to each scenario's
+   * end, with its own connections. Iteration-bounded scenarios are left alone (what the lost
+   * agent completed is unknown). Ignored unless this run is firing.
+   */
+  takeover(t: barrage.v1.Takeover.$Properties): void {
+    if (this.state !== 'running' || this.stopping || t.runId !== this.runId) return;
+    const lostStart = t.lostStart ?? 0;
+    const lostEnd = t.lostEnd ?? 0;
+    const partStart = t.partStart ?? 0;
+    const partEnd = t.partEnd ?? 0;
+    const fromAt = t.fromAt ?? 0;
+    if (!(lostStart >= 0 && lostStart < lostEnd && lostEnd <= 1 && partStart >= 0 && partStart < partEnd && partEnd <= 1 && Number.isFinite(fromAt))) {
+      throw new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: segment [${lostStart}, ${lostEnd}) part [${partStart}, ${partEnd})`);
+    }
+    const key = ++this.takeovers;
+    const sub = { start: lostStart + (lostEnd - lostStart) * partStart, end: lostStart + (lostEnd - lostStart) * partEnd };
+    for (const share of t.shares ?? []) {
+      const s = this.scenarios[share.scenario ?? -1];
+      if (s === undefined || s.executor === Executors.EXECUTOR_SHARED_ITERATIONS || s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS) continue;
+      const open = isOpen(s.executor);
+      const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
+      const vus = ramp ? peakShare(s.startTarget, s.stages, sub.start, sub.end) : Math.min(share.vus ?? 0, 100_000);
+      const arrivals = Math.min(share.arrivals ?? 0, s.totalArrivals);
+      const maxInFlight = Math.max(1, Math.min(share.maxInFlight ?? 0, 100_000));
+      if (open ? arrivals === 0 : vus === 0) continue;
+      const scenarioAt = this.startAt + s.startOffsetMs;
+      if (this.controllerClock.now() >= scenarioAt + s.durationMs) continue;
+      const exec = new Executor({
+        allowH2: this.allowH2, connections: s.connections || (open ? maxInFlight : vus),
+        recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete,
+      });
+      this.executors.push(exec);
+      this.timers.push(setTimeout(() => void exec.close(), Math.max(0, scenarioAt + s.durationMs + s.gracefulStopMs - this.controllerClock.now())));
+      this.pending++;
+      const launchKey = -(key * 1_000 + share.scenario!);
+      const launch = () => {
+        this.launches.delete(launchKey);
+        const startPerf = performance.now() + (scenarioAt - this.controllerClock.now());
+        if (this.stopping || performance.now() >= startPerf + s.durationMs) { this.scenarioIdle(); return; }
+        const onIdle = () => this.scenarioIdle();
+        const model: Scheduler = open
+          ? new OpenModel(exec, s.entries, this.recorder, {
+            schedule: new ArrivalSchedule(s.startTarget, s.stages), count: arrivals, phase: lostStart, startAt: startPerf, maxInFlight,
+            include: (j) => inPart(j, partStart, partEnd), fromAt: performance.now() + (fromAt - this.controllerClock.now()),
+          }, onIdle)
+          : new ClosedModel(exec, s.entries, {
+            vus, target: ramp ? (x) => segmentShare(clusterVusAt(s.startTarget, s.stages, x), sub.start, sub.end) : undefined,
+            iterations: Infinity, iterationsPerVu: Infinity, startAt: startPerf, endAt: startPerf + s.durationMs, thinkTimeMs: s.thinkTimeMs,
+          }, onIdle);
+        this.schedulers.push(model);
+        model.start();
+      };
+      const wait = Math.max(fromAt, scenarioAt) - this.controllerClock.now();
+      if (wait > 1) this.launches.set(launchKey, setTimeout(launch, wait)); else launch();
+    }
   }
 
   private scenarioIdle(): void {

@@ -5,7 +5,8 @@ import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
-import { AgentRun } from './agent-run.ts';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { AgentRun, DEFAULT_AGENT_TIMEOUT_MS } from './agent-run.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { bestEstimate, type ClockRound } from './clock-sync.ts';
 import { AgentErrors } from './errors.ts';
@@ -29,6 +30,9 @@ const BACKOFF_MAX_MS = 5_000;
 const ONCE_MAX_ATTEMPTS = 16;
 /** With --once, how long to wait for the last acknowledgements before leaving anyway. */
 const ONCE_ACK_WAIT_MS = 10_000;
+/** The Status heartbeat, and how often the link's silence and the run's lease are checked. */
+const STATUS_MS = 1_000;
+const WATCH_MS = 100;
 
 export class Agent {
   readonly id = randomUUID();
@@ -45,6 +49,12 @@ export class Agent {
   private stopped = false;
   private pendingStop: barrage.v1.Stop | undefined;
   private rejectedPlan = false;
+  /** Agent clock: the last frame or ping from the controller. */
+  private lastContact = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private watchTimer: NodeJS.Timeout | undefined;
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  private statusAt = { perf: performance.now(), cpu: process.cpuUsage(), completed: 0, run: undefined as AgentRun | undefined };
   private resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
 
@@ -57,7 +67,8 @@ export class Agent {
     this.url = url.toString();
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.link.on('open', () => this.onOpen());
-    this.link.on('message', (env) => this.onMessage(env));
+    this.link.on('message', (env) => { this.lastContact = this.clock.now(); this.onMessage(env); });
+    this.link.on('contact', () => { this.lastContact = this.clock.now(); });
     this.link.on('invalid', (err) => this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'));
     this.link.on('refused', (err) => this.exit(1, err));
     this.link.on('close', (code, reason) => this.onClose(code, reason));
@@ -66,6 +77,50 @@ export class Agent {
   start(): void {
     this.o.logger.info({ controller: this.url, id: this.id }, 'connecting');
     this.link.connect(this.url, this.o.token);
+    this.loopDelay.enable();
+    this.statusTimer = setInterval(() => this.sendStatus(), STATUS_MS);
+    this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
+  }
+
+  /** Every second on an open link: what this agent is doing (the controller's proof of life). */
+  private sendStatus(): void {
+    const now = performance.now();
+    const cpu = process.cpuUsage(this.statusAt.cpu);
+    const run = this.run;
+    const completed = run?.completed ?? 0;
+    const since = this.statusAt.run === run ? this.statusAt.completed : 0;
+    const seconds = (now - this.statusAt.perf) / 1000;
+    const s = run?.status;
+    if (this.link.open) {
+      this.send({
+        status: {
+          runId: run?.runId ?? '', state: s?.state ?? 'idle', inFlight: s?.inFlight ?? 0, activeVus: s?.activeVus ?? 0,
+          rps: seconds > 0 ? +((completed - since) / seconds).toFixed(1) : 0,
+          cpuCores: seconds > 0 ? +((cpu.user + cpu.system) / 1e6 / seconds).toFixed(3) : 0,
+          eventLoopP99Ms: +(this.loopDelay.percentile(99) / 1e6).toFixed(3),
+        },
+      });
+    }
+    this.loopDelay.reset();
+    this.statusAt = { perf: now, cpu: process.cpuUsage(), completed, run };
+  }
+
+  /**
+   * A link on which the controller has been silent past the agent timeout is dropped (a cut
+   * cable leaves TCP open for minutes) and redialled. A run that has had no contact with the
+   * controller for its lease stops firing: no load without a controller to watch it.
+   */
+  private watch(): void {
+    const silent = this.clock.now() - this.lastContact;
+    const run = this.run;
+    if (this.link.open && silent > (run?.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS)) {
+      this.o.logger.warn({ silentMs: Math.round(silent) }, 'controller silent: dropping the link');
+      this.link.terminate();
+    }
+    if (run !== undefined && run.firing && run.state !== 'assigned' && silent > run.leaseMs) {
+      this.o.logger.warn({ run: run.runId, silentMs: Math.round(silent), leaseMs: run.leaseMs, at: new Date(Date.now()).toISOString() }, 'lease expired: stopped firing');
+      run.stop();
+    }
   }
 
   private send(message: EnvelopeShape): void {
@@ -74,6 +129,7 @@ export class Agent {
 
   private onOpen(): void {
     this.attempt = 0;
+    this.lastContact = this.clock.now();
     this.send({
       hello: {
         protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
@@ -98,6 +154,7 @@ export class Agent {
         return;
       }
       case 'error': return this.onError(env.error as InstanceType<typeof v1.ErrorReport>);
+      case 'takeover': return this.onTakeover(env.takeover as InstanceType<typeof v1.Takeover>);
       default: this.o.logger.warn({ kind: env.body }, 'unexpected message from controller');
     }
   }
@@ -202,6 +259,17 @@ export class Agent {
     }
   }
 
+  private onTakeover(t: barrage.v1.Takeover): void {
+    if (!this.run || this.run.runId !== t.runId) return;
+    try {
+      this.run.takeover(t);
+      this.o.logger.warn({ run: t.runId, id: t.id, part: [t.partStart, t.partEnd] }, 'taking over part of a lost agent\'s share');
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });
+    }
+  }
+
   private onError(e: barrage.v1.ErrorReport): void {
     if (e.fatal) this.exit(1, new AgentErrors.REFUSED(e.code, e.message));
     else this.o.logger.warn({ code: e.code, err: e.message }, 'controller reported an error');
@@ -222,6 +290,9 @@ export class Agent {
   exit(code: number, err?: Error): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.statusTimer);
+    clearInterval(this.watchTimer);
+    this.loopDelay.disable();
     if (err) this.o.logger.error({ code: (err as { code?: string }).code, err: err.message }, 'agent stopping');
     this.run?.dispose();
     this.link.close();

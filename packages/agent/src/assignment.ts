@@ -58,6 +58,9 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
   const segStart = a.segmentStart ?? 0;
   const segEnd = a.segmentEnd ?? 1;
   if (!(segStart >= 0 && segStart < segEnd && segEnd <= 1)) throw bad(`segment [${segStart}, ${segEnd})`);
+  for (const [what, v] of [['agent timeout', a.agentTimeoutMs ?? 0], ['lease', a.leaseMs ?? 0]] as const) {
+    if (v !== 0 && !finiteIn(v, 100, MAX_DURATION_MS)) throw bad(`${what} ${v} ms`);
+  }
   return (a.scenarios ?? []).map((s, si) => {
     const where = `scenario ${si}`;
     const executor = s.executor ?? 0;

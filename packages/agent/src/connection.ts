@@ -14,6 +14,8 @@ export interface LinkEvents {
   close: [code: number, reason: string];
   /** The controller refused us at the upgrade (bad token): do not retry. */
   refused: [Error];
+  /** A ws ping from the controller: it is alive and the link carries frames. */
+  contact: [];
 }
 
 export class ControllerLink extends EventEmitter<LinkEvents> {
@@ -38,6 +40,7 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
         ws.close(1003, 'invalid frame');
       }
     });
+    ws.on('ping', () => this.emit('contact'));
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
       res.resume();
@@ -66,5 +69,10 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
 
   close(code = 1000, reason = ''): void {
     this.ws?.close(code, reason);
+  }
+
+  /** Drops a link whose peer went silent: no closing handshake to wait for. */
+  terminate(): void {
+    this.ws?.terminate();
   }
 }

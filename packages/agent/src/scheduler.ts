@@ -189,6 +189,10 @@ export interface OpenModelOptions {
   startAt: number;
   /** Iterations in flight beyond which an arrival is dropped. */
   maxInFlight: number;
+  /** A takeover fires only the arrivals this accepts (by index), ... */
+  include?: (j: number) => boolean;
+  /** ... and only those due at or after this instant (performance.now ms). */
+  fromAt?: number;
 }
 
 /**
@@ -230,6 +234,17 @@ export class OpenModel implements Scheduler {
   }
 
   start(): void {
+    const { fromAt, schedule, count, phase, startAt } = this.opts;
+    if (fromAt !== undefined) {
+      // The first arrival due at or after fromAt (fire times grow with the index).
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (startAt + schedule.agentTime(mid, count, phase) < fromAt) lo = mid + 1; else hi = mid;
+      }
+      this.next = lo;
+    }
     this.pump();
   }
 
@@ -240,9 +255,10 @@ export class OpenModel implements Scheduler {
   }
 
   private readonly pump = (): void => {
-    const { schedule, count, phase, startAt } = this.opts;
+    const { schedule, count, phase, startAt, include } = this.opts;
     const now = performance.now();
     while (!this.stopped && this.next < count) {
+      if (include !== undefined && !include(this.next)) { this.next++; continue; }
       const at = startAt + schedule.agentTime(this.next, count, phase);
       if (at > now + EARLY_MS) {
         this.timer = setTimeout(this.pump, at - now - EARLY_MS);

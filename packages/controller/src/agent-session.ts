@@ -9,6 +9,21 @@ import { ControllerErrors } from './errors.ts';
 
 type Hello = InstanceType<typeof barrage.v1.Hello>;
 
+/** The agent's latest Status, with figures out of any sane range dropped. */
+export interface AgentStatus {
+  runId: string;
+  state: string;
+  inFlight: number;
+  activeVus: number;
+  rps: number;
+  cpuCores: number;
+  eventLoopP99Ms: number;
+  at: number;
+}
+
+const STATES = new Set(['idle', 'assigned', 'waiting', 'running', 'stopping', 'done']);
+const sane = (v: number, hi: number) => (Number.isFinite(v) && v >= 0 && v <= hi ? v : 0);
+
 export interface SessionEvents {
   hello: [Hello];
   message: [barrage.v1.Envelope];
@@ -31,6 +46,9 @@ export function validateHello(h: Hello): void {
 export class AgentSession extends EventEmitter<SessionEvents> {
   readonly remoteAddress: string;
   hello: Hello | undefined;
+  /** Controller clock: the last frame or pong from this agent. */
+  lastSeen: number;
+  status: AgentStatus | undefined;
   private readonly ws: WebSocket;
   private readonly logger: Logger;
   private readonly clock: Clockish;
@@ -42,9 +60,12 @@ export class AgentSession extends EventEmitter<SessionEvents> {
     this.remoteAddress = remoteAddress;
     this.clock = clock;
     this.logger = logger;
+    this.lastSeen = clock.now();
+    ws.on('pong', () => { this.lastSeen = this.clock.now(); });
     const helloTimer = setTimeout(() => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')), HELLO_TIMEOUT_MS);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const receivedAt = this.clock.now();
+      this.lastSeen = receivedAt;
       let env: barrage.v1.Envelope;
       try {
         if (!isBinary) throw new ProtoErrors.FRAME_INVALID('text frame');
@@ -71,6 +92,7 @@ export class AgentSession extends EventEmitter<SessionEvents> {
         this.emit('hello', this.hello);
         return;
       }
+      if (env.body === 'status') { this.onStatus(env.status!, receivedAt); return; }
       this.emit('message', env);
     });
     ws.on('close', () => {
@@ -79,6 +101,24 @@ export class AgentSession extends EventEmitter<SessionEvents> {
       this.emit('close');
     });
     ws.on('error', () => { /* followed by close */ });
+  }
+
+  private onStatus(st: barrage.v1.IStatus, at: number): void {
+    this.status = {
+      runId: (st.runId ?? '').slice(0, 64), state: STATES.has(st.state ?? '') ? st.state! : 'unknown',
+      inFlight: sane(st.inFlight ?? 0, 1e9), activeVus: sane(st.activeVus ?? 0, 1e9), rps: sane(st.rps ?? 0, 1e9),
+      cpuCores: sane(st.cpuCores ?? 0, 1e5), eventLoopP99Ms: sane(st.eventLoopP99Ms ?? 0, 3_600_000), at,
+    };
+  }
+
+  /** A ws ping: the agent's automatic pong refreshes lastSeen, and the agent sees we are alive. */
+  ping(): void {
+    if (!this.closed) this.ws.ping();
+  }
+
+  /** Drops a silent link at once (no closing handshake: the peer is not answering). */
+  terminate(): void {
+    this.ws.terminate();
   }
 
   get id(): string {

@@ -21,6 +21,8 @@ export interface RunListener {
   reattached(session: AgentSession): void;
   message(session: AgentSession, env: barrage.v1.Envelope): void;
   disconnected(session: AgentSession): void;
+  /** Whether this session belongs to the run (its liveness is the run's to judge). */
+  holds(session: AgentSession): boolean;
 }
 
 export interface ClusterOptions {
@@ -29,7 +31,13 @@ export interface ClusterOptions {
   token: string;
   clock: Clockish;
   logger: Logger;
+  /** An idle agent silent this long is dropped (a run judges its own agents by its agentTimeout). */
+  idleTimeoutMs?: number;
 }
+
+/** How often every agent is pinged and silence is looked for. */
+const PING_MS = 1_000;
+const IDLE_TIMEOUT_MS = 10_000;
 
 export interface ClusterEvents {
   /** A new agent said a valid Hello (not a resume). */
@@ -54,6 +62,26 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       res.writeHead(404).end();
     });
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+    this.pinger = setInterval(() => this.heartbeat(), PING_MS);
+    this.pinger.unref();
+  }
+
+  private readonly pinger: NodeJS.Timeout;
+
+  /**
+   * Pings every agent (a cut link never closes by itself: TCP waits for minutes); an agent
+   * silent past the idle timeout is dropped, unless a run holds it (the run decides, by its
+   * own agentTimeout, and drops the link itself when it declares the agent lost).
+   */
+  private heartbeat(): void {
+    const now = this.o.clock.now();
+    for (const s of this.agents.values()) {
+      s.ping();
+      if (this.run?.holds(s) !== true && now - s.lastSeen > (this.o.idleTimeoutMs ?? IDLE_TIMEOUT_MS)) {
+        this.o.logger.warn({ agent: s.name, silentMs: Math.round(now - s.lastSeen) }, 'agent silent: dropping its link');
+        s.terminate();
+      }
+    }
   }
 
   /** Plain HTTP requests go to `handler` (the REST API); the /agents upgrade stays here. */
@@ -109,6 +137,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.pinger);
     for (const s of this.agents.values()) s.close(1001, 'controller shutting down');
     this.wss.close();
     this.server.closeAllConnections();

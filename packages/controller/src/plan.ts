@@ -115,6 +115,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
     assign: {
       runId: p.runId, segmentStart: segment.start, segmentEnd: segment.end, intervalMs: p.intervalMs,
       scenarios: plans[i], vars: p.vars.map((v) => ({ ...v })), allowH2: false,
+      agentTimeoutMs: p.scenario.agentTimeoutMs, leaseMs: p.scenario.leaseMs,
     },
   }));
 }

@@ -23,10 +23,26 @@ export interface Participant {
   final: boolean;
   finished: barrage.v1.Finished | undefined;
   disconnects: number;
+  /** Set when the agent went silent past the run's agentTimeout. */
+  lost: AgentLoss | undefined;
   /** The worst interval it reported: event-loop delay p99 and max (ms), and cores busy. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
   cpuCores: number;
+}
+
+/** When and how an agent was lost, and what the run did about it. */
+export interface AgentLoss {
+  /** Controller clock: when it was declared lost, and its last contact before that. */
+  at: number;
+  lastContactAt: number;
+  /** Its segment's width: the fraction of the load it carried. */
+  share: number;
+  policy: 'abort' | 'continue' | 'rebalance';
+  /** rebalance: the agents its share went to. */
+  takenBy: string[];
+  /** It came back (re-attached) at this instant; 0: never. */
+  returnedAt: number;
 }
 
 export interface RunResult {

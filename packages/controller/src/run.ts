@@ -2,12 +2,13 @@
 // all are clock-synced and ready, start them on one instant, merge and ack
 // their reports, then stop and collect their closing facts.
 import type { Logger } from 'pino';
-import type { barrage } from '@barrage/proto';
+import { barrage } from '@barrage/proto';
 import type { AgentSession, Clockish } from './agent-session.ts';
 import type { Cluster, RunListener } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
 import { RunAggregate } from './merge.ts';
-import { planRun } from './plan.ts';
+import { planRun, type AgentPlan } from './plan.ts';
+import { apportion, segments } from './planner.ts';
 import { validateReport } from './report-validation.ts';
 import { assembleResult, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
@@ -44,6 +45,10 @@ const MAX_CLOCK_RTT_MS = 10_000;
 /** Reports may name intervals this far past the controller's own notion of now. */
 const INTERVAL_SLACK = 10;
 const PLAUSIBLE_SLACK_MS = 60_000;
+/** How often the run looks for agents gone silent. */
+const WATCH_MS = 200;
+const secondsInto = (t: number, from: number) => `+${((t - from) / 1000).toFixed(1)} s`;
+const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 export class Run implements RunListener {
   readonly runId: string;
@@ -65,6 +70,10 @@ export class Run implements RunListener {
   private wake: () => void = () => {};
   private failure: Error | undefined;
   private readonly notes: string[] = [];
+  private readonly plans = new Map<string, AgentPlan>();
+  private takeoverId = 0;
+  /** Past the load: no agent is declared lost any more. */
+  private winding = false;
   /** Per request name: the checks (and captures) its reports may count. */
   private readonly checkNames: ReadonlyMap<string, ReadonlySet<string>>;
 
@@ -99,14 +108,16 @@ export class Run implements RunListener {
     const { o } = this;
     o.cluster.run = this;
     let progress: NodeJS.Timeout | undefined;
+    const watch = setInterval(() => this.watchAgents(), WATCH_MS);
     try {
       const plans = planRun({ runId: this.runId, scenario: o.scenario, baseUrl: o.baseUrl, agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })), vars: o.vars, intervalMs: this.intervalMs });
       o.agents.forEach((s, i) => {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,
           ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
-          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0,
+          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, lost: undefined,
         });
+        this.plans.set(s.id, plans[i]!);
         s.send({ assign: plans[i]!.assign });
       });
       const allReady = () => [...this.participants.values()].every((p) => p.ready);
@@ -139,8 +150,9 @@ export class Run implements RunListener {
           tick(1);
         }
         const deadline = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
-        await this.until(() => this.allFinal(), deadline - o.clock.now(), { abortable: true });
+        await this.until(() => this.allSettled(), deadline - o.clock.now(), { abortable: true });
       }
+      this.winding = true;
       if (!this.allFinal()) {
         // Abort or deadline: tell everyone to stop firing, then wait for the final reports of
         // the agents still connected, as long as in-flight requests may take to finish.
@@ -159,6 +171,7 @@ export class Run implements RunListener {
       throw err;
     } finally {
       clearTimeout(progress);
+      clearInterval(watch);
       await this.monitors?.stop();
       if (o.cluster.run === this) o.cluster.run = undefined;
     }
@@ -211,6 +224,76 @@ export class Run implements RunListener {
     return [...this.participants.values()].every((p) => p.final);
   }
 
+  /** Every agent sent its final report, or was lost and is not connected: nothing more to wait for. */
+  private allSettled(): boolean {
+    return [...this.participants.values()].every((p) => p.final || (p.lost !== undefined && !p.session.open));
+  }
+
+  holds(session: AgentSession): boolean {
+    return this.participants.get(session.id)?.session === session;
+  }
+
+  /**
+   * An agent silent past agentTimeout (no report, Status or pong: dead, hung or cut off) is
+   * lost, once, and the run's onAgentLoss policy applies. Its link, if still open, is dropped:
+   * should it come back it reconnects and re-attaches, resending what it holds.
+   */
+  private watchAgents(): void {
+    if (this.plannedStartAt === 0 || this.winding) return;
+    const now = this.o.clock.now();
+    for (const p of this.participants.values()) {
+      if (p.final || p.lost !== undefined || now - p.session.lastSeen <= this.o.scenario.agentTimeoutMs) continue;
+      const policy = this.o.scenario.onAgentLoss;
+      p.lost = { at: now, lastContactAt: p.session.lastSeen, share: p.segment.end - p.segment.start, policy, takenBy: [], returnedAt: 0 };
+      if (p.session.open) p.session.terminate();
+      this.o.logger.warn({ run: this.runId, agent: p.name, silentMs: Math.round(now - p.session.lastSeen), policy }, 'agent lost');
+      const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, this.plannedStartAt)} (silent ${((now - p.lost.lastContactAt) / 1000).toFixed(1)} s), carrying ${percent(p.lost.share)} of the load`;
+      if (policy === 'abort') {
+        this.notes.push(`${what}: run aborted (onAgentLoss: abort)`);
+        this.abort(`agent ${p.name} lost`);
+      } else if (policy === 'rebalance') {
+        this.notes.push(`${what}: ${this.rebalance(p, now)}`);
+      } else {
+        this.notes.push(`${what}: the run went on without it (onAgentLoss: continue)`);
+      }
+    }
+    this.wake();
+  }
+
+  /**
+   * Splits a lost agent's segment over the agents still running, by weight, from `at` to the
+   * end: each gets a Takeover naming its part. Returns what was done, for the notes.
+   */
+  private rebalance(lost: Participant, at: number): string {
+    const takers = [...this.participants.values()].filter((p) => p !== lost && p.lost === undefined && !p.final && p.session.open);
+    if (takers.length === 0) return 'no agent left to take its share over (onAgentLoss: rebalance)';
+    const lostPlan = this.plans.get(lost.id)!.assign.scenarios ?? [];
+    const parts = segments(takers.map((p) => ({ id: p.id, weight: p.weight })));
+    const widths = parts.map((x) => x.end - x.start);
+    const skipped = new Set<string>();
+    const perTaker = takers.map(() => [] as barrage.v1.TakeoverShare.$Properties[]);
+    for (const sc of lostPlan) {
+      if (sc.executor === barrage.v1.Executor.EXECUTOR_SHARED_ITERATIONS || sc.executor === barrage.v1.Executor.EXECUTOR_PER_VU_ITERATIONS) { skipped.add(sc.name!); continue; }
+      const vus = apportion(sc.vus ?? 0, widths);
+      const caps = apportion(sc.maxInFlight ?? 0, widths).map((c) => Math.max(1, c));
+      takers.forEach((p, k) => {
+        const index = (this.plans.get(p.id)!.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
+        if (index < 0) { skipped.add(sc.name!); return; }
+        perTaker[k]!.push({ scenario: index, vus: vus[k], arrivals: sc.iterations ?? 0, maxInFlight: caps[k] });
+      });
+    }
+    const id = ++this.takeoverId;
+    takers.forEach((p, k) => {
+      p.session.send({ takeover: {
+        runId: this.runId, id, fromAt: at, lostStart: lost.segment.start, lostEnd: lost.segment.end,
+        partStart: parts[k]!.start, partEnd: parts[k]!.end, shares: perTaker[k],
+      } });
+    });
+    lost.lost!.takenBy = takers.map((p) => p.name);
+    const left = skipped.size > 0 ? `; not taken over: ${[...skipped].join(', ')} (iteration-bounded, or not on every agent: what it completed is unknown)` : '';
+    return `its share re-planned from then to the end across ${takers.map((p) => p.name).join(', ')} (onAgentLoss: rebalance)${left}`;
+  }
+
   private connected(): Participant[] {
     return [...this.participants.values()].filter((p) => p.session.open);
   }
@@ -257,6 +340,10 @@ export class Run implements RunListener {
     const p = this.participants.get(session.id);
     if (p === undefined) return false;
     p.session = session;
+    if (p.lost !== undefined && p.lost.returnedAt === 0) {
+      p.lost.returnedAt = this.o.clock.now();
+      this.notes.push(`agent ${p.name} came back at ${secondsInto(p.lost.returnedAt, this.plannedStartAt)}, ${((p.lost.returnedAt - p.lost.at) / 1000).toFixed(1)} s after it was lost; what it had not reported was resent${p.lost.policy === 'rebalance' ? ', and it was told to stop firing (its share had been re-planned)' : ''}`);
+    }
     this.o.logger.info({ agent: p.name }, 'agent re-attached to the run');
     return true;
   }
@@ -266,6 +353,10 @@ export class Run implements RunListener {
     // the agent ignores a Start it already acted on.
     if (this.plannedStartAt > 0) session.send({ start: { runId: this.runId, startAt: this.plannedStartAt } });
     if (this.lastStop) session.send({ stop: this.lastStop });
+    else if (this.participants.get(session.id)?.lost?.policy === 'rebalance') {
+      // Its share now runs elsewhere: it must not fire it a second time.
+      session.send({ stop: { runId: this.runId, reason: 'share rebalanced', id: 0, closing: false } });
+    }
   }
 
   disconnected(session: AgentSession): void {

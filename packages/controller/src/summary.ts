@@ -43,6 +43,8 @@ export interface AgentSummary {
   hostname: string; cpus: number; version: string;
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
   eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number;
+  /** Set when the agent was lost (silent past the run's agentTimeout). */
+  lost?: { at: string; afterMs: number; silentMs: number; share: number; policy: string; takenBy: string[]; returnedAt: string | null; finalReport: boolean };
 }
 
 export interface Summary {
@@ -143,6 +145,11 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
           clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
           hostname: p.session.hello?.hostname ?? '', cpus: p.session.hello?.cpus ?? 0, version: p.session.hello?.version ?? '',
           eventLoopP99Ms: p.eventLoopP99Ms, eventLoopMaxMs: p.eventLoopMaxMs, cpuCores: p.cpuCores,
+          ...(p.lost === undefined ? {} : { lost: {
+            at: new Date(p.lost.at).toISOString(), afterMs: round3(p.lost.at - r.plannedStartAt), silentMs: round3(p.lost.at - p.lost.lastContactAt),
+            share: round3(p.lost.share), policy: p.lost.policy, takenBy: [...p.lost.takenBy],
+            returnedAt: p.lost.returnedAt > 0 ? new Date(p.lost.returnedAt).toISOString() : null, finalReport: p.final,
+          } }),
         };
       }),
       notes: [...r.notes],

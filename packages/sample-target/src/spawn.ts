@@ -1,5 +1,6 @@
 // Starts the sample target as a child process on a free port and resolves once
-// it prints its URL; used by the demo script and by tests. Stopped by PID.
+// it prints its URL; used by the demo script and by tests. Stopped by PID. An
+// optional command prefix (say `ip netns exec NS`) runs it elsewhere.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +16,18 @@ export interface SpawnedTarget {
   stop(): Promise<StatsJson | undefined>;
 }
 
-export async function spawnTarget(args: string[] = []): Promise<SpawnedTarget> {
-  const child = spawn(process.execPath, [CLI, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+export interface SpawnTargetOptions {
+  /**
+   * Run the target under this command, e.g. `['ip', 'netns', 'exec', NS]`: it is
+   * given node's path and the target's arguments, and must exec node in place
+   * (keep the PID), since stop() signals that PID.
+   */
+  command?: string[];
+}
+
+export async function spawnTarget(args: string[] = [], opts: SpawnTargetOptions = {}): Promise<SpawnedTarget> {
+  const argv = [...(opts.command ?? []), process.execPath, CLI, '--port', '0', ...args];
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     const onData = (d: Buffer) => {

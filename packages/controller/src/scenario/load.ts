@@ -263,10 +263,16 @@ export function validateScenario(doc: unknown): Scenario {
       return [];
     }
   });
+  const onAgentLoss = input.onAgentLoss ?? DEFAULTS.onAgentLoss;
+  const agentTimeoutMs = parseDuration(input.agentTimeout ?? DEFAULTS.agentTimeout);
+  if (agentTimeoutMs < 1_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 1s and 1h');
+  // Rebalance hands a lost agent's share to others: it must stop firing as soon as it is lost.
+  const leaseMs = onAgentLoss === 'rebalance' && input.lease === undefined ? agentTimeoutMs : parseDuration(input.lease ?? DEFAULTS.lease);
+  if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000) problems.push('/lease: at least the agentTimeout, at most 1h');
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name, description: input.description ?? '', baseUrl: input.baseUrl, vars: { ...input.vars },
-    setup, requests, scenarios, thresholds, monitors, source: structuredClone(input),
+    setup, requests, scenarios, thresholds, monitors, onAgentLoss, agentTimeoutMs, leaseMs, source: structuredClone(input),
   });
 }
 

@@ -3,7 +3,7 @@
 // resolved into entries, checks named.
 import type { MonitorDef } from '../monitor.ts';
 import type { Threshold } from '../thresholds.ts';
-import type { ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
+import type { AgentLossPolicy, ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
 export interface CaptureDef {
   variable: string;
@@ -87,8 +87,12 @@ export interface Scenario {
   scenarios: LoadScenario[];
   thresholds: Threshold[];
   monitors: MonitorDef[];
+  /** Agent loss: the policy, how long a silent agent has before it is lost, and its lease (ms). */
+  onAgentLoss: AgentLossPolicy;
+  agentTimeoutMs: number;
+  leaseMs: number;
   /** The document as written, kept for the record (environment references unresolved). */
   source: ScenarioInput;
 }
 
-export type { ScenarioInput, RequestInput, ExecutorName };
+export type { ScenarioInput, RequestInput, ExecutorName, AgentLossPolicy };

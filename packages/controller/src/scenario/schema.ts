@@ -19,7 +19,13 @@ export const DEFAULTS = Object.freeze({
   multipartField: 'file',
   multipartFilename: 'upload.bin',
   multipartContentType: 'application/octet-stream',
+  onAgentLoss: 'continue',
+  agentTimeout: '5s',
+  lease: '15s',
 });
+
+export const AGENT_LOSS_POLICIES = ['abort', 'continue', 'rebalance'] as const;
+export type AgentLossPolicy = (typeof AGENT_LOSS_POLICIES)[number];
 
 const text = (description: string, extra: Record<string, unknown> = {}) => ({ type: 'string', description, ...extra }) as const;
 const duration = (description: string) => text(`${description} (500ms, 30s, 5m, 1h)`, { pattern: DURATION_PATTERN });
@@ -185,6 +191,12 @@ export const scenarioSchema = {
         },
       },
     },
+    onAgentLoss: {
+      type: 'string', enum: AGENT_LOSS_POLICIES,
+      description: `what the run does when an agent is lost (silent past agentTimeout): abort it; continue without the agent (status degraded, the report names the agent, when, and the share lost); or rebalance its share for the rest of the run across the remaining agents (default ${DEFAULTS.onAgentLoss})`,
+    },
+    agentTimeout: duration(`an agent silent this long is lost; an agent drops a link on which the controller is silent this long, and reconnects (default ${DEFAULTS.agentTimeout})`),
+    lease: duration(`an agent with no contact from the controller for this long stops firing (default ${DEFAULTS.lease}; with rebalance, the agentTimeout)`),
     monitors: {
       type: 'array', maxItems: 20,
       description: 'target-side figures polled while the run goes (memory, CPU, pool in use), kept as time series; thresholds take growth(name), max(name), avg(name), last(name)',
@@ -293,5 +305,8 @@ export interface ScenarioInput {
   flows?: Array<{ name: string; steps: string[]; weight?: number }>;
   thresholds?: Array<string | { expr: string; request?: string; abortOnFail?: boolean; delay?: string }>;
   monitors?: Array<{ name: string; url?: string; path?: string; json?: string; prometheus?: string; interval?: string; timeout?: string }>;
+  onAgentLoss?: AgentLossPolicy;
+  agentTimeout?: string;
+  lease?: string;
   scenarios: ScenarioModelInput[];
 }

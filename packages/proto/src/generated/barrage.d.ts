@@ -63,8 +63,14 @@ export namespace barrage {
             /** Envelope error. */
             error?: (barrage.v1.ErrorReport.$Properties|null);
 
+            /** Envelope status. */
+            status?: (barrage.v1.Status.$Properties|null);
+
+            /** Envelope takeover. */
+            takeover?: (barrage.v1.Takeover.$Properties|null);
+
             /** Envelope body. */
-            body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error");
+            body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -155,8 +161,14 @@ export namespace barrage {
                 /** Envelope error */
                 error?: (barrage.v1.ErrorReport.$Properties|null);
 
+                /** Envelope status */
+                status?: (barrage.v1.Status.$Properties|null);
+
+                /** Envelope takeover */
+                takeover?: (barrage.v1.Takeover.$Properties|null);
+
                 /** Envelope body */
-                body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error");
+                body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -176,9 +188,11 @@ export namespace barrage {
               ack?: barrage.v1.Ack.$Shape|null;
               finished?: barrage.v1.Finished.$Shape|null;
               error?: barrage.v1.ErrorReport.$Shape|null;
+              status?: barrage.v1.Status.$Shape|null;
+              takeover?: barrage.v1.Takeover.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape })
+              ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape })
             );
         }
 
@@ -1713,6 +1727,12 @@ export namespace barrage {
             /** Assign allowH2. */
             allowH2: boolean;
 
+            /** Assign agentTimeoutMs. */
+            agentTimeoutMs: number;
+
+            /** Assign leaseMs. */
+            leaseMs: number;
+
             /**
              * Creates a new Assign instance using the specified properties.
              * @param [properties] Properties to set
@@ -1786,6 +1806,12 @@ export namespace barrage {
 
                 /** Assign allowH2 */
                 allowH2?: (boolean|null);
+
+                /** Assign agentTimeoutMs */
+                agentTimeoutMs?: (number|null);
+
+                /** Assign leaseMs */
+                leaseMs?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -3297,6 +3323,360 @@ export namespace barrage {
 
             /** Shape of an ErrorReport. */
             type $Shape = barrage.v1.ErrorReport.$Properties;
+        }
+
+        /**
+         * Properties of a Status.
+         * @deprecated Use barrage.v1.Status.$Properties instead.
+         */
+        interface IStatus extends barrage.v1.Status.$Properties {
+        }
+
+        /** Represents a Status. */
+        class Status {
+
+            /**
+             * Constructs a new Status.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Status.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Status runId. */
+            runId: string;
+
+            /** Status state. */
+            state: string;
+
+            /** Status inFlight. */
+            inFlight: number;
+
+            /** Status activeVus. */
+            activeVus: number;
+
+            /** Status rps. */
+            rps: number;
+
+            /** Status cpuCores. */
+            cpuCores: number;
+
+            /** Status eventLoopP99Ms. */
+            eventLoopP99Ms: number;
+
+            /**
+             * Creates a new Status instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Status instance
+             */
+            static create(properties: barrage.v1.Status.$Shape): barrage.v1.Status & barrage.v1.Status.$Shape;
+            static create(properties?: barrage.v1.Status.$Properties): barrage.v1.Status;
+
+            /**
+             * Encodes the specified Status message. Does not implicitly {@link barrage.v1.Status.verify|verify} messages.
+             * @param message Status message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Status.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Status message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Status & barrage.v1.Status.$Shape} Status
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Status & barrage.v1.Status.$Shape;
+
+            /**
+             * Creates a Status message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Status
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Status;
+
+            /**
+             * Creates a plain object from a Status message. Also converts values to other types if specified.
+             * @param message Status
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Status, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Status to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Status {
+
+            /** Properties of a Status. */
+            interface $Properties {
+
+                /** Status runId */
+                runId?: (string|null);
+
+                /** Status state */
+                state?: (string|null);
+
+                /** Status inFlight */
+                inFlight?: (number|null);
+
+                /** Status activeVus */
+                activeVus?: (number|null);
+
+                /** Status rps */
+                rps?: (number|null);
+
+                /** Status cpuCores */
+                cpuCores?: (number|null);
+
+                /** Status eventLoopP99Ms */
+                eventLoopP99Ms?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Status. */
+            type $Shape = barrage.v1.Status.$Properties;
+        }
+
+        /**
+         * Properties of a Takeover.
+         * @deprecated Use barrage.v1.Takeover.$Properties instead.
+         */
+        interface ITakeover extends barrage.v1.Takeover.$Properties {
+        }
+
+        /** Represents a Takeover. */
+        class Takeover {
+
+            /**
+             * Constructs a new Takeover.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.Takeover.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** Takeover runId. */
+            runId: string;
+
+            /** Takeover id. */
+            id: number;
+
+            /** Takeover fromAt. */
+            fromAt: number;
+
+            /** Takeover lostStart. */
+            lostStart: number;
+
+            /** Takeover lostEnd. */
+            lostEnd: number;
+
+            /** Takeover partStart. */
+            partStart: number;
+
+            /** Takeover partEnd. */
+            partEnd: number;
+
+            /** Takeover shares. */
+            shares: barrage.v1.TakeoverShare.$Properties[];
+
+            /**
+             * Creates a new Takeover instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns Takeover instance
+             */
+            static create(properties: barrage.v1.Takeover.$Shape): barrage.v1.Takeover & barrage.v1.Takeover.$Shape;
+            static create(properties?: barrage.v1.Takeover.$Properties): barrage.v1.Takeover;
+
+            /**
+             * Encodes the specified Takeover message. Does not implicitly {@link barrage.v1.Takeover.verify|verify} messages.
+             * @param message Takeover message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.Takeover.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a Takeover message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.Takeover & barrage.v1.Takeover.$Shape} Takeover
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.Takeover & barrage.v1.Takeover.$Shape;
+
+            /**
+             * Creates a Takeover message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns Takeover
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.Takeover;
+
+            /**
+             * Creates a plain object from a Takeover message. Also converts values to other types if specified.
+             * @param message Takeover
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.Takeover, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this Takeover to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace Takeover {
+
+            /** Properties of a Takeover. */
+            interface $Properties {
+
+                /** Takeover runId */
+                runId?: (string|null);
+
+                /** Takeover id */
+                id?: (number|null);
+
+                /** Takeover fromAt */
+                fromAt?: (number|null);
+
+                /** Takeover lostStart */
+                lostStart?: (number|null);
+
+                /** Takeover lostEnd */
+                lostEnd?: (number|null);
+
+                /** Takeover partStart */
+                partStart?: (number|null);
+
+                /** Takeover partEnd */
+                partEnd?: (number|null);
+
+                /** Takeover shares */
+                shares?: (barrage.v1.TakeoverShare.$Properties[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a Takeover. */
+            type $Shape = barrage.v1.Takeover.$Properties;
+        }
+
+        /**
+         * Properties of a TakeoverShare.
+         * @deprecated Use barrage.v1.TakeoverShare.$Properties instead.
+         */
+        interface ITakeoverShare extends barrage.v1.TakeoverShare.$Properties {
+        }
+
+        /** Represents a TakeoverShare. */
+        class TakeoverShare {
+
+            /**
+             * Constructs a new TakeoverShare.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.TakeoverShare.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TakeoverShare scenario. */
+            scenario: number;
+
+            /** TakeoverShare vus. */
+            vus: number;
+
+            /** TakeoverShare arrivals. */
+            arrivals: number;
+
+            /** TakeoverShare maxInFlight. */
+            maxInFlight: number;
+
+            /**
+             * Creates a new TakeoverShare instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TakeoverShare instance
+             */
+            static create(properties: barrage.v1.TakeoverShare.$Shape): barrage.v1.TakeoverShare & barrage.v1.TakeoverShare.$Shape;
+            static create(properties?: barrage.v1.TakeoverShare.$Properties): barrage.v1.TakeoverShare;
+
+            /**
+             * Encodes the specified TakeoverShare message. Does not implicitly {@link barrage.v1.TakeoverShare.verify|verify} messages.
+             * @param message TakeoverShare message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.TakeoverShare.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TakeoverShare message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.TakeoverShare & barrage.v1.TakeoverShare.$Shape} TakeoverShare
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.TakeoverShare & barrage.v1.TakeoverShare.$Shape;
+
+            /**
+             * Creates a TakeoverShare message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns TakeoverShare
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.TakeoverShare;
+
+            /**
+             * Creates a plain object from a TakeoverShare message. Also converts values to other types if specified.
+             * @param message TakeoverShare
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.TakeoverShare, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this TakeoverShare to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace TakeoverShare {
+
+            /** Properties of a TakeoverShare. */
+            interface $Properties {
+
+                /** TakeoverShare scenario */
+                scenario?: (number|null);
+
+                /** TakeoverShare vus */
+                vus?: (number|null);
+
+                /** TakeoverShare arrivals */
+                arrivals?: (number|null);
+
+                /** TakeoverShare maxInFlight */
+                maxInFlight?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TakeoverShare. */
+            type $Shape = barrage.v1.TakeoverShare.$Properties;
         }
     }
 }

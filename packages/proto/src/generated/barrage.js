@@ -44,7 +44,9 @@ export const barrage = $root.barrage = (() => {
              * @property {barrage.v1.Ack.$Properties|null} [ack] Envelope ack
              * @property {barrage.v1.Finished.$Properties|null} [finished] Envelope finished
              * @property {barrage.v1.ErrorReport.$Properties|null} [error] Envelope error
-             * @property {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"} [body] Envelope body
+             * @property {barrage.v1.Status.$Properties|null} [status] Envelope status
+             * @property {barrage.v1.Takeover.$Properties|null} [takeover] Envelope takeover
+             * @property {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -71,9 +73,11 @@ export const barrage = $root.barrage = (() => {
              *   ack?: barrage.v1.Ack.$Shape|null;
              *   finished?: barrage.v1.Finished.$Shape|null;
              *   error?: barrage.v1.ErrorReport.$Shape|null;
+             *   status?: barrage.v1.Status.$Shape|null;
+             *   takeover?: barrage.v1.Takeover.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape })
+             *   ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape })
              * )} barrage.v1.Envelope.$Shape
              */
 
@@ -188,17 +192,33 @@ export const barrage = $root.barrage = (() => {
              */
             Envelope.prototype.error = null;
 
+            /**
+             * Envelope status.
+             * @member {barrage.v1.Status.$Properties|null|undefined} status
+             * @memberof barrage.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.status = null;
+
+            /**
+             * Envelope takeover.
+             * @member {barrage.v1.Takeover.$Properties|null|undefined} takeover
+             * @memberof barrage.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.takeover = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|undefined} body
+             * @member {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|undefined} body
              * @memberof barrage.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "welcome", "clockPing", "clockPong", "assign", "ready", "start", "stop", "report", "ack", "finished", "error"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "welcome", "clockPing", "clockPong", "assign", "ready", "start", "stop", "report", "ack", "finished", "error", "status", "takeover"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -258,6 +278,10 @@ export const barrage = $root.barrage = (() => {
                     $root.barrage.v1.Finished.encode(message.finished, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
                     $root.barrage.v1.ErrorReport.encode(message.error, writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    $root.barrage.v1.Status.encode(message.status, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message.takeover != null && $Object.hasOwnProperty.call(message, "takeover"))
+                    $root.barrage.v1.Takeover.encode(message.takeover, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -386,6 +410,20 @@ export const barrage = $root.barrage = (() => {
                             message.body = "error";
                             continue;
                         }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            message.status = $root.barrage.v1.Status.decode(reader, reader.size(), $undefined, _depth + 1, message.status);
+                            message.body = "status";
+                            continue;
+                        }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            message.takeover = $root.barrage.v1.Takeover.decode(reader, reader.size(), $undefined, _depth + 1, message.takeover);
+                            message.body = "takeover";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -481,6 +519,16 @@ export const barrage = $root.barrage = (() => {
                         throw $TypeError(".barrage.v1.Envelope.error: object expected");
                     message.error = $root.barrage.v1.ErrorReport.fromObject(object.error, _depth + 1);
                 }
+                if (object.status != null) {
+                    if (!$util.isObject(object.status))
+                        throw $TypeError(".barrage.v1.Envelope.status: object expected");
+                    message.status = $root.barrage.v1.Status.fromObject(object.status, _depth + 1);
+                }
+                if (object.takeover != null) {
+                    if (!$util.isObject(object.takeover))
+                        throw $TypeError(".barrage.v1.Envelope.takeover: object expected");
+                    message.takeover = $root.barrage.v1.Takeover.fromObject(object.takeover, _depth + 1);
+                }
                 return message;
             };
 
@@ -560,6 +608,16 @@ export const barrage = $root.barrage = (() => {
                     object.error = $root.barrage.v1.ErrorReport.toObject(message.error, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "error";
+                }
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status")) {
+                    object.status = $root.barrage.v1.Status.toObject(message.status, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "status";
+                }
+                if (message.takeover != null && $Object.hasOwnProperty.call(message, "takeover")) {
+                    object.takeover = $root.barrage.v1.Takeover.toObject(message.takeover, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "takeover";
                 }
                 return object;
             };
@@ -5040,6 +5098,8 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<barrage.v1.ScenarioPlan.$Properties>|null} [scenarios] Assign scenarios
              * @property {Array.<barrage.v1.Var.$Properties>|null} [vars] Assign vars
              * @property {boolean|null} [allowH2] Assign allowH2
+             * @property {number|null} [agentTimeoutMs] Assign agentTimeoutMs
+             * @property {number|null} [leaseMs] Assign leaseMs
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5130,6 +5190,22 @@ export const barrage = $root.barrage = (() => {
             Assign.prototype.allowH2 = false;
 
             /**
+             * Assign agentTimeoutMs.
+             * @member {number} agentTimeoutMs
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.agentTimeoutMs = 0;
+
+            /**
+             * Assign leaseMs.
+             * @member {number} leaseMs
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.leaseMs = 0;
+
+            /**
              * Creates a new Assign instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Assign
@@ -5177,6 +5253,10 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.Var.encode(message.vars[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.allowH2 != null && $Object.hasOwnProperty.call(message, "allowH2") && message.allowH2 !== false)
                     writer.uint32(/* id 7, wireType 0 =*/56).bool(message.allowH2);
+                if (message.agentTimeoutMs != null && $Object.hasOwnProperty.call(message, "agentTimeoutMs") && !$Object.is(message.agentTimeoutMs, 0))
+                    writer.uint32(/* id 8, wireType 1 =*/65).double(message.agentTimeoutMs);
+                if (message.leaseMs != null && $Object.hasOwnProperty.call(message, "leaseMs") && !$Object.is(message.leaseMs, 0))
+                    writer.uint32(/* id 9, wireType 1 =*/73).double(message.leaseMs);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5282,6 +5362,24 @@ export const barrage = $root.barrage = (() => {
                                 delete message.allowH2;
                             continue;
                         }
+                    case 8: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.agentTimeoutMs = value;
+                            else
+                                delete message.agentTimeoutMs;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.leaseMs = value;
+                            else
+                                delete message.leaseMs;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5352,6 +5450,12 @@ export const barrage = $root.barrage = (() => {
                 if (object.allowH2 != null)
                     if (object.allowH2)
                         message.allowH2 = $Boolean(object.allowH2);
+                if (object.agentTimeoutMs != null)
+                    if (!$Object.is($Number(object.agentTimeoutMs), 0))
+                        message.agentTimeoutMs = $Number(object.agentTimeoutMs);
+                if (object.leaseMs != null)
+                    if (!$Object.is($Number(object.leaseMs), 0))
+                        message.leaseMs = $Number(object.leaseMs);
                 return message;
             };
 
@@ -5382,6 +5486,8 @@ export const barrage = $root.barrage = (() => {
                     object.segmentEnd = 0;
                     object.intervalMs = 0;
                     object.allowH2 = false;
+                    object.agentTimeoutMs = 0;
+                    object.leaseMs = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -5403,6 +5509,10 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.allowH2 != null && $Object.hasOwnProperty.call(message, "allowH2"))
                     object.allowH2 = message.allowH2;
+                if (message.agentTimeoutMs != null && $Object.hasOwnProperty.call(message, "agentTimeoutMs"))
+                    object.agentTimeoutMs = options.json && !$isFinite(message.agentTimeoutMs) ? $String(message.agentTimeoutMs) : message.agentTimeoutMs;
+                if (message.leaseMs != null && $Object.hasOwnProperty.call(message, "leaseMs"))
+                    object.leaseMs = options.json && !$isFinite(message.leaseMs) ? $String(message.leaseMs) : message.leaseMs;
                 return object;
             };
 
@@ -9757,6 +9867,1070 @@ export const barrage = $root.barrage = (() => {
             };
 
             return ErrorReport;
+        })();
+
+        v1.Status = (function() {
+
+            /**
+             * Properties of a Status.
+             * @typedef {Object} barrage.v1.Status.$Properties
+             * @property {string|null} [runId] Status runId
+             * @property {string|null} [state] Status state
+             * @property {number|null} [inFlight] Status inFlight
+             * @property {number|null} [activeVus] Status activeVus
+             * @property {number|null} [rps] Status rps
+             * @property {number|null} [cpuCores] Status cpuCores
+             * @property {number|null} [eventLoopP99Ms] Status eventLoopP99Ms
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Status.
+             * @memberof barrage.v1
+             * @interface IStatus
+             * @augments barrage.v1.Status.$Properties
+             * @deprecated Use barrage.v1.Status.$Properties instead.
+             */
+
+            /**
+             * Shape of a Status.
+             * @typedef {barrage.v1.Status.$Properties} barrage.v1.Status.$Shape
+             */
+
+            /**
+             * Constructs a new Status.
+             * @memberof barrage.v1
+             * @classdesc Represents a Status.
+             * @constructor
+             * @param {barrage.v1.Status.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Status = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Status runId.
+             * @member {string} runId
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.runId = "";
+
+            /**
+             * Status state.
+             * @member {string} state
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.state = "";
+
+            /**
+             * Status inFlight.
+             * @member {number} inFlight
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.inFlight = 0;
+
+            /**
+             * Status activeVus.
+             * @member {number} activeVus
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.activeVus = 0;
+
+            /**
+             * Status rps.
+             * @member {number} rps
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.rps = 0;
+
+            /**
+             * Status cpuCores.
+             * @member {number} cpuCores
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.cpuCores = 0;
+
+            /**
+             * Status eventLoopP99Ms.
+             * @member {number} eventLoopP99Ms
+             * @memberof barrage.v1.Status
+             * @instance
+             */
+            Status.prototype.eventLoopP99Ms = 0;
+
+            /**
+             * Creates a new Status instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Status
+             * @static
+             * @param {barrage.v1.Status.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Status} Status instance
+             * @type {{
+             *   (properties: barrage.v1.Status.$Shape): barrage.v1.Status & barrage.v1.Status.$Shape;
+             *   (properties?: barrage.v1.Status.$Properties): barrage.v1.Status;
+             * }}
+             */
+            Status.create = function(properties) {
+                return new Status(properties);
+            };
+
+            /**
+             * Encodes the specified Status message. Does not implicitly {@link barrage.v1.Status.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Status
+             * @static
+             * @param {barrage.v1.Status.$Properties} message Status message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Status.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId") && message.runId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.runId);
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state") && message.state !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.state);
+                if (message.inFlight != null && $Object.hasOwnProperty.call(message, "inFlight") && message.inFlight !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.inFlight);
+                if (message.activeVus != null && $Object.hasOwnProperty.call(message, "activeVus") && message.activeVus !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.activeVus);
+                if (message.rps != null && $Object.hasOwnProperty.call(message, "rps") && !$Object.is(message.rps, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.rps);
+                if (message.cpuCores != null && $Object.hasOwnProperty.call(message, "cpuCores") && !$Object.is(message.cpuCores, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.cpuCores);
+                if (message.eventLoopP99Ms != null && $Object.hasOwnProperty.call(message, "eventLoopP99Ms") && !$Object.is(message.eventLoopP99Ms, 0))
+                    writer.uint32(/* id 7, wireType 1 =*/57).double(message.eventLoopP99Ms);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Status message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Status
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Status & barrage.v1.Status.$Shape} Status
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Status.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Status();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.runId = value;
+                            else
+                                delete message.runId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.state = value;
+                            else
+                                delete message.state;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.inFlight = value;
+                            else
+                                delete message.inFlight;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.activeVus = value;
+                            else
+                                delete message.activeVus;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.rps = value;
+                            else
+                                delete message.rps;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.cpuCores = value;
+                            else
+                                delete message.cpuCores;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.eventLoopP99Ms = value;
+                            else
+                                delete message.eventLoopP99Ms;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Status message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Status
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Status} Status
+             */
+            Status.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Status)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Status: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Status();
+                if (object.runId != null)
+                    if (typeof object.runId !== "string" || object.runId.length)
+                        message.runId = $String(object.runId);
+                if (object.state != null)
+                    if (typeof object.state !== "string" || object.state.length)
+                        message.state = $String(object.state);
+                if (object.inFlight != null)
+                    if ($Number(object.inFlight) !== 0)
+                        message.inFlight = object.inFlight >>> 0;
+                if (object.activeVus != null)
+                    if ($Number(object.activeVus) !== 0)
+                        message.activeVus = object.activeVus >>> 0;
+                if (object.rps != null)
+                    if (!$Object.is($Number(object.rps), 0))
+                        message.rps = $Number(object.rps);
+                if (object.cpuCores != null)
+                    if (!$Object.is($Number(object.cpuCores), 0))
+                        message.cpuCores = $Number(object.cpuCores);
+                if (object.eventLoopP99Ms != null)
+                    if (!$Object.is($Number(object.eventLoopP99Ms), 0))
+                        message.eventLoopP99Ms = $Number(object.eventLoopP99Ms);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Status message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Status
+             * @static
+             * @param {barrage.v1.Status} message Status
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Status.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.runId = "";
+                    object.state = "";
+                    object.inFlight = 0;
+                    object.activeVus = 0;
+                    object.rps = 0;
+                    object.cpuCores = 0;
+                    object.eventLoopP99Ms = 0;
+                }
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
+                    object.runId = message.runId;
+                if (message.state != null && $Object.hasOwnProperty.call(message, "state"))
+                    object.state = message.state;
+                if (message.inFlight != null && $Object.hasOwnProperty.call(message, "inFlight"))
+                    object.inFlight = message.inFlight;
+                if (message.activeVus != null && $Object.hasOwnProperty.call(message, "activeVus"))
+                    object.activeVus = message.activeVus;
+                if (message.rps != null && $Object.hasOwnProperty.call(message, "rps"))
+                    object.rps = options.json && !$isFinite(message.rps) ? $String(message.rps) : message.rps;
+                if (message.cpuCores != null && $Object.hasOwnProperty.call(message, "cpuCores"))
+                    object.cpuCores = options.json && !$isFinite(message.cpuCores) ? $String(message.cpuCores) : message.cpuCores;
+                if (message.eventLoopP99Ms != null && $Object.hasOwnProperty.call(message, "eventLoopP99Ms"))
+                    object.eventLoopP99Ms = options.json && !$isFinite(message.eventLoopP99Ms) ? $String(message.eventLoopP99Ms) : message.eventLoopP99Ms;
+                return object;
+            };
+
+            /**
+             * Converts this Status to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Status
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Status.prototype.toJSON = function() {
+                return Status.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Status;
+        })();
+
+        v1.Takeover = (function() {
+
+            /**
+             * Properties of a Takeover.
+             * @typedef {Object} barrage.v1.Takeover.$Properties
+             * @property {string|null} [runId] Takeover runId
+             * @property {number|null} [id] Takeover id
+             * @property {number|null} [fromAt] Takeover fromAt
+             * @property {number|null} [lostStart] Takeover lostStart
+             * @property {number|null} [lostEnd] Takeover lostEnd
+             * @property {number|null} [partStart] Takeover partStart
+             * @property {number|null} [partEnd] Takeover partEnd
+             * @property {Array.<barrage.v1.TakeoverShare.$Properties>|null} [shares] Takeover shares
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a Takeover.
+             * @memberof barrage.v1
+             * @interface ITakeover
+             * @augments barrage.v1.Takeover.$Properties
+             * @deprecated Use barrage.v1.Takeover.$Properties instead.
+             */
+
+            /**
+             * Shape of a Takeover.
+             * @typedef {barrage.v1.Takeover.$Properties} barrage.v1.Takeover.$Shape
+             */
+
+            /**
+             * Constructs a new Takeover.
+             * @memberof barrage.v1
+             * @classdesc Represents a Takeover.
+             * @constructor
+             * @param {barrage.v1.Takeover.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const Takeover = function (properties) {
+                this.shares = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * Takeover runId.
+             * @member {string} runId
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.runId = "";
+
+            /**
+             * Takeover id.
+             * @member {number} id
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.id = 0;
+
+            /**
+             * Takeover fromAt.
+             * @member {number} fromAt
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.fromAt = 0;
+
+            /**
+             * Takeover lostStart.
+             * @member {number} lostStart
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.lostStart = 0;
+
+            /**
+             * Takeover lostEnd.
+             * @member {number} lostEnd
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.lostEnd = 0;
+
+            /**
+             * Takeover partStart.
+             * @member {number} partStart
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.partStart = 0;
+
+            /**
+             * Takeover partEnd.
+             * @member {number} partEnd
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.partEnd = 0;
+
+            /**
+             * Takeover shares.
+             * @member {Array.<barrage.v1.TakeoverShare.$Properties>} shares
+             * @memberof barrage.v1.Takeover
+             * @instance
+             */
+            Takeover.prototype.shares = $util.emptyArray;
+
+            /**
+             * Creates a new Takeover instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.Takeover
+             * @static
+             * @param {barrage.v1.Takeover.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.Takeover} Takeover instance
+             * @type {{
+             *   (properties: barrage.v1.Takeover.$Shape): barrage.v1.Takeover & barrage.v1.Takeover.$Shape;
+             *   (properties?: barrage.v1.Takeover.$Properties): barrage.v1.Takeover;
+             * }}
+             */
+            Takeover.create = function(properties) {
+                return new Takeover(properties);
+            };
+
+            /**
+             * Encodes the specified Takeover message. Does not implicitly {@link barrage.v1.Takeover.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.Takeover
+             * @static
+             * @param {barrage.v1.Takeover.$Properties} message Takeover message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            Takeover.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId") && message.runId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.runId);
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.id);
+                if (message.fromAt != null && $Object.hasOwnProperty.call(message, "fromAt") && !$Object.is(message.fromAt, 0))
+                    writer.uint32(/* id 3, wireType 1 =*/25).double(message.fromAt);
+                if (message.lostStart != null && $Object.hasOwnProperty.call(message, "lostStart") && !$Object.is(message.lostStart, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.lostStart);
+                if (message.lostEnd != null && $Object.hasOwnProperty.call(message, "lostEnd") && !$Object.is(message.lostEnd, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.lostEnd);
+                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart") && !$Object.is(message.partStart, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.partStart);
+                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd") && !$Object.is(message.partEnd, 0))
+                    writer.uint32(/* id 7, wireType 1 =*/57).double(message.partEnd);
+                if (message.shares != null && message.shares.length)
+                    for (let i = 0; i < message.shares.length; ++i)
+                        $root.barrage.v1.TakeoverShare.encode(message.shares[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a Takeover message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.Takeover
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.Takeover & barrage.v1.Takeover.$Shape} Takeover
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            Takeover.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.Takeover();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.runId = value;
+                            else
+                                delete message.runId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.fromAt = value;
+                            else
+                                delete message.fromAt;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.lostStart = value;
+                            else
+                                delete message.lostStart;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.lostEnd = value;
+                            else
+                                delete message.lostEnd;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.partStart = value;
+                            else
+                                delete message.partStart;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.partEnd = value;
+                            else
+                                delete message.partEnd;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.shares && message.shares.length))
+                                message.shares = [];
+                            message.shares.push($root.barrage.v1.TakeoverShare.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a Takeover message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.Takeover
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.Takeover} Takeover
+             */
+            Takeover.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.Takeover)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.Takeover: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.Takeover();
+                if (object.runId != null)
+                    if (typeof object.runId !== "string" || object.runId.length)
+                        message.runId = $String(object.runId);
+                if (object.id != null)
+                    if ($Number(object.id) !== 0)
+                        message.id = object.id >>> 0;
+                if (object.fromAt != null)
+                    if (!$Object.is($Number(object.fromAt), 0))
+                        message.fromAt = $Number(object.fromAt);
+                if (object.lostStart != null)
+                    if (!$Object.is($Number(object.lostStart), 0))
+                        message.lostStart = $Number(object.lostStart);
+                if (object.lostEnd != null)
+                    if (!$Object.is($Number(object.lostEnd), 0))
+                        message.lostEnd = $Number(object.lostEnd);
+                if (object.partStart != null)
+                    if (!$Object.is($Number(object.partStart), 0))
+                        message.partStart = $Number(object.partStart);
+                if (object.partEnd != null)
+                    if (!$Object.is($Number(object.partEnd), 0))
+                        message.partEnd = $Number(object.partEnd);
+                if (object.shares) {
+                    if (!$Array.isArray(object.shares))
+                        throw $TypeError(".barrage.v1.Takeover.shares: array expected");
+                    message.shares = $Array(object.shares.length);
+                    for (let i = 0; i < object.shares.length; ++i) {
+                        if (!$util.isObject(object.shares[i]))
+                            throw $TypeError(".barrage.v1.Takeover.shares: object expected");
+                        message.shares[i] = $root.barrage.v1.TakeoverShare.fromObject(object.shares[i], _depth + 1);
+                    }
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a Takeover message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.Takeover
+             * @static
+             * @param {barrage.v1.Takeover} message Takeover
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            Takeover.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.shares = [];
+                if (options.defaults) {
+                    object.runId = "";
+                    object.id = 0;
+                    object.fromAt = 0;
+                    object.lostStart = 0;
+                    object.lostEnd = 0;
+                    object.partStart = 0;
+                    object.partEnd = 0;
+                }
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
+                    object.runId = message.runId;
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.fromAt != null && $Object.hasOwnProperty.call(message, "fromAt"))
+                    object.fromAt = options.json && !$isFinite(message.fromAt) ? $String(message.fromAt) : message.fromAt;
+                if (message.lostStart != null && $Object.hasOwnProperty.call(message, "lostStart"))
+                    object.lostStart = options.json && !$isFinite(message.lostStart) ? $String(message.lostStart) : message.lostStart;
+                if (message.lostEnd != null && $Object.hasOwnProperty.call(message, "lostEnd"))
+                    object.lostEnd = options.json && !$isFinite(message.lostEnd) ? $String(message.lostEnd) : message.lostEnd;
+                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart"))
+                    object.partStart = options.json && !$isFinite(message.partStart) ? $String(message.partStart) : message.partStart;
+                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd"))
+                    object.partEnd = options.json && !$isFinite(message.partEnd) ? $String(message.partEnd) : message.partEnd;
+                if (message.shares && message.shares.length) {
+                    object.shares = $Array(message.shares.length);
+                    for (let j = 0; j < message.shares.length; ++j)
+                        object.shares[j] = $root.barrage.v1.TakeoverShare.toObject(message.shares[j], options, _depth + 1);
+                }
+                return object;
+            };
+
+            /**
+             * Converts this Takeover to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.Takeover
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            Takeover.prototype.toJSON = function() {
+                return Takeover.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return Takeover;
+        })();
+
+        v1.TakeoverShare = (function() {
+
+            /**
+             * Properties of a TakeoverShare.
+             * @typedef {Object} barrage.v1.TakeoverShare.$Properties
+             * @property {number|null} [scenario] TakeoverShare scenario
+             * @property {number|null} [vus] TakeoverShare vus
+             * @property {number|null} [arrivals] TakeoverShare arrivals
+             * @property {number|null} [maxInFlight] TakeoverShare maxInFlight
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TakeoverShare.
+             * @memberof barrage.v1
+             * @interface ITakeoverShare
+             * @augments barrage.v1.TakeoverShare.$Properties
+             * @deprecated Use barrage.v1.TakeoverShare.$Properties instead.
+             */
+
+            /**
+             * Shape of a TakeoverShare.
+             * @typedef {barrage.v1.TakeoverShare.$Properties} barrage.v1.TakeoverShare.$Shape
+             */
+
+            /**
+             * Constructs a new TakeoverShare.
+             * @memberof barrage.v1
+             * @classdesc Represents a TakeoverShare.
+             * @constructor
+             * @param {barrage.v1.TakeoverShare.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TakeoverShare = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TakeoverShare scenario.
+             * @member {number} scenario
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.scenario = 0;
+
+            /**
+             * TakeoverShare vus.
+             * @member {number} vus
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.vus = 0;
+
+            /**
+             * TakeoverShare arrivals.
+             * @member {number} arrivals
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.arrivals = 0;
+
+            /**
+             * TakeoverShare maxInFlight.
+             * @member {number} maxInFlight
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.maxInFlight = 0;
+
+            /**
+             * Creates a new TakeoverShare instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.TakeoverShare
+             * @static
+             * @param {barrage.v1.TakeoverShare.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.TakeoverShare} TakeoverShare instance
+             * @type {{
+             *   (properties: barrage.v1.TakeoverShare.$Shape): barrage.v1.TakeoverShare & barrage.v1.TakeoverShare.$Shape;
+             *   (properties?: barrage.v1.TakeoverShare.$Properties): barrage.v1.TakeoverShare;
+             * }}
+             */
+            TakeoverShare.create = function(properties) {
+                return new TakeoverShare(properties);
+            };
+
+            /**
+             * Encodes the specified TakeoverShare message. Does not implicitly {@link barrage.v1.TakeoverShare.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.TakeoverShare
+             * @static
+             * @param {barrage.v1.TakeoverShare.$Properties} message TakeoverShare message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TakeoverShare.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.scenario != null && $Object.hasOwnProperty.call(message, "scenario") && message.scenario !== 0)
+                    writer.uint32(/* id 1, wireType 0 =*/8).uint32(message.scenario);
+                if (message.vus != null && $Object.hasOwnProperty.call(message, "vus") && message.vus !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.vus);
+                if (message.arrivals != null && $Object.hasOwnProperty.call(message, "arrivals") && message.arrivals !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.arrivals);
+                if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight") && message.maxInFlight !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.maxInFlight);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TakeoverShare message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.TakeoverShare
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.TakeoverShare & barrage.v1.TakeoverShare.$Shape} TakeoverShare
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TakeoverShare.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.TakeoverShare();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.scenario = value;
+                            else
+                                delete message.scenario;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.vus = value;
+                            else
+                                delete message.vus;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.arrivals = value;
+                            else
+                                delete message.arrivals;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxInFlight = value;
+                            else
+                                delete message.maxInFlight;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a TakeoverShare message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.TakeoverShare
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.TakeoverShare} TakeoverShare
+             */
+            TakeoverShare.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.TakeoverShare)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.TakeoverShare: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.TakeoverShare();
+                if (object.scenario != null)
+                    if ($Number(object.scenario) !== 0)
+                        message.scenario = object.scenario >>> 0;
+                if (object.vus != null)
+                    if ($Number(object.vus) !== 0)
+                        message.vus = object.vus >>> 0;
+                if (object.arrivals != null)
+                    if ($Number(object.arrivals) !== 0)
+                        message.arrivals = object.arrivals >>> 0;
+                if (object.maxInFlight != null)
+                    if ($Number(object.maxInFlight) !== 0)
+                        message.maxInFlight = object.maxInFlight >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TakeoverShare message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.TakeoverShare
+             * @static
+             * @param {barrage.v1.TakeoverShare} message TakeoverShare
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TakeoverShare.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.scenario = 0;
+                    object.vus = 0;
+                    object.arrivals = 0;
+                    object.maxInFlight = 0;
+                }
+                if (message.scenario != null && $Object.hasOwnProperty.call(message, "scenario"))
+                    object.scenario = message.scenario;
+                if (message.vus != null && $Object.hasOwnProperty.call(message, "vus"))
+                    object.vus = message.vus;
+                if (message.arrivals != null && $Object.hasOwnProperty.call(message, "arrivals"))
+                    object.arrivals = message.arrivals;
+                if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight"))
+                    object.maxInFlight = message.maxInFlight;
+                return object;
+            };
+
+            /**
+             * Converts this TakeoverShare to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TakeoverShare.prototype.toJSON = function() {
+                return TakeoverShare.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return TakeoverShare;
         })();
 
         return v1;
