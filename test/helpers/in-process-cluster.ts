@@ -1,7 +1,7 @@
 // A controller (cluster + run) and agents in this process, over real sockets
 // on port 0, for tests that must place a fault exactly (drop a link after a
 // given message, abort on a given report). The target stays a real process.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pino from 'pino';
 import { Agent, systemClock, type Clock } from '@barrage/agent';
@@ -61,6 +61,8 @@ export async function inProcessCluster(scenarioYaml: string, targetUrl: string, 
 export interface ProcessAgentsCluster {
   cluster: Cluster;
   run: Run;
+  /** The agent processes, named p1, p2, ... in this order. */
+  children: ChildProcess[];
   close(): Promise<void>;
 }
 
@@ -68,7 +70,7 @@ export interface ProcessAgentsCluster {
  * The controller's cluster and run in this process (so a test can read the merged
  * histograms themselves), the agents as real processes connected over TCP.
  */
-export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl: string, agentCount: number): Promise<ProcessAgentsCluster> {
+export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl: string, agentCount: number, opts: { onProgress?: (run: Run) => void } = {}): Promise<ProcessAgentsCluster> {
   const logger = pino({ level: 'silent' });
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
   const { url } = await cluster.listen();
@@ -78,10 +80,10 @@ export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl:
   while (cluster.agents.size < agentCount) await once(cluster, 'agent');
   const run = new Run({
     runId: 'run-p', scenario: parseScenario(scenarioYaml), baseUrl: targetUrl, vars: [], agents: [...cluster.agents.values()],
-    cluster, clock: systemClock, logger,
+    cluster, clock: systemClock, logger, onProgress: opts.onProgress,
   });
   return {
-    cluster, run,
+    cluster, run, children,
     async close() {
       await Promise.all(children.map(async (c) => {
         if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); }

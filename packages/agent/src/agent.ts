@@ -263,7 +263,7 @@ export class Agent {
     if (!this.run || this.run.runId !== t.runId) return;
     try {
       this.run.takeover(t);
-      this.o.logger.warn({ run: t.runId, id: t.id, part: [t.partStart, t.partEnd] }, 'taking over part of a lost agent\'s share');
+      this.o.logger.info({ run: t.runId, id: t.id, part: [t.partStart, t.partEnd] }, 'taking over part of a lost agent\'s share');
     } catch (err) {
       const e = err as Error & { code?: string };
       this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });
