@@ -70,12 +70,12 @@ export interface ProcessAgentsCluster {
  * The controller's cluster and run in this process (so a test can read the merged
  * histograms themselves), the agents as real processes connected over TCP.
  */
-export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl: string, agentCount: number, opts: { onProgress?: (run: Run) => void } = {}): Promise<ProcessAgentsCluster> {
+export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl: string, agentCount: number, opts: { onProgress?: (run: Run) => void; env?: (index: number) => NodeJS.ProcessEnv } = {}): Promise<ProcessAgentsCluster> {
   const logger = pino({ level: 'silent' });
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
   const { url } = await cluster.listen();
   const children = Array.from({ length: agentCount }, (_v, i) => spawn(process.execPath, [bins.agent, '--controller', url, '--name', `p${i + 1}`, '--once', '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
+    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN, ...opts.env?.(i) },
   }));
   while (cluster.agents.size < agentCount) await once(cluster, 'agent');
   const run = new Run({

@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { Agent } from './agent.ts';
+import { offsetClock, systemClock } from './clock.ts';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -28,9 +29,18 @@ if (!token) {
   logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'no token: pass --token or set BARRAGE_TOKEN');
   process.exit(1);
 }
+// Fault injection for tests and drills: run this agent on a clock that is off by N ms, as a
+// host with a wrong clock would be. Clock sync must make it start and report as the others do.
+const skewMs = Number(process.env.BARRAGE_FAULT_CLOCK_SKEW_MS ?? 0);
+if (!Number.isFinite(skewMs) || Math.abs(skewMs) > 86_400_000) {
+  logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'BARRAGE_FAULT_CLOCK_SKEW_MS must be a number of ms within a day');
+  process.exit(1);
+}
+const clock = skewMs === 0 ? systemClock : offsetClock(systemClock, skewMs);
+if (skewMs !== 0) logger.warn({ skewMs }, 'clock skew injected (BARRAGE_FAULT_CLOCK_SKEW_MS)');
 let agent: Agent;
 try {
-  agent = new Agent({ controller: opts.controller, token, name: opts.name, weight: opts.weight, once: opts.once, logger });
+  agent = new Agent({ controller: opts.controller, token, name: opts.name, weight: opts.weight, once: opts.once, logger, clock });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
   process.exit(1);
