@@ -28,8 +28,10 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, durati
     if (env.body === 'report' && env.report!.runId === c.run.runId) {
       const m = perInterval.get(session.name) ?? new Map<number, number>();
       perInterval.set(session.name, m);
-      const n = env.report!.stats.reduce((s, st) => s + st.status.reduce((x, sc) => x + sc.count, 0), 0);
-      m.set(env.report!.interval, (m.get(env.report!.interval) ?? 0) + n);
+      const r = env.report!;
+      const k = r.interval ?? 0;
+      const n = (r.stats ?? []).reduce((s, st) => s + (st.status ?? []).reduce((x, sc) => x + (sc.count ?? 0), 0), 0);
+      m.set(k, (m.get(k) ?? 0) + n);
     }
     deliver(session, env);
   };

@@ -51,7 +51,12 @@ const PERCENTILES = [0, 50, 75, 90, 95, 99, 99.9, 99.99, 100];
 export const API_ENV_PREFIX = 'BARRAGE_TARGET_';
 
 function agentView(s: AgentSession) {
-  return { id: s.id, name: s.name, host: s.remoteAddress, hostname: s.hello?.hostname ?? '', cpus: s.hello?.cpus ?? 0, weight: s.hello?.weight ?? 1, version: s.hello?.version ?? '' };
+  const st = s.status;
+  return {
+    id: s.id, name: s.name, host: s.remoteAddress, hostname: s.hello?.hostname ?? '', cpus: s.hello?.cpus ?? 0, weight: s.hello?.weight ?? 1, version: s.hello?.version ?? '',
+    lastSeen: new Date(s.lastSeen).toISOString(),
+    status: st === undefined ? null : { state: st.state, run: st.runId || null, inFlight: st.inFlight, activeVus: st.activeVus, rps: st.rps, cpuCores: st.cpuCores, eventLoopP99Ms: st.eventLoopP99Ms, at: new Date(st.at).toISOString() },
+  };
 }
 
 /** Builds the API on the cluster's HTTP server (the agent upgrade stays the cluster's). */
