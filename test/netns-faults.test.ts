@@ -147,3 +147,30 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 30, duration: 6
   assert.deepEqual(connected.map((a) => a.name).sort(), AGENTS);
   t.diagnostic(`controller killed ${killedAt - seen.times['GET /health']!.first} ms after the first response; agents stopped ${expiries.map((e) => e.time - killedAt).join('/')} ms after the kill (silent ${expiries.map((e) => e.silentMs).join('/')} ms); target ${seen.total} in all, last ${last - lastStop} ms after the last stop; ${series.intervals.length} intervals (${stored} requests) kept`);
 });
+
+test('the target stopped for 3 s and started again: the run completes, refused requests counted as errors, the threshold sees it; totals reconcile with both lifetimes', { skip }, async (t) => {
+  const { net, target: first, dir, token } = await cluster(t, `
+name: target-outage
+requests: [{ name: health, path: /health, timeout: 2s }]
+thresholds: ['rate(ok)>0.99']
+scenarios: [{ name: open, executor: constant-arrival-rate, rate: 45, duration: 10s, maxInFlight: 300 }]
+`);
+  const { cli: controller, agentUrl } = await net.startController('controller', ['start', '--scenario', join(dir, 's.yaml'), '--target', first.url, '--out', join(dir, 'out.json')], { token, agents: 3 });
+  startAgents(net, agentUrl, token);
+  await controller.waitForStderr(/\[\s+3s\] reqs [1-9]/);
+  const before = (await first.stop())!;
+  await hold(3_000);
+  const second = await net.startTarget('target', ['--port', new URL(first.url).port]);
+  const code = await controller.exited;
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  const after = await second.stats();
+  assert.equal(code, 99, 'the threshold failed');
+  assert.equal(s.run.status, 'failed');
+  assert.ok(s.run.agents.every((a) => a.lost === undefined), 'no agent was lost');
+  assert.equal(s.totals.requests + s.totals.dropped, 450, 'every arrival fired or dropped');
+  const e = s.totals.errors;
+  assert.ok(e.refused > 0, JSON.stringify(e));
+  assert.equal(s.totals.status['200'], before.total + after.total, 'the 200s are what both lifetimes of the target answered');
+  assert.equal(s.totals.requests, before.total + after.total + e.timeout + e.refused + e.reset + e.other);
+  t.diagnostic(`target outage: ${s.totals.requests} requests; the target answered ${before.total} before and ${after.total} after; errors ${JSON.stringify(e)}; dropped ${s.totals.dropped}`);
+});

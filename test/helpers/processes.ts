@@ -1,7 +1,7 @@
 // Real processes for cross-package tests: the sample target and the controller
 // CLI, started on port 0 and stopped by PID. Nothing here sleeps to wait: each
 // helper resolves on a line the process prints or on its exit.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,7 @@ export interface Finished {
 
 /** Runs a CLI to completion with a hard time limit (the child is killed by PID past it). */
 export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...scratchDb, ...opts.env } });
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv(opts.env) });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -40,9 +40,29 @@ export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.P
   return { code, stdout, stderr };
 }
 
-/** Starts a long-running CLI; `lines` collects stderr so tests can wait for a message. */
-export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...scratchDb, ...env } });
+/** A CLI's environment for tests: the caller's, the scratch run store, then `env`. */
+export function cliEnv(env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { ...process.env, ...scratchDb, ...env };
+}
+
+/** Starts a long-running CLI; its stderr is collected so tests can wait for a message. */
+export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {}): StartedCli {
+  return watchCli(spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv(env) }));
+}
+
+export interface StartedCli {
+  child: ChildProcess;
+  readonly stderr: string;
+  readonly stdout: string;
+  exited: Promise<number | null>;
+  /** Resolves when stderr matches `re` (already or later); rejects if the process exits first. */
+  waitForStderr(re: RegExp): Promise<RegExpExecArray>;
+  kill(): void;
+}
+
+/** Collects the output of a CLI started elsewhere (say in a network namespace); it needs piped stdout and stderr. */
+export function watchCli(child: ChildProcess): StartedCli {
+  if (child.stdout === null || child.stderr === null) throw new Error('watchCli needs piped stdout and stderr');
   let stderr = '';
   let stdout = '';
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
@@ -60,7 +80,6 @@ export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {
     get stderr() { return stderr; },
     get stdout() { return stdout; },
     exited,
-    /** Resolves when stderr matches `re` (already or later). */
     waitForStderr(re: RegExp): Promise<RegExpExecArray> {
       return new Promise((resolve, reject) => {
         waiters.push({ re, resolve });
@@ -68,6 +87,6 @@ export function startCli(bin: string, args: string[], env: NodeJS.ProcessEnv = {
         void exited.then((code) => reject(new Error(`exited ${code} before ${re}:\n${stderr}`)));
       });
     },
-    kill() { if (child.exitCode === null) child.kill('SIGKILL'); },
+    kill() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
   };
 }
