@@ -105,3 +105,36 @@ test('rebalance: the lost agent\'s remaining arrivals are fired by the others, e
   assert.ok(seen.total >= RATE * SECONDS - hole, `target ${seen.total} >= ${RATE * SECONDS} - ${hole}`);
   assert.ok(result.aggregate.total.requests <= seen.total);
 });
+
+test('rebalance, closed model: the remaining agents add the lost agent\'s VUs, so the cluster runs all of them again', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  let killed = false;
+  let running: number | undefined;
+  const c = await clusterWithAgentProcesses(`
+name: loss-closed
+baseUrl: http://127.0.0.1:1
+onAgentLoss: rebalance
+agentTimeout: 1s
+requests: [{ name: health, path: /health }]
+scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 8s, thinkTime: 20ms }]
+`, target.url, 3, {
+    onProgress: (run) => {
+      if (!killed && run.completeInterval >= 2) { killed = true; c.children[2]!.kill('SIGKILL'); }
+      const lost = [...run.participants.values()].find((p) => p.name === 'p3')?.lost;
+      if (lost === undefined || running !== undefined) return;
+      // VUs running on the two others, from Status messages sent a second after the takeover.
+      const statuses = [...run.participants.values()].filter((p) => p.name !== 'p3').map((p) => p.session.status);
+      if (statuses.every((s) => s !== undefined && s.at > lost.at + 1_000)) running = statuses.reduce((n, s) => n + s!.activeVus, 0);
+    },
+  });
+  t.after(() => c.close());
+  const result = await c.run.execute();
+  const p3 = result.participants.find((p) => p.name === 'p3')!;
+  assert.ok(p3.lost !== undefined);
+  // 7 VUs over 3 equal agents: 3/2/2 (p3 has 2); after the takeover p1 and p2 run 7 between them.
+  assert.equal(p3.segment.start > 0.6, true);
+  assert.equal(running, 7, `VUs running after the takeover: ${running}`);
+  assert.ok(result.aggregate.total.requests <= (await target.stats()).total);
+  t.diagnostic(`closed rebalance: ${running} VUs on p1+p2 after p3 was lost`);
+});

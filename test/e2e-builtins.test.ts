@@ -24,15 +24,21 @@ for (const [name, want] of Object.entries(expectations)) {
     t.after(() => target.stop());
     const out = join(mkdtempSync(join(tmpdir(), 'barrage-builtin-')), 'summary.json');
     const r = await runCli(bins.controller, ['start', '--scenario', name, '--target', target.url, '--local-agents', '2', '--out', out]);
-    assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+    // The seed's latency targets (avg, med, p(95) ...) judge this machine's speed, which a
+    // test must not: on a busy machine they may fail (exit 99). Every other threshold must pass.
+    const speed = (expr: string) => /^(avg|med|min|max|p\(\d+(\.\d+)?\)|rps)\b/.test(expr);
+    const failed = s.thresholds.filter((x) => !x.ok);
+    assert.ok(failed.every((x) => speed(x.expr)), `failed: ${JSON.stringify(failed)}`);
+    assert.equal(r.code, failed.length === 0 ? 0 : 99, r.stderr);
+    if (failed.length > 0) t.diagnostic(`speed thresholds failed on this machine: ${JSON.stringify(failed)}`);
     const seen = await target.stats();
     assert.equal(s.totals.requests, want.requests);
     assert.deepEqual(s.totals.status, want.status);
     assert.equal(seen.total, want.requests + want.logins);
-    assert.equal(s.run.status, 'passed');
+    assert.equal(s.run.status, failed.length === 0 ? 'passed' : 'failed');
     for (const [req, checks] of Object.entries(want.checks ?? {})) assert.deepEqual(s.requests[req]!.checks, checks);
-    assert.ok(s.thresholds.length > 0 && s.thresholds.every((x) => x.ok), JSON.stringify(s.thresholds));
+    assert.ok(s.thresholds.length > 0 && s.thresholds.every((x) => Number.isFinite(x.value)), JSON.stringify(s.thresholds));
     for (const [name, m] of Object.entries(s.monitors)) {
       assert.ok(m.samples >= 2 && m.errors === 0, `monitor ${name}: ${JSON.stringify(m)}`);
     }
