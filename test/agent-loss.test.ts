@@ -132,8 +132,8 @@ scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 8s, thinkT
   const result = await c.run.execute();
   const p3 = result.participants.find((p) => p.name === 'p3')!;
   assert.ok(p3.lost !== undefined);
-  // 7 VUs over 3 equal agents: 3/2/2 (p3 has 2); after the takeover p1 and p2 run 7 between them.
-  assert.equal(p3.segment.start > 0.6, true);
+  // 7 VUs over 3 equal agents are 3/2/2 (agents in connection order); after the takeover the
+  // two left run all 7 between them, whichever share p3 had.
   assert.equal(running, 7, `VUs running after the takeover: ${running}`);
   assert.ok(result.aggregate.total.requests <= (await target.stats()).total);
   t.diagnostic(`closed rebalance: ${running} VUs on p1+p2 after p3 was lost`);
