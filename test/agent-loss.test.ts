@@ -10,12 +10,13 @@ import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
 import { startTarget } from './helpers/processes.ts';
 
 const RATE = 60;
-const SECONDS = 6;
+const SECONDS = 10;
 const scenario = (policy: string) => `
 name: loss-${policy}
 baseUrl: http://127.0.0.1:1
 onAgentLoss: ${policy}
-agentTimeout: 1s
+agentTimeout: 2s
+lease: ${policy === 'rebalance' ? '2s' : '3s'}
 requests: [{ name: health, path: /health }]
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, duration: ${SECONDS}s }]
 `;
@@ -91,7 +92,10 @@ test('rebalance: the lost agent\'s remaining arrivals are fired by the others, e
   const schedule = new ArrivalSchedule(RATE, [{ durationMs: SECONDS * 1000, target: RATE }]);
   const n = (RATE * SECONDS) / 3;
   let takenOver = 0;
-  for (let j = 0; j < n; j++) if (result.plannedStartAt + schedule.agentTime(j, n, p3.segment.start) >= p3.lost!.at) takenOver++;
+  const from = p3.lost!.takenFrom;
+  // Past p3's lease (2 s, the agentTimeout) and a margin: p3 cannot be firing any more by then.
+  assert.ok(from >= p3.lost!.at + 2_000, `taken over from ${from - p3.lost!.at} ms after the loss`);
+  for (let j = 0; j < n; j++) if (result.plannedStartAt + schedule.agentTime(j, n, p3.segment.start) >= from) takenOver++;
   assert.ok(takenOver > 0);
   const rest = result.participants.filter((p) => p.name !== 'p3');
   const fired = rest.reduce((s, p) => s + result.aggregate.agents.get(p.id)!.requests, 0);
@@ -101,7 +105,7 @@ test('rebalance: the lost agent\'s remaining arrivals are fired by the others, e
   // what fell between p3's death and the takeover.
   t.diagnostic(`rebalance: p1+p2 fired ${fired} (+${dropped} dropped) = ${2 * n} own + ${takenOver} taken over; target ${seen.total} of ${RATE * SECONDS}; controller ${result.aggregate.total.requests}`);
   assert.ok(seen.total <= RATE * SECONDS, `target ${seen.total} <= ${RATE * SECONDS}`);
-  const hole = Math.ceil(((RATE / 3) * (p3.lost!.at - killedAt)) / 1000) + 2;
+  const hole = Math.ceil(((RATE / 3) * (from - killedAt)) / 1000) + 2;
   assert.ok(seen.total >= RATE * SECONDS - hole, `target ${seen.total} >= ${RATE * SECONDS} - ${hole}`);
   assert.ok(result.aggregate.total.requests <= seen.total);
 });
@@ -115,9 +119,9 @@ test('rebalance, closed model: the remaining agents add the lost agent\'s VUs, s
 name: loss-closed
 baseUrl: http://127.0.0.1:1
 onAgentLoss: rebalance
-agentTimeout: 1s
+agentTimeout: 2s
 requests: [{ name: health, path: /health }]
-scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 8s, thinkTime: 20ms }]
+scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 12s, thinkTime: 20ms }]
 `, target.url, 3, {
     onProgress: (run) => {
       if (!killed && run.completeInterval >= 2) { killed = true; c.children[2]!.kill('SIGKILL'); }
@@ -125,7 +129,7 @@ scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 8s, thinkT
       if (lost === undefined || running !== undefined) return;
       // VUs running on the two others, from Status messages sent a second after the takeover.
       const statuses = [...run.participants.values()].filter((p) => p.name !== 'p3').map((p) => p.session.status);
-      if (statuses.every((s) => s !== undefined && s.at > lost.at + 1_000)) running = statuses.reduce((n, s) => n + s!.activeVus, 0);
+      if (lost.takenFrom > 0 && statuses.every((s) => s !== undefined && s.at > lost.takenFrom + 1_000)) running = statuses.reduce((n, s) => n + s!.activeVus, 0);
     },
   });
   t.after(() => c.close());

@@ -39,6 +39,7 @@ test('an agent killed with SIGKILL mid-run: the run goes on, degraded, names it;
 name: kill-agent
 requests: [{ name: health, path: /health }]
 agentTimeout: 2s
+lease: 3s
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: 60, duration: 8s }]
 `);
   const { cli: controller, agentUrl } = await net.startController('controller', ['start', '--scenario', join(dir, 's.yaml'), '--target', target.url, '--out', join(dir, 'out.json')], { token, agents: 3 });
@@ -99,7 +100,7 @@ test('the controller killed mid-run: agents stop firing at their lease; restarte
   const { net, target, dir, token } = await cluster(t, `
 name: kill-controller
 requests: [{ name: health, path: /health }]
-agentTimeout: 1s
+agentTimeout: 2s
 lease: 3s
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: 30, duration: 60s }]
 `);

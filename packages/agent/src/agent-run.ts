@@ -23,7 +23,15 @@ export interface AgentRunOptions {
   offset: () => number;
   send: (frame: Uint8Array) => void;
   onFinalReport: () => void;
+  /** Milliseconds since the last contact with the controller (frame or ping); the lease is judged on it. */
+  contactAgeMs?: () => number;
+  /** Called once, when the lease runs out and firing stops for good. */
+  onLeaseExpired?: (silentMs: number) => void;
 }
+
+/** Bounds on what Takeover messages may add to one run (a controller is trusted, its bytes are still bytes). */
+const MAX_TAKEOVERS = 64;
+const MAX_EXTRA = 100_000;
 
 /** Defaults when an Assign leaves the liveness settings at 0 (the scenario schema has the same). */
 export const DEFAULT_AGENT_TIMEOUT_MS = 5_000;
@@ -58,7 +66,15 @@ export class AgentRun {
   private stopping = false;
   private startAt = 0;
   private takeovers = 0;
+  private extra = 0;
+  private readonly queuedTakeovers: barrage.v1.Takeover.$Properties[] = [];
+  /** Per executor: how long its requests may finish after a stop (takeover executors are appended). */
+  private readonly grace: number[];
   private readonly allowH2: boolean;
+  private readonly contactAgeMs: () => number;
+  private readonly onLeaseExpired: (silentMs: number) => void;
+  /** When the lease expired and firing stopped for good (controller clock); 0 = never. */
+  leaseExpiredAt = 0;
   /** Responses completed so far (the Status message's rate comes from it). */
   completed = 0;
   /** Liveness settings of the run (Assign.agent_timeout_ms, lease_ms). */
@@ -83,6 +99,9 @@ export class AgentRun {
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
       onComplete: this.onComplete,
     }));
+    this.grace = this.scenarios.map((s) => s.gracefulStopMs);
+    this.contactAgeMs = o.contactAgeMs ?? (() => 0);
+    this.onLeaseExpired = o.onLeaseExpired ?? (() => {});
     this.allowH2 = o.assign.allowH2 ?? false;
     this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
     this.leaseMs = o.assign.leaseMs || DEFAULT_LEASE_MS;
@@ -90,9 +109,25 @@ export class AgentRun {
     this.reporter = new Reporter({
       runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
       recorder: this.recorder, send: o.send,
-      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), ...this.health.sample() }),
+      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), leaseExpiredAt: this.leaseExpiredAt, ...this.health.sample() }),
     });
   }
+
+  /**
+   * Asked before every arrival and iteration: false for good once the lease has run out (no
+   * contact with the controller for leaseMs). Checked here, not only by a timer, so a process
+   * that was frozen past its lease fires nothing of its backlog when it wakes: a lost agent's
+   * share may be running elsewhere by then.
+   */
+  readonly mayFire = (): boolean => {
+    if (this.leaseExpiredAt > 0) return false;
+    const age = this.contactAgeMs();
+    if (age <= this.leaseMs) return true;
+    this.leaseExpiredAt = this.controllerClock.now();
+    this.onLeaseExpired(age);
+    setImmediate(() => this.stop());
+    return false;
+  };
 
   private readonly onComplete = (at: number): void => {
     this.completed++;
@@ -158,6 +193,8 @@ export class AgentRun {
       const wait = startAt + s.startOffsetMs - this.controllerClock.now();
       if (wait > 1) this.launches.set(index, setTimeout(launch, wait)); else launch();
     });
+    // A loss declared between Start and the start instant: its takeover waited for now.
+    for (const t of this.queuedTakeovers.splice(0)) this.takeover(t);
   }
 
   private scheduler(s: PreparedScenario, index: number, startAt: number): Scheduler {
@@ -166,7 +203,7 @@ export class AgentRun {
     const { start, end } = this.segment;
     if (isOpen(s.executor)) {
       const schedule = new ArrivalSchedule(s.startTarget, s.stages);
-      return new OpenModel(exec, s.entries, this.recorder, { schedule, count: s.iterations, phase: start, startAt, maxInFlight: s.maxInFlight }, onIdle);
+      return new OpenModel(exec, s.entries, this.recorder, { schedule, count: s.iterations, phase: start, startAt, maxInFlight: s.maxInFlight, mayFire: this.mayFire }, onIdle);
     }
     const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
     return new ClosedModel(exec, s.entries, {
@@ -174,46 +211,63 @@ export class AgentRun {
       target: ramp ? (t) => segmentShare(clusterVusAt(s.startTarget, s.stages, t), start, end) : undefined,
       iterations: s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity,
       iterationsPerVu: s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS ? s.iterationsPerVu : Infinity,
-      startAt, endAt: startAt + s.durationMs, thinkTimeMs: s.thinkTimeMs,
+      startAt, endAt: startAt + s.durationMs, thinkTimeMs: s.thinkTimeMs, mayFire: this.mayFire,
     }, onIdle);
   }
 
   /**
-   * Rebalance: take over part of a lost agent's segment from `fromAt` to each scenario's
-   * end, with its own connections. Iteration-bounded scenarios are left alone (what the lost
-   * agent completed is unknown). Ignored unless this run is firing.
+   * Rebalance: take over parts of a lost agent's segment from `fromAt` to each scenario's end,
+   * with connections of their own. Iteration-bounded scenarios are left alone (what the lost
+   * agent completed is unknown). Queued until the start instant; ignored once stopping.
    */
   takeover(t: barrage.v1.Takeover.$Properties): void {
-    if (this.state !== 'running' || this.stopping || t.runId !== this.runId) return;
+    const bad = (why: string) => new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: ${why}`);
+    if (t.runId !== this.runId || this.stopping || this.state === 'done') return;
     const lostStart = t.lostStart ?? 0;
     const lostEnd = t.lostEnd ?? 0;
-    const partStart = t.partStart ?? 0;
-    const partEnd = t.partEnd ?? 0;
-    const fromAt = t.fromAt ?? 0;
-    if (!(lostStart >= 0 && lostStart < lostEnd && lostEnd <= 1 && partStart >= 0 && partStart < partEnd && partEnd <= 1 && Number.isFinite(fromAt))) {
-      throw new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: segment [${lostStart}, ${lostEnd}) part [${partStart}, ${partEnd})`);
+    const shares = t.shares ?? [];
+    if (!(lostStart >= 0 && lostStart < lostEnd && lostEnd <= 1)) throw bad(`segment [${lostStart}, ${lostEnd})`);
+    if (!Number.isFinite(t.fromAt ?? NaN)) throw bad(`from_at ${t.fromAt}`);
+    if (shares.length > this.scenarios.length || new Set(shares.map((x) => x.scenario)).size !== shares.length) throw bad('one share per scenario');
+    for (const x of shares) {
+      if (this.scenarios[x.scenario ?? -1] === undefined) throw bad(`no scenario ${x.scenario}`);
+      if (!((x.partStart ?? 0) >= 0 && (x.partStart ?? 0) < (x.partEnd ?? 0) && (x.partEnd ?? 0) <= 1)) throw bad(`part [${x.partStart}, ${x.partEnd})`);
     }
-    const key = ++this.takeovers;
-    const sub = { start: lostStart + (lostEnd - lostStart) * partStart, end: lostStart + (lostEnd - lostStart) * partEnd };
-    for (const share of t.shares ?? []) {
-      const s = this.scenarios[share.scenario ?? -1];
-      if (s === undefined || s.executor === Executors.EXECUTOR_SHARED_ITERATIONS || s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS) continue;
+    if (this.state === 'assigned' || this.state === 'waiting') {
+      if (this.queuedTakeovers.length >= MAX_TAKEOVERS) throw bad('too many takeovers');
+      this.queuedTakeovers.push(t);
+      return;
+    }
+    if (++this.takeovers > MAX_TAKEOVERS) throw bad('too many takeovers');
+    for (const share of shares) {
+      const index = share.scenario!;
+      const s = this.scenarios[index]!;
+      if (s.executor === Executors.EXECUTOR_SHARED_ITERATIONS || s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS) continue;
+      const partStart = share.partStart!;
+      const partEnd = share.partEnd!;
+      const sub = { start: lostStart + (lostEnd - lostStart) * partStart, end: lostStart + (lostEnd - lostStart) * partEnd };
       const open = isOpen(s.executor);
       const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
-      const vus = ramp ? peakShare(s.startTarget, s.stages, sub.start, sub.end) : Math.min(share.vus ?? 0, 100_000);
+      const vus = ramp ? peakShare(s.startTarget, s.stages, sub.start, sub.end) : (share.vus ?? 0);
       const arrivals = Math.min(share.arrivals ?? 0, s.totalArrivals);
-      const maxInFlight = Math.max(1, Math.min(share.maxInFlight ?? 0, 100_000));
-      if (open ? arrivals === 0 : vus === 0) continue;
+      const maxInFlight = Math.max(1, share.maxInFlight ?? 0);
+      const adds = open ? maxInFlight : vus;
+      if ((open ? arrivals === 0 : vus === 0)) continue;
+      if ((this.extra += adds) > MAX_EXTRA) throw bad(`more than ${MAX_EXTRA} VUs or in-flight slots taken over`);
       const scenarioAt = this.startAt + s.startOffsetMs;
-      if (this.controllerClock.now() >= scenarioAt + s.durationMs) continue;
+      const endAt = scenarioAt + s.durationMs;
+      // Within the scenario: a from_at far off must not overflow a timer.
+      const fromAt = Math.min(Math.max(t.fromAt!, scenarioAt), endAt);
+      if (this.controllerClock.now() >= endAt) continue;
       const exec = new Executor({
-        allowH2: this.allowH2, connections: s.connections || (open ? maxInFlight : vus),
+        allowH2: this.allowH2, connections: s.connections || adds,
         recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete,
       });
       this.executors.push(exec);
-      this.timers.push(setTimeout(() => void exec.close(), Math.max(0, scenarioAt + s.durationMs + s.gracefulStopMs - this.controllerClock.now())));
+      this.grace.push(s.gracefulStopMs);
+      this.timers.push(setTimeout(() => void exec.close(), Math.max(0, endAt + s.gracefulStopMs - this.controllerClock.now())));
       this.pending++;
-      const launchKey = -(key * 1_000 + share.scenario!);
+      const launchKey = -(this.takeovers * 1_000 + index + 1);
       const launch = () => {
         this.launches.delete(launchKey);
         const startPerf = performance.now() + (scenarioAt - this.controllerClock.now());
@@ -222,16 +276,16 @@ export class AgentRun {
         const model: Scheduler = open
           ? new OpenModel(exec, s.entries, this.recorder, {
             schedule: new ArrivalSchedule(s.startTarget, s.stages), count: arrivals, phase: lostStart, startAt: startPerf, maxInFlight,
-            include: (j) => inPart(j, partStart, partEnd), fromAt: performance.now() + (fromAt - this.controllerClock.now()),
+            include: (j) => inPart(j, partStart, partEnd), fromAt: performance.now() + (fromAt - this.controllerClock.now()), mayFire: this.mayFire,
           }, onIdle)
           : new ClosedModel(exec, s.entries, {
             vus, target: ramp ? (x) => segmentShare(clusterVusAt(s.startTarget, s.stages, x), sub.start, sub.end) : undefined,
-            iterations: Infinity, iterationsPerVu: Infinity, startAt: startPerf, endAt: startPerf + s.durationMs, thinkTimeMs: s.thinkTimeMs,
+            iterations: Infinity, iterationsPerVu: Infinity, startAt: startPerf, endAt: startPerf + s.durationMs, thinkTimeMs: s.thinkTimeMs, mayFire: this.mayFire,
           }, onIdle);
         this.schedulers.push(model);
         model.start();
       };
-      const wait = Math.max(fromAt, scenarioAt) - this.controllerClock.now();
+      const wait = fromAt - this.controllerClock.now();
       if (wait > 1) this.launches.set(launchKey, setTimeout(launch, wait)); else launch();
     }
   }
@@ -270,7 +324,7 @@ export class AgentRun {
       this.finishReports();
       return;
     }
-    this.scenarios.forEach((s, i) => this.timers.push(setTimeout(() => void this.executors[i]!.close(), s.gracefulStopMs).unref()));
+    this.executors.forEach((e, i) => this.timers.push(setTimeout(() => void e.close(), this.grace[i]!).unref()));
   }
 
   /** The answer to a Stop, once the final report is out. */

@@ -33,6 +33,8 @@ const ONCE_ACK_WAIT_MS = 10_000;
 /** The Status heartbeat, and how often the link's silence and the run's lease are checked. */
 const STATUS_MS = 1_000;
 const WATCH_MS = 100;
+/** A watch tick this much later than due means the process stalled. */
+const LATE_TICK_MS = 1_000;
 
 export class Agent {
   readonly id = randomUUID();
@@ -51,6 +53,9 @@ export class Agent {
   private rejectedPlan = false;
   /** Agent clock: the last frame or ping from the controller. */
   private lastContact = 0;
+  /** Agent clock: when the current link opened (its silence is counted from then at the earliest). */
+  private openedAt = 0;
+  private lastWatch = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
@@ -79,6 +84,7 @@ export class Agent {
     this.link.connect(this.url, this.o.token);
     this.loopDelay.enable();
     this.statusTimer = setInterval(() => this.sendStatus(), STATUS_MS);
+    this.lastWatch = this.clock.now();
     this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
   }
 
@@ -107,20 +113,22 @@ export class Agent {
 
   /**
    * A link on which the controller has been silent past the agent timeout is dropped (a cut
-   * cable leaves TCP open for minutes) and redialled. A run that has had no contact with the
+   * cable leaves TCP open for minutes) and redialled; not on a tick that itself came late (this
+   * process stalled: frames may be waiting unread). A run that has had no contact with the
    * controller for its lease stops firing: no load without a controller to watch it.
    */
   private watch(): void {
-    const silent = this.clock.now() - this.lastContact;
+    const now = this.clock.now();
+    const late = now - this.lastWatch > WATCH_MS + LATE_TICK_MS;
+    this.lastWatch = now;
     const run = this.run;
-    if (this.link.open && silent > (run?.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS)) {
+    const silent = now - Math.max(this.lastContact, this.openedAt);
+    if (!late && this.link.open && silent > (run?.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS)) {
       this.o.logger.warn({ silentMs: Math.round(silent) }, 'controller silent: dropping the link');
       this.link.terminate();
     }
-    if (run !== undefined && run.firing && run.state !== 'assigned' && silent > run.leaseMs) {
-      this.o.logger.warn({ run: run.runId, silentMs: Math.round(silent), leaseMs: run.leaseMs, at: new Date(Date.now()).toISOString() }, 'lease expired: stopped firing');
-      run.stop();
-    }
+    // Between arrivals too (a model with nothing due does not ask): the run stops at once.
+    if (run !== undefined && (run.state === 'waiting' || run.state === 'running')) run.mayFire();
   }
 
   private send(message: EnvelopeShape): void {
@@ -129,7 +137,8 @@ export class Agent {
 
   private onOpen(): void {
     this.attempt = 0;
-    this.lastContact = this.clock.now();
+    // Not contact yet (the lease is renewed by what the controller says, from Welcome on).
+    this.openedAt = this.clock.now();
     this.send({
       hello: {
         protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
@@ -171,6 +180,8 @@ export class Agent {
       this.o.logger.warn({ run: this.run.runId }, 'controller no longer knows our run; abandoning it');
       this.run.dispose();
       this.run = undefined;
+      // A one-run agent whose run is gone has nothing left to do.
+      if (this.o.once) { this.exit(1, new AgentErrors.CONTROLLER_GONE('the controller no longer knows our run')); return; }
     }
     this.rounds = [];
     this.ping();
@@ -198,7 +209,8 @@ export class Agent {
     }
     try {
       this.run = new AgentRun({
-        assign: a, clock: this.clock, offset: () => this.offsetMs,
+        assign: a, clock: this.clock, offset: () => this.offsetMs, contactAgeMs: () => this.clock.now() - this.lastContact,
+        onLeaseExpired: (silentMs) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
         send: (frame) => this.link.send(frame),
         onFinalReport: () => this.afterFinalReport(),
       });
@@ -263,7 +275,7 @@ export class Agent {
     if (!this.run || this.run.runId !== t.runId) return;
     try {
       this.run.takeover(t);
-      this.o.logger.info({ run: t.runId, id: t.id, part: [t.partStart, t.partEnd] }, 'taking over part of a lost agent\'s share');
+      this.o.logger.info({ run: t.runId, id: t.id, fromAt: t.fromAt, shares: t.shares.length }, 'taking over part of a lost agent\'s share');
     } catch (err) {
       const e = err as Error & { code?: string };
       this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });

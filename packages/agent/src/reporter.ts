@@ -12,7 +12,7 @@ export interface ReporterOptions {
   clock: Clock;
   recorder: Recorder;
   send: (frame: Uint8Array) => void;
-  status: () => { inFlight: number; activeVus: number; eventLoopP99Ms?: number; eventLoopMaxMs?: number; cpuCores?: number };
+  status: () => { inFlight: number; activeVus: number; eventLoopP99Ms?: number; eventLoopMaxMs?: number; cpuCores?: number; leaseExpiredAt?: number };
 }
 
 export class Reporter {
@@ -64,11 +64,11 @@ export class Reporter {
 
   private emit(final: boolean): void {
     const seq = ++this.seq;
-    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0 } = this.o.status();
+    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0 } = this.o.status();
     const frame = encodeEnvelope({
       report: {
         runId: this.o.runId, seq, interval: this.interval, stats: this.o.recorder.snapshot(),
-        startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores,
+        startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores, leaseExpiredAt,
       },
     });
     this.outbox.set(seq, frame);

@@ -31,6 +31,8 @@ export interface ClosedModelOptions {
   endAt: number;
   /** Pause after each iteration, ms. */
   thinkTimeMs: number;
+  /** Asked before each iteration: false stops the model (the agent's lease ran out). */
+  mayFire?: () => boolean;
 }
 
 /** How often a ramp looks for VUs to add; VUs above the target leave after their iteration. */
@@ -105,6 +107,7 @@ export class ClosedModel implements Scheduler {
   /** Takes one iteration from the budget; false when the VU should leave. */
   take(vu: VirtualUser): boolean {
     if (!this.mayContinue(vu)) return false;
+    if (this.opts.mayFire !== undefined && !this.opts.mayFire()) { this.stopped = true; return false; }
     this.remaining--;
     vu.remaining--;
     return true;
@@ -193,6 +196,8 @@ export interface OpenModelOptions {
   include?: (j: number) => boolean;
   /** ... and only those due at or after this instant (performance.now ms). */
   fromAt?: number;
+  /** Asked before each arrival: false stops the model (the agent's lease ran out). */
+  mayFire?: () => boolean;
 }
 
 /**
@@ -255,9 +260,10 @@ export class OpenModel implements Scheduler {
   }
 
   private readonly pump = (): void => {
-    const { schedule, count, phase, startAt, include } = this.opts;
+    const { schedule, count, phase, startAt, include, mayFire } = this.opts;
     const now = performance.now();
     while (!this.stopped && this.next < count) {
+      if (mayFire !== undefined && !mayFire()) { this.stopped = true; break; }
       if (include !== undefined && !include(this.next)) { this.next++; continue; }
       const at = startAt + schedule.agentTime(this.next, count, phase);
       if (at > now + EARLY_MS) {

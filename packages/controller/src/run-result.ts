@@ -25,6 +25,8 @@ export interface Participant {
   disconnects: number;
   /** Set when the agent went silent past the run's agentTimeout. */
   lost: AgentLoss | undefined;
+  /** When it stopped firing early because its lease ran out (controller clock); 0 = never. */
+  leaseExpiredAt: number;
   /** The worst interval it reported: event-loop delay p99 and max (ms), and cores busy. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
@@ -39,8 +41,9 @@ export interface AgentLoss {
   /** Its segment's width: the fraction of the load it carried. */
   share: number;
   policy: 'abort' | 'continue' | 'rebalance';
-  /** rebalance: the agents its share went to. */
+  /** rebalance: the agents its share went to, from this instant (past its lease; 0 = none). */
   takenBy: string[];
+  takenFrom: number;
   /** It came back (re-attached) at this instant; 0: never. */
   returnedAt: number;
 }
@@ -116,7 +119,13 @@ export function assembleResult(i: ResultInput): RunResult {
   }
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
   if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
-  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || i.rejectedReports > 0 ? 'degraded' : 'passed';
+  // Load that was never fired: an agent stopped by its lease, or the gap between a lost agent's
+  // stop and the takeover of its share. Its reports may all be in, the load is still short.
+  const short = i.participants.filter((p) => p.final && (p.leaseExpiredAt > 0 || p.lost?.policy === 'rebalance'));
+  for (const p of i.participants.filter((x) => x.leaseExpiredAt > 0)) {
+    notes.push(`agent ${p.name} stopped firing at +${((p.leaseExpiredAt - i.plannedStartAt) / 1000).toFixed(1)} s: its lease ran out without contact with the controller; its share after that was not fired`);
+  }
+  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || short.length > 0 || i.rejectedReports > 0 ? 'degraded' : 'passed';
   return {
     runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
     aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,

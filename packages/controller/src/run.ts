@@ -45,8 +45,15 @@ const MAX_CLOCK_RTT_MS = 10_000;
 /** Reports may name intervals this far past the controller's own notion of now. */
 const INTERVAL_SLACK = 10;
 const PLAUSIBLE_SLACK_MS = 60_000;
-/** How often the run looks for agents gone silent. */
+/** Timers hold at most 2^31-1 ms; the main wait ends on its own condition long before. */
+const MAX_WAIT_MS = 2 ** 31 - 1;
+/** How often the run looks for agents gone silent; a tick this much late means this process stalled. */
 const WATCH_MS = 200;
+const LATE_TICK_MS = 1_000;
+/** A takeover starts this long after the lost agent's lease could have run out (its watch tick, timer lateness). */
+const LEASE_MARGIN_MS = 1_000;
+/** An agent's longest redial backoff (5 s) and a second for the handshake. */
+const REDIAL_MS = 6_000;
 const secondsInto = (t: number, from: number) => `+${((t - from) / 1000).toFixed(1)} s`;
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -72,6 +79,9 @@ export class Run implements RunListener {
   private readonly notes: string[] = [];
   private readonly plans = new Map<string, AgentPlan>();
   private takeoverId = 0;
+  /** Per taker: the lost agents whose share it took over. */
+  private readonly taken = new Map<string, string[]>();
+  private lastWatch = 0;
   /** Past the load: no agent is declared lost any more. */
   private winding = false;
   /** Per request name: the checks (and captures) its reports may count. */
@@ -108,6 +118,7 @@ export class Run implements RunListener {
     const { o } = this;
     o.cluster.run = this;
     let progress: NodeJS.Timeout | undefined;
+    this.lastWatch = o.clock.now();
     const watch = setInterval(() => this.watchAgents(), WATCH_MS);
     try {
       const plans = planRun({ runId: this.runId, scenario: o.scenario, baseUrl: o.baseUrl, agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })), vars: o.vars, intervalMs: this.intervalMs });
@@ -115,7 +126,7 @@ export class Run implements RunListener {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,
           ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
-          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, lost: undefined,
+          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, lost: undefined, leaseExpiredAt: 0,
         });
         this.plans.set(s.id, plans[i]!);
         s.send({ assign: plans[i]!.assign });
@@ -127,7 +138,6 @@ export class Run implements RunListener {
         const late = [...this.participants.values()].filter((p) => !p.ready).map((p) => p.name);
         throw new ControllerErrors.AGENTS_NOT_READY(`agent(s) ${late.join(', ')} did not become ready`);
       }
-      const longest = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
       if (this.aborted === undefined) {
         const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
         this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
@@ -149,8 +159,8 @@ export class Run implements RunListener {
           };
           tick(1);
         }
-        const deadline = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
-        await this.until(() => this.allSettled(), deadline - o.clock.now(), { abortable: true });
+        // Re-checked on every message and watch tick; the deadline moves while a lost agent may return.
+        await this.until(() => this.allSettled() || o.clock.now() >= this.deadline(), MAX_WAIT_MS, { abortable: true });
       }
       this.winding = true;
       if (!this.allFinal()) {
@@ -224,9 +234,28 @@ export class Run implements RunListener {
     return [...this.participants.values()].every((p) => p.final);
   }
 
-  /** Every agent sent its final report, or was lost and is not connected: nothing more to wait for. */
+  /**
+   * Every agent sent its final report, or was lost and had its chance to come back: a lost
+   * agent that is alive (a cut link, a stall) keeps firing until its lease and redials every
+   * few seconds, and its reports are still wanted.
+   */
   private allSettled(): boolean {
-    return [...this.participants.values()].every((p) => p.final || (p.lost !== undefined && !p.session.open));
+    const now = this.o.clock.now();
+    return [...this.participants.values()].every((p) => p.final || (p.lost !== undefined && !p.session.open && now >= this.giveUpOn(p)));
+  }
+
+  /** When a lost agent that has not come back is given up: its lease and one more redial after the end of the load. */
+  private giveUpOn(p: Participant): number {
+    const loadEnd = this.plannedStartAt + Math.max(...this.o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs));
+    return Math.max(loadEnd, p.lost!.at + this.o.scenario.leaseMs) + REDIAL_MS;
+  }
+
+  /** The main wait's end: the plan plus slack, later while a lost agent may still come back. */
+  private deadline(): number {
+    const longest = Math.max(...this.o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
+    let t = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
+    for (const p of this.participants.values()) if (p.lost !== undefined && !p.final) t = Math.max(t, this.giveUpOn(p));
+    return t;
   }
 
   holds(session: AgentSession): boolean {
@@ -235,22 +264,35 @@ export class Run implements RunListener {
 
   /**
    * An agent silent past agentTimeout (no report, Status or pong: dead, hung or cut off) is
-   * lost, once, and the run's onAgentLoss policy applies. Its link, if still open, is dropped:
-   * should it come back it reconnects and re-attaches, resending what it holds.
+   * lost, and the run's onAgentLoss policy applies. Its link, if still open, is dropped:
+   * should it come back it reconnects and re-attaches, resending what it holds. A tick that
+   * came late is skipped: this process stalled, and frames may be waiting unread.
    */
   private watchAgents(): void {
-    if (this.plannedStartAt === 0 || this.winding) return;
     const now = this.o.clock.now();
+    const late = now - this.lastWatch > WATCH_MS + LATE_TICK_MS;
+    this.lastWatch = now;
+    if (this.plannedStartAt === 0 || this.winding || late) { this.wake(); return; }
     for (const p of this.participants.values()) {
-      if (p.final || p.lost !== undefined || now - p.session.lastSeen <= this.o.scenario.agentTimeoutMs) continue;
-      const policy = this.o.scenario.onAgentLoss;
-      p.lost = { at: now, lastContactAt: p.session.lastSeen, share: p.segment.end - p.segment.start, policy, takenBy: [], returnedAt: 0 };
+      if (p.final || (p.lost !== undefined && p.lost.returnedAt === 0) || now - p.session.lastSeen <= this.o.scenario.agentTimeoutMs) continue;
       if (p.session.open) p.session.terminate();
-      this.o.logger.warn({ run: this.runId, agent: p.name, silentMs: Math.round(now - p.session.lastSeen), policy }, 'agent lost');
-      const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, this.plannedStartAt)} (silent ${((now - p.lost.lastContactAt) / 1000).toFixed(1)} s), carrying ${percent(p.lost.share)} of the load`;
+      const silent = `silent ${((now - p.session.lastSeen) / 1000).toFixed(1)} s`;
+      this.o.logger.warn({ run: this.runId, agent: p.name, silentMs: Math.round(now - p.session.lastSeen), policy: this.o.scenario.onAgentLoss }, 'agent lost');
+      if (p.lost !== undefined) {
+        // Lost a second time after coming back: recorded; its share was dealt with the first time.
+        this.notes.push(`agent ${p.name} lost again at ${secondsInto(now, this.plannedStartAt)} (${silent})`);
+        p.lost.returnedAt = 0;
+        p.lost.at = now;
+        continue;
+      }
+      const policy = this.o.scenario.onAgentLoss;
+      p.lost = { at: now, lastContactAt: p.session.lastSeen, share: p.segment.end - p.segment.start, policy, takenBy: [], takenFrom: 0, returnedAt: 0 };
+      const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, this.plannedStartAt)} (${silent}), carrying ${percent(p.lost.share)} of the load`;
+      if (this.taken.has(p.id)) this.notes.push(`agent ${p.name} had taken over part of ${this.taken.get(p.id)!.join(', ')}'s share; that part is not re-planned again`);
       if (policy === 'abort') {
         this.notes.push(`${what}: run aborted (onAgentLoss: abort)`);
-        this.abort(`agent ${p.name} lost`);
+        // Once: a second abort would mean "stop waiting" and cut the others' final reports.
+        if (this.aborted === undefined) this.abort(`agent ${p.name} lost`);
       } else if (policy === 'rebalance') {
         this.notes.push(`${what}: ${this.rebalance(p, now)}`);
       } else {
@@ -261,37 +303,43 @@ export class Run implements RunListener {
   }
 
   /**
-   * Splits a lost agent's segment over the agents still running, by weight, from `at` to the
-   * end: each gets a Takeover naming its part. Returns what was done, for the notes.
+   * Splits a lost agent's segment, scenario by scenario, over the agents still running that
+   * hold that scenario, by weight, from past its lease (it has stopped firing by then, even
+   * if only its reports were cut off) to the end. Returns what was done, for the notes.
    */
   private rebalance(lost: Participant, at: number): string {
     const takers = [...this.participants.values()].filter((p) => p !== lost && p.lost === undefined && !p.final && p.session.open);
     if (takers.length === 0) return 'no agent left to take its share over (onAgentLoss: rebalance)';
-    const lostPlan = this.plans.get(lost.id)!.assign.scenarios ?? [];
-    const parts = segments(takers.map((p) => ({ id: p.id, weight: p.weight })));
-    const widths = parts.map((x) => x.end - x.start);
+    const fromAt = at + this.o.scenario.leaseMs + LEASE_MARGIN_MS;
+    const perTaker = new Map<Participant, barrage.v1.TakeoverShare.$Properties[]>();
     const skipped = new Set<string>();
-    const perTaker = takers.map(() => [] as barrage.v1.TakeoverShare.$Properties[]);
-    for (const sc of lostPlan) {
+    for (const sc of this.plans.get(lost.id)!.assign.scenarios ?? []) {
       if (sc.executor === barrage.v1.Executor.EXECUTOR_SHARED_ITERATIONS || sc.executor === barrage.v1.Executor.EXECUTOR_PER_VU_ITERATIONS) { skipped.add(sc.name!); continue; }
+      const holders = takers.flatMap((p) => {
+        const index = (this.plans.get(p.id)!.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
+        return index < 0 ? [] : [{ p, index }];
+      });
+      if (holders.length === 0) { skipped.add(sc.name!); continue; }
+      const parts = segments(holders.map((h) => ({ id: h.p.id, weight: h.p.weight })));
+      const widths = parts.map((x) => x.end - x.start);
       const vus = apportion(sc.vus ?? 0, widths);
       const caps = apportion(sc.maxInFlight ?? 0, widths).map((c) => Math.max(1, c));
-      takers.forEach((p, k) => {
-        const index = (this.plans.get(p.id)!.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
-        if (index < 0) { skipped.add(sc.name!); return; }
-        perTaker[k]!.push({ scenario: index, vus: vus[k], arrivals: sc.iterations ?? 0, maxInFlight: caps[k] });
+      holders.forEach((h, k) => {
+        const list = perTaker.get(h.p) ?? [];
+        perTaker.set(h.p, list);
+        list.push({ scenario: h.index, vus: vus[k], arrivals: sc.iterations ?? 0, maxInFlight: caps[k], partStart: parts[k]!.start, partEnd: parts[k]!.end });
       });
     }
     const id = ++this.takeoverId;
-    takers.forEach((p, k) => {
-      p.session.send({ takeover: {
-        runId: this.runId, id, fromAt: at, lostStart: lost.segment.start, lostEnd: lost.segment.end,
-        partStart: parts[k]!.start, partEnd: parts[k]!.end, shares: perTaker[k],
-      } });
-    });
-    lost.lost!.takenBy = takers.map((p) => p.name);
-    const left = skipped.size > 0 ? `; not taken over: ${[...skipped].join(', ')} (iteration-bounded, or not on every agent: what it completed is unknown)` : '';
-    return `its share re-planned from then to the end across ${takers.map((p) => p.name).join(', ')} (onAgentLoss: rebalance)${left}`;
+    for (const [p, shares] of perTaker) {
+      p.session.send({ takeover: { runId: this.runId, id, fromAt, lostStart: lost.segment.start, lostEnd: lost.segment.end, shares } });
+      this.taken.set(p.id, [...(this.taken.get(p.id) ?? []), lost.name]);
+    }
+    lost.lost!.takenBy = [...perTaker.keys()].map((p) => p.name);
+    if (perTaker.size > 0) lost.lost!.takenFrom = fromAt;
+    const left = skipped.size > 0 ? `; not taken over: ${[...skipped].join(', ')} (iteration-bounded: what it completed is unknown; or no other agent runs it)` : '';
+    if (perTaker.size === 0) return `nothing of its share could be re-planned${left}`;
+    return `its share re-planned from ${secondsInto(fromAt, this.plannedStartAt)} (past its lease) to the end across ${lost.lost!.takenBy.join(', ')} (onAgentLoss: rebalance)${left}`;
   }
 
   private connected(): Participant[] {
@@ -453,6 +501,7 @@ export class Run implements RunListener {
     if (Number.isFinite(r.eventLoopMaxMs) && r.eventLoopMaxMs >= 0 && r.eventLoopMaxMs < 3_600_000) p.eventLoopMaxMs = Math.max(p.eventLoopMaxMs, r.eventLoopMaxMs);
     if (Number.isFinite(r.cpuCores) && r.cpuCores >= 0 && r.cpuCores < 100_000) p.cpuCores = Math.max(p.cpuCores, r.cpuCores);
     if (r.startedAt > 0 && p.startedAt === 0 && this.plausible(r.startedAt, false)) p.startedAt = r.startedAt;
+    if (r.leaseExpiredAt > 0 && p.leaseExpiredAt === 0) p.leaseExpiredAt = this.plausible(r.leaseExpiredAt, false) ? r.leaseExpiredAt : this.o.clock.now();
     if (r.final) p.final = true;
     // Ack duplicates too: the agent resent because it never saw our first ack.
     p.session.send({ ack: { runId: this.runId, seq: r.seq } });

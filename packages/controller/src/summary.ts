@@ -44,7 +44,7 @@ export interface AgentSummary {
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
   eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number;
   /** Set when the agent was lost (silent past the run's agentTimeout). */
-  lost?: { at: string; afterMs: number; silentMs: number; share: number; policy: string; takenBy: string[]; returnedAt: string | null; finalReport: boolean };
+  lost?: { at: string; afterMs: number; silentMs: number; share: number; policy: string; takenBy: string[]; takenFromMs: number | null; returnedAt: string | null; finalReport: boolean; leaseExpiredMs: number | null };
 }
 
 export interface Summary {
@@ -148,6 +148,8 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
           ...(p.lost === undefined ? {} : { lost: {
             at: new Date(p.lost.at).toISOString(), afterMs: round3(p.lost.at - r.plannedStartAt), silentMs: round3(p.lost.at - p.lost.lastContactAt),
             share: round3(p.lost.share), policy: p.lost.policy, takenBy: [...p.lost.takenBy],
+            takenFromMs: p.lost.takenFrom > 0 ? round3(p.lost.takenFrom - r.plannedStartAt) : null,
+            leaseExpiredMs: p.leaseExpiredAt > 0 ? round3(p.leaseExpiredAt - r.plannedStartAt) : null,
             returnedAt: p.lost.returnedAt > 0 ? new Date(p.lost.returnedAt).toISOString() : null, finalReport: p.final,
           } }),
         };

@@ -265,7 +265,8 @@ export function validateScenario(doc: unknown): Scenario {
   });
   const onAgentLoss = input.onAgentLoss ?? DEFAULTS.onAgentLoss;
   const agentTimeoutMs = parseDuration(input.agentTimeout ?? DEFAULTS.agentTimeout);
-  if (agentTimeoutMs < 1_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 1s and 1h');
+  // Statuses and pings come every second: a shorter timeout would take jitter for a loss.
+  if (agentTimeoutMs < 2_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 2s and 1h');
   // Rebalance hands a lost agent's share to others: it must stop firing as soon as it is lost.
   const leaseMs = onAgentLoss === 'rebalance' && input.lease === undefined ? agentTimeoutMs : parseDuration(input.lease ?? DEFAULTS.lease);
   if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000) problems.push('/lease: at least the agentTimeout, at most 1h');

@@ -2919,6 +2919,9 @@ export namespace barrage {
             /** Report eventLoopMaxMs. */
             eventLoopMaxMs: number;
 
+            /** Report leaseExpiredAt. */
+            leaseExpiredAt: number;
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -3004,6 +3007,9 @@ export namespace barrage {
 
                 /** Report eventLoopMaxMs */
                 eventLoopMaxMs?: (number|null);
+
+                /** Report leaseExpiredAt */
+                leaseExpiredAt?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -3481,12 +3487,6 @@ export namespace barrage {
             /** Takeover lostEnd. */
             lostEnd: number;
 
-            /** Takeover partStart. */
-            partStart: number;
-
-            /** Takeover partEnd. */
-            partEnd: number;
-
             /** Takeover shares. */
             shares: barrage.v1.TakeoverShare.$Properties[];
 
@@ -3558,12 +3558,6 @@ export namespace barrage {
                 /** Takeover lostEnd */
                 lostEnd?: (number|null);
 
-                /** Takeover partStart */
-                partStart?: (number|null);
-
-                /** Takeover partEnd */
-                partEnd?: (number|null);
-
                 /** Takeover shares */
                 shares?: (barrage.v1.TakeoverShare.$Properties[]|null);
 
@@ -3605,6 +3599,12 @@ export namespace barrage {
 
             /** TakeoverShare maxInFlight. */
             maxInFlight: number;
+
+            /** TakeoverShare partStart. */
+            partStart: number;
+
+            /** TakeoverShare partEnd. */
+            partEnd: number;
 
             /**
              * Creates a new TakeoverShare instance using the specified properties.
@@ -3670,6 +3670,12 @@ export namespace barrage {
 
                 /** TakeoverShare maxInFlight */
                 maxInFlight?: (number|null);
+
+                /** TakeoverShare partStart */
+                partStart?: (number|null);
+
+                /** TakeoverShare partEnd */
+                partEnd?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

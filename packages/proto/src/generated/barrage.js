@@ -8519,6 +8519,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [eventLoopP99Ms] Report eventLoopP99Ms
              * @property {number|null} [cpuCores] Report cpuCores
              * @property {number|null} [eventLoopMaxMs] Report eventLoopMaxMs
+             * @property {number|null} [leaseExpiredAt] Report leaseExpiredAt
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8640,6 +8641,14 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.eventLoopMaxMs = 0;
 
             /**
+             * Report leaseExpiredAt.
+             * @member {number} leaseExpiredAt
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.leaseExpiredAt = 0;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -8694,6 +8703,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 10, wireType 1 =*/81).double(message.cpuCores);
                 if (message.eventLoopMaxMs != null && $Object.hasOwnProperty.call(message, "eventLoopMaxMs") && !$Object.is(message.eventLoopMaxMs, 0))
                     writer.uint32(/* id 11, wireType 1 =*/89).double(message.eventLoopMaxMs);
+                if (message.leaseExpiredAt != null && $Object.hasOwnProperty.call(message, "leaseExpiredAt") && !$Object.is(message.leaseExpiredAt, 0))
+                    writer.uint32(/* id 12, wireType 1 =*/97).double(message.leaseExpiredAt);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8836,6 +8847,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.eventLoopMaxMs;
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.leaseExpiredAt = value;
+                            else
+                                delete message.leaseExpiredAt;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8911,6 +8931,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.eventLoopMaxMs != null)
                     if (!$Object.is($Number(object.eventLoopMaxMs), 0))
                         message.eventLoopMaxMs = $Number(object.eventLoopMaxMs);
+                if (object.leaseExpiredAt != null)
+                    if (!$Object.is($Number(object.leaseExpiredAt), 0))
+                        message.leaseExpiredAt = $Number(object.leaseExpiredAt);
                 return message;
             };
 
@@ -8944,6 +8967,7 @@ export const barrage = $root.barrage = (() => {
                     object.eventLoopP99Ms = 0;
                     object.cpuCores = 0;
                     object.eventLoopMaxMs = 0;
+                    object.leaseExpiredAt = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -8970,6 +8994,8 @@ export const barrage = $root.barrage = (() => {
                     object.cpuCores = options.json && !$isFinite(message.cpuCores) ? $String(message.cpuCores) : message.cpuCores;
                 if (message.eventLoopMaxMs != null && $Object.hasOwnProperty.call(message, "eventLoopMaxMs"))
                     object.eventLoopMaxMs = options.json && !$isFinite(message.eventLoopMaxMs) ? $String(message.eventLoopMaxMs) : message.eventLoopMaxMs;
+                if (message.leaseExpiredAt != null && $Object.hasOwnProperty.call(message, "leaseExpiredAt"))
+                    object.leaseExpiredAt = options.json && !$isFinite(message.leaseExpiredAt) ? $String(message.leaseExpiredAt) : message.leaseExpiredAt;
                 return object;
             };
 
@@ -10247,8 +10273,6 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [fromAt] Takeover fromAt
              * @property {number|null} [lostStart] Takeover lostStart
              * @property {number|null} [lostEnd] Takeover lostEnd
-             * @property {number|null} [partStart] Takeover partStart
-             * @property {number|null} [partEnd] Takeover partEnd
              * @property {Array.<barrage.v1.TakeoverShare.$Properties>|null} [shares] Takeover shares
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
@@ -10323,22 +10347,6 @@ export const barrage = $root.barrage = (() => {
             Takeover.prototype.lostEnd = 0;
 
             /**
-             * Takeover partStart.
-             * @member {number} partStart
-             * @memberof barrage.v1.Takeover
-             * @instance
-             */
-            Takeover.prototype.partStart = 0;
-
-            /**
-             * Takeover partEnd.
-             * @member {number} partEnd
-             * @memberof barrage.v1.Takeover
-             * @instance
-             */
-            Takeover.prototype.partEnd = 0;
-
-            /**
              * Takeover shares.
              * @member {Array.<barrage.v1.TakeoverShare.$Properties>} shares
              * @memberof barrage.v1.Takeover
@@ -10388,10 +10396,6 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 4, wireType 1 =*/33).double(message.lostStart);
                 if (message.lostEnd != null && $Object.hasOwnProperty.call(message, "lostEnd") && !$Object.is(message.lostEnd, 0))
                     writer.uint32(/* id 5, wireType 1 =*/41).double(message.lostEnd);
-                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart") && !$Object.is(message.partStart, 0))
-                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.partStart);
-                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd") && !$Object.is(message.partEnd, 0))
-                    writer.uint32(/* id 7, wireType 1 =*/57).double(message.partEnd);
                 if (message.shares != null && message.shares.length)
                     for (let i = 0; i < message.shares.length; ++i)
                         $root.barrage.v1.TakeoverShare.encode(message.shares[i], writer.uint32(/* id 8, wireType 2 =*/66).fork(), _depth + 1).ldelim();
@@ -10484,24 +10488,6 @@ export const barrage = $root.barrage = (() => {
                                 delete message.lostEnd;
                             continue;
                         }
-                    case 6: {
-                            if (wireType !== 1)
-                                break;
-                            if (!$Object.is(value = reader.double(), 0))
-                                message.partStart = value;
-                            else
-                                delete message.partStart;
-                            continue;
-                        }
-                    case 7: {
-                            if (wireType !== 1)
-                                break;
-                            if (!$Object.is(value = reader.double(), 0))
-                                message.partEnd = value;
-                            else
-                                delete message.partEnd;
-                            continue;
-                        }
                     case 8: {
                             if (wireType !== 2)
                                 break;
@@ -10560,12 +10546,6 @@ export const barrage = $root.barrage = (() => {
                 if (object.lostEnd != null)
                     if (!$Object.is($Number(object.lostEnd), 0))
                         message.lostEnd = $Number(object.lostEnd);
-                if (object.partStart != null)
-                    if (!$Object.is($Number(object.partStart), 0))
-                        message.partStart = $Number(object.partStart);
-                if (object.partEnd != null)
-                    if (!$Object.is($Number(object.partEnd), 0))
-                        message.partEnd = $Number(object.partEnd);
                 if (object.shares) {
                     if (!$Array.isArray(object.shares))
                         throw $TypeError(".barrage.v1.Takeover.shares: array expected");
@@ -10604,8 +10584,6 @@ export const barrage = $root.barrage = (() => {
                     object.fromAt = 0;
                     object.lostStart = 0;
                     object.lostEnd = 0;
-                    object.partStart = 0;
-                    object.partEnd = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -10617,10 +10595,6 @@ export const barrage = $root.barrage = (() => {
                     object.lostStart = options.json && !$isFinite(message.lostStart) ? $String(message.lostStart) : message.lostStart;
                 if (message.lostEnd != null && $Object.hasOwnProperty.call(message, "lostEnd"))
                     object.lostEnd = options.json && !$isFinite(message.lostEnd) ? $String(message.lostEnd) : message.lostEnd;
-                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart"))
-                    object.partStart = options.json && !$isFinite(message.partStart) ? $String(message.partStart) : message.partStart;
-                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd"))
-                    object.partEnd = options.json && !$isFinite(message.partEnd) ? $String(message.partEnd) : message.partEnd;
                 if (message.shares && message.shares.length) {
                     object.shares = $Array(message.shares.length);
                     for (let j = 0; j < message.shares.length; ++j)
@@ -10652,6 +10626,8 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [vus] TakeoverShare vus
              * @property {number|null} [arrivals] TakeoverShare arrivals
              * @property {number|null} [maxInFlight] TakeoverShare maxInFlight
+             * @property {number|null} [partStart] TakeoverShare partStart
+             * @property {number|null} [partEnd] TakeoverShare partEnd
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -10716,6 +10692,22 @@ export const barrage = $root.barrage = (() => {
             TakeoverShare.prototype.maxInFlight = 0;
 
             /**
+             * TakeoverShare partStart.
+             * @member {number} partStart
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.partStart = 0;
+
+            /**
+             * TakeoverShare partEnd.
+             * @member {number} partEnd
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.partEnd = 0;
+
+            /**
              * Creates a new TakeoverShare instance using the specified properties.
              * @function create
              * @memberof barrage.v1.TakeoverShare
@@ -10755,6 +10747,10 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.arrivals);
                 if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight") && message.maxInFlight !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.maxInFlight);
+                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart") && !$Object.is(message.partStart, 0))
+                    writer.uint32(/* id 5, wireType 1 =*/41).double(message.partStart);
+                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd") && !$Object.is(message.partEnd, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.partEnd);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -10835,6 +10831,24 @@ export const barrage = $root.barrage = (() => {
                                 delete message.maxInFlight;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.partStart = value;
+                            else
+                                delete message.partStart;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.partEnd = value;
+                            else
+                                delete message.partEnd;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -10882,6 +10896,12 @@ export const barrage = $root.barrage = (() => {
                 if (object.maxInFlight != null)
                     if ($Number(object.maxInFlight) !== 0)
                         message.maxInFlight = object.maxInFlight >>> 0;
+                if (object.partStart != null)
+                    if (!$Object.is($Number(object.partStart), 0))
+                        message.partStart = $Number(object.partStart);
+                if (object.partEnd != null)
+                    if (!$Object.is($Number(object.partEnd), 0))
+                        message.partEnd = $Number(object.partEnd);
                 return message;
             };
 
@@ -10907,6 +10927,8 @@ export const barrage = $root.barrage = (() => {
                     object.vus = 0;
                     object.arrivals = 0;
                     object.maxInFlight = 0;
+                    object.partStart = 0;
+                    object.partEnd = 0;
                 }
                 if (message.scenario != null && $Object.hasOwnProperty.call(message, "scenario"))
                     object.scenario = message.scenario;
@@ -10916,6 +10938,10 @@ export const barrage = $root.barrage = (() => {
                     object.arrivals = message.arrivals;
                 if (message.maxInFlight != null && $Object.hasOwnProperty.call(message, "maxInFlight"))
                     object.maxInFlight = message.maxInFlight;
+                if (message.partStart != null && $Object.hasOwnProperty.call(message, "partStart"))
+                    object.partStart = options.json && !$isFinite(message.partStart) ? $String(message.partStart) : message.partStart;
+                if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd"))
+                    object.partEnd = options.json && !$isFinite(message.partEnd) ? $String(message.partEnd) : message.partEnd;
                 return object;
             };
 
