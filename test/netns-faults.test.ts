@@ -46,6 +46,7 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 60, duration: 8
   const agents = startAgents(net, agentUrl, token);
   await controller.waitForStderr(/\[\s+3s\] reqs [1-9]/);
   agents[2]!.child.kill('SIGKILL');
+  await controller.waitForStderr(/agents 2\/3 \(1 lost\)/);
   const code = await controller.exited;
   const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
   const seen = await target.stats();

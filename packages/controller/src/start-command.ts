@@ -143,5 +143,6 @@ function progressLine(r: Run, now: number, connected: number): string {
   const p95 = last ? intervalP95Us(last) / 1000 : 0;
   const t = agg.total;
   const dropped = t.dropped > 0 ? `  dropped ${t.dropped}` : '';
-  return `[${elapsed.toFixed(0).padStart(4)}s] reqs ${t.requests}  rps ${rps.toFixed(0)}  p95 ${p95.toFixed(1)} ms  ok ${t.ok}  429 ${t.rateLimited}  failed ${t.failed}${dropped}  agents ${connected}/${r.participants.size}`;
+  const lost = [...r.participants.values()].filter((p) => p.lost !== undefined && p.lost.returnedAt === 0).length;
+  return `[${elapsed.toFixed(0).padStart(4)}s] reqs ${t.requests}  rps ${rps.toFixed(0)}  p95 ${p95.toFixed(1)} ms  ok ${t.ok}  429 ${t.rateLimited}  failed ${t.failed}${dropped}  agents ${connected}/${r.participants.size}${lost > 0 ? ` (${lost} lost)` : ''}`;
 }
