@@ -45,7 +45,10 @@ async function until<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise<T
 }
 
 const json = async (url: string, init?: RequestInit) => { const r = await fetch(url, init); return { status: r.status, body: (await r.json()) as Record<string, unknown> }; };
-const post = (url: string, body: unknown) => json(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+// Changes take the API token, on loopback too (by default it is the agents' token).
+const post = (url: string, body: unknown, token: string | null = TOKEN) => json(url, {
+  method: 'POST', headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) }, body: JSON.stringify(body),
+});
 
 test('runs through the API: submit, read back every view, coded errors', async (t) => {
   const target = await startTarget();
@@ -57,6 +60,8 @@ test('runs through the API: submit, read back every view, coded errors', async (
   t.after(() => a.stop());
   await until(async () => ((await json(`${api}/agents`)).body as unknown as unknown[]).length === 2 || undefined);
 
+  const anonymous = await post(`${api}/runs`, { scenario: 'ratelimit-150', target: target.url }, null);
+  assert.deepEqual([anonymous.status, anonymous.body.code], [401, 'CTRL_UNAUTHORIZED'], 'no change without the API token');
   const created = await post(`${api}/runs`, { scenario: 'ratelimit-150', target: target.url });
   assert.equal(created.status, 202, JSON.stringify(created.body));
   const id = created.body.id as string;
@@ -107,7 +112,7 @@ test('runs through the API: submit, read back every view, coded errors', async (
 
   // `controller start --controller URL` submits to this controller and prints/writes what it returns.
   const dir = mkdtempSync(join(tmpdir(), 'barrage-api-'));
-  const remote = await runCli(bins.controller, ['start', '--controller', api.replace('/api/v1', ''), '--scenario', 'health-100', '--target', target.url, '--report', join(dir, 'r.md'), '--out', join(dir, 's.json')]);
+  const remote = await runCli(bins.controller, ['start', '--controller', api.replace('/api/v1', ''), '--scenario', 'health-100', '--target', target.url, '--report', join(dir, 'r.md'), '--out', join(dir, 's.json')], { env: { BARRAGE_TOKEN: TOKEN } });
   assert.equal(remote.code, 0, remote.stderr);
   assert.match(remote.stdout, /barrage · health-100 · passed · 2 agent\(s\)/);
   const rid = /run (\S+): /.exec(remote.stderr)![1]!;

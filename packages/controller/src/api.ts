@@ -20,15 +20,21 @@ import { resolveEnv } from './setup-runner.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunStore } from './store.ts';
 import { percentileMs } from './summary.ts';
-import { bearerMatches } from './token.ts';
+import { auditRun, installGuard, type AuditEntry } from './api-guard.ts';
 
 export interface ApiOptions {
   cluster: Cluster;
   manager: RunManager;
   store: RunStore;
   logger: Logger;
-  /** Required of every caller but /api/v1/health and /metrics when set. */
-  token: string | undefined;
+  /** The API token: every mutation needs it, and every read but health when `readsNeedToken`. */
+  token: string;
+  /** Off loopback: reads need the token too. */
+  readsNeedToken: boolean;
+  /** Mutations per minute per client address (default 60). */
+  mutationsPerMinute?: number;
+  /** One line per mutation: who, what, when (default: the logger at warn, so it is never filtered out). */
+  audit?: (entry: AuditEntry) => void;
 }
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -85,21 +91,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'CTRL_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 }));
 
-  if (o.token !== undefined) {
-    const token = o.token;
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      const path = req.url.split('?')[0];
-      if (path === '/api/v1/health' || path === '/metrics') return;
-      if (!bearerMatches(req.headers.authorization, token)) throw new ControllerErrors.UNAUTHORIZED();
-    });
-  } else {
-    // Without a token (loopback only), a request must also name a loopback host: a web page
-    // that rebinds its own name to 127.0.0.1 cannot drive the controller.
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      const host = (req.headers.host ?? '').replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
-      if (!(host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host))) throw new ControllerErrors.UNAUTHORIZED();
-    });
-  }
+  installGuard(app, {
+    token: o.token, readsNeedToken: o.readsNeedToken, mutationsPerMinute: o.mutationsPerMinute ?? 60,
+    audit: o.audit ?? ((entry) => o.logger.warn({ audit: entry }, 'audit')),
+  });
 
   const urlOf = (req: FastifyRequest, id: string) => `${req.protocol}://${req.headers.host ?? 'localhost'}/api/v1/runs/${id}`;
   const storedRun = (id: string) => {
@@ -166,6 +161,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     if (connected.length < Math.max(1, want)) throw new ControllerErrors.NO_AGENTS(`${connected.length} agent(s) connected, ${Math.max(1, want)} wanted`);
     const active = o.manager.launch({ scenario, baseUrl, agents: connected.slice(0, want), env });
     active.done.catch(() => {}); // recorded in the store as an error
+    auditRun(reply, active.id);
     return reply.code(202).send({ ...o.store.getRun(active.id)!, url: urlOf(req, active.id) });
   });
 

@@ -49,17 +49,19 @@ program.command('start')
   .option('--host <host>', 'address to listen on for agents', '127.0.0.1')
   .option('--port <port>', 'port to listen on (default: 7400 with --agents, else any free port)', int(0))
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
+  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
+  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--controller <url>', 'submit the run to a running `controller serve` at this URL instead')
-  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; wait: number; logLevel: string }) => {
+  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; apiToken?: string; apiRate: number; wait: number; logLevel: string }) => {
     if (opts.controller !== undefined) {
-      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.token }));
+      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token }));
     }
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
-      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel,
+      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel,
     });
     process.exit(code);
   });
@@ -68,10 +70,12 @@ program.command('serve')
   .description('a long-lived controller: agents connect and stay, runs are submitted through the API and stored')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port for the API and the agents', int(0), 7400)
-  .option('--token <token>', 'agent (and, beyond loopback, API) token (default: $BARRAGE_TOKEN, else generated)')
+  .option('--token <token>', 'agent token, and the API token unless --api-token (default: $BARRAGE_TOKEN, else generated and printed)')
+  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
+  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
-  .action(async (opts: { host: string; port: number; token?: string; db: string; logLevel: string }) => {
+  .action(async (opts: { host: string; port: number; token?: string; apiToken?: string; apiRate: number; db: string; logLevel: string }) => {
     process.exit(await serveCommand(opts));
   });
 

@@ -17,6 +17,7 @@ export const ControllerErrors = {
   READY_INVALID: createError('CTRL_READY_INVALID', 'agent %s sent an invalid Ready: %s', 400),
   AGENTS_NOT_READY: createError('CTRL_AGENTS_NOT_READY', '%s', 504),
   UNAUTHORIZED: createError('CTRL_UNAUTHORIZED', 'missing or wrong token', 401),
+  API_RATE_LIMITED: createError('CTRL_API_RATE_LIMITED', 'too many changes: at most %s per minute from one address', 429),
   BUSY: createError('CTRL_BUSY', 'run %s is still going: one run at a time', 409),
   RUN_NOT_FOUND: createError('CTRL_RUN_NOT_FOUND', 'no run %s', 404),
   RUN_NOT_FINISHED: createError('CTRL_RUN_NOT_FINISHED', 'run %s has no summary yet (status %s)', 409),

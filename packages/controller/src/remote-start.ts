@@ -24,7 +24,8 @@ const REPORT_PATH = { md: 'report.md', html: 'report.html', json: 'report.json',
 export async function remoteStart(o: RemoteStartOptions): Promise<number> {
   const api = `${o.controller.replace(/\/$/, '').replace(/^ws/, 'http')}/api/v1`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  const token = o.token ?? process.env.BARRAGE_TOKEN;
+  // Submitting a run is a change: it takes the API token (by default the same as the agents').
+  const token = o.token ?? process.env.BARRAGE_API_TOKEN ?? process.env.BARRAGE_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
   const call = async (path: string, init: RequestInit = {}) => {
     let res: Response;

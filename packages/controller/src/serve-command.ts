@@ -16,6 +16,9 @@ export interface ServeOptions {
   host: string;
   port: number;
   token?: string;
+  /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
+  apiToken?: string;
+  apiRate?: number;
   db: string;
   logLevel: string;
 }
@@ -31,7 +34,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
   const cluster = new Cluster({ host: o.host, port: o.port, token, clock: systemClock, logger });
   const manager = new RunManager({ cluster, store, clock: systemClock, logger, onEnd: (id, status) => err(`run ${id} ended: ${status}`) });
-  await buildApi({ cluster, manager, store, logger, token: isLoopback(o.host) ? undefined : token });
+  await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate });
   const { url } = await cluster.listen();
   const http = url.replace(/^ws/, 'http');
   err(`controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`);

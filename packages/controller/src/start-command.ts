@@ -32,6 +32,10 @@ export interface StartOptions {
   port?: number;
   host: string;
   token?: string;
+  /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
+  apiToken?: string;
+  /** API changes allowed per minute per client address. */
+  apiRate?: number;
   waitMs: number;
   logLevel: string;
 }
@@ -81,11 +85,11 @@ export async function startCommand(o: StartOptions): Promise<number> {
     const recovered = store.recoverInterrupted();
     if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
     const manager = new RunManager({ cluster, store, clock, logger });
-    // The API shares the agent port; beyond loopback it takes the same token.
-    await buildApi({ cluster, manager, store, logger, token: isLoopback(o.host) ? undefined : token });
+    // The API shares the agent port: changes always need the API token, reads too beyond loopback.
+    await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate });
     const { url } = await cluster.listen();
     const want = o.localAgents + o.agents;
-    if (o.agents > 0) {
+    if (o.agents > 0 || !isLoopback(o.host)) {
       err(`waiting for ${o.agents} remote agent(s): agent --controller ${url}${generated ? ` --token ${token}` : ''}`);
     }
     const joined = waitForAgents(cluster, want, o.waitMs);
