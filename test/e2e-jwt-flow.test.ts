@@ -52,7 +52,8 @@ async function runJwt(t: { after: (fn: () => Promise<unknown>) => void }, env: N
   t.after(() => target.stop());
   const dir = mkdtempSync(join(tmpdir(), 'barrage-jwt-'));
   writeFileSync(join(dir, 'jwt.yaml'), scenario);
-  const r = await runCli(bins.controller, ['start', '--scenario', join(dir, 'jwt.yaml'), '--target', target.url, '--local-agents', '2', '--out', join(dir, 'out.json'), '--log-level', 'debug'], { env });
+  const db = join(dir, 'runs.db');
+  const r = await runCli(bins.controller, ['start', '--scenario', join(dir, 'jwt.yaml'), '--target', target.url, '--local-agents', '2', '--out', join(dir, 'out.json'), '--report', join(dir, 'r.md'), '--db', db, '--log-level', 'debug'], { env });
   return { r, target, dir };
 }
 
@@ -85,7 +86,8 @@ test('a token from the environment replaces the login, and no secret reaches log
   const dir = mkdtempSync(join(tmpdir(), 'barrage-jwt-'));
   writeFileSync(join(dir, 'jwt.yaml'), scenario);
   const password = 'pw-that-must-not-leak-7f3a';
-  const r = await runCli(bins.controller, ['start', '--scenario', join(dir, 'jwt.yaml'), '--target', target.url, '--local-agents', '2', '--out', join(dir, 'out.json'), '--log-level', 'debug'], {
+  const db = join(dir, 'runs.db');
+  const r = await runCli(bins.controller, ['start', '--scenario', join(dir, 'jwt.yaml'), '--target', target.url, '--local-agents', '2', '--out', join(dir, 'out.json'), '--report', join(dir, 'r.md'), '--db', db, '--log-level', 'debug'], {
     env: { JWT_TEST_TOKEN: token, JWT_TEST_PASSWORD: password, BARRAGE_LOG_LEVEL: 'debug' },
   });
   assert.equal(r.code, 0, r.stderr);
@@ -93,11 +95,16 @@ test('a token from the environment replaces the login, and no secret reaches log
   assert.deepEqual(seen.routes['POST /api/auth/login'], { 200: 6 }, 'only the flow logins: the setup login was skipped');
   assert.deepEqual(seen.routes['GET /api/sessions/'], { 200: 26, 401: 10 });
   const out = readFileSync(join(dir, 'out.json'), 'utf8');
+  // Everything the run left behind: its output and logs (controller and agents, at debug), the
+  // summary, the report, and the run store the API serves from, byte for byte (WAL included).
+  const stored = ['', '-wal'].map((x) => { try { return readFileSync(db + x).toString('latin1'); } catch { return ''; } }).join('');
+  assert.ok(stored.includes('jwt'), 'the store holds the run');
   for (const secret of [token, password]) {
-    for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['summary', out]] as const) {
+    for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['summary', out], ['report', readFileSync(join(dir, 'r.md'), 'utf8')], ['database', stored]] as const) {
       assert.ok(!text.includes(secret), `a secret appeared in ${where}`);
     }
   }
+  t.diagnostic(`searched ${r.stdout.length + r.stderr.length} bytes of output and logs and ${stored.length} bytes of the store for 2 secrets: none found`);
 });
 
 test('a missing ${env:NAME} without a default fails before any agent starts, naming only the variable', async () => {

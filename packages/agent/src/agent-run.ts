@@ -1,5 +1,8 @@
 // One run on this agent: the prepared plan, its schedulers, recorder, reporter
 // and completion log, from Assign through the final report and Finished.
+import type { LookupFunction } from 'node:net';
+import { guardedLookup } from './guarded-lookup.ts';
+import { TargetAllowlist } from './target-allowlist.ts';
 import { barrage } from '@barrage/proto';
 import type { Clock } from './clock.ts';
 import { CompletionLog } from './completion-log.ts';
@@ -27,6 +30,10 @@ export interface AgentRunOptions {
   contactAgeMs?: () => number;
   /** Called once, when the lease runs out and firing stops for good. */
   onLeaseExpired?: (silentMs: number) => void;
+  /** The agent's own target allowlist (the controller's comes in the Assign); both must allow. */
+  allowTargets?: TargetAllowlist;
+  /** A connection refused by an allowlist after DNS resolution (reported once per host). */
+  onTargetRefused?: (host: string, why: string) => void;
 }
 
 /** Bounds on what Takeover messages may add to one run (a controller is trusted, its bytes are still bytes). */
@@ -71,6 +78,7 @@ export class AgentRun {
   /** Per executor: how long its requests may finish after a stop (takeover executors are appended). */
   private readonly grace: number[];
   private readonly allowH2: boolean;
+  private readonly lookup: LookupFunction;
   private readonly contactAgeMs: () => number;
   private readonly onLeaseExpired: (silentMs: number) => void;
   /** When the lease expired and firing stopped for good (controller clock); 0 = never. */
@@ -87,6 +95,7 @@ export class AgentRun {
     this.scenarios = prepareAssignment(o.assign, this.names);
     this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
     this.pending = this.scenarios.length;
+    this.lookup = this.guardTargets(o);
     this.offset = o.offset;
     this.offsetMs = o.offset();
     const base = o.clock;
@@ -97,7 +106,7 @@ export class AgentRun {
     this.executors = this.scenarios.map((s) => new Executor({
       allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
-      onComplete: this.onComplete,
+      onComplete: this.onComplete, lookup: this.lookup,
     }));
     this.grace = this.scenarios.map((s) => s.gracefulStopMs);
     this.contactAgeMs = o.contactAgeMs ?? (() => 0);
@@ -128,6 +137,33 @@ export class AgentRun {
     setImmediate(() => this.stop());
     return false;
   };
+
+  /**
+   * Every request's host against the controller's allowlist and the agent's own, before
+   * anything is fired; their addresses are checked again at each connect (the lookup).
+   */
+  private guardTargets(o: AgentRunOptions): LookupFunction {
+    let fromController: TargetAllowlist;
+    try {
+      fromController = new TargetAllowlist(o.assign.allowTargets ?? []);
+    } catch (err) {
+      throw new AgentErrors.BAD_ASSIGN((err as Error).message);
+    }
+    const lists = [fromController, ...(o.allowTargets ? [o.allowTargets] : [])];
+    const hosts = new Set(this.scenarios.flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => new URL(r.origin).hostname))));
+    for (const host of hosts) {
+      for (const list of lists) {
+        const why = list.checkHost(host);
+        if (why !== undefined) throw new AgentErrors.TARGET_NOT_ALLOWED(why);
+      }
+    }
+    const refused = new Set<string>();
+    return guardedLookup(lists, (host, why) => {
+      if (refused.has(host)) return;
+      refused.add(host);
+      o.onTargetRefused?.(host, why);
+    });
+  }
 
   private readonly onComplete = (at: number): void => {
     this.completed++;
@@ -261,7 +297,7 @@ export class AgentRun {
       if (this.controllerClock.now() >= endAt) continue;
       const exec = new Executor({
         allowH2: this.allowH2, connections: s.connections || adds,
-        recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete,
+        recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete, lookup: this.lookup,
       });
       this.executors.push(exec);
       this.grace.push(s.gracefulStopMs);

@@ -1,6 +1,7 @@
 // The agent process's brain: connect, say Hello, sync clocks, take an Assign,
 // start on the controller's instant, report every interval, answer Stop with
 // Finished, and reconnect (resending unacknowledged reports) when the link drops.
+import { TargetAllowlist } from './target-allowlist.ts';
 import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -11,10 +12,13 @@ import { systemClock, type Clock } from './clock.ts';
 import { bestEstimate, type ClockRound } from './clock-sync.ts';
 import { AgentErrors } from './errors.ts';
 import { ControllerLink } from './connection.ts';
+import type { TrustOptions } from './tls-trust.ts';
 
 export interface AgentOptions {
   controller: string;   // ws://host:port (the /agents path is added when missing)
   token: string;
+  /** wss:// only: the CAs that may sign the controller's certificate (--ca), instead of Node's default CAs. */
+  trust?: TrustOptions;
   name?: string;
   weight?: number;
   /** Exit after one run instead of waiting for the next. */
@@ -22,6 +26,8 @@ export interface AgentOptions {
   clock?: Clock;
   logger: Logger;
   clockRounds?: number;
+  /** This agent's own target allowlist, on top of the controller's. */
+  allowTargets?: string[];
 }
 
 const BACKOFF_MIN_MS = 100;
@@ -40,8 +46,9 @@ export class Agent {
   readonly id = randomUUID();
   private readonly o: AgentOptions;
   private readonly clock: Clock;
-  private readonly link = new ControllerLink();
+  private readonly link: ControllerLink;
   private readonly url: string;
+  private readonly allowTargets: TargetAllowlist | undefined;
   private run: AgentRun | undefined;
   private offsetMs = 0;
   private rttMs = 0;
@@ -68,15 +75,26 @@ export class Agent {
     this.clock = o.clock ?? systemClock;
     const url = new URL(o.controller);
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
+    // A CA given for a plain link would read as "this is secured" while nothing is.
+    if (o.trust !== undefined && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT('--ca needs a wss:// controller URL');
+    this.link = new ControllerLink(o.trust);
     if (url.pathname === '/' || url.pathname === '') url.pathname = '/agents';
+    try {
+      this.allowTargets = o.allowTargets && o.allowTargets.length > 0 ? new TargetAllowlist(o.allowTargets) : undefined;
+    } catch (err) {
+      throw new AgentErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
+    }
     this.url = url.toString();
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.link.on('open', () => this.onOpen());
     this.link.on('message', (env) => { this.lastContact = this.clock.now(); this.onMessage(env); });
     this.link.on('contact', () => { this.lastContact = this.clock.now(); });
     this.link.on('invalid', (err) => this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'));
+    // A refused token or an untrusted certificate stops the agent at once, --once or not:
+    // the same token and CA would be refused again on every retry, and a fleet that keeps
+    // redialling would hide the misconfiguration (or a man in the middle) in retry noise.
     this.link.on('refused', (err) => this.exit(1, err));
-    this.link.on('close', (code, reason) => this.onClose(code, reason));
+    this.link.on('close', (code, reason, error) => this.onClose(code, reason, error));
   }
 
   start(): void {
@@ -210,6 +228,8 @@ export class Agent {
     try {
       this.run = new AgentRun({
         assign: a, clock: this.clock, offset: () => this.offsetMs, contactAgeMs: () => this.clock.now() - this.lastContact,
+        allowTargets: this.allowTargets,
+        onTargetRefused: (host, why) => this.o.logger.warn({ code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why }, 'connection refused by the target allowlist'),
         onLeaseExpired: (silentMs) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
         send: (frame) => this.link.send(frame),
         onFinalReport: () => this.afterFinalReport(),
@@ -287,14 +307,14 @@ export class Agent {
     else this.o.logger.warn({ code: e.code, err: e.message }, 'controller reported an error');
   }
 
-  private onClose(code: number, reason: string): void {
+  private onClose(code: number, reason: string, error: string | undefined): void {
     if (this.stopped) return;
     if (this.o.once && this.attempt >= ONCE_MAX_ATTEMPTS) {
       this.exit(1, new AgentErrors.CONTROLLER_GONE(`no connection after ${this.attempt} attempts`));
       return;
     }
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
-    this.o.logger.warn({ code, reason, retryInMs: Math.round(delay) }, 'disconnected from controller');
+    this.o.logger.warn({ code, reason, err: error, retryInMs: Math.round(delay) }, 'disconnected from controller');
     setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);
   }
 

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
-// `agent --controller ws://HOST:PORT [--token T] [--name NAME] [--weight W] [--once]`
+// `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { Agent } from './agent.ts';
 import { offsetClock, systemClock } from './clock.ts';
+import { readTrust, type TrustOptions } from './tls-trust.ts';
 
 function positive(value: string): number {
   const n = Number(value);
@@ -16,13 +17,15 @@ const program = new Command('agent')
   .description('barrage agent: connects to a controller and fires its share of the load')
   .requiredOption('--controller <url>', 'controller address, ws://HOST:PORT or wss://HOST:PORT')
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN)')
+  .option('--ca <file>', "PEM certificate(s) trusted to sign a wss:// controller's certificate (default: Node's public CAs)")
   .option('--name <name>', 'name shown in reports (default: hostname)')
   .option('--weight <w>', 'share of the load relative to other agents', positive, 1)
   .option('--once', 'exit after one run', false)
+  .option('--allow-target <pattern>', 'only fire at these targets (host name, *.domain, IP or CIDR; repeatable), on top of the controller\'s allowlist', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--log-level <level>', 'pino level', process.env.BARRAGE_LOG_LEVEL ?? 'info')
   .parse();
 
-const opts = program.opts<{ controller: string; token?: string; name?: string; weight: number; once: boolean; logLevel: string }>();
+const opts = program.opts<{ controller: string; token?: string; ca?: string; name?: string; weight: number; once: boolean; allowTarget: string[]; logLevel: string }>();
 const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name } }, pino.destination(2));
 const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
 if (!token) {
@@ -38,9 +41,16 @@ if (!Number.isFinite(skewMs) || Math.abs(skewMs) > 86_400_000) {
 }
 const clock = skewMs === 0 ? systemClock : offsetClock(systemClock, skewMs);
 if (skewMs !== 0) logger.warn({ skewMs }, 'clock skew injected (BARRAGE_FAULT_CLOCK_SKEW_MS)');
+let trust: TrustOptions | undefined;
+try {
+  trust = opts.ca === undefined ? undefined : readTrust(opts.ca);
+} catch (err) {
+  logger.error({ code: 'AGENT_BAD_ARGUMENT' }, `--ca: ${(err as Error).message}`);
+  process.exit(1);
+}
 let agent: Agent;
 try {
-  agent = new Agent({ controller: opts.controller, token, name: opts.name, weight: opts.weight, once: opts.once, logger, clock });
+  agent = new Agent({ controller: opts.controller, token, trust, name: opts.name, weight: opts.weight, once: opts.once, logger, clock, allowTargets: opts.allowTarget });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
   process.exit(1);

@@ -1,18 +1,21 @@
 // The agent's WebSocket link to the controller: bearer token at the upgrade,
 // no compression, bounded frames, every inbound frame decoded through the
-// guarded decoder. Reconnecting is the Agent's decision, not this class's.
+// guarded decoder, wss:// verified against --ca or Node's default CAs.
+// Reconnecting is the Agent's decision, not this class's.
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { decodeEnvelope, frameBytes, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
 import { AgentErrors } from './errors.ts';
+import { certificateErrorCode, type TrustOptions } from './tls-trust.ts';
 
 export interface LinkEvents {
   open: [];
   message: [barrage.v1.Envelope];
   /** A frame that could not be decoded; the link is closed after it. */
   invalid: [Error];
-  close: [code: number, reason: string];
-  /** The controller refused us at the upgrade (bad token): do not retry. */
+  /** `error`: why a link that never opened (or broke) failed, for the log. */
+  close: [code: number, reason: string, error: string | undefined];
+  /** The controller refused us at the upgrade (bad token), or its certificate is not trusted: do not retry. */
   refused: [Error];
   /** A ws ping from the controller: it is alive and the link carries frames. */
   contact: [];
@@ -20,6 +23,13 @@ export interface LinkEvents {
 
 export class ControllerLink extends EventEmitter<LinkEvents> {
   private ws: WebSocket | undefined;
+  private readonly trust: TrustOptions | undefined;
+
+  /** `trust`: the CAs for wss:// (default: Node's); ws:// ignores it. */
+  constructor(trust?: TrustOptions) {
+    super();
+    this.trust = trust;
+  }
 
   connect(url: string, token: string): void {
     const ws = new WebSocket(url, {
@@ -27,7 +37,9 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
       perMessageDeflate: false,
       maxPayload: MAX_FRAME_BYTES,
       handshakeTimeout: 10_000,
+      ...this.trust,
     });
+    let error: string | undefined;
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
     ws.on('open', () => this.emit('open'));
@@ -48,12 +60,17 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
       if (status === 401 || status === 403) this.emit('refused', new AgentErrors.UNAUTHORIZED(status));
       ws.terminate();
     });
-    ws.on('error', () => { /* reported through 'close' */ });
+    ws.on('error', (err) => {
+      error = err.message;
+      // Emitted before 'close', so the Agent stops before it would schedule a retry.
+      const code = certificateErrorCode(err);
+      if (code !== undefined) this.emit('refused', new AgentErrors.TLS_UNVERIFIED(err.message, code));
+    });
     ws.on('close', (code, reason) => {
       // A socket we already replaced must not trigger a second reconnect.
       if (this.ws !== ws) return;
       this.ws = undefined;
-      this.emit('close', code, reason.toString());
+      this.emit('close', code, reason.toString(), error);
     });
   }
 

@@ -3,6 +3,8 @@
 // its own Pool per origin (so one scenario's connection limit is its own), no
 // retries, every body consumed, HTTP/2 explicit. Knows nothing about load
 // models: schedulers decide when, the executor does how.
+import type { LookupFunction } from 'node:net';
+import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { Pool, type Dispatcher } from 'undici';
 import type { Clock } from './clock.ts';
@@ -64,6 +66,8 @@ export interface ExecutorOptions {
   clock: Clock;
   /** Completion instant (controller clock), for Finished. */
   onComplete?: (at: number) => void;
+  /** Name resolution for new connections (the target allowlists' guard). */
+  lookup?: LookupFunction;
 }
 
 /** Bodies read for checks and captures are bounded; past this, the JSON is treated as absent. */
@@ -90,7 +94,7 @@ export const isSendableHeaderValue = (v: string) => !UNSENDABLE_HEADER_VALUE.tes
 export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
 
 /** undici's refusals of a request it will not send. */
-const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
 
 export class Executor {
   private readonly pools = new Map<string, Pool>();
@@ -114,6 +118,7 @@ export class Executor {
         // Below common server keep-alive timeouts (Node 5 s), so we never reuse a socket the server is closing.
         keepAliveTimeout: 4_000,
         keepAliveMaxTimeout: 4_000,
+        ...(this.opts.lookup === undefined ? {} : { connect: { lookup: this.opts.lookup } }),
       });
       this.pools.set(origin, p);
     }

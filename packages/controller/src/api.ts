@@ -2,6 +2,7 @@
 // OpenAPI document at /api/v1/openapi.json) and /metrics for Prometheus. It
 // shares the agent endpoint's HTTP server. Errors are coded JSON bodies:
 // { code, message, statusCode }.
+import { admitScenario, targetPolicy, type TargetPolicy } from './target-policy.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Server } from 'node:http';
@@ -35,6 +36,8 @@ export interface ApiOptions {
   mutationsPerMinute?: number;
   /** One line per mutation: who, what, when (default: the logger at warn, so it is never filtered out). */
   audit?: (entry: AuditEntry) => void;
+  /** Target allowlist and hard caps a submitted scenario must pass (default: any target but link-local and metadata, no caps). */
+  policy?: TargetPolicy;
 }
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -91,6 +94,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'CTRL_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}`, statusCode: 404 }));
 
+  const policy = o.policy ?? targetPolicy({});
   installGuard(app, {
     token: o.token, readsNeedToken: o.readsNeedToken, mutationsPerMinute: o.mutationsPerMinute ?? 60,
     audit: o.audit ?? ((entry) => o.logger.warn({ audit: entry }, 'audit')),
@@ -156,6 +160,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     if (foreign.length > 0) throw new ControllerErrors.SCENARIO_INVALID(`a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`);
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
     resolveEnv(scenario, env);
+    await admitScenario(scenario, baseUrl, policy);
     const connected = [...o.cluster.agents.values()];
     const want = body.agents ?? connected.length;
     if (connected.length < Math.max(1, want)) throw new ControllerErrors.NO_AGENTS(`${connected.length} agent(s) connected, ${Math.max(1, want)} wanted`);

@@ -25,6 +25,7 @@ const int = (min: number) => (v: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}`);
   return n;
 };
+const collect = (v: string, prev: string[]) => [...prev, v];
 const duration = (v: string) => {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 };
@@ -49,19 +50,28 @@ program.command('start')
   .option('--host <host>', 'address to listen on for agents', '127.0.0.1')
   .option('--port <port>', 'port to listen on (default: 7400 with --agents, else any free port)', int(0))
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
+  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert')
+  .option('--ca <file>', 'with --controller https://URL: PEM certificate(s) trusted to sign its certificate (default: Node\'s public CAs)')
   .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
   .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
+  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
+  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
+  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
+  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration)
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--controller <url>', 'submit the run to a running `controller serve` at this URL instead')
-  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; apiToken?: string; apiRate: number; wait: number; logLevel: string }) => {
+  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
     if (opts.controller !== undefined) {
-      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token }));
+      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca }));
     }
+    if (opts.ca !== undefined) { process.stderr.write('error CTRL_TLS_INVALID: --ca is for --controller https://URL; local agents trust --tls-cert\n'); process.exit(1); }
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
-      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel,
+      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel,
+      allowTargets: opts.allowTarget, maxVus: opts.maxVus, maxRate: opts.maxRate, maxDurationMs: opts.maxDuration,
     });
     process.exit(code);
   });
@@ -71,12 +81,18 @@ program.command('serve')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port for the API and the agents', int(0), 7400)
   .option('--token <token>', 'agent token, and the API token unless --api-token (default: $BARRAGE_TOKEN, else generated and printed)')
+  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert')
   .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
   .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
+  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
+  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
+  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
+  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration)
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
-  .action(async (opts: { host: string; port: number; token?: string; apiToken?: string; apiRate: number; db: string; logLevel: string }) => {
-    process.exit(await serveCommand(opts));
+  .action(async (opts: { host: string; port: number; token?: string; tlsCert?: string; tlsKey?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; db: string; logLevel: string }) => {
+    process.exit(await serveCommand({ ...opts, allowTargets: opts.allowTarget, maxDurationMs: opts.maxDuration }));
   });
 
 program.command('runs')

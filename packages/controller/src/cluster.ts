@@ -1,7 +1,8 @@
-// The controller's agent endpoint: an HTTP server whose /agents upgrade is
-// authenticated with the agent token before any WebSocket exists. Knows which
-// agents are connected; a run subscribes to their messages.
+// The controller's agent endpoint: an HTTP server (HTTPS with --tls-cert) whose
+// /agents upgrade is authenticated with the agent token before any WebSocket
+// exists. Knows which agents are connected; a run subscribes to their messages.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -33,6 +34,8 @@ export interface ClusterOptions {
   logger: Logger;
   /** An idle agent silent this long is dropped (a run judges its own agents by its agentTimeout). */
   idleTimeoutMs?: number;
+  /** Serve https:// and wss:// only, with this certificate (a plain connection is dropped). */
+  tls?: { cert: Buffer; key: Buffer };
 }
 
 /** How often every agent is pinged and silence is looked for. */
@@ -56,11 +59,23 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   constructor(o: ClusterOptions) {
     super();
     this.o = o;
-    this.server = createServer((req, res) => {
+    const handle = (req: IncomingMessage, res: ServerResponse) => {
       if (this.handler) { this.handler(req, res); return; }
       if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'); return; }
       res.writeHead(404).end();
-    });
+    };
+    if (o.tls) {
+      const server = createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handle);
+      // The only trace of an agent that speaks plain ws:// here, or does not trust our certificate.
+      server.on('tlsClientError', (e: NodeJS.ErrnoException, socket) => {
+        const why = e.code === 'ERR_SSL_HTTP_REQUEST' ? 'plain http:// or ws:// sent to the TLS port'
+          : e.code === 'ECONNRESET' ? 'the client left the handshake (does it trust this certificate?)' : e.message;
+        o.logger.warn({ remote: socket.remoteAddress, err: why }, 'TLS handshake failed');
+      });
+      this.server = server;
+    } else {
+      this.server = createServer(handle);
+    }
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.pinger = setInterval(() => this.heartbeat(), PING_MS);
     this.pinger.unref();
@@ -133,7 +148,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     });
     const { port, address, family } = this.server.address() as AddressInfo;
     const host = family === 'IPv6' ? `[${address}]` : address;
-    return { port, url: `ws://${host}:${port}` };
+    return { port, url: `${this.o.tls ? 'wss' : 'ws'}://${host}:${port}` };
   }
 
   async close(): Promise<void> {

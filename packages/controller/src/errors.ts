@@ -17,6 +17,8 @@ export const ControllerErrors = {
   READY_INVALID: createError('CTRL_READY_INVALID', 'agent %s sent an invalid Ready: %s', 400),
   AGENTS_NOT_READY: createError('CTRL_AGENTS_NOT_READY', '%s', 504),
   UNAUTHORIZED: createError('CTRL_UNAUTHORIZED', 'missing or wrong token', 401),
+  TARGET_NOT_ALLOWED: createError('CTRL_TARGET_NOT_ALLOWED', 'target not allowed: %s', 403),
+  OVER_LIMIT: createError('CTRL_OVER_LIMIT', 'the scenario asks for %s, over this controller\'s limit (%s)', 403),
   API_RATE_LIMITED: createError('CTRL_API_RATE_LIMITED', 'too many changes: at most %s per minute from one address', 429),
   BUSY: createError('CTRL_BUSY', 'run %s is still going: one run at a time', 409),
   RUN_NOT_FOUND: createError('CTRL_RUN_NOT_FOUND', 'no run %s', 404),
@@ -24,6 +26,8 @@ export const ControllerErrors = {
   RUN_NOT_RUNNING: createError('CTRL_RUN_NOT_RUNNING', 'run %s is not going', 409),
   NOT_FOUND: createError('CTRL_NOT_FOUND', '%s', 404),
   CONTROLLER_UNREACHABLE: createError('CTRL_CONTROLLER_UNREACHABLE', 'no barrage controller answers at %s: %s', 502),
+  TLS_INVALID: createError('CTRL_TLS_INVALID', '%s', 400),
+  TLS_UNVERIFIED: createError('CTRL_TLS_UNVERIFIED', 'the certificate of %s is not trusted: %s (%s)', 502),
   BAD_REQUEST: createError('CTRL_BAD_REQUEST', '%s', 400),
   INTERNAL: createError('CTRL_INTERNAL', 'internal error: %s', 500),
 } as const;

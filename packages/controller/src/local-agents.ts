@@ -1,6 +1,7 @@
 // Spawns agent processes on this host (--local-agents N). They get the token
-// through the environment (argv is readable by every user), exit by themselves
-// after one run, and are killed by PID if they outstay the controller.
+// through the environment (argv is readable by every user), the controller's
+// certificate as their --ca when it speaks TLS, exit by themselves after one
+// run, and are killed by PID if they outstay the controller.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -9,9 +10,11 @@ const AGENT_CLI = fileURLToPath(import.meta.resolve('@barrage/agent/cli'));
 export class LocalAgents {
   readonly children: ChildProcess[] = [];
 
-  constructor(count: number, controllerUrl: string, token: string, logLevel: string) {
+  /** `caFile`: with a wss:// `controllerUrl`, the PEM file the agents verify the controller with. */
+  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string) {
+    const ca = caFile === undefined ? [] : ['--ca', caFile];
     for (let i = 1; i <= count; i++) {
-      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, '--name', `local-${i}`, '--once'], {
+      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, ...ca, '--name', `local-${i}`, '--once'], {
         env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

@@ -35,6 +35,7 @@ export interface PlanInput {
   agents: ReadonlyArray<{ id: string; weight: number }>;
   vars: readonly RunVar[];
   intervalMs: number;
+  allowTargets?: readonly string[];
 }
 
 type Share = Pick<barrage.v1.ScenarioPlan.$Properties, 'vus' | 'iterations' | 'iterationsPerVu' | 'maxInFlight' | 'connections'>;
@@ -115,7 +116,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
     assign: {
       runId: p.runId, segmentStart: segment.start, segmentEnd: segment.end, intervalMs: p.intervalMs,
       scenarios: plans[i], vars: p.vars.map((v) => ({ ...v })), allowH2: false,
-      agentTimeoutMs: p.scenario.agentTimeoutMs, leaseMs: p.scenario.leaseMs,
+      agentTimeoutMs: p.scenario.agentTimeoutMs, leaseMs: p.scenario.leaseMs, allowTargets: [...(p.allowTargets ?? [])],
     },
   }));
 }

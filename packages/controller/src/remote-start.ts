@@ -2,8 +2,13 @@
 // (`controller serve`) over its REST API instead of a controller of its own.
 // The scenario travels as text (or a built-in's name); the summary, table,
 // --out and --report come back from the API; the exit code is the same.
+// An https:// controller is verified against --ca (default: Node's CAs).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+// undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
+import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
+import { certificateErrorCode } from '@barrage/agent';
 import { ControllerErrors } from './errors.ts';
+import { loadClientTrust } from './tls-options.ts';
 import { formatOf } from './report.ts';
 import { formatSummary } from './summary-table.ts';
 import type { Summary } from './summary.ts';
@@ -16,6 +21,8 @@ export interface RemoteStartOptions {
   out?: string;
   report?: string;
   token?: string;
+  /** PEM file of the certificates trusted to sign an https:// controller's certificate. */
+  ca?: string;
 }
 
 const err = (text: string) => process.stderr.write(text + '\n');
@@ -27,12 +34,17 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
   // Submitting a run is a change: it takes the API token (by default the same as the agents').
   const token = o.token ?? process.env.BARRAGE_API_TOKEN ?? process.env.BARRAGE_TOKEN;
   if (token) headers.authorization = `Bearer ${token}`;
+  let dispatcher: Dispatcher | undefined;
   const call = async (path: string, init: RequestInit = {}) => {
     let res: Response;
     try {
-      res = await fetch(`${api}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000) });
+      res = await fetch(`${api}${path}`, { ...init, headers, signal: AbortSignal.timeout(30_000), dispatcher });
     } catch (e) {
-      throw new ControllerErrors.CONTROLLER_UNREACHABLE(api, (e as Error).message);
+      // fetch says only "fetch failed"; the reason is its cause.
+      const reason = ((e as Error).cause as Error | undefined)?.message ?? (e as Error).message;
+      const untrusted = certificateErrorCode(e);
+      if (untrusted !== undefined) throw new ControllerErrors.TLS_UNVERIFIED(api, reason, untrusted);
+      throw new ControllerErrors.CONTROLLER_UNREACHABLE(api, reason);
     }
     const text = await res.text();
     if (!res.ok) {
@@ -44,6 +56,10 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
     return text;
   };
   try {
+    if (o.ca !== undefined) {
+      if (!api.startsWith('https:')) throw new ControllerErrors.TLS_INVALID('--ca needs an https:// (or wss://) --controller URL');
+      dispatcher = new Agent({ connect: loadClientTrust(o.ca) });
+    }
     if (o.report !== undefined) formatOf(o.report);
     const scenario = /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
     const created = JSON.parse(await call('/runs', { method: 'POST', body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }) })) as { id: string; url: string };

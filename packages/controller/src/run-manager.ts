@@ -44,6 +44,8 @@ export interface RunManagerOptions {
   logger: Logger;
   /** Told when a run ends: its final status, or `error`. */
   onEnd?: (id: string, status: string) => void;
+  /** The controller's target allowlist, sent to every agent with its plan. */
+  allowTargets?: readonly string[];
 }
 
 export class RunManager {
@@ -86,7 +88,7 @@ export class RunManager {
           }
           req.onProgress?.(r);
         };
-        const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, onProgress });
+        const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, onProgress, allowTargets: this.o.allowTargets });
         if (store) run.aggregate.onIntervalClosed = (p, h) => this.safely(storeNotes, 'intervals', () => store.saveInterval(id, p, h));
         active.run = run;
         if (stopReason !== undefined) run.abort(stopReason);

@@ -33,6 +33,8 @@ export interface RunOptions {
   intervalMs?: number;
   readyTimeoutMs?: number;
   onProgress?: (run: Run) => void;
+  /** The controller's target allowlist, for the agents to enforce after DNS resolution. */
+  allowTargets?: readonly string[];
 }
 
 
@@ -121,7 +123,7 @@ export class Run implements RunListener {
     this.lastWatch = o.clock.now();
     const watch = setInterval(() => this.watchAgents(), WATCH_MS);
     try {
-      const plans = planRun({ runId: this.runId, scenario: o.scenario, baseUrl: o.baseUrl, agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })), vars: o.vars, intervalMs: this.intervalMs });
+      const plans = planRun({ runId: this.runId, scenario: o.scenario, baseUrl: o.baseUrl, agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })), vars: o.vars, intervalMs: this.intervalMs, allowTargets: o.allowTargets });
       o.agents.forEach((s, i) => {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,

@@ -2,6 +2,7 @@
 // scenario, listens for agents (spawning local ones), runs setup, executes the
 // run, prints the summary table, writes --out, and maps the outcome to an exit
 // code: 0 passed, 99 a threshold failed, 1 anything else.
+import { admitScenario, targetPolicy } from './target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { systemClock } from '@barrage/agent';
@@ -19,6 +20,7 @@ import { RunManager, type ActiveRun } from './run-manager.ts';
 import { RunStore } from './store.ts';
 import { formatSummary } from './summary-table.ts';
 import { generateToken } from './token.ts';
+import { loadServerTls, localAgentUrl, type ServerTls } from './tls-options.ts';
 
 export interface StartOptions {
   scenario: string;
@@ -32,10 +34,18 @@ export interface StartOptions {
   port?: number;
   host: string;
   token?: string;
+  /** PEM certificate and key: the agent endpoint and the API are then wss:// and https:// only. */
+  tlsCert?: string;
+  tlsKey?: string;
   /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
   apiToken?: string;
   /** API changes allowed per minute per client address. */
   apiRate?: number;
+  /** Target allowlist and hard caps (target-policy.ts). */
+  allowTargets?: string[];
+  maxVus?: number;
+  maxRate?: number;
+  maxDurationMs?: number;
   waitMs: number;
   logLevel: string;
 }
@@ -49,7 +59,9 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const clock = systemClock;
   let scenario;
   let baseUrl: string | undefined;
+  let tls: ServerTls | undefined;
   try {
+    tls = loadServerTls(o.tlsCert, o.tlsKey);
     scenario = loadScenario(o.scenario);
     baseUrl = o.target ?? scenario.baseUrl;
     if (o.target !== undefined && !isTargetUrl(o.target)) {
@@ -61,13 +73,14 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
     resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
     if (o.report !== undefined) formatOf(o.report);
+    await admitScenario(scenario, baseUrl, targetPolicy(o));
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return EXIT.error;
   }
   const generated = (o.token ?? process.env.BARRAGE_TOKEN) === undefined;
   const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
-  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger });
+  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger, tls });
   let local: LocalAgents | undefined;
   let active: ActiveRun | undefined;
   let signals = 0;
@@ -84,16 +97,20 @@ export async function startCommand(o: StartOptions): Promise<number> {
     store = new RunStore(o.db);
     const recovered = store.recoverInterrupted();
     if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
-    const manager = new RunManager({ cluster, store, clock, logger });
+    const manager = new RunManager({ cluster, store, clock, logger, allowTargets: o.allowTargets });
     // The API shares the agent port: changes always need the API token, reads too beyond loopback.
-    await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate });
+    await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy: targetPolicy(o) });
     const { url } = await cluster.listen();
     const want = o.localAgents + o.agents;
     if (o.agents > 0 || !isLoopback(o.host)) {
       err(`waiting for ${o.agents} remote agent(s): agent --controller ${url}${generated ? ` --token ${token}` : ''}`);
     }
     const joined = waitForAgents(cluster, want, o.waitMs);
-    if (o.localAgents > 0) local = new LocalAgents(o.localAgents, url, token, o.logLevel === 'info' ? 'warn' : o.logLevel);
+    if (o.localAgents > 0) {
+      // They verify the controller like any agent: its own certificate is their only CA.
+      const dial = tls ? localAgentUrl(url, o.host, tls.x509) : url;
+      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile);
+    }
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
     active = manager.launch({ scenario, baseUrl, agents, onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)) });

@@ -40,6 +40,8 @@ test('schemas and coded errors', async (t) => {
   assert.deepEqual([noAgents.statusCode, noAgents.json().code], [503, 'CTRL_NO_AGENTS']);
   const unknown = await post({ scenario: 'no-such-built-in' });
   assert.deepEqual([unknown.statusCode, unknown.json().code], [400, 'SCENARIO_NOT_FOUND']);
+  const metadata = await post({ scenario: 'health-100', target: 'http://169.254.169.254' });
+  assert.deepEqual([metadata.statusCode, metadata.json().code], [403, 'CTRL_TARGET_NOT_ALLOWED'], 'cloud metadata is refused by default');
   const badTarget = await post({ scenario: 'health-100', target: 'ftp://x' });
   assert.deepEqual([badTarget.statusCode, badTarget.json().code], [400, 'CTRL_BAD_REQUEST']);
   const missing = await app.inject({ method: 'GET', url: '/api/v1/runs/x/histogram' });

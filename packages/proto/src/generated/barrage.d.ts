@@ -1733,6 +1733,9 @@ export namespace barrage {
             /** Assign leaseMs. */
             leaseMs: number;
 
+            /** Assign allowTargets. */
+            allowTargets: string[];
+
             /**
              * Creates a new Assign instance using the specified properties.
              * @param [properties] Properties to set
@@ -1812,6 +1815,9 @@ export namespace barrage {
 
                 /** Assign leaseMs */
                 leaseMs?: (number|null);
+
+                /** Assign allowTargets */
+                allowTargets?: (string[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

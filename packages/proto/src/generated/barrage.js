@@ -5100,6 +5100,7 @@ export const barrage = $root.barrage = (() => {
              * @property {boolean|null} [allowH2] Assign allowH2
              * @property {number|null} [agentTimeoutMs] Assign agentTimeoutMs
              * @property {number|null} [leaseMs] Assign leaseMs
+             * @property {Array.<string>|null} [allowTargets] Assign allowTargets
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5127,6 +5128,7 @@ export const barrage = $root.barrage = (() => {
             const Assign = function (properties) {
                 this.scenarios = [];
                 this.vars = [];
+                this.allowTargets = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5206,6 +5208,14 @@ export const barrage = $root.barrage = (() => {
             Assign.prototype.leaseMs = 0;
 
             /**
+             * Assign allowTargets.
+             * @member {Array.<string>} allowTargets
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.allowTargets = $util.emptyArray;
+
+            /**
              * Creates a new Assign instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Assign
@@ -5257,6 +5267,9 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 8, wireType 1 =*/65).double(message.agentTimeoutMs);
                 if (message.leaseMs != null && $Object.hasOwnProperty.call(message, "leaseMs") && !$Object.is(message.leaseMs, 0))
                     writer.uint32(/* id 9, wireType 1 =*/73).double(message.leaseMs);
+                if (message.allowTargets != null && message.allowTargets.length)
+                    for (let i = 0; i < message.allowTargets.length; ++i)
+                        writer.uint32(/* id 10, wireType 2 =*/82).string(message.allowTargets[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5380,6 +5393,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.leaseMs;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.allowTargets && message.allowTargets.length))
+                                message.allowTargets = [];
+                            message.allowTargets.push(reader.stringVerify());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5456,6 +5477,13 @@ export const barrage = $root.barrage = (() => {
                 if (object.leaseMs != null)
                     if (!$Object.is($Number(object.leaseMs), 0))
                         message.leaseMs = $Number(object.leaseMs);
+                if (object.allowTargets) {
+                    if (!$Array.isArray(object.allowTargets))
+                        throw $TypeError(".barrage.v1.Assign.allowTargets: array expected");
+                    message.allowTargets = $Array(object.allowTargets.length);
+                    for (let i = 0; i < object.allowTargets.length; ++i)
+                        message.allowTargets[i] = $String(object.allowTargets[i]);
+                }
                 return message;
             };
 
@@ -5479,6 +5507,7 @@ export const barrage = $root.barrage = (() => {
                 if (options.arrays || options.defaults) {
                     object.scenarios = [];
                     object.vars = [];
+                    object.allowTargets = [];
                 }
                 if (options.defaults) {
                     object.runId = "";
@@ -5513,6 +5542,11 @@ export const barrage = $root.barrage = (() => {
                     object.agentTimeoutMs = options.json && !$isFinite(message.agentTimeoutMs) ? $String(message.agentTimeoutMs) : message.agentTimeoutMs;
                 if (message.leaseMs != null && $Object.hasOwnProperty.call(message, "leaseMs"))
                     object.leaseMs = options.json && !$isFinite(message.leaseMs) ? $String(message.leaseMs) : message.leaseMs;
+                if (message.allowTargets && message.allowTargets.length) {
+                    object.allowTargets = $Array(message.allowTargets.length);
+                    for (let j = 0; j < message.allowTargets.length; ++j)
+                        object.allowTargets[j] = message.allowTargets[j];
+                }
                 return object;
             };
 
