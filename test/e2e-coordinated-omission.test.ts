@@ -61,8 +61,10 @@ scenarios:
 
   // The open model saw the stall in every request it held back...
   assert.ok(open.latency.maxValue >= 950_000, `max latency ${open.latency.maxValue} us`);
-  assert.ok(late >= 35 && late <= 65, `${late} requests >= 0.5 s (expected about 50)`);
-  assert.ok(delayed >= 75 && delayed <= 110, `${delayed} requests >= 100 ms (expected about 90)`);
+  // About 50 and 90 on an idle machine; on a busy one the queue behind the stall drains more
+  // slowly and more requests wait longer, so only the lower bounds are the claim.
+  assert.ok(late >= 35 && late <= 200, `${late} requests >= 0.5 s (expected about 50)`);
+  assert.ok(delayed >= 75 && delayed <= 300, `${delayed} requests >= 100 ms (expected about 90)`);
   // ...while their service time was short: only the held request itself took long on the wire.
   assert.ok(slowService <= 2, `${slowService} requests with service time >= 0.5 s`);
   // The closed model waited out its stall once and recorded a single slow request.

@@ -279,9 +279,14 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
       async restore(host) {
         const i = index(host);
         await ip('link', 'set', port(i), 'up');
-        // With STP off the kernel moves the port to forwarding as it comes up (3 = BR_STATE_FORWARDING).
-        const state = portState(i);
-        if (state !== '3') throw new Error(`bridge port ${port(i)} of ${host} is in state ${state}, not forwarding, after restore`);
+        // With STP off the kernel moves the port to forwarding (3 = BR_STATE_FORWARDING) once the
+        // carrier is back, which can take a moment: watch the kernel's own state, bounded.
+        let state = portState(i);
+        for (let k = 0; state !== '3' && k < 500; k++) {
+          await new Promise((r) => setTimeout(r, 10));
+          state = portState(i);
+        }
+        if (state !== '3') throw new Error(`bridge port ${port(i)} of ${host} is in state ${state}, not forwarding, 5 s after restore`);
         const link = await ip('-n', nsOf(i), '-o', 'link', 'show', 'eth0');
         if (!link.includes('LOWER_UP')) throw new Error(`${host}'s eth0 has no carrier after restore: ${link.trim()}`);
       },
