@@ -52,6 +52,7 @@ export class AgentSession extends EventEmitter<SessionEvents> {
   private readonly ws: WebSocket;
   private readonly logger: Logger;
   private readonly clock: Clockish;
+  private readonly helloTimer: NodeJS.Timeout;
   private closed = false;
 
   constructor(ws: WebSocket, remoteAddress: string, clock: Clockish, logger: Logger) {
@@ -62,45 +63,44 @@ export class AgentSession extends EventEmitter<SessionEvents> {
     this.logger = logger;
     this.lastSeen = clock.now();
     ws.on('pong', () => { this.lastSeen = this.clock.now(); });
-    const helloTimer = setTimeout(() => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')), HELLO_TIMEOUT_MS);
+    this.helloTimer = setTimeout(() => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')), HELLO_TIMEOUT_MS);
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const receivedAt = this.clock.now();
       this.lastSeen = receivedAt;
-      let env: barrage.v1.Envelope;
+      // One guard around everything a frame causes (decoding, validation, what the run does
+      // with it): a throw here would escape ws's socket handler and end the process. Any
+      // failure becomes an ErrorReport on this connection only, CTRL_INTERNAL when uncoded.
       try {
         if (!isBinary) throw new ProtoErrors.FRAME_INVALID('text frame');
-        env = decodeEnvelope(frameBytes(data));
+        this.dispatch(decodeEnvelope(frameBytes(data)), receivedAt);
       } catch (err) {
-        this.refuse(err as Error);
-        return;
+        this.refuse(err instanceof Error ? err : new ControllerErrors.INTERNAL(String(err)));
       }
-      if (env.body === 'clockPing') {
-        const p = env.clockPing!;
-        this.send({ clockPong: { id: p.id, t0: p.t0, t1: receivedAt, t2: this.clock.now() } });
-        return;
-      }
-      if (this.hello === undefined) {
-        if (env.body !== 'hello') { this.refuse(new ControllerErrors.HELLO_INVALID(`first message was ${env.body}`)); return; }
-        clearTimeout(helloTimer);
-        try {
-          validateHello(env.hello as Hello);
-        } catch (err) {
-          this.refuse(err as Error);
-          return;
-        }
-        this.hello = env.hello as Hello;
-        this.emit('hello', this.hello);
-        return;
-      }
-      if (env.body === 'status') { this.onStatus(env.status!, receivedAt); return; }
-      this.emit('message', env);
     });
     ws.on('close', () => {
-      clearTimeout(helloTimer);
+      clearTimeout(this.helloTimer);
       this.closed = true;
       this.emit('close');
     });
     ws.on('error', () => { /* followed by close */ });
+  }
+
+  private dispatch(env: barrage.v1.Envelope, receivedAt: number): void {
+    if (env.body === 'clockPing') {
+      const p = env.clockPing!;
+      this.send({ clockPong: { id: p.id, t0: p.t0, t1: receivedAt, t2: this.clock.now() } });
+      return;
+    }
+    if (this.hello === undefined) {
+      if (env.body !== 'hello') throw new ControllerErrors.HELLO_INVALID(`first message was ${env.body}`);
+      clearTimeout(this.helloTimer);
+      validateHello(env.hello as Hello);
+      this.hello = env.hello as Hello;
+      this.emit('hello', this.hello);
+      return;
+    }
+    if (env.body === 'status') { this.onStatus(env.status!, receivedAt); return; }
+    this.emit('message', env);
   }
 
   private onStatus(st: barrage.v1.IStatus, at: number): void {

@@ -4,7 +4,7 @@
 // bucket (HdrHistogram add is exact), so merged percentiles equal those of one
 // histogram holding every sample. Reports must be validated first
 // (report-validation.ts); merging itself cannot fail half-way.
-import { addWireHistogram, newTotalHistogram, type barrage } from '@barrage/proto';
+import { addWireHistogram, newTotalHistogram, ProtoErrors, type barrage } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
@@ -102,6 +102,11 @@ export class RunAggregate {
 
   /** Merges a validated report once; returns false for an (agent, seq) already merged. */
   add(agentId: string, r: barrage.v1.Report.$Properties): boolean {
+    // A histogram cannot count past 2^53: refuse the whole report before any of it is merged.
+    const samples = (r.stats ?? []).reduce((n, s) => n + responsesOf(s), 0);
+    if (this.total.latency.totalCount + samples > Number.MAX_SAFE_INTEGER) {
+      throw new ProtoErrors.HISTOGRAM_INVALID(`adding ${samples} samples to ${this.total.latency.totalCount} would pass 2^53`);
+    }
     let seqs = this.merged.get(agentId);
     if (seqs === undefined) this.merged.set(agentId, (seqs = new Set()));
     if (seqs.has(r.seq!)) { this.duplicates++; return false; }

@@ -47,8 +47,9 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
     if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors) throw bad(`${name}: outcome classes do not add up`);
     if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
+    // Finite is not enough: two reports of 1e308 bytes add up to Infinity (null in the summary JSON).
     for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
-      if (!Number.isFinite(v) || v < 0) throw bad(`${name}: negative or non-finite figure`);
+      if (!Number.isFinite(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) throw bad(`${name}: negative, non-finite or absurd figure`);
     }
     // Each check (or capture) is judged at most once per answered request.
     const checks = s.checks ?? [];

@@ -450,7 +450,7 @@ export class Run implements RunListener {
         if (f.runId !== this.runId) break;
         // Instants outside the run and counts for unknown names are dropped, not trusted.
         const known = new Set(['', ...this.aggregate.byName.keys()]);
-        const counts = f.completedBeforeFirstRateLimited.filter((c) => known.has(c.name ?? ''));
+        const counts = f.completedBeforeFirstRateLimited.filter((c, i, all) => known.has(c.name ?? '') && all.findIndex((x) => (x.name ?? '') === (c.name ?? '')) === i);
         if (!this.plausible(f.endedAt, true) || !this.plausible(f.startedAt, true) || counts.length !== f.completedBeforeFirstRateLimited.length) {
           this.notes.push(`agent ${p.name}: implausible figures in its Finished were dropped`);
           if (!this.plausible(f.endedAt, true)) f.endedAt = 0;

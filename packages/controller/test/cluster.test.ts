@@ -70,6 +70,26 @@ test('garbage frames close only their connection; a good agent is still welcomed
   });
 });
 
+test('a failure while a frame is handled closes only that connection, coded; the controller goes on', async () => {
+  await withCluster(async (url, cluster) => {
+    // A run whose handler throws a bare string, as hdr-histogram-js does past 2^53.
+    cluster.run = { runId: 'r', resume: () => false, reattached() {}, disconnected() {}, holds: () => false, message() { throw 'boom'; } };
+    const bad = await connect(url);
+    bad.ws.send(hello({ agentId: 'bad' }));
+    bad.ws.send(encodeEnvelope({ report: { runId: 'r', seq: 1 } }));
+    assert.equal(await bad.closed, 1008);
+    const error = bad.messages.find((m) => m.body === 'error')!.error!;
+    assert.equal(error.code, 'CTRL_INTERNAL');
+    assert.equal(error.fatal, true);
+    const good = await connect(url);
+    good.ws.send(hello({ agentId: 'good' }));
+    await once(good.ws, 'message');
+    assert.equal(good.messages[0]?.body, 'welcome');
+    assert.deepEqual([...cluster.agents.keys()], ['good']);
+    good.ws.close();
+  });
+});
+
 test('the upgrade demands the token; other paths are 404', async () => {
   await withCluster(async (url) => {
     for (const [target, token, status] of [[url, 'nope', 401], [url, '', 401], [url.replace('/agents', '/x'), TOKEN, 404]] as const) {

@@ -45,7 +45,8 @@ export function scanHistogram(w: WireHistogram | null | undefined): Scan {
   let total = 0;
   for (let k = 0; k < counts.length; k++) {
     const v = counts[k]!;
-    if (!Number.isInteger(v) || v === 0) throw bad(`entry ${k} is ${v}`);
+    // sint32 on the wire; a caller handing in objects gets the same bound.
+    if (!Number.isInteger(v) || v === 0 || v > MAX_BUCKET_COUNT) throw bad(`entry ${k} is ${v}`);
     if (v < 0) { index -= v; continue; }
     if (index >= COUNTS_LENGTH) throw bad(`bucket index ${index} beyond ${COUNTS_LENGTH - 1}`);
     if (first < 0) first = index;
@@ -74,6 +75,10 @@ export function scanHistogram(w: WireHistogram | null | undefined): Scan {
 export function addWireHistogram(target: LatencyHistogram, w: WireHistogram | null | undefined): number {
   const scan = scanHistogram(w);
   if (scan.total === 0 || w == null) return 0;
+  // hdr-histogram-js throws (a bare string) once a bucket passes 2^53: refuse before touching the target.
+  if (target.totalCount + scan.total > Number.MAX_SAFE_INTEGER) {
+    throw new ProtoErrors.HISTOGRAM_INVALID(`adding ${scan.total} samples to ${target.totalCount} would pass 2^53`);
+  }
   const counts = w.counts!;
   let index = 0;
   for (let k = 0; k < counts.length; k++) {

@@ -37,3 +37,15 @@ test('hostile histograms are rejected and leave the target unchanged', () => {
     assert.equal(target.maxValue, 500);
   }
 });
+
+test('counts past one interval, or a merge past 2^53 samples, are refused before the target is touched', () => {
+  // Past sint32: not on the wire, but the bound holds for objects handed in too.
+  assert.throws(() => addWireHistogram(newTotalHistogram(), { config: 1, counts: [-1, 2 ** 52, 2 ** 52], min: 1, max: 2 }), { code: 'PROTO_HISTOGRAM_INVALID' });
+  // hdr-histogram-js would throw a bare string past 2^53; the codec refuses first, coded.
+  const target = newTotalHistogram();
+  target.recordValueWithCount(999, 2 ** 53 - 10);
+  assert.throws(() => addWireHistogram(target, { config: 1, counts: [-999, 11], min: 999, max: 999 }), { code: 'PROTO_HISTOGRAM_INVALID' });
+  assert.equal(target.totalCount, 2 ** 53 - 10);
+  assert.equal(addWireHistogram(target, { config: 1, counts: [-999, 9], min: 999, max: 999 }), 9);
+  assert.equal(target.totalCount, Number.MAX_SAFE_INTEGER);
+});

@@ -40,7 +40,7 @@ export function parseScenario(text: string, label = 'scenario'): Scenario {
   if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES) throw new ControllerErrors.SCENARIO_PARSE(label, `larger than ${MAX_SCENARIO_BYTES} bytes`);
   let doc: unknown;
   try {
-    doc = parseYaml(text, { maxAliasCount: 50, uniqueKeys: true, prettyErrors: false });
+    doc = parseYaml(text, { maxAliasCount: 50, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   } catch (err) {
     throw new ControllerErrors.SCENARIO_PARSE(label, (err as Error).message.split('\n')[0]!);
   }
@@ -131,7 +131,25 @@ export function substitutedTexts(input: ScenarioInput): string[] {
   return [...Object.values(input.vars ?? {}), ...requests.flatMap((r) => templatedFields(r, input.defaults?.headers, '').map(([, t]) => t))];
 }
 
+/** Deeper than any scenario needs; refused before anything recurses into the document. */
+const MAX_DEPTH = 64;
+
+/** The first path nested past MAX_DEPTH, or holding a value JSON has not (a YAML !!binary): walked without recursion. */
+function unsafeShape(doc: unknown): string | undefined {
+  const stack: Array<[unknown, string, number]> = [[doc, '', 0]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (ArrayBuffer.isView(v) || v instanceof Date || v instanceof Map || v instanceof Set) return `${path || '/'}: not a JSON value`;
+    if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
+    for (const [k, x] of Object.entries(v)) stack.push([x, `${path}/${k}`, depth + 1]);
+  }
+  return undefined;
+}
+
 export function validateScenario(doc: unknown): Scenario {
+  const shape = unsafeShape(doc);
+  if (shape !== undefined) throw new ControllerErrors.SCENARIO_INVALID(shape);
   const errors = schemaErrors(doc);
   if (errors.length > 0) throw new ControllerErrors.SCENARIO_INVALID(errors.join('\n'));
   const input = doc as ScenarioInput;
