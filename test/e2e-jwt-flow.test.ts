@@ -73,6 +73,13 @@ test('setup login: every agent uses the captured JWT; flows pass a token between
   assert.deepEqual(seen.routes['POST /api/auth/login'], { 200: 7 });
   assert.deepEqual(seen.routes['GET /api/sessions/'], { 200: 26, 401: 10 });
   assert.equal(s.totals.requests + 1, seen.total);
+  // The 7 tokens the target minted (1 captured by setup, 6 by flows) went to agents and back as
+  // headers; none may surface in any output, the report or the store: no JWT-shaped text at all.
+  const jwt = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/;
+  const stored = ['', '-wal'].map((x) => { try { return readFileSync(join(dir, 'runs.db') + x).toString('latin1'); } catch { return ''; } }).join('');
+  for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['summary', readFileSync(join(dir, 'out.json'), 'utf8')], ['report', readFileSync(join(dir, 'r.md'), 'utf8')], ['database', stored]] as const) {
+    assert.doesNotMatch(text, jwt, `a captured token appeared in ${where}`);
+  }
 });
 
 test('a token from the environment replaces the login, and no secret reaches logs or results', async (t) => {

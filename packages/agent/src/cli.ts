@@ -4,6 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { Agent } from './agent.ts';
+import { REDACT } from './log-redaction.ts';
 import { offsetClock, systemClock } from './clock.ts';
 import { readTrust, type TrustOptions } from './tls-trust.ts';
 
@@ -26,7 +27,7 @@ const program = new Command('agent')
   .parse();
 
 const opts = program.opts<{ controller: string; token?: string; ca?: string; name?: string; weight: number; once: boolean; allowTarget: string[]; logLevel: string }>();
-const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name } }, pino.destination(2));
+const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name }, redact: REDACT }, pino.destination(2));
 const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
 if (!token) {
   logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'no token: pass --token or set BARRAGE_TOKEN');

@@ -15,3 +15,4 @@ export { MultipartBody, type MultipartSpec } from './multipart-body.ts';
 export { isSendableHeaderValue } from './executor.ts';
 export { FORBIDDEN_HEADERS } from './assignment.ts';
 export { TargetAllowlist } from './target-allowlist.ts';
+export { REDACT } from './log-redaction.ts';

@@ -5,7 +5,7 @@
 import { targetPolicy } from './target-policy.ts';
 import { once } from 'node:events';
 import pino from 'pino';
-import { systemClock } from '@barrage/agent';
+import { systemClock, REDACT } from '@barrage/agent';
 import { buildApi } from './api.ts';
 import { Cluster } from './cluster.ts';
 import { RunManager } from './run-manager.ts';
@@ -35,7 +35,7 @@ export interface ServeOptions {
 const err = (text: string) => process.stderr.write(text + '\n');
 
 export async function serveCommand(o: ServeOptions): Promise<number> {
-  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: ['token', '*.token'] }, pino.destination(2));
+  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, pino.destination(2));
   let tls: ServerTls | undefined;
   try {
     tls = loadServerTls(o.tlsCert, o.tlsKey);

@@ -5,7 +5,7 @@
 import { admitScenario, targetPolicy } from './target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
-import { systemClock } from '@barrage/agent';
+import { systemClock, REDACT } from '@barrage/agent';
 import type { AgentSession } from './agent-session.ts';
 import { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
@@ -55,7 +55,7 @@ export const EXIT = { passed: 0, thresholds: 99, error: 1 } as const;
 const err = (text: string) => process.stderr.write(text + '\n');
 
 export async function startCommand(o: StartOptions): Promise<number> {
-  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: ['token', '*.token'] }, pino.destination(2));
+  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, pino.destination(2));
   const clock = systemClock;
   let scenario;
   let baseUrl: string | undefined;
