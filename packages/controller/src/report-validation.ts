@@ -13,7 +13,14 @@ const MAX_INTERVAL = 10_000_000;
  * consistent. `maxInterval` bounds the interval index by the run's elapsed time, so one
  * report cannot claim a far-future interval.
  */
-export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlyMap<string, ReadonlySet<string>>, maxInterval = MAX_INTERVAL): void {
+/** More drops per name in one report than any scenario has arrivals (the planner's cap). */
+const MAX_DROPPED = 1_000_000_000;
+
+/**
+ * `instantOk` judges instants the report carries (when the first 429 came): an agent's clock is
+ * synced, so one far outside the run is a broken or hostile agent, not a fact.
+ */
+export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlyMap<string, ReadonlySet<string>>, maxInterval = MAX_INTERVAL, instantOk: (t: number) => boolean = () => true): void {
   const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
   if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
   if (!(r.seq >= 1)) throw bad('seq must start at 1');
@@ -47,6 +54,8 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
     if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors) throw bad(`${name}: outcome classes do not add up`);
     if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
+    if ((s.dropped ?? 0) > MAX_DROPPED) throw bad(`${name}: ${s.dropped} dropped in one interval`);
+    if ((s.firstRateLimitedAt ?? 0) > 0 && !instantOk(s.firstRateLimitedAt!)) throw bad(`${name}: first 429 at an instant outside the run`);
     // Finite is not enough: two reports of 1e308 bytes add up to Infinity (null in the summary JSON).
     for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
       if (!Number.isFinite(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) throw bad(`${name}: negative, non-finite or absurd figure`);

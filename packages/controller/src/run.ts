@@ -483,7 +483,7 @@ export class Run implements RunListener {
   private onReport(p: Participant, r: barrage.v1.Report): void {
     const elapsed = this.plannedStartAt > 0 ? Math.floor((this.o.clock.now() - this.plannedStartAt) / this.intervalMs) : 0;
     try {
-      validateReport(r, this.runId, this.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK);
+      validateReport(r, this.runId, this.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK, (t) => this.plausible(t, false));
     } catch (err) {
       // Rejected whole, acknowledged anyway (a resend would be rejected again), and the run
       // is marked degraded: its totals lack whatever that report carried.
