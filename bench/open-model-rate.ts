@@ -4,7 +4,8 @@
 // workers x -q 10) fire at a recording server. Printed for each: requests
 // received against rate x duration (the claim: barrage within +-1 %), and how
 // even the arrivals were: the spread of per-100 ms counts around the ideal 10
-// (lower is smoother), as a ratio peer/barrage. usage: npm run bench:rate
+// (lower is smoother), as a ratio peer/barrage. Installs hey with apt-get (as
+// root) when missing. usage: npm run bench:rate
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -13,6 +14,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureApt, reportFigures } from './support.ts';
 
 const RATE = 100;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -63,7 +65,7 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, durati
   results.push(measure('barrage (3 agents)', arrivals.get('/barrage')));
 
   // hey: -q is a rate per worker; 10 workers x 10/s = the same 100/s.
-  if (spawnSync('hey', ['-h']).error) {
+  if (!ensureApt('hey') || spawnSync('hey', ['-h']).error) {
     process.stdout.write('hey not found (apt-get install hey): peer skipped\n');
   } else {
     const h = spawn('hey', ['-z', `${SECONDS}s`, '-c', '10', '-q', String(RATE / 10), `${url}/hey`], { stdio: 'ignore' });
@@ -80,4 +82,10 @@ for (const r of results) {
   process.stdout.write(`${r.tool.padEnd(26)}  ${String(r.received).padStart(8)}   ${r.errorPct.toFixed(2).padStart(7)}   ${r.spread.toFixed(2).padStart(12)}   ${r.worstBucket.toFixed(0).padStart(12)}\n`);
 }
 const [b, p] = results;
-if (b && p) process.stdout.write(`ratio (peer spread / barrage spread): ${(p.spread / b.spread).toFixed(1)}x; barrage within +-1 %: ${Math.abs(b.errorPct) <= 1 ? 'yes' : 'NO'}\n`);
+if (b && p) process.stdout.write(`ratio (peer spread / barrage spread): ${b.spread > 0 ? `${(p.spread / b.spread).toFixed(1)}x` : `${p.spread.toFixed(2)} vs 0 (barrage exact)`}; barrage within +-1 %: ${Math.abs(b.errorPct) <= 1 ? 'yes' : 'NO'}\n`);
+if (b) {
+  reportFigures('open-model-rate', [
+    { claim: `open model ${RATE} req/s for ${SECONDS} s, 3 agents: requests received vs rate x duration`, barrage: `${b.received} (${b.errorPct.toFixed(2)} %)`, peer: p ? `${p.received} (${p.errorPct.toFixed(2)} %) hey` : 'hey missing', ratio: '-', goal: 'within +-1 %', met: Math.abs(b.errorPct) <= 1 },
+    { claim: 'open model evenness: spread of per-100 ms counts around 10', barrage: b.spread.toFixed(2), peer: p ? `${p.spread.toFixed(2)} hey` : 'hey missing', ratio: p ? (b.spread > 0 ? `${(p.spread / b.spread).toFixed(1)}x (peer / barrage)` : 'barrage exact (0)') : '-', goal: 'lower than the peer', met: p ? b.spread < p.spread : undefined },
+  ]);
+}

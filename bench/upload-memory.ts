@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTarget } from '@barrage/sample-target';
 import { mb, peakRss, rssBytes } from './rss.ts';
+import { reportFigures } from './support.ts';
 
 const root = new URL('../', import.meta.url);
 const controllerCli = fileURLToPath(new URL('packages/controller/src/cli.ts', root));
@@ -95,6 +96,10 @@ try {
     `barrage growth at 50 MB / at 5 MB: ${(agentGrowth / fiveGrowth).toFixed(1)}x for 10x the bytes`,
     '',
   ].join('\n'));
+  reportFigures('upload-memory', [
+    { claim: `agent peak RSS growth, ${COUNT} concurrent ${mb(SIZE)} MB uploads (${uploaded} x 201)`, barrage: `${mb(agentGrowth)} MB`, peer: `${mb(peerGrowth)} MB fetch + FormData + Blob`, ratio: `${(peerGrowth / agentGrowth).toFixed(1)}x (peer / barrage)`, goal: 'below the peer', met: agentGrowth < peerGrowth },
+    { claim: 'agent growth at 50 MB files / at 5 MB files (10x the bytes)', barrage: `${mb(agentGrowth)} / ${mb(fiveGrowth)} MB`, peer: '-', ratio: `${(agentGrowth / fiveGrowth).toFixed(1)}x`, goal: 'flat: < 2x', met: agentGrowth / fiveGrowth < 2 },
+  ]);
 } finally {
   await target.stop();
 }
