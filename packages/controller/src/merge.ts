@@ -4,7 +4,7 @@
 // bucket (HdrHistogram add is exact), so merged percentiles equal those of one
 // histogram holding every sample. Reports must be validated first
 // (report-validation.ts); merging itself cannot fail half-way.
-import { addWireHistogram, newTotalHistogram, ProtoErrors, type barrage } from '@barrage/proto';
+import { addWireHistogram, addWireHistogramTo, newTotalHistogram, ProtoErrors, scanHistogram, type barrage } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
@@ -24,8 +24,8 @@ function errorsOf(s: WireStats): number {
 
 /** Everything known about one request name (or all of them), over any span of time. */
 export class RequestTotals {
-  readonly latency: Float64Histogram = newTotalHistogram();
-  serviceTime: Float64Histogram | null = null;
+  protected readonly latencyHistogram: Float64Histogram = newTotalHistogram();
+  protected serviceTimeHistogram: Float64Histogram | null = null;
   readonly status = new Map<number, number>();
   readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
   ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
@@ -33,13 +33,32 @@ export class RequestTotals {
   firstRateLimitedAt = 0;
   readonly checks = new Map<string, { passes: number; fails: number }>();
 
+  get latency(): Float64Histogram {
+    return this.latencyHistogram;
+  }
+
+  /** Service time (only open models send one); null until some arrived. */
+  get serviceTime(): Float64Histogram | null {
+    return this.serviceTimeHistogram;
+  }
+
   get requests(): number {
     return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
   }
 
   add(s: WireStats): void {
-    addWireHistogram(this.latency, s.latency);
-    if (s.serviceTime) addWireHistogram((this.serviceTime ??= newTotalHistogram()), s.serviceTime);
+    addWireHistogram(this.latencyHistogram, s.latency);
+    if (s.serviceTime) addWireHistogram(this.serviceTimeTarget(), s.serviceTime);
+    this.addCounters(s);
+  }
+
+  /** The service-time histogram to add into, created on first use. */
+  serviceTimeTarget(): Float64Histogram {
+    return (this.serviceTimeHistogram ??= newTotalHistogram());
+  }
+
+  /** Everything of `s` but its histograms (RunAggregate adds those into several totals at once). */
+  addCounters(s: WireStats): void {
     for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
     const e = s.errors ?? {};
     this.errors.timeout += e.timeout ?? 0; this.errors.refused += e.refused ?? 0;
@@ -55,6 +74,52 @@ export class RequestTotals {
       t.passes += c.passes ?? 0;
       t.fails += c.fails ?? 0;
     }
+  }
+}
+
+/**
+ * The run's totals: counters added as reports come, histograms summed from the names' only
+ * when read (a third histogram add per report saved; a read costs one pass per name). The
+ * Float64Histogram handed out is refreshed on each read of `latency`/`serviceTime`, not live.
+ */
+class RunTotals extends RequestTotals {
+  private readonly parts: ReadonlyMap<string, RequestTotals>;
+  private stale = false;
+
+  constructor(parts: ReadonlyMap<string, RequestTotals>) {
+    super();
+    this.parts = parts;
+  }
+
+  /** Counters now; the histograms of `s` are already in its name's totals. */
+  override add(s: WireStats): void {
+    this.addCounters(s);
+    this.stale = true;
+  }
+
+  override get latency(): Float64Histogram {
+    this.refresh();
+    return this.latencyHistogram;
+  }
+
+  override get serviceTime(): Float64Histogram | null {
+    this.refresh();
+    return this.serviceTimeHistogram;
+  }
+
+  private refresh(): void {
+    if (!this.stale) return;
+    this.stale = false;
+    // HdrHistogram add of same-layout histograms: bucket by bucket, min/max merged, exact.
+    this.latencyHistogram.reset();
+    this.serviceTimeHistogram?.reset();
+    let service = false;
+    for (const part of this.parts.values()) {
+      this.latencyHistogram.add(part.latency);
+      const st = part.serviceTime;
+      if (st !== null) { this.serviceTimeTarget().add(st); service = true; }
+    }
+    if (!service) this.serviceTimeHistogram = null;
   }
 }
 
@@ -85,8 +150,11 @@ export interface AgentTotals {
 const OPEN_INTERVALS = 60;
 
 export class RunAggregate {
-  readonly total = new RequestTotals();
   readonly byName = new Map<string, RequestTotals>();
+  /** Every name together; its histograms are the names' summed when read. */
+  readonly total: RequestTotals = new RunTotals(this.byName);
+  /** Latency samples merged so far (the total's count, without summing its histogram). */
+  private samples = 0;
   readonly intervals = new Map<number, IntervalPoint>();
   readonly agents = new Map<string, AgentTotals>();
   private readonly merged = new Map<string, Set<number>>();
@@ -103,9 +171,10 @@ export class RunAggregate {
   /** Merges a validated report once; returns false for an (agent, seq) already merged. */
   add(agentId: string, r: barrage.v1.Report.$Properties): boolean {
     // A histogram cannot count past 2^53: refuse the whole report before any of it is merged.
-    const samples = (r.stats ?? []).reduce((n, s) => n + responsesOf(s), 0);
-    if (this.total.latency.totalCount + samples > Number.MAX_SAFE_INTEGER) {
-      throw new ProtoErrors.HISTOGRAM_INVALID(`adding ${samples} samples to ${this.total.latency.totalCount} would pass 2^53`);
+    // (Scanning each latency histogram here also refuses a malformed one before any merging.)
+    const samples = (r.stats ?? []).reduce((n, s) => n + scanHistogram(s.latency).total, 0);
+    if (this.samples + samples > Number.MAX_SAFE_INTEGER) {
+      throw new ProtoErrors.HISTOGRAM_INVALID(`adding ${samples} samples to ${this.samples} would pass 2^53`);
     }
     let seqs = this.merged.get(agentId);
     if (seqs === undefined) this.merged.set(agentId, (seqs = new Set()));
@@ -117,16 +186,22 @@ export class RunAggregate {
     agent.final ||= r.final ?? false;
     agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
     const point = this.point(r.interval ?? 0);
+    // One scan of each wire histogram, its buckets added straight into its name's and its
+    // interval's histogram (the run total sums the names' when read).
+    const open = point.latency;
+    this.samples += samples;
     for (const s of r.stats ?? []) {
-      this.byName.get(s.name!)!.add(s);
+      const named = this.byName.get(s.name!)!;
+      addWireHistogramTo(open ? [named.latency, open] : [named.latency], s.latency);
+      if (s.serviceTime) addWireHistogram(named.serviceTimeTarget(), s.serviceTime);
+      named.addCounters(s);
       this.total.add(s);
       const requests = responsesOf(s) + errorsOf(s);
       agent.requests += requests;
       for (const sc of s.status ?? []) agent.status.set(sc.status!, (agent.status.get(sc.status!) ?? 0) + sc.count!);
       point.requests += requests;
       point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
-      if (point.latency) addWireHistogram(point.latency, s.latency);
-      else this.lateLatencies += responsesOf(s);
+      if (!point.latency) this.lateLatencies += responsesOf(s);
     }
     return true;
   }
