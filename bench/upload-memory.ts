@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnTarget } from '@barrage/sample-target';
 import { mb, peakRss, rssBytes } from './rss.ts';
-import { reportFigures } from './support.ts';
+import { collect, reportFigures } from './support.ts';
 
 const root = new URL('../', import.meta.url);
 const controllerCli = fileURLToPath(new URL('packages/controller/src/cli.ts', root));
@@ -23,23 +23,6 @@ const peerCli = fileURLToPath(new URL('bench/peers/fetch-formdata-upload.ts', ro
 const COUNT = 10;
 const SIZE = 50 * 1024 * 1024;
 
-/** Everything a stream says, kept, so a test for a line never misses one that came earlier. */
-function collect(stream: NodeJS.ReadableStream): (re: RegExp) => Promise<RegExpExecArray> {
-  let buf = '';
-  const waiters: Array<[RegExp, (m: RegExpExecArray) => void]> = [];
-  stream.on('data', (d: Buffer) => {
-    buf += d.toString();
-    for (const w of [...waiters]) {
-      const m = w[0].exec(buf);
-      if (m) { waiters.splice(waiters.indexOf(w), 1); w[1](m); }
-    }
-  });
-  return (re) => new Promise((resolve) => {
-    const m = re.exec(buf);
-    if (m) resolve(m); else waiters.push([re, resolve]);
-  });
-}
-
 /** Runs `scenario` on one agent process; its idle RSS (connected, before the run) and peak. */
 async function barrageRun(scenario: string, targetUrl: string): Promise<{ idle: number; peak: number; uploaded: string }> {
   const token = randomBytes(16).toString('hex');
@@ -47,7 +30,7 @@ async function barrageRun(scenario: string, targetUrl: string): Promise<{ idle: 
   let summary = '';
   controller.stdout.on('data', (d: Buffer) => { summary += d.toString(); });
   const controllerExit = once(controller, 'exit');
-  const controllerSays = collect(controller.stderr);
+  const controllerSays = collect(controller.stderr).wait;
   const controllerUrl = (await controllerSays(/agent --controller (ws:\/\/\S+)\n/))[1]!;
   const connected = controllerSays(/agent\(s\) connected/);
   const agent = spawn(process.execPath, [agentCli, '--controller', controllerUrl, '--once', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: token } });
@@ -73,7 +56,7 @@ try {
 
   // The peer, same target, same uploads.
   const peer = spawn(process.execPath, [peerCli, target.url, String(COUNT), String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const peerSays = collect(peer.stdout);
+  const peerSays = collect(peer.stdout).wait;
   await peerSays(/ready/);
   const peerIdle = rssBytes(peer.pid!);
   const peerDone = peerSays(/done (\S+)/);

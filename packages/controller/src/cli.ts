@@ -39,7 +39,20 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 const program = new Command('controller').description('barrage controller: splits a scenario across agents and merges their results exactly');
 program.exitOverride((e) => process.exit(e.exitCode === 0 ? 0 : 1));
 
-program.command('start')
+/** The flags `start` and `serve` share: TLS, the API's token and rate, the target allowlist and caps. */
+function controllerGuards(c: Command): Command {
+  return c
+  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert')
+  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
+  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
+  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
+  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
+  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
+  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration);
+}
+
+controllerGuards(program.command('start'))
   .description('run one scenario and print its merged summary')
   .requiredOption('--scenario <name|file>', 'built-in scenario name or a YAML/JSON file')
   .option('--target <url>', "replace the scenario's baseUrl")
@@ -50,15 +63,7 @@ program.command('start')
   .option('--host <host>', 'address to listen on for agents', '127.0.0.1')
   .option('--port <port>', 'port to listen on (default: 7400 with --agents, else any free port)', int(0))
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
-  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
-  .option('--tls-key <file>', 'PEM private key of --tls-cert')
   .option('--ca <file>', 'with --controller https://URL: PEM certificate(s) trusted to sign its certificate (default: Node\'s public CAs)')
-  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
-  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
-  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
-  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
-  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
-  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration)
   .option('--wait <duration>', 'how long to wait for agents', duration, 60_000)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
@@ -76,19 +81,11 @@ program.command('start')
     process.exit(code);
   });
 
-program.command('serve')
+controllerGuards(program.command('serve'))
   .description('a long-lived controller: agents connect and stay, runs are submitted through the API and stored')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port for the API and the agents', int(0), 7400)
   .option('--token <token>', 'agent token, and the API token unless --api-token (default: $BARRAGE_TOKEN, else generated and printed)')
-  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
-  .option('--tls-key <file>', 'PEM private key of --tls-cert')
-  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
-  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), 60)
-  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
-  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
-  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
-  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration)
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .action(async (opts: { host: string; port: number; token?: string; tlsCert?: string; tlsKey?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; db: string; logLevel: string }) => {

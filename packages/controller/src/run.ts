@@ -65,6 +65,9 @@ export class Run implements RunListener {
   readonly aggregate: RunAggregate;
   readonly intervalMs: number;
   private readonly o: RunOptions;
+  /** From the run's start: when the last scenario's load ends, and when its graceful stop does. */
+  private readonly loadMs: number;
+  private readonly longestMs: number;
   private plannedStartAt = 0;
   private rejected = 0;
   private stopId = 0;
@@ -93,6 +96,8 @@ export class Run implements RunListener {
     this.o = o;
     this.runId = o.runId;
     this.intervalMs = o.intervalMs ?? 1000;
+    this.loadMs = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs));
+    this.longestMs = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
     this.aggregate = new RunAggregate(o.scenario.requests.map((r) => r.name));
     this.checkNames = new Map(o.scenario.requests.map((r) => [r.name, new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)])]));
   }
@@ -248,14 +253,12 @@ export class Run implements RunListener {
 
   /** When a lost agent that has not come back is given up: its lease and one more redial after the end of the load. */
   private giveUpOn(p: Participant): number {
-    const loadEnd = this.plannedStartAt + Math.max(...this.o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs));
-    return Math.max(loadEnd, p.lost!.at + this.o.scenario.leaseMs) + REDIAL_MS;
+    return Math.max(this.plannedStartAt + this.loadMs, p.lost!.at + this.o.scenario.leaseMs) + REDIAL_MS;
   }
 
   /** The main wait's end: the plan plus slack, later while a lost agent may still come back. */
   private deadline(): number {
-    const longest = Math.max(...this.o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
-    let t = this.plannedStartAt + longest + DEADLINE_SLACK_MS;
+    let t = this.plannedStartAt + this.longestMs + DEADLINE_SLACK_MS;
     for (const p of this.participants.values()) if (p.lost !== undefined && !p.final) t = Math.max(t, this.giveUpOn(p));
     return t;
   }

@@ -2,7 +2,7 @@
 // stay; runs are submitted with POST /api/v1/runs (or `controller start
 // --controller URL`, later) and stored; the API serves them. Ctrl-C stops a
 // run that is going (its data kept), then exits.
-import { targetPolicy } from './target-policy.ts';
+import { targetPolicy, type ControllerGuardOptions } from './target-policy.ts';
 import { once } from 'node:events';
 import pino from 'pino';
 import { systemClock, REDACT } from '@barrage/agent';
@@ -11,23 +11,13 @@ import { Cluster } from './cluster.ts';
 import { RunManager } from './run-manager.ts';
 import { isLoopback } from './start-command.ts';
 import { RunStore } from './store.ts';
-import { generateToken } from './token.ts';
+import { apiTokenOf, generateToken } from './token.ts';
 import { loadServerTls, type ServerTls } from './tls-options.ts';
 
-export interface ServeOptions {
+export interface ServeOptions extends ControllerGuardOptions {
   host: string;
   port: number;
   token?: string;
-  /** PEM certificate and key: the agent endpoint and the API are then wss:// and https:// only. */
-  tlsCert?: string;
-  tlsKey?: string;
-  /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
-  apiToken?: string;
-  apiRate?: number;
-  allowTargets?: string[];
-  maxVus?: number;
-  maxRate?: number;
-  maxDurationMs?: number;
   db: string;
   logLevel: string;
 }
@@ -51,7 +41,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const cluster = new Cluster({ host: o.host, port: o.port, token, clock: systemClock, logger, tls });
   const policy = targetPolicy(o);
   const manager = new RunManager({ cluster, store, clock: systemClock, logger, allowTargets: o.allowTargets, onEnd: (id, status) => err(`run ${id} ended: ${status}`) });
-  await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy });
+  await buildApi({ cluster, manager, store, logger, token: apiTokenOf(o.apiToken, token), readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy });
   const { url } = await cluster.listen();
   const http = url.replace(/^ws/, 'http');
   err(`controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`);

@@ -2,7 +2,7 @@
 // scenario, listens for agents (spawning local ones), runs setup, executes the
 // run, prints the summary table, writes --out, and maps the outcome to an exit
 // code: 0 passed, 99 a threshold failed, 1 anything else.
-import { admitScenario, targetPolicy } from './target-policy.ts';
+import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from './target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { systemClock, REDACT } from '@barrage/agent';
@@ -19,10 +19,10 @@ import { buildApi } from './api.ts';
 import { RunManager, type ActiveRun } from './run-manager.ts';
 import { RunStore } from './store.ts';
 import { formatSummary } from './summary-table.ts';
-import { generateToken } from './token.ts';
+import { apiTokenOf, generateToken } from './token.ts';
 import { loadServerTls, localAgentUrl, type ServerTls } from './tls-options.ts';
 
-export interface StartOptions {
+export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
   target?: string;
   localAgents: number;
@@ -34,18 +34,6 @@ export interface StartOptions {
   port?: number;
   host: string;
   token?: string;
-  /** PEM certificate and key: the agent endpoint and the API are then wss:// and https:// only. */
-  tlsCert?: string;
-  tlsKey?: string;
-  /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
-  apiToken?: string;
-  /** API changes allowed per minute per client address. */
-  apiRate?: number;
-  /** Target allowlist and hard caps (target-policy.ts). */
-  allowTargets?: string[];
-  maxVus?: number;
-  maxRate?: number;
-  maxDurationMs?: number;
   waitMs: number;
   logLevel: string;
 }
@@ -59,6 +47,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const clock = systemClock;
   let scenario;
   let baseUrl: string | undefined;
+  let policy: TargetPolicy;
   let tls: ServerTls | undefined;
   try {
     tls = loadServerTls(o.tlsCert, o.tlsKey);
@@ -73,7 +62,8 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
     resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
     if (o.report !== undefined) formatOf(o.report);
-    await admitScenario(scenario, baseUrl, targetPolicy(o));
+    policy = targetPolicy(o);
+    await admitScenario(scenario, baseUrl, policy);
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return EXIT.error;
@@ -99,7 +89,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
     const manager = new RunManager({ cluster, store, clock, logger, allowTargets: o.allowTargets });
     // The API shares the agent port: changes always need the API token, reads too beyond loopback.
-    await buildApi({ cluster, manager, store, logger, token: o.apiToken ?? process.env.BARRAGE_API_TOKEN ?? token, readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy: targetPolicy(o) });
+    await buildApi({ cluster, manager, store, logger, token: apiTokenOf(o.apiToken, token), readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy });
     const { url } = await cluster.listen();
     const want = o.localAgents + o.agents;
     if (o.agents > 0 || !isLoopback(o.host)) {

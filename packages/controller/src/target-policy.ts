@@ -22,7 +22,25 @@ const systemResolver: Resolver = async (host) => (await lookup(host, { all: true
 /** A name that does not resolve here is left to the agents (they may see other DNS) but never a hang. */
 const RESOLVE_TIMEOUT_MS = 5_000;
 
-export function targetPolicy(o: { allowTargets?: readonly string[]; maxVus?: number; maxRate?: number; maxDurationMs?: number }): TargetPolicy {
+/**
+ * What `controller start` and `controller serve` share beyond their own flags: TLS, the API's
+ * token and rate limit, and the target allowlist and caps.
+ */
+export interface ControllerGuardOptions {
+  /** PEM certificate and key: the agent endpoint and the API are then wss:// and https:// only. */
+  tlsCert?: string;
+  tlsKey?: string;
+  /** API token (default: $BARRAGE_API_TOKEN, else the agent token). */
+  apiToken?: string;
+  /** API changes allowed per minute per client address. */
+  apiRate?: number;
+  allowTargets?: readonly string[];
+  maxVus?: number;
+  maxRate?: number;
+  maxDurationMs?: number;
+}
+
+export function targetPolicy(o: Pick<ControllerGuardOptions, 'allowTargets' | 'maxVus' | 'maxRate' | 'maxDurationMs'>): TargetPolicy {
   try {
     return { allow: new TargetAllowlist(o.allowTargets ?? []), maxVus: o.maxVus, maxRate: o.maxRate, maxDurationMs: o.maxDurationMs };
   } catch (err) {

@@ -13,3 +13,8 @@ export function bearerMatches(header: string | undefined, token: string): boolea
   const presented = header?.startsWith('Bearer ') ? header.slice(7) : '';
   return timingSafeEqual(digest(presented), digest(token)) && presented.length > 0;
 }
+
+/** The API token: --api-token, else $BARRAGE_API_TOKEN, else the agents' token. */
+export function apiTokenOf(given: string | undefined, agentToken: string): string {
+  return given ?? process.env.BARRAGE_API_TOKEN ?? agentToken;
+}
