@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { ProtoErrors } from '../src/errors.ts';
 import { decodeEnvelope, encodeEnvelope, Envelope } from '../src/framing.ts';
 import { addWireHistogram, addWireHistogramTo, DecodedHistogram, encodeHistogram, scanHistogram } from '../src/histogram-codec.ts';
 import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram-config.ts';
@@ -28,7 +29,7 @@ function genericDecode(bytes: Uint8Array): barrage.v1.Envelope {
   } catch (err) {
     throw Object.assign(new Error((err as Error).message), { code: 'PROTO_FRAME_INVALID' });
   }
-  if (!env.body) throw Object.assign(new Error('empty'), { code: 'PROTO_FRAME_EMPTY' });
+  if (!env.body) throw new ProtoErrors.FRAME_EMPTY();
   return env;
 }
 
