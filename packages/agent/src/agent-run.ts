@@ -15,6 +15,7 @@ import { Reporter } from './reporter.ts';
 import { ClosedModel, OpenModel, type Scheduler } from './scheduler.ts';
 import { AgentErrors } from './errors.ts';
 import { clusterVusAt, peakShare, segmentShare } from './vu-ramp.ts';
+import { ownsArrival, sliceScenario, subSegment, type WorkerSlot } from './worker-slice.ts';
 
 const Executors = barrage.v1.Executor;
 const isOpen = (e: number) => e === Executors.EXECUTOR_CONSTANT_ARRIVAL_RATE || e === Executors.EXECUTOR_RAMPING_ARRIVAL_RATE;
@@ -34,6 +35,8 @@ export interface AgentRunOptions {
   allowTargets?: TargetAllowlist;
   /** A connection refused by an allowlist after DNS resolution (reported once per host). */
   onTargetRefused?: (host: string, why: string) => void;
+  /** Run as one of the agent's worker threads: only this worker's slice of the agent's share. */
+  worker?: WorkerSlot;
 }
 
 /** Bounds on what Takeover messages may add to one run (a controller is trusted, its bytes are still bytes). */
@@ -58,7 +61,10 @@ export class AgentRun {
   private readonly log = new CompletionLog();
   private readonly executors: Executor[];
   private readonly health = new AgentHealth();
+  /** The agent's segment (an open model's phase) and this process's or worker's part of it (ramps). */
   private readonly segment: { start: number; end: number };
+  private readonly vuSegment: { start: number; end: number };
+  private readonly worker: WorkerSlot | undefined;
   private lastCompletionAt = 0;
   private readonly controllerClock: Clock;
   private readonly schedulers: Scheduler[] = [];
@@ -92,8 +98,11 @@ export class AgentRun {
 
   constructor(o: AgentRunOptions) {
     this.runId = o.assign.runId!;
-    this.scenarios = prepareAssignment(o.assign, this.names);
+    const w = o.worker;
+    this.worker = w;
+    this.scenarios = prepareAssignment(o.assign, this.names).map((s) => (w === undefined ? s : sliceScenario(s, w, isOpen(s.executor))));
     this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
+    this.vuSegment = w === undefined ? this.segment : subSegment(this.segment, w);
     this.pending = this.scenarios.length;
     this.lookup = this.guardTargets(o);
     this.offset = o.offset;
@@ -183,7 +192,7 @@ export class AgentRun {
 
   /** The most iterations a scenario runs at once on this agent. */
   private concurrency(s: PreparedScenario): number {
-    if (s.executor === Executors.EXECUTOR_RAMPING_VUS) return peakShare(s.startTarget, s.stages, this.segment.start, this.segment.end);
+    if (s.executor === Executors.EXECUTOR_RAMPING_VUS) return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
     if (isOpen(s.executor)) return s.maxInFlight;
     return s.vus;
   }
@@ -236,10 +245,14 @@ export class AgentRun {
   private scheduler(s: PreparedScenario, index: number, startAt: number): Scheduler {
     const exec = this.executors[index]!;
     const onIdle = () => this.scenarioIdle();
-    const { start, end } = this.segment;
+    const { start, end } = this.vuSegment;
     if (isOpen(s.executor)) {
       const schedule = new ArrivalSchedule(s.startTarget, s.stages);
-      return new OpenModel(exec, s.entries, this.recorder, { schedule, count: s.iterations, phase: start, startAt, maxInFlight: s.maxInFlight, mayFire: this.mayFire }, onIdle);
+      const w = this.worker;
+      return new OpenModel(exec, s.entries, this.recorder, {
+        schedule, count: s.iterations, phase: this.segment.start, startAt, maxInFlight: s.maxInFlight, mayFire: this.mayFire,
+        ...(w === undefined ? {} : { include: (j: number) => ownsArrival(j, w) }),
+      }, onIdle);
     }
     const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
     return new ClosedModel(exec, s.entries, {

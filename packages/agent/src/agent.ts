@@ -8,7 +8,10 @@ import type { Logger } from 'pino';
 import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AgentRun, DEFAULT_AGENT_TIMEOUT_MS } from './agent-run.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { offsetClock, systemClock, type Clock } from './clock.ts';
+import type { RunHandle } from './run-handle.ts';
+import { ThreadedRun } from './threaded-run.ts';
+import { WorkerPool } from './worker-pool.ts';
 import { bestEstimate, type ClockRound } from './clock-sync.ts';
 import { AgentErrors } from './errors.ts';
 import { ControllerLink } from './connection.ts';
@@ -23,7 +26,11 @@ export interface AgentOptions {
   weight?: number;
   /** Exit after one run instead of waiting for the next. */
   once?: boolean;
+  /** Worker threads that fire the load (--workers); 1 or absent: this thread fires it. */
+  workers?: number;
   clock?: Clock;
+  /** Fault injection: the agent runs on the system clock shifted by this much (workers too). Ignored when `clock` is given. */
+  clockSkewMs?: number;
   logger: Logger;
   clockRounds?: number;
   /** This agent's own target allowlist, on top of the controller's. */
@@ -39,6 +46,8 @@ const ONCE_ACK_WAIT_MS = 10_000;
 /** The Status heartbeat, and how often the link's silence and the run's lease are checked. */
 const STATUS_MS = 1_000;
 const WATCH_MS = 100;
+/** Worker threads beyond this buy nothing but memory (one event loop and connection pool each). */
+const MAX_WORKERS = 256;
 /** A watch tick this much later than due means the process stalled. */
 const LATE_TICK_MS = 1_000;
 
@@ -49,7 +58,8 @@ export class Agent {
   private readonly link: ControllerLink;
   private readonly url: string;
   private readonly allowTargets: TargetAllowlist | undefined;
-  private run: AgentRun | undefined;
+  private run: RunHandle | undefined;
+  private readonly pool: WorkerPool | undefined;
   private offsetMs = 0;
   private rttMs = 0;
   private rounds: ClockRound[] = [];
@@ -58,21 +68,25 @@ export class Agent {
   private stopped = false;
   private pendingStop: barrage.v1.Stop | undefined;
   private rejectedPlan = false;
-  /** Agent clock: the last frame or ping from the controller. */
-  private lastContact = 0;
+  /** Agent clock: the last frame or ping from the controller (workers read it from shared memory). */
+  private contactAt = 0;
   /** Agent clock: when the current link opened (its silence is counted from then at the earliest). */
   private openedAt = 0;
   private lastWatch = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private watchTimer: NodeJS.Timeout | undefined;
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  private statusAt = { perf: performance.now(), cpu: process.cpuUsage(), completed: 0, run: undefined as AgentRun | undefined };
+  private statusAt = { perf: performance.now(), cpu: process.cpuUsage(), completed: 0, run: undefined as RunHandle | undefined };
   private resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
 
   constructor(o: AgentOptions) {
     this.o = o;
-    this.clock = o.clock ?? systemClock;
+    this.clock = o.clock ?? (o.clockSkewMs ? offsetClock(systemClock, o.clockSkewMs) : systemClock);
+    const workers = o.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new AgentErrors.BAD_ARGUMENT(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`);
+    // Workers read the clock themselves: an injected clock other than the skewed system clock cannot be shared.
+    if (workers > 1 && o.clock !== undefined) throw new AgentErrors.BAD_ARGUMENT('worker threads run on the system clock (with clockSkewMs), not an injected clock');
     const url = new URL(o.controller);
     if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
     // A CA given for a plain link would read as "this is secured" while nothing is.
@@ -85,6 +99,7 @@ export class Agent {
       throw new AgentErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
     }
     this.url = url.toString();
+    this.pool = workers > 1 ? new WorkerPool(workers, { clockSkewMs: o.clockSkewMs ?? 0, allowTargets: o.allowTargets ?? [], logger: o.logger }) : undefined;
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.link.on('open', () => this.onOpen());
     this.link.on('message', (env) => { this.lastContact = this.clock.now(); this.onMessage(env); });
@@ -97,9 +112,20 @@ export class Agent {
     this.link.on('close', (code, reason, error) => this.onClose(code, reason, error));
   }
 
+  private get lastContact(): number {
+    return this.contactAt;
+  }
+
+  private set lastContact(at: number) {
+    this.contactAt = at;
+    if (this.pool !== undefined) this.pool.contact[0] = at;
+  }
+
   start(): void {
-    this.o.logger.info({ controller: this.url, id: this.id }, 'connecting');
-    this.link.connect(this.url, this.o.token);
+    this.o.logger.info({ controller: this.url, id: this.id, workers: this.pool?.size ?? 1 }, 'connecting');
+    // With worker threads, only once they are loaded: a run must not wait for a worker still compiling.
+    if (this.pool === undefined) this.link.connect(this.url, this.o.token);
+    else void this.pool.ready.then(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); });
     this.loopDelay.enable();
     this.statusTimer = setInterval(() => this.sendStatus(), STATUS_MS);
     this.lastWatch = this.clock.now();
@@ -226,13 +252,20 @@ export class Agent {
       return;
     }
     try {
-      this.run = new AgentRun({
+      const o = {
         assign: a, clock: this.clock, offset: () => this.offsetMs, contactAgeMs: () => this.clock.now() - this.lastContact,
         allowTargets: this.allowTargets,
-        onTargetRefused: (host, why) => this.o.logger.warn({ code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why }, 'connection refused by the target allowlist'),
-        onLeaseExpired: (silentMs) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
-        send: (frame) => this.link.send(frame),
+        onTargetRefused: (host: string, why: string) => this.o.logger.warn({ code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why }, 'connection refused by the target allowlist'),
+        onLeaseExpired: (silentMs: number) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
+        send: (frame: Uint8Array) => this.link.send(frame),
         onFinalReport: () => this.afterFinalReport(),
+      };
+      this.run = this.pool === undefined ? new AgentRun(o) : new ThreadedRun({
+        ...o, pool: this.pool,
+        onError: (code, message) => {
+          this.o.logger.error({ code, err: message }, 'worker error');
+          this.send({ error: { code, message, fatal: false } });
+        },
       });
     } catch (err) {
       const e = err as Error & { code?: string };
@@ -277,9 +310,16 @@ export class Agent {
 
   private sendFinished(): void {
     const run = this.run!;
-    this.send({ finished: run.finished(this.pendingStop!) });
+    const stop = this.pendingStop!;
+    const answer = run.finished(stop);
+    if (answer instanceof Promise) void answer.then((f) => { if (!this.stopped) this.afterFinished(run, stop, f); });
+    else this.afterFinished(run, stop, answer);
+  }
+
+  private afterFinished(run: RunHandle, stop: barrage.v1.Stop, f: barrage.v1.Finished.$Properties): void {
+    this.send({ finished: f });
     // Only the closing Stop ends the run; an earlier one (abort) gets a Finished but we stay.
-    if (this.o.once && this.pendingStop!.closing) {
+    if (this.o.once && stop.closing) {
       // Leave once every report is acknowledged, so nothing is lost in flight (bounded wait).
       const giveUpAt = this.clock.now() + ONCE_ACK_WAIT_MS;
       const leave = () => {
@@ -327,6 +367,7 @@ export class Agent {
     this.loopDelay.disable();
     if (err) this.o.logger.error({ code: (err as { code?: string }).code, err: err.message }, 'agent stopping');
     this.run?.dispose();
+    void this.pool?.close();
     this.link.close();
     this.resolveDone(code);
   }

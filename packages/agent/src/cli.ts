@@ -1,16 +1,23 @@
 #!/usr/bin/env node
-// `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--once]`
+// `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
+import { availableParallelism } from 'node:os';
 import { Agent } from './agent.ts';
 import { REDACT } from './log-redaction.ts';
-import { offsetClock, systemClock } from './clock.ts';
 import { readTrust, type TrustOptions } from './tls-trust.ts';
 
 function positive(value: string): number {
   const n = Number(value);
   if (!(n > 0) || !Number.isFinite(n)) throw new InvalidArgumentError('must be a number > 0');
+  return n;
+}
+
+function workerCount(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or a whole number from 1 to 256');
   return n;
 }
 
@@ -21,12 +28,13 @@ const program = new Command('agent')
   .option('--ca <file>', "PEM certificate(s) trusted to sign a wss:// controller's certificate (default: Node's public CAs)")
   .option('--name <name>', 'name shown in reports (default: hostname)')
   .option('--weight <w>', 'share of the load relative to other agents', positive, 1)
+  .option('--workers <auto|n>', 'worker threads that fire the load, each with its own connections (auto: one per core); the controller still sees one agent', workerCount, 1)
   .option('--once', 'exit after one run', false)
   .option('--allow-target <pattern>', 'only fire at these targets (host name, *.domain, IP or CIDR; repeatable), on top of the controller\'s allowlist', (v: string, prev: string[]) => [...prev, v], [] as string[])
   .option('--log-level <level>', 'pino level', process.env.BARRAGE_LOG_LEVEL ?? 'info')
   .parse();
 
-const opts = program.opts<{ controller: string; token?: string; ca?: string; name?: string; weight: number; once: boolean; allowTarget: string[]; logLevel: string }>();
+const opts = program.opts<{ controller: string; token?: string; ca?: string; name?: string; weight: number; workers: number; once: boolean; allowTarget: string[]; logLevel: string }>();
 const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name }, redact: REDACT }, pino.destination(2));
 const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
 if (!token) {
@@ -40,7 +48,6 @@ if (!Number.isFinite(skewMs) || Math.abs(skewMs) > 86_400_000) {
   logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'BARRAGE_FAULT_CLOCK_SKEW_MS must be a number of ms within a day');
   process.exit(1);
 }
-const clock = skewMs === 0 ? systemClock : offsetClock(systemClock, skewMs);
 if (skewMs !== 0) logger.warn({ skewMs }, 'clock skew injected (BARRAGE_FAULT_CLOCK_SKEW_MS)');
 let trust: TrustOptions | undefined;
 try {
@@ -51,7 +58,7 @@ try {
 }
 let agent: Agent;
 try {
-  agent = new Agent({ controller: opts.controller, token, trust, name: opts.name, weight: opts.weight, once: opts.once, logger, clock, allowTargets: opts.allowTarget });
+  agent = new Agent({ controller: opts.controller, token, trust, name: opts.name, weight: opts.weight, workers: opts.workers, once: opts.once, logger, clockSkewMs: skewMs, allowTargets: opts.allowTarget });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
   process.exit(1);

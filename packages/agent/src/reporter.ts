@@ -1,7 +1,9 @@
 // Interval reports: one per interval aligned to the controller clock
 // (start_at + k * interval), numbered 1, 2, 3 ..., kept until acknowledged so a
 // reconnect can resend them. The controller merges each (agent, seq) once.
-import { encodeEnvelope } from '@barrage/proto';
+// A multi-worker agent drives it with push() instead of its timer: one report
+// per interval holding every worker's merged stats.
+import { encodeEnvelope, type barrage } from '@barrage/proto';
 import type { Clock } from './clock.ts';
 import type { Recorder } from './recorder.ts';
 
@@ -10,9 +12,19 @@ export interface ReporterOptions {
   intervalMs: number;
   /** Controller clock. */
   clock: Clock;
-  recorder: Recorder;
+  /** Where timed reports take their stats from; absent: the reporter is only pushed to. */
+  recorder?: Recorder;
   send: (frame: Uint8Array) => void;
-  status: () => { inFlight: number; activeVus: number; eventLoopP99Ms?: number; eventLoopMaxMs?: number; cpuCores?: number; leaseExpiredAt?: number };
+  status: () => ReportStatus;
+}
+
+export interface ReportStatus {
+  inFlight: number;
+  activeVus: number;
+  eventLoopP99Ms?: number;
+  eventLoopMaxMs?: number;
+  cpuCores?: number;
+  leaseExpiredAt?: number;
 }
 
 export class Reporter {
@@ -63,11 +75,17 @@ export class Reporter {
   }
 
   private emit(final: boolean): void {
+    this.push(this.interval, this.o.recorder?.snapshot() ?? [], final, this.o.status());
+  }
+
+  /** Sends interval `interval`'s report (the timer's, or a multi-worker agent's merge); final ends the run's reports. */
+  push(interval: number, stats: barrage.v1.RequestStats.$Properties[], final: boolean, status: ReportStatus): void {
+    if (final) { this.done = true; clearTimeout(this.timer); }
     const seq = ++this.seq;
-    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0 } = this.o.status();
+    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0 } = status;
     const frame = encodeEnvelope({
       report: {
-        runId: this.o.runId, seq, interval: this.interval, stats: this.o.recorder.snapshot(),
+        runId: this.o.runId, seq, interval, stats,
         startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores, leaseExpiredAt,
       },
     });

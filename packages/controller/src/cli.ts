@@ -26,6 +26,12 @@ const int = (min: number) => (v: string) => {
   return n;
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
+const agentWorkers = (v: string) => {
+  if (v === 'auto') return v;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or a whole number from 1 to 256');
+  return String(n);
+};
 const duration = (v: string) => {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
 };
@@ -58,6 +64,7 @@ controllerGuards(program.command('start'))
   .option('--target <url>', "replace the scenario's baseUrl")
   .option('--local-agents <n>', 'agent processes to spawn on this host', int(0))
   .option('--agents <n>', 'remote agents to wait for', int(0), 0)
+  .option('--agent-workers <auto|n>', 'worker threads per local agent (agent --workers)', agentWorkers)
   .option('--out <file>', 'write the summary JSON here')
   .option('--report <file>', 'write a report: .md (seed layout), .json (the summary), .xml (JUnit), .html')
   .option('--host <host>', 'address to listen on for agents', '127.0.0.1')
@@ -68,13 +75,13 @@ controllerGuards(program.command('start'))
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--controller <url>', 'submit the run to a running `controller serve` at this URL instead')
-  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
+  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; agentWorkers?: string; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
     if (opts.controller !== undefined) {
       process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca }));
     }
     if (opts.ca !== undefined) { process.stderr.write('error CTRL_TLS_INVALID: --ca is for --controller https://URL; local agents trust --tls-cert\n'); process.exit(1); }
     const code = await startCommand({
-      scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents,
+      scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents, agentWorkers: opts.agentWorkers,
       out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel,
       allowTargets: opts.allowTarget, maxVus: opts.maxVus, maxRate: opts.maxRate, maxDurationMs: opts.maxDuration,
     });

@@ -11,10 +11,11 @@ export class LocalAgents {
   readonly children: ChildProcess[] = [];
 
   /** `caFile`: with a wss:// `controllerUrl`, the PEM file the agents verify the controller with. */
-  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string) {
+  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string, workers?: string) {
     const ca = caFile === undefined ? [] : ['--ca', caFile];
+    const threads = workers === undefined ? [] : ['--workers', workers];
     for (let i = 1; i <= count; i++) {
-      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, ...ca, '--name', `local-${i}`, '--once'], {
+      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'], {
         env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

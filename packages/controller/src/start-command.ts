@@ -26,6 +26,8 @@ export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
   target?: string;
   localAgents: number;
+  /** Worker threads per local agent (its --workers: auto or a number). */
+  agentWorkers?: string;
   agents: number;
   out?: string;
   report?: string;
@@ -99,7 +101,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents > 0) {
       // They verify the controller like any agent: its own certificate is their only CA.
       const dial = tls ? localAgentUrl(url, o.host, tls.x509) : url;
-      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile);
+      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile, o.agentWorkers);
     }
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);

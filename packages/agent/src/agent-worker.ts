@@ -1,0 +1,80 @@
+// A worker thread of a multi-worker agent (`agent --workers N`): runs its slice
+// of each run with its own event loop, connections and recorder, exactly as a
+// single-process agent runs its whole share, and posts its encoded interval
+// reports to the main thread, which merges them and talks to the controller.
+import { parentPort, workerData } from 'node:worker_threads';
+import { barrage } from '@barrage/proto';
+import { AgentRun } from './agent-run.ts';
+import { offsetClock, systemClock } from './clock.ts';
+import { TargetAllowlist } from './target-allowlist.ts';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
+
+const data = workerData as WorkerData;
+const port = parentPort!;
+const clock = data.clockSkewMs === 0 ? systemClock : offsetClock(systemClock, data.clockSkewMs);
+const contact = new Float64Array(data.contact);
+const allowTargets = data.allowTargets.length > 0 ? new TargetAllowlist(data.allowTargets) : undefined;
+const slot = { index: data.index, count: data.count };
+/** How often the lease is judged between arrivals, and the state is posted (the agent's Status). */
+const WATCH_MS = 100;
+const STATE_EVERY = 5;
+
+let run: AgentRun | undefined;
+let offsetMs = 0;
+const post = (m: FromWorker) => port.postMessage(m);
+const fail = (err: unknown) => {
+  const e = err as Error & { code?: string };
+  post({ t: 'error', code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message });
+};
+
+let ticks = 0;
+setInterval(() => {
+  const r = run;
+  if (r === undefined) return;
+  if (r.state === 'waiting' || r.state === 'running') r.mayFire();
+  if (++ticks % STATE_EVERY === 0) post({ t: 'state', ...r.status, completed: r.completed });
+}, WATCH_MS);
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'assign': {
+      offsetMs = m.offsetMs;
+      run?.dispose();
+      run = undefined;
+      try {
+        const r: AgentRun = new AgentRun({
+          assign: barrage.v1.Assign.decode(m.assign), clock, offset: () => offsetMs, worker: slot, allowTargets,
+          contactAgeMs: () => clock.now() - contact[0]!,
+          onLeaseExpired: (silentMs) => post({ t: 'lease', silentMs }),
+          onTargetRefused: (host, why) => post({ t: 'refused', host, why }),
+          // Handed to the main thread at once: it keeps the frame for resending until the controller acknowledges it.
+          send: (frame) => { post({ t: 'report', frame }); r.reporter.ack(r.reporter.seq); },
+          onFinalReport: () => post({ t: 'state', ...r.status, completed: r.completed }),
+        });
+        run = r;
+      } catch (err) {
+        fail(err);
+      }
+      return;
+    }
+    case 'start':
+      offsetMs = m.offsetMs;
+      run?.start(m.startAt);
+      return;
+    case 'stop':
+      run?.stop();
+      return;
+    case 'takeover':
+      try { run?.takeover(barrage.v1.Takeover.decode(m.takeover)); } catch (err) { fail(err); }
+      return;
+    case 'finished':
+      // Answered even without a run (its Assign failed here): the main thread is waiting for every worker.
+      post({ t: 'finished', id: m.id, finished: run?.finished(m.stop) ?? {} });
+      return;
+    case 'dispose':
+      run?.dispose();
+      run = undefined;
+  }
+});
+// Loaded: the agent connects once every worker is, so none starts a run late.
+post({ t: 'ready' });

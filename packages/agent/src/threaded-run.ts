@@ -1,0 +1,166 @@
+// One run of a multi-worker agent (`agent --workers N`), seen from the main
+// thread: the Assign is checked here (errors answer the controller at once, as
+// in a single-thread agent), each worker fires its slice, and their interval
+// reports are merged into one report per interval, sent, kept for resending
+// and acknowledged here. To the controller it is one agent.
+import { barrage, decodeEnvelope } from '@barrage/proto';
+import { AgentRun, type AgentRunOptions } from './agent-run.ts';
+import type { Clock } from './clock.ts';
+import { ReportMerger } from './report-merger.ts';
+import { Reporter } from './reporter.ts';
+import type { RunHandle } from './run-handle.ts';
+import type { WorkerListener, WorkerPool } from './worker-pool.ts';
+import type { FromWorker } from './worker-protocol.ts';
+
+export interface ThreadedRunOptions extends Pick<AgentRunOptions, 'assign' | 'clock' | 'offset' | 'send' | 'onFinalReport' | 'contactAgeMs' | 'onLeaseExpired' | 'onTargetRefused' | 'allowTargets'> {
+  pool: WorkerPool;
+  /** A worker refused its part or died: said to the controller as a non-fatal error. */
+  onError: (code: string, message: string) => void;
+}
+
+interface WorkerStatus { state: string; inFlight: number; activeVus: number; completed: number }
+
+let finishedIds = 0;
+
+export class ThreadedRun implements RunHandle, WorkerListener {
+  readonly runId: string;
+  readonly reporter: Reporter;
+  readonly agentTimeoutMs: number;
+  readonly leaseMs: number;
+  state: 'assigned' | 'waiting' | 'running' | 'done' = 'assigned';
+  private readonly o: ThreadedRunOptions;
+  private readonly pool: WorkerPool;
+  private readonly merger: ReportMerger;
+  private readonly workers: WorkerStatus[];
+  private readonly waiting = new Map<number, { replies: Array<barrage.v1.Finished.$Properties | undefined>; left: number; resolve: (f: barrage.v1.Finished.$Properties[]) => void }>();
+  private stopping = false;
+  private leaseExpired = false;
+
+  constructor(o: ThreadedRunOptions) {
+    this.o = o;
+    this.pool = o.pool;
+    // The same checks a single-thread agent makes, here and now: a bad plan is refused before any worker sees it.
+    const check = new AgentRun({ ...o, send: () => {}, onFinalReport: () => {} });
+    check.dispose();
+    this.runId = check.runId;
+    this.agentTimeoutMs = check.agentTimeoutMs;
+    this.leaseMs = check.leaseMs;
+    this.workers = Array.from({ length: this.pool.size }, () => ({ state: 'assigned', inFlight: 0, activeVus: 0, completed: 0 }));
+    const controllerClock: Clock = { now: () => o.clock.now() + o.offset() };
+    this.reporter = new Reporter({ runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: controllerClock, send: o.send, status: () => ({ inFlight: 0, activeVus: 0 }) });
+    this.merger = new ReportMerger(this.pool.size, (m) => {
+      this.reporter.push(m.interval, m.stats, m.final, m.status);
+      if (m.final) {
+        this.state = 'done';
+        this.o.onFinalReport();
+      }
+    });
+    this.pool.attach(this);
+    this.pool.broadcast({ t: 'assign', assign: barrage.v1.Assign.encode(o.assign).finish(), offsetMs: o.offset() });
+  }
+
+  message(worker: number, m: FromWorker): void {
+    switch (m.t) {
+      case 'report': {
+        const env = decodeEnvelope(m.frame);
+        const r = env.report;
+        if (env.body !== 'report' || r == null || r.runId !== this.runId) return;
+        const startedAt = r.startedAt ?? 0;
+        if (startedAt > 0 && (this.reporter.startedAt === 0 || startedAt < this.reporter.startedAt)) this.reporter.startedAt = startedAt;
+        if (this.state === 'waiting') this.state = 'running';
+        this.merger.add(worker, r);
+        return;
+      }
+      case 'state': {
+        const { state, inFlight, activeVus, completed } = m;
+        this.workers[worker] = { state, inFlight, activeVus, completed };
+        if (this.state === 'waiting' && (state === 'running' || state === 'stopping')) this.state = 'running';
+        return;
+      }
+      case 'finished': return this.reply(worker, m.id, m.finished);
+      case 'lease':
+        if (!this.leaseExpired) { this.leaseExpired = true; this.o.onLeaseExpired?.(m.silentMs); }
+        return;
+      case 'refused': this.o.onTargetRefused?.(m.host, m.why); return;
+      case 'error': this.o.onError(m.code, `worker ${worker}: ${m.message}`);
+    }
+  }
+
+  gone(worker: number, why: string): void {
+    this.o.onError('AGENT_WORKER_FAILED', `worker ${worker} died (${why}); its reports so far are kept, its part of the load stopped`);
+    this.workers[worker] = { ...this.workers[worker]!, inFlight: 0, activeVus: 0 };
+    this.merger.gone(worker);
+    for (const id of this.waiting.keys()) this.reply(worker, id, undefined);
+  }
+
+  get status(): { state: string; inFlight: number; activeVus: number } {
+    const state = this.state === 'running' && this.stopping ? 'stopping' : this.state;
+    return { state, inFlight: this.workers.reduce((n, w) => n + w.inFlight, 0), activeVus: this.workers.reduce((n, w) => n + w.activeVus, 0) };
+  }
+
+  get completed(): number {
+    return this.workers.reduce((n, w) => n + w.completed, 0);
+  }
+
+  mayFire(): boolean {
+    return !this.leaseExpired && (this.o.contactAgeMs?.() ?? 0) <= this.leaseMs;
+  }
+
+  start(startAt: number): void {
+    if (this.state !== 'assigned') return;
+    this.state = 'waiting';
+    this.pool.broadcast({ t: 'start', startAt, offsetMs: this.o.offset() });
+  }
+
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.pool.broadcast({ t: 'stop' });
+  }
+
+  /** A lost agent's share goes to one worker whole: splitting it again would buy nothing but messages. */
+  takeover(t: barrage.v1.Takeover.$Properties): void {
+    this.pool.post(0, { t: 'takeover', takeover: barrage.v1.Takeover.encode(t).finish() });
+  }
+
+  finished(stop: barrage.v1.Stop.$Properties): Promise<barrage.v1.Finished.$Properties> {
+    const id = ++finishedIds;
+    const answers = new Promise<barrage.v1.Finished.$Properties[]>((resolve) => {
+      this.waiting.set(id, { replies: new Array(this.pool.size), left: this.pool.size, resolve: (f) => resolve(f) });
+    });
+    this.pool.broadcast({ t: 'finished', id, stop: { id: stop.id, runId: stop.runId, closing: stop.closing, firstRateLimitedAt: stop.firstRateLimitedAt } });
+    return answers.then((parts) => {
+      const counts = new Map<string, number>();
+      for (const t of stop.firstRateLimitedAt ?? []) counts.set(t.name ?? '', 0);
+      let endedAt = 0;
+      let truncated = false;
+      for (const f of parts) {
+        for (const c of f.completedBeforeFirstRateLimited ?? []) counts.set(c.name ?? '', (counts.get(c.name ?? '') ?? 0) + (c.count ?? 0));
+        endedAt = Math.max(endedAt, f.endedAt ?? 0);
+        truncated ||= f.completionLogTruncated ?? false;
+      }
+      return {
+        runId: this.runId, startedAt: this.reporter.startedAt, endedAt, lastSeq: this.reporter.seq,
+        completedBeforeFirstRateLimited: [...counts].map(([name, count]) => ({ name, count })),
+        completionLogTruncated: truncated, stopId: stop.id ?? 0,
+      };
+    });
+  }
+
+  private reply(worker: number, id: number, f: barrage.v1.Finished.$Properties | undefined): void {
+    const w = this.waiting.get(id);
+    if (w === undefined || w.replies[worker] !== undefined) return;
+    w.replies[worker] = f ?? {};
+    if (--w.left > 0) return;
+    this.waiting.delete(id);
+    w.resolve(w.replies as barrage.v1.Finished.$Properties[]);
+  }
+
+  dispose(): void {
+    this.stopping = true;
+    this.state = 'done';
+    this.reporter.cancel();
+    this.pool.broadcast({ t: 'dispose' });
+    this.pool.attach(undefined);
+  }
+}

@@ -1,0 +1,56 @@
+// How one agent's share of a run is divided among its worker threads
+// (`agent --workers N`). Pure. Every split is exact: the workers' parts sum to
+// the agent's share, so the controller's plan is fired as if by one process.
+//   - VUs, connections and in-flight caps: the cumulative rule
+//     floor(T·(k+1)/N) − floor(T·k/N), so parts differ by at most one;
+//   - shared iterations follow the VUs that run them (a worker without VUs has none);
+//   - ramping-vus: worker k takes the k-th Nth of the agent's segment, and
+//     segmentShare() keeps the sum exact at every instant, as across agents;
+//   - open models: worker k fires the agent's arrivals j with j mod N = k, so
+//     the agent's own evenly spread schedule is kept whole.
+import type { PreparedScenario } from './assignment.ts';
+
+export interface WorkerSlot {
+  index: number;
+  count: number;
+}
+
+/** Worker `index`'s part of `total` split among `count` workers. */
+export const evenShare = (total: number, index: number, count: number): number =>
+  Math.floor((total * (index + 1)) / count) - Math.floor((total * index) / count);
+
+/** The arrivals of an open model (by the agent's arrival index) that this worker fires. */
+export const ownsArrival = (j: number, w: WorkerSlot): boolean => j % w.count === w.index;
+
+/** How many of the agent's `arrivals` this worker fires. */
+export const arrivalsOf = (arrivals: number, w: WorkerSlot): number =>
+  arrivals > w.index ? Math.floor((arrivals - w.index - 1) / w.count) + 1 : 0;
+
+/** This worker's part of the agent's segment [start, end) (for ramps, which split by segment). */
+export function subSegment(seg: { start: number; end: number }, w: WorkerSlot): { start: number; end: number } {
+  const width = seg.end - seg.start;
+  return {
+    start: seg.start + (width * w.index) / w.count,
+    end: w.index === w.count - 1 ? seg.end : seg.start + (width * (w.index + 1)) / w.count,
+  };
+}
+
+/** The scenario as this worker runs it: its VUs, iterations, in-flight cap and connections. */
+export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean): PreparedScenario {
+  const { index, count } = w;
+  const vus = evenShare(s.vus, index, count);
+  // The first k workers' VUs: floor(V·k/N); their iterations follow them exactly.
+  const vusBefore = Math.floor((s.vus * index) / count);
+  const iterations = open
+    ? s.iterations
+    : s.vus === 0 ? 0 : Math.floor((s.iterations * (vusBefore + vus)) / s.vus) - Math.floor((s.iterations * vusBefore) / s.vus);
+  const fires = open ? arrivalsOf(s.iterations, w) > 0 : true;
+  return {
+    ...s,
+    vus,
+    iterations,
+    // An open model's count stays the agent's: the worker walks the agent's arrivals and fires its own.
+    maxInFlight: open ? (fires ? Math.max(1, evenShare(s.maxInFlight, index, count)) : 0) : s.maxInFlight,
+    connections: s.connections > 0 ? Math.max(1, evenShare(s.connections, index, count)) : 0,
+  };
+}
