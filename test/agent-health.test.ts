@@ -42,3 +42,38 @@ scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 2500ms }]
   assert.ok(h.run.agents[0]!.eventLoopMaxMs < 300);
   assert.ok(!h.run.notes.some((n) => /saturated/.test(n)));
 });
+
+test('an agent whose event loop never rests is flagged as the bottleneck, without lagging', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const scenario = `
+name: busy
+baseUrl: http://127.0.0.1:1
+requests: [{ name: a, path: /health }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 3500ms, thinkTime: 50ms }]
+`;
+  const c = await inProcessCluster(scenario, target.url, [systemClock]);
+  t.after(() => c.close());
+  // The agent shares this thread: 5 ms slices of work back to back keep its loop busy
+  // all the time while every timer still runs within a few ms (no lag to flag).
+  let burning = true;
+  const burn = () => {
+    const until = performance.now() + 5;
+    while (performance.now() < until) { /* busy */ }
+    if (burning) setImmediate(burn);
+  };
+  burn();
+  const busy = await c.run.execute().finally(() => { burning = false; });
+  const s = buildSummary('busy', busy);
+  const [a] = s.run.agents;
+  assert.ok(a!.eventLoopUtilization >= 0.95, `utilisation ${a!.eventLoopUtilization}`);
+  assert.ok(a!.busyIntervals >= 2, `${a!.busyIntervals} busy intervals`);
+  assert.ok(a!.eventLoopP99Ms < 50, `p99 ${a!.eventLoopP99Ms} ms: busy, not stalled`);
+  assert.ok(s.run.notes.some((n) => /agent a1 could not keep up: its event loop was busy \d+ % of the time in \d+ interval/.test(n)), s.run.notes.join('\n'));
+  assert.equal(a!.workers, 1);
+  assert.equal(s.totals.requests, (await target.stats()).total);
+
+  const calm = buildSummary('busy', await c.nextRun('run-2').execute());
+  assert.equal(calm.run.agents[0]!.busyIntervals, 0, `utilisation ${calm.run.agents[0]!.eventLoopUtilization}`);
+  assert.ok(!calm.run.notes.some((n) => /could not keep up/.test(n)));
+});

@@ -1,8 +1,9 @@
 // The agent's own health, per report interval: how late its event loop ran
-// (p99 and max) and the CPU it used (1.0 = one core). A 10 ms timer measures
-// its own lateness (perf_hooks' monitorEventLoopDelay loses a stall that
-// follows its reset()). An agent whose loop lags fires and times its requests
-// late, so the controller flags its latencies.
+// (p99 and max), how much of the time it was busy (event-loop utilisation) and
+// the CPU it used (1.0 = one core). A 10 ms timer measures its own lateness
+// (perf_hooks' monitorEventLoopDelay loses a stall that follows its reset()).
+// An agent whose loop lags, or never rests, fires and times its requests late,
+// so the controller flags its latencies.
 const TICK_MS = 10;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -13,10 +14,12 @@ export class AgentHealth {
   private expected = 0;
   private cpu = process.cpuUsage();
   private at = performance.now();
+  private elu = performance.eventLoopUtilization();
 
   start(): void {
     this.cpu = process.cpuUsage();
     this.at = performance.now();
+    this.elu = performance.eventLoopUtilization();
     this.expected = performance.now() + TICK_MS;
     this.timer = setInterval(() => {
       const now = performance.now();
@@ -30,8 +33,8 @@ export class AgentHealth {
     clearInterval(this.timer);
   }
 
-  /** Since the previous call: event-loop delay p99 and max in ms, and cores busy. */
-  sample(): { eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number } {
+  /** Since the previous call: event-loop delay p99 and max in ms, the loop's busy share, and cores busy. */
+  sample(): { eventLoopP99Ms: number; eventLoopMaxMs: number; eventLoopUtilization: number; cpuCores: number } {
     // The tick still due now counts too: a stall in progress shows at once.
     const d = [...this.delays, Math.max(0, performance.now() - this.expected)].sort((a, b) => a - b);
     this.delays = [];
@@ -42,6 +45,9 @@ export class AgentHealth {
     this.cpu = process.cpuUsage();
     const cores = now > this.at ? (used.user + used.system) / 1000 / (now - this.at) : 0;
     this.at = now;
-    return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), cpuCores: round3(cores) };
+    const elu = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(elu, this.elu).utilization;
+    this.elu = elu;
+    return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), eventLoopUtilization: round3(busy), cpuCores: round3(cores) };
   }
 }

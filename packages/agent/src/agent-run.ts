@@ -113,7 +113,7 @@ export class AgentRun {
     this.recorder = new Recorder(this.names, openNames);
     // One executor per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.executors = this.scenarios.map((s) => new Executor({
-      allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s),
+      allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s), serviceTime: isOpen(s.executor),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
       onComplete: this.onComplete, lookup: this.lookup,
     }));
@@ -309,7 +309,7 @@ export class AgentRun {
       const fromAt = Math.min(Math.max(t.fromAt!, scenarioAt), endAt);
       if (this.controllerClock.now() >= endAt) continue;
       const exec = new Executor({
-        allowH2: this.allowH2, connections: s.connections || adds,
+        allowH2: this.allowH2, connections: s.connections || adds, serviceTime: open,
         recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete, lookup: this.lookup,
       });
       this.executors.push(exec);

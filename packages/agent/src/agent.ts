@@ -187,7 +187,7 @@ export class Agent {
       hello: {
         protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
         weight: this.o.weight ?? 1, version: SOFTWARE_VERSION, hostname: hostname(),
-        runId: this.run?.runId ?? '', lastAckedSeq: this.run?.reporter.lastAcked ?? 0,
+        runId: this.run?.runId ?? '', lastAckedSeq: this.run?.reporter.lastAcked ?? 0, workers: this.pool?.size ?? 1,
       },
     });
   }

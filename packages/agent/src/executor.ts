@@ -1,14 +1,17 @@
-// Fires one HTTP request through undici's dispatch API and reports its outcome
-// to the Recorder: status, checks, captures. One Executor per scenario, with
-// its own Pool per origin (so one scenario's connection limit is its own), no
-// retries, every body consumed, HTTP/2 explicit. Knows nothing about load
-// models: schedulers decide when, the executor does how.
+// Fires one HTTP request through the dispatch adapter (undici's dispatch API)
+// and reports its outcome to the Recorder: status, checks, captures. One
+// Executor per scenario, with its own Pool per origin (so one scenario's
+// connection limit is its own), no retries, every body consumed, HTTP/2
+// explicit. Knows nothing about load models: schedulers decide when, the
+// executor does how. The hot path allocates one handler per request and
+// nothing else for a request without flow variables.
 import type { LookupFunction } from 'node:net';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
-import { Pool, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { Clock } from './clock.ts';
 import type { CompletionLog } from './completion-log.ts';
+import { UndiciDispatch, type HttpDispatch } from './http-dispatch.ts';
 import { readJsonPath } from './json-path.ts';
 import type { MultipartBody } from './multipart-body.ts';
 import type { ErrorKind, Recorder } from './recorder.ts';
@@ -50,7 +53,11 @@ export interface PreparedRequest {
   templated: boolean;
   /** A check or capture reads the JSON body. */
   readsBody: boolean;
+  /** Built on the first fire of a request without flow variables, then reused (undici does not change it). */
+  dispatchOptions?: DispatchOptions;
 }
+
+type DispatchOptions = Dispatcher.DispatchOptions & { origin: string };
 
 /** Flow variables of one iteration. */
 export type Scope = Map<string, string>;
@@ -68,6 +75,10 @@ export interface ExecutorOptions {
   onComplete?: (at: number) => void;
   /** Name resolution for new connections (the target allowlists' guard). */
   lookup?: LookupFunction;
+  /** Whether service time is recorded (open models); default true. */
+  serviceTime?: boolean;
+  /** The HTTP client; default: undici Pools with the options above. */
+  dispatch?: HttpDispatch;
 }
 
 /** Bodies read for checks and captures are bounded; past this, the JSON is treated as absent. */
@@ -97,32 +108,19 @@ export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+
 const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
 
 export class Executor {
-  private readonly pools = new Map<string, Pool>();
+  private readonly http: HttpDispatch;
   private readonly opts: ExecutorOptions;
   inFlight = 0;
   lastCompletionAt = 0;
   /** After close(), nothing more is sent. */
   closed = false;
+  /** Service time is recorded (open models): the moment a request goes onto a connection is read. */
+  readonly serviceTime: boolean;
 
   constructor(opts: ExecutorOptions) {
     this.opts = opts;
-  }
-
-  private pool(origin: string): Pool {
-    let p = this.pools.get(origin);
-    if (p === undefined) {
-      p = new Pool(origin, {
-        connections: Math.max(1, this.opts.connections),
-        pipelining: 1,
-        allowH2: this.opts.allowH2,
-        // Below common server keep-alive timeouts (Node 5 s), so we never reuse a socket the server is closing.
-        keepAliveTimeout: 4_000,
-        keepAliveMaxTimeout: 4_000,
-        ...(this.opts.lookup === undefined ? {} : { connect: { lookup: this.opts.lookup } }),
-      });
-      this.pools.set(origin, p);
-    }
-    return p;
+    this.serviceTime = opts.serviceTime ?? true;
+    this.http = opts.dispatch ?? new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
   }
 
   /**
@@ -134,6 +132,16 @@ export class Executor {
    */
   fire(req: PreparedRequest, scope: Scope | null, done: Done, intendedAt?: number): boolean {
     if (this.closed) return false;
+    if (!req.templated && req.multipart === null) {
+      const opts = req.dispatchOptions ??= {
+        origin: req.origin, method: req.method, path: req.path as string, headers: req.headers as Record<string, string>,
+        body: req.body as Buffer | null, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
+      };
+      this.inFlight++;
+      const sent = req.body === null ? 0 : (req.body as Buffer).length;
+      this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, sent));
+      return true;
+    }
     let path: string;
     let headers: Record<string, string>;
     let body: Buffer | string | NodeJS.ReadableStream | null;
@@ -161,8 +169,8 @@ export class Executor {
     if (req.multipart) body = req.multipart.stream();
     this.inFlight++;
     const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
-    const handler = new ResponseHandler(this, req, scope, done, intendedAt, this.opts.clock.now(), sent);
-    this.pool(req.origin).dispatch({
+    const handler = new ResponseHandler(this, req, scope, done, intendedAt, sent);
+    this.http.dispatch({
       origin: req.origin, method: req.method, path, headers, body: body as Buffer | string | null,
       headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
     }, handler);
@@ -192,12 +200,12 @@ export class Executor {
       // Closed models: from the dispatch (connecting included). Open models: from the intended
       // send (or the dispatch, if that was a hair earlier), with service time from the moment
       // the request went onto a connection.
-      recorder.record(h.req.index, {
-        latencyUs: (end - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000,
-        serviceTimeUs: (end - h.startedAt) * 1000,
-        status, ok, retryAfter: h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), bytesReceived: h.bytes, bytesSent: h.bytesSent, at,
-      });
-      log.note(h.req.index, h.sentAtController, at, status === 429);
+      recorder.recordResponse(
+        h.req.index, (end - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000, (end - h.startedAt) * 1000,
+        status, ok, status === 429 && h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), h.bytes, h.bytesSent, at,
+      );
+      // Sent at: the completion instant less the time in flight (one clock read per request instead of two).
+      log.note(h.req.index, at - (end - h.dispatchedAt), at, status === 429);
       if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
     }
     h.done();
@@ -245,9 +253,7 @@ export class Executor {
   /** Closes every pool; in-flight requests fail (as reset) and are still accounted. */
   async close(): Promise<void> {
     this.closed = true;
-    const pools = [...this.pools.values()];
-    this.pools.clear();
-    await Promise.all(pools.map((p) => p.destroy()));
+    await this.http.close();
   }
 }
 
@@ -258,7 +264,6 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly scope: Scope | null;
   readonly done: Done;
   readonly intendedAt: number | undefined;
-  readonly sentAtController: number;
   readonly bytesSent: number;
   readonly dispatchedAt = performance.now();
   /** When undici hands the request to a connection (performance.now); until then, the dispatch. */
@@ -270,19 +275,18 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   body: Buffer[] | null = null;
   private finished = false;
 
-  constructor(exec: Executor, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, sentAtController: number, bytesSent: number) {
+  constructor(exec: Executor, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, bytesSent: number) {
     this.exec = exec;
     this.req = req;
     this.scope = scope;
     this.done = done;
     this.intendedAt = intendedAt;
-    this.sentAtController = sentAtController;
     this.bytesSent = bytesSent;
   }
 
   onRequestStart(): void {
     // The request is about to be written on a connection: service time starts here.
-    this.startedAt = performance.now();
+    if (this.exec.serviceTime) this.startedAt = performance.now();
     this.onConnection = true;
   }
 

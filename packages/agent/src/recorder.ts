@@ -9,7 +9,10 @@ export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
 class Slot {
   readonly latency: Int32Histogram = newIntervalHistogram();
   readonly serviceTime: Int32Histogram = newIntervalHistogram();
-  readonly status = new Map<number, number>();
+  /** Counts of the statuses HTTP defines (100-599) by status - 100; others (a server may send any 3 digits) in `otherStatus`. */
+  readonly status = new Uint32Array(500);
+  statusUsed = false;
+  readonly otherStatus = new Map<number, number>();
   timeout = 0; refused = 0; reset = 0; other = 0;
   ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
   bytesReceived = 0; bytesSent = 0;
@@ -23,7 +26,9 @@ class Slot {
   }
 
   clear(): void {
-    this.latency.reset(); this.serviceTime.reset(); this.status.clear();
+    this.latency.reset(); this.serviceTime.reset();
+    if (this.statusUsed) { this.status.fill(0); this.statusUsed = false; }
+    this.otherStatus.clear();
     this.timeout = this.refused = this.reset = this.other = 0;
     this.ok = this.rateLimited = this.failed = this.retryAfterPresent = this.dropped = 0;
     this.bytesReceived = this.bytesSent = 0;
@@ -60,20 +65,26 @@ export class Recorder {
   }
 
   record(name: number, s: ResponseSample): void {
+    this.recordResponse(name, s.latencyUs, s.serviceTimeUs ?? s.latencyUs, s.status, s.ok, s.retryAfter, s.bytesReceived, s.bytesSent, s.at);
+  }
+
+  /** record() without the sample object: the executor's path, once per response. */
+  recordResponse(name: number, latencyUs: number, serviceTimeUs: number, status: number, ok: boolean, retryAfter: boolean, bytesReceived: number, bytesSent: number, at: number): void {
     const slot = this.slots[name]!;
-    slot.latency.recordValue(clampLatencyUs(s.latencyUs));
+    slot.latency.recordValue(clampLatencyUs(latencyUs));
     if (this.service[name]) {
-      slot.serviceTime.recordValue(clampLatencyUs(s.serviceTimeUs ?? s.latencyUs));
+      slot.serviceTime.recordValue(clampLatencyUs(serviceTimeUs));
       slot.serviceTimeUsed = true;
     }
-    slot.status.set(s.status, (slot.status.get(s.status) ?? 0) + 1);
-    slot.bytesReceived += s.bytesReceived;
-    slot.bytesSent += s.bytesSent;
-    if (s.status === 429) {
+    if (status >= 100 && status < 600) { slot.status[status - 100]!++; slot.statusUsed = true; }
+    else slot.otherStatus.set(status, (slot.otherStatus.get(status) ?? 0) + 1);
+    slot.bytesReceived += bytesReceived;
+    slot.bytesSent += bytesSent;
+    if (status === 429) {
       slot.rateLimited++;
-      if (s.retryAfter) slot.retryAfterPresent++;
-      if (slot.firstRateLimitedAt === 0 || s.at < slot.firstRateLimitedAt) slot.firstRateLimitedAt = s.at;
-    } else if (s.ok) {
+      if (retryAfter) slot.retryAfterPresent++;
+      if (slot.firstRateLimitedAt === 0 || at < slot.firstRateLimitedAt) slot.firstRateLimitedAt = at;
+    } else if (ok) {
       slot.ok++;
     } else {
       slot.failed++;
@@ -109,7 +120,7 @@ export class Recorder {
         name: this.names[i]!,
         latency: encodeHistogram(s.latency),
         serviceTime: s.serviceTimeUsed ? encodeHistogram(s.serviceTime) : null,
-        status: [...s.status].map(([status, count]) => ({ status, count })),
+        status: statusCounts(s),
         errors: { timeout: s.timeout, refused: s.refused, reset: s.reset, other: s.other },
         ok: s.ok, rateLimited: s.rateLimited, failed: s.failed, retryAfterPresent: s.retryAfterPresent,
         dropped: s.dropped, bytesReceived: s.bytesReceived, bytesSent: s.bytesSent,
@@ -120,4 +131,11 @@ export class Recorder {
     }
     return out;
   }
+}
+
+function statusCounts(s: Slot): barrage.v1.StatusCount.$Properties[] {
+  const out: barrage.v1.StatusCount.$Properties[] = [];
+  if (s.statusUsed) for (let i = 0; i < s.status.length; i++) if (s.status[i]! > 0) out.push({ status: i + 100, count: s.status[i]! });
+  for (const [status, count] of s.otherStatus) out.push({ status, count });
+  return out;
 }

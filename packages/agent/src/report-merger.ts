@@ -73,6 +73,7 @@ class IntervalTotals {
   readonly names = new Map<string, NameTotals>();
   eventLoopP99Ms = 0;
   eventLoopMaxMs = 0;
+  eventLoopUtilization = 0;
   cpuCores = 0;
 }
 
@@ -120,6 +121,7 @@ export class ReportMerger {
     }
     t.eventLoopP99Ms = Math.max(t.eventLoopP99Ms, r.eventLoopP99Ms ?? 0);
     t.eventLoopMaxMs = Math.max(t.eventLoopMaxMs, r.eventLoopMaxMs ?? 0);
+    t.eventLoopUtilization = Math.max(t.eventLoopUtilization, r.eventLoopUtilization ?? 0);
     // Each worker measures the whole process's CPU: the same figure, not parts of a sum.
     t.cpuCores = Math.max(t.cpuCores, r.cpuCores ?? 0);
     w.last = Math.max(w.last, k);
@@ -167,7 +169,7 @@ export class ReportMerger {
       status: {
         inFlight: this.workers.reduce((s, w) => s + w.inFlight, 0),
         activeVus: this.workers.reduce((s, w) => s + w.activeVus, 0),
-        eventLoopP99Ms: t.eventLoopP99Ms, eventLoopMaxMs: t.eventLoopMaxMs, cpuCores: t.cpuCores,
+        eventLoopP99Ms: t.eventLoopP99Ms, eventLoopMaxMs: t.eventLoopMaxMs, eventLoopUtilization: t.eventLoopUtilization, cpuCores: t.cpuCores,
         leaseExpiredAt: expiries.length > 0 ? Math.min(...expiries) : 0,
       },
     });

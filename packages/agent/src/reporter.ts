@@ -25,6 +25,7 @@ export interface ReportStatus {
   eventLoopMaxMs?: number;
   cpuCores?: number;
   leaseExpiredAt?: number;
+  eventLoopUtilization?: number;
 }
 
 export class Reporter {
@@ -82,11 +83,11 @@ export class Reporter {
   push(interval: number, stats: barrage.v1.RequestStats.$Properties[], final: boolean, status: ReportStatus): void {
     if (final) { this.done = true; clearTimeout(this.timer); }
     const seq = ++this.seq;
-    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0 } = status;
+    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0, eventLoopUtilization = 0 } = status;
     const frame = encodeEnvelope({
       report: {
         runId: this.o.runId, seq, interval, stats,
-        startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores, leaseExpiredAt,
+        startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores, leaseExpiredAt, eventLoopUtilization,
       },
     });
     this.outbox.set(seq, frame);

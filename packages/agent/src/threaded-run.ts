@@ -6,6 +6,7 @@
 import { barrage, decodeEnvelope } from '@barrage/proto';
 import { AgentRun, type AgentRunOptions } from './agent-run.ts';
 import type { Clock } from './clock.ts';
+import { AgentErrors } from './errors.ts';
 import { ReportMerger } from './report-merger.ts';
 import { Reporter } from './reporter.ts';
 import type { RunHandle } from './run-handle.ts';
@@ -87,7 +88,8 @@ export class ThreadedRun implements RunHandle, WorkerListener {
   }
 
   gone(worker: number, why: string): void {
-    this.o.onError('AGENT_WORKER_FAILED', `worker ${worker} died (${why}); its reports so far are kept, its part of the load stopped`);
+    const err = new AgentErrors.WORKER_FAILED(worker, why);
+    this.o.onError(err.code, err.message);
     this.workers[worker] = { ...this.workers[worker]!, inFlight: 0, activeVus: 0 };
     this.merger.gone(worker);
     for (const id of this.waiting.keys()) this.reply(worker, id, undefined);

@@ -4,6 +4,7 @@
 // and replaced for the next run.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
+import { AgentErrors } from './errors.ts';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 export interface WorkerListener {
@@ -52,7 +53,7 @@ export class WorkerPool {
     w.on('error', (err) => { why = err.message; });
     w.on('exit', (code) => {
       if (this.workers[index] !== w || this.closed) return;
-      this.logger.error({ code: 'AGENT_WORKER_FAILED', worker: index, exitCode: code, err: why }, 'worker thread died; replacing it');
+      this.logger.error({ code: AgentErrors.WORKER_FAILED.code, worker: index, exitCode: code, err: why }, 'worker thread died; replacing it');
       this.listener?.gone(index, why);
       this.spawn(index);
     });

@@ -31,6 +31,9 @@ export interface Participant {
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
   cpuCores: number;
+  /** The busiest interval's event-loop utilisation, and how many intervals were at BUSY_UTILIZATION or more. */
+  eventLoopUtilization: number;
+  busyIntervals: number;
 }
 
 /** When and how an agent was lost, and what the run did about it. */
@@ -89,6 +92,8 @@ const LATE_START_MS = 1_000;
 /** An agent whose event loop lagged this much for 1 % of an interval, or stalled this long once, was saturated: it fired and timed late. */
 export const SATURATED_P99_MS = 50;
 export const SATURATED_MAX_MS = 250;
+/** An event loop busy this share of an interval had no slack: responses queued in the agent before they were timed. */
+export const BUSY_UTILIZATION = 0.95;
 
 export function assembleResult(i: ResultInput): RunResult {
   i.aggregate.closeAll();
@@ -115,6 +120,8 @@ export function assembleResult(i: ResultInput): RunResult {
   for (const p of i.participants) {
     if (p.eventLoopP99Ms > SATURATED_P99_MS || p.eventLoopMaxMs > SATURATED_MAX_MS) {
       notes.push(`agent ${p.name} was saturated: its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms, ${p.cpuCores} cores busy at most); its latencies are suspect, add agents or lower its share`);
+    } else if (p.busyIntervals >= 2) {
+      notes.push(`agent ${p.name} could not keep up: its event loop was busy ${Math.round(p.eventLoopUtilization * 100)} % of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`);
     }
   }
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);

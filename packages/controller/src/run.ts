@@ -10,7 +10,7 @@ import { RunAggregate } from './merge.ts';
 import { planRun, type AgentPlan } from './plan.ts';
 import { apportion, segments } from './planner.ts';
 import { validateReport } from './report-validation.ts';
-import { assembleResult, type Participant, type RunResult } from './run-result.ts';
+import { assembleResult, BUSY_UTILIZATION, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
 import { MonitorPoller } from './monitor.ts';
@@ -133,7 +133,7 @@ export class Run implements RunListener {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,
           ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
-          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, lost: undefined, leaseExpiredAt: 0,
+          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, eventLoopUtilization: 0, busyIntervals: 0, lost: undefined, leaseExpiredAt: 0,
         });
         this.plans.set(s.id, plans[i]!);
         s.send({ assign: plans[i]!.assign });
@@ -505,6 +505,12 @@ export class Run implements RunListener {
     if (Number.isFinite(r.eventLoopP99Ms) && r.eventLoopP99Ms >= 0 && r.eventLoopP99Ms < 3_600_000) p.eventLoopP99Ms = Math.max(p.eventLoopP99Ms, r.eventLoopP99Ms);
     if (Number.isFinite(r.eventLoopMaxMs) && r.eventLoopMaxMs >= 0 && r.eventLoopMaxMs < 3_600_000) p.eventLoopMaxMs = Math.max(p.eventLoopMaxMs, r.eventLoopMaxMs);
     if (Number.isFinite(r.cpuCores) && r.cpuCores >= 0 && r.cpuCores < 100_000) p.cpuCores = Math.max(p.cpuCores, r.cpuCores);
+    const elu = r.eventLoopUtilization;
+    if (Number.isFinite(elu) && elu >= 0 && elu <= 1) {
+      p.eventLoopUtilization = Math.max(p.eventLoopUtilization, elu);
+      // The final interval is partial (the load is winding down): not judged.
+      if (elu >= BUSY_UTILIZATION && !r.final) p.busyIntervals++;
+    }
     if (r.startedAt > 0 && p.startedAt === 0 && this.plausible(r.startedAt, false)) p.startedAt = r.startedAt;
     if (r.leaseExpiredAt > 0 && p.leaseExpiredAt === 0) p.leaseExpiredAt = this.plausible(r.leaseExpiredAt, false) ? r.leaseExpiredAt : this.o.clock.now();
     if (r.final) p.final = true;

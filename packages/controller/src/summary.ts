@@ -41,8 +41,12 @@ export interface AgentSummary {
   clockOffsetMs: number; startOffsetMs: number;
   /** As the agent reported them in its Hello. */
   hostname: string; cpus: number; version: string;
+  /** Threads that fired its load (agent --workers). */
+  workers: number;
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
   eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number;
+  /** Its busiest interval's event-loop utilisation (0..1), and the intervals it was at 0.95 or more (two or more: a note). */
+  eventLoopUtilization: number; busyIntervals: number;
   /** Set when the agent was lost (silent past the run's agentTimeout). */
   lost?: { at: string; afterMs: number; silentMs: number; share: number; policy: string; takenBy: string[]; takenFromMs: number | null; returnedAt: string | null; finalReport: boolean; leaseExpiredMs: number | null };
 }
@@ -144,7 +148,9 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
           requests: a?.requests ?? 0, status: statusRecord(a?.status ?? new Map()),
           clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
           hostname: p.session.hello?.hostname ?? '', cpus: p.session.hello?.cpus ?? 0, version: p.session.hello?.version ?? '',
+          workers: Math.max(1, p.session.hello?.workers ?? 1),
           eventLoopP99Ms: p.eventLoopP99Ms, eventLoopMaxMs: p.eventLoopMaxMs, cpuCores: p.cpuCores,
+          eventLoopUtilization: p.eventLoopUtilization, busyIntervals: p.busyIntervals,
           ...(p.lost === undefined ? {} : { lost: {
             at: new Date(p.lost.at).toISOString(), afterMs: round3(p.lost.at - r.plannedStartAt), silentMs: round3(p.lost.at - p.lost.lastContactAt),
             share: round3(p.lost.share), policy: p.lost.policy, takenBy: [...p.lost.takenBy],

@@ -242,6 +242,9 @@ export namespace barrage {
             /** Hello lastAckedSeq. */
             lastAckedSeq: number;
 
+            /** Hello workers. */
+            workers: number;
+
             /**
              * Creates a new Hello instance using the specified properties.
              * @param [properties] Properties to set
@@ -321,6 +324,9 @@ export namespace barrage {
 
                 /** Hello lastAckedSeq */
                 lastAckedSeq?: (number|null);
+
+                /** Hello workers */
+                workers?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2928,6 +2934,9 @@ export namespace barrage {
             /** Report leaseExpiredAt. */
             leaseExpiredAt: number;
 
+            /** Report eventLoopUtilization. */
+            eventLoopUtilization: number;
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -3016,6 +3025,9 @@ export namespace barrage {
 
                 /** Report leaseExpiredAt */
                 leaseExpiredAt?: (number|null);
+
+                /** Report eventLoopUtilization */
+                eventLoopUtilization?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

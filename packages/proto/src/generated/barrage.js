@@ -650,6 +650,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [hostname] Hello hostname
              * @property {string|null} [runId] Hello runId
              * @property {number|null} [lastAckedSeq] Hello lastAckedSeq
+             * @property {number|null} [workers] Hello workers
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -754,6 +755,14 @@ export const barrage = $root.barrage = (() => {
             Hello.prototype.lastAckedSeq = 0;
 
             /**
+             * Hello workers.
+             * @member {number} workers
+             * @memberof barrage.v1.Hello
+             * @instance
+             */
+            Hello.prototype.workers = 0;
+
+            /**
              * Creates a new Hello instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Hello
@@ -803,6 +812,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 8, wireType 2 =*/66).string(message.runId);
                 if (message.lastAckedSeq != null && $Object.hasOwnProperty.call(message, "lastAckedSeq") && message.lastAckedSeq !== 0)
                     writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.lastAckedSeq);
+                if (message.workers != null && $Object.hasOwnProperty.call(message, "workers") && message.workers !== 0)
+                    writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.workers);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -928,6 +939,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.lastAckedSeq;
                             continue;
                         }
+                    case 10: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.workers = value;
+                            else
+                                delete message.workers;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -990,6 +1010,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.lastAckedSeq != null)
                     if ($Number(object.lastAckedSeq) !== 0)
                         message.lastAckedSeq = object.lastAckedSeq >>> 0;
+                if (object.workers != null)
+                    if ($Number(object.workers) !== 0)
+                        message.workers = object.workers >>> 0;
                 return message;
             };
 
@@ -1020,6 +1043,7 @@ export const barrage = $root.barrage = (() => {
                     object.hostname = "";
                     object.runId = "";
                     object.lastAckedSeq = 0;
+                    object.workers = 0;
                 }
                 if (message.protocolVersion != null && $Object.hasOwnProperty.call(message, "protocolVersion"))
                     object.protocolVersion = message.protocolVersion;
@@ -1039,6 +1063,8 @@ export const barrage = $root.barrage = (() => {
                     object.runId = message.runId;
                 if (message.lastAckedSeq != null && $Object.hasOwnProperty.call(message, "lastAckedSeq"))
                     object.lastAckedSeq = message.lastAckedSeq;
+                if (message.workers != null && $Object.hasOwnProperty.call(message, "workers"))
+                    object.workers = message.workers;
                 return object;
             };
 
@@ -8554,6 +8580,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [cpuCores] Report cpuCores
              * @property {number|null} [eventLoopMaxMs] Report eventLoopMaxMs
              * @property {number|null} [leaseExpiredAt] Report leaseExpiredAt
+             * @property {number|null} [eventLoopUtilization] Report eventLoopUtilization
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8683,6 +8710,14 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.leaseExpiredAt = 0;
 
             /**
+             * Report eventLoopUtilization.
+             * @member {number} eventLoopUtilization
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.eventLoopUtilization = 0;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -8739,6 +8774,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 11, wireType 1 =*/89).double(message.eventLoopMaxMs);
                 if (message.leaseExpiredAt != null && $Object.hasOwnProperty.call(message, "leaseExpiredAt") && !$Object.is(message.leaseExpiredAt, 0))
                     writer.uint32(/* id 12, wireType 1 =*/97).double(message.leaseExpiredAt);
+                if (message.eventLoopUtilization != null && $Object.hasOwnProperty.call(message, "eventLoopUtilization") && !$Object.is(message.eventLoopUtilization, 0))
+                    writer.uint32(/* id 13, wireType 1 =*/105).double(message.eventLoopUtilization);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8890,6 +8927,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.leaseExpiredAt;
                             continue;
                         }
+                    case 13: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.eventLoopUtilization = value;
+                            else
+                                delete message.eventLoopUtilization;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8968,6 +9014,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.leaseExpiredAt != null)
                     if (!$Object.is($Number(object.leaseExpiredAt), 0))
                         message.leaseExpiredAt = $Number(object.leaseExpiredAt);
+                if (object.eventLoopUtilization != null)
+                    if (!$Object.is($Number(object.eventLoopUtilization), 0))
+                        message.eventLoopUtilization = $Number(object.eventLoopUtilization);
                 return message;
             };
 
@@ -9002,6 +9051,7 @@ export const barrage = $root.barrage = (() => {
                     object.cpuCores = 0;
                     object.eventLoopMaxMs = 0;
                     object.leaseExpiredAt = 0;
+                    object.eventLoopUtilization = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -9030,6 +9080,8 @@ export const barrage = $root.barrage = (() => {
                     object.eventLoopMaxMs = options.json && !$isFinite(message.eventLoopMaxMs) ? $String(message.eventLoopMaxMs) : message.eventLoopMaxMs;
                 if (message.leaseExpiredAt != null && $Object.hasOwnProperty.call(message, "leaseExpiredAt"))
                     object.leaseExpiredAt = options.json && !$isFinite(message.leaseExpiredAt) ? $String(message.leaseExpiredAt) : message.leaseExpiredAt;
+                if (message.eventLoopUtilization != null && $Object.hasOwnProperty.call(message, "eventLoopUtilization"))
+                    object.eventLoopUtilization = options.json && !$isFinite(message.eventLoopUtilization) ? $String(message.eventLoopUtilization) : message.eventLoopUtilization;
                 return object;
             };
 
