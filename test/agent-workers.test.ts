@@ -72,3 +72,29 @@ test('ratelimit-150 on 1 agent x 3 workers: the 200/429 split and "first 429 aft
   assert.equal(s.requests.sessions!.firstRateLimitedAfter, 99);
   assert.match(r.stdout, /first 429 after 99 request\(s\)/);
 });
+
+test('a worker thread that dies mid-run: the others go on, the run is degraded and says why, nothing is counted that the target did not see', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'barrage-workers-'));
+  writeFileSync(join(dir, 's.yaml'), `
+name: worker-dies
+baseUrl: http://127.0.0.1:1
+requests: [{ name: health, path: /health }]
+scenarios: [{ name: fixed, executor: constant-arrival-rate, rate: 100, duration: 4s, maxInFlight: 50 }]
+`);
+  const r = await runCli(bins.controller, ['start', '--scenario', join(dir, 's.yaml'), '--target', target.url, '--local-agents', '1', '--agent-workers', '2', '--out', join(dir, 'out.json'), '--db', join(dir, 'db')], {
+    env: { BARRAGE_FAULT_WORKER_EXIT_MS: '1500' },
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  const seen = await target.stats();
+  assert.equal(s.run.status, 'degraded');
+  assert.ok(s.run.notes.some((n) => /agent local-1: AGENT_WORKER_FAILED: worker thread 1 died/.test(n)), s.run.notes.join('\n'));
+  // Worker 0 fired all of its 200 arrivals; worker 1 stopped 1.5 s into its 2 x 2 s.
+  assert.ok(s.totals.requests >= 200 && s.totals.requests < 400, `${s.totals.requests} requests`);
+  assert.ok(s.totals.requests <= seen.total, 'nothing counted that the target did not see');
+  assert.ok(seen.total - s.totals.requests <= 50, `at most the in-flight cap unreported (${seen.total} seen, ${s.totals.requests} reported)`);
+  assert.equal(s.run.agents.length, 1);
+  assert.equal(s.run.agents[0]!.workers, 2);
+});

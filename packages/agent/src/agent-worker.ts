@@ -19,6 +19,10 @@ const slot = { index: data.index, count: data.count };
 const WATCH_MS = 100;
 const STATE_EVERY = 5;
 
+// Fault injection for tests and drills: the last worker dies this long after the run's start, as a crash would end it.
+const crashMs = Number(process.env.BARRAGE_FAULT_WORKER_EXIT_MS ?? NaN);
+const crashAfterMs = Number.isFinite(crashMs) && crashMs >= 0 && data.index === data.count - 1 ? crashMs : undefined;
+
 let run: AgentRun | undefined;
 let offsetMs = 0;
 const post = (m: FromWorker) => port.postMessage(m);
@@ -60,6 +64,7 @@ port.on('message', (m: ToWorker) => {
     case 'start':
       offsetMs = m.offsetMs;
       run?.start(m.startAt);
+      if (crashAfterMs !== undefined) setTimeout(() => process.exit(70), Math.max(0, m.startAt - offsetMs - clock.now()) + crashAfterMs);
       return;
     case 'stop':
       run?.stop();

@@ -34,6 +34,8 @@ export interface Participant {
   /** The busiest interval's event-loop utilisation, and how many intervals were at BUSY_UTILIZATION or more. */
   eventLoopUtilization: number;
   busyIntervals: number;
+  /** Part of its load stopped mid-run (a worker thread died): what, as the agent said it (bounded). */
+  brokenParts: string[];
 }
 
 /** When and how an agent was lost, and what the run did about it. */
@@ -124,6 +126,7 @@ export function assembleResult(i: ResultInput): RunResult {
       notes.push(`agent ${p.name} could not keep up: its event loop was busy ${Math.round(p.eventLoopUtilization * 100)} % of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`);
     }
   }
+  for (const p of i.participants) for (const why of p.brokenParts) notes.push(`agent ${p.name}: ${why}`);
   if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
   if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
   // Load that was never fired: an agent stopped by its lease, or the gap between a lost agent's
@@ -132,7 +135,7 @@ export function assembleResult(i: ResultInput): RunResult {
   for (const p of i.participants.filter((x) => x.leaseExpiredAt > 0)) {
     notes.push(`agent ${p.name} stopped firing at +${((p.leaseExpiredAt - i.plannedStartAt) / 1000).toFixed(1)} s: its lease ran out without contact with the controller; its share after that was not fired`);
   }
-  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || short.length > 0 || i.rejectedReports > 0 ? 'degraded' : 'passed';
+  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || short.length > 0 || i.rejectedReports > 0 || i.participants.some((p) => p.brokenParts.length > 0) ? 'degraded' : 'passed';
   return {
     runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
     aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,

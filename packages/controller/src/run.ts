@@ -2,6 +2,7 @@
 // all are clock-synced and ready, start them on one instant, merge and ack
 // their reports, then stop and collect their closing facts.
 import type { Logger } from 'pino';
+import { AgentErrors } from '@barrage/agent';
 import { barrage } from '@barrage/proto';
 import type { AgentSession, Clockish } from './agent-session.ts';
 import type { Cluster, RunListener } from './cluster.ts';
@@ -39,6 +40,8 @@ export interface RunOptions {
 
 
 const START_LEAD_MS = 300;
+/** Notes kept per agent about parts of its load that stopped (one per dead worker thread, bounded). */
+const MAX_BROKEN_PARTS = 8;
 const FINISH_TIMEOUT_MS = 10_000;
 const DEADLINE_SLACK_MS = 10_000;
 const PROGRESS_LAG_MS = 250;
@@ -133,7 +136,7 @@ export class Run implements RunListener {
         this.participants.set(s.id, {
           id: s.id, name: s.name, host: s.remoteAddress, weight: s.hello!.weight, segment: plans[i]!.segment, session: s,
           ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
-          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, eventLoopUtilization: 0, busyIntervals: 0, lost: undefined, leaseExpiredAt: 0,
+          eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, eventLoopUtilization: 0, busyIntervals: 0, brokenParts: [], lost: undefined, leaseExpiredAt: 0,
         });
         this.plans.set(s.id, plans[i]!);
         s.send({ assign: plans[i]!.assign });
@@ -467,7 +470,11 @@ export class Run implements RunListener {
       case 'error': {
         const e = env.error!;
         if (!p.ready) this.failure = new ControllerErrors.AGENT_REJECTED_PLAN(p.name, `${e.code}: ${e.message}`);
-        else this.o.logger.warn({ agent: p.name, code: e.code, err: e.message }, 'agent reported an error');
+        else {
+          this.o.logger.warn({ agent: p.name, code: e.code, err: e.message }, 'agent reported an error');
+          // Some of its load stopped: the run is short of it, and says so (a few lines at most per agent).
+          if (e.code === AgentErrors.WORKER_FAILED.code && p.brokenParts.length < MAX_BROKEN_PARTS) p.brokenParts.push(`${e.code}: ${(e.message ?? '').slice(0, 300)}`);
+        }
         break;
       }
       default:
