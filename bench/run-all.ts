@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, machine, toolVersion, type Figure } from './support.ts';
 
-const BENCHES = ['throughput', 'merge-rate', 'wire-size', 'vu-memory', 'open-model-rate', 'upload-memory', 'start-skew'];
+const BENCHES = ['throughput', 'merge-rate', 'wire-size', 'vu-memory', 'open-model-rate', 'upload-memory', 'start-skew', 'worker-scaling'];
 const only = process.env.BENCH_ONLY?.split(',').filter((x) => x !== '');
 const selected = only ? BENCHES.filter((b) => only.includes(b)) : BENCHES;
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_MIN ?? 15) * 60_000;
