@@ -5,6 +5,8 @@
 // An agent whose loop lags, or never rests, fires and times its requests late,
 // so the controller flags its latencies.
 const TICK_MS = 10;
+/** CPU and utilisation are rates: over less than this they are not reported. */
+const MIN_RATE_WINDOW_MS = 250;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -43,10 +45,13 @@ export class AgentHealth {
     const now = performance.now();
     const used = process.cpuUsage(this.cpu);
     this.cpu = process.cpuUsage();
-    const cores = now > this.at ? (used.user + used.system) / 1000 / (now - this.at) : 0;
+    // A rate over a sliver of time (the final, partial interval) says nothing: under a CPU quota
+    // a process may run on every core for a few ms. Such windows report 0 (the worst interval is kept).
+    const window = now - this.at;
+    const cores = window >= MIN_RATE_WINDOW_MS ? (used.user + used.system) / 1000 / window : 0;
     this.at = now;
     const elu = performance.eventLoopUtilization();
-    const busy = performance.eventLoopUtilization(elu, this.elu).utilization;
+    const busy = window >= MIN_RATE_WINDOW_MS ? performance.eventLoopUtilization(elu, this.elu).utilization : 0;
     this.elu = elu;
     return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), eventLoopUtilization: round3(busy), cpuCores: round3(cores) };
   }
