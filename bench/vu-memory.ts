@@ -120,5 +120,8 @@ process.stdout.write(`took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`)
 reportFigures('vu-memory', [
   { claim: `agent RSS growth per VU, ${fmt(VUS)} VUs, thinkTime 1 s`, barrage: `${(perVu / 1024).toFixed(1)} KB/VU`, peer: `${(p.growth / VUS / 1024).toFixed(1)} KB/VU (bare undici Pool, ${fmt(VUS)} loops and connections)`, ratio: ratio.toFixed(2), goal: '<= 20 KB/VU', met: perVu <= GOAL_PER_VU },
   { claim: `agent peak RSS with ${fmt(VUS)} VUs`, barrage: `${mb(b.peak)} MB`, peer: `${mb(p.peak)} MB`, ratio: (b.peak / p.peak).toFixed(2), goal: '< 300 MB', met: b.peak < GOAL_TOTAL },
-  { claim: `agent RSS growth per VU, ${fmt(VUS)} VUs sharing ${fmt(SHARED)} connections`, barrage: `${kb(bs.growth)} KB/VU (peak ${mb(bs.peak)} MB)`, peer: `${kb(ps.growth)} KB/VU (bare undici, ${fmt(SHARED)} conns)`, ratio: (bs.growth / ps.growth).toFixed(2), goal: '(informational)' },
+  // The same goals with the VUs sharing connections (scenario `connections:`): a connection per VU costs
+  // what it costs in undici itself (the peer's first line), so this is where the per-VU cost of barrage shows.
+  { claim: `agent RSS growth per VU, ${fmt(VUS)} VUs sharing ${fmt(SHARED)} connections`, barrage: `${kb(bs.growth)} KB/VU`, peer: `${kb(ps.growth)} KB/VU (bare undici, ${fmt(SHARED)} conns)`, ratio: (bs.growth / ps.growth).toFixed(2), goal: '<= 20 KB/VU', met: bs.growth / VUS <= GOAL_PER_VU },
+  { claim: `agent peak RSS with ${fmt(VUS)} VUs sharing ${fmt(SHARED)} connections`, barrage: `${mb(bs.peak)} MB`, peer: `${mb(ps.peak)} MB`, ratio: (bs.peak / ps.peak).toFixed(2), goal: '< 300 MB', met: bs.peak < GOAL_TOTAL },
 ]);
