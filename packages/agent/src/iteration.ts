@@ -15,17 +15,6 @@ export interface PreparedEntry {
 
 /** Runs every step of `entry`; `intendedAt` (performance.now ms) applies to the first step. Calls done once. */
 export function runIteration(exec: Executor, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
-  // One request and no flow: fired straight, no per-iteration state or closures (the common case).
-  if (entry.steps.length === 1 && !entry.scoped) {
-    const req = entry.steps[0]!;
-    let sent: boolean;
-    try { sent = exec.fire(req, null, done, intendedAt); } catch { sent = false; }
-    if (!sent) {
-      if (!exec.closed) exec.drop(req);
-      done();
-    }
-    return;
-  }
   const scope: Scope | null = entry.scoped ? new Map() : null;
   let i = 0;
   let firing = false;
