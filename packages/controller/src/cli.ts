@@ -75,14 +75,15 @@ controllerGuards(program.command('start'))
   .option('--log-level <level>', 'pino log level (logs go to stderr)', process.env.BARRAGE_LOG_LEVEL ?? 'warn')
   .option('--db <file>', 'run store (SQLite)', DEFAULT_DB)
   .option('--controller <url>', 'submit the run to a running `controller serve` at this URL instead')
-  .action(async (opts: { controller?: string; db: string; scenario: string; target?: string; localAgents?: number; agents: number; agentWorkers?: string; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
+  .option('--quiet', 'no progress lines (the summary table, messages and errors still print)')
+  .action(async (opts: { controller?: string; quiet?: boolean; db: string; scenario: string; target?: string; localAgents?: number; agents: number; agentWorkers?: string; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
     if (opts.controller !== undefined) {
       process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca }));
     }
     if (opts.ca !== undefined) { process.stderr.write('error CTRL_TLS_INVALID: --ca is for --controller https://URL; local agents trust --tls-cert\n'); process.exit(1); }
     const code = await startCommand({
       scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents, agentWorkers: opts.agentWorkers,
-      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel,
+      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, tlsCert: opts.tlsCert, tlsKey: opts.tlsKey, apiToken: opts.apiToken, apiRate: opts.apiRate, waitMs: opts.wait, logLevel: opts.logLevel, quiet: opts.quiet,
       allowTargets: opts.allowTarget, maxVus: opts.maxVus, maxRate: opts.maxRate, maxDurationMs: opts.maxDuration,
     });
     process.exit(code);

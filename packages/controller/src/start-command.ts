@@ -1,7 +1,7 @@
 // `controller start`: one run from the command line. Loads and validates the
 // scenario, listens for agents (spawning local ones), runs setup, executes the
-// run, prints the summary table, writes --out, and maps the outcome to an exit
-// code: 0 passed, 99 a threshold failed, 1 anything else.
+// run while showing its progress on stderr, prints the summary table, writes --out,
+// and maps the outcome to an exit code: 0 passed, 99 a threshold failed, 1 anything else.
 import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from './target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
@@ -10,8 +10,7 @@ import type { AgentSession } from './agent-session.ts';
 import { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
 import { LocalAgents } from './local-agents.ts';
-import { intervalP95Us } from './merge.ts';
-import { Run } from './run.ts';
+import { plannedLoadMs, progressOf, ProgressDisplay } from './progress-display.ts';
 import { isTargetUrl, loadScenario, usesPaths } from './scenario/load.ts';
 import { formatOf, renderReport } from './report.ts';
 import { resolveEnv } from './setup-runner.ts';
@@ -38,14 +37,17 @@ export interface StartOptions extends ControllerGuardOptions {
   token?: string;
   waitMs: number;
   logLevel: string;
+  /** No progress lines (the summary, messages and errors still print). */
+  quiet?: boolean;
 }
 
 export const EXIT = { passed: 0, thresholds: 99, error: 1 } as const;
 
-const err = (text: string) => process.stderr.write(text + '\n');
-
 export async function startCommand(o: StartOptions): Promise<number> {
-  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, pino.destination(2));
+  // Everything this command says on stderr goes through the display, so on a TTY it lands above the progress frame.
+  const display = new ProgressDisplay(process.stderr, { quiet: o.quiet, tty: process.stderr.isTTY && process.env.TERM !== 'dumb' });
+  const err = (text: string) => display.write(text + '\n');
+  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, display.mode === 'tty' ? { write: (line: string) => display.write(line) } : pino.destination(2));
   const clock = systemClock;
   let scenario;
   let baseUrl: string | undefined;
@@ -79,6 +81,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
   const onSignal = () => {
     if (active && ++signals === 1) { err('stopping: waiting for the agents\' final reports (press Ctrl-C again to stop waiting)'); active.stop('interrupted'); return; }
     if (active && signals === 2) { active.stop('interrupted'); return; }
+    display.done();
     local?.killAll();
     process.exit(EXIT.error);
   };
@@ -105,9 +108,11 @@ export async function startCommand(o: StartOptions): Promise<number> {
     }
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
-    active = manager.launch({ scenario, baseUrl, agents, onProgress: (r) => err(progressLine(r, clock.now(), cluster.agents.size)) });
+    const loadMs = plannedLoadMs(scenario);
+    active = manager.launch({ scenario, baseUrl, agents, onProgress: (r) => display.update(progressOf(r, clock.now(), cluster.agents.size, loadMs)) });
     err(`run ${active.id}: ${url.replace(/^ws/, 'http')}/api/v1/runs/${active.id}`);
-    const { summary, result } = await active.done;
+    // The last progress frame stays on screen, above the summary (or the error).
+    const { summary, result } = await active.done.finally(() => display.done());
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
     if (o.report) {
@@ -119,6 +124,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return EXIT.error;
   } finally {
+    display.done();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await local?.stop();
@@ -146,16 +152,4 @@ function waitForAgents(cluster: Cluster, count: number, ms: number): Promise<Age
     const cleanup = () => { clearTimeout(timer); cluster.off('agent', check); };
     cluster.on('agent', check);
   });
-}
-
-function progressLine(r: Run, now: number, connected: number): string {
-  const agg = r.aggregate;
-  const last = agg.intervals.get(r.completeInterval);
-  const elapsed = Math.max(0, (now - r.startAt) / 1000);
-  const rps = last ? last.requests / (r.intervalMs / 1000) : 0;
-  const p95 = last ? intervalP95Us(last) / 1000 : 0;
-  const t = agg.total;
-  const dropped = t.dropped > 0 ? `  dropped ${t.dropped}` : '';
-  const lost = [...r.participants.values()].filter((p) => p.lost !== undefined && p.lost.returnedAt === 0).length;
-  return `[${elapsed.toFixed(0).padStart(4)}s] reqs ${t.requests}  rps ${rps.toFixed(0)}  p95 ${p95.toFixed(1)} ms  ok ${t.ok}  429 ${t.rateLimited}  failed ${t.failed}${dropped}  agents ${connected}/${r.participants.size}${lost > 0 ? ` (${lost} lost)` : ''}`;
 }
