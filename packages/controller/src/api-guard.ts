@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ControllerErrors } from './errors.ts';
 import { bearerMatches } from './token.ts';
+import { isDashboardPath } from './dashboard/dashboard-routes.ts';
 
 export interface AuditEntry {
   at: string;
@@ -57,7 +58,8 @@ export function installGuard(app: FastifyInstance, o: GuardOptions): void {
 
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
     const path = req.url.split('?')[0]!;
-    if (OPEN.has(path)) return;
+    // Health, and the dashboard's pages and assets (no data: the pages read through the API, under these rules).
+    if (OPEN.has(path) || (READ.has(req.method) && isDashboardPath(path))) return;
     const mutation = !READ.has(req.method);
     const authorized = bearerMatches(req.headers.authorization, o.token);
     if (mutation || o.readsNeedToken) {

@@ -13,7 +13,7 @@ import { BarrageError, SOFTWARE_VERSION } from '@barrage/proto';
 import type { AgentSession } from './agent-session.ts';
 import type { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
-import { renderReport, type ReportFormat } from './report.ts';
+import { renderReport, storedSeries, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
 import { variablesIn } from '@barrage/agent';
 import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from './scenario/load.ts';
@@ -22,6 +22,8 @@ import type { Scenario } from './scenario/scenario.ts';
 import type { RunStore } from './store.ts';
 import { percentileMs } from './summary.ts';
 import { auditRun, installGuard, type AuditEntry } from './api-guard.ts';
+import { registerDashboard } from './dashboard/dashboard-routes.ts';
+import { eventsHandler, type EventStreamLimits } from './run-events.ts';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -38,6 +40,8 @@ export interface ApiOptions {
   audit?: (entry: AuditEntry) => void;
   /** Target allowlist and hard caps a submitted scenario must pass (default: any target but link-local and metadata, no caps). */
   policy?: TargetPolicy;
+  /** Bounds of the event streams (default: run-events.ts DEFAULT_LIMITS). */
+  eventLimits?: Partial<EventStreamLimits>;
 }
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
@@ -195,8 +199,24 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.get('/api/v1/runs/:id/timeseries', { schema: { params: idParam, response: { 200: anyObject, '4xx': errorBody } } }, async (req) => {
     const { id } = req.params as { id: string };
     storedRun(id);
-    return { intervalMs: 1000, intervals: o.store.getIntervals(id), monitors: o.store.getMonitorSamples(id) };
+    const timing = o.store.getTiming(id)!;
+    return {
+      intervalMs: timing.intervalMs, plannedStartAt: timing.plannedStartAt === null ? null : new Date(timing.plannedStartAt).toISOString(),
+      intervals: o.store.getIntervals(id), monitors: o.store.getMonitorSamples(id),
+    };
   });
+
+  // Server-Sent Events; no HEAD twin (it would hold a connection open for nothing).
+  app.get('/api/v1/runs/:id/events', {
+    exposeHeadRoute: false,
+    schema: {
+      params: idParam,
+      response: {
+        200: { description: 'Server-Sent Events: start, interval, monitor, thresholds, end (docs/api.md)', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+        '4xx': errorBody, '5xx': errorBody,
+      },
+    },
+  }, eventsHandler({ store: o.store, hub: o.manager.events, limits: o.eventLimits }));
 
   app.get('/api/v1/runs/:id/agents', { schema: { params: idParam, response: { 200: { type: 'array', items: anyObject }, '4xx': errorBody } } }, async (req) => summaryOf((req.params as { id: string }).id).run.agents);
 
@@ -225,7 +245,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       throw new ControllerErrors.INTERNAL(`the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`);
     }
     const run = o.store.getRun(id)!;
-    return reply.type(type).send(renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id) }));
+    return reply.type(type).send(renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id), series: storedSeries(o.store, id) }));
   };
   const reportSchema = { schema: { params: idParam, produces: ['text/plain'] } };
   app.get('/api/v1/runs/:id/report.md', reportSchema, report('md', 'text/markdown; charset=utf-8'));
@@ -234,6 +254,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
   app.get('/api/v1/runs/:id/junit.xml', reportSchema, report('junit', 'application/xml; charset=utf-8'));
 
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerDashboard(app);
 
   // Prometheus: the controller and its current run, read when scraped.
   const registry = new Registry();

@@ -5,7 +5,7 @@ import { parseDuration } from './units.ts';
 import { startCommand } from './start-command.ts';
 import { builtinScenarios, loadScenario, validateScenario } from './scenario/load.ts';
 import { writeFileSync } from 'node:fs';
-import { renderReport, type ReportFormat } from './report.ts';
+import { renderReport, storedSeries, type ReportFormat } from './report.ts';
 import { serveCommand } from './serve-command.ts';
 import { remoteStart } from './remote-start.ts';
 import { RunStore } from './store.ts';
@@ -129,7 +129,7 @@ program.command('report')
       }
       let text: string;
       try {
-        text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id) });
+        text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id), series: storedSeries(store, id) });
       } catch (e) {
         process.stderr.write(`error ${(e as { code?: string }).code ?? 'CTRL_INTERNAL'}: cannot render the report of run ${id}: ${(e as Error).message}\n`);
         process.exit(1);

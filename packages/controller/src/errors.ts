@@ -24,6 +24,7 @@ export const ControllerErrors = {
   RUN_NOT_FOUND: createError('CTRL_RUN_NOT_FOUND', 'no run %s', 404),
   RUN_NOT_FINISHED: createError('CTRL_RUN_NOT_FINISHED', 'run %s has no summary yet (status %s)', 409),
   RUN_NOT_RUNNING: createError('CTRL_RUN_NOT_RUNNING', 'run %s is not going', 409),
+  TOO_MANY_STREAMS: createError('CTRL_TOO_MANY_STREAMS', '%s event streams are open, the most this controller serves at once', 503),
   NOT_FOUND: createError('CTRL_NOT_FOUND', '%s', 404),
   CONTROLLER_UNREACHABLE: createError('CTRL_CONTROLLER_UNREACHABLE', 'no barrage controller answers at %s: %s', 502),
   TLS_INVALID: createError('CTRL_TLS_INVALID', '%s', 400),

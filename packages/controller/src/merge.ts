@@ -126,6 +126,7 @@ class RunTotals extends RequestTotals {
 /** One interval, cluster-wide. The histogram is dropped once the interval is closed. */
 export interface IntervalPoint {
   interval: number;
+  /** Answered requests and network errors: ok + rateLimited + failed. */
   requests: number;
   ok: number;
   rateLimited: number;
@@ -133,6 +134,21 @@ export interface IntervalPoint {
   latency: Float64Histogram | null;
   p50Us: number; p95Us: number; p99Us: number; maxUs: number; meanUs: number;
 }
+
+/**
+ * What an interval holds beyond its outcome classes: the status counts and network errors
+ * (together exactly `requests`), the requests per agent id (summing to `requests`), and the
+ * arrivals dropped (never sent, so not in `requests`).
+ */
+export interface IntervalBreakdown {
+  dropped: number;
+  status: Map<number, number>;
+  errors: ErrorCounts;
+  agents: Map<string, number>;
+}
+
+/** An interval as the run's aggregate keeps it. */
+export type IntervalDetail = IntervalPoint & IntervalBreakdown;
 
 export interface AgentTotals {
   requests: number;
@@ -155,14 +171,14 @@ export class RunAggregate {
   readonly total: RequestTotals = new RunTotals(this.byName);
   /** Latency samples merged so far (the total's count, without summing its histogram). */
   private samples = 0;
-  readonly intervals = new Map<number, IntervalPoint>();
+  readonly intervals = new Map<number, IntervalDetail>();
   readonly agents = new Map<string, AgentTotals>();
   private readonly merged = new Map<string, Set<number>>();
   duplicates = 0;
   lateLatencies = 0;
   newestInterval = -1;
   /** Called with each interval's final histogram as it closes (the store keeps it). */
-  onIntervalClosed: ((p: IntervalPoint, h: Float64Histogram) => void) | undefined;
+  onIntervalClosed: ((p: IntervalDetail, h: Float64Histogram) => void) | undefined;
 
   constructor(names: Iterable<string>) {
     for (const n of names) this.byName.set(n, new RequestTotals());
@@ -190,6 +206,7 @@ export class RunAggregate {
     // interval's histogram (the run total sums the names' when read).
     const open = point.latency;
     this.samples += samples;
+    let completed = 0;
     for (const s of r.stats ?? []) {
       const named = this.byName.get(s.name!)!;
       addWireHistogramTo(open ? [named.latency, open] : [named.latency], s.latency);
@@ -198,19 +215,32 @@ export class RunAggregate {
       this.total.add(s);
       const requests = responsesOf(s) + errorsOf(s);
       agent.requests += requests;
-      for (const sc of s.status ?? []) agent.status.set(sc.status!, (agent.status.get(sc.status!) ?? 0) + sc.count!);
+      for (const sc of s.status ?? []) {
+        agent.status.set(sc.status!, (agent.status.get(sc.status!) ?? 0) + sc.count!);
+        point.status.set(sc.status!, (point.status.get(sc.status!) ?? 0) + sc.count!);
+      }
+      const e = s.errors ?? {};
+      point.errors.timeout += e.timeout ?? 0; point.errors.refused += e.refused ?? 0;
+      point.errors.reset += e.reset ?? 0; point.errors.other += e.other ?? 0;
       point.requests += requests;
+      completed += requests;
       point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
+      point.dropped += s.dropped ?? 0;
       if (!point.latency) this.lateLatencies += responsesOf(s);
     }
+    // Listed even with nothing completed: the agent reported the interval, and did nothing.
+    point.agents.set(agentId, (point.agents.get(agentId) ?? 0) + completed);
     return true;
   }
 
-  private point(interval: number): IntervalPoint {
+  private point(interval: number): IntervalDetail {
     let p = this.intervals.get(interval);
     if (p === undefined) {
       const open = interval > this.newestInterval - OPEN_INTERVALS;
-      p = { interval, requests: 0, ok: 0, rateLimited: 0, failed: 0, latency: open ? newTotalHistogram() : null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0 };
+      p = {
+        interval, requests: 0, ok: 0, rateLimited: 0, failed: 0, latency: open ? newTotalHistogram() : null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
+        dropped: 0, status: new Map(), errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: new Map(),
+      };
       this.intervals.set(interval, p);
     }
     if (interval > this.newestInterval) {
@@ -225,13 +255,13 @@ export class RunAggregate {
     for (const q of this.intervals.values()) this.close(q);
   }
 
-  private close(q: IntervalPoint): void {
+  private close(q: IntervalDetail): void {
     if (q.latency !== null) this.onIntervalClosed?.(q, q.latency);
     close(q);
   }
 
   /** Interval points in time order, percentiles filled for closed ones. */
-  series(): IntervalPoint[] {
+  series(): IntervalDetail[] {
     return [...this.intervals.values()].sort((a, b) => a.interval - b.interval);
   }
 }

@@ -8,6 +8,7 @@ import type { MonitorSample } from './monitor.ts';
 import type { LoadScenario, Scenario } from './scenario/scenario.ts';
 import type { RequestSummary, Summary } from './summary.ts';
 import { targetOf, type Metric, type ThresholdResult } from './thresholds.ts';
+import type { StoredInterval } from './store.ts';
 
 export interface ReportInput {
   summary: Summary;
@@ -15,6 +16,8 @@ export interface ReportInput {
   /** The base URL the run used (after --target). */
   target: string | undefined;
   monitorSamples: Readonly<Record<string, readonly MonitorSample[]>>;
+  /** The merged intervals, for the HTML report's charts (the Markdown report does not use them). */
+  series?: { intervalMs: number; intervals: readonly StoredInterval[] };
 }
 
 const ok = (b: boolean) => (b ? '✅' : '❌');

@@ -14,7 +14,7 @@ import { validateReport } from './report-validation.ts';
 import { assembleResult, BUSY_UTILIZATION, type Participant, type RunResult } from './run-result.ts';
 import type { Scenario } from './scenario/scenario.ts';
 import type { RunVar } from './setup-runner.ts';
-import { MonitorPoller } from './monitor.ts';
+import { MonitorPoller, type MonitorSample } from './monitor.ts';
 import { percentileMs, requestSummary } from './summary.ts';
 import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
 
@@ -218,14 +218,7 @@ export class Run implements RunListener {
     const elapsed = this.o.clock.now() - this.plannedStartAt;
     const due = live.filter((t) => elapsed >= t.delayMs);
     if (due.length === 0) return;
-    const agg = this.aggregate;
-    const summaryOf = (scope: string) => requestSummary(scope === '' ? agg.total : agg.byName.get(scope)!, elapsed, undefined);
-    const scopes = new Set(due.map((t) => t.scope));
-    const requests = Object.fromEntries([...scopes].filter((n) => n !== '').map((n) => [n, summaryOf(n)]));
-    const results = evaluateThresholds(due, {
-      totals: summaryOf(''), requests, monitors: this.monitors?.stats(),
-      percentile: (scope, q) => percentileMs((scope === '' ? agg.total : agg.byName.get(scope)!).latency, q),
-    });
+    const results = this.judge(due);
     const failed = results.find((r) => !r.ok && !Number.isNaN(r.value));
     if (failed === undefined) return;
     this.abortedByThreshold = true;
@@ -233,6 +226,28 @@ export class Run implements RunListener {
     this.notes.push(`threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`);
     this.o.logger.warn({ run: this.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
     this.abort(`threshold ${failed.expr} failed`);
+  }
+
+  /**
+   * Thresholds judged on the merged results so far (rps over the time since the start): what
+   * live views show while the run goes. The summary judges them again on the complete data.
+   */
+  judge(ts: readonly Threshold[]): ThresholdResult[] {
+    if (ts.length === 0) return [];
+    const elapsed = Math.max(0, this.o.clock.now() - this.plannedStartAt);
+    const agg = this.aggregate;
+    const summaryOf = (scope: string) => requestSummary(scope === '' ? agg.total : agg.byName.get(scope)!, elapsed, undefined);
+    const scopes = new Set(ts.filter((t) => t.metric.kind !== 'monitor').map((t) => t.scope));
+    const requests = Object.fromEntries([...scopes].filter((n) => n !== '' && agg.byName.has(n)).map((n) => [n, summaryOf(n)]));
+    return evaluateThresholds(ts, {
+      totals: summaryOf(''), requests, monitors: this.monitors?.stats(),
+      percentile: (scope, q) => percentileMs((scope === '' ? agg.total : agg.byName.get(scope)!).latency, q),
+    });
+  }
+
+  /** Each monitor's samples so far (empty before the start, or without monitors). */
+  monitorSamples(): Record<string, MonitorSample[]> {
+    return this.monitors?.samples() ?? {};
   }
 
   /** Every connected agent answered Stop `stopId` with a Finished. */

@@ -12,7 +12,7 @@ import { ControllerErrors } from './errors.ts';
 import { LocalAgents } from './local-agents.ts';
 import { plannedLoadMs, progressOf, ProgressDisplay } from './progress-display.ts';
 import { isTargetUrl, loadScenario, usesPaths } from './scenario/load.ts';
-import { formatOf, renderReport } from './report.ts';
+import { formatOf, renderReport, storedSeries } from './report.ts';
 import { resolveEnv } from './setup-runner.ts';
 import { buildApi } from './api.ts';
 import { RunManager, type ActiveRun } from './run-manager.ts';
@@ -116,7 +116,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
     if (o.report) {
-      writeFileSync(o.report, renderReport(formatOf(o.report), { summary, scenario, target: baseUrl, monitorSamples: result.monitorSamples }));
+      writeFileSync(o.report, renderReport(formatOf(o.report), { summary, scenario, target: baseUrl, monitorSamples: result.monitorSamples, series: storedSeries(store, active.id) }));
       err(`report written to ${o.report}`);
     }
     return summary.run.status === 'passed' ? EXIT.passed : summary.run.status === 'failed' ? EXIT.thresholds : EXIT.error;

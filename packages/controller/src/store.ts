@@ -4,14 +4,15 @@
 // merged histograms and the summary. Each run records its controller (host,
 // PID) and a heartbeat; a `running` run whose controller is gone (its PID dead
 // on this host, or no heartbeat for a while) becomes `interrupted`, its data
-// kept. Another live controller's run is left alone.
+// kept. Another live controller's run is left alone. A store written by an
+// earlier version gains the columns it lacks when opened for writing.
 import { DatabaseSync } from 'node:sqlite';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { addWireHistogram, barrage, encodeHistogram, newTotalHistogram, type LatencyHistogram } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import type { IntervalPoint } from './merge.ts';
+import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from './merge.ts';
 import type { MonitorSample } from './monitor.ts';
 import type { RunResult } from './run-result.ts';
 import type { Summary } from './summary.ts';
@@ -29,21 +30,48 @@ export interface StoredRun {
   requests: number | null;
 }
 
+/**
+ * One interval as it leaves the controller (store, /timeseries, the events stream). Exact
+ * identities: ok + rateLimited + failed = requests = Σ status + Σ errors = Σ agents.
+ * Percentiles are null when no response came in the interval.
+ */
 export interface StoredInterval {
   interval: number;
   requests: number; ok: number; rateLimited: number; failed: number;
-  p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; meanMs: number;
+  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null;
+  /** Arrivals never sent (open models: the in-flight cap was reached); not in `requests`. */
+  dropped: number;
+  /** Responses by HTTP status. */
+  status: Record<string, number>;
+  /** Requests that got no response, by kind. */
+  errors: ErrorCounts;
+  /** Requests completed per agent, by agent name (see agentLabels). */
+  agents: Record<string, number>;
 }
+
+/** When a run started and how long its intervals are: interval k covers [startAt + k·intervalMs, startAt + (k+1)·intervalMs). */
+export interface RunTiming {
+  /** The planned start instant (controller clock, ms since the epoch); null before the start, or in a store from before it was kept. */
+  plannedStartAt: number | null;
+  intervalMs: number;
+}
+
+/** An interval point, with or without its breakdown (a point without one stores zeros). */
+export type IntervalInput = IntervalPoint & Partial<IntervalBreakdown>;
+
+const NO_ERRORS: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
+const DEFAULT_INTERVAL_MS = 1000;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (
   id TEXT PRIMARY KEY, scenario TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, ended_at TEXT,
   target TEXT, error TEXT, scenario_json TEXT NOT NULL, summary_json TEXT, requests INTEGER,
-  owner_host TEXT, owner_pid INTEGER, heartbeat_at INTEGER
+  owner_host TEXT, owner_pid INTEGER, heartbeat_at INTEGER, start_at REAL, interval_ms INTEGER
 );
 CREATE TABLE IF NOT EXISTS intervals (
   run_id TEXT NOT NULL, interval INTEGER NOT NULL, requests INTEGER, ok INTEGER, rate_limited INTEGER, failed INTEGER,
   p50_ms REAL, p95_ms REAL, p99_ms REAL, max_ms REAL, mean_ms REAL, histogram BLOB,
+  dropped INTEGER, status_json TEXT, errors_json TEXT, agents_json TEXT,
   PRIMARY KEY (run_id, interval)
 );
 CREATE TABLE IF NOT EXISTS agents (
@@ -56,12 +84,49 @@ CREATE TABLE IF NOT EXISTS thresholds (run_id TEXT NOT NULL, idx INTEGER, expr T
 CREATE TABLE IF NOT EXISTS histograms (run_id TEXT NOT NULL, name TEXT NOT NULL, histogram BLOB, PRIMARY KEY (run_id, name));
 `;
 
+/** Columns added since the first version of each table: a store without them gains them when opened for writing. */
+const ADDED_COLUMNS: Record<string, string[]> = {
+  runs: ['owner_host TEXT', 'owner_pid INTEGER', 'heartbeat_at INTEGER', 'start_at REAL', 'interval_ms INTEGER'],
+  intervals: ['dropped INTEGER', 'status_json TEXT', 'errors_json TEXT', 'agents_json TEXT'],
+};
+
 const ms = (us: number) => Math.round(us) / 1000;
 /** A run whose controller has not beaten for this long is taken for dead (heartbeats come every interval). */
 const STALE_MS = 60_000;
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
+/**
+ * How agents are named in per-interval figures: by name, or, when several of a run's agents
+ * share one (say the default, the hostname), by name and the start of their id.
+ */
+export function agentLabels(agents: Iterable<{ id: string; name: string }>): Map<string, string> {
+  const list = [...agents];
+  const count = new Map<string, number>();
+  for (const a of list) count.set(a.name, (count.get(a.name) ?? 0) + 1);
+  return new Map(list.map((a) => [a.id, count.get(a.name)! > 1 ? `${a.name} (${a.id.slice(0, 8)})` : a.name]));
+}
+
+/**
+ * An interval's figures as stored and served. Percentiles come from `histogram` (clamped into
+ * [min, max] like the summary's: a bucket's top can lie above the exact max), null without one.
+ */
+export function intervalFigures(p: IntervalInput, histogram: Float64Histogram | null, agentNames: ReadonlyMap<string, string> = new Map()): StoredInterval {
+  const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
+  const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
+  const status: Record<string, number> = {};
+  for (const [code, n] of [...(p.status ?? [])].sort((a, b) => a[0] - b[0])) status[String(code)] = n;
+  const agents: Record<string, number> = {};
+  for (const [label, n] of [...(p.agents ?? [])].map(([id, n]) => [agentNames.get(id) ?? id, n] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    agents[label] = (agents[label] ?? 0) + n;
+  }
+  return {
+    interval: p.interval, requests: p.requests, ok: p.ok, rateLimited: p.rateLimited, failed: p.failed,
+    p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), maxMs: h === null ? null : ms(h.maxValue), meanMs: h === null ? null : ms(h.mean),
+    dropped: p.dropped ?? 0, status, errors: { ...(p.errors ?? NO_ERRORS) }, agents,
+  };
 }
 
 function histogramBytes(h: LatencyHistogram | null): Uint8Array | null {
@@ -83,11 +148,27 @@ export class RunStore {
     if (!opts.readOnly) {
       this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
       this.db.exec(SCHEMA);
-      // A store made before runs had owners gains the columns (a no-op once they exist).
-      for (const col of ['owner_host TEXT', 'owner_pid INTEGER', 'heartbeat_at INTEGER']) {
-        try { this.db.exec(`ALTER TABLE runs ADD COLUMN ${col}`); } catch { /* already there */ }
+      // A store made by an earlier version gains the columns it lacks (rows it holds read them as
+      // NULL). Another controller opening the same file at once may add one first: that is fine.
+      for (const [table, cols] of Object.entries(ADDED_COLUMNS)) {
+        const have = this.columns(table);
+        for (const col of cols.filter((c) => !have.has(c.split(' ')[0]!))) {
+          try { this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${col}`); } catch (err) {
+            if (!/duplicate column/i.test((err as Error).message)) throw err;
+          }
+        }
       }
     }
+  }
+
+  /** The columns a table has (a read-only store from an earlier version may lack some). */
+  private columns(table: string): Set<string> {
+    return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+  }
+
+  /** `col`, or NULL under its name when this store has no such column (read-only, earlier version). */
+  private column(table: string, col: string): string {
+    return this.columns(table).has(col) ? col : `NULL AS ${col}`;
   }
 
   /**
@@ -121,27 +202,44 @@ export class RunStore {
     return Number((this.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n);
   }
 
+  /** The run's planned start instant and interval length, once it has started. */
+  startRun(runId: string, plannedStartAt: number, intervalMs: number): void {
+    this.db.prepare('UPDATE runs SET start_at = ?, interval_ms = ? WHERE id = ?').run(plannedStartAt, intervalMs, runId);
+  }
+
+  getTiming(id: string): RunTiming | undefined {
+    const row = this.db.prepare(`SELECT ${this.column('runs', 'start_at')}, ${this.column('runs', 'interval_ms')} FROM runs WHERE id = ?`).get(id) as { start_at: number | null; interval_ms: number | null } | undefined;
+    return row === undefined ? undefined : { plannedStartAt: row.start_at, intervalMs: row.interval_ms ?? DEFAULT_INTERVAL_MS };
+  }
+
   /**
-   * One interval's counters, and its latency percentiles and histogram when `histogram` is
-   * given (an open interval's, or a closing one's); without it, stored latency figures stay.
+   * One interval's counters and breakdown, and its latency percentiles and histogram when
+   * `histogram` is given (an open interval's, or a closing one's); without it, stored latency
+   * figures stay. `agentNames` maps the point's agent ids to their names (agentLabels).
    */
-  saveInterval(runId: string, p: IntervalPoint, histogram: Float64Histogram | null): void {
-    const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
-    // Clamped into [min, max] like the summary's: a bucket's top can lie above the exact max.
-    const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
-    this.db.prepare(`INSERT INTO intervals (run_id, interval, requests, ok, rate_limited, failed, p50_ms, p95_ms, p99_ms, max_ms, mean_ms, histogram)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+  saveInterval(runId: string, p: IntervalInput, histogram: Float64Histogram | null, agentNames?: ReadonlyMap<string, string>): void {
+    this.saveFigures(runId, intervalFigures(p, histogram, agentNames), histogram);
+  }
+
+  /** An interval's figures as intervalFigures computed them, with the histogram they came from (null: keep the stored one). */
+  saveFigures(runId: string, f: StoredInterval, histogram: Float64Histogram | null): void {
+    this.db.prepare(`INSERT INTO intervals (run_id, interval, requests, ok, rate_limited, failed, p50_ms, p95_ms, p99_ms, max_ms, mean_ms, histogram, dropped, status_json, errors_json, agents_json)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (run_id, interval) DO UPDATE SET requests = excluded.requests, ok = excluded.ok, rate_limited = excluded.rate_limited, failed = excluded.failed,
         p50_ms = COALESCE(excluded.p50_ms, p50_ms), p95_ms = COALESCE(excluded.p95_ms, p95_ms), p99_ms = COALESCE(excluded.p99_ms, p99_ms),
-        max_ms = COALESCE(excluded.max_ms, max_ms), mean_ms = COALESCE(excluded.mean_ms, mean_ms), histogram = COALESCE(excluded.histogram, histogram)`)
-      .run(runId, p.interval, p.requests, p.ok, p.rateLimited, p.failed, pct(50), pct(95), pct(99), h === null ? null : ms(h.maxValue), h === null ? null : ms(h.mean), histogramBytes(h));
+        max_ms = COALESCE(excluded.max_ms, max_ms), mean_ms = COALESCE(excluded.mean_ms, mean_ms), histogram = COALESCE(excluded.histogram, histogram),
+        dropped = excluded.dropped, status_json = excluded.status_json, errors_json = excluded.errors_json, agents_json = excluded.agents_json`)
+      .run(runId, f.interval, f.requests, f.ok, f.rateLimited, f.failed, f.p50Ms, f.p95Ms, f.p99Ms, f.maxMs, f.meanMs, histogramBytes(histogram !== null && histogram.totalCount > 0 ? histogram : null),
+        f.dropped, JSON.stringify(f.status), JSON.stringify(f.errors), JSON.stringify(f.agents));
   }
 
   /** The run's end: status, summary, agents, thresholds, monitor series, final histograms, every interval. */
   finishRun(runId: string, summary: Summary, result: RunResult): void {
     this.db.exec('BEGIN IMMEDIATE');
     try {
-      for (const p of result.aggregate.series()) this.saveInterval(runId, p, null);
+      const names = agentLabels(result.participants);
+      for (const p of result.aggregate.series()) this.saveInterval(runId, p, null, names);
+      if (result.plannedStartAt > 0) this.db.prepare('UPDATE runs SET start_at = COALESCE(start_at, ?) WHERE id = ?').run(result.plannedStartAt, runId);
       const agent = this.db.prepare('INSERT OR REPLACE INTO agents (run_id, agent_id, name, host, share, requests, status_json) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const a of summary.run.agents) agent.run(runId, a.id, a.name, a.host, a.share, a.requests, JSON.stringify(a.status));
       const th = this.db.prepare('INSERT OR REPLACE INTO thresholds (run_id, idx, expr, scope, value, ok) VALUES (?, ?, ?, ?, ?, ?)');
@@ -185,10 +283,19 @@ export class RunStore {
     return row === undefined ? undefined : JSON.parse(row.scenario_json);
   }
 
+  /** The run's intervals in order; one stored by an earlier version reads with zero dropped and an empty breakdown. */
   getIntervals(id: string): StoredInterval[] {
-    return this.db.prepare('SELECT interval, requests, ok, rate_limited, failed, p50_ms, p95_ms, p99_ms, max_ms, mean_ms FROM intervals WHERE run_id = ? ORDER BY interval').all(id).map((r) => {
-      const x = r as Record<string, number>;
-      return { interval: x.interval!, requests: x.requests!, ok: x.ok!, rateLimited: x.rate_limited!, failed: x.failed!, p50Ms: x.p50_ms!, p95Ms: x.p95_ms!, p99Ms: x.p99_ms!, maxMs: x.max_ms!, meanMs: x.mean_ms! };
+    const added = ['dropped', 'status_json', 'errors_json', 'agents_json'].map((c) => this.column('intervals', c)).join(', ');
+    return this.db.prepare(`SELECT interval, requests, ok, rate_limited, failed, p50_ms, p95_ms, p99_ms, max_ms, mean_ms, ${added} FROM intervals WHERE run_id = ? ORDER BY interval`).all(id).map((r) => {
+      const x = r as IntervalRow;
+      return {
+        interval: x.interval, requests: x.requests, ok: x.ok, rateLimited: x.rate_limited, failed: x.failed,
+        p50Ms: x.p50_ms, p95Ms: x.p95_ms, p99Ms: x.p99_ms, maxMs: x.max_ms, meanMs: x.mean_ms,
+        dropped: x.dropped ?? 0,
+        status: x.status_json === null ? {} : (JSON.parse(x.status_json) as Record<string, number>),
+        errors: x.errors_json === null ? { ...NO_ERRORS } : (JSON.parse(x.errors_json) as ErrorCounts),
+        agents: x.agents_json === null ? {} : (JSON.parse(x.agents_json) as Record<string, number>),
+      };
     });
   }
 
@@ -213,6 +320,12 @@ export class RunStore {
     this.db.close();
   }
 }
+
+type IntervalRow = {
+  interval: number; requests: number; ok: number; rate_limited: number; failed: number;
+  p50_ms: number | null; p95_ms: number | null; p99_ms: number | null; max_ms: number | null; mean_ms: number | null;
+  dropped: number | null; status_json: string | null; errors_json: string | null; agents_json: string | null;
+};
 
 function toRun(r: unknown): StoredRun {
   const x = r as Record<string, string | number | null>;

@@ -1,0 +1,117 @@
+// Charts of one run's merged interval series, drawn with uPlot: used by the
+// live dashboard (points appended as intervals close) and inlined in the
+// self-contained HTML report (drawn once). Plain browser JavaScript, no build
+// step, no network. Every text that comes from a run (request, agent, monitor
+// names) goes in as text, never as markup.
+/* global uPlot */
+(function () {
+  'use strict';
+
+  const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c'];
+  const STATUS_COLOR = (code) => (code === '429' ? '#d97706' : code.startsWith('2') ? '#16a34a' : code.startsWith('3') ? '#0891b2' : code.startsWith('4') ? '#db2777' : '#dc2626');
+  /** Series beyond this many per chart are summed into "other" (a run may have hundreds of agents). */
+  const MAX_SERIES = 12;
+
+  function el(tag, attrs, text) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  /** Seconds from the run's start to the end of each interval. */
+  function xs(model) {
+    const step = (model.intervalMs || 1000) / 1000;
+    return model.intervals.map((p) => (p.interval + 1) * step);
+  }
+
+  function perSecond(model, v) {
+    const step = (model.intervalMs || 1000) / 1000;
+    return v / step;
+  }
+
+  /** Keys of `field` (an object per interval) by total, the rest folded into "other". */
+  function keyed(model, field) {
+    const totals = new Map();
+    for (const p of model.intervals) for (const [k, n] of Object.entries(p[field] || {})) totals.set(k, (totals.get(k) || 0) + n);
+    const keys = [...totals.keys()].sort((a, b) => totals.get(b) - totals.get(a) || (a < b ? -1 : 1));
+    const shown = keys.slice(0, MAX_SERIES - (keys.length > MAX_SERIES ? 1 : 0));
+    const rest = keys.slice(shown.length);
+    const series = shown.map((k) => ({ label: k, values: model.intervals.map((p) => perSecond(model, (p[field] || {})[k] || 0)) }));
+    if (rest.length > 0) series.push({ label: `other (${rest.length})`, values: model.intervals.map((p) => perSecond(model, rest.reduce((s, k) => s + ((p[field] || {})[k] || 0), 0))) });
+    return series;
+  }
+
+  /** The charts of a model: id, title, unit, and its series (label, values, colour). */
+  function specs(model) {
+    const out = [
+      { id: 'rps', title: 'Throughput', unit: 'req/s', series: [{ label: 'requests/s', values: model.intervals.map((p) => perSecond(model, p.requests)), color: COLORS[0] }] },
+      { id: 'latency', title: 'Latency', unit: 'ms', series: [
+        { label: 'p50', values: model.intervals.map((p) => p.p50Ms), color: COLORS[2] },
+        { label: 'p95', values: model.intervals.map((p) => p.p95Ms), color: COLORS[3] },
+        { label: 'p99', values: model.intervals.map((p) => p.p99Ms), color: COLORS[1] },
+      ] },
+      { id: 'status', title: 'Status codes', unit: 'per s', series: keyed(model, 'status').map((s) => ({ ...s, color: STATUS_COLOR(s.label) })) },
+      { id: 'outcomes', title: 'Failed and dropped', unit: 'per s', series: [
+        { label: 'failed', values: model.intervals.map((p) => perSecond(model, p.failed)), color: COLORS[1] },
+        { label: '429', values: model.intervals.map((p) => perSecond(model, p.rateLimited)), color: COLORS[3] },
+        { label: 'dropped', values: model.intervals.map((p) => perSecond(model, p.dropped || 0)), color: COLORS[8] },
+      ] },
+      { id: 'agents', title: 'Per-agent throughput', unit: 'req/s', series: keyed(model, 'agents').map((s, i) => ({ ...s, color: COLORS[i % COLORS.length] })) },
+    ];
+    for (const [name, samples] of Object.entries(model.monitors || {})) {
+      out.push({ id: `monitor-${name}`, title: `Monitor: ${name}`, unit: '', monitor: true, x: samples.map((s) => s.t / 1000), series: [{ label: name, values: samples.map((s) => s.value), color: COLORS[5] }] });
+    }
+    return out;
+  }
+
+  function chartOptions(spec, width) {
+    return {
+      width, height: 220,
+      legend: { live: true },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: false } },
+      axes: [{ label: 's' }, { label: spec.unit, size: 60 }],
+      series: [{ label: 't (s)' }, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, points: { show: false } }))],
+    };
+  }
+
+  /**
+   * Draws the charts of `model` into `root`; update(model) redraws with new points.
+   * Each chart is a <figure data-chart="id" data-points="n">.
+   */
+  function create(root, model) {
+    const charts = new Map();
+    const width = () => Math.max(320, Math.min(1100, root.clientWidth || 900) - 8);
+
+    function render(m) {
+      for (const spec of specs(m)) {
+        const x = spec.x || xs(m);
+        const data = [x, ...spec.series.map((s) => s.values)];
+        const key = spec.series.map((s) => s.label).join('\u0000');
+        let c = charts.get(spec.id);
+        if (c === undefined || c.key !== key) {
+          // First draw, or new series (a status code or agent appeared): (re)build that chart in place.
+          const figure = el('figure', { class: 'chart', 'data-chart': spec.id });
+          figure.appendChild(el('figcaption', {}, spec.title));
+          if (c === undefined) root.appendChild(figure);
+          else { c.figure.replaceWith(figure); c.plot.destroy(); }
+          const plot = new uPlot(chartOptions(spec, width()), data, figure);
+          c = { plot, figure, key };
+          charts.set(spec.id, c);
+        } else {
+          c.plot.setData(data);
+        }
+        c.figure.setAttribute('data-points', String(x.length));
+      }
+    }
+
+    render(model);
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => { for (const c of charts.values()) c.plot.setSize({ width: width(), height: 220 }); }).observe(root);
+    }
+    return { update: render };
+  }
+
+  window.BarrageCharts = { create, specs };
+})();

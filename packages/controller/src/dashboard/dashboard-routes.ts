@@ -1,0 +1,63 @@
+// The dashboard's pages and assets, served by the controller itself (the
+// machines may be offline: no CDN). The pages are shells holding no data: the
+// browser reads runs through the API, under the API's own rules, so they are
+// served without a token. uPlot comes from its npm package, read once.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+const require = createRequire(import.meta.url);
+const uplotDir = new URL('./', pathToFileURL(require.resolve('uplot/dist/uPlot.iife.min.js')));
+const own = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
+
+/** Every asset the pages load, by URL: type and body. */
+export function dashboardAssets(): Record<string, { type: string; body: string }> {
+  return {
+    '/assets/uplot.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('uPlot.iife.min.js', uplotDir), 'utf8') },
+    '/assets/uplot.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8') },
+    '/assets/charts.js': { type: 'text/javascript; charset=utf-8', body: own('charts.js') },
+    '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: own('dashboard.js') },
+    '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: own('dashboard.css') },
+  };
+}
+
+/** Run ids are UUIDs; anything else is not a run page. */
+const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Paths that serve no data and need no token: the pages and their assets. */
+export function isDashboardPath(path: string): boolean {
+  if (path === '/' || path.startsWith('/assets/')) return true;
+  const m = /^\/runs\/([^/]+)$/.exec(path);
+  return m !== null && RUN_ID.test(m[1]!);
+}
+
+function page(attrs: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>barrage</title>
+<link rel="stylesheet" href="/assets/uplot.css"><link rel="stylesheet" href="/assets/dashboard.css">
+</head><body ${attrs}><main id="app"></main>
+<script src="/assets/uplot.js"></script><script src="/assets/charts.js"></script><script src="/assets/dashboard.js"></script>
+</body></html>
+`;
+}
+
+// Scripts only from here; uPlot sizes its canvases with inline styles.
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+export function registerDashboard(app: FastifyInstance): void {
+  const assets = dashboardAssets();
+  const html = (reply: FastifyReply, body: string) =>
+    reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(body);
+  const hide = { schema: { hide: true } };
+  app.get('/', hide, async (_req, reply) => html(reply, page('data-page="runs"')));
+  app.get('/runs/:id', hide, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    if (!RUN_ID.test(id)) return reply.code(404).type('text/plain').send('not a run id');
+    return html(reply, page(`data-page="run" data-run="${id}"`));
+  });
+  for (const [url, a] of Object.entries(assets)) {
+    app.get(url, hide, async (_req, reply) => reply.type(a.type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(a.body));
+  }
+}
