@@ -52,7 +52,7 @@
         { label: 'p99', values: model.intervals.map((p) => p.p99Ms), color: COLORS[1] },
       ] },
       { id: 'status', title: 'Status codes', unit: 'per s', series: keyed(model, 'status').map((s) => ({ ...s, color: STATUS_COLOR(s.label) })) },
-      { id: 'outcomes', title: 'Failed and dropped', unit: 'per s', series: [
+      { id: 'outcomes', title: 'Failed, 429 and dropped', unit: 'per s', series: [
         { label: 'failed', values: model.intervals.map((p) => perSecond(model, p.failed)), color: COLORS[1] },
         { label: '429', values: model.intervals.map((p) => perSecond(model, p.rateLimited)), color: COLORS[3] },
         { label: 'dropped', values: model.intervals.map((p) => perSecond(model, p.dropped || 0)), color: COLORS[8] },
