@@ -12,7 +12,7 @@ import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 const data = workerData as WorkerData;
 const port = parentPort!;
 const clock = data.clockSkewMs === 0 ? systemClock : offsetClock(systemClock, data.clockSkewMs);
-const contact = new Float64Array(data.contact);
+const contact = new BigInt64Array(data.contact);
 const allowTargets = data.allowTargets.length > 0 ? new TargetAllowlist(data.allowTargets) : undefined;
 const slot = { index: data.index, count: data.count };
 /** How often the lease is judged between arrivals, and the state is posted (the agent's Status). */
@@ -24,11 +24,13 @@ const crashMs = Number(process.env.BARRAGE_FAULT_WORKER_EXIT_MS ?? NaN);
 const crashAfterMs = Number.isFinite(crashMs) && crashMs >= 0 && data.index === data.count - 1 ? crashMs : undefined;
 
 let run: AgentRun | undefined;
+let gen = 0;
 let offsetMs = 0;
-const post = (m: FromWorker) => port.postMessage(m);
-const fail = (err: unknown) => {
+type Unstamped = FromWorker extends infer M ? (M extends unknown ? Omit<M, 'gen'> : never) : never;
+const post = (m: Unstamped) => port.postMessage({ ...m, gen });
+const fail = (err: unknown, t: 'error' | 'assign-failed' = 'error') => {
   const e = err as Error & { code?: string };
-  post({ t: 'error', code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message });
+  post({ t, code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message });
 };
 
 let ticks = 0;
@@ -42,13 +44,14 @@ setInterval(() => {
 port.on('message', (m: ToWorker) => {
   switch (m.t) {
     case 'assign': {
+      gen = m.gen;
       offsetMs = m.offsetMs;
       run?.dispose();
       run = undefined;
       try {
         const r: AgentRun = new AgentRun({
           assign: barrage.v1.Assign.decode(m.assign), clock, offset: () => offsetMs, worker: slot, allowTargets,
-          contactAgeMs: () => clock.now() - contact[0]!,
+          contactAgeMs: () => clock.now() - Number(Atomics.load(contact, 0)),
           onLeaseExpired: (silentMs) => post({ t: 'lease', silentMs }),
           onTargetRefused: (host, why) => post({ t: 'refused', host, why }),
           // Handed to the main thread at once: it keeps the frame for resending until the controller acknowledges it.
@@ -57,7 +60,7 @@ port.on('message', (m: ToWorker) => {
         });
         run = r;
       } catch (err) {
-        fail(err);
+        fail(err, 'assign-failed');
       }
       return;
     }
@@ -74,7 +77,7 @@ port.on('message', (m: ToWorker) => {
       return;
     case 'finished':
       // Answered even without a run (its Assign failed here): the main thread is waiting for every worker.
-      post({ t: 'finished', id: m.id, finished: run?.finished(m.stop) ?? {} });
+      post({ t: 'finished', id: m.id, finished: run?.finished(m.stop) ?? null });
       return;
     case 'dispose':
       run?.dispose();

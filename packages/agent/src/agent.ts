@@ -118,14 +118,19 @@ export class Agent {
 
   private set lastContact(at: number) {
     this.contactAt = at;
-    if (this.pool !== undefined) this.pool.contact[0] = at;
+    this.pool?.contactAt(at);
   }
 
   start(): void {
     this.o.logger.info({ controller: this.url, id: this.id, workers: this.pool?.size ?? 1 }, 'connecting');
     // With worker threads, only once they are loaded: a run must not wait for a worker still compiling.
     if (this.pool === undefined) this.link.connect(this.url, this.o.token);
-    else void this.pool.ready.then(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); });
+    else {
+      this.pool.ready.then(
+        () => { if (!this.stopped) this.link.connect(this.url, this.o.token); },
+        (err: Error) => this.exit(1, err),
+      );
+    }
     this.loopDelay.enable();
     this.statusTimer = setInterval(() => this.sendStatus(), STATUS_MS);
     this.lastWatch = this.clock.now();
@@ -217,6 +222,7 @@ export class Agent {
     if (this.run) {
       if (w.resumed) {
         this.run.reporter.resend();
+        this.run.resendNotices?.();
         // Dropped before Ready went out (or before sync finished): sync again, Ready follows.
         if (this.run.state === 'assigned') { this.rounds = []; this.ping(); }
         return;

@@ -105,6 +105,11 @@ export class ReportMerger {
     return this.ended;
   }
 
+  /** Whether a worker has sent its final report (or was written off). */
+  workerEnded(worker: number): boolean {
+    return this.workers[worker]?.endedAt !== undefined;
+  }
+
   /** One worker's report (reports of a worker arrive in interval order). */
   add(worker: number, r: barrage.v1.Report.$Properties): void {
     const w = this.workers[worker]!;

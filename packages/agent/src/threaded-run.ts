@@ -22,6 +22,8 @@ export interface ThreadedRunOptions extends Pick<AgentRunOptions, 'assign' | 'cl
 interface WorkerStatus { state: string; inFlight: number; activeVus: number; completed: number }
 
 let finishedIds = 0;
+/** Each run's generation: the workers stamp their messages with it, so words about an earlier run are ignored. */
+let generations = 0;
 
 export class ThreadedRun implements RunHandle, WorkerListener {
   readonly runId: string;
@@ -33,7 +35,12 @@ export class ThreadedRun implements RunHandle, WorkerListener {
   private readonly pool: WorkerPool;
   private readonly merger: ReportMerger;
   private readonly workers: WorkerStatus[];
-  private readonly waiting = new Map<number, { replies: Array<barrage.v1.Finished.$Properties | undefined>; left: number; resolve: (f: barrage.v1.Finished.$Properties[]) => void }>();
+  private readonly waiting = new Map<number, { replies: Array<barrage.v1.Finished.$Properties | null | undefined>; left: number; resolve: (f: Array<barrage.v1.Finished.$Properties | null>) => void }>();
+  private readonly gen = ++generations;
+  /** Workers with nothing more to give this run (assign failed, or died). */
+  private readonly out = new Set<number>();
+  /** Parts of the load that stopped (a worker died or refused its part): said again after a reconnect. */
+  private readonly failures: Array<{ code: string; message: string }> = [];
   private stopping = false;
   private leaseExpired = false;
 
@@ -57,10 +64,11 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       }
     });
     this.pool.attach(this);
-    this.pool.broadcast({ t: 'assign', assign: barrage.v1.Assign.encode(o.assign).finish(), offsetMs: o.offset() });
+    this.pool.broadcast({ t: 'assign', gen: this.gen, assign: barrage.v1.Assign.encode(o.assign).finish(), offsetMs: o.offset() });
   }
 
   message(worker: number, m: FromWorker): void {
+    if (m.gen !== this.gen) return;
     switch (m.t) {
       case 'report': {
         const env = decodeEnvelope(m.frame);
@@ -83,16 +91,30 @@ export class ThreadedRun implements RunHandle, WorkerListener {
         if (!this.leaseExpired) { this.leaseExpired = true; this.o.onLeaseExpired?.(m.silentMs); }
         return;
       case 'refused': this.o.onTargetRefused?.(m.host, m.why); return;
+      case 'assign-failed': return this.lose(worker, `refused its part (${m.code}: ${m.message})`);
       case 'error': this.o.onError(m.code, `worker ${worker}: ${m.message}`);
     }
   }
 
   gone(worker: number, why: string): void {
+    this.lose(worker, why);
+  }
+
+  /** A worker gives nothing more to this run: its reports so far stay, nobody waits for the rest. */
+  private lose(worker: number, why: string): void {
+    if (this.out.has(worker) || this.state === 'done') return;
+    this.out.add(worker);
     const err = new AgentErrors.WORKER_FAILED(worker, why);
+    this.failures.push({ code: err.code, message: err.message });
     this.o.onError(err.code, err.message);
     this.workers[worker] = { ...this.workers[worker]!, inFlight: 0, activeVus: 0 };
     this.merger.gone(worker);
-    for (const id of this.waiting.keys()) this.reply(worker, id, undefined);
+    for (const id of this.waiting.keys()) this.reply(worker, id, null);
+  }
+
+  /** After a reconnect: what the controller may have missed of the parts that stopped. */
+  resendNotices(): void {
+    for (const f of this.failures) this.o.onError(f.code, f.message);
   }
 
   get status(): { state: string; inFlight: number; activeVus: number } {
@@ -120,23 +142,32 @@ export class ThreadedRun implements RunHandle, WorkerListener {
     this.pool.broadcast({ t: 'stop' });
   }
 
-  /** A lost agent's share goes to one worker whole: splitting it again would buy nothing but messages. */
+  /**
+   * A lost agent's share goes to one worker whole (splitting it again would buy nothing but
+   * messages): one still running this run, not one whose own slice is over or that died.
+   */
   takeover(t: barrage.v1.Takeover.$Properties): void {
-    this.pool.post(0, { t: 'takeover', takeover: barrage.v1.Takeover.encode(t).finish() });
+    const live = this.workers.findIndex((w, i) => !this.out.has(i) && !this.merger.workerEnded(i) && w.state !== 'done');
+    if (live < 0) throw new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: no worker of this agent is still running the run`);
+    this.pool.post(live, { t: 'takeover', takeover: barrage.v1.Takeover.encode(t).finish() });
   }
 
   finished(stop: barrage.v1.Stop.$Properties): Promise<barrage.v1.Finished.$Properties> {
     const id = ++finishedIds;
-    const answers = new Promise<barrage.v1.Finished.$Properties[]>((resolve) => {
+    const answers = new Promise<Array<barrage.v1.Finished.$Properties | null>>((resolve) => {
       this.waiting.set(id, { replies: new Array(this.pool.size), left: this.pool.size, resolve: (f) => resolve(f) });
+      // Workers already out of this run will not answer.
+      for (const w of this.out) this.reply(w, id, null);
     });
     this.pool.broadcast({ t: 'finished', id, stop: { id: stop.id, runId: stop.runId, closing: stop.closing, firstRateLimitedAt: stop.firstRateLimitedAt } });
     return answers.then((parts) => {
       const counts = new Map<string, number>();
       for (const t of stop.firstRateLimitedAt ?? []) counts.set(t.name ?? '', 0);
       let endedAt = 0;
-      let truncated = false;
+      // A worker that could not answer (it died): its counts are missing, so the sum is a lower bound.
+      let truncated = parts.some((f) => f === null);
       for (const f of parts) {
+        if (f === null) continue;
         for (const c of f.completedBeforeFirstRateLimited ?? []) counts.set(c.name ?? '', (counts.get(c.name ?? '') ?? 0) + (c.count ?? 0));
         endedAt = Math.max(endedAt, f.endedAt ?? 0);
         truncated ||= f.completionLogTruncated ?? false;
@@ -149,13 +180,13 @@ export class ThreadedRun implements RunHandle, WorkerListener {
     });
   }
 
-  private reply(worker: number, id: number, f: barrage.v1.Finished.$Properties | undefined): void {
+  private reply(worker: number, id: number, f: barrage.v1.Finished.$Properties | null): void {
     const w = this.waiting.get(id);
     if (w === undefined || w.replies[worker] !== undefined) return;
-    w.replies[worker] = f ?? {};
+    w.replies[worker] = f;
     if (--w.left > 0) return;
     this.waiting.delete(id);
-    w.resolve(w.replies as barrage.v1.Finished.$Properties[]);
+    w.resolve(w.replies as Array<barrage.v1.Finished.$Properties | null>);
   }
 
   dispose(): void {

@@ -488,7 +488,9 @@ export class Run implements RunListener {
         else {
           this.o.logger.warn({ agent: p.name, code: e.code, err: e.message }, 'agent reported an error');
           // Some of its load stopped: the run is short of it, and says so (a few lines at most per agent).
-          if (e.code === AgentErrors.WORKER_FAILED.code && p.brokenParts.length < MAX_BROKEN_PARTS) p.brokenParts.push(`${e.code}: ${(e.message ?? '').slice(0, 300)}`);
+          const part = `${e.code}: ${(e.message ?? '').slice(0, 300)}`;
+          // Said again after a reconnect: kept once.
+          if (e.code === AgentErrors.WORKER_FAILED.code && p.brokenParts.length < MAX_BROKEN_PARTS && !p.brokenParts.includes(part)) p.brokenParts.push(part);
         }
         break;
       }
