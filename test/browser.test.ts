@@ -102,6 +102,14 @@ test('dashboard: a live run gains points, ends with the API\'s and the target\'s
   assert.match(await page.locator('figure[data-chart="agents"] .u-legend').textContent() ?? '', /browser-1.*browser-2|browser-2.*browser-1/);
   await page.screenshot({ path: artifact('dashboard-run.png'), fullPage: true });
 
+  // The API's HTML report draws its charts under its own Content-Security-Policy (inline scripts by hash only).
+  const violations: string[] = [];
+  page.on('console', (msg) => { if (/Content Security Policy/i.test(msg.text())) violations.push(msg.text()); });
+  await page.goto(`${api}/api/v1/runs/${id}/report.html`);
+  await page.waitForSelector('body[data-charts-drawn="1"]');
+  assert.equal(await page.locator('figure[data-chart] canvas').count(), 6);
+  assert.deepEqual(violations, []);
+
   // The runs list links the run, with its status.
   await page.goto(`${api}/`);
   const row = page.locator(`tr[data-run="${id}"]`);

@@ -13,7 +13,7 @@ import { BarrageError, SOFTWARE_VERSION } from '@barrage/proto';
 import type { AgentSession } from './agent-session.ts';
 import type { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
-import { renderReport, storedSeries, type ReportFormat } from './report.ts';
+import { renderReport, reportCsp, storedSeries, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
 import { variablesIn } from '@barrage/agent';
 import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from './scenario/load.ts';
@@ -245,7 +245,10 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
       throw new ControllerErrors.INTERNAL(`the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`);
     }
     const run = o.store.getRun(id)!;
-    return reply.type(type).send(renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id), series: storedSeries(o.store, id) }));
+    const body = renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id), series: storedSeries(o.store, id) });
+    // Served from the API's origin: the page may run its own inline scripts and nothing else.
+    if (format === 'html') reply.header('content-security-policy', reportCsp(body)).header('x-content-type-options', 'nosniff');
+    return reply.type(type).send(body);
   };
   const reportSchema = { schema: { params: idParam, produces: ['text/plain'] } };
   app.get('/api/v1/runs/:id/report.md', reportSchema, report('md', 'text/markdown; charset=utf-8'));

@@ -7,6 +7,7 @@ import { ControllerErrors } from './errors.ts';
 import { dashboardAssets } from './dashboard/dashboard-routes.ts';
 import { markdownToHtml } from './markdown-html.ts';
 import type { RunStore } from './store.ts';
+import { createHash } from 'node:crypto';
 
 export type ReportFormat = 'md' | 'json' | 'junit' | 'html';
 
@@ -59,6 +60,15 @@ ${script(`(function () {
 })();`)}
 </body></html>
 `;
+}
+
+/**
+ * The Content-Security-Policy an HTML report is served with: its own inline scripts (by hash)
+ * and nothing else; no requests at all (it holds everything it shows).
+ */
+export function reportCsp(html: string): string {
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  return `default-src 'none'; script-src ${hashes.join(' ') || "'none'"}; style-src 'unsafe-inline'; img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 
 /** A stored run's intervals, for the HTML report's charts. */

@@ -24,9 +24,11 @@ export interface EventStreamLimits {
   heartbeatMs: number;
   /** Bytes waiting for a client that does not read; past this its stream is dropped. */
   maxPendingBytes: number;
+  /** A client whose socket stays full this long (it stopped reading, the replay included) is dropped. */
+  stallMs: number;
 }
 
-export const DEFAULT_LIMITS: EventStreamLimits = { maxStreams: 64, heartbeatMs: 15_000, maxPendingBytes: 1024 * 1024 };
+export const DEFAULT_LIMITS: EventStreamLimits = { maxStreams: 64, heartbeatMs: 15_000, maxPendingBytes: 1024 * 1024, stallMs: 30_000 };
 
 /** One SSE frame: `data` is one JSON line (JSON.stringify escapes newlines; NaN becomes null). */
 function frame(event: string, id: string, data: unknown): string {
@@ -202,9 +204,12 @@ class EventWriter {
   private finishing = false;
   private closed = false;
 
-  constructor(res: ServerResponse, replay: readonly string[], maxPending: number) {
+  private readonly stallMs: number;
+
+  constructor(res: ServerResponse, replay: readonly string[], maxPending: number, stallMs: number) {
     this.res = res;
     this.maxPending = maxPending;
+    this.stallMs = stallMs;
     this.replay = replay[Symbol.iterator]();
     res.on('close', () => { this.closed = true; });
   }
@@ -240,7 +245,11 @@ class EventWriter {
       }
       if (!this.res.write(text)) {
         this.waiting = true;
-        this.res.once('drain', () => { this.waiting = false; this.pump(); });
+        // A reader that never drains would pin its replay for ever: dropped after stallMs.
+        const stalled = setTimeout(() => this.res.destroy(), this.stallMs);
+        stalled.unref();
+        this.res.once('drain', () => { clearTimeout(stalled); this.waiting = false; this.pump(); });
+        this.res.once('close', () => clearTimeout(stalled));
       }
     }
     if (this.finishing && !this.waiting && !this.closed && !this.res.writableEnded && this.replay === undefined && this.queue.length === 0) this.res.end();
@@ -272,7 +281,7 @@ export function eventsHandler(o: { store: RunStore; hub: RunEventHub; limits?: P
       'x-accel-buffering': 'no',
     });
     o.hub.streams++;
-    const writer = new EventWriter(res, replay, limits.maxPendingBytes);
+    const writer = new EventWriter(res, replay, limits.maxPendingBytes, limits.stallMs);
     const unsubscribe = channel?.subscribe((text, last) => writer.push(text, last));
     const heartbeat = setInterval(() => writer.push(': ping\n\n'), limits.heartbeatMs);
     heartbeat.unref();

@@ -116,12 +116,14 @@ export function agentLabels(agents: Iterable<{ id: string; name: string }>): Map
 export function intervalFigures(p: IntervalInput, histogram: Float64Histogram | null, agentNames: ReadonlyMap<string, string> = new Map()): StoredInterval {
   const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
   const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
-  const status: Record<string, number> = {};
-  for (const [code, n] of [...(p.status ?? [])].sort((a, b) => a[0] - b[0])) status[String(code)] = n;
-  const agents: Record<string, number> = {};
+  // Keyed by names agents chose: built as Maps and made objects with own properties only, so
+  // `__proto__` or `constructor` is a name like any other (Object.fromEntries defines, never assigns).
+  const status = Object.fromEntries([...(p.status ?? [])].sort((a, b) => a[0] - b[0]).map(([code, n]) => [String(code), n])) as Record<string, number>;
+  const byLabel = new Map<string, number>();
   for (const [label, n] of [...(p.agents ?? [])].map(([id, n]) => [agentNames.get(id) ?? id, n] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    agents[label] = (agents[label] ?? 0) + n;
+    byLabel.set(label, (byLabel.get(label) ?? 0) + n);
   }
+  const agents = Object.fromEntries(byLabel) as Record<string, number>;
   return {
     interval: p.interval, requests: p.requests, ok: p.ok, rateLimited: p.rateLimited, failed: p.failed,
     p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), maxMs: h === null ? null : ms(h.maxValue), meanMs: h === null ? null : ms(h.mean),

@@ -141,3 +141,15 @@ test('a store written by the previous version opens read-only and read-write, ga
   // Opening it again is a no-op.
   new RunStore(file).close();
 });
+
+test('agent names that are also Object.prototype keys stay plain names with their counts', async () => {
+  const { intervalFigures } = await import('../src/store.ts');
+  const point = {
+    interval: 0, requests: 5, ok: 5, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
+    dropped: 0, status: new Map([[200, 5]]), errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: new Map([['a', 2], ['b', 3]]),
+  };
+  const f = intervalFigures(point, null, new Map([['a', '__proto__'], ['b', 'constructor']]));
+  assert.equal(Object.getPrototypeOf(f.agents), Object.prototype);
+  assert.deepEqual(Object.entries(f.agents), [['__proto__', 2], ['constructor', 3]]);
+  assert.equal(JSON.parse(JSON.stringify(f)).agents.constructor, 3);
+});

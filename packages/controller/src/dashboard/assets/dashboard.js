@@ -157,7 +157,8 @@
     const notes = el('section', { class: 'notes' });
     app.appendChild(notes);
 
-    const model = { intervalMs: 1000, intervals: [], monitors: {} };
+    // Keyed by names from the run: no prototype, so any name is just a name.
+    const model = { intervalMs: 1000, intervals: [], monitors: Object.create(null) };
     let view;
     const draw = () => { if (view === undefined) view = BarrageCharts.create(charts, model); else view.update(model); };
     const showTotals = () => {
@@ -200,7 +201,18 @@
         }
         const links = el('p', { class: 'muted' });
         for (const [href, label] of [['report.html', 'HTML report'], ['report.md', 'Markdown'], ['summary', 'summary JSON'], ['junit.xml', 'JUnit']]) {
-          links.appendChild(el('a', { href: `/api/v1/runs/${encodeURIComponent(id)}/${href}` }, label));
+          const link = el('a', { href: `/api/v1/runs/${encodeURIComponent(id)}/${href}` }, label);
+          // With a token (off loopback) a plain navigation would be refused: fetch with it and save the file.
+          link.addEventListener('click', (e) => {
+            if (!sessionStorage.getItem(TOKEN_KEY)) return;
+            e.preventDefault();
+            api(link.getAttribute('href')).then((res) => res.blob()).then((blob) => {
+              const save = el('a', { href: URL.createObjectURL(blob), download: `barrage-${id.slice(0, 8)}-${href}` });
+              save.click();
+              setTimeout(() => URL.revokeObjectURL(save.href), 10000);
+            }).catch((err) => notes.appendChild(el('p', { class: 'error' }, err.message)));
+          });
+          links.appendChild(link);
           links.appendChild(document.createTextNode(' '));
         }
         notes.appendChild(links);
@@ -214,29 +226,41 @@
       const ts = await json(`/api/v1/runs/${encodeURIComponent(id)}/timeseries`);
       model.intervalMs = ts.intervalMs || 1000;
       model.intervals = ts.intervals || [];
-      model.monitors = ts.monitors || {};
+      model.monitors = Object.assign(Object.create(null), ts.monitors || {});
       draw();
       showTotals();
       await finish(run.status);
       return;
     }
     draw();
-    await follow(`/api/v1/runs/${encodeURIComponent(id)}/events`, (name, data) => {
-      if (name === 'start') model.intervalMs = data.intervalMs || 1000;
-      else if (name === 'interval') {
-        // Each interval once, in order (a replay and the live feed may meet).
-        const at = model.intervals.findIndex((p) => p.interval >= data.interval);
-        if (at < 0) model.intervals.push(data);
-        else if (model.intervals[at].interval === data.interval) model.intervals[at] = data;
-        else model.intervals.splice(at, 0, data);
-        draw();
-        showTotals();
-      } else if (name === 'monitor') {
-        (model.monitors[data.name] = model.monitors[data.name] || []).push({ t: data.t, value: data.value });
-        draw();
-      } else if (name === 'thresholds') showThresholds(data.results || []);
-      else if (name === 'end') void finish(data.status);
-    });
+    // Followed until its end: a dropped stream (a proxy, or the controller shedding a slow
+    // reader) is opened again; the replay brings everything back, so the model starts afresh.
+    let ended = false;
+    for (let attempt = 0; !ended; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.min(5000, 250 * 2 ** Math.min(attempt, 5))));
+      model.intervals = [];
+      model.monitors = Object.create(null);
+      try {
+        await follow(`/api/v1/runs/${encodeURIComponent(id)}/events`, (name, data) => {
+          if (name === 'start') model.intervalMs = data.intervalMs || 1000;
+          else if (name === 'interval') {
+            // Each interval once, in order (an interval re-sent after late reports replaces the first).
+            const at = model.intervals.findIndex((p) => p.interval >= data.interval);
+            if (at < 0) model.intervals.push(data);
+            else if (model.intervals[at].interval === data.interval) model.intervals[at] = data;
+            else model.intervals.splice(at, 0, data);
+            draw();
+            showTotals();
+          } else if (name === 'monitor') {
+            (model.monitors[data.name] = model.monitors[data.name] || []).push({ t: data.t, value: data.value });
+            draw();
+          } else if (name === 'thresholds') showThresholds(data.results || []);
+          else if (name === 'end') { ended = true; void finish(data.status); }
+        });
+      } catch (err) {
+        body.setAttribute('data-stream-error', err.message);
+      }
+    }
   }
 
   const page = body.getAttribute('data-page');
