@@ -37,6 +37,12 @@ function frame(event: string, id: string, data: unknown): string {
 
 type Listener = (frame: string, last: boolean) => void;
 
+/**
+ * Intervals a live channel keeps in memory; older ones are replayed from the store (which
+ * holds every interval once published), so a long run with many agents costs no memory here.
+ */
+const KEEP_INTERVALS = 120;
+
 /** One live run's events: what a new stream replays, and the streams following it. */
 export class RunChannel {
   readonly runId: string;
@@ -89,6 +95,7 @@ export class RunChannel {
       this.intervals.set(f.interval, { figures, frame: text });
     }
     this.newestInterval = Math.max(this.newestInterval, f.interval);
+    while (this.intervals.size > KEEP_INTERVALS) this.intervals.delete(this.intervals.keys().next().value!);
     this.publish(text);
   }
 
@@ -127,11 +134,16 @@ export class RunChannel {
     this.onEnd();
   }
 
-  /** What a stream that joins now is sent first, in order. */
-  replay(): string[] {
+  /**
+   * What a stream that joins now is sent first, in order; `older(k)` gives the frames of the
+   * intervals before k that this channel no longer keeps (from the store).
+   */
+  replay(older: (before: number) => string[] = () => []): string[] {
+    const kept = [...this.intervals.entries()];
     return [
       ...(this.startFrame === undefined ? [] : [this.startFrame]),
-      ...[...this.intervals.values()].map((v) => v.frame),
+      ...(kept.length > 0 && this.newestInterval >= KEEP_INTERVALS ? older(kept[0]![0]) : []),
+      ...kept.map(([, v]) => v.frame),
       ...this.monitorFrames,
       ...(this.thresholdsFrame === undefined ? [] : [this.thresholdsFrame]),
     ];
@@ -272,7 +284,9 @@ export function eventsHandler(o: { store: RunStore; hub: RunEventHub; limits?: P
     // Everything the stream starts with is taken now, in this one tick: a live channel's
     // replay and then its later events, or the store's record of a run not going here.
     const channel = o.hub.live(id);
-    const replay = channel ? channel.replay() : storedFrames(o.store, id);
+    const replay = channel
+      ? channel.replay((before) => o.store.getIntervals(id).filter((iv) => iv.interval < before).map((iv) => frame('interval', String(iv.interval), iv)))
+      : storedFrames(o.store, id);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

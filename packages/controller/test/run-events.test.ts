@@ -150,3 +150,23 @@ test('the same rules as other reads: off loopback the token is needed', async (t
   const events = await drain(await openSse(`${c.api}/runs/r/events`, { authorization: `Bearer ${TOKEN}` }));
   assert.deepEqual(events.map((e) => e.event), ['end']);
 });
+
+test('a long live run: the channel keeps the recent intervals, the replay takes older ones from the store, each once and in order', async () => {
+  const { RunEventHub } = await import('../src/run-events.ts');
+  const hub = new RunEventHub();
+  const channel = hub.open('r');
+  const point = (interval: number) => ({
+    interval, requests: 1, ok: 1, rateLimited: 0, failed: 0, p50Ms: 1, p95Ms: 1, p99Ms: 1, maxMs: 1, meanMs: 1,
+    dropped: 0, status: { 200: 1 }, errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: { a: 1 },
+  });
+  for (let k = 0; k < 500; k++) channel.interval(point(k));
+  const asked: number[] = [];
+  const replay = channel.replay((before) => {
+    asked.push(before);
+    return Array.from({ length: before }, (_v, k) => `event: interval\nid: ${k}\ndata: ${JSON.stringify(point(k))}\n\n`);
+  });
+  const ids = replay.filter((f) => f.startsWith('event: interval')).map((f) => Number(/\nid: (\d+)/.exec(f)![1]));
+  assert.deepEqual(ids, Array.from({ length: 500 }, (_v, k) => k));
+  assert.equal(asked.length, 1);
+  assert.ok(asked[0]! >= 500 - 120 && asked[0]! < 500, `the channel kept intervals from ${asked[0]}`);
+});
