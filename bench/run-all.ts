@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDir, machine, toolVersion, type Figure } from './support.ts';
+import { whyNotMet } from './why-not-met.ts';
 
 const BENCHES = ['throughput', 'merge-rate', 'wire-size', 'vu-memory', 'open-model-rate', 'upload-memory', 'start-skew', 'worker-scaling'];
 const only = process.env.BENCH_ONLY?.split(',').filter((x) => x !== '');
@@ -116,6 +117,12 @@ const lines = [
   '|---|---|---|---|---|---|---|',
   ...figures.map((f) => `| ${f.bench} | ${cell(f.claim)} | ${cell(f.barrage)} | ${cell(f.peer)} | ${cell(f.ratio)} | ${cell(f.goal)} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`),
   '',
+  ...(figures.some((f) => f.met === false) ? [
+    '## Goals not met, and why',
+    '',
+    ...figures.filter((f) => f.met === false).map((f) => `- **${f.bench}: ${f.claim}** (${f.barrage}; goal ${f.goal}): ${whyNotMet(f.bench, f.claim)}`),
+    '',
+  ] : []),
   '## Runs',
   '',
   '| bench | exit | time |',
