@@ -3,6 +3,7 @@
 // certificate as their --ca when it speaks TLS, exit by themselves after one
 // run, and are killed by PID if they outstay the controller.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
 const AGENT_CLI = fileURLToPath(import.meta.resolve('@barrage/agent/cli'));
@@ -11,14 +12,16 @@ export class LocalAgents {
   readonly children: ChildProcess[] = [];
 
   /** `caFile`: with a wss:// `controllerUrl`, the PEM file the agents verify the controller with. */
-  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string, workers?: string) {
+  /** `log`: where the agents' log lines go (default: this process's stderr), e.g. above a progress frame. */
+  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string, workers?: string, log?: (line: string) => void) {
     const ca = caFile === undefined ? [] : ['--ca', caFile];
     const threads = workers === undefined ? [] : ['--workers', workers];
     for (let i = 1; i <= count; i++) {
       const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'], {
         env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', 'ignore', log === undefined ? 'inherit' : 'pipe'],
       });
+      if (log !== undefined && child.stderr !== null) createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => log(`${line}\n`));
       this.children.push(child);
     }
   }

@@ -104,7 +104,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents > 0) {
       // They verify the controller like any agent: its own certificate is their only CA.
       const dial = tls ? localAgentUrl(url, o.host, tls.x509) : url;
-      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile, o.agentWorkers);
+      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile, o.agentWorkers, display.mode === 'tty' ? (line) => display.write(line) : undefined);
     }
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
