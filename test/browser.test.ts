@@ -67,6 +67,16 @@ test('dashboard: a live run gains points, ends with the API\'s and the target\'s
   await page.waitForFunction(() => Number(document.querySelector('figure[data-chart="rps"]')!.getAttribute('data-points')) >= 2 && !document.body.hasAttribute('data-ended'));
   const early = Number(await page.getAttribute('figure[data-chart="rps"]', 'data-points'));
   const running = await (await fetch(`${api}/api/v1/runs/${id}`)).json() as { status: string };
+  // Monitor samples are stored while the run goes: /timeseries has them before the end.
+  let liveMonitor = 0;
+  for (let i = 0; i < 100 && liveMonitor === 0; i++) {
+    const live = await (await fetch(`${api}/api/v1/runs/${id}/timeseries`)).json() as { monitors: Record<string, unknown[]> };
+    const status = (await (await fetch(`${api}/api/v1/runs/${id}`)).json() as { status: string }).status;
+    if (status !== 'running') break;
+    liveMonitor = live.monitors.rss?.length ?? 0;
+    if (liveMonitor === 0) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.ok(liveMonitor > 0, 'monitor samples in /timeseries while the run was running');
   await page.screenshot({ path: artifact('dashboard-live-running.png'), fullPage: true });
   await page.waitForSelector('body[data-ended]', { timeout: 60_000 });
   const late = Number(await page.getAttribute('figure[data-chart="rps"]', 'data-points'));

@@ -98,6 +98,8 @@ export class RunManager {
         // Every interval all agents have reported is stored and published at once (a controller
         // that dies mid-run leaves them behind); it is stored again, final, when it closes.
         let persisted = -1;
+        /** Per monitor: samples already in the store. */
+        const storedSamples = new Map<string, number>();
         const onProgress = (r: Run) => {
           noteStart(r);
           for (let k = persisted + 1; k <= r.completeInterval; k++) {
@@ -106,7 +108,17 @@ export class RunManager {
           }
           persisted = Math.max(persisted, r.completeInterval);
           if (store) this.safely(storeNotes, 'intervals', () => store.heartbeat(id));
-          channel.monitors(r.monitorSamples());
+          const samples = r.monitorSamples();
+          if (store) {
+            this.safely(storeNotes, 'monitor samples', () => {
+              for (const [name, list] of Object.entries(samples)) {
+                const from = storedSamples.get(name) ?? 0;
+                store.appendMonitorSamples(id, name, list.slice(from));
+                storedSamples.set(name, list.length);
+              }
+            });
+          }
+          channel.monitors(samples);
           if (req.scenario.thresholds.length > 0) channel.thresholds(r.judge(req.scenario.thresholds), false);
           req.onProgress?.(r);
         };

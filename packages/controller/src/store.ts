@@ -235,6 +235,20 @@ export class RunStore {
         f.dropped, JSON.stringify(f.status), JSON.stringify(f.errors), JSON.stringify(f.agents));
   }
 
+  /** Monitor samples taken while the run goes (so /timeseries shows them, and a crash keeps them). */
+  appendMonitorSamples(runId: string, monitor: string, samples: readonly MonitorSample[]): void {
+    if (samples.length === 0) return;
+    const sample = this.db.prepare('INSERT INTO monitor_samples (run_id, monitor, t, value) VALUES (?, ?, ?, ?)');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const s of samples) sample.run(runId, monitor, s.t, s.value);
+      this.db.exec('COMMIT');
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
   /** The run's end: status, summary, agents, thresholds, monitor series, final histograms, every interval. */
   finishRun(runId: string, summary: Summary, result: RunResult): void {
     this.db.exec('BEGIN IMMEDIATE');
@@ -246,6 +260,8 @@ export class RunStore {
       for (const a of summary.run.agents) agent.run(runId, a.id, a.name, a.host, a.share, a.requests, JSON.stringify(a.status));
       const th = this.db.prepare('INSERT OR REPLACE INTO thresholds (run_id, idx, expr, scope, value, ok) VALUES (?, ?, ?, ?, ?, ?)');
       summary.thresholds.forEach((t, i) => th.run(runId, i, t.expr, t.scope, Number.isFinite(t.value) ? t.value : null, t.ok ? 1 : 0));
+      // The whole series, replacing what was stored while the run went.
+      this.db.prepare('DELETE FROM monitor_samples WHERE run_id = ?').run(runId);
       const sample = this.db.prepare('INSERT INTO monitor_samples (run_id, monitor, t, value) VALUES (?, ?, ?, ?)');
       for (const [name, samples] of Object.entries(result.monitorSamples)) for (const s of samples) sample.run(runId, name, s.t, s.value);
       const hist = this.db.prepare('INSERT OR REPLACE INTO histograms (run_id, name, histogram) VALUES (?, ?, ?)');
