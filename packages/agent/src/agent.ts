@@ -46,6 +46,8 @@ const ONCE_ACK_WAIT_MS = 10_000;
 /** The Status heartbeat, and how often the link's silence and the run's lease are checked. */
 const STATUS_MS = 1_000;
 const WATCH_MS = 100;
+/** On a signal, how long to wait for the final report's acknowledgement (container runtimes allow 10 s by default). */
+const SHUTDOWN_WAIT_MS = 8_000;
 /** Worker threads beyond this buy nothing but memory (one event loop and connection pool each). */
 const MAX_WORKERS = 256;
 /** A watch tick this much later than due means the process stalled. */
@@ -66,6 +68,7 @@ export class Agent {
   private pingId = 0;
   private attempt = 0;
   private stopped = false;
+  private shuttingDown = false;
   private pendingStop: barrage.v1.Stop | undefined;
   private rejectedPlan = false;
   /** Agent clock: the last frame or ping from the controller (workers read it from shared memory). */
@@ -362,6 +365,31 @@ export class Agent {
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     this.o.logger.warn({ code, reason, err: error, retryInMs: Math.round(delay) }, 'disconnected from controller');
     setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);
+  }
+
+  /**
+   * A signal asked the agent to leave (SIGTERM from a container runtime, Ctrl-C): a run in
+   * progress stops firing, the controller is told why (the load after now is missing, so the run
+   * is degraded), and the agent leaves once its final report is acknowledged, or after
+   * `limitMs`. Without a run it leaves at once.
+   */
+  shutdown(signal: string, limitMs = SHUTDOWN_WAIT_MS): void {
+    if (this.stopped || this.shuttingDown) return;
+    this.shuttingDown = true;
+    const run = this.run;
+    if (run === undefined || run.state === 'done' || run.state === 'assigned') { this.exit(0); return; }
+    const notice = new AgentErrors.STOPPED(signal);
+    this.o.logger.warn({ code: notice.code, run: run.runId }, 'stopping: the run stops firing, its final report goes out');
+    if (this.link.open) this.send({ error: { code: notice.code, message: notice.message, fatal: false } });
+    run.stop();
+    const giveUpAt = this.clock.now() + limitMs;
+    const leave = () => {
+      if (this.stopped) return;
+      if (run.reporter.finished && run.reporter.unacked === 0) this.exit(0);
+      else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) not acknowledged before leaving`));
+      else setTimeout(leave, 20);
+    };
+    leave();
   }
 
   /** Stops the agent: abandons any run, closes the link, resolves `done`. */

@@ -57,13 +57,20 @@ try {
   process.exit(1);
 }
 let agent: Agent;
+let signalled = 0;
 try {
   agent = new Agent({ controller: opts.controller, token, trust, name: opts.name, weight: opts.weight, workers: opts.workers, once: opts.once, logger, clockSkewMs: skewMs, allowTargets: opts.allowTarget });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
   process.exit(1);
 }
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => agent.exit(0));
+// The first signal stops the run and flushes its final report (bounded); a second one leaves at once.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (signalled++ > 0) agent.exit(1);
+    else agent.shutdown(sig);
+  });
+}
 agent.start();
 process.exitCode = await agent.done;
 logger.flush();

@@ -490,7 +490,8 @@ export class Run implements RunListener {
           // Some of its load stopped: the run is short of it, and says so (a few lines at most per agent).
           const part = `${e.code}: ${(e.message ?? '').slice(0, 300)}`;
           // Said again after a reconnect: kept once.
-          if (e.code === AgentErrors.WORKER_FAILED.code && p.brokenParts.length < MAX_BROKEN_PARTS && !p.brokenParts.includes(part)) p.brokenParts.push(part);
+          const partial = e.code === AgentErrors.WORKER_FAILED.code || e.code === AgentErrors.STOPPED.code;
+          if (partial && p.brokenParts.length < MAX_BROKEN_PARTS && !p.brokenParts.includes(part)) p.brokenParts.push(part);
         }
         break;
       }
