@@ -101,6 +101,27 @@ async function emptyNamespace(ns: string): Promise<void> {
   throw new Error(`processes still in namespace ${ns}: ${(await pidsIn(ns)).join(', ')}`);
 }
 
+/**
+ * Bridged frames go through iptables' FORWARD chain when br_netfilter is loaded, and a Docker
+ * engine sets that chain's policy to DROP: our hosts could not reach one another. The harness
+ * accepts its own bridge's traffic there (and takes the rule out again). No iptables: nothing to do.
+ */
+async function allowBridge(bridge: string, add: boolean): Promise<void> {
+  try {
+    await run('iptables', [add ? '-I' : '-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
+  } catch { /* no iptables, or the rule is gone already */ }
+}
+
+/** FORWARD rules of this harness's bridges whose creating process is gone. */
+async function staleBridgeRules(stale: (name: string) => boolean): Promise<string[]> {
+  try {
+    const rules = (await run('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' })).stdout.split('\n');
+    return rules.map((r) => /^-A FORWARD -i (\S+) -o \1 -j ACCEPT$/.exec(r)?.[1]).filter((b): b is string => b !== undefined && stale(b));
+  } catch {
+    return [];
+  }
+}
+
 /** Removes namespaces and interfaces of this harness whose creating process is gone (a crashed or killed test run). */
 async function removeStale(): Promise<void> {
   const stale = (name: string) => {
@@ -113,6 +134,7 @@ async function removeStale(): Promise<void> {
   for (const ns of namespaces) await emptyNamespace(ns);
   for (const link of (await linkNames()).filter(stale)) await ipQuiet('link', 'del', link);
   for (const ns of namespaces) await ipQuiet('netns', 'del', ns);
+  for (const bridge of await staleBridgeRules(stale)) await allowBridge(bridge, false);
 }
 
 /** Is 198.18.X.* on any interface, or in any route, of the root namespace? */
@@ -203,13 +225,17 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
     // Deleting a veth end deletes its peer (eth0) now; a deleted namespace frees its devices later.
     for (let i = 0; i < made.ns.length; i++) await ipQuiet('link', 'del', port(i));
     for (const ns of made.ns) await ipQuiet('netns', 'del', ns);
-    if (made.bridge) await ipQuiet('link', 'del', bridge);
+    if (made.bridge) {
+      await ipQuiet('link', 'del', bridge);
+      await allowBridge(bridge, false);
+    }
   })();
 
   try {
     // STP off and no forward delay: a port that comes up forwards at once (restore() relies on it).
     await ip('link', 'add', bridge, 'type', 'bridge', 'stp_state', '0', 'forward_delay', '0');
     made.bridge = true;
+    await allowBridge(bridge, true);
     await ip('link', 'set', bridge, 'up');
 
     // A /24 no one else in the root namespace has. Another process may pick the same one
