@@ -77,3 +77,35 @@ test('--quiet prints no progress; the messages and the summary still print', asy
   assert.match(r.stderr, /1 agent\(s\) connected/);
   assert.match(r.stdout, /barrage · progress-3s · passed/);
 });
+
+test('start --controller URL shows the same progress, read from the run\'s event stream', async (t) => {
+  const db = join(mkdtempSync(join(tmpdir(), 'barrage-progress-')), 'runs.db');
+  const token = 'progress-remote-token';
+  const serve = spawn(process.execPath, [bins.controller, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'ignore', 'pipe'], env: cliEnv({ BARRAGE_TOKEN: token }) });
+  t.after(async () => { if (serve.exitCode === null) { serve.kill('SIGKILL'); await once(serve, 'exit'); } });
+  let said = '';
+  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
+    serve.stderr.on('data', (d: Buffer) => {
+      said += d.toString();
+      const hit = /API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/.exec(said);
+      if (hit) resolve(hit);
+    });
+    serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${said}`)));
+  });
+  const agent = spawn(process.execPath, [bins.agent, '--controller', m[2]!, '--name', 'remote-1', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: cliEnv({ BARRAGE_TOKEN: token }) });
+  t.after(async () => { if (agent.exitCode === null) { agent.kill('SIGKILL'); await once(agent, 'exit'); } });
+  const api = new URL(m[1]!).origin;
+  for (;;) {
+    const list = await (await fetch(`${api}/api/v1/agents`)).json() as unknown[];
+    if (list.length === 1) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const r = await runCli(bins.controller, ['start', '--controller', api, '--scenario', args[2]!, '--target', target.url, '--token', token]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9]\d* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];
+  assert.ok(lines.length >= 1, r.stderr);
+  assert.match(r.stdout, /barrage · progress-3s · passed/);
+  const q = await runCli(bins.controller, ['start', '--controller', api, '--scenario', args[2]!, '--target', target.url, '--token', token, '--quiet']);
+  assert.equal(q.code, 0, q.stderr);
+  assert.doesNotMatch(q.stderr, /reqs|elapsed/);
+});

@@ -78,7 +78,7 @@ controllerGuards(program.command('start'))
   .option('--quiet', 'no progress lines (the summary table, messages and errors still print)')
   .action(async (opts: { controller?: string; quiet?: boolean; db: string; scenario: string; target?: string; localAgents?: number; agents: number; agentWorkers?: string; out?: string; report?: string; host: string; port?: number; token?: string; tlsCert?: string; tlsKey?: string; ca?: string; apiToken?: string; apiRate: number; allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number; wait: number; logLevel: string }) => {
     if (opts.controller !== undefined) {
-      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca }));
+      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca, quiet: opts.quiet }));
     }
     if (opts.ca !== undefined) { process.stderr.write('error CTRL_TLS_INVALID: --ca is for --controller https://URL; local agents trust --tls-cert\n'); process.exit(1); }
     const code = await startCommand({

@@ -3,6 +3,7 @@
 // The scenario travels as text (or a built-in's name); the summary, table,
 // --out and --report come back from the API; the exit code is the same.
 // An https:// controller is verified against --ca (default: Node's CAs).
+// Progress comes from the run's event stream, shown as a local start shows it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 // undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
 import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
@@ -12,6 +13,9 @@ import { loadClientTrust } from './tls-options.ts';
 import { formatOf } from './report.ts';
 import { formatSummary } from './summary-table.ts';
 import type { Summary } from './summary.ts';
+import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
+import { loadScenario } from './scenario/load.ts';
+import type { StoredInterval } from './store.ts';
 
 export interface RemoteStartOptions {
   controller: string;
@@ -21,11 +25,14 @@ export interface RemoteStartOptions {
   out?: string;
   report?: string;
   token?: string;
+  /** No progress (the summary, messages and errors still print). */
+  quiet?: boolean;
   /** PEM file of the certificates trusted to sign an https:// controller's certificate. */
   ca?: string;
 }
 
-const err = (text: string) => process.stderr.write(text + '\n');
+const display = { current: undefined as ProgressDisplay | undefined };
+const err = (text: string) => (display.current ? display.current.write(`${text}\n`) : process.stderr.write(`${text}\n`));
 const REPORT_PATH = { md: 'report.md', html: 'report.html', json: 'report.json', junit: 'junit.xml' } as const;
 
 export async function remoteStart(o: RemoteStartOptions): Promise<number> {
@@ -64,6 +71,14 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
     const scenario = /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
     const created = JSON.parse(await call('/runs', { method: 'POST', body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }) })) as { id: string; url: string };
     err(`run ${created.id}: ${created.url}`);
+    // The planned load, for "time left": from the scenario as read here (the controller may resolve
+    // variables differently; a scenario that does not load here just shows no time left).
+    let loadMs: number | undefined;
+    try { loadMs = plannedLoadMs(loadScenario(o.scenario)); } catch { loadMs = undefined; }
+    const progress = new ProgressDisplay(process.stderr, { quiet: o.quiet ?? false, tty: process.stderr.isTTY === true && process.env.TERM !== 'dumb' });
+    display.current = progress;
+    const following = new AbortController();
+    void followProgress(`${api}/runs/${created.id}/events`, headers, dispatcher, following.signal, loadMs, (p) => progress.update(p)).catch(() => {});
     // Ctrl-C stops the remote run (its data is kept there); a second one leaves without waiting.
     let signals = 0;
     const onSignal = () => {
@@ -82,6 +97,9 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      following.abort();
+      progress.done();
+      display.current = undefined;
     }
     if (status === 'error') throw new ControllerErrors.INTERNAL((JSON.parse(await call(`/runs/${created.id}`)) as { error: string }).error);
     const summaryText = await call(`/runs/${created.id}/summary`);
@@ -96,5 +114,43 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
   } catch (e) {
     err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
     return 1;
+  }
+}
+
+/**
+ * Reads the run's event stream and turns each interval into a progress update: the totals of
+ * the intervals so far (each counted once, a re-sent one replacing the first), the last one's
+ * rate and p95, the agents that reported in it.
+ */
+async function followProgress(url: string, headers: Record<string, string>, dispatcher: Dispatcher | undefined, signal: AbortSignal, loadMs: number | undefined, update: (p: Progress) => void): Promise<void> {
+  const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, dispatcher, signal });
+  if (!res.ok || res.body === null) return;
+  const intervals = new Map<number, StoredInterval>();
+  let intervalMs = 1000;
+  let buf = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of res.body) {
+    buf += decoder.decode(chunk as Uint8Array, { stream: true });
+    for (let cut = buf.indexOf('\n\n'); cut >= 0; cut = buf.indexOf('\n\n')) {
+      const block = buf.slice(0, cut);
+      buf = buf.slice(cut + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event === undefined || data === undefined) continue;
+      if (event === 'start') intervalMs = (JSON.parse(data) as { intervalMs: number }).intervalMs || 1000;
+      if (event !== 'interval') continue;
+      const iv = JSON.parse(data) as StoredInterval;
+      intervals.set(iv.interval, iv);
+      const last = [...intervals.values()].reduce((a, b) => (b.interval > a.interval ? b : a));
+      const sum = (f: (x: StoredInterval) => number) => [...intervals.values()].reduce((s, x) => s + f(x), 0);
+      const elapsedS = ((last.interval + 1) * intervalMs) / 1000;
+      const agents = Object.keys(last.agents).length;
+      update({
+        elapsedS, remainingS: loadMs === undefined ? 0 : Math.max(0, loadMs / 1000 - elapsedS),
+        rps: last.requests / (intervalMs / 1000), p95Ms: last.p95Ms ?? 0,
+        requests: sum((x) => x.requests), ok: sum((x) => x.ok), rateLimited: sum((x) => x.rateLimited), failed: sum((x) => x.failed), dropped: sum((x) => x.dropped),
+        agentsConnected: agents, agentsPlanned: agents, agentsLost: 0,
+      });
+    }
   }
 }
