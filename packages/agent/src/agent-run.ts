@@ -53,6 +53,34 @@ const inPart = (j: number, from: number, to: number) => {
   return u >= from && u < to;
 };
 
+/** The allowlists of a run (the controller's, then the agent's own); throws when a request's host is outside one. */
+function checkTargets(assign: barrage.v1.Assign.$Properties, scenarios: readonly PreparedScenario[], own: TargetAllowlist | undefined): TargetAllowlist[] {
+  let fromController: TargetAllowlist;
+  try {
+    fromController = new TargetAllowlist(assign.allowTargets ?? []);
+  } catch (err) {
+    throw new AgentErrors.BAD_ASSIGN((err as Error).message);
+  }
+  const lists = [fromController, ...(own ? [own] : [])];
+  const hosts = new Set(scenarios.flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => new URL(r.origin).hostname))));
+  for (const host of hosts) {
+    for (const list of lists) {
+      const why = list.checkHost(host);
+      if (why !== undefined) throw new AgentErrors.TARGET_NOT_ALLOWED(why);
+    }
+  }
+  return lists;
+}
+
+/**
+ * Every check an AgentRun makes of its Assign, without building the run: for a caller that
+ * hands the plan on (the multi-worker agent's main thread). Returns the run's liveness settings.
+ */
+export function checkAssign(assign: barrage.v1.Assign.$Properties, own?: TargetAllowlist): { runId: string; agentTimeoutMs: number; leaseMs: number } {
+  checkTargets(assign, prepareAssignment(assign, []), own);
+  return { runId: assign.runId!, agentTimeoutMs: assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS, leaseMs: assign.leaseMs || DEFAULT_LEASE_MS };
+}
+
 export class AgentRun {
   readonly runId: string;
   readonly reporter: Reporter;
@@ -152,20 +180,7 @@ export class AgentRun {
    * anything is fired; their addresses are checked again at each connect (the lookup).
    */
   private guardTargets(o: AgentRunOptions): LookupFunction {
-    let fromController: TargetAllowlist;
-    try {
-      fromController = new TargetAllowlist(o.assign.allowTargets ?? []);
-    } catch (err) {
-      throw new AgentErrors.BAD_ASSIGN((err as Error).message);
-    }
-    const lists = [fromController, ...(o.allowTargets ? [o.allowTargets] : [])];
-    const hosts = new Set(this.scenarios.flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => new URL(r.origin).hostname))));
-    for (const host of hosts) {
-      for (const list of lists) {
-        const why = list.checkHost(host);
-        if (why !== undefined) throw new AgentErrors.TARGET_NOT_ALLOWED(why);
-      }
-    }
+    const lists = checkTargets(o.assign, this.scenarios, o.allowTargets);
     const refused = new Set<string>();
     return guardedLookup(lists, (host, why) => {
       if (refused.has(host)) return;

@@ -12,6 +12,7 @@ import { offsetClock, systemClock, type Clock } from './clock.ts';
 import type { RunHandle } from './run-handle.ts';
 import { ThreadedRun } from './threaded-run.ts';
 import { WorkerPool } from './worker-pool.ts';
+import { MAX_WORKERS } from './worker-count.ts';
 import { bestEstimate, type ClockRound } from './clock-sync.ts';
 import { AgentErrors } from './errors.ts';
 import { ControllerLink } from './connection.ts';
@@ -48,8 +49,6 @@ const STATUS_MS = 1_000;
 const WATCH_MS = 100;
 /** On a signal, how long to wait for the final report's acknowledgement (container runtimes allow 10 s by default). */
 const SHUTDOWN_WAIT_MS = 8_000;
-/** Worker threads beyond this buy nothing but memory (one event loop and connection pool each). */
-const MAX_WORKERS = 256;
 /** A watch tick this much later than due means the process stalled. */
 const LATE_TICK_MS = 1_000;
 
@@ -329,15 +328,20 @@ export class Agent {
     this.send({ finished: f });
     // Only the closing Stop ends the run; an earlier one (abort) gets a Finished but we stay.
     if (this.o.once && stop.closing) {
-      // Leave once every report is acknowledged, so nothing is lost in flight (bounded wait).
-      const giveUpAt = this.clock.now() + ONCE_ACK_WAIT_MS;
-      const leave = () => {
-        if (run.reporter.unacked === 0) this.exit(0);
-        else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) never acknowledged`));
-        else setTimeout(leave, 20);
-      };
-      leave();
+      this.leaveWhenAcknowledged(run, ONCE_ACK_WAIT_MS, 'never acknowledged');
     }
+  }
+
+  /** Exits once the run's final report is out and every report acknowledged, so nothing is lost in flight; exit 1 after `limitMs`. */
+  private leaveWhenAcknowledged(run: RunHandle, limitMs: number, missing: string): void {
+    const giveUpAt = this.clock.now() + limitMs;
+    const leave = () => {
+      if (this.stopped) return;
+      if (run.reporter.finished && run.reporter.unacked === 0) this.exit(0);
+      else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) ${missing}`));
+      else setTimeout(leave, 20);
+    };
+    leave();
   }
 
   private onTakeover(t: barrage.v1.Takeover): void {
@@ -382,14 +386,7 @@ export class Agent {
     this.o.logger.warn({ code: notice.code, run: run.runId }, 'stopping: the run stops firing, its final report goes out');
     if (this.link.open) this.send({ error: { code: notice.code, message: notice.message, fatal: false } });
     run.stop();
-    const giveUpAt = this.clock.now() + limitMs;
-    const leave = () => {
-      if (this.stopped) return;
-      if (run.reporter.finished && run.reporter.unacked === 0) this.exit(0);
-      else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) not acknowledged before leaving`));
-      else setTimeout(leave, 20);
-    };
-    leave();
+    this.leaveWhenAcknowledged(run, limitMs, 'not acknowledged before leaving');
   }
 
   /** Stops the agent: abandons any run, closes the link, resolves `done`. */

@@ -3,7 +3,7 @@
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { availableParallelism } from 'node:os';
+import { MAX_WORKERS, parseWorkerCount } from './worker-count.ts';
 import { Agent } from './agent.ts';
 import { REDACT } from './log-redaction.ts';
 import { readTrust, type TrustOptions } from './tls-trust.ts';
@@ -15,9 +15,8 @@ function positive(value: string): number {
 }
 
 function workerCount(value: string): number {
-  if (value === 'auto') return availableParallelism();
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or a whole number from 1 to 256');
+  const n = parseWorkerCount(value);
+  if (n === undefined) throw new InvalidArgumentError(`must be auto or a whole number from 1 to ${MAX_WORKERS}`);
   return n;
 }
 

@@ -16,3 +16,4 @@ export { isSendableHeaderValue } from './executor.ts';
 export { FORBIDDEN_HEADERS } from './assignment.ts';
 export { TargetAllowlist } from './target-allowlist.ts';
 export { REDACT } from './log-redaction.ts';
+export { MAX_WORKERS, parseWorkerCount } from './worker-count.ts';

@@ -4,7 +4,7 @@
 // reports are merged into one report per interval, sent, kept for resending
 // and acknowledged here. To the controller it is one agent.
 import { barrage, decodeEnvelope } from '@barrage/proto';
-import { AgentRun, type AgentRunOptions } from './agent-run.ts';
+import { checkAssign, type AgentRunOptions } from './agent-run.ts';
 import type { Clock } from './clock.ts';
 import { AgentErrors } from './errors.ts';
 import { ReportMerger } from './report-merger.ts';
@@ -48,11 +48,7 @@ export class ThreadedRun implements RunHandle, WorkerListener {
     this.o = o;
     this.pool = o.pool;
     // The same checks a single-thread agent makes, here and now: a bad plan is refused before any worker sees it.
-    const check = new AgentRun({ ...o, send: () => {}, onFinalReport: () => {} });
-    check.dispose();
-    this.runId = check.runId;
-    this.agentTimeoutMs = check.agentTimeoutMs;
-    this.leaseMs = check.leaseMs;
+    ({ runId: this.runId, agentTimeoutMs: this.agentTimeoutMs, leaseMs: this.leaseMs } = checkAssign(o.assign, o.allowTargets));
     this.workers = Array.from({ length: this.pool.size }, () => ({ state: 'assigned', inFlight: 0, activeVus: 0, completed: 0 }));
     const controllerClock: Clock = { now: () => o.clock.now() + o.offset() };
     this.reporter = new Reporter({ runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: controllerClock, send: o.send, status: () => ({ inFlight: 0, activeVus: 0 }) });

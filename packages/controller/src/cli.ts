@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `controller start|scenarios`: the barrage controller's command line (docs/cli.md).
 import { Command, InvalidArgumentError } from 'commander';
+import { MAX_WORKERS, parseWorkerCount } from '@barrage/agent';
 import { parseDuration } from './units.ts';
 import { startCommand } from './start-command.ts';
 import { builtinScenarios, loadScenario, validateScenario } from './scenario/load.ts';
@@ -26,11 +27,10 @@ const int = (min: number) => (v: string) => {
   return n;
 };
 const collect = (v: string, prev: string[]) => [...prev, v];
+// Checked here with the agent's own rule; passed on as given (`auto` is the agent host's cores).
 const agentWorkers = (v: string) => {
-  if (v === 'auto') return v;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be auto or a whole number from 1 to 256');
-  return String(n);
+  if (parseWorkerCount(v) === undefined) throw new InvalidArgumentError(`must be auto or a whole number from 1 to ${MAX_WORKERS}`);
+  return v === 'auto' ? v : String(Number(v));
 };
 const duration = (v: string) => {
   try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }

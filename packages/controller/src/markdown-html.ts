@@ -3,12 +3,12 @@
 // lists, block quotes, rules, pipe tables, fenced code; inline **bold** and
 // `code`. Only that subset, and every character of text escaped: names in a
 // report come from scenarios and targets, so nothing passes through as markup.
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function inline(text: string): string {
   // Code spans are set aside (their content is literal), bold may span them, then they come back.
   const codes: string[] = [];
-  return escape(text.replace(/\u0000/g, ''))
+  return escapeHtml(text.replace(/\u0000/g, ''))
     .replace(/`([^`]*)`/g, (_m, c: string) => `\u0000${codes.push(c) - 1}\u0000`)
     .replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>')
     .replace(/\u0000(\d+)\u0000/g, (_m, i: string) => `<code>${codes[Number(i)]}</code>`)
@@ -39,7 +39,7 @@ export function markdownToHtml(md: string): string {
       i++;
       while (i < lines.length && !lines[i]!.startsWith('```')) code.push(lines[i++]!);
       i++;
-      out.push(`<pre><code>${escape(code.join('\n'))}</code></pre>`);
+      out.push(`<pre><code>${escapeHtml(code.join('\n'))}</code></pre>`);
       continue;
     }
     if (line.trimStart().startsWith('|') && i + 1 < lines.length && isTableRule(lines[i + 1]!)) {

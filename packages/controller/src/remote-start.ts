@@ -125,7 +125,11 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
 async function followProgress(url: string, headers: Record<string, string>, dispatcher: Dispatcher | undefined, signal: AbortSignal, loadMs: number | undefined, update: (p: Progress) => void): Promise<void> {
   const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, dispatcher, signal });
   if (!res.ok || res.body === null) return;
+  // Running totals: an interval sent again (late reports) replaces what it added before.
   const intervals = new Map<number, StoredInterval>();
+  const totals = { requests: 0, ok: 0, rateLimited: 0, failed: 0, dropped: 0 };
+  const add = (iv: StoredInterval, sign: 1 | -1) => { for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += sign * iv[k]; };
+  let last: StoredInterval | undefined;
   let intervalMs = 1000;
   let buf = '';
   const decoder = new TextDecoder();
@@ -140,15 +144,17 @@ async function followProgress(url: string, headers: Record<string, string>, disp
       if (event === 'start') intervalMs = (JSON.parse(data) as { intervalMs: number }).intervalMs || 1000;
       if (event !== 'interval') continue;
       const iv = JSON.parse(data) as StoredInterval;
+      const before = intervals.get(iv.interval);
+      if (before !== undefined) add(before, -1);
+      add(iv, 1);
       intervals.set(iv.interval, iv);
-      const last = [...intervals.values()].reduce((a, b) => (b.interval > a.interval ? b : a));
-      const sum = (f: (x: StoredInterval) => number) => [...intervals.values()].reduce((s, x) => s + f(x), 0);
+      if (last === undefined || iv.interval >= last.interval) last = iv;
       const elapsedS = ((last.interval + 1) * intervalMs) / 1000;
       const agents = Object.keys(last.agents).length;
       update({
         elapsedS, remainingS: loadMs === undefined ? 0 : Math.max(0, loadMs / 1000 - elapsedS),
         rps: last.requests / (intervalMs / 1000), p95Ms: last.p95Ms ?? 0,
-        requests: sum((x) => x.requests), ok: sum((x) => x.ok), rateLimited: sum((x) => x.rateLimited), failed: sum((x) => x.failed), dropped: sum((x) => x.dropped),
+        ...totals,
         agentsConnected: agents, agentsPlanned: agents, agentsLost: 0,
       });
     }

@@ -5,7 +5,7 @@ import { junitReport } from './report-junit.ts';
 import { markdownReport, type ReportInput } from './report-markdown.ts';
 import { ControllerErrors } from './errors.ts';
 import { dashboardAssets } from './dashboard/dashboard-routes.ts';
-import { markdownToHtml } from './markdown-html.ts';
+import { escapeHtml, markdownToHtml } from './markdown-html.ts';
 import type { RunStore } from './store.ts';
 import { createHash } from 'node:crypto';
 
@@ -82,5 +82,3 @@ function withCharts(html: string, charts: string): string {
   const second = first < 0 ? -1 : html.indexOf('<h2>', first + 4);
   return second < 0 ? `${html}\n${charts}` : `${html.slice(0, second)}${charts}\n${html.slice(second)}`;
 }
-
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

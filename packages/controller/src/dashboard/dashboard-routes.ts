@@ -11,9 +11,11 @@ const require = createRequire(import.meta.url);
 const uplotDir = new URL('./', pathToFileURL(require.resolve('uplot/dist/uPlot.iife.min.js')));
 const own = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
 
-/** Every asset the pages load, by URL: type and body. */
+let assets: Record<string, { type: string; body: string }> | undefined;
+
+/** Every asset the pages load, by URL: type and body (read from disk once, on first use). */
 export function dashboardAssets(): Record<string, { type: string; body: string }> {
-  return {
+  return assets ??= {
     '/assets/uplot.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('uPlot.iife.min.js', uplotDir), 'utf8') },
     '/assets/uplot.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8') },
     '/assets/charts.js': { type: 'text/javascript; charset=utf-8', body: own('charts.js') },
