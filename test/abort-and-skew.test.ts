@@ -2,7 +2,7 @@
 // clocks are far off still start on the controller's instant.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { offsetClock, systemClock } from '@barrage/agent';
+import { offsetClock, systemClock } from '@barrage/core';
 import { inProcessCluster } from './helpers/in-process-cluster.ts';
 import { startTarget } from './helpers/processes.ts';
 

@@ -4,7 +4,7 @@
 // worst figures and a note says its latencies are suspect.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
 import { inProcessCluster } from './helpers/in-process-cluster.ts';
 import { startTarget } from './helpers/processes.ts';

@@ -4,7 +4,7 @@
 // not a sleep); counts are reconciled with the target's own /__stats.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ArrivalSchedule } from '@barrage/agent';
+import { ArrivalSchedule } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
 import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
 import { startTarget } from './helpers/processes.ts';

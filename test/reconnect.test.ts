@@ -3,7 +3,7 @@
 // arrived, and right after Ready (so the Start broadcast is missed).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { inProcessCluster } from './helpers/in-process-cluster.ts';
 import { startTarget } from './helpers/processes.ts';
 

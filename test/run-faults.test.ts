@@ -2,7 +2,7 @@
 // an agent sending implausible figures, a failed start with --once agents.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
 import { barrage } from '@barrage/proto';
 import { inProcessCluster } from './helpers/in-process-cluster.ts';

@@ -4,7 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import pino from 'pino';
-import { Agent, systemClock, type Clock } from '@barrage/agent';
+import { Agent } from '@barrage/agent';
+import { systemClock, type Clock } from '@barrage/core';
 import { parseScenario } from '@barrage/controller';
 import type { barrage } from '@barrage/proto';
 import { Cluster } from '../../packages/controller/src/cluster.ts';

@@ -2,23 +2,23 @@
 // and completion log, from Assign through the final report and Finished.
 import type { LookupFunction } from 'node:net';
 import { guardedLookup } from './guarded-lookup.ts';
-import { TargetAllowlist } from './target-allowlist.ts';
+import { TargetAllowlist } from '@barrage/core';
 import { barrage } from '@barrage/proto';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@barrage/core';
 import { CompletionLog } from './completion-log.ts';
 import { AgentHealth } from './agent-health.ts';
-import { ArrivalSchedule } from './arrival-schedule.ts';
+import { ArrivalSchedule } from '@barrage/core';
 import { Executor } from './executor.ts';
 import { prepareAssignment, type PreparedScenario } from './assignment.ts';
 import { Recorder } from './recorder.ts';
 import { Reporter } from './reporter.ts';
 import { ClosedModel, OpenModel, type Scheduler } from './scheduler.ts';
 import { AgentErrors } from './errors.ts';
-import { clusterVusAt, peakShare, segmentShare } from './vu-ramp.ts';
-import { ownsArrival, sliceScenario, subSegment, type WorkerSlot } from './worker-slice.ts';
+import { clusterVusAt, DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS, isOpenExecutor, modelOfExecutor, peakShare, segmentShare } from '@barrage/core';
+import { ownsArrival, subSegment, type WorkerSlot } from '@barrage/core';
+import { sliceScenario } from './worker-slice.ts';
 
 const Executors = barrage.v1.Executor;
-const isOpen = (e: number) => e === Executors.EXECUTOR_CONSTANT_ARRIVAL_RATE || e === Executors.EXECUTOR_RAMPING_ARRIVAL_RATE;
 
 export interface AgentRunOptions {
   assign: barrage.v1.Assign.$Properties;
@@ -44,8 +44,6 @@ const MAX_TAKEOVERS = 64;
 const MAX_EXTRA = 100_000;
 
 /** Defaults when an Assign leaves the liveness settings at 0 (the scenario schema has the same). */
-export const DEFAULT_AGENT_TIMEOUT_MS = 5_000;
-export const DEFAULT_LEASE_MS = 15_000;
 /** Golden-ratio step: frac((j+1)·PHI) spreads arrival indices evenly over [0,1) for a takeover split. */
 const PHI = (Math.sqrt(5) - 1) / 2;
 const inPart = (j: number, from: number, to: number) => {
@@ -128,7 +126,7 @@ export class AgentRun {
     this.runId = o.assign.runId!;
     const w = o.worker;
     this.worker = w;
-    this.scenarios = prepareAssignment(o.assign, this.names).map((s) => (w === undefined ? s : sliceScenario(s, w, isOpen(s.executor))));
+    this.scenarios = prepareAssignment(o.assign, this.names).map((s) => (w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor))));
     this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
     this.vuSegment = w === undefined ? this.segment : subSegment(this.segment, w);
     this.pending = this.scenarios.length;
@@ -137,11 +135,11 @@ export class AgentRun {
     this.offsetMs = o.offset();
     const base = o.clock;
     this.controllerClock = { now: () => base.now() + this.offsetMs };
-    const openNames = new Set(this.scenarios.filter((s) => isOpen(s.executor)).flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))));
+    const openNames = new Set(this.scenarios.filter((s) => isOpenExecutor(s.executor)).flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))));
     this.recorder = new Recorder(this.names, openNames);
     // One executor per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.executors = this.scenarios.map((s) => new Executor({
-      allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s), serviceTime: isOpen(s.executor),
+      allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s), serviceTime: isOpenExecutor(s.executor),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
       onComplete: this.onComplete, lookup: this.lookup,
     }));
@@ -207,8 +205,8 @@ export class AgentRun {
 
   /** The most iterations a scenario runs at once on this agent. */
   private concurrency(s: PreparedScenario): number {
-    if (s.executor === Executors.EXECUTOR_RAMPING_VUS) return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
-    if (isOpen(s.executor)) return s.maxInFlight;
+    if (modelOfExecutor(s.executor)?.ramping === true) return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
+    if (isOpenExecutor(s.executor)) return s.maxInFlight;
     return s.vus;
   }
 
@@ -261,7 +259,7 @@ export class AgentRun {
     const exec = this.executors[index]!;
     const onIdle = () => this.scenarioIdle();
     const { start, end } = this.vuSegment;
-    if (isOpen(s.executor)) {
+    if (isOpenExecutor(s.executor)) {
       const schedule = new ArrivalSchedule(s.startTarget, s.stages);
       const w = this.worker;
       return new OpenModel(exec, s.entries, this.recorder, {
@@ -269,7 +267,7 @@ export class AgentRun {
         ...(w === undefined ? {} : { include: (j: number) => ownsArrival(j, w) }),
       }, onIdle);
     }
-    const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
+    const ramp = modelOfExecutor(s.executor)?.ramping === true;
     return new ClosedModel(exec, s.entries, {
       vus: ramp ? peakShare(s.startTarget, s.stages, start, end) : s.vus,
       target: ramp ? (t) => segmentShare(clusterVusAt(s.startTarget, s.stages, t), start, end) : undefined,
@@ -306,12 +304,12 @@ export class AgentRun {
     for (const share of shares) {
       const index = share.scenario!;
       const s = this.scenarios[index]!;
-      if (s.executor === Executors.EXECUTOR_SHARED_ITERATIONS || s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS) continue;
+      if (modelOfExecutor(s.executor)?.iterationBounded !== false) continue;
       const partStart = share.partStart!;
       const partEnd = share.partEnd!;
       const sub = { start: lostStart + (lostEnd - lostStart) * partStart, end: lostStart + (lostEnd - lostStart) * partEnd };
-      const open = isOpen(s.executor);
-      const ramp = s.executor === Executors.EXECUTOR_RAMPING_VUS;
+      const open = isOpenExecutor(s.executor);
+      const ramp = modelOfExecutor(s.executor)?.ramping === true;
       const vus = ramp ? peakShare(s.startTarget, s.stages, sub.start, sub.end) : (share.vus ?? 0);
       const arrivals = Math.min(share.arrivals ?? 0, s.totalArrivals);
       const maxInFlight = Math.max(1, share.maxInFlight ?? 0);

@@ -5,8 +5,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { barrage } from '@barrage/proto';
 import { AgentRun } from './agent-run.ts';
-import { offsetClock, systemClock } from './clock.ts';
-import { TargetAllowlist } from './target-allowlist.ts';
+import { offsetClock, systemClock } from '@barrage/core';
+import { TargetAllowlist } from '@barrage/core';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;

@@ -1,22 +1,23 @@
 // The agent process's brain: connect, say Hello, sync clocks, take an Assign,
 // start on the controller's instant, report every interval, answer Stop with
 // Finished, and reconnect (resending unacknowledged reports) when the link drops.
-import { TargetAllowlist } from './target-allowlist.ts';
+import { TargetAllowlist } from '@barrage/core';
 import { hostname, availableParallelism } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AgentRun, DEFAULT_AGENT_TIMEOUT_MS } from './agent-run.ts';
-import { offsetClock, systemClock, type Clock } from './clock.ts';
+import { AgentRun } from './agent-run.ts';
+import { DEFAULT_AGENT_TIMEOUT_MS } from '@barrage/core';
+import { offsetClock, systemClock, type Clock } from '@barrage/core';
 import type { RunHandle } from './run-handle.ts';
 import { ThreadedRun } from './threaded-run.ts';
 import { WorkerPool } from './worker-pool.ts';
-import { MAX_WORKERS } from './worker-count.ts';
+import { MAX_WORKERS } from '@barrage/core';
 import { bestEstimate, type ClockRound } from './clock-sync.ts';
 import { AgentErrors } from './errors.ts';
 import { ControllerLink } from './connection.ts';
-import type { TrustOptions } from './tls-trust.ts';
+import type { TrustOptions } from '@barrage/core';
 
 export interface AgentOptions {
   controller: string;   // ws://host:port (the /agents path is added when missing)

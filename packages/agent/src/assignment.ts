@@ -4,15 +4,14 @@
 // compiled, flows resolved into mix entries.
 import { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
-import { ArrivalSchedule } from './arrival-schedule.ts';
+import { ArrivalSchedule } from '@barrage/core';
 import { AgentErrors } from './errors.ts';
-import { encodePath, isSendableHeaderValue, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
+import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
 import type { PreparedEntry } from './iteration.ts';
-import { parseJsonPath } from './json-path.ts';
+import { FORBIDDEN_HEADERS, HEADER_NAME, isOpenExecutor, isSendableHeaderValue, modelOfExecutor, parseJsonPath } from '@barrage/core';
 import { MultipartBody } from './multipart-body.ts';
-import { compileTemplate, UnknownVariableError, type Template } from './template.ts';
+import { compileTemplate, UnknownVariableError, type Template } from '@barrage/core';
 
-const Executors = barrage.v1.Executor;
 
 export interface Stage {
   durationMs: number;
@@ -43,8 +42,6 @@ const MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** Node timers hold at most 2^31-1 ms (24.8 days); a longer value would fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const METHOD = /^[A-Z]{1,16}$/;
-/** Headers undici refuses or sets itself (multipart sets content-length itself, after this check). */
-export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'content-length']);
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const finiteIn = (v: number, lo: number, hi: number) => Number.isFinite(v) && v >= lo && v <= hi;
@@ -64,7 +61,7 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
   return (a.scenarios ?? []).map((s, si) => {
     const where = `scenario ${si}`;
     const executor = s.executor ?? 0;
-    if (!Object.values(Executors).includes(executor) || executor === Executors.EXECUTOR_UNSPECIFIED) throw bad(`${where}: executor ${executor}`);
+    if (modelOfExecutor(executor) === undefined) throw bad(`${where}: executor ${executor}`);
     const vus = s.vus ?? 0;
     if (!Number.isInteger(vus) || vus < 0 || vus > MAX_VUS) throw bad(`${where}: vus ${vus}`);
     const durationMs = s.durationMs ?? 0;
@@ -73,10 +70,10 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
     if (stages.length > MAX_STAGES || stages.some((st) => !finiteIn(st.durationMs, 0, MAX_DURATION_MS) || !finiteIn(st.target, 0, 1e9))) throw bad(`${where}: stages`);
     const startTarget = s.startTarget ?? 0;
     if (!finiteIn(startTarget, 0, 1e9)) throw bad(`${where}: start target`);
-    if (executor === Executors.EXECUTOR_RAMPING_VUS && [startTarget, ...stages.map((st) => st.target)].some((v) => !Number.isInteger(v) || v > MAX_VUS)) {
+    if (modelOfExecutor(executor)!.ramping && [startTarget, ...stages.map((st) => st.target)].some((v) => !Number.isInteger(v) || v > MAX_VUS)) {
       throw bad(`${where}: VU targets must be whole numbers up to ${MAX_VUS}`);
     }
-    if (executor === Executors.EXECUTOR_CONSTANT_ARRIVAL_RATE || executor === Executors.EXECUTOR_RAMPING_ARRIVAL_RATE) {
+    if (isOpenExecutor(executor)) {
       let total: number;
       try { total = new ArrivalSchedule(startTarget, stages).total; } catch { throw bad(`${where}: arrival rates`); }
       if (total !== (s.totalArrivals ?? 0) || (s.iterations ?? 0) > total) throw bad(`${where}: arrivals ${s.iterations} of ${s.totalArrivals} do not match the rate (${total})`);
@@ -156,7 +153,7 @@ function prepareRequest(
   for (const h of r.headers ?? []) {
     const name = (h.name ?? '').toLowerCase();
     const value = compile(h.value ?? '');
-    if (!/^[!#$%&'*+.^_`|~0-9a-z-]{1,200}$/.test(name) || FORBIDDEN_HEADERS.has(name)) throw bad(`header ${JSON.stringify(name.slice(0, 50))} cannot be sent`);
+    if (!HEADER_NAME.test(name) || FORBIDDEN_HEADERS.has(name)) throw bad(`header ${JSON.stringify(name.slice(0, 50))} cannot be sent`);
     if (typeof value === 'string' && !isSendableHeaderValue(value)) throw bad(`the value of header ${name} has characters a header cannot carry`);
     headers[name] = value;
   }

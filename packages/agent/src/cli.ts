@@ -3,10 +3,10 @@
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { MAX_WORKERS, parseWorkerCount } from './worker-count.ts';
+import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
 import { Agent } from './agent.ts';
-import { REDACT } from './log-redaction.ts';
-import { readTrust, type TrustOptions } from './tls-trust.ts';
+import { REDACT } from '@barrage/core';
+import { readTrust, type TrustOptions } from '@barrage/core';
 
 function positive(value: string): number {
   const n = Number(value);

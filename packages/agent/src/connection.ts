@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { decodeEnvelope, frameBytes, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
 import { AgentErrors } from './errors.ts';
-import { certificateErrorCode, type TrustOptions } from './tls-trust.ts';
+import { certificateErrorCode, type TrustOptions } from '@barrage/core';
 
 export interface LinkEvents {
   open: [];

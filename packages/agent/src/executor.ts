@@ -9,13 +9,13 @@ import type { LookupFunction } from 'node:net';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
 import type { Dispatcher } from 'undici';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@barrage/core';
 import type { CompletionLog } from './completion-log.ts';
 import { UndiciDispatch, type HttpDispatch } from './http-dispatch.ts';
-import { readJsonPath } from './json-path.ts';
+import { readJsonPath } from '@barrage/core';
 import type { MultipartBody } from './multipart-body.ts';
 import type { ErrorKind, Recorder } from './recorder.ts';
-import { render, type Template } from './template.ts';
+import { isSendableHeaderValue, render, type Template } from '@barrage/core';
 
 export interface PreparedCheck {
   name: string;
@@ -98,9 +98,6 @@ export function classifyError(err: unknown): ErrorKind {
   }
 }
 
-/** What undici (and HTTP) accept in a header value: tab, visible ASCII, space, and obs-text. */
-const UNSENDABLE_HEADER_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
-export const isSendableHeaderValue = (v: string) => !UNSENDABLE_HEADER_VALUE.test(v);
 /** Percent-encodes what cannot stand in a request line (spaces, controls, non-ASCII); the rest is the user's. */
 export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
 

@@ -4,7 +4,7 @@
 // counts as "never sent" (dropped), and is logged once per host.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
-import type { TargetAllowlist } from './target-allowlist.ts';
+import type { TargetAllowlist } from '@barrage/core';
 
 export const TARGET_NOT_ALLOWED = 'EBARRAGE_TARGET_NOT_ALLOWED';
 

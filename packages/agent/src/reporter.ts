@@ -4,7 +4,7 @@
 // A multi-worker agent drives it with push() instead of its timer: one report
 // per interval holding every worker's merged stats.
 import { encodeEnvelope, type barrage } from '@barrage/proto';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@barrage/core';
 import type { Recorder } from './recorder.ts';
 
 export interface ReporterOptions {

@@ -2,7 +2,7 @@
 // decides *how* a request is sent. Every scheduler runs one scenario's share on
 // this agent and calls onIdle once it will start nothing more and nothing it
 // started is still running. Times are performance.now() milliseconds.
-import type { ArrivalSchedule } from './arrival-schedule.ts';
+import type { ArrivalSchedule } from '@barrage/core';
 import type { Executor } from './executor.ts';
 import { runIteration, type PreparedEntry } from './iteration.ts';
 import type { Recorder } from './recorder.ts';

@@ -5,7 +5,7 @@
 // and acknowledged here. To the controller it is one agent.
 import { barrage, decodeEnvelope } from '@barrage/proto';
 import { checkAssign, type AgentRunOptions } from './agent-run.ts';
-import type { Clock } from './clock.ts';
+import type { Clock } from '@barrage/core';
 import { AgentErrors } from './errors.ts';
 import { ReportMerger } from './report-merger.ts';
 import { Reporter } from './reporter.ts';

@@ -9,31 +9,7 @@
 //   - open models: worker k fires the agent's arrivals j with j mod N = k, so
 //     the agent's own evenly spread schedule is kept whole.
 import type { PreparedScenario } from './assignment.ts';
-
-export interface WorkerSlot {
-  index: number;
-  count: number;
-}
-
-/** Worker `index`'s part of `total` split among `count` workers. */
-export const evenShare = (total: number, index: number, count: number): number =>
-  Math.floor((total * (index + 1)) / count) - Math.floor((total * index) / count);
-
-/** The arrivals of an open model (by the agent's arrival index) that this worker fires. */
-export const ownsArrival = (j: number, w: WorkerSlot): boolean => j % w.count === w.index;
-
-/** How many of the agent's `arrivals` this worker fires. */
-export const arrivalsOf = (arrivals: number, w: WorkerSlot): number =>
-  arrivals > w.index ? Math.floor((arrivals - w.index - 1) / w.count) + 1 : 0;
-
-/** This worker's part of the agent's segment [start, end) (for ramps, which split by segment). */
-export function subSegment(seg: { start: number; end: number }, w: WorkerSlot): { start: number; end: number } {
-  const width = seg.end - seg.start;
-  return {
-    start: seg.start + (width * w.index) / w.count,
-    end: w.index === w.count - 1 ? seg.end : seg.start + (width * (w.index + 1)) / w.count,
-  };
-}
+import { arrivalsOf, evenShare, type WorkerSlot } from '@barrage/core';
 
 /** The scenario as this worker runs it: its VUs, iterations, in-flight cap and connections. */
 export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean): PreparedScenario {

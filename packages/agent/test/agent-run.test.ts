@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { barrage, decodeEnvelope } from '@barrage/proto';
 import { AgentRun } from '../src/agent-run.ts';
-import { systemClock } from '../src/clock.ts';
+import { systemClock } from '@barrage/core';
 
 async function runWithStartAgo(agoMs: number, durationMs: number): Promise<{ served: number; reports: barrage.v1.Report[] }> {
   let served = 0;

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { barrage } from '@barrage/proto';
 import { prepareAssignment } from '../src/assignment.ts';
-import { systemClock } from '../src/clock.ts';
+import { systemClock } from '@barrage/core';
 import { CompletionLog } from '../src/completion-log.ts';
 import { Executor } from '../src/executor.ts';
 import { Recorder } from '../src/recorder.ts';

@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { PreparedScenario } from '../src/assignment.ts';
-import { clusterVusAt, segmentShare } from '../src/vu-ramp.ts';
-import { arrivalsOf, evenShare, ownsArrival, sliceScenario, subSegment } from '../src/worker-slice.ts';
+import { clusterVusAt, segmentShare } from '@barrage/core';
+import { arrivalsOf, evenShare, ownsArrival, subSegment } from '@barrage/core';
+import { sliceScenario } from '../src/worker-slice.ts';
 
 const base: PreparedScenario = {
   name: 's', executor: 1, vus: 0, iterations: 0, iterationsPerVu: 0, durationMs: 1000, startOffsetMs: 0, gracefulStopMs: 0,

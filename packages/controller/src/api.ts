@@ -15,7 +15,7 @@ import type { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
 import { renderReport, reportCsp, storedSeries, type ReportFormat } from './report.ts';
 import type { RunManager } from './run-manager.ts';
-import { variablesIn } from '@barrage/agent';
+import { variablesIn } from '@barrage/core';
 import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from './scenario/load.ts';
 import { resolveEnv } from './setup-runner.ts';
 import type { Scenario } from './scenario/scenario.ts';

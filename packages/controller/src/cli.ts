@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `controller start|scenarios`: the barrage controller's command line (docs/cli.md).
 import { Command, InvalidArgumentError } from 'commander';
-import { MAX_WORKERS, parseWorkerCount } from '@barrage/agent';
+import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
 import { parseDuration } from './units.ts';
 import { startCommand } from './start-command.ts';
 import { builtinScenarios, loadScenario, validateScenario } from './scenario/load.ts';

@@ -4,9 +4,22 @@
 // run, and are killed by PID if they outstay the controller.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { ControllerErrors } from './errors.ts';
 
-const AGENT_CLI = fileURLToPath(import.meta.resolve('@barrage/agent/cli'));
+/**
+ * The agent program, found as a shell finds it: the `agent` binary npm links into the nearest
+ * node_modules/.bin above this file. The controller runs the agent as a process and never
+ * imports its code.
+ */
+function agentProgram(): string {
+  for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
+    const bin = join(dir, 'node_modules', '.bin', 'agent');
+    if (existsSync(bin)) return bin;
+    if (dirname(dir) === dir) throw new ControllerErrors.INTERNAL('no agent program in any node_modules/.bin above the controller (run npm ci)');
+  }
+}
 
 export class LocalAgents {
   readonly children: ChildProcess[] = [];
@@ -16,8 +29,9 @@ export class LocalAgents {
   constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string, workers?: string, log?: (line: string) => void) {
     const ca = caFile === undefined ? [] : ['--ca', caFile];
     const threads = workers === undefined ? [] : ['--workers', workers];
+    const program = count > 0 ? agentProgram() : '';
     for (let i = 1; i <= count; i++) {
-      const child = spawn(process.execPath, [AGENT_CLI, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'], {
+      const child = spawn(process.execPath, [program, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'], {
         env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
         stdio: ['ignore', 'ignore', log === undefined ? 'inherit' : 'pipe'],
       });

@@ -4,8 +4,8 @@
 // time series. Polls are scheduled from the start instant (no drift), bounded
 // in size and time; a failed poll is counted, never a sample.
 import { request } from 'undici';
-import { readJsonPath } from '@barrage/agent';
-import type { Clock } from '@barrage/agent';
+import { readJsonPath } from '@barrage/core';
+import type { Clock } from '@barrage/core';
 import { readPrometheus, type Selector } from './prometheus-text.ts';
 
 export interface MonitorDef {

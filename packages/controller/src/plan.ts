@@ -6,22 +6,13 @@
 // floor(T·b) − floor(T·a) of the target T at each instant (exact at every
 // instant). Open models: the cluster's N arrivals are apportioned by segment
 // width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
-import { ArrivalSchedule, peakShare } from '@barrage/agent';
-import { barrage } from '@barrage/proto';
+import { ArrivalSchedule, LOAD_MODELS, peakShare } from '@barrage/core';
+import type { barrage } from '@barrage/proto';
 import { apportion, segments, type Segment } from './planner.ts';
 import type { LoadScenario, RequestDef, Scenario } from './scenario/scenario.ts';
 import { requestUrl } from './scenario/load.ts';
 import type { RunVar } from './setup-runner.ts';
 
-const E = barrage.v1.Executor;
-const EXECUTORS = {
-  'constant-vus': E.EXECUTOR_CONSTANT_VUS,
-  'shared-iterations': E.EXECUTOR_SHARED_ITERATIONS,
-  'per-vu-iterations': E.EXECUTOR_PER_VU_ITERATIONS,
-  'ramping-vus': E.EXECUTOR_RAMPING_VUS,
-  'constant-arrival-rate': E.EXECUTOR_CONSTANT_ARRIVAL_RATE,
-  'ramping-arrival-rate': E.EXECUTOR_RAMPING_ARRIVAL_RATE,
-} as const;
 
 export interface AgentPlan {
   segment: Segment;
@@ -100,11 +91,11 @@ export function planRun(p: PlanInput): AgentPlan[] {
     const used = [...new Set(sc.mix.flatMap((m) => m.steps))];
     const requests = used.map((n) => requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl));
     const mix = sc.mix.map((m) => ({ name: m.name, weight: m.weight, steps: m.steps.map((n) => used.indexOf(n)) }));
-    const total = sc.executor.endsWith('arrival-rate') ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
+    const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
     shares(sc, segs).forEach((share, i) => {
       if (share === null) return;
       plans[i]!.push({
-        name: sc.name, executor: EXECUTORS[sc.executor], ...share,
+        name: sc.name, executor: LOAD_MODELS[sc.executor].executor, ...share,
         durationMs: sc.durationMs, maxDurationMs: sc.durationMs, startOffsetMs: sc.startTimeMs, gracefulStopMs: sc.gracefulStopMs,
         thinkTimeMs: sc.thinkTimeMs, startTarget: sc.startTarget, stages: sc.stages.map((s) => ({ ...s })), totalArrivals: total,
         requests, mix,

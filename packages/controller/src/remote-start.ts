@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 // undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
 import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
-import { certificateErrorCode } from '@barrage/agent';
+import { certificateErrorCode } from '@barrage/core';
 import { ControllerErrors } from './errors.ts';
 import { loadClientTrust } from './tls-options.ts';
 import { formatOf } from './report.ts';

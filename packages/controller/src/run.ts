@@ -2,8 +2,8 @@
 // all are clock-synced and ready, start them on one instant, merge and ack
 // their reports, then stop and collect their closing facts.
 import type { Logger } from 'pino';
-import { AgentErrors } from '@barrage/agent';
-import { barrage } from '@barrage/proto';
+import { modelOfExecutor } from '@barrage/core';
+import { barrage, PARTIAL_LOAD_CODES } from '@barrage/proto';
 import type { AgentSession, Clockish } from './agent-session.ts';
 import type { Cluster, RunListener } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';
@@ -337,7 +337,7 @@ export class Run implements RunListener {
     const perTaker = new Map<Participant, barrage.v1.TakeoverShare.$Properties[]>();
     const skipped = new Set<string>();
     for (const sc of this.plans.get(lost.id)!.assign.scenarios ?? []) {
-      if (sc.executor === barrage.v1.Executor.EXECUTOR_SHARED_ITERATIONS || sc.executor === barrage.v1.Executor.EXECUTOR_PER_VU_ITERATIONS) { skipped.add(sc.name!); continue; }
+      if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false) { skipped.add(sc.name!); continue; }
       const holders = takers.flatMap((p) => {
         const index = (this.plans.get(p.id)!.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
         return index < 0 ? [] : [{ p, index }];
@@ -490,7 +490,7 @@ export class Run implements RunListener {
           // Some of its load stopped: the run is short of it, and says so (a few lines at most per agent).
           const part = `${e.code}: ${(e.message ?? '').slice(0, 300)}`;
           // Said again after a reconnect: kept once.
-          const partial = e.code === AgentErrors.WORKER_FAILED.code || e.code === AgentErrors.STOPPED.code;
+          const partial = PARTIAL_LOAD_CODES.has(e.code ?? '');
           if (partial && p.brokenParts.length < MAX_BROKEN_PARTS && !p.brokenParts.includes(part)) p.brokenParts.push(part);
         }
         break;

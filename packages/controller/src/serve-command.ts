@@ -5,7 +5,7 @@
 import { targetPolicy, type ControllerGuardOptions } from './target-policy.ts';
 import { once } from 'node:events';
 import pino from 'pino';
-import { systemClock, REDACT } from '@barrage/agent';
+import { systemClock, REDACT } from '@barrage/core';
 import { buildApi } from './api.ts';
 import { Cluster } from './cluster.ts';
 import { RunManager } from './run-manager.ts';

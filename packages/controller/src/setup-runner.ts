@@ -4,7 +4,7 @@
 // $.access_token). Every agent substitutes them. They are secrets: never
 // logged, never stored, never named in an error with their value.
 import { request } from 'undici';
-import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/agent';
+import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/core';
 import { ControllerErrors } from './errors.ts';
 import { requestUrl, substitutedTexts } from './scenario/load.ts';
 import type { Scenario } from './scenario/scenario.ts';

@@ -5,7 +5,7 @@
 import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from './target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
-import { systemClock, REDACT } from '@barrage/agent';
+import { systemClock, REDACT } from '@barrage/core';
 import type { AgentSession } from './agent-session.ts';
 import { Cluster } from './cluster.ts';
 import { ControllerErrors } from './errors.ts';

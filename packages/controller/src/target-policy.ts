@@ -4,7 +4,7 @@
 // Checked when a scenario is accepted, from the command line or the API.
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { TargetAllowlist } from '@barrage/agent';
+import { LOAD_MODELS, TargetAllowlist } from '@barrage/core';
 import { ControllerErrors } from './errors.ts';
 import { requestUrl } from './scenario/load.ts';
 import type { Scenario } from './scenario/scenario.ts';
@@ -57,8 +57,8 @@ export function scenarioHosts(s: Scenario, baseUrl: string | undefined): string[
 
 /** Throws a coded error when the scenario may not run under this policy. */
 export async function admitScenario(s: Scenario, baseUrl: string | undefined, p: TargetPolicy, resolve: Resolver = systemResolver): Promise<void> {
-  const open = s.scenarios.filter((m) => m.executor.endsWith('arrival-rate'));
-  const vus = s.scenarios.filter((m) => !m.executor.endsWith('arrival-rate')).reduce((n, m) => n + m.vus, 0);
+  const open = s.scenarios.filter((m) => LOAD_MODELS[m.executor].kind === 'open');
+  const vus = s.scenarios.filter((m) => LOAD_MODELS[m.executor].kind === 'closed').reduce((n, m) => n + m.vus, 0);
   const rate = open.reduce((n, m) => n + Math.max(m.startTarget, ...m.stages.map((st) => st.target)), 0);
   const length = Math.max(...s.scenarios.map((m) => m.startTimeMs + m.durationMs));
   if (p.maxVus !== undefined && vus > p.maxVus) throw new ControllerErrors.OVER_LIMIT(`${vus} VUs`, `--max-vus ${p.maxVus}`);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
-import { readTrust, type TrustOptions } from '@barrage/agent';
+import { readTrust, type TrustOptions } from '@barrage/core';
 import { ControllerErrors } from './errors.ts';
 
 export interface ServerTls {

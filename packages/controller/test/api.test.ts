@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { buildApi } from '../src/api.ts';
 import { Cluster } from '../src/cluster.ts';
 import { RunManager } from '../src/run-manager.ts';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import WebSocket from 'ws';
 import pino from 'pino';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION } from '@barrage/proto';
 import { Cluster } from '../src/cluster.ts';
 

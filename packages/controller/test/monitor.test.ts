@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { MonitorPoller, monitorStats } from '../src/monitor.ts';
 import { parseSelector, readPrometheus } from '../src/prometheus-text.ts';
 

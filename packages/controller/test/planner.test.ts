@@ -86,7 +86,7 @@ test('segments cover [0,1) in proportion to weights', () => {
 test('every load model splits exactly: VUs, iterations, arrivals and in-flight caps sum to the scenario\'s', async () => {
   const { shares } = await import('../src/plan.ts');
   const { parseScenario } = await import('../src/scenario/load.ts');
-  const { ArrivalSchedule } = await import('@barrage/agent');
+  const { ArrivalSchedule } = await import('@barrage/core');
   const s = parseScenario(`
 name: all
 baseUrl: http://h

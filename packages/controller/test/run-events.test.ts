@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { once } from 'node:events';
 import pino from 'pino';
-import { systemClock } from '@barrage/agent';
+import { systemClock } from '@barrage/core';
 import { buildApi } from '../src/api.ts';
 import { Cluster } from '../src/cluster.ts';
 import { RunManager } from '../src/run-manager.ts';

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { builtinScenarios, loadScenario, parseScenario } from '../src/scenario/load.ts';
 import { requestUrl } from '../src/scenario/load.ts';
-import { readJsonPath } from '@barrage/agent';
+import { readJsonPath } from '@barrage/core';
 import { parseDuration, parseSize } from '../src/units.ts';
 
 test('built-in scenarios load and validate', () => {

@@ -29,3 +29,12 @@ export const ProtoErrors = {
   VERSION_MISMATCH: createError('PROTO_VERSION_MISMATCH', 'protocol version %s is not supported (this side speaks %s)', 400),
   HISTOGRAM_INVALID: createError('PROTO_HISTOGRAM_INVALID', 'histogram rejected: %s', 400),
 } as const;
+
+/**
+ * Codes an agent sends (non-fatal ErrorReport) when part of its load stopped mid-run: a
+ * worker thread died, or the agent was told to stop by its host. The controller marks the
+ * run degraded and notes them.
+ */
+export const AGENT_WORKER_FAILED = 'AGENT_WORKER_FAILED';
+export const AGENT_STOPPED = 'AGENT_STOPPED';
+export const PARTIAL_LOAD_CODES: ReadonlySet<string> = new Set([AGENT_WORKER_FAILED, AGENT_STOPPED]);

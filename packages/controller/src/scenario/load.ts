@@ -5,7 +5,7 @@
 import { readFileSync, statSync, existsSync, readdirSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { ArrivalSchedule, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/agent';
+import { ArrivalSchedule, LOAD_MODELS, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import type { MonitorDef } from '../monitor.ts';
 import { parseSelector, type Selector } from '../prometheus-text.ts';
@@ -332,7 +332,7 @@ function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], probl
   if (m.executor === 'ramping-vus' && m.vus > 100_000) problems.push(`/scenarios/${i}/stages: at most 100000 VUs`);
   if (m.executor === 'ramping-vus' && m.vus === 0) problems.push(`/scenarios/${i}/stages: the ramp never has a VU`);
   boundedMs(m.thinkTimeMs, `/scenarios/${i}/thinkTime`, problems);
-  if (m.executor.endsWith('arrival-rate') && m.durationMs > 0 && m.durationMs <= MAX_SCENARIO_MS) {
+  if (LOAD_MODELS[m.executor].kind === 'open' && m.durationMs > 0 && m.durationMs <= MAX_SCENARIO_MS) {
     const total = new ArrivalSchedule(m.startTarget, m.stages).total;
     if (total === 0) problems.push(`/scenarios/${i}: the rate and duration give no arrivals`);
     if (total > MAX_ARRIVALS) problems.push(`/scenarios/${i}: ${total} arrivals; at most ${MAX_ARRIVALS} per scenario`);
