@@ -22,8 +22,8 @@ import { cpus } from 'node:os';
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Float64Histogram, type JsHistogram } from 'hdr-histogram-js';
 import { Recorder, type ResponseSample } from '../packages/agent/src/recorder.ts';
 import { addWireHistogram, clampLatencyUs, decodeEnvelope, encodeEnvelope, HIGHEST_US, LOWEST_US, newIntervalHistogram, newTotalHistogram, SIGNIFICANT_DIGITS, type barrage } from '@barrage/proto';
-import { RunAggregate } from '../packages/controller/src/merge.ts';
-import { validateReport } from '../packages/controller/src/report-validation.ts';
+import { RunAggregate } from '../packages/controller/src/merge/run-aggregate.ts';
+import { validateReport } from '../packages/controller/src/run/report-validation.ts';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 300);
 const NAME_COUNT = Number(process.env.BENCH_NAMES ?? 10);

@@ -18,7 +18,7 @@ import { ensureApt, reportFigures } from './support.ts';
 
 const RATE = 100;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
-const controllerCli = fileURLToPath(new URL('../packages/controller/src/cli.ts', import.meta.url));
+const controllerCli = fileURLToPath(new URL('../packages/controller/src/cli/main.ts', import.meta.url));
 
 const arrivals = new Map<string, number[]>();
 const server = createServer((req, res) => {

@@ -17,7 +17,7 @@ import { mb, rssBytes } from './rss.ts';
 const MINUTES = Number(process.env.BENCH_MINUTES ?? 60);
 const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 10_000);
 const root = new URL('../', import.meta.url);
-const controllerCli = fileURLToPath(new URL('packages/controller/src/cli.ts', root));
+const controllerCli = fileURLToPath(new URL('packages/controller/src/cli/main.ts', root));
 const agentCli = fileURLToPath(new URL('packages/agent/src/cli.ts', root));
 
 const dir = mkdtempSync(join(tmpdir(), 'barrage-soak-'));

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 export const bins = {
-  controller: fileURLToPath(new URL('packages/controller/src/cli.ts', root)),
+  controller: fileURLToPath(new URL('packages/controller/src/cli/main.ts', root)),
   agent: fileURLToPath(new URL('packages/agent/src/cli.ts', root)),
 };
 export const benchDir = fileURLToPath(new URL('./', import.meta.url));

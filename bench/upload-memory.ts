@@ -17,7 +17,7 @@ import { mb, peakRss, rssBytes } from './rss.ts';
 import { collect, reportFigures } from './support.ts';
 
 const root = new URL('../', import.meta.url);
-const controllerCli = fileURLToPath(new URL('packages/controller/src/cli.ts', root));
+const controllerCli = fileURLToPath(new URL('packages/controller/src/cli/main.ts', root));
 const agentCli = fileURLToPath(new URL('packages/agent/src/cli.ts', root));
 const peerCli = fileURLToPath(new URL('bench/peers/fetch-formdata-upload.ts', root));
 const COUNT = 10;

@@ -18,8 +18,8 @@ import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { addWireHistogram, barrage, newIntervalHistogram, type LatencyHistogram } from '@barrage/proto';
 import { parseScenario } from '@barrage/controller';
 import { systemClock } from '@barrage/core';
-import { Cluster } from '../packages/controller/src/cluster.ts';
-import { Run } from '../packages/controller/src/run.ts';
+import { Cluster } from '../packages/controller/src/cluster/cluster.ts';
+import { Run } from '../packages/controller/src/run/run.ts';
 import { bins, fmt, machine, median, pinned, pinSelf, reportFigures, startNginx } from './support.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);

@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { spawnTarget } from '@barrage/sample-target';
 
-const controllerCli = fileURLToPath(new URL('../packages/controller/src/cli.ts', import.meta.url));
+const controllerCli = fileURLToPath(new URL('../packages/controller/src/cli/main.ts', import.meta.url));
 const target = await spawnTarget();
 const url = target.url;
 process.stderr.write(`sample target at ${url}\n`);

@@ -24,7 +24,7 @@ import {
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const K8S = join(ROOT, 'deploy/kubernetes');
-const BIN = { controller: 'packages/controller/src/cli.ts', agent: 'packages/agent/src/cli.ts', 'sample-target': 'packages/sample-target/src/cli.ts' } as const;
+const BIN = { controller: 'packages/controller/src/cli/main.ts', agent: 'packages/agent/src/cli.ts', 'sample-target': 'packages/sample-target/src/cli.ts' } as const;
 type Bin = keyof typeof BIN;
 
 // ---------------------------------------------------------------------------------------

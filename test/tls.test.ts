@@ -12,7 +12,7 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { localAgentUrl } from '../packages/controller/src/tls-options.ts';
+import { localAgentUrl } from '../packages/controller/src/cluster/tls-options.ts';
 import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
 
 const TOKEN = 'tls-test-token';

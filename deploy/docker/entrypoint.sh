@@ -3,7 +3,10 @@
 # `exec` replaces this shell with node, so signals (docker stop's SIGTERM) reach node directly.
 set -e
 case "${1:-}" in
-  controller|agent|sample-target)
+  controller)
+    shift
+    exec node /app/packages/controller/src/cli/main.ts "$@" ;;
+  agent|sample-target)
     bin="$1"; shift
     exec node "/app/packages/$bin/src/cli.ts" "$@" ;;
   node|sh|bash|npm)

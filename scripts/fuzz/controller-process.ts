@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../packages/controller/src/cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../packages/controller/src/cli/main.ts', import.meta.url));
 
 export interface Controller {
   /** http://127.0.0.1:PORT (the API is under /api/v1). */

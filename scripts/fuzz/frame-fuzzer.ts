@@ -6,7 +6,7 @@
 // and the two verdicts must agree. Inside a run, the reports the controller
 // accepted are added up here and must equal the run's merged totals.
 import { decodeEnvelope, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
-import { validateHello } from '../../packages/controller/src/agent-session.ts';
+import { validateHello } from '../../packages/controller/src/cluster/agent-session.ts';
 import { call, codeOf } from './api-client.ts';
 import type { Controller } from './controller-process.ts';
 import { helloFor, helloLink, type FakeAgent } from './fake-agent.ts';

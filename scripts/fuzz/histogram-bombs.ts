@@ -3,8 +3,8 @@
 // passes) the merge. Each bomb says what must happen to it; the fuzzer also
 // splices these histograms into live reports.
 import { barrage, decodeEnvelope, encodeEnvelope, HIGHEST_US, HISTOGRAM_CONFIG_V1, newIntervalHistogram } from '@barrage/proto';
-import { RunAggregate } from '../../packages/controller/src/merge.ts';
-import { validateReport } from '../../packages/controller/src/report-validation.ts';
+import { RunAggregate } from '../../packages/controller/src/merge/run-aggregate.ts';
+import { validateReport } from '../../packages/controller/src/run/report-validation.ts';
 import { concat, ld, packedSint32, vfield } from './wire-bytes.ts';
 
 type WireHistogram = barrage.v1.Histogram.$Properties;

@@ -8,9 +8,9 @@ import { Agent } from '@barrage/agent';
 import { systemClock, type Clock } from '@barrage/core';
 import { parseScenario } from '@barrage/controller';
 import type { barrage } from '@barrage/proto';
-import { Cluster } from '../../packages/controller/src/cluster.ts';
-import { Run } from '../../packages/controller/src/run.ts';
-import type { AgentSession } from '../../packages/controller/src/agent-session.ts';
+import { Cluster } from '../../packages/controller/src/cluster/cluster.ts';
+import { Run } from '../../packages/controller/src/run/run.ts';
+import type { AgentSession } from '../../packages/controller/src/cluster/agent-session.ts';
 import { bins } from './processes.ts';
 
 const TOKEN = 'in-process-test-token';

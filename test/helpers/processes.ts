@@ -11,7 +11,7 @@ import { spawnTarget } from '@barrage/sample-target';
 
 const root = new URL('../../', import.meta.url);
 export const bins = {
-  controller: fileURLToPath(new URL('packages/controller/src/cli.ts', root)),
+  controller: fileURLToPath(new URL('packages/controller/src/cli/main.ts', root)),
   agent: fileURLToPath(new URL('packages/agent/src/cli.ts', root)),
 };
 

@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import pino from 'pino';
 import { systemClock } from '@barrage/core';
-import { buildApi } from '../src/api.ts';
-import { Cluster } from '../src/cluster.ts';
-import { RunManager } from '../src/run-manager.ts';
-import { RunStore } from '../src/store.ts';
-import type { AuditEntry } from '../src/api-guard.ts';
+import { buildApi } from '../src/api/server.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
+import { RunManager } from '../src/runs/run-service.ts';
+import { RunStore } from '../src/store/run-store.ts';
+import type { AuditEntry } from '../src/api/guard.ts';
 
 const TOKEN = 'secret-api-token';
 const auth = { authorization: `Bearer ${TOKEN}` };

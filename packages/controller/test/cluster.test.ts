@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import pino from 'pino';
 import { systemClock } from '@barrage/core';
 import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION } from '@barrage/proto';
-import { Cluster } from '../src/cluster.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
 
 const TOKEN = 'cluster-test-token';
 

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Recorder } from '@barrage/agent';
 import { decodeEnvelope, encodeEnvelope, newTotalHistogram, clampLatencyUs, type barrage } from '@barrage/proto';
-import { RunAggregate } from '../src/merge.ts';
-import { validateReport } from '../src/report-validation.ts';
+import { RunAggregate } from '../src/merge/run-aggregate.ts';
+import { validateReport } from '../src/run/report-validation.ts';
 
 const NAMES = ['health', 'sessions'];
 const PERCENTILES = [50, 90, 99, 99.9, 100];

@@ -6,8 +6,8 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '@barrage/core';
-import { MonitorPoller, monitorStats } from '../src/monitor.ts';
-import { parseSelector, readPrometheus } from '../src/prometheus-text.ts';
+import { MonitorPoller, monitorStats } from '../src/monitor/monitor-poller.ts';
+import { parseSelector, readPrometheus } from '../src/monitor/prometheus-text.ts';
 
 const text = `# HELP process_resident_memory_bytes Resident memory.
 # TYPE process_resident_memory_bytes gauge

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { apportion, segments } from '../src/planner.ts';
+import { apportion, segments } from '../src/plan/apportion.ts';
 
 const weightsArb = fc.array(fc.oneof(fc.integer({ min: 1, max: 10 }), fc.double({ min: 0.01, max: 100, noNaN: true })), { minLength: 1, maxLength: 12 });
 
@@ -84,7 +84,7 @@ test('segments cover [0,1) in proportion to weights', () => {
 
 
 test('every load model splits exactly: VUs, iterations, arrivals and in-flight caps sum to the scenario\'s', async () => {
-  const { shares } = await import('../src/plan.ts');
+  const { shares } = await import('../src/plan/assignments.ts');
   const { parseScenario } = await import('../src/scenario/load.ts');
   const { ArrivalSchedule } = await import('@barrage/core');
   const s = parseScenario(`

@@ -2,7 +2,7 @@
 // planned load length of a scenario, and the display's three modes on in-memory streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clock, formatProgressFrame, formatProgressLine, plannedLoadMs, ProgressDisplay, type Progress, type ProgressStream } from '../src/progress-display.ts';
+import { clock, formatProgressFrame, formatProgressLine, plannedLoadMs, ProgressDisplay, type Progress, type ProgressStream } from '../src/cli/progress-display.ts';
 import { parseScenario } from '../src/scenario/load.ts';
 
 const base: Progress = {

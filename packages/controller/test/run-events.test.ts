@@ -9,11 +9,11 @@ import { connect } from 'node:net';
 import { once } from 'node:events';
 import pino from 'pino';
 import { systemClock } from '@barrage/core';
-import { buildApi } from '../src/api.ts';
-import { Cluster } from '../src/cluster.ts';
-import { RunManager } from '../src/run-manager.ts';
-import type { EventStreamLimits } from '../src/run-events.ts';
-import { RunStore, type StoredInterval } from '../src/store.ts';
+import { buildApi } from '../src/api/server.ts';
+import { Cluster } from '../src/cluster/cluster.ts';
+import { RunManager } from '../src/runs/run-service.ts';
+import type { EventStreamLimits } from '../src/runs/run-events.ts';
+import { RunStore, type StoredInterval } from '../src/store/run-store.ts';
 import { drain, openSse } from '../../../test/helpers/sse.ts';
 
 const TOKEN = 'events-token';
@@ -152,7 +152,7 @@ test('the same rules as other reads: off loopback the token is needed', async (t
 });
 
 test('a long live run: the channel keeps the recent intervals, the replay takes older ones from the store, each once and in order', async () => {
-  const { RunEventHub } = await import('../src/run-events.ts');
+  const { RunEventHub } = await import('../src/runs/run-events.ts');
   const hub = new RunEventHub();
   const channel = hub.open('r');
   const point = (interval: number) => ({

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { builtinScenarios, loadScenario, parseScenario } from '../src/scenario/load.ts';
 import { requestUrl } from '../src/scenario/load.ts';
 import { readJsonPath } from '@barrage/core';
-import { parseDuration, parseSize } from '../src/units.ts';
+import { parseDuration, parseSize } from '../src/scenario/units.ts';
 
 test('built-in scenarios load and validate', () => {
   assert.ok(builtinScenarios().includes('stress-100'));

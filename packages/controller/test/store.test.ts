@@ -6,8 +6,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { RunStore } from '../src/store.ts';
-import type { IntervalPoint } from '../src/merge.ts';
+import { RunStore } from '../src/store/run-store.ts';
+import type { IntervalPoint } from '../src/merge/run-aggregate.ts';
 
 const point = (interval: number, requests: number): IntervalPoint => ({
   interval, requests, ok: requests, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
@@ -16,7 +16,7 @@ const point = (interval: number, requests: number): IntervalPoint => ({
 test('a run left running by a dead controller is interrupted on reopen, its intervals kept; a live one is left alone', () => {
   const file = join(mkdtempSync(join(tmpdir(), 'barrage-store-')), 'sub', 'runs.db');
   // Another controller process records a run and two intervals, then exits without finishing it.
-  const store = new URL('../src/store.ts', import.meta.url).href;
+  const store = new URL('../src/store/run-store.ts', import.meta.url).href;
   const proto = import.meta.resolve('@barrage/proto');
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', `
     import { RunStore } from ${JSON.stringify(store)};

@@ -2,8 +2,8 @@
 // that quote the bad expression.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateThresholds, parseThreshold } from '../src/thresholds.ts';
-import { finalStatus, type RequestSummary } from '../src/summary.ts';
+import { evaluateThresholds, parseThreshold } from '../src/scenario/thresholds.ts';
+import { finalStatus, type RequestSummary } from '../src/results/summary.ts';
 import { parseScenario } from '../src/scenario/load.ts';
 
 const summary = (o: Partial<RequestSummary> = {}): RequestSummary => ({
@@ -132,7 +132,7 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
 });
 
 test('a summary that went through JSON (NaN became null) still prints', async () => {
-  const { formatSummary } = await import('../src/summary-table.ts');
+  const { formatSummary } = await import('../src/report/summary-table.ts');
   const s = JSON.parse(JSON.stringify({
     run: { id: 'r', scenario: 's', status: 'passed', startedAt: '', endedAt: '', startSkewMs: 0, activeWindowMs: 1000, agents: [], notes: [] },
     totals: summary(), requests: { a: summary() }, thresholds: [{ expr: 'max(m)<5', scope: 'm', value: NaN, ok: false }],

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ArrivalSchedule } from '../src/arrival-schedule.ts';
 import { clusterVusAt, peakShare, segmentShare } from '../src/vu-ramp.ts';
-import { apportion, segments } from '../../controller/src/planner.ts';
+import { apportion, segments } from '../../controller/src/plan/apportion.ts';
 
 test('a constant rate gives exactly rate x duration fire times, evenly spaced from 0', () => {
   for (const [rate, seconds] of [[100, 10], [1.6666666666666667, 300], [7, 3], [1000, 1], [0.5, 9]] as const) {

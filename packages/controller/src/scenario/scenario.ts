@@ -1,8 +1,8 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
-import type { MonitorDef } from '../monitor.ts';
-import type { Threshold } from '../thresholds.ts';
+import type { MonitorDef } from '../monitor/monitor-poller.ts';
+import type { Threshold } from './thresholds.ts';
 import type { AgentLossPolicy, ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
 export interface CaptureDef {

@@ -2,7 +2,7 @@
 // Validated once where a scenario enters (file, built-in, later the API);
 // every violation is reported with its JSON-pointer path. The same schema is
 // published as schemas/scenario.schema.json for editors (npm run gen).
-import { DURATION_PATTERN, SIZE_PATTERN } from '../units.ts';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts';
 
 export const DEFAULTS = Object.freeze({
   method: 'GET',

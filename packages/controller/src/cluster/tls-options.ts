@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import { readTrust, type TrustOptions } from '@barrage/core';
-import { ControllerErrors } from './errors.ts';
+import { ControllerErrors } from '../errors.ts';
 
 export interface ServerTls {
   cert: Buffer;

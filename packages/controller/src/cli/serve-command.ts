@@ -2,17 +2,17 @@
 // stay; runs are submitted with POST /api/v1/runs (or `controller start
 // --controller URL`, later) and stored; the API serves them. Ctrl-C stops a
 // run that is going (its data kept), then exits.
-import { targetPolicy, type ControllerGuardOptions } from './target-policy.ts';
+import { targetPolicy, type ControllerGuardOptions } from '../plan/target-policy.ts';
 import { once } from 'node:events';
 import pino from 'pino';
 import { systemClock, REDACT } from '@barrage/core';
-import { buildApi } from './api.ts';
-import { Cluster } from './cluster.ts';
-import { RunManager } from './run-manager.ts';
+import { buildApi } from '../api/server.ts';
+import { Cluster } from '../cluster/cluster.ts';
+import { RunManager } from '../runs/run-service.ts';
 import { isLoopback } from './start-command.ts';
-import { RunStore } from './store.ts';
-import { apiTokenOf, generateToken } from './token.ts';
-import { loadServerTls, type ServerTls } from './tls-options.ts';
+import { RunStore } from '../store/run-store.ts';
+import { apiTokenOf, generateToken } from '../cluster/token.ts';
+import { loadServerTls, type ServerTls } from '../cluster/tls-options.ts';
 
 export interface ServeOptions extends ControllerGuardOptions {
   host: string;

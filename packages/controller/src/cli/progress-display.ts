@@ -3,9 +3,9 @@
 // display that redraws the frame in place on a TTY (log-update), prints one plain line
 // per update otherwise, or prints nothing with --quiet.
 import { createLogUpdate } from 'log-update';
-import { intervalP95Us } from './merge.ts';
-import type { Run } from './run.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import { intervalP95Us } from '../merge/run-aggregate.ts';
+import type { Run } from '../run/run.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 
 /** One progress update; every value is passed in, so formatting it is a pure function. */
 export interface Progress {

@@ -12,10 +12,10 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { addWireHistogram, barrage, encodeHistogram, newTotalHistogram, type LatencyHistogram } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from './merge.ts';
-import type { MonitorSample } from './monitor.ts';
-import type { RunResult } from './run-result.ts';
-import type { Summary } from './summary.ts';
+import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from '../merge/run-aggregate.ts';
+import type { MonitorSample } from '../monitor/monitor-poller.ts';
+import type { RunResult } from '../results/run-result.ts';
+import type { Summary } from '../results/summary.ts';
 
 export type StoredStatus = 'running' | Summary['run']['status'] | 'error';
 

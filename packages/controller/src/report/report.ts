@@ -1,12 +1,12 @@
 // Picks a report format: by name (md, json, junit, html) or by a file's
 // extension (.md, .json, .xml, .html). JSON is the summary itself; HTML is the
 // Markdown report as a page, with the run's charts, in one self-contained file.
-import { junitReport } from './report-junit.ts';
-import { markdownReport, type ReportInput } from './report-markdown.ts';
-import { ControllerErrors } from './errors.ts';
-import { dashboardAssets } from './dashboard/dashboard-routes.ts';
+import { junitReport } from './junit.ts';
+import { markdownReport, type ReportInput } from './markdown.ts';
+import { ControllerErrors } from '../errors.ts';
+import { dashboardAssets } from '../dashboard/dashboard-routes.ts';
 import { escapeHtml, markdownToHtml } from './markdown-html.ts';
-import type { RunStore } from './store.ts';
+import type { RunStore } from '../store/run-store.ts';
 import { createHash } from 'node:crypto';
 
 export type ReportFormat = 'md' | 'json' | 'junit' | 'html';

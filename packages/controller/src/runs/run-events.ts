@@ -7,10 +7,10 @@
 // dropped rather than buffered for.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ServerResponse } from 'node:http';
-import { ControllerErrors } from './errors.ts';
-import type { MonitorSample } from './monitor.ts';
-import type { RunStore, StoredInterval } from './store.ts';
-import type { ThresholdResult } from './thresholds.ts';
+import { ControllerErrors } from '../errors.ts';
+import type { MonitorSample } from '../monitor/monitor-poller.ts';
+import type { RunStore, StoredInterval } from '../store/run-store.ts';
+import type { ThresholdResult } from '../scenario/thresholds.ts';
 
 export interface StartEvent { id: string; scenario: string; plannedStartAt: string; intervalMs: number }
 export interface MonitorEvent { name: string; t: number; value: number }

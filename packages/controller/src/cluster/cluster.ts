@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AGENTS_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage } from '@barrage/proto';
 import { AgentSession, type Clockish } from './agent-session.ts';
-import { ControllerErrors } from './errors.ts';
+import { ControllerErrors } from '../errors.ts';
 import { bearerMatches } from './token.ts';
 
 /** What a run needs from the cluster: messages and presence of its agents. */

@@ -2,7 +2,7 @@
 // OpenAPI document at /api/v1/openapi.json) and /metrics for Prometheus. It
 // shares the agent endpoint's HTTP server. Errors are coded JSON bodies:
 // { code, message, statusCode }.
-import { admitScenario, targetPolicy, type TargetPolicy } from './target-policy.ts';
+import { admitScenario, targetPolicy, type TargetPolicy } from '../plan/target-policy.ts';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { Server } from 'node:http';
@@ -10,20 +10,20 @@ import type { Logger } from 'pino';
 import { Registry, Gauge } from 'prom-client';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { BarrageError, SOFTWARE_VERSION } from '@barrage/proto';
-import type { AgentSession } from './agent-session.ts';
-import type { Cluster } from './cluster.ts';
-import { ControllerErrors } from './errors.ts';
-import { renderReport, reportCsp, storedSeries, type ReportFormat } from './report.ts';
-import type { RunManager } from './run-manager.ts';
+import type { AgentSession } from '../cluster/agent-session.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { ControllerErrors } from '../errors.ts';
+import { renderReport, reportCsp, storedSeries, type ReportFormat } from '../report/report.ts';
+import type { RunManager } from '../runs/run-service.ts';
 import { variablesIn } from '@barrage/core';
-import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from './scenario/load.ts';
-import { resolveEnv } from './setup-runner.ts';
-import type { Scenario } from './scenario/scenario.ts';
-import type { RunStore } from './store.ts';
-import { percentileMs } from './summary.ts';
-import { auditRun, installGuard, type AuditEntry } from './api-guard.ts';
-import { registerDashboard } from './dashboard/dashboard-routes.ts';
-import { eventsHandler, type EventStreamLimits } from './run-events.ts';
+import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from '../scenario/load.ts';
+import { resolveEnv } from '../plan/setup.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import type { RunStore } from '../store/run-store.ts';
+import { percentileMs } from '../results/summary.ts';
+import { auditRun, installGuard, type AuditEntry } from './guard.ts';
+import { registerDashboard } from '../dashboard/dashboard-routes.ts';
+import { eventsHandler, type EventStreamLimits } from '../runs/run-events.ts';
 
 export interface ApiOptions {
   cluster: Cluster;

@@ -8,9 +8,9 @@
 //
 // Latency figures are in ms (units ms, s, m accepted); rates are fractions (a
 // trailing % divides by 100); sizes take B/KB/MB/GB (1024-based).
-import { ControllerErrors } from './errors.ts';
-import type { MonitorStats } from './monitor.ts';
-import type { RequestSummary } from './summary.ts';
+import { ControllerErrors } from '../errors.ts';
+import type { MonitorStats } from '../monitor/monitor-poller.ts';
+import type { RequestSummary } from '../results/summary.ts';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 

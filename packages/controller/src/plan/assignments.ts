@@ -8,10 +8,10 @@
 // width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
 import { ArrivalSchedule, LOAD_MODELS, peakShare } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
-import { apportion, segments, type Segment } from './planner.ts';
-import type { LoadScenario, RequestDef, Scenario } from './scenario/scenario.ts';
-import { requestUrl } from './scenario/load.ts';
-import type { RunVar } from './setup-runner.ts';
+import { apportion, segments, type Segment } from './apportion.ts';
+import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
+import { requestUrl } from '../scenario/load.ts';
+import type { RunVar } from './setup.ts';
 
 
 export interface AgentPlan {

@@ -5,18 +5,18 @@
 // are published live into the run's events channel (run-events.ts).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AgentSession, Clockish } from './agent-session.ts';
-import type { Cluster } from './cluster.ts';
-import { ControllerErrors } from './errors.ts';
-import type { IntervalDetail } from './merge.ts';
-import { Run } from './run.ts';
+import type { AgentSession, Clockish } from '../cluster/agent-session.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { ControllerErrors } from '../errors.ts';
+import type { IntervalDetail } from '../merge/run-aggregate.ts';
+import { Run } from '../run/run.ts';
 import { RunEventHub } from './run-events.ts';
-import type { RunResult } from './run-result.ts';
-import type { Scenario } from './scenario/scenario.ts';
-import { runSetup } from './setup-runner.ts';
-import { agentLabels, intervalFigures, type RunStore } from './store.ts';
+import type { RunResult } from '../results/run-result.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import { runSetup } from '../plan/setup.ts';
+import { agentLabels, intervalFigures, type RunStore } from '../store/run-store.ts';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import { buildSummary, type Summary } from './summary.ts';
+import { buildSummary, type Summary } from '../results/summary.ts';
 
 export interface LaunchRequest {
   scenario: Scenario;

@@ -4,9 +4,9 @@
 // loopback a tokenless read must name a loopback host (a web page that rebinds
 // its own name to 127.0.0.1 cannot drive or read the controller).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ControllerErrors } from './errors.ts';
-import { bearerMatches } from './token.ts';
-import { isDashboardPath } from './dashboard/dashboard-routes.ts';
+import { ControllerErrors } from '../errors.ts';
+import { bearerMatches } from '../cluster/token.ts';
+import { isDashboardPath } from '../dashboard/dashboard-routes.ts';
 
 export interface AuditEntry {
   at: string;

@@ -4,11 +4,11 @@
 // timelines, failed thresholds as bottlenecks, notes. Pure: every figure comes
 // from the summary (the same the API serves), the scenario and the monitor
 // series; nothing is measured here.
-import type { MonitorSample } from './monitor.ts';
-import type { LoadScenario, Scenario } from './scenario/scenario.ts';
-import type { RequestSummary, Summary } from './summary.ts';
-import { targetOf, type Metric, type ThresholdResult } from './thresholds.ts';
-import type { StoredInterval } from './store.ts';
+import type { MonitorSample } from '../monitor/monitor-poller.ts';
+import type { LoadScenario, Scenario } from '../scenario/scenario.ts';
+import type { RequestSummary, Summary } from '../results/summary.ts';
+import { targetOf, type Metric, type ThresholdResult } from '../scenario/thresholds.ts';
+import type { StoredInterval } from '../store/run-store.ts';
 
 export interface ReportInput {
   summary: Summary;

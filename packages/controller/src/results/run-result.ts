@@ -1,11 +1,11 @@
 // What a finished run amounts to: its status and the notes that explain any
 // figure a reader should not take at face value. Pure.
 import type { barrage } from '@barrage/proto';
-import type { AgentSession } from './agent-session.ts';
-import type { RunAggregate } from './merge.ts';
-import type { MonitorSample, MonitorStats } from './monitor.ts';
-import type { ThresholdResult } from './thresholds.ts';
-import type { Segment } from './planner.ts';
+import type { AgentSession } from '../cluster/agent-session.ts';
+import type { RunAggregate } from '../merge/run-aggregate.ts';
+import type { MonitorSample, MonitorStats } from '../monitor/monitor-poller.ts';
+import type { ThresholdResult } from '../scenario/thresholds.ts';
+import type { Segment } from '../plan/apportion.ts';
 
 export type RunStatus = 'passed' | 'failed' | 'aborted' | 'degraded' | 'interrupted';
 

@@ -4,23 +4,23 @@
 import type { Logger } from 'pino';
 import { modelOfExecutor } from '@barrage/core';
 import { barrage, PARTIAL_LOAD_CODES } from '@barrage/proto';
-import type { AgentSession, Clockish } from './agent-session.ts';
-import type { Cluster, RunListener } from './cluster.ts';
-import { ControllerErrors } from './errors.ts';
-import { RunAggregate } from './merge.ts';
-import { planRun, type AgentPlan } from './plan.ts';
-import { apportion, segments } from './planner.ts';
+import type { AgentSession, Clockish } from '../cluster/agent-session.ts';
+import type { Cluster, RunListener } from '../cluster/cluster.ts';
+import { ControllerErrors } from '../errors.ts';
+import { RunAggregate } from '../merge/run-aggregate.ts';
+import { planRun, type AgentPlan } from '../plan/assignments.ts';
+import { apportion, segments } from '../plan/apportion.ts';
 import { validateReport } from './report-validation.ts';
-import { assembleResult, BUSY_UTILIZATION, type Participant, type RunResult } from './run-result.ts';
-import type { Scenario } from './scenario/scenario.ts';
-import type { RunVar } from './setup-runner.ts';
-import { MonitorPoller, type MonitorSample } from './monitor.ts';
-import { percentileMs, requestSummary } from './summary.ts';
-import { evaluateThresholds, type Threshold, type ThresholdResult } from './thresholds.ts';
+import { assembleResult, BUSY_UTILIZATION, type Participant, type RunResult } from '../results/run-result.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import type { RunVar } from '../plan/setup.ts';
+import { MonitorPoller, type MonitorSample } from '../monitor/monitor-poller.ts';
+import { percentileMs, requestSummary } from '../results/summary.ts';
+import { evaluateThresholds, type Threshold, type ThresholdResult } from '../scenario/thresholds.ts';
 
 type Finished = barrage.v1.Finished;
 
-export type { Participant, RunResult, RunStatus } from './run-result.ts';
+export type { Participant, RunResult, RunStatus } from '../results/run-result.ts';
 
 export interface RunOptions {
   runId: string;

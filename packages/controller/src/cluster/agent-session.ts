@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
 import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION, ProtoErrors, type EnvelopeShape } from '@barrage/proto';
-import { ControllerErrors } from './errors.ts';
+import { ControllerErrors } from '../errors.ts';
 
 type Hello = InstanceType<typeof barrage.v1.Hello>;
 

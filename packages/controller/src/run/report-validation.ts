@@ -2,7 +2,7 @@
 // bounded sizes, internally consistent counters, well-formed histograms.
 // A report either passes whole or is rejected whole.
 import { scanHistogram, type barrage } from '@barrage/proto';
-import { ControllerErrors } from './errors.ts';
+import { ControllerErrors } from '../errors.ts';
 
 const MAX_STATS = 1000;
 const MAX_STATUSES = 100;

@@ -1,10 +1,10 @@
 // The summary JSON of DESIGN.md: the one source of every report (--out, the
 // REST API, tables). Built from a finished run; pure.
 import type { Float64Histogram } from 'hdr-histogram-js';
-import type { RequestTotals } from './merge.ts';
-import type { MonitorStats } from './monitor.ts';
-import type { RunResult, RunStatus } from './run.ts';
-import { evaluateThresholds, type Threshold } from './thresholds.ts';
+import type { RequestTotals } from '../merge/run-aggregate.ts';
+import type { MonitorStats } from '../monitor/monitor-poller.ts';
+import type { RunResult, RunStatus } from '../run/run.ts';
+import { evaluateThresholds, type Threshold } from '../scenario/thresholds.ts';
 
 export interface LatencyMs {
   min: number; mean: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number;

@@ -8,14 +8,14 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 // undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
 import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
 import { certificateErrorCode } from '@barrage/core';
-import { ControllerErrors } from './errors.ts';
-import { loadClientTrust } from './tls-options.ts';
-import { formatOf } from './report.ts';
-import { formatSummary } from './summary-table.ts';
-import type { Summary } from './summary.ts';
+import { ControllerErrors } from '../errors.ts';
+import { loadClientTrust } from '../cluster/tls-options.ts';
+import { formatOf } from '../report/report.ts';
+import { formatSummary } from '../report/summary-table.ts';
+import type { Summary } from '../results/summary.ts';
 import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
-import { loadScenario } from './scenario/load.ts';
-import type { StoredInterval } from './store.ts';
+import { loadScenario } from '../scenario/load.ts';
+import type { StoredInterval } from '../store/run-store.ts';
 
 export interface RemoteStartOptions {
   controller: string;

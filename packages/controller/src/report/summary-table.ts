@@ -1,8 +1,8 @@
 // The end-of-run summary as a readable text table, one row per request name,
 // then checks, the first 429, and the agents. Columns for dropped arrivals and
 // service time appear only when the run has them.
-import type { RequestSummary, Summary } from './summary.ts';
-import { targetOf } from './thresholds.ts';
+import type { RequestSummary, Summary } from '../results/summary.ts';
+import { targetOf } from '../scenario/thresholds.ts';
 
 function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
   const widths = cells[0]!.map((_c, i) => Math.max(...cells.map((r) => r[i]!.length)));

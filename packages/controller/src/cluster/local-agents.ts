@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ControllerErrors } from './errors.ts';
+import { ControllerErrors } from '../errors.ts';
 
 /**
  * The agent program, found as a shell finds it: the `agent` binary npm links into the nearest

@@ -1,7 +1,7 @@
 // JUnit XML for CI systems: one test case per threshold (a failure when it
 // failed), and one for the run itself, an error when the run was aborted or
 // degraded (a lost agent, rejected reports). Pure.
-import type { Summary } from './summary.ts';
+import type { Summary } from '../results/summary.ts';
 
 const xml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!)
   // Characters XML 1.0 cannot carry at all.

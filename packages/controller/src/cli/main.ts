@@ -2,14 +2,14 @@
 // `controller start|scenarios`: the barrage controller's command line (docs/cli.md).
 import { Command, InvalidArgumentError } from 'commander';
 import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
-import { parseDuration } from './units.ts';
+import { parseDuration } from '../scenario/units.ts';
 import { startCommand } from './start-command.ts';
-import { builtinScenarios, loadScenario, validateScenario } from './scenario/load.ts';
+import { builtinScenarios, loadScenario, validateScenario } from '../scenario/load.ts';
 import { writeFileSync } from 'node:fs';
-import { renderReport, storedSeries, type ReportFormat } from './report.ts';
+import { renderReport, storedSeries, type ReportFormat } from '../report/report.ts';
 import { serveCommand } from './serve-command.ts';
 import { remoteStart } from './remote-start.ts';
-import { RunStore } from './store.ts';
+import { RunStore } from '../store/run-store.ts';
 
 function openForReading(db: string): RunStore {
   try { return new RunStore(db, { readOnly: true }); } catch (e) {

@@ -5,9 +5,9 @@
 // logged, never stored, never named in an error with their value.
 import { request } from 'undici';
 import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/core';
-import { ControllerErrors } from './errors.ts';
-import { requestUrl, substitutedTexts } from './scenario/load.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import { ControllerErrors } from '../errors.ts';
+import { requestUrl, substitutedTexts } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 
 export interface RunVar {
   name: string;

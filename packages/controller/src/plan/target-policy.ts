@@ -5,9 +5,9 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { LOAD_MODELS, TargetAllowlist } from '@barrage/core';
-import { ControllerErrors } from './errors.ts';
-import { requestUrl } from './scenario/load.ts';
-import type { Scenario } from './scenario/scenario.ts';
+import { ControllerErrors } from '../errors.ts';
+import { requestUrl } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 
 export interface TargetPolicy {
   allow: TargetAllowlist;

@@ -2,24 +2,24 @@
 // scenario, listens for agents (spawning local ones), runs setup, executes the
 // run while showing its progress on stderr, prints the summary table, writes --out,
 // and maps the outcome to an exit code: 0 passed, 99 a threshold failed, 1 anything else.
-import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from './target-policy.ts';
+import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from '../plan/target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import { systemClock, REDACT } from '@barrage/core';
-import type { AgentSession } from './agent-session.ts';
-import { Cluster } from './cluster.ts';
-import { ControllerErrors } from './errors.ts';
-import { LocalAgents } from './local-agents.ts';
+import type { AgentSession } from '../cluster/agent-session.ts';
+import { Cluster } from '../cluster/cluster.ts';
+import { ControllerErrors } from '../errors.ts';
+import { LocalAgents } from '../cluster/local-agents.ts';
 import { plannedLoadMs, progressOf, ProgressDisplay } from './progress-display.ts';
-import { isTargetUrl, loadScenario, usesPaths } from './scenario/load.ts';
-import { formatOf, renderReport, storedSeries } from './report.ts';
-import { resolveEnv } from './setup-runner.ts';
-import { buildApi } from './api.ts';
-import { RunManager, type ActiveRun } from './run-manager.ts';
-import { RunStore } from './store.ts';
-import { formatSummary } from './summary-table.ts';
-import { apiTokenOf, generateToken } from './token.ts';
-import { loadServerTls, localAgentUrl, type ServerTls } from './tls-options.ts';
+import { isTargetUrl, loadScenario, usesPaths } from '../scenario/load.ts';
+import { formatOf, renderReport, storedSeries } from '../report/report.ts';
+import { resolveEnv } from '../plan/setup.ts';
+import { buildApi } from '../api/server.ts';
+import { RunManager, type ActiveRun } from '../runs/run-service.ts';
+import { RunStore } from '../store/run-store.ts';
+import { formatSummary } from '../report/summary-table.ts';
+import { apiTokenOf, generateToken } from '../cluster/token.ts';
+import { loadServerTls, localAgentUrl, type ServerTls } from '../cluster/tls-options.ts';
 
 export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
