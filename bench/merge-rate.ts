@@ -20,7 +20,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Float64Histogram, type JsHistogram } from 'hdr-histogram-js';
-import { Recorder, type ResponseSample } from '../packages/agent/src/recorder.ts';
+import { Recorder, type ResponseSample } from '../packages/agent/src/measure/recorder.ts';
 import { addWireHistogram, clampLatencyUs, decodeEnvelope, encodeEnvelope, HIGHEST_US, LOWEST_US, newIntervalHistogram, newTotalHistogram, SIGNIFICANT_DIGITS, type barrage } from '@barrage/proto';
 import { RunAggregate } from '../packages/controller/src/merge/run-aggregate.ts';
 import { validateReport } from '../packages/controller/src/run/report-validation.ts';

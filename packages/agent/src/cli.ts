@@ -4,7 +4,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
-import { Agent } from './agent.ts';
+import { Agent } from './link/agent.ts';
 import { REDACT } from '@barrage/core';
 import { readTrust, type TrustOptions } from '@barrage/core';
 

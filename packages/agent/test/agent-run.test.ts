@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { barrage, decodeEnvelope } from '@barrage/proto';
-import { AgentRun } from '../src/agent-run.ts';
+import { AgentRun } from '../src/run/agent-run.ts';
 import { systemClock } from '@barrage/core';
 
 async function runWithStartAgo(agoMs: number, durationMs: number): Promise<{ served: number; reports: barrage.v1.Report[] }> {

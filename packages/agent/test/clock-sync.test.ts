@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { bestEstimate, estimateRound } from '../src/clock-sync.ts';
+import { bestEstimate, estimateRound } from '../src/link/clock-sync.ts';
 
 test('symmetric delays give the exact offset', () => {
   fc.assert(fc.property(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 500, noNaN: true }), fc.double({ min: 0, max: 5, noNaN: true }), (offset, oneWay, service) => {

@@ -5,8 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addWireHistogram, newIntervalHistogram, type barrage } from '@barrage/proto';
-import { Recorder } from '../src/recorder.ts';
-import { ReportMerger, type MergedInterval } from '../src/report-merger.ts';
+import { Recorder } from '../src/measure/recorder.ts';
+import { ReportMerger, type MergedInterval } from '../src/workers/report-merger.ts';
 
 /** A seeded generator: the test is the same on every run. */
 function rng(seed: number): () => number {

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeEnvelope } from '@barrage/proto';
-import { CompletionLog } from '../src/completion-log.ts';
-import { Recorder } from '../src/recorder.ts';
-import { Reporter } from '../src/reporter.ts';
+import { CompletionLog } from '../src/measure/completion-log.ts';
+import { Recorder } from '../src/measure/recorder.ts';
+import { Reporter } from '../src/measure/reporter.ts';
 
 test('unacknowledged reports are resent in order, acknowledged ones never', () => {
   const sent: number[] = [];

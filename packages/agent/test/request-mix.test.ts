@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestMix } from '../src/request-mix.ts';
+import { RequestMix } from '../src/load/request-mix.ts';
 
 test('each full cycle picks every request exactly its weight', () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 5 }), (weights, cycles) => {

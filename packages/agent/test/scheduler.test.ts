@@ -8,12 +8,12 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { barrage } from '@barrage/proto';
-import { prepareAssignment } from '../src/assignment.ts';
+import { prepareAssignment } from '../src/run/assignment.ts';
 import { systemClock } from '@barrage/core';
-import { CompletionLog } from '../src/completion-log.ts';
-import { Executor } from '../src/executor.ts';
-import { Recorder } from '../src/recorder.ts';
-import { ClosedModel } from '../src/scheduler.ts';
+import { CompletionLog } from '../src/measure/completion-log.ts';
+import { Requester } from '../src/http/requester.ts';
+import { Recorder } from '../src/measure/recorder.ts';
+import { ClosedModel } from '../src/load/scheduler.ts';
 
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const s = createServer(handler);
@@ -29,7 +29,7 @@ function setup(specs: barrage.v1.RequestSpec.$Properties[], mix: barrage.v1.MixE
     scenarios: [{ name: 's', executor: barrage.v1.Executor.EXECUTOR_CONSTANT_VUS, vus: 1, durationMs: 60_000, requests: specs, mix }],
   }, names);
   const recorder = new Recorder(names);
-  const exec = new Executor({ allowH2: false, connections: 4, recorder, log: new CompletionLog(), clock: systemClock });
+  const exec = new Requester({ allowH2: false, connections: 4, recorder, log: new CompletionLog(), clock: systemClock });
   return { scenario: scenario!, recorder, exec, names };
 }
 
@@ -135,7 +135,7 @@ test('requests still waiting for a connection when a scenario is cut never left 
     runId: 'r', scenarios: [{ name: 's', executor: barrage.v1.Executor.EXECUTOR_CONSTANT_VUS, vus: 5, durationMs: 1000, requests: [{ name: 'a', method: 'GET', url: `${srv.url}/a` }] }],
   }, names);
   const recorder = new Recorder(names);
-  const exec = new Executor({ allowH2: false, connections: 1, recorder, log: new CompletionLog(), clock: systemClock });
+  const exec = new Requester({ allowH2: false, connections: 1, recorder, log: new CompletionLog(), clock: systemClock });
   let done = 0;
   for (let i = 0; i < 5; i++) exec.fire(scenario!.entries[0]!.steps[0]!, null, () => { done++; });
   await first; // one request is on the wire (held 300 ms), four queued behind it for the one connection

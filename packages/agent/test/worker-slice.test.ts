@@ -3,10 +3,10 @@
 // agent's, for every count of workers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PreparedScenario } from '../src/assignment.ts';
+import type { PreparedScenario } from '../src/run/assignment.ts';
 import { clusterVusAt, segmentShare } from '@barrage/core';
 import { arrivalsOf, evenShare, ownsArrival, subSegment } from '@barrage/core';
-import { sliceScenario } from '../src/worker-slice.ts';
+import { sliceScenario } from '../src/workers/worker-slice.ts';
 
 const base: PreparedScenario = {
   name: 's', executor: 1, vus: 0, iterations: 0, iterationsPerVu: 0, durationMs: 1000, startOffsetMs: 0, gracefulStopMs: 0,

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { barrage, decodeEnvelope } from '@barrage/proto';
-import { AgentRun } from '../../agent/src/agent-run.ts';
+import { AgentRun } from '../../agent/src/run/agent-run.ts';
 import { systemClock } from '../src/clock.ts';
 import { TargetAllowlist } from '../src/target-allowlist.ts';
 

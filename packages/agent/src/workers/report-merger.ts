@@ -7,7 +7,7 @@
 // where it stopped: what it reported is kept, the others are not held up.
 import { addWireHistogram, encodeHistogram, newIntervalHistogram, type barrage } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
-import type { ReportStatus } from './reporter.ts';
+import type { ReportStatus } from '../measure/reporter.ts';
 
 type Stats = barrage.v1.RequestStats.$Properties;
 

@@ -1,6 +1,6 @@
 // Fires one HTTP request through the dispatch adapter (undici's dispatch API)
 // and reports its outcome to the Recorder: status, checks, captures. One
-// Executor per scenario, with its own Pool per origin (so one scenario's
+// Requester per scenario, with its own Pool per origin (so one scenario's
 // connection limit is its own), no retries, every body consumed, HTTP/2
 // explicit. Knows nothing about load models: schedulers decide when, the
 // executor does how. The hot path allocates one handler per request and
@@ -10,11 +10,11 @@ import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
 import type { Dispatcher } from 'undici';
 import type { Clock } from '@barrage/core';
-import type { CompletionLog } from './completion-log.ts';
-import { UndiciDispatch, type HttpDispatch } from './http-dispatch.ts';
+import type { CompletionLog } from '../measure/completion-log.ts';
+import { UndiciDispatch, type HttpDispatch } from './dispatch.ts';
 import { readJsonPath } from '@barrage/core';
 import type { MultipartBody } from './multipart-body.ts';
-import type { ErrorKind, Recorder } from './recorder.ts';
+import type { ErrorKind, Recorder } from '../measure/recorder.ts';
 import { isSendableHeaderValue, render, type Template } from '@barrage/core';
 
 export interface PreparedCheck {
@@ -63,7 +63,7 @@ type DispatchOptions = Dispatcher.DispatchOptions & { origin: string };
 export type Scope = Map<string, string>;
 export type Done = () => void;
 
-export interface ExecutorOptions {
+export interface RequesterOptions {
   allowH2: boolean;
   /** Connections per origin for this scenario on this agent. */
   connections: number;
@@ -104,9 +104,9 @@ export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+
 /** undici's refusals of a request it will not send. */
 const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
 
-export class Executor {
+export class Requester {
   private readonly http: HttpDispatch;
-  private readonly opts: ExecutorOptions;
+  private readonly opts: RequesterOptions;
   inFlight = 0;
   lastCompletionAt = 0;
   /** After close(), nothing more is sent. */
@@ -114,7 +114,7 @@ export class Executor {
   /** Service time is recorded (open models): the moment a request goes onto a connection is read. */
   readonly serviceTime: boolean;
 
-  constructor(opts: ExecutorOptions) {
+  constructor(opts: RequesterOptions) {
     this.opts = opts;
     this.serviceTime = opts.serviceTime ?? true;
     this.http = opts.dispatch ?? new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
@@ -256,7 +256,7 @@ export class Executor {
 
 /** Undici dispatch handler for one request: status, headers, body bytes (kept only when read). */
 class ResponseHandler implements Dispatcher.DispatchHandler {
-  readonly exec: Executor;
+  readonly exec: Requester;
   readonly req: PreparedRequest;
   readonly scope: Scope | null;
   readonly done: Done;
@@ -272,7 +272,7 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   body: Buffer[] | null = null;
   private finished = false;
 
-  constructor(exec: Executor, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, bytesSent: number) {
+  constructor(exec: Requester, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, bytesSent: number) {
     this.exec = exec;
     this.req = req;
     this.scope = scope;

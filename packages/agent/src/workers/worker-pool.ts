@@ -4,7 +4,7 @@
 // and replaced for the next run.
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
-import { AgentErrors } from './errors.ts';
+import { AgentErrors } from '../errors.ts';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 export interface WorkerListener {

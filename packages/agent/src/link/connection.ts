@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import { decodeEnvelope, frameBytes, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
-import { AgentErrors } from './errors.ts';
+import { AgentErrors } from '../errors.ts';
 import { certificateErrorCode, type TrustOptions } from '@barrage/core';
 
 export interface LinkEvents {

@@ -4,7 +4,7 @@
 // reports to the main thread, which merges them and talks to the controller.
 import { parentPort, workerData } from 'node:worker_threads';
 import { barrage } from '@barrage/proto';
-import { AgentRun } from './agent-run.ts';
+import { AgentRun } from '../run/agent-run.ts';
 import { offsetClock, systemClock } from '@barrage/core';
 import { TargetAllowlist } from '@barrage/core';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';

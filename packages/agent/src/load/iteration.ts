@@ -3,7 +3,7 @@
 // iteration only. A step that cannot be formed (its flow variable was not
 // captured) is not sent, nor is anything after it: those steps count as
 // dropped. Once the scenario's executor is closed, nothing more is sent.
-import type { Executor, PreparedRequest, Scope } from './executor.ts';
+import type { Requester, PreparedRequest, Scope } from '../http/requester.ts';
 
 export interface PreparedEntry {
   name: string;
@@ -14,7 +14,7 @@ export interface PreparedEntry {
 }
 
 /** Runs every step of `entry`; `intendedAt` (performance.now ms) applies to the first step. Calls done once. */
-export function runIteration(exec: Executor, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
+export function runIteration(exec: Requester, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
   const scope: Scope | null = entry.scoped ? new Map() : null;
   let i = 0;
   let firing = false;

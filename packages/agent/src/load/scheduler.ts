@@ -1,11 +1,11 @@
-// Load-model schedulers decide *when* each iteration starts; the Executor
+// Load-model schedulers decide *when* each iteration starts; the Requester
 // decides *how* a request is sent. Every scheduler runs one scenario's share on
 // this agent and calls onIdle once it will start nothing more and nothing it
 // started is still running. Times are performance.now() milliseconds.
 import type { ArrivalSchedule } from '@barrage/core';
-import type { Executor } from './executor.ts';
+import type { Requester } from '../http/requester.ts';
 import { runIteration, type PreparedEntry } from './iteration.ts';
-import type { Recorder } from './recorder.ts';
+import type { Recorder } from '../measure/recorder.ts';
 import { RequestMix } from './request-mix.ts';
 
 export interface Scheduler {
@@ -44,7 +44,7 @@ const RAMP_TICK_MS = 50;
  * time) is over, until the budget is spent, the ramp sends them away, or time is up.
  */
 export class ClosedModel implements Scheduler {
-  private readonly exec: Executor;
+  private readonly exec: Requester;
   private readonly entries: readonly PreparedEntry[];
   private readonly opts: ClosedModelOptions;
   private readonly onIdle: () => void;
@@ -55,7 +55,7 @@ export class ClosedModel implements Scheduler {
   private timers: NodeJS.Timeout[] = [];
   activeVus = 0;
 
-  constructor(exec: Executor, entries: readonly PreparedEntry[], opts: ClosedModelOptions, onIdle: () => void) {
+  constructor(exec: Requester, entries: readonly PreparedEntry[], opts: ClosedModelOptions, onIdle: () => void) {
     this.exec = exec;
     this.entries = entries;
     this.opts = opts;
@@ -208,12 +208,12 @@ export interface OpenModelOptions {
  * keep their intended instant, so the stall shows up in their latency. Timers
  * fire late by up to a millisecond or so; to keep that out of every latency,
  * the model wakes EARLY_MS ahead and fires what is due by then (latency then
- * counts from the actual dispatch, see Executor.complete).
+ * counts from the actual dispatch, see Requester.complete).
  */
 const EARLY_MS = 1;
 
 export class OpenModel implements Scheduler {
-  private readonly exec: Executor;
+  private readonly exec: Requester;
   private readonly entries: readonly PreparedEntry[];
   private readonly recorder: Recorder;
   private readonly opts: OpenModelOptions;
@@ -229,7 +229,7 @@ export class OpenModel implements Scheduler {
     this.checkIdle();
   };
 
-  constructor(exec: Executor, entries: readonly PreparedEntry[], recorder: Recorder, opts: OpenModelOptions, onIdle: () => void) {
+  constructor(exec: Requester, entries: readonly PreparedEntry[], recorder: Recorder, opts: OpenModelOptions, onIdle: () => void) {
     this.exec = exec;
     this.entries = entries;
     this.recorder = recorder;

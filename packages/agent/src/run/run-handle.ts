@@ -1,7 +1,7 @@
 // What the agent drives a run through, whether the run fires in this thread
 // (AgentRun) or across worker threads (ThreadedRun).
 import type { barrage } from '@barrage/proto';
-import type { Reporter } from './reporter.ts';
+import type { Reporter } from '../measure/reporter.ts';
 
 export interface RunHandle {
   readonly runId: string;

@@ -1,22 +1,22 @@
 // One run on this agent: the prepared plan, its schedulers, recorder, reporter
 // and completion log, from Assign through the final report and Finished.
 import type { LookupFunction } from 'node:net';
-import { guardedLookup } from './guarded-lookup.ts';
+import { guardedLookup } from '../http/guarded-lookup.ts';
 import { TargetAllowlist } from '@barrage/core';
 import { barrage } from '@barrage/proto';
 import type { Clock } from '@barrage/core';
-import { CompletionLog } from './completion-log.ts';
-import { AgentHealth } from './agent-health.ts';
+import { CompletionLog } from '../measure/completion-log.ts';
+import { AgentHealth } from '../measure/agent-health.ts';
 import { ArrivalSchedule } from '@barrage/core';
-import { Executor } from './executor.ts';
+import { Requester } from '../http/requester.ts';
 import { prepareAssignment, type PreparedScenario } from './assignment.ts';
-import { Recorder } from './recorder.ts';
-import { Reporter } from './reporter.ts';
-import { ClosedModel, OpenModel, type Scheduler } from './scheduler.ts';
-import { AgentErrors } from './errors.ts';
+import { Recorder } from '../measure/recorder.ts';
+import { Reporter } from '../measure/reporter.ts';
+import { ClosedModel, OpenModel, type Scheduler } from '../load/scheduler.ts';
+import { AgentErrors } from '../errors.ts';
 import { clusterVusAt, DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS, isOpenExecutor, modelOfExecutor, peakShare, segmentShare } from '@barrage/core';
 import { ownsArrival, subSegment, type WorkerSlot } from '@barrage/core';
-import { sliceScenario } from './worker-slice.ts';
+import { sliceScenario } from '../workers/worker-slice.ts';
 
 const Executors = barrage.v1.Executor;
 
@@ -85,7 +85,7 @@ export class AgentRun {
   private readonly scenarios: PreparedScenario[];
   private readonly recorder: Recorder;
   private readonly log = new CompletionLog();
-  private readonly executors: Executor[];
+  private readonly requesters: Requester[];
   private readonly health = new AgentHealth();
   /** The agent's segment (an open model's phase) and this process's or worker's part of it (ramps). */
   private readonly segment: { start: number; end: number };
@@ -138,7 +138,7 @@ export class AgentRun {
     const openNames = new Set(this.scenarios.filter((s) => isOpenExecutor(s.executor)).flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))));
     this.recorder = new Recorder(this.names, openNames);
     // One executor per scenario: its connections are its own (VUs, or in-flight slots, unless set).
-    this.executors = this.scenarios.map((s) => new Executor({
+    this.requesters = this.scenarios.map((s) => new Requester({
       allowH2: o.assign.allowH2 ?? false, connections: s.connections || this.concurrency(s), serviceTime: isOpenExecutor(s.executor),
       recorder: this.recorder, log: this.log, clock: this.controllerClock,
       onComplete: this.onComplete, lookup: this.lookup,
@@ -153,7 +153,7 @@ export class AgentRun {
     this.reporter = new Reporter({
       runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.controllerClock,
       recorder: this.recorder, send: o.send,
-      status: () => ({ inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), leaseExpiredAt: this.leaseExpiredAt, ...this.health.sample() }),
+      status: () => ({ inFlight: this.requesters.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0), leaseExpiredAt: this.leaseExpiredAt, ...this.health.sample() }),
     });
   }
 
@@ -195,7 +195,7 @@ export class AgentRun {
   /** What the Status message reports. */
   get status(): { state: string; inFlight: number; activeVus: number } {
     const state = this.state === 'running' && this.stopping ? 'stopping' : this.state;
-    return { state, inFlight: this.executors.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) };
+    return { state, inFlight: this.requesters.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) };
   }
 
   /** Stopping or stopped: nothing new will be fired. */
@@ -210,8 +210,8 @@ export class AgentRun {
     return s.vus;
   }
 
-  private closeExecutors(): void {
-    for (const e of this.executors) void e.close();
+  private closeRequesters(): void {
+    for (const e of this.requesters) void e.close();
   }
 
   /** Arms the start at `startAt` (controller clock). */
@@ -236,7 +236,7 @@ export class AgentRun {
     // past their scenario's end get its graceful_stop to finish, then are cut (and counted as errors).
     this.scenarios.forEach((s, i) => {
       const hardEnd = startAt + s.startOffsetMs + s.durationMs + s.gracefulStopMs;
-      this.timers.push(setTimeout(() => void this.executors[i]!.close(), Math.max(0, hardEnd - this.controllerClock.now())));
+      this.timers.push(setTimeout(() => void this.requesters[i]!.close(), Math.max(0, hardEnd - this.controllerClock.now())));
     });
     this.scenarios.forEach((s, index) => {
       const launch = () => {
@@ -256,7 +256,7 @@ export class AgentRun {
   }
 
   private scheduler(s: PreparedScenario, index: number, startAt: number): Scheduler {
-    const exec = this.executors[index]!;
+    const exec = this.requesters[index]!;
     const onIdle = () => this.scenarioIdle();
     const { start, end } = this.vuSegment;
     if (isOpenExecutor(s.executor)) {
@@ -321,11 +321,11 @@ export class AgentRun {
       // Within the scenario: a from_at far off must not overflow a timer.
       const fromAt = Math.min(Math.max(t.fromAt!, scenarioAt), endAt);
       if (this.controllerClock.now() >= endAt) continue;
-      const exec = new Executor({
+      const exec = new Requester({
         allowH2: this.allowH2, connections: s.connections || adds, serviceTime: open,
         recorder: this.recorder, log: this.log, clock: this.controllerClock, onComplete: this.onComplete, lookup: this.lookup,
       });
-      this.executors.push(exec);
+      this.requesters.push(exec);
       this.grace.push(s.gracefulStopMs);
       this.timers.push(setTimeout(() => void exec.close(), Math.max(0, endAt + s.gracefulStopMs - this.controllerClock.now())));
       this.pending++;
@@ -365,7 +365,7 @@ export class AgentRun {
     if (this.reporter.finished) return;
     this.state = 'done';
     this.clearTimers();
-    this.closeExecutors();
+    this.closeRequesters();
     this.reporter.finish();
     this.health.stop();
     this.onFinalReport();
@@ -386,7 +386,7 @@ export class AgentRun {
       this.finishReports();
       return;
     }
-    this.executors.forEach((e, i) => this.timers.push(setTimeout(() => void e.close(), this.grace[i]!).unref()));
+    this.requesters.forEach((e, i) => this.timers.push(setTimeout(() => void e.close(), this.grace[i]!).unref()));
   }
 
   /** The answer to a Stop, once the final report is out. */
@@ -410,6 +410,6 @@ export class AgentRun {
     this.clearTimers();
     this.reporter.cancel();
     this.health.stop();
-    this.closeExecutors();
+    this.closeRequesters();
   }
 }

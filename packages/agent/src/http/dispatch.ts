@@ -1,6 +1,6 @@
 // The one place the agent meets undici: requests go out through `dispatch`
 // (no promise, no stream, no per-request closure), on one Pool per origin.
-// The Executor takes it as an injected dependency, so the hot path can be
+// The Requester takes it as an injected dependency, so the hot path can be
 // driven without sockets and the HTTP client swapped in one file.
 import type { LookupFunction } from 'node:net';
 import { Pool, type Dispatcher } from 'undici';

@@ -4,12 +4,12 @@
 // reports are merged into one report per interval, sent, kept for resending
 // and acknowledged here. To the controller it is one agent.
 import { barrage, decodeEnvelope } from '@barrage/proto';
-import { checkAssign, type AgentRunOptions } from './agent-run.ts';
+import { checkAssign, type AgentRunOptions } from '../run/agent-run.ts';
 import type { Clock } from '@barrage/core';
-import { AgentErrors } from './errors.ts';
+import { AgentErrors } from '../errors.ts';
 import { ReportMerger } from './report-merger.ts';
-import { Reporter } from './reporter.ts';
-import type { RunHandle } from './run-handle.ts';
+import { Reporter } from '../measure/reporter.ts';
+import type { RunHandle } from '../run/run-handle.ts';
 import type { WorkerListener, WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker-protocol.ts';
 

@@ -8,7 +8,7 @@
 //     segmentShare() keeps the sum exact at every instant, as across agents;
 //   - open models: worker k fires the agent's arrivals j with j mod N = k, so
 //     the agent's own evenly spread schedule is kept whole.
-import type { PreparedScenario } from './assignment.ts';
+import type { PreparedScenario } from '../run/assignment.ts';
 import { arrivalsOf, evenShare, type WorkerSlot } from '@barrage/core';
 
 /** The scenario as this worker runs it: its VUs, iterations, in-flight cap and connections. */

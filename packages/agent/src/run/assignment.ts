@@ -5,11 +5,11 @@
 import { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
 import { ArrivalSchedule } from '@barrage/core';
-import { AgentErrors } from './errors.ts';
-import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from './executor.ts';
-import type { PreparedEntry } from './iteration.ts';
+import { AgentErrors } from '../errors.ts';
+import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from '../http/requester.ts';
+import type { PreparedEntry } from '../load/iteration.ts';
 import { FORBIDDEN_HEADERS, HEADER_NAME, isOpenExecutor, isSendableHeaderValue, modelOfExecutor, parseJsonPath } from '@barrage/core';
-import { MultipartBody } from './multipart-body.ts';
+import { MultipartBody } from '../http/multipart-body.ts';
 import { compileTemplate, UnknownVariableError, type Template } from '@barrage/core';
 
 
