@@ -12,7 +12,7 @@ import { systemClock } from '@barrage/core';
 import { buildApi } from '../src/api/server.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { RunManager } from '../src/runs/run-service.ts';
-import type { EventStreamLimits } from '../src/runs/run-events.ts';
+import type { EventStreamLimits } from '../src/api/event-stream.ts';
 import { RunStore, type StoredInterval } from '../src/store/run-store.ts';
 import { drain, openSse } from '../../../test/helpers/sse.ts';
 

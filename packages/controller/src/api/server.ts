@@ -23,7 +23,7 @@ import type { RunStore } from '../store/run-store.ts';
 import { percentileMs } from '../results/summary.ts';
 import { auditRun, installGuard, type AuditEntry } from './guard.ts';
 import { registerDashboard } from '../dashboard/dashboard-routes.ts';
-import { eventsHandler, type EventStreamLimits } from '../runs/run-events.ts';
+import { eventsHandler, type EventStreamLimits } from './event-stream.ts';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -40,7 +40,7 @@ export interface ApiOptions {
   audit?: (entry: AuditEntry) => void;
   /** Target allowlist and hard caps a submitted scenario must pass (default: any target but link-local and metadata, no caps). */
   policy?: TargetPolicy;
-  /** Bounds of the event streams (default: run-events.ts DEFAULT_LIMITS). */
+  /** Bounds of the event streams (default: event-stream.ts DEFAULT_LIMITS). */
   eventLimits?: Partial<EventStreamLimits>;
 }
 
