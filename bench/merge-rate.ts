@@ -21,9 +21,11 @@ import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Float64Histogram, type JsHistogram } from 'hdr-histogram-js';
 import { Recorder, type ResponseSample } from '../packages/agent/src/measure/recorder.ts';
-import { addWireHistogram, clampLatencyUs, decodeEnvelope, encodeEnvelope, HIGHEST_US, LOWEST_US, newIntervalHistogram, newTotalHistogram, SIGNIFICANT_DIGITS, type barrage } from '@barrage/proto';
+import { addWireHistogram, clampLatencyUs, decodeEnvelope, encodeEnvelope, HIGHEST_US, installFastHistogramDecode, LOWEST_US, newIntervalHistogram, newTotalHistogram, SIGNIFICANT_DIGITS, type barrage } from '@barrage/proto';
 import { RunAggregate } from '../packages/controller/src/merge/run-aggregate.ts';
 import { validateReport } from '../packages/controller/src/run/report-validation.ts';
+
+installFastHistogramDecode(); // the controller's decode, as its entry point installs it
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 300);
 const NAME_COUNT = Number(process.env.BENCH_NAMES ?? 10);

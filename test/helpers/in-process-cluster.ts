@@ -12,6 +12,9 @@ import { Cluster } from '../../packages/controller/src/cluster/cluster.ts';
 import { Run } from '../../packages/controller/src/run/run.ts';
 import type { AgentSession } from '../../packages/controller/src/cluster/agent-session.ts';
 import { bins } from './processes.ts';
+import { installFastHistogramDecode } from '@barrage/proto';
+
+installFastHistogramDecode(); // this process is the controller: decode reports as its entry point does
 
 const TOKEN = 'in-process-test-token';
 

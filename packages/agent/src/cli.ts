@@ -7,6 +7,9 @@ import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
 import { Agent } from './link/agent.ts';
 import { REDACT } from '@barrage/core';
 import { readTrust, type TrustOptions } from '@barrage/core';
+import { installFastHistogramDecode } from '@barrage/proto';
+
+installFastHistogramDecode(); // worker threads' reports are decoded and merged here (docs/protocol.md)
 
 function positive(value: string): number {
   const n = Number(value);

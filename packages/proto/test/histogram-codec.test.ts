@@ -3,8 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { addWireHistogram, encodeHistogram } from '../src/histogram-codec.ts';
-import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram-config.ts';
+import { addWireHistogram } from '../src/histogram/merge.ts';
+import { encodeHistogram } from '../src/histogram/encode.ts';
+import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram/config.ts';
 
 test('encode then add reproduces every bucket, min and max', () => {
   fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: HIGHEST_US }), { maxLength: 300 }), (values) => {

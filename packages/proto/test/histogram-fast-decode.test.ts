@@ -7,9 +7,17 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ProtoErrors } from '../src/errors.ts';
 import { decodeEnvelope, encodeEnvelope, Envelope } from '../src/framing.ts';
-import { addWireHistogram, addWireHistogramTo, DecodedHistogram, encodeHistogram, scanHistogram } from '../src/histogram-codec.ts';
-import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram-config.ts';
+import { DecodedHistogram } from '../src/histogram/decoded.ts';
+import { encodeHistogram } from '../src/histogram/encode.ts';
+import { installFastHistogramDecode } from '../src/histogram/fast-decode.ts';
+import { addWireHistogram, addWireHistogramTo } from '../src/histogram/merge.ts';
+import { scanHistogram } from '../src/histogram/scan.ts';
+import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram/config.ts';
 import type { barrage } from '../src/generated/barrage.js';
+
+// decodeEnvelope takes the fast path from here on; genericDecode below never does (a plain
+// Uint8Array, not a frame's reader), so every comparison in this file is fast against generic.
+installFastHistogramDecode();
 
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 

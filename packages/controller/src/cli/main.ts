@@ -10,6 +10,9 @@ import { renderReport, storedSeries, type ReportFormat } from '../report/report.
 import { serveCommand } from './serve-command.ts';
 import { remoteStart } from './remote-start.ts';
 import { RunStore } from '../store/run-store.ts';
+import { installFastHistogramDecode } from '@barrage/proto';
+
+installFastHistogramDecode(); // agents' reports are decoded in this process (docs/protocol.md)
 
 function openForReading(db: string): RunStore {
   try { return new RunStore(db, { readOnly: true }); } catch (e) {
