@@ -76,7 +76,7 @@ test('controller: help texts, flag and input errors, stored-run commands', { tim
     ['report', GOLDEN_RUN, '--format', 'junit', '--db', db],
     ['report', GOLDEN_RUN, '--format', 'html', '--db', db],
   ];
-  const results = [];
+  const results: Array<Awaited<ReturnType<typeof run>>> = [];
   // A few at a time: each is a Node process.
   for (let i = 0; i < cases.length; i += 6) results.push(...await Promise.all(cases.slice(i, i + 6).map((a) => run(a, cwd))));
   const hide = (s: string) => s.split(cwd).join('<tmp>').split(db).join('<golden.db>');

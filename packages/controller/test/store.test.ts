@@ -52,3 +52,20 @@ test('a run left running by a dead controller is interrupted on reopen, its inte
   assert.deepEqual(b.listRuns().map((x) => [x.id, x.status]).sort(), [['mine', 'running'], ['r1', 'interrupted']]);
   b.close();
 });
+
+test('transaction(): committed when the work returns, rolled back when it throws, joined when nested', async () => {
+  const { DatabaseSync } = await import('node:sqlite');
+  const { transaction } = await import('../src/store/transaction.ts');
+  const db = new DatabaseSync(':memory:');
+  db.exec('CREATE TABLE t (n INTEGER)');
+  const insert = db.prepare('INSERT INTO t (n) VALUES (?)');
+  const count = () => (db.prepare('SELECT COUNT(*) AS c FROM t').get() as { c: number }).c;
+  assert.equal(transaction(db, () => { insert.run(1); insert.run(2); return 'done'; }), 'done');
+  assert.equal(count(), 2);
+  assert.throws(() => transaction(db, () => { insert.run(3); throw new Error('half-way'); }), /half-way/);
+  assert.equal(count(), 2, 'nothing of a failed transaction lands');
+  assert.equal(db.isTransaction, false);
+  assert.throws(() => transaction(db, () => { insert.run(4); transaction(db, () => insert.run(5)); throw new Error('outer'); }), /outer/);
+  assert.equal(count(), 2, 'a nested transaction is part of the outer one');
+  db.close();
+});

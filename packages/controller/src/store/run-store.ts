@@ -4,18 +4,24 @@
 // merged histograms and the summary. Each run records its controller (host,
 // PID) and a heartbeat; a `running` run whose controller is gone (its PID dead
 // on this host, or no heartbeat for a while) becomes `interrupted`, its data
-// kept. Another live controller's run is left alone. A store written by an
-// earlier version gains the columns it lacks when opened for writing.
+// kept. Another live controller's run is left alone. The tables and their
+// migrations are schema.ts; what an interval's row holds is interval-figures.ts.
 import { DatabaseSync } from 'node:sqlite';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { addWireHistogram, barrage, encodeHistogram, newTotalHistogram, type LatencyHistogram } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from '../merge/run-aggregate.ts';
+import type { ErrorCounts } from '../merge/run-aggregate.ts';
 import type { MonitorSample } from '../monitor/monitor-poller.ts';
 import type { RunResult } from '../results/run-result.ts';
 import type { Summary } from '../results/summary.ts';
+import { histogramBytes, histogramFromBytes } from './histogram-blob.ts';
+import { agentLabels, intervalFigures, NO_ERRORS, type IntervalInput, type StoredInterval } from './interval-figures.ts';
+import { configure, migrate, tableColumns } from './schema.ts';
+import { transaction } from './transaction.ts';
+
+// Where run/ and runs/ have always found them.
+export { agentLabels, intervalFigures, type IntervalInput, type StoredInterval } from './interval-figures.ts';
 
 export type StoredStatus = 'running' | Summary['run']['status'] | 'error';
 
@@ -30,25 +36,6 @@ export interface StoredRun {
   requests: number | null;
 }
 
-/**
- * One interval as it leaves the controller (store, /timeseries, the events stream). Exact
- * identities: ok + rateLimited + failed = requests = Σ status + Σ errors = Σ agents.
- * Percentiles are null when no response came in the interval.
- */
-export interface StoredInterval {
-  interval: number;
-  requests: number; ok: number; rateLimited: number; failed: number;
-  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null;
-  /** Arrivals never sent (open models: the in-flight cap was reached); not in `requests`. */
-  dropped: number;
-  /** Responses by HTTP status. */
-  status: Record<string, number>;
-  /** Requests that got no response, by kind. */
-  errors: ErrorCounts;
-  /** Requests completed per agent, by agent name (see agentLabels). */
-  agents: Record<string, number>;
-}
-
 /** When a run started and how long its intervals are: interval k covers [startAt + k·intervalMs, startAt + (k+1)·intervalMs). */
 export interface RunTiming {
   /** The planned start instant (controller clock, ms since the epoch); null before the start, or in a store from before it was kept. */
@@ -56,84 +43,12 @@ export interface RunTiming {
   intervalMs: number;
 }
 
-/** An interval point, with or without its breakdown (a point without one stores zeros). */
-export type IntervalInput = IntervalPoint & Partial<IntervalBreakdown>;
-
-const NO_ERRORS: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
 const DEFAULT_INTERVAL_MS = 1000;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS runs (
-  id TEXT PRIMARY KEY, scenario TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, ended_at TEXT,
-  target TEXT, error TEXT, scenario_json TEXT NOT NULL, summary_json TEXT, requests INTEGER,
-  owner_host TEXT, owner_pid INTEGER, heartbeat_at INTEGER, start_at REAL, interval_ms INTEGER
-);
-CREATE TABLE IF NOT EXISTS intervals (
-  run_id TEXT NOT NULL, interval INTEGER NOT NULL, requests INTEGER, ok INTEGER, rate_limited INTEGER, failed INTEGER,
-  p50_ms REAL, p95_ms REAL, p99_ms REAL, max_ms REAL, mean_ms REAL, histogram BLOB,
-  dropped INTEGER, status_json TEXT, errors_json TEXT, agents_json TEXT,
-  PRIMARY KEY (run_id, interval)
-);
-CREATE TABLE IF NOT EXISTS agents (
-  run_id TEXT NOT NULL, agent_id TEXT NOT NULL, name TEXT, host TEXT, share REAL, requests INTEGER, status_json TEXT,
-  PRIMARY KEY (run_id, agent_id)
-);
-CREATE TABLE IF NOT EXISTS monitor_samples (run_id TEXT NOT NULL, monitor TEXT NOT NULL, t REAL, value REAL);
-CREATE INDEX IF NOT EXISTS monitor_samples_run ON monitor_samples (run_id, monitor);
-CREATE TABLE IF NOT EXISTS thresholds (run_id TEXT NOT NULL, idx INTEGER, expr TEXT, scope TEXT, value REAL, ok INTEGER, PRIMARY KEY (run_id, idx));
-CREATE TABLE IF NOT EXISTS histograms (run_id TEXT NOT NULL, name TEXT NOT NULL, histogram BLOB, PRIMARY KEY (run_id, name));
-`;
-
-/** Columns added since the first version of each table: a store without them gains them when opened for writing. */
-const ADDED_COLUMNS: Record<string, string[]> = {
-  runs: ['owner_host TEXT', 'owner_pid INTEGER', 'heartbeat_at INTEGER', 'start_at REAL', 'interval_ms INTEGER'],
-  intervals: ['dropped INTEGER', 'status_json TEXT', 'errors_json TEXT', 'agents_json TEXT'],
-};
-
-const ms = (us: number) => Math.round(us) / 1000;
 /** A run whose controller has not beaten for this long is taken for dead (heartbeats come every interval). */
 const STALE_MS = 60_000;
 
 function alive(pid: number): boolean {
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
-}
-
-/**
- * How agents are named in per-interval figures: by name, or, when several of a run's agents
- * share one (say the default, the hostname), by name and the start of their id.
- */
-export function agentLabels(agents: Iterable<{ id: string; name: string }>): Map<string, string> {
-  const list = [...agents];
-  const count = new Map<string, number>();
-  for (const a of list) count.set(a.name, (count.get(a.name) ?? 0) + 1);
-  return new Map(list.map((a) => [a.id, count.get(a.name)! > 1 ? `${a.name} (${a.id.slice(0, 8)})` : a.name]));
-}
-
-/**
- * An interval's figures as stored and served. Percentiles come from `histogram` (clamped into
- * [min, max] like the summary's: a bucket's top can lie above the exact max), null without one.
- */
-export function intervalFigures(p: IntervalInput, histogram: Float64Histogram | null, agentNames: ReadonlyMap<string, string> = new Map()): StoredInterval {
-  const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
-  const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
-  // Keyed by names agents chose: built as Maps and made objects with own properties only, so
-  // `__proto__` or `constructor` is a name like any other (Object.fromEntries defines, never assigns).
-  const status = Object.fromEntries([...(p.status ?? [])].sort((a, b) => a[0] - b[0]).map(([code, n]) => [String(code), n])) as Record<string, number>;
-  const byLabel = new Map<string, number>();
-  for (const [label, n] of [...(p.agents ?? [])].map(([id, n]) => [agentNames.get(id) ?? id, n] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    byLabel.set(label, (byLabel.get(label) ?? 0) + n);
-  }
-  const agents = Object.fromEntries(byLabel) as Record<string, number>;
-  return {
-    interval: p.interval, requests: p.requests, ok: p.ok, rateLimited: p.rateLimited, failed: p.failed,
-    p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), maxMs: h === null ? null : ms(h.maxValue), meanMs: h === null ? null : ms(h.mean),
-    dropped: p.dropped ?? 0, status, errors: { ...(p.errors ?? NO_ERRORS) }, agents,
-  };
-}
-
-function histogramBytes(h: LatencyHistogram | null): Uint8Array | null {
-  if (h === null || h.totalCount === 0) return null;
-  try { return barrage.v1.Histogram.encode(encodeHistogram(h)).finish(); } catch { return null; }
 }
 
 export class RunStore {
@@ -144,33 +59,13 @@ export class RunStore {
     if (opts.readOnly && file !== ':memory:' && !existsSync(file)) throw new Error(`no run store at ${file}`);
     if (file !== ':memory:' && !opts.readOnly) mkdirSync(dirname(file), { recursive: true });
     this.db = new DatabaseSync(file, { readOnly: opts.readOnly ?? false });
-    // Several controllers may share one file: wait briefly for each other's writes (a write that
-    // still fails is noted by the caller, never a crash).
-    this.db.exec('PRAGMA busy_timeout = 2000;');
-    if (!opts.readOnly) {
-      this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;');
-      this.db.exec(SCHEMA);
-      // A store made by an earlier version gains the columns it lacks (rows it holds read them as
-      // NULL). Another controller opening the same file at once may add one first: that is fine.
-      for (const [table, cols] of Object.entries(ADDED_COLUMNS)) {
-        const have = this.columns(table);
-        for (const col of cols.filter((c) => !have.has(c.split(' ')[0]!))) {
-          try { this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${col}`); } catch (err) {
-            if (!/duplicate column/i.test((err as Error).message)) throw err;
-          }
-        }
-      }
-    }
-  }
-
-  /** The columns a table has (a read-only store from an earlier version may lack some). */
-  private columns(table: string): Set<string> {
-    return new Set((this.db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name));
+    configure(this.db, { readOnly: opts.readOnly ?? false });
+    if (!opts.readOnly) migrate(this.db);
   }
 
   /** `col`, or NULL under its name when this store has no such column (read-only, earlier version). */
   private column(table: string, col: string): string {
-    return this.columns(table).has(col) ? col : `NULL AS ${col}`;
+    return tableColumns(this.db, table).has(col) ? col : `NULL AS ${col}`;
   }
 
   /**
@@ -239,20 +134,14 @@ export class RunStore {
   appendMonitorSamples(runId: string, monitor: string, samples: readonly MonitorSample[]): void {
     if (samples.length === 0) return;
     const sample = this.db.prepare('INSERT INTO monitor_samples (run_id, monitor, t, value) VALUES (?, ?, ?, ?)');
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    transaction(this.db, () => {
       for (const s of samples) sample.run(runId, monitor, s.t, s.value);
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   /** The run's end: status, summary, agents, thresholds, monitor series, final histograms, every interval. */
   finishRun(runId: string, summary: Summary, result: RunResult): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    transaction(this.db, () => {
       const names = agentLabels(result.participants);
       for (const p of result.aggregate.series()) this.saveInterval(runId, p, null, names);
       if (result.plannedStartAt > 0) this.db.prepare('UPDATE runs SET start_at = COALESCE(start_at, ?) WHERE id = ?').run(result.plannedStartAt, runId);
@@ -269,11 +158,7 @@ export class RunStore {
       for (const [name, t] of result.aggregate.byName) hist.run(runId, name, histogramBytes(t.latency));
       this.db.prepare('UPDATE runs SET status = ?, ended_at = ?, summary_json = ?, requests = ?, error = NULL WHERE id = ?')
         .run(summary.run.status, summary.run.endedAt, JSON.stringify(summary), summary.totals.requests, runId);
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
+    });
   }
 
   /** A run that could not start or failed outright. */
@@ -328,10 +213,7 @@ export class RunStore {
   /** A stored latency histogram ('' = all requests), decoded through the bounded codec. */
   getHistogram(id: string, name: string): Float64Histogram | undefined {
     const row = this.db.prepare('SELECT histogram FROM histograms WHERE run_id = ? AND name = ?').get(id, name) as { histogram: Uint8Array | null } | undefined;
-    if (row === undefined) return undefined;
-    const h = newTotalHistogram();
-    if (row.histogram !== null) addWireHistogram(h, barrage.v1.Histogram.decode(row.histogram));
-    return h;
+    return row === undefined ? undefined : histogramFromBytes(row.histogram);
   }
 
   close(): void {
