@@ -116,8 +116,8 @@ export class EventWriter {
  */
 export function eventsHandler(o: { store: RunStore; hub: RunEventHub; limits?: Partial<EventStreamLimits> }) {
   const limits = { ...DEFAULT_LIMITS, ...o.limits };
-  return async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    const { id } = req.params as { id: string };
+  return async (req: FastifyRequest<{ Params: { id: string } }>, reply: FastifyReply): Promise<void> => {
+    const { id } = req.params;
     if (o.store.getRun(id) === undefined) throw new ControllerErrors.RUN_NOT_FOUND(id);
     if (o.hub.streams >= limits.maxStreams) {
       reply.header('retry-after', '5');

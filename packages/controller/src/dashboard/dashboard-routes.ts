@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 const require = createRequire(import.meta.url);
 const uplotDir = new URL('./', pathToFileURL(require.resolve('uplot/dist/uPlot.iife.min.js')));
@@ -48,18 +48,19 @@ function page(attrs: string): string {
 // Scripts only from here; uPlot sizes its canvases with inline styles.
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
-export function registerDashboard(app: FastifyInstance): void {
+/** The pages and assets, hidden from the OpenAPI document. */
+export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const assets = dashboardAssets();
   const html = (reply: FastifyReply, body: string) =>
     reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(body);
   const hide = { schema: { hide: true } };
   app.get('/', hide, async (_req, reply) => html(reply, page('data-page="runs"')));
-  app.get('/runs/:id', hide, async (req, reply) => {
-    const { id } = req.params as { id: string };
+  app.get<{ Params: { id: string } }>('/runs/:id', hide, async (req, reply) => {
+    const { id } = req.params;
     if (!RUN_ID.test(id)) return reply.code(404).type('text/plain').send('not a run id');
     return html(reply, page(`data-page="run" data-run="${id}"`));
   });
   for (const [url, a] of Object.entries(assets)) {
     app.get(url, hide, async (_req, reply) => reply.type(a.type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(a.body));
   }
-}
+};

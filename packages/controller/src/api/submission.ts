@@ -1,0 +1,45 @@
+// What POST /api/v1/runs turns into a runnable scenario: a built-in's name, a
+// YAML/JSON text or the document itself; the target it replaces baseUrl with;
+// and the only environment it may read. The same checks `controller start`
+// makes before it begins, answered as 400s; admission (targets, caps) follows
+// in the route, through the same admitScenario the CLI calls.
+import { variablesIn } from '@barrage/core';
+import { ControllerErrors } from '../errors.ts';
+import { resolveEnv } from '../plan/setup.ts';
+import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from '../scenario/load.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+
+/** The only environment variables a scenario submitted through the API may read. */
+export const API_ENV_PREFIX = 'BARRAGE_TARGET_';
+
+export interface Submission {
+  scenario: Scenario;
+  baseUrl: string | undefined;
+  /** What the scenario's ${env:…} read: the controller's BARRAGE_TARGET_* variables only. */
+  env: Record<string, string | undefined>;
+}
+
+export function submittedScenario(body: { scenario: string | object; target?: string }, processEnv: NodeJS.ProcessEnv = process.env): Submission {
+  let scenario: Scenario;
+  if (typeof body.scenario === 'object') scenario = validateScenario(body.scenario);
+  else if (/^[a-z0-9-]+$/.test(body.scenario)) {
+    // Built-ins only: a name must never reach the controller's own files.
+    if (!builtinScenarios().includes(body.scenario)) throw new ControllerErrors.SCENARIO_NOT_FOUND(`${body.scenario} (built-in: ${builtinScenarios().join(', ')})`);
+    scenario = loadScenario(body.scenario);
+  }
+  else scenario = parseScenario(body.scenario, 'request body');
+  if (body.target !== undefined && !isTargetUrl(body.target)) {
+    throw new ControllerErrors.BAD_REQUEST(`target must be an http(s) URL without query or fragment, got ${body.target}`);
+  }
+  const baseUrl = body.target ?? scenario.baseUrl;
+  if (baseUrl === undefined && usesPaths(scenario)) {
+    throw new ControllerErrors.BAD_REQUEST('the scenario has requests with a path but no baseUrl: give target');
+  }
+  // Whoever can post a run must not be able to read the rest of the controller's environment.
+  const foreign = [...new Set(substitutedTexts(scenario.source).flatMap((t) => variablesIn(t)).filter((v) => v.startsWith('env:')).map((v) => v.slice(4).split(':-')[0]!))]
+    .filter((n) => !n.startsWith(API_ENV_PREFIX));
+  if (foreign.length > 0) throw new ControllerErrors.SCENARIO_INVALID(`a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`);
+  const env = Object.fromEntries(Object.entries(processEnv).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
+  resolveEnv(scenario, env);
+  return { scenario, baseUrl, env };
+}
