@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { RunStore } from '../src/store/run-store.ts';
 import { GOLDEN_RUN, goldenStoreFile, matchesGolden } from './golden.ts';
 
 const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
@@ -36,6 +37,12 @@ test('controller: help texts, flag and input errors, stored-run commands', { tim
   const cwd = mkdtempSync(join(tmpdir(), 'barrage-cli-golden-'));
   const db = goldenStoreFile();
   const missingDb = join(cwd, 'missing', 'runs.db');
+  // A store whose only run ended without a summary.
+  const unfinished = join(cwd, 'unfinished.db');
+  const store = new RunStore(unfinished);
+  store.createRun({ id: 'half', scenario: 'broken', scenarioSource: { name: 'broken' }, target: undefined, createdAt: new Date('2026-01-01T00:00:00.000Z') });
+  store.failRun('half', 'setup step login failed', new Date('2026-01-01T00:00:01.000Z'));
+  store.close();
   const cases: string[][] = [
     [], ['--help'], ['-h'], ['help'], ['--version'], ['bogus'], ['start', '--bogus'],
     ['help', 'start'], ['start', '--help'], ['serve', '--help'], ['runs', '--help'], ['report', '--help'], ['scenarios', '--help'],
@@ -75,6 +82,9 @@ test('controller: help texts, flag and input errors, stored-run commands', { tim
     ['report', GOLDEN_RUN, '--format', 'json', '--db', db],
     ['report', GOLDEN_RUN, '--format', 'junit', '--db', db],
     ['report', GOLDEN_RUN, '--format', 'html', '--db', db],
+    ['report', GOLDEN_RUN, '--format', 'junit', '--out', join(cwd, 'junit.xml'), '--db', db],
+    ['runs', '--db', unfinished],
+    ['report', 'half', '--db', unfinished],
   ];
   const results: Array<Awaited<ReturnType<typeof run>>> = [];
   // A few at a time: each is a Node process.
