@@ -84,7 +84,7 @@ export async function clusterWithAgentProcesses(scenarioYaml: string, targetUrl:
   while (cluster.agents.size < agentCount) await once(cluster, 'agent');
   const run = new Run({
     runId: 'run-p', scenario: parseScenario(scenarioYaml), baseUrl: targetUrl, vars: [], agents: [...cluster.agents.values()],
-    cluster, clock: systemClock, logger, onProgress: opts.onProgress,
+    cluster, clock: systemClock, logger, events: opts.onProgress ? [{ progress: () => opts.onProgress!(run) }] : [],
   });
   return {
     cluster, run, children,

@@ -73,7 +73,7 @@ test('garbage frames close only their connection; a good agent is still welcomed
 test('a failure while a frame is handled closes only that connection, coded; the controller goes on', async () => {
   await withCluster(async (url, cluster) => {
     // A run whose handler throws a bare string, as hdr-histogram-js does past 2^53.
-    cluster.run = { runId: 'r', resume: () => false, reattached() {}, disconnected() {}, holds: () => false, message() { throw 'boom'; } };
+    cluster.attach({ runId: 'r', resume: () => false, reattached() {}, disconnected() {}, holds: () => false, message() { throw 'boom'; } });
     const bad = await connect(url);
     bad.ws.send(hello({ agentId: 'bad' }));
     bad.ws.send(encodeEnvelope({ report: { runId: 'r', seq: 1 } }));

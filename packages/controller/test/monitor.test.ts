@@ -6,7 +6,8 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { systemClock } from '@barrage/core';
-import { MonitorPoller, monitorStats } from '../src/monitor/monitor-poller.ts';
+import { MonitorPoller } from '../src/monitor/monitor-poller.ts';
+import { monitorStats } from '../src/monitor/monitor-stats.ts';
 import { parseSelector, readPrometheus } from '../src/monitor/prometheus-text.ts';
 
 const text = `# HELP process_resident_memory_bytes Resident memory.

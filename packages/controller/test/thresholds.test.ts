@@ -2,7 +2,8 @@
 // that quote the bad expression.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateThresholds, parseThreshold } from '../src/scenario/thresholds.ts';
+import { evaluateThresholds } from '../src/merge/judge.ts';
+import { parseThreshold } from '../src/scenario/thresholds.ts';
 import { finalStatus, type RequestSummary } from '../src/results/summary.ts';
 import { parseScenario } from '../src/scenario/load.ts';
 

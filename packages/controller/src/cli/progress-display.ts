@@ -4,7 +4,7 @@
 // per update otherwise, or prints nothing with --quiet.
 import { createLogUpdate } from 'log-update';
 import { intervalP95Us } from '../merge/run-aggregate.ts';
-import type { Run } from '../run/run.ts';
+import type { RunView } from '../run/events.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
 /** One progress update; every value is passed in, so formatting it is a pure function. */
@@ -33,7 +33,7 @@ export function plannedLoadMs(s: Scenario): number {
 }
 
 /** The progress of a started run at `now` (controller clock). */
-export function progressOf(r: Run, now: number, connected: number, loadMs: number): Progress {
+export function progressOf(r: RunView, now: number, connected: number, loadMs: number): Progress {
   const last = r.aggregate.intervals.get(r.completeInterval);
   const elapsedMs = Math.max(0, now - r.startAt);
   const t = r.aggregate.total;

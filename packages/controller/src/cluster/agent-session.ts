@@ -4,8 +4,10 @@
 import { EventEmitter } from 'node:events';
 import type WebSocket from 'ws';
 import type { Logger } from 'pino';
+import type { Clock } from '@barrage/core';
 import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION, ProtoErrors, type EnvelopeShape } from '@barrage/proto';
 import { ControllerErrors } from '../errors.ts';
+import { MAX_CPU_CORES, MAX_GAUGE, MAX_LOOP_DELAY_MS, saneOr0 as sane } from './agent-figures.ts';
 
 type Hello = InstanceType<typeof barrage.v1.Hello>;
 
@@ -22,15 +24,12 @@ export interface AgentStatus {
 }
 
 const STATES = new Set(['idle', 'assigned', 'waiting', 'running', 'stopping', 'done']);
-const sane = (v: number, hi: number) => (Number.isFinite(v) && v >= 0 && v <= hi ? v : 0);
 
 export interface SessionEvents {
   hello: [Hello];
   message: [barrage.v1.Envelope];
   close: [];
 }
-
-export interface Clockish { now(): number }
 
 const HELLO_TIMEOUT_MS = 10_000;
 
@@ -51,11 +50,11 @@ export class AgentSession extends EventEmitter<SessionEvents> {
   status: AgentStatus | undefined;
   private readonly ws: WebSocket;
   private readonly logger: Logger;
-  private readonly clock: Clockish;
+  private readonly clock: Clock;
   private readonly helloTimer: NodeJS.Timeout;
   private closed = false;
 
-  constructor(ws: WebSocket, remoteAddress: string, clock: Clockish, logger: Logger) {
+  constructor(ws: WebSocket, remoteAddress: string, clock: Clock, logger: Logger) {
     super();
     this.ws = ws;
     this.remoteAddress = remoteAddress;
@@ -106,8 +105,8 @@ export class AgentSession extends EventEmitter<SessionEvents> {
   private onStatus(st: barrage.v1.IStatus, at: number): void {
     this.status = {
       runId: (st.runId ?? '').slice(0, 64), state: STATES.has(st.state ?? '') ? st.state! : 'unknown',
-      inFlight: sane(st.inFlight ?? 0, 1e9), activeVus: sane(st.activeVus ?? 0, 1e9), rps: sane(st.rps ?? 0, 1e9),
-      cpuCores: sane(st.cpuCores ?? 0, 1e5), eventLoopP99Ms: sane(st.eventLoopP99Ms ?? 0, 3_600_000), at,
+      inFlight: sane(st.inFlight ?? 0, MAX_GAUGE), activeVus: sane(st.activeVus ?? 0, MAX_GAUGE), rps: sane(st.rps ?? 0, MAX_GAUGE),
+      cpuCores: sane(st.cpuCores ?? 0, MAX_CPU_CORES), eventLoopP99Ms: sane(st.eventLoopP99Ms ?? 0, MAX_LOOP_DELAY_MS), at,
     };
   }
 

@@ -9,7 +9,8 @@ import { EventEmitter } from 'node:events';
 import { WebSocketServer } from 'ws';
 import type { Logger } from 'pino';
 import { AGENTS_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage } from '@barrage/proto';
-import { AgentSession, type Clockish } from './agent-session.ts';
+import type { Clock } from '@barrage/core';
+import { AgentSession } from './agent-session.ts';
 import { ControllerErrors } from '../errors.ts';
 import { bearerMatches } from './token.ts';
 
@@ -30,7 +31,7 @@ export interface ClusterOptions {
   host: string;
   port: number;
   token: string;
-  clock: Clockish;
+  clock: Clock;
   logger: Logger;
   /** An idle agent silent this long is dropped (a run judges its own agents by its agentTimeout). */
   idleTimeoutMs?: number;
@@ -51,7 +52,8 @@ export interface ClusterEvents {
 export class Cluster extends EventEmitter<ClusterEvents> {
   readonly server: Server;
   readonly agents = new Map<string, AgentSession>();
-  run: RunListener | undefined;
+  /** The run going now, which hears its agents' messages and presence (one at a time). */
+  private run: RunListener | undefined;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
   private readonly o: ClusterOptions;
   private handler: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
@@ -97,6 +99,16 @@ export class Cluster extends EventEmitter<ClusterEvents> {
         s.terminate();
       }
     }
+  }
+
+  /** `run` hears its agents from now on. */
+  attach(run: RunListener): void {
+    this.run = run;
+  }
+
+  /** `run` is over: nothing more reaches it (a later run may already be attached). */
+  detach(run: RunListener): void {
+    if (this.run === run) this.run = undefined;
   }
 
   /** Plain HTTP requests go to `handler` (the REST API); the /agents upgrade stays here. */

@@ -1,127 +1,15 @@
-// Merging agent reports into exact cluster-wide results. Pure: no I/O, no clock.
+// Merging agent reports into exact cluster-wide results, per interval and in
+// total. Pure: no I/O, no clock.
 //
 // Each (agent, seq) is merged once. Latency histograms are added bucket by
 // bucket (HdrHistogram add is exact), so merged percentiles equal those of one
 // histogram holding every sample. Reports must be validated first
-// (report-validation.ts); merging itself cannot fail half-way.
+// (run/report-validation.ts); merging itself cannot fail half-way.
 import { addWireHistogram, addWireHistogramTo, newTotalHistogram, ProtoErrors, scanHistogram, type barrage } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
+import { errorsOf, RequestTotals, responsesOf, RunTotals, type ErrorCounts } from './request-totals.ts';
 
-export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
-
-type WireStats = barrage.v1.RequestStats.$Properties;
-
-/** Responses in a wire RequestStats (one per latency sample, one per status count). */
-function responsesOf(s: WireStats): number {
-  return (s.status ?? []).reduce((n, sc) => n + sc.count!, 0);
-}
-
-/** Network errors in a wire RequestStats. */
-function errorsOf(s: WireStats): number {
-  const e = s.errors ?? {};
-  return (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
-}
-
-/** Everything known about one request name (or all of them), over any span of time. */
-export class RequestTotals {
-  protected readonly latencyHistogram: Float64Histogram = newTotalHistogram();
-  protected serviceTimeHistogram: Float64Histogram | null = null;
-  readonly status = new Map<number, number>();
-  readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
-  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
-  bytesReceived = 0; bytesSent = 0;
-  firstRateLimitedAt = 0;
-  readonly checks = new Map<string, { passes: number; fails: number }>();
-
-  get latency(): Float64Histogram {
-    return this.latencyHistogram;
-  }
-
-  /** Service time (only open models send one); null until some arrived. */
-  get serviceTime(): Float64Histogram | null {
-    return this.serviceTimeHistogram;
-  }
-
-  get requests(): number {
-    return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
-  }
-
-  add(s: WireStats): void {
-    addWireHistogram(this.latencyHistogram, s.latency);
-    if (s.serviceTime) addWireHistogram(this.serviceTimeTarget(), s.serviceTime);
-    this.addCounters(s);
-  }
-
-  /** The service-time histogram to add into, created on first use. */
-  serviceTimeTarget(): Float64Histogram {
-    return (this.serviceTimeHistogram ??= newTotalHistogram());
-  }
-
-  /** Everything of `s` but its histograms (RunAggregate adds those into several totals at once). */
-  addCounters(s: WireStats): void {
-    for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
-    const e = s.errors ?? {};
-    this.errors.timeout += e.timeout ?? 0; this.errors.refused += e.refused ?? 0;
-    this.errors.reset += e.reset ?? 0; this.errors.other += e.other ?? 0;
-    this.ok += s.ok ?? 0; this.rateLimited += s.rateLimited ?? 0; this.failed += s.failed ?? 0;
-    this.retryAfterPresent += s.retryAfterPresent ?? 0; this.dropped += s.dropped ?? 0;
-    this.bytesReceived += s.bytesReceived ?? 0; this.bytesSent += s.bytesSent ?? 0;
-    const at = s.firstRateLimitedAt ?? 0;
-    if (at > 0 && (this.firstRateLimitedAt === 0 || at < this.firstRateLimitedAt)) this.firstRateLimitedAt = at;
-    for (const c of s.checks ?? []) {
-      let t = this.checks.get(c.name!);
-      if (t === undefined) this.checks.set(c.name!, (t = { passes: 0, fails: 0 }));
-      t.passes += c.passes ?? 0;
-      t.fails += c.fails ?? 0;
-    }
-  }
-}
-
-/**
- * The run's totals: counters added as reports come, histograms summed from the names' only
- * when read (a third histogram add per report saved; a read costs one pass per name). The
- * Float64Histogram handed out is refreshed on each read of `latency`/`serviceTime`, not live.
- */
-class RunTotals extends RequestTotals {
-  private readonly parts: ReadonlyMap<string, RequestTotals>;
-  private stale = false;
-
-  constructor(parts: ReadonlyMap<string, RequestTotals>) {
-    super();
-    this.parts = parts;
-  }
-
-  /** Counters now; the histograms of `s` are already in its name's totals. */
-  override add(s: WireStats): void {
-    this.addCounters(s);
-    this.stale = true;
-  }
-
-  override get latency(): Float64Histogram {
-    this.refresh();
-    return this.latencyHistogram;
-  }
-
-  override get serviceTime(): Float64Histogram | null {
-    this.refresh();
-    return this.serviceTimeHistogram;
-  }
-
-  private refresh(): void {
-    if (!this.stale) return;
-    this.stale = false;
-    // HdrHistogram add of same-layout histograms: bucket by bucket, min/max merged, exact.
-    this.latencyHistogram.reset();
-    this.serviceTimeHistogram?.reset();
-    let service = false;
-    for (const part of this.parts.values()) {
-      this.latencyHistogram.add(part.latency);
-      const st = part.serviceTime;
-      if (st !== null) { this.serviceTimeTarget().add(st); service = true; }
-    }
-    if (!service) this.serviceTimeHistogram = null;
-  }
-}
+export { RequestTotals, type ErrorCounts } from './request-totals.ts';
 
 /** One interval, cluster-wide. The histogram is dropped once the interval is closed. */
 export interface IntervalPoint {
@@ -158,6 +46,9 @@ export interface AgentTotals {
   final: boolean;
 }
 
+/** An interval closing: its counters, and its final histogram (released once this returns). */
+export type IntervalClosed = (p: IntervalDetail, histogram: Float64Histogram) => void;
+
 /**
  * How many recent intervals keep their histogram open for late reports (a resend after a
  * reconnect). ~188 KB each. A report later than that still counts in every total; only
@@ -177,11 +68,12 @@ export class RunAggregate {
   duplicates = 0;
   lateLatencies = 0;
   newestInterval = -1;
-  /** Called with each interval's final histogram as it closes (the store keeps it). */
-  onIntervalClosed: ((p: IntervalDetail, h: Float64Histogram) => void) | undefined;
+  private readonly onClosed: IntervalClosed | undefined;
 
-  constructor(names: Iterable<string>) {
+  /** `onClosed` is told each interval's final histogram as it closes (the run publishes it: the store keeps it). */
+  constructor(names: Iterable<string>, onClosed?: IntervalClosed) {
     for (const n of names) this.byName.set(n, new RequestTotals());
+    this.onClosed = onClosed;
   }
 
   /** Merges a validated report once; returns false for an (agent, seq) already merged. */
@@ -256,7 +148,7 @@ export class RunAggregate {
   }
 
   private close(q: IntervalDetail): void {
-    if (q.latency !== null) this.onIntervalClosed?.(q, q.latency);
+    if (q.latency !== null) this.onClosed?.(q, q.latency);
     close(q);
   }
 

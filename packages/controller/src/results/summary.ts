@@ -1,40 +1,13 @@
 // The summary JSON of DESIGN.md: the one source of every report (--out, the
 // REST API, tables). Built from a finished run; pure.
-import type { Float64Histogram } from 'hdr-histogram-js';
-import type { RequestTotals } from '../merge/run-aggregate.ts';
-import type { MonitorStats } from '../monitor/monitor-poller.ts';
-import type { RunResult, RunStatus } from '../run/run.ts';
-import { evaluateThresholds, type Threshold } from '../scenario/thresholds.ts';
+import { judge } from '../merge/judge.ts';
+import { requestSummary, statusRecord, type RequestSummary } from '../merge/request-figures.ts';
+import type { MonitorStats } from '../monitor/monitor-stats.ts';
+import type { Threshold } from '../scenario/thresholds.ts';
+import type { RunResult, RunStatus } from './run-result.ts';
 
-export interface LatencyMs {
-  min: number; mean: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number;
-}
-
-export interface RequestSummary {
-  requests: number;
-  ok: number;
-  rateLimited: number;
-  failed: number;
-  dropped: number;
-  rps: number;
-  status: Record<string, number>;
-  errors: { timeout: number; refused: number; reset: number; other: number };
-  retryAfterPresent: number;
-  /**
-   * Requests answered with anything but 429 that were sent before the cluster's first 429
-   * arrived (controller clock); null without a 429. For a fixed-window limiter this is
-   * the number of requests the server admitted before it started limiting.
-   */
-  firstRateLimitedAfter: number | null;
-  bytesReceived: number;
-  bytesSent: number;
-  /** From the intended send in open models (coordinated omission corrected), else from the send. */
-  latencyMs: LatencyMs;
-  /** Open models: from the moment the request went onto a connection; only when every sample has one. */
-  serviceTimeMs?: LatencyMs;
-  /** Per check (and capture): how many answered requests passed and failed it. */
-  checks: Record<string, { passes: number; fails: number }>;
-}
+export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
+export { latencyMs, percentileMs, requestSummary } from '../merge/request-figures.ts';
 
 export interface AgentSummary {
   id: string; name: string; host: string; share: number; requests: number; status: Record<string, number>;
@@ -62,50 +35,6 @@ export interface Summary {
   monitors: Record<string, MonitorStats>;
 }
 
-const ms = (us: number) => Math.round(us) / 1000;
-
-/**
- * Latency figures in ms. HdrHistogram answers a percentile with the highest value
- * equivalent to its bucket, which can lie above the exact max recorded in that
- * bucket; the true value cannot, so percentiles are clamped into [min, max]
- * (never "p99 > max").
- */
-export function latencyMs(h: Float64Histogram): LatencyMs {
-  if (h.totalCount === 0) return { min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
-  const min = h.minNonZeroValue;
-  const max = h.maxValue;
-  const p = (q: number) => ms(Math.min(max, Math.max(min, h.getValueAtPercentile(q))));
-  return {
-    min: ms(min), mean: ms(Math.min(max, Math.max(min, h.mean))),
-    p50: p(50), p90: p(90), p95: p(95), p99: p(99), p999: p(99.9), max: ms(max),
-  };
-}
-
-function statusRecord(m: Map<number, number>): Record<string, number> {
-  return Object.fromEntries([...m].sort((a, b) => a[0] - b[0]).map(([k, v]) => [String(k), v]));
-}
-
-export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
-  const requests = t.requests;
-  const out: RequestSummary = {
-    requests, ok: t.ok, rateLimited: t.rateLimited, failed: t.failed, dropped: t.dropped,
-    rps: windowMs > 0 ? Math.round((requests / (windowMs / 1000)) * 100) / 100 : 0,
-    status: statusRecord(t.status), errors: { ...t.errors }, retryAfterPresent: t.retryAfterPresent,
-    firstRateLimitedAfter: t.rateLimited > 0 ? firstAfter ?? null : null,
-    bytesReceived: t.bytesReceived, bytesSent: t.bytesSent, latencyMs: latencyMs(t.latency),
-    checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
-  };
-  // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
-  if (t.serviceTime && t.serviceTime.totalCount === t.latency.totalCount) out.serviceTimeMs = latencyMs(t.serviceTime);
-  return out;
-}
-
-/** Any percentile (ms) of a histogram, clamped into [min, max] like the summary's. */
-export function percentileMs(h: Float64Histogram, q: number): number {
-  if (h.totalCount === 0) return NaN;
-  return ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q))));
-}
-
 /**
  * The run's status once thresholds are judged: a failed threshold makes a passed or degraded
  * run `failed`, and so does an abort a threshold caused; an abort by hand stays `aborted`.
@@ -125,10 +54,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
   const totals = requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get(''));
   const requests = Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))]));
-  const judged = evaluateThresholds(thresholds, {
-    totals, requests, monitors: r.monitors,
-    percentile: (scope, q) => percentileMs((scope === '' ? r.aggregate.total : r.aggregate.byName.get(scope)!).latency, q),
-  });
+  const judged = judge(thresholds, { aggregate: r.aggregate, windowMs, firstRateLimitedAfter: r.firstRateLimitedAfter, monitors: r.monitors });
   // The threshold that stopped the run failed, whatever the complete data say afterwards.
   const stop = r.thresholdAbort;
   if (stop) {

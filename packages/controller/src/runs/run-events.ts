@@ -1,10 +1,11 @@
-// A run's live events, for dashboards. The run manager publishes each run into
-// a channel of the hub (its start, every interval once all agents have reported
+// A run's live events, for dashboards. The run service registers each run's
+// channel of the hub as one of the run's event listeners (its start, every interval once all agents have reported
 // it, monitor samples, threshold results, its end); a stream joining a channel
 // replays what is known, then follows the run until it ends. The HTTP side (the
 // SSE route, its bounds and the writer) is api/event-stream.ts.
-import type { MonitorSample } from '../monitor/monitor-poller.ts';
-import type { StoredInterval } from '../store/run-store.ts';
+import type { MonitorSample } from '../monitor/monitor-stats.ts';
+import type { RunEnded, RunEvents, RunStarted } from '../run/events.ts';
+import type { StoredInterval } from '../store/interval-figures.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
 
 export interface StartEvent { id: string; scenario: string; plannedStartAt: string; intervalMs: number }
@@ -26,7 +27,7 @@ type Listener = (frame: string, last: boolean) => void;
 const KEEP_INTERVALS = 120;
 
 /** One live run's events: what a new stream replays, and the streams following it. */
-export class RunChannel {
+export class RunChannel implements RunEvents {
   readonly runId: string;
   private readonly onEnd: () => void;
   private startFrame: string | undefined;
@@ -36,7 +37,7 @@ export class RunChannel {
   private readonly monitorCounts = new Map<string, number>();
   private newestInterval = -1;
   private thresholdsFrame: string | undefined;
-  private ended = false;
+  private closed = false;
   private readonly listeners = new Set<Listener>();
 
   constructor(runId: string, onEnd: () => void) {
@@ -50,7 +51,7 @@ export class RunChannel {
 
   /** The run started (once): its planned start instant and interval length. */
   start(scenario: string, plannedStartAt: number, intervalMs: number): void {
-    if (this.startFrame !== undefined || this.ended) return;
+    if (this.startFrame !== undefined || this.closed) return;
     const data: StartEvent = { id: this.runId, scenario, plannedStartAt: new Date(plannedStartAt).toISOString(), intervalMs };
     this.publish((this.startFrame = frame('start', 'start', data)));
   }
@@ -61,7 +62,7 @@ export class RunChannel {
    * store does.
    */
   interval(f: StoredInterval): void {
-    if (this.ended) return;
+    if (this.closed) return;
     const before = this.intervals.get(f.interval);
     const figures = before === undefined || f.p50Ms !== null ? f : {
       ...f, p50Ms: before.figures.p50Ms, p95Ms: before.figures.p95Ms, p99Ms: before.figures.p99Ms, maxMs: before.figures.maxMs, meanMs: before.figures.meanMs,
@@ -83,35 +84,47 @@ export class RunChannel {
 
   /** Each monitor's samples so far: the ones not sent yet are. */
   monitors(series: Readonly<Record<string, readonly MonitorSample[]>>): void {
-    if (this.ended) return;
-    for (const [name, samples] of Object.entries(series)) {
-      const sent = this.monitorCounts.get(name) ?? 0;
-      for (let i = sent; i < samples.length; i++) {
-        const s = samples[i]!;
-        const data: MonitorEvent = { name, t: s.t, value: s.value };
-        const text = frame('monitor', `${name}:${i}`, data);
-        this.monitorFrames.push(text);
-        this.publish(text);
-      }
-      this.monitorCounts.set(name, Math.max(sent, samples.length));
-    }
+    for (const [name, samples] of Object.entries(series)) samples.forEach((s, i) => this.monitorSample(name, s, i));
+  }
+
+  /** A monitor's sample number `index`, sent once. */
+  monitorSample(name: string, s: MonitorSample, index: number): void {
+    if (this.closed) return;
+    const sent = this.monitorCounts.get(name) ?? 0;
+    if (index < sent) return;
+    const data: MonitorEvent = { name, t: s.t, value: s.value };
+    const text = frame('monitor', `${name}:${index}`, data);
+    this.monitorFrames.push(text);
+    this.monitorCounts.set(name, index + 1);
+    this.publish(text);
   }
 
   /** Threshold results: live ones when they change, the final ones always. */
-  thresholds(results: readonly ThresholdResult[], final: boolean): void {
-    if (this.ended) return;
+  thresholds(results: readonly ThresholdResult[], final = false): void {
+    if (this.closed) return;
     const data: ThresholdsEvent = { final, results: [...results] };
     const text = frame('thresholds', final ? 'thresholds:final' : 'thresholds', data);
     if (!final && text === this.thresholdsFrame) return;
     this.publish((this.thresholdsFrame = text));
   }
 
+  /** RunEvents: the run started. */
+  started(e: RunStarted): void {
+    this.start(e.scenario, e.plannedStartAt, e.intervalMs);
+  }
+
+  /** RunEvents: the run ended; its final verdicts go out just before the end. */
+  ended(e: RunEnded): void {
+    if (e.summary !== undefined) this.thresholds(e.summary.thresholds, true);
+    this.end(e.status, e.error);
+  }
+
   /** The run ended: every stream gets `end` and is closed; the channel leaves the hub. */
   end(status: string, error?: string): void {
-    if (this.ended) return;
+    if (this.closed) return;
     const data: EndEvent = error === undefined ? { status } : { status, error };
     this.publish(frame('end', 'end', data), true);
-    this.ended = true;
+    this.closed = true;
     this.listeners.clear();
     this.onEnd();
   }

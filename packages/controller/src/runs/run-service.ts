@@ -1,29 +1,33 @@
 // One run at a time on a controller, whoever asked for it (`controller start`,
 // or POST /api/v1/runs on `controller serve`): setup, the run itself, the
-// summary, and the store — the run is recorded before it starts, its
-// intervals as they close, and everything else at its end. The same figures
-// are published live into the run's events channel (run-events.ts).
+// summary. The run is recorded before it starts; where it is created, its
+// event listeners are registered: the store writer (store-writer.ts), its live
+// channel (run-events.ts), and whatever the caller adds (a progress display).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { AgentSession, Clockish } from '../cluster/agent-session.ts';
+import type { Clock } from '@barrage/core';
+import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
-import type { IntervalDetail } from '../merge/run-aggregate.ts';
-import { Run } from '../run/run.ts';
-import { RunEventHub } from './run-events.ts';
-import type { RunResult } from '../results/run-result.ts';
-import type { Scenario } from '../scenario/scenario.ts';
 import { runSetup } from '../plan/setup.ts';
-import { agentLabels, intervalFigures, type RunStore } from '../store/run-store.ts';
-import type { Float64Histogram } from 'hdr-histogram-js';
+import type { RunResult } from '../results/run-result.ts';
 import { buildSummary, type Summary } from '../results/summary.ts';
+import { RunEventFanout, type RunEvents, type RunView } from '../run/events.ts';
+import { Run } from '../run/run.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import type { RunStore } from '../store/run-store.ts';
+import { RunEventHub } from './run-events.ts';
+import { StoreWriter } from './store-writer.ts';
 
 export interface LaunchRequest {
   scenario: Scenario;
   baseUrl: string | undefined;
   agents: readonly AgentSession[];
   env?: Readonly<Record<string, string | undefined>>;
-  onProgress?: (run: Run) => void;
+  /** More listeners of this run's events (a progress display), after the store and the live stream. */
+  events?: readonly RunEvents[];
+  /** Shorthand for a listener of progress ticks only. */
+  onProgress?: (run: RunView) => void;
 }
 
 export interface CompletedRun {
@@ -44,7 +48,7 @@ export interface ActiveRun {
 export interface RunManagerOptions {
   cluster: Cluster;
   store: RunStore | undefined;
-  clock: Clockish;
+  clock: Clock;
   logger: Logger;
   /** Told when a run ends: its final status, or `error`. */
   onEnd?: (id: string, status: string) => void;
@@ -71,80 +75,28 @@ export class RunManager {
     store?.createRun({ id, scenario: req.scenario.name, scenarioSource: req.scenario.source, target: req.baseUrl });
     const channel = this.events.open(id);
     let stopReason: string | undefined;
-    const storeNotes: string[] = [];
     const active: ActiveRun = {
       id, scenario: req.scenario, baseUrl: req.baseUrl, run: undefined, done: undefined as unknown as Promise<CompletedRun>,
       stop: (reason) => { stopReason ??= reason; active.run?.abort(reason); },
     };
     active.done = (async () => {
+      const storeWriter = store === undefined ? undefined : new StoreWriter(store, id, logger);
+      // Everyone who hears of this run, in order: the store first, so a stream's `end` comes after the store has the result.
+      const events = new RunEventFanout([...(storeWriter ? [storeWriter] : []), channel, ...(req.events ?? []), ...(req.onProgress ? [{ progress: req.onProgress }] : [])], logger);
       try {
         const vars = await runSetup(req.scenario, req.baseUrl, req.env ?? process.env);
-        let run: Run | undefined;
-        let names: Map<string, string> | undefined;
-        let started = false;
-        // One interval, stored and published: its figures are computed once for both.
-        const keep = (p: IntervalDetail, h: Float64Histogram | null) => {
-          names ??= agentLabels(run!.participants.values());
-          const f = intervalFigures(p, h, names);
-          if (store) this.safely(storeNotes, 'intervals', () => store.saveFigures(id, f, h));
-          channel.interval(f);
-        };
-        const noteStart = (r: Run) => {
-          if (started || r.startAt === 0) return;
-          started = true;
-          if (store) this.safely(storeNotes, 'the start', () => store.startRun(id, r.startAt, r.intervalMs));
-          channel.start(req.scenario.name, r.startAt, r.intervalMs);
-        };
-        // Every interval all agents have reported is stored and published at once (a controller
-        // that dies mid-run leaves them behind); it is stored again, final, when it closes.
-        let persisted = -1;
-        /** Per monitor: samples already in the store. */
-        const storedSamples = new Map<string, number>();
-        const onProgress = (r: Run) => {
-          noteStart(r);
-          for (let k = persisted + 1; k <= r.completeInterval; k++) {
-            const p = r.aggregate.intervals.get(k);
-            if (p !== undefined) keep(p, p.latency);
-          }
-          persisted = Math.max(persisted, r.completeInterval);
-          if (store) this.safely(storeNotes, 'intervals', () => store.heartbeat(id));
-          const samples = r.monitorSamples();
-          if (store) {
-            this.safely(storeNotes, 'monitor samples', () => {
-              for (const [name, list] of Object.entries(samples)) {
-                const from = storedSamples.get(name) ?? 0;
-                store.appendMonitorSamples(id, name, list.slice(from));
-                storedSamples.set(name, list.length);
-              }
-            });
-          }
-          channel.monitors(samples);
-          if (req.scenario.thresholds.length > 0) channel.thresholds(r.judge(req.scenario.thresholds), false);
-          req.onProgress?.(r);
-        };
-        run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, onProgress, allowTargets: this.o.allowTargets });
-        run.aggregate.onIntervalClosed = keep;
+        const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, events: [events], allowTargets: this.o.allowTargets });
         active.run = run;
         if (stopReason !== undefined) run.abort(stopReason);
         const result = await run.execute();
-        // Closing published every interval's final percentiles; late reports may still have
-        // changed the counters of one closed earlier.
-        noteStart(run);
-        for (const p of result.aggregate.series()) channel.interval(intervalFigures(p, null, names ??= agentLabels(result.participants)));
-        channel.monitors(result.monitorSamples);
-        result.notes.push(...storeNotes);
+        result.notes.push(...(storeWriter?.notes ?? []));
         const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds);
-        // The run happened whatever the store says: a failed write is a note, never a lost result.
-        const stored = this.safely(storeNotes, 'the result', () => store?.finishRun(id, summary, result));
-        if (!stored) summary.run.notes.push(...storeNotes.filter((n) => !summary.run.notes.includes(n)));
-        channel.thresholds(summary.thresholds, true);
-        channel.end(summary.run.status);
+        events.ended({ runId: id, status: summary.run.status, summary, result });
         this.o.onEnd?.(id, summary.run.status);
         return { summary, result };
       } catch (err) {
         const error = `${(err as { code?: string }).code ?? 'CTRL_INTERNAL'}: ${(err as Error).message}`;
-        this.safely([], 'the failure', () => store?.failRun(id, error));
-        channel.end('error', error);
+        events.ended({ runId: id, status: 'error', error });
         this.o.onEnd?.(id, 'error');
         throw err;
       } finally {
@@ -153,20 +105,5 @@ export class RunManager {
     })();
     this.active = active;
     return active;
-  }
-
-  /** Runs a store write; a failure is logged and noted (once per kind), never thrown into the run. */
-  private safely(notes: string[], what: string, write: () => void): boolean {
-    try {
-      write();
-      return true;
-    } catch (err) {
-      const note = `the store could not keep ${what}: ${(err as Error).message}`;
-      if (!notes.includes(note)) {
-        notes.push(note);
-        this.o.logger.error({ err: (err as Error).message }, 'store write failed');
-      }
-      return false;
-    }
   }
 }

@@ -7,12 +7,11 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { ArrivalSchedule, LOAD_MODELS, FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
-import type { MonitorDef } from '../monitor/monitor-poller.ts';
 import { parseSelector, type Selector } from '../monitor/prometheus-text.ts';
 import { liveProblem, parseThreshold, RESERVED_NAMES } from './thresholds.ts';
 import { parseDuration, parseSize } from './units.ts';
 import { DEFAULTS, EXECUTORS, scenarioSchema, type RequestInput, type ScenarioInput, type ScenarioModelInput } from './schema.ts';
-import type { CheckDef, LoadScenario, MixEntry, RequestDef, Scenario } from './scenario.ts';
+import type { CheckDef, LoadScenario, MixEntry, MonitorDef, RequestDef, Scenario } from './scenario.ts';
 
 const MAX_SCENARIO_BYTES = 1024 * 1024;
 const BUILTIN_DIR = new URL('../../scenarios/', import.meta.url);

@@ -1,7 +1,7 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
-import type { MonitorDef } from '../monitor/monitor-poller.ts';
+import type { Selector } from '../monitor/prometheus-text.ts';
 import type { Threshold } from './thresholds.ts';
 import type { AgentLossPolicy, ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
@@ -74,6 +74,18 @@ export interface LoadScenario {
   startTarget: number;
   stages: Array<{ durationMs: number; target: number }>;
   maxInFlight: number;
+}
+
+/** A target-side figure polled while the run goes. */
+export interface MonitorDef {
+  name: string;
+  /** Absolute URL, or a path joined to the run's base URL. */
+  url?: string;
+  path?: string;
+  json?: string;
+  prometheus?: Selector;
+  intervalMs: number;
+  timeoutMs: number;
 }
 
 export interface Scenario {

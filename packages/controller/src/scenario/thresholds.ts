@@ -1,5 +1,5 @@
-// Thresholds: pass/fail criteria on the merged cluster results. Pure: parsing
-// and evaluation take data, never a clock or I/O.
+// Threshold expressions: pass/fail criteria on the merged cluster results, as a
+// scenario writes them. Pure parsing; judging them is merge/judge.ts.
 //
 //   p(95)<500ms   avg<200ms   max<2s   min>0   med<100ms   rps>10
 //   rate(ok)>0.99   rate(failed)<1%   rate(429)==0   rate(retry_after)==1
@@ -9,8 +9,6 @@
 // Latency figures are in ms (units ms, s, m accepted); rates are fractions (a
 // trailing % divides by 100); sizes take B/KB/MB/GB (1024-based).
 import { ControllerErrors } from '../errors.ts';
-import type { MonitorStats } from '../monitor/monitor-poller.ts';
-import type { RequestSummary } from '../results/summary.ts';
 
 export type Op = '<' | '<=' | '>' | '>=' | '==' | '!=';
 
@@ -140,88 +138,7 @@ export function liveProblem(t: Threshold): string {
   return '';
 }
 
-/**
- * The metric's value in a request summary (ms, fraction, count, per second); NaN when it has
- * no value (a rate of nothing, latency without a response). `percentile` answers the
- * percentiles a summary does not carry, from the merged histogram.
- */
-export function requestValue(m: Metric, s: RequestSummary, percentile?: (q: number) => number): number {
-  switch (m.kind) {
-    case 'latency': {
-      const l = s.latencyMs;
-      if (s.requests - s.errors.timeout - s.errors.refused - s.errors.reset - s.errors.other === 0) return NaN;
-      if (m.stat === 'p') return percentileOf(l, m.percentile!) ?? percentile?.(m.percentile!) ?? NaN;
-      return m.stat === 'avg' ? l.mean : m.stat === 'med' ? l.p50 : l[m.stat];
-    }
-    case 'rate': {
-      if (m.of === 'retry_after') return s.rateLimited === 0 ? NaN : s.retryAfterPresent / s.rateLimited;
-      return s.requests === 0 ? NaN : count(m.of, s) / s.requests;
-    }
-    case 'count':
-      return count(m.of, s);
-    case 'rps':
-      return s.rps;
-    case 'monitor':
-      return NaN;
-  }
-}
-
-function count(of: Exclude<Metric & { kind: 'count' }, never>['of'], s: RequestSummary): number {
-  if (typeof of === 'number') return s.status[String(of)] ?? 0;
-  switch (of) {
-    case 'ok': return s.ok;
-    case 'failed': return s.failed;
-    case 'rate_limited': return s.rateLimited;
-    case 'retry_after': return s.retryAfterPresent;
-    case 'requests': return s.requests;
-    case 'dropped': return s.dropped;
-  }
-}
-
-/** The summary keeps p50/p90/p95/p99/p99.9; other percentiles need the histogram (see summary.ts percentile). */
-function percentileOf(l: RequestSummary['latencyMs'], q: number): number | undefined {
-  const known: Record<number, number> = { 50: l.p50, 90: l.p90, 95: l.p95, 99: l.p99, 99.9: l.p999, 100: l.max };
-  return known[q];
-}
-
-export function compare(value: number, op: Op, target: number): boolean {
-  if (Number.isNaN(value)) return false;
-  switch (op) {
-    case '<': return value < target;
-    case '<=': return value <= target;
-    case '>': return value > target;
-    case '>=': return value >= target;
-    case '==': return value === target;
-    case '!=': return value !== target;
-  }
-}
-
 /** A report's Target column: the operator and the value, in the expression's own unit ("p(95)<500ms" -> "<500ms"). */
 export function targetOf(expr: string): string {
   return expr.slice(expr.search(/(<=|>=|==|!=|<|>)/));
-}
-
-/** What thresholds are judged on: the merged results, overall and per request name, and monitors. */
-export interface Judged {
-  totals: RequestSummary;
-  requests: Readonly<Record<string, RequestSummary>>;
-  /** Any latency percentile (ms) of a scope ('' = all requests), from the merged histogram. */
-  percentile?: (scope: string, q: number) => number;
-  /** Monitor statistics by monitor name. */
-  monitors?: Readonly<Record<string, MonitorStats>>;
-}
-
-const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e6) / 1e6 : x);
-
-/** Every threshold's value and verdict; a value that cannot be computed (NaN) fails. */
-export function evaluateThresholds(ts: readonly Threshold[], j: Judged): ThresholdResult[] {
-  return ts.map((t) => {
-    let value: number;
-    if (t.metric.kind === 'monitor') value = j.monitors?.[t.metric.monitor]?.[t.metric.stat] ?? NaN;
-    else {
-      const s = t.scope === '' ? j.totals : j.requests[t.scope];
-      value = s === undefined ? NaN : requestValue(t.metric, s, (q) => j.percentile?.(t.scope, q) ?? NaN);
-    }
-    return { expr: t.expr, scope: t.scope === '' ? 'all' : t.scope, value: round(value), ok: compare(value, t.op, t.target) };
-  });
 }

@@ -1,0 +1,47 @@
+// Re-planning a lost agent's share (onAgentLoss: rebalance): its segment, scenario
+// by scenario, split over the agents still running that hold that scenario, by
+// weight, with the same apportionment as the original plan. Pure: the run decides
+// when, and sends what this returns.
+import { modelOfExecutor } from '@barrage/core';
+import type { barrage } from '@barrage/proto';
+import { apportion, segments } from './apportion.ts';
+
+type Assign = barrage.v1.Assign.$Properties;
+type TakeoverShare = barrage.v1.TakeoverShare.$Properties;
+
+/** An agent that may take part of the lost share: its weight and its own plan. */
+export interface Taker {
+  id: string;
+  weight: number;
+  assign: Assign;
+}
+
+export interface TakeoverPlan {
+  /** Per taker id, in the order they were first given something: the parts of scenarios it takes. */
+  shares: Map<string, TakeoverShare[]>;
+  /** Scenarios nobody takes: iteration-bounded ones (what the lost agent completed is unknown), or ones no taker runs. */
+  skipped: string[];
+}
+
+export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPlan {
+  const shares = new Map<string, TakeoverShare[]>();
+  const skipped = new Set<string>();
+  for (const sc of lost.scenarios ?? []) {
+    if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false) { skipped.add(sc.name!); continue; }
+    const holders = takers.flatMap((t) => {
+      const index = (t.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
+      return index < 0 ? [] : [{ t, index }];
+    });
+    if (holders.length === 0) { skipped.add(sc.name!); continue; }
+    const parts = segments(holders.map((h) => ({ id: h.t.id, weight: h.t.weight })));
+    const widths = parts.map((x) => x.end - x.start);
+    const vus = apportion(sc.vus ?? 0, widths);
+    const caps = apportion(sc.maxInFlight ?? 0, widths).map((c) => Math.max(1, c));
+    holders.forEach((h, k) => {
+      const list = shares.get(h.t.id) ?? [];
+      shares.set(h.t.id, list);
+      list.push({ scenario: h.index, vus: vus[k], arrivals: sc.iterations ?? 0, maxInFlight: caps[k], partStart: parts[k]!.start, partEnd: parts[k]!.end });
+    });
+  }
+  return { shares, skipped: [...skipped] };
+}
