@@ -1,5 +1,6 @@
 // Public surface of @barrage/controller (for tests and embedding).
-export { loadScenario, parseScenario, validateScenario, builtinScenarios } from './scenario/load.ts';
+export { loadScenario, parseScenario, builtinScenarios } from './scenario/read.ts';
+export { validateScenario } from './scenario/validate.ts';
 export { apportion, segments } from './plan/apportion.ts';
 export { RunAggregate, RequestTotals } from './merge/run-aggregate.ts';
 export { buildSummary, type Summary } from './results/summary.ts';

@@ -85,7 +85,7 @@ test('segments cover [0,1) in proportion to weights', () => {
 
 test('every load model splits exactly: VUs, iterations, arrivals and in-flight caps sum to the scenario\'s', async () => {
   const { shares } = await import('../src/plan/assignments.ts');
-  const { parseScenario } = await import('../src/scenario/load.ts');
+  const { parseScenario } = await import('../src/scenario/read.ts');
   const { ArrivalSchedule } = await import('@barrage/core');
   const s = parseScenario(`
 name: all

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clock, formatProgressFrame, formatProgressLine, plannedLoadMs, ProgressDisplay, type Progress, type ProgressStream } from '../src/cli/progress-display.ts';
-import { parseScenario } from '../src/scenario/load.ts';
+import { parseScenario } from '../src/scenario/read.ts';
 
 const base: Progress = {
   elapsedS: 12.2, remainingS: 47.8, rps: 103.4, p95Ms: 4.24, requests: 1234, ok: 1210, rateLimited: 24, failed: 0, dropped: 0,

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { schemaFile, schemaText } from '../../../scripts/gen-schema.ts';
-import { builtinScenarios } from '../src/scenario/load.ts';
+import { builtinScenarios } from '../src/scenario/read.ts';
 
 test('schemas/scenario.schema.json is up to date', () => {
   assert.equal(readFileSync(schemaFile, 'utf8'), schemaText(), 'stale: run npm run gen');

@@ -2,8 +2,8 @@
 // its path, unknown keys and alias bombs refused, units and URLs resolved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinScenarios, loadScenario, parseScenario } from '../src/scenario/load.ts';
-import { requestUrl } from '../src/scenario/load.ts';
+import { builtinScenarios, loadScenario, parseScenario } from '../src/scenario/read.ts';
+import { requestUrl } from '../src/scenario/urls.ts';
 import { readJsonPath } from '@barrage/core';
 import { parseDuration, parseSize } from '../src/scenario/units.ts';
 

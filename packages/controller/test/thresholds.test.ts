@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { evaluateThresholds } from '../src/merge/judge.ts';
 import { parseThreshold } from '../src/scenario/thresholds.ts';
 import { finalStatus, type RequestSummary } from '../src/results/summary.ts';
-import { parseScenario } from '../src/scenario/load.ts';
+import { parseScenario } from '../src/scenario/read.ts';
 
 const summary = (o: Partial<RequestSummary> = {}): RequestSummary => ({
   requests: 150, ok: 99, rateLimited: 51, failed: 0, dropped: 0, rps: 140.5,

@@ -6,7 +6,10 @@
 import { variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import { resolveEnv } from '../plan/setup.ts';
-import { builtinScenarios, isTargetUrl, loadScenario, parseScenario, substitutedTexts, usesPaths, validateScenario } from '../scenario/load.ts';
+import { builtinScenarios, loadScenario, parseScenario } from '../scenario/read.ts';
+import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
+import { substitutedTexts } from '../scenario/templated-fields.ts';
+import { validateScenario } from '../scenario/validate.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
 /** The only environment variables a scenario submitted through the API may read. */

@@ -14,7 +14,7 @@ import { formatOf } from '../report/report.ts';
 import { formatSummary } from '../report/summary-table.ts';
 import type { Summary } from '../results/summary.ts';
 import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
-import { loadScenario } from '../scenario/load.ts';
+import { loadScenario } from '../scenario/read.ts';
 import type { StoredInterval } from '../store/run-store.ts';
 
 export interface RemoteStartOptions {

@@ -10,7 +10,7 @@ import { ArrivalSchedule, LOAD_MODELS, peakShare } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import { apportion, segments, type Segment } from './apportion.ts';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
-import { requestUrl } from '../scenario/load.ts';
+import { requestUrl } from '../scenario/urls.ts';
 import type { RunVar } from './setup.ts';
 
 

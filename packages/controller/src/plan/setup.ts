@@ -6,7 +6,8 @@
 import { request } from 'undici';
 import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
-import { requestUrl, substitutedTexts } from '../scenario/load.ts';
+import { requestUrl } from '../scenario/urls.ts';
+import { substitutedTexts } from '../scenario/templated-fields.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
 export interface RunVar {

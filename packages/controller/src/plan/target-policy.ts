@@ -6,7 +6,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { LOAD_MODELS, TargetAllowlist } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
-import { requestUrl } from '../scenario/load.ts';
+import { requestUrl } from '../scenario/urls.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
 export interface TargetPolicy {

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { ControllerErrors } from '../../errors.ts';
 import { renderReport, reportCsp, storedSeries, type ReportFormat } from '../../report/report.ts';
-import { validateScenario } from '../../scenario/load.ts';
+import { validateScenario } from '../../scenario/validate.ts';
 import type { Scenario } from '../../scenario/scenario.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import { idParam } from '../schemas.ts';

@@ -1,0 +1,58 @@
+// Schema validation of a scenario document, and its errors made readable: every
+// violation with its path, combinator riddles said plainly. Also the shape check
+// that runs before anything recurses into an untrusted document.
+import { Ajv, type ErrorObject } from 'ajv';
+import { EXECUTORS, scenarioSchema, type ScenarioInput } from './schema.ts';
+
+const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+const validate = ajv.compile<ScenarioInput>(scenarioSchema);
+
+// Combinator failures (anyOf/not) read as riddles in ajv's words; say what is meant.
+const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
+  [/\/(requests|setup)\/items\/allOf\/0\/anyOf/, 'give url or path'],
+  [/\/(requests|setup)\/items\/allOf\/0\/not$/, 'give url or path, not both'],
+  [/\/(requests|setup)\/items\/allOf\/1\/not$/, 'give one body: json, body or multipart'],
+  [/\/checks\/items\/anyOf/, 'a check needs header or json'],
+  [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
+  [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],
+  [/\/monitors\/items\/allOf\/0\/anyOf/, 'give url or path'],
+  [/\/monitors\/items\/allOf\/0\/not$/, 'give url or path, not both'],
+  [/\/monitors\/items\/allOf\/1\/anyOf/, 'give json (a JSON path) or prometheus (a metric)'],
+  [/\/monitors\/items\/allOf\/1\/not$/, 'give json or prometheus, not both'],
+  [/\/thresholds\/items\/anyOf$/, 'a threshold is an expression (p(95)<500ms) or { expr, request, abortOnFail, delay }'],
+];
+
+function describe(e: ErrorObject): string {
+  for (const [re, text] of COMBINATOR_MESSAGES) if (re.test(e.schemaPath)) return `${e.instancePath}: ${text}`;
+  const rule = /\/scenarios\/items\/allOf\/(\d+)\/then\/properties\/([^/]+)\/false schema$/.exec(e.schemaPath);
+  if (rule) return `${e.instancePath}: not used by executor ${EXECUTORS[Number(rule[1])]}`;
+  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(e.params.additionalProperty)}: unknown property`;
+  if (e.keyword === 'required') return `${e.instancePath}/${String(e.params.missingProperty)}: is required`;
+  return `${e.instancePath || '/'}: ${e.message ?? e.keyword}`;
+}
+
+/** Errors from inside a capture's anyOf alternatives are noise once the anyOf itself is reported. */
+const NOISE = /\/(capture\/additionalProperties|thresholds\/items)\/anyOf\/\d+\//;
+
+/** Every violation, one per line, sorted by path; `if`/`anyOf` wrappers dropped as noise. */
+export function schemaErrors(doc: unknown): string[] {
+  if (validate(doc)) return [];
+  const lines = (validate.errors ?? []).filter((e) => e.keyword !== 'if' && !NOISE.test(e.schemaPath)).map(describe);
+  return [...new Set(lines)].sort();
+}
+
+/** Deeper than any scenario needs; refused before anything recurses into the document. */
+const MAX_DEPTH = 64;
+
+/** The first path nested past MAX_DEPTH, or holding a value JSON has not (a YAML !!binary): walked without recursion. */
+export function unsafeShape(doc: unknown): string | undefined {
+  const stack: Array<[unknown, string, number]> = [[doc, '', 0]];
+  while (stack.length > 0) {
+    const [v, path, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (ArrayBuffer.isView(v) || v instanceof Date || v instanceof Map || v instanceof Set) return `${path || '/'}: not a JSON value`;
+    if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
+    for (const [k, x] of Object.entries(v)) stack.push([x, `${path}/${k}`, depth + 1]);
+  }
+  return undefined;
+}
