@@ -33,7 +33,7 @@ async function run(args: string[], cwd: string): Promise<{ code: number | null; 
   return { code, stdout, stderr };
 }
 
-test('controller: help texts, flag and input errors, stored-run commands', { timeout: 180_000 }, async () => {
+test('controller: help texts, flag and input errors, stored-run commands', { timeout: 600_000 }, async () => {
   const cwd = mkdtempSync(join(tmpdir(), 'barrage-cli-golden-'));
   const db = goldenStoreFile();
   const missingDb = join(cwd, 'missing', 'runs.db');

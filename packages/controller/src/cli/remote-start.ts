@@ -16,6 +16,9 @@ import type { Summary } from '../results/summary.ts';
 import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
 import { loadScenario } from '../scenario/read.ts';
 import type { StoredInterval } from '../store/run-store.ts';
+import { remoteApiToken, stderrIsTty } from './config.ts';
+import { printError, toStderr } from './error-output.ts';
+import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.ts';
 
 export interface RemoteStartOptions {
   controller: string;
@@ -32,14 +35,14 @@ export interface RemoteStartOptions {
 }
 
 const display = { current: undefined as ProgressDisplay | undefined };
-const err = (text: string) => (display.current ? display.current.write(`${text}\n`) : process.stderr.write(`${text}\n`));
+const err = (text: string) => (display.current ? display.current.write(`${text}\n`) : toStderr(text));
 const REPORT_PATH = { md: 'report.md', html: 'report.html', json: 'report.json', junit: 'junit.xml' } as const;
 
-export async function remoteStart(o: RemoteStartOptions): Promise<number> {
+export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
   const api = `${o.controller.replace(/\/$/, '').replace(/^ws/, 'http')}/api/v1`;
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   // Submitting a run is a change: it takes the API token (by default the same as the agents').
-  const token = o.token ?? process.env.BARRAGE_API_TOKEN ?? process.env.BARRAGE_TOKEN;
+  const token = remoteApiToken(o.token);
   if (token) headers.authorization = `Bearer ${token}`;
   let dispatcher: Dispatcher | undefined;
   const call = async (path: string, init: RequestInit = {}) => {
@@ -75,14 +78,14 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
     // variables differently; a scenario that does not load here just shows no time left).
     let loadMs: number | undefined;
     try { loadMs = plannedLoadMs(loadScenario(o.scenario)); } catch { loadMs = undefined; }
-    const progress = new ProgressDisplay(process.stderr, { quiet: o.quiet ?? false, tty: process.stderr.isTTY === true && process.env.TERM !== 'dumb' });
+    const progress = new ProgressDisplay(process.stderr, { quiet: o.quiet ?? false, tty: stderrIsTty() });
     display.current = progress;
     const following = new AbortController();
     void followProgress(`${api}/runs/${created.id}/events`, headers, dispatcher, following.signal, loadMs, (p) => progress.update(p)).catch(() => {});
     // Ctrl-C stops the remote run (its data is kept there); a second one leaves without waiting.
     let signals = 0;
     const onSignal = () => {
-      if (++signals > 1) process.exit(1);
+      if (++signals > 1) process.exit(EXIT.error);
       err('stopping the run on the controller (press Ctrl-C again to leave without waiting)');
       call(`/runs/${created.id}/stop`, { method: 'POST', body: '{}' }).catch((e: Error) => err(`could not stop it: ${e.message}`));
     };
@@ -110,10 +113,10 @@ export async function remoteStart(o: RemoteStartOptions): Promise<number> {
       writeFileSync(o.report, await call(`/runs/${created.id}/${REPORT_PATH[formatOf(o.report)]}`));
       err(`report written to ${o.report}`);
     }
-    return summary.run.status === 'passed' ? 0 : summary.run.status === 'failed' ? 99 : 1;
+    return exitCodeOf(summary.run.status);
   } catch (e) {
-    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
-    return 1;
+    printError(e, err);
+    return EXIT.error;
   }
 }
 

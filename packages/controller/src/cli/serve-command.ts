@@ -9,10 +9,12 @@ import { systemClock, REDACT } from '@barrage/core';
 import { buildApi } from '../api/server.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import { RunManager } from '../runs/run-service.ts';
-import { isLoopback } from './start-command.ts';
 import { RunStore } from '../store/run-store.ts';
-import { apiTokenOf, generateToken } from '../cluster/token.ts';
+import { apiTokenOf } from '../cluster/token.ts';
 import { loadServerTls, type ServerTls } from '../cluster/tls-options.ts';
+import { agentToken, isLoopback } from './config.ts';
+import { printError, toStderr as err } from './error-output.ts';
+import { EXIT } from './exit-codes.ts';
 
 export interface ServeOptions extends ControllerGuardOptions {
   host: string;
@@ -22,19 +24,16 @@ export interface ServeOptions extends ControllerGuardOptions {
   logLevel: string;
 }
 
-const err = (text: string) => process.stderr.write(text + '\n');
-
 export async function serveCommand(o: ServeOptions): Promise<number> {
   const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, pino.destination(2));
   let tls: ServerTls | undefined;
   try {
     tls = loadServerTls(o.tlsCert, o.tlsKey);
   } catch (e) {
-    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
-    return 1;
+    printError(e);
+    return EXIT.error;
   }
-  const generated = (o.token ?? process.env.BARRAGE_TOKEN) === undefined;
-  const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
+  const { token, generated } = agentToken(o.token);
   const store = new RunStore(o.db);
   const recovered = store.recoverInterrupted();
   if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
@@ -54,5 +53,5 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   }
   await cluster.close();
   store.close();
-  return 0;
+  return EXIT.passed;
 }

@@ -1,7 +1,7 @@
 // `controller start`: one run from the command line. Loads and validates the
 // scenario, listens for agents (spawning local ones), runs setup, executes the
 // run while showing its progress on stderr, prints the summary table, writes --out,
-// and maps the outcome to an exit code: 0 passed, 99 a threshold failed, 1 anything else.
+// and maps the outcome to an exit code (exit-codes.ts).
 import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from '../plan/target-policy.ts';
 import { writeFileSync } from 'node:fs';
 import pino from 'pino';
@@ -19,8 +19,11 @@ import { buildApi } from '../api/server.ts';
 import { RunManager, type ActiveRun } from '../runs/run-service.ts';
 import { RunStore } from '../store/run-store.ts';
 import { formatSummary } from '../report/summary-table.ts';
-import { apiTokenOf, generateToken } from '../cluster/token.ts';
+import { apiTokenOf } from '../cluster/token.ts';
 import { loadServerTls, localAgentUrl, type ServerTls } from '../cluster/tls-options.ts';
+import { agentToken, DEFAULTS, isLoopback, stderrIsTty } from './config.ts';
+import { printError } from './error-output.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 
 export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
@@ -42,11 +45,9 @@ export interface StartOptions extends ControllerGuardOptions {
   quiet?: boolean;
 }
 
-export const EXIT = { passed: 0, thresholds: 99, error: 1 } as const;
-
 export async function startCommand(o: StartOptions): Promise<number> {
   // Everything this command says on stderr goes through the display, so on a TTY it lands above the progress frame.
-  const display = new ProgressDisplay(process.stderr, { quiet: o.quiet, tty: process.stderr.isTTY && process.env.TERM !== 'dumb' });
+  const display = new ProgressDisplay(process.stderr, { quiet: o.quiet, tty: stderrIsTty() });
   const err = (text: string) => display.write(text + '\n');
   const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, display.mode === 'tty' ? { write: (line: string) => display.write(line) } : pino.destination(2));
   const clock = systemClock;
@@ -70,12 +71,11 @@ export async function startCommand(o: StartOptions): Promise<number> {
     policy = targetPolicy(o);
     await admitScenario(scenario, baseUrl, policy);
   } catch (e) {
-    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
+    printError(e, err);
     return EXIT.error;
   }
-  const generated = (o.token ?? process.env.BARRAGE_TOKEN) === undefined;
-  const token = o.token ?? process.env.BARRAGE_TOKEN ?? generateToken();
-  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? 7400 : 0), token, clock, logger, tls });
+  const { token, generated } = agentToken(o.token);
+  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? DEFAULTS.port : 0), token, clock, logger, tls });
   let local: LocalAgents | undefined;
   let active: ActiveRun | undefined;
   let signals = 0;
@@ -120,9 +120,9 @@ export async function startCommand(o: StartOptions): Promise<number> {
       writeFileSync(o.report, renderReport(formatOf(o.report), { summary, scenario, target: baseUrl, monitorSamples: result.monitorSamples, series: storedSeries(store, active.id) }));
       err(`report written to ${o.report}`);
     }
-    return summary.run.status === 'passed' ? EXIT.passed : summary.run.status === 'failed' ? EXIT.thresholds : EXIT.error;
+    return exitCodeOf(summary.run.status);
   } catch (e) {
-    err(`error ${(e as { code?: string }).code ?? ''}: ${(e as Error).message}`);
+    printError(e, err);
     return EXIT.error;
   } finally {
     display.done();
@@ -132,10 +132,6 @@ export async function startCommand(o: StartOptions): Promise<number> {
     await cluster.close();
     store?.close();
   }
-}
-
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** Resolves with `count` agents once that many are connected; rejects after `ms`. */
