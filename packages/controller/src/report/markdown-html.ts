@@ -1,4 +1,4 @@
-// Turns the Markdown report (report-markdown.ts) into HTML for the
+// Turns the Markdown report (markdown.ts) into HTML for the
 // self-contained HTML report: headings, paragraphs with hard breaks, bullet
 // lists, block quotes, rules, pipe tables, fenced code; inline **bold** and
 // `code`. Only that subset, and every character of text escaped: names in a

@@ -3,7 +3,8 @@
 // report is served with a CSP that lets it run its own inline scripts only.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { ControllerErrors } from '../../errors.ts';
-import { renderReport, reportCsp, storedSeries, type ReportFormat } from '../../report/report.ts';
+import { reportCsp } from '../../report/html.ts';
+import { renderReport, storedSeries, type ReportFormat } from '../../report/report.ts';
 import { validateScenario } from '../../scenario/validate.ts';
 import type { Scenario } from '../../scenario/scenario.ts';
 import type { RunStore } from '../../store/run-store.ts';
