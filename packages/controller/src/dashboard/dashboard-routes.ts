@@ -1,28 +1,9 @@
 // The dashboard's pages and assets, served by the controller itself (the
 // machines may be offline: no CDN). The pages are shells holding no data: the
 // browser reads runs through the API, under the API's own rules, so they are
-// served without a token. uPlot comes from its npm package, read once.
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+// served without a token. The asset files are static-assets.ts.
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-
-const require = createRequire(import.meta.url);
-const uplotDir = new URL('./', pathToFileURL(require.resolve('uplot/dist/uPlot.iife.min.js')));
-const own = (name: string) => readFileSync(new URL(`./assets/${name}`, import.meta.url), 'utf8');
-
-let assets: Record<string, { type: string; body: string }> | undefined;
-
-/** Every asset the pages load, by URL: type and body (read from disk once, on first use). */
-export function dashboardAssets(): Record<string, { type: string; body: string }> {
-  return assets ??= {
-    '/assets/uplot.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('uPlot.iife.min.js', uplotDir), 'utf8') },
-    '/assets/uplot.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8') },
-    '/assets/charts.js': { type: 'text/javascript; charset=utf-8', body: own('charts.js') },
-    '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: own('dashboard.js') },
-    '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: own('dashboard.css') },
-  };
-}
+import { dashboardAssets } from './static-assets.ts';
 
 /** Run ids are UUIDs; anything else is not a run page. */
 const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

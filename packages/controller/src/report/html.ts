@@ -2,7 +2,7 @@
 // run's charts drawn by the dashboard's own chart code, and the
 // Content-Security-Policy it is served with from the API.
 import { createHash } from 'node:crypto';
-import { dashboardAssets } from '../dashboard/dashboard-routes.ts';
+import { dashboardAssets } from '../dashboard/static-assets.ts';
 import { escapeHtml, markdownToHtml } from './markdown-html.ts';
 import { markdownReport, type ReportInput } from './markdown.ts';
 
