@@ -1,23 +1,24 @@
-// The agent process's brain: connect, say Hello, sync clocks, take an Assign,
-// start on the controller's instant, report every interval, answer Stop with
-// Finished, and reconnect (resending unacknowledged reports) when the link drops.
-import { TargetAllowlist } from '@barrage/core';
-import { hostname, availableParallelism } from 'node:os';
+// The agent's session with its controller, as a state machine driven by the
+// controller's messages: connect, say Hello, sync clocks, take an Assign (say
+// Ready once synced), start on the controller's instant, answer Stop with
+// Finished, and redial (resending unacknowledged reports) when the link
+// drops. The link itself, clock sync, the heartbeat, the link watch and the
+// redial policy are their own files beside this one; the run is in run/.
+import { availableParallelism, hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type Clock, type TrustOptions } from '@barrage/core';
+import { AgentErrors } from '../errors.ts';
 import { AgentRun } from '../run/agent-run.ts';
-import { DEFAULT_AGENT_TIMEOUT_MS } from '@barrage/core';
-import { offsetClock, systemClock, type Clock } from '@barrage/core';
 import type { RunHandle } from '../run/run-handle.ts';
 import { ThreadedRun } from '../workers/threaded-run.ts';
 import { WorkerPool } from '../workers/worker-pool.ts';
-import { MAX_WORKERS } from '@barrage/core';
-import { bestEstimate, type ClockRound } from './clock-sync.ts';
-import { AgentErrors } from '../errors.ts';
+import { ClockSync } from './clock-sync.ts';
 import { ControllerLink } from './connection.ts';
-import type { TrustOptions } from '@barrage/core';
+import { Heartbeat } from './heartbeat.ts';
+import { LinkWatch } from './link-watch.ts';
+import { ONCE_MAX_ATTEMPTS, Redial } from './redial.ts';
 
 export interface AgentOptions {
   controller: string;   // ws://host:port (the /agents path is added when missing)
@@ -39,19 +40,10 @@ export interface AgentOptions {
   allowTargets?: string[];
 }
 
-const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 5_000;
-/** With --once, consecutive failed connection attempts before giving up (about a minute). */
-const ONCE_MAX_ATTEMPTS = 16;
 /** With --once, how long to wait for the last acknowledgements before leaving anyway. */
 const ONCE_ACK_WAIT_MS = 10_000;
-/** The Status heartbeat, and how often the link's silence and the run's lease are checked. */
-const STATUS_MS = 1_000;
-const WATCH_MS = 100;
 /** On a signal, how long to wait for the final report's acknowledgement (container runtimes allow 10 s by default). */
 const SHUTDOWN_WAIT_MS = 8_000;
-/** A watch tick this much later than due means the process stalled. */
-const LATE_TICK_MS = 1_000;
 
 export class Agent {
   readonly id = randomUUID();
@@ -60,26 +52,16 @@ export class Agent {
   private readonly link: ControllerLink;
   private readonly url: string;
   private readonly allowTargets: TargetAllowlist | undefined;
+  private readonly sync: ClockSync;
+  private readonly watch: LinkWatch;
+  private readonly heartbeat: Heartbeat;
+  private readonly redial: Redial;
   private run: RunHandle | undefined;
   private readonly pool: WorkerPool | undefined;
-  private offsetMs = 0;
-  private rttMs = 0;
-  private rounds: ClockRound[] = [];
-  private pingId = 0;
-  private attempt = 0;
   private stopped = false;
   private shuttingDown = false;
   private pendingStop: barrage.v1.Stop | undefined;
   private rejectedPlan = false;
-  /** Agent clock: the last frame or ping from the controller (workers read it from shared memory). */
-  private contactAt = 0;
-  /** Agent clock: when the current link opened (its silence is counted from then at the earliest). */
-  private openedAt = 0;
-  private lastWatch = 0;
-  private statusTimer: NodeJS.Timeout | undefined;
-  private watchTimer: NodeJS.Timeout | undefined;
-  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
-  private statusAt = { perf: performance.now(), cpu: process.cpuUsage(), completed: 0, run: undefined as RunHandle | undefined };
   private resolveDone!: (code: number) => void;
   readonly done: Promise<number>;
 
@@ -103,25 +85,20 @@ export class Agent {
     }
     this.url = url.toString();
     this.pool = workers > 1 ? new WorkerPool(workers, { clockSkewMs: o.clockSkewMs ?? 0, allowTargets: o.allowTargets ?? [], logger: o.logger }) : undefined;
+    this.sync = new ClockSync({ clock: this.clock, rounds: o.clockRounds ?? 8, ping: (p) => this.send({ clockPing: p }) });
+    this.watch = new LinkWatch({ clock: this.clock, link: this.link, run: () => this.run, onContact: (at) => this.pool?.contactAt(at), logger: o.logger });
+    this.heartbeat = new Heartbeat({ clock: this.clock, link: this.link, run: () => this.run, send: (status) => this.send({ status }) });
+    this.redial = new Redial(o.once ? ONCE_MAX_ATTEMPTS : Infinity);
     this.done = new Promise((resolve) => { this.resolveDone = resolve; });
     this.link.on('open', () => this.onOpen());
-    this.link.on('message', (env) => { this.lastContact = this.clock.now(); this.onMessage(env); });
-    this.link.on('contact', () => { this.lastContact = this.clock.now(); });
+    this.link.on('message', (env) => { this.watch.heard(); this.onMessage(env); });
+    this.link.on('contact', () => this.watch.heard());
     this.link.on('invalid', (err) => this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'));
     // A refused token or an untrusted certificate stops the agent at once, --once or not:
     // the same token and CA would be refused again on every retry, and a fleet that keeps
     // redialling would hide the misconfiguration (or a man in the middle) in retry noise.
     this.link.on('refused', (err) => this.exit(1, err));
     this.link.on('close', (code, reason, error) => this.onClose(code, reason, error));
-  }
-
-  private get lastContact(): number {
-    return this.contactAt;
-  }
-
-  private set lastContact(at: number) {
-    this.contactAt = at;
-    this.pool?.contactAt(at);
   }
 
   start(): void {
@@ -134,53 +111,8 @@ export class Agent {
         (err: Error) => this.exit(1, err),
       );
     }
-    this.loopDelay.enable();
-    this.statusTimer = setInterval(() => this.sendStatus(), STATUS_MS);
-    this.lastWatch = this.clock.now();
-    this.watchTimer = setInterval(() => this.watch(), WATCH_MS);
-  }
-
-  /** Every second on an open link: what this agent is doing (the controller's proof of life). */
-  private sendStatus(): void {
-    const now = performance.now();
-    const cpu = process.cpuUsage(this.statusAt.cpu);
-    const run = this.run;
-    const completed = run?.completed ?? 0;
-    const since = this.statusAt.run === run ? this.statusAt.completed : 0;
-    const seconds = (now - this.statusAt.perf) / 1000;
-    const s = run?.status;
-    if (this.link.open) {
-      this.send({
-        status: {
-          runId: run?.runId ?? '', state: s?.state ?? 'idle', inFlight: s?.inFlight ?? 0, activeVus: s?.activeVus ?? 0,
-          rps: seconds > 0 ? +((completed - since) / seconds).toFixed(1) : 0,
-          cpuCores: seconds > 0 ? +((cpu.user + cpu.system) / 1e6 / seconds).toFixed(3) : 0,
-          eventLoopP99Ms: +(this.loopDelay.percentile(99) / 1e6).toFixed(3),
-        },
-      });
-    }
-    this.loopDelay.reset();
-    this.statusAt = { perf: now, cpu: process.cpuUsage(), completed, run };
-  }
-
-  /**
-   * A link on which the controller has been silent past the agent timeout is dropped (a cut
-   * cable leaves TCP open for minutes) and redialled; not on a tick that itself came late (this
-   * process stalled: frames may be waiting unread). A run that has had no contact with the
-   * controller for its lease stops firing: no load without a controller to watch it.
-   */
-  private watch(): void {
-    const now = this.clock.now();
-    const late = now - this.lastWatch > WATCH_MS + LATE_TICK_MS;
-    this.lastWatch = now;
-    const run = this.run;
-    const silent = now - Math.max(this.lastContact, this.openedAt);
-    if (!late && this.link.open && silent > (run?.agentTimeoutMs ?? DEFAULT_AGENT_TIMEOUT_MS)) {
-      this.o.logger.warn({ silentMs: Math.round(silent) }, 'controller silent: dropping the link');
-      this.link.terminate();
-    }
-    // Between arrivals too (a model with nothing due does not ask): the run stops at once.
-    if (run !== undefined && (run.state === 'waiting' || run.state === 'running')) run.mayFire();
+    this.heartbeat.start();
+    this.watch.start();
   }
 
   private send(message: EnvelopeShape): void {
@@ -188,9 +120,8 @@ export class Agent {
   }
 
   private onOpen(): void {
-    this.attempt = 0;
-    // Not contact yet (the lease is renewed by what the controller says, from Welcome on).
-    this.openedAt = this.clock.now();
+    this.redial.reset();
+    this.watch.opened();
     this.send({
       hello: {
         protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
@@ -227,7 +158,7 @@ export class Agent {
         this.run.reporter.resend();
         this.run.resendNotices?.();
         // Dropped before Ready went out (or before sync finished): sync again, Ready follows.
-        if (this.run.state === 'assigned') { this.rounds = []; this.ping(); }
+        if (this.run.state === 'assigned') this.sync.restart();
         return;
       }
       this.o.logger.warn({ run: this.run.runId }, 'controller no longer knows our run; abandoning it');
@@ -236,20 +167,12 @@ export class Agent {
       // A one-run agent whose run is gone has nothing left to do.
       if (this.o.once) { this.exit(1, new AgentErrors.CONTROLLER_GONE('the controller no longer knows our run')); return; }
     }
-    this.rounds = [];
-    this.ping();
-  }
-
-  private ping(): void {
-    this.send({ clockPing: { id: ++this.pingId, t0: this.clock.now() } });
+    this.sync.restart();
   }
 
   private onPong(p: barrage.v1.ClockPong): void {
-    this.rounds.push({ t0: p.t0, t1: p.t1, t2: p.t2, t3: this.clock.now() });
-    if (this.rounds.length < (this.o.clockRounds ?? 8)) { this.ping(); return; }
-    const e = bestEstimate(this.rounds);
-    this.offsetMs = e.offsetMs;
-    this.rttMs = e.rttMs;
+    const e = this.sync.pong(p);
+    if (e === undefined) return;
     this.o.logger.info({ offsetMs: +e.offsetMs.toFixed(3), rttMs: +e.rttMs.toFixed(3) }, 'clock synchronised');
     if (this.run?.state === 'assigned') this.sendReady();
   }
@@ -262,7 +185,7 @@ export class Agent {
     }
     try {
       const o = {
-        assign: a, clock: this.clock, offset: () => this.offsetMs, contactAgeMs: () => this.clock.now() - this.lastContact,
+        assign: a, clock: this.clock, offset: () => this.sync.offsetMs, contactAgeMs: () => this.watch.contactAgeMs,
         allowTargets: this.allowTargets,
         onTargetRefused: (host: string, why: string) => this.o.logger.warn({ code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why }, 'connection refused by the target allowlist'),
         onLeaseExpired: (silentMs: number) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
@@ -285,16 +208,16 @@ export class Agent {
     }
     this.pendingStop = undefined;
     this.o.logger.info({ run: a.runId, scenarios: a.scenarios.map((s) => ({ name: s.name, vus: s.vus, iterations: s.iterations })) }, 'assigned');
-    if (this.rounds.length >= (this.o.clockRounds ?? 8)) this.sendReady();
+    if (this.sync.synced) this.sendReady();
   }
 
   private sendReady(): void {
-    this.send({ ready: { runId: this.run!.runId, clockOffsetMs: this.offsetMs, clockRttMs: this.rttMs } });
+    this.send({ ready: { runId: this.run!.runId, clockOffsetMs: this.sync.offsetMs, clockRttMs: this.sync.rttMs } });
   }
 
   private onStart(s: barrage.v1.Start): void {
     if (!this.run || this.run.runId !== s.runId) return;
-    this.o.logger.info({ run: s.runId, inMs: +(s.startAt - this.clock.now() - this.offsetMs).toFixed(1) }, 'start scheduled');
+    this.o.logger.info({ run: s.runId, inMs: +(s.startAt - this.clock.now() - this.sync.offsetMs).toFixed(1) }, 'start scheduled');
     this.run.start(s.startAt);
   }
 
@@ -363,11 +286,11 @@ export class Agent {
 
   private onClose(code: number, reason: string, error: string | undefined): void {
     if (this.stopped) return;
-    if (this.o.once && this.attempt >= ONCE_MAX_ATTEMPTS) {
-      this.exit(1, new AgentErrors.CONTROLLER_GONE(`no connection after ${this.attempt} attempts`));
+    const delay = this.redial.next();
+    if (delay === undefined) {
+      this.exit(1, new AgentErrors.CONTROLLER_GONE(`no connection after ${this.redial.attempt} attempts`));
       return;
     }
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++) * (0.5 + Math.random() / 2);
     this.o.logger.warn({ code, reason, err: error, retryInMs: Math.round(delay) }, 'disconnected from controller');
     setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);
   }
@@ -394,9 +317,8 @@ export class Agent {
   exit(code: number, err?: Error): void {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.statusTimer);
-    clearInterval(this.watchTimer);
-    this.loopDelay.disable();
+    this.heartbeat.stop();
+    this.watch.stop();
     if (err) this.o.logger.error({ code: (err as { code?: string }).code, err: err.message }, 'agent stopping');
     this.run?.dispose();
     void this.pool?.close();
