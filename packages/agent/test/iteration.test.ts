@@ -1,7 +1,8 @@
-// Schedulers against a real HTTP server on port 0: a ramp (or a stop during
-// think time) goes idle as soon as its last VU leaves; flows carry captures to
+// Iterations against a real HTTP server on port 0: flows carry captures to
 // the next step and count a step they cannot form as dropped; variable values
-// are encoded for where they land.
+// are encoded for where they land. (What the models time is tested on fake
+// time in closed-model.test.ts and open-model.test.ts; a cut scenario's queued
+// requests in requester.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -13,7 +14,7 @@ import { systemClock } from '@barrage/core';
 import { CompletionLog } from '../src/measure/completion-log.ts';
 import { Requester } from '../src/http/requester.ts';
 import { Recorder } from '../src/measure/recorder.ts';
-import { ClosedModel } from '../src/load/scheduler.ts';
+import { runIteration } from '../src/load/iteration.ts';
 
 async function server(handler: (req: IncomingMessage, res: ServerResponse) => void) {
   const s = createServer(handler);
@@ -35,41 +36,6 @@ function setup(specs: barrage.v1.RequestSpec.$Properties[], mix: barrage.v1.MixE
 
 const stats = (recorder: Recorder) => Object.fromEntries(recorder.snapshot().map((s) => [s.name, s]));
 
-test('a ramp goes idle when its VUs finish after the end, not at some later deadline', async (t) => {
-  const srv = await server((_req, res) => setTimeout(() => res.end('ok'), 50));
-  t.after(() => srv.close());
-  const { scenario, exec } = setup([{ name: 'a', method: 'GET', url: `${srv.url}/a` }]);
-  const now = performance.now();
-  let idle!: () => void;
-  const idled = new Promise<void>((r) => { idle = r; });
-  const model = new ClosedModel(exec, scenario.entries, {
-    vus: 3, target: () => 3, iterations: Infinity, iterationsPerVu: Infinity, startAt: now, endAt: now + 200, thinkTimeMs: 0,
-  }, () => idle());
-  model.start();
-  await idled; // would hang (until the test times out) if the last VU's exit did not end the model
-  assert.equal(model.activeVus, 0);
-  await exec.close();
-});
-
-test('stopping during think time ends the model at once, and a VU with nothing left does not think first', async (t) => {
-  const srv = await server((_req, res) => res.end('ok'));
-  t.after(() => srv.close());
-  const { scenario, exec, recorder } = setup([{ name: 'a', method: 'GET', url: `${srv.url}/a` }]);
-  const now = performance.now();
-  let idleAt = 0;
-  const idled = new Promise<void>((r) => {
-    const model = new ClosedModel(exec, scenario.entries, {
-      vus: 2, iterations: 2, iterationsPerVu: Infinity, startAt: now, endAt: now + 60_000, thinkTimeMs: 30_000,
-    }, () => { idleAt = performance.now(); r(); });
-    model.start();
-  });
-  await idled;
-  // Two iterations, each followed by a 30 s think that is skipped because the budget is spent.
-  assert.ok(idleAt - now < 10_000, `idle after ${idleAt - now} ms`);
-  assert.equal(stats(recorder).a!.ok, 2);
-  await exec.close();
-});
-
 test('flows: a captured value feeds the next step, encoded for a query; a value that cannot be sent drops the rest', async (t) => {
   const seen: string[] = [];
   const srv = await server((req, res) => {
@@ -85,10 +51,7 @@ test('flows: a captured value feeds the next step, encoded for a query; a value 
     { name: 'inject', method: 'GET', url: `${srv.url}/inject`, headers: [{ name: 'x-v', value: '${bad}' }] },
     { name: 'after', method: 'GET', url: `${srv.url}/after` },
   ], [{ name: 'flow', weight: 1, steps: [0, 1, 2, 3] }]);
-  const now = performance.now();
-  await new Promise<void>((r) => new ClosedModel(exec, scenario.entries, {
-    vus: 1, iterations: 1, iterationsPerVu: Infinity, startAt: now, endAt: now + 10_000, thinkTimeMs: 0,
-  }, r).start());
+  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, r));
   assert.deepEqual(seen, ['/login', '/use?t=a%20b%26c%3Dd'], 'the header with CR/LF was never sent, nor what followed it');
   const s = stats(recorder);
   assert.deepEqual(s.login!.checks, [{ name: 'capture token', passes: 1, fails: 0 }, { name: 'capture bad', passes: 1, fails: 0 }]);
@@ -116,34 +79,7 @@ test('a captured lone surrogate does not hang the iteration', async (t) => {
     { name: 'a', method: 'GET', url: `${srv.url}/a`, captures: [{ var: 'id', jsonPath: '$.id' }] },
     { name: 'b', method: 'GET', url: `${srv.url}/b/\${id}` },
   ], [{ name: 'f', weight: 1, steps: [0, 1] }]);
-  const now = performance.now();
-  await new Promise<void>((r) => new ClosedModel(exec, scenario.entries, {
-    vus: 1, iterations: 1, iterationsPerVu: Infinity, startAt: now, endAt: now + 10_000, thinkTimeMs: 0,
-  }, r).start());
+  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, r));
   assert.deepEqual(seen, ['/a', '/b/%EF%BF%BDx']);
   await exec.close();
-});
-
-test('requests still waiting for a connection when a scenario is cut never left the agent: dropped, not failed', async (t) => {
-  let served = 0;
-  let arrived!: () => void;
-  const first = new Promise<void>((r) => { arrived = r; });
-  const srv = await server((_req, res) => { served++; arrived(); setTimeout(() => res.end('ok'), 300); });
-  t.after(() => srv.close());
-  const names: string[] = [];
-  const [scenario] = prepareAssignment({
-    runId: 'r', scenarios: [{ name: 's', executor: barrage.v1.Executor.EXECUTOR_CONSTANT_VUS, vus: 5, durationMs: 1000, requests: [{ name: 'a', method: 'GET', url: `${srv.url}/a` }] }],
-  }, names);
-  const recorder = new Recorder(names);
-  const exec = new Requester({ allowH2: false, connections: 1, recorder, log: new CompletionLog(), clock: systemClock });
-  let done = 0;
-  for (let i = 0; i < 5; i++) exec.fire(scenario!.entries[0]!.steps[0]!, null, () => { done++; });
-  await first; // one request is on the wire (held 300 ms), four queued behind it for the one connection
-  await exec.close();
-  while (done < 5) await new Promise((r) => setImmediate(r));
-  const [a] = recorder.snapshot();
-  assert.equal(served, 1);
-  assert.equal(a!.dropped, 4, 'the four that never got a connection');
-  assert.equal(a!.failed, 1, 'the one cut on the wire');
-  assert.equal(exec.fire(scenario!.entries[0]!.steps[0]!, null, () => {}), false, 'a closed executor sends nothing');
 });

@@ -12,6 +12,9 @@ export interface HttpDispatch {
   close(): Promise<void>;
 }
 
+/** Makes a run's dispatchers (one per Requester); a test passes one that answers on fake time. */
+export type DispatchFactory = (o: UndiciDispatchOptions) => HttpDispatch;
+
 export interface UndiciDispatchOptions {
   /** Connections per origin. */
   connections: number;

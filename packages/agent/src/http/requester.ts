@@ -2,9 +2,11 @@
 // and reports its outcome to the Recorder: status, checks, captures. One
 // Requester per scenario, with its own Pool per origin (so one scenario's
 // connection limit is its own), no retries, every body consumed, HTTP/2
-// explicit. Knows nothing about load models: schedulers decide when, the
-// executor does how. The hot path allocates one handler per request and
-// nothing else for a request without flow variables.
+// explicit. Knows nothing about load models: they decide when, the Requester
+// does how. Every instant it reads (dispatch, onto a connection, completion)
+// is on the run's clock, the one the models plan intended sends on. The hot
+// path allocates one handler per request and nothing else for a request
+// without flow variables.
 import type { LookupFunction } from 'node:net';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
@@ -69,7 +71,7 @@ export interface RequesterOptions {
   connections: number;
   recorder: Recorder;
   log: CompletionLog;
-  /** Controller clock, for completion instants. */
+  /** The run's clock (controller time): every instant of a request, and the models' intended sends. */
   clock: Clock;
   /** Completion instant (controller clock), for Finished. */
   onComplete?: (at: number) => void;
@@ -107,6 +109,7 @@ const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TA
 export class Requester {
   private readonly http: HttpDispatch;
   private readonly opts: RequesterOptions;
+  readonly clock: Clock;
   inFlight = 0;
   lastCompletionAt = 0;
   /** After close(), nothing more is sent. */
@@ -116,13 +119,14 @@ export class Requester {
 
   constructor(opts: RequesterOptions) {
     this.opts = opts;
+    this.clock = opts.clock;
     this.serviceTime = opts.serviceTime ?? true;
     this.http = opts.dispatch ?? new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
   }
 
   /**
    * Fires `req`; `done` runs once the outcome is recorded and captures are in `scope`.
-   * `intendedAt` (performance.now ms) is the open model's scheduled send: latency is
+   * `intendedAt` (run clock, ms) is the open model's scheduled send: latency is
    * measured from it, service time from the actual send. Returns false, sending nothing,
    * when the request cannot be formed (a flow variable was not captured, or a captured
    * value cannot stand in a header) or the executor is closed.
@@ -177,8 +181,8 @@ export class Requester {
   /** Called by handlers; keeps all accounting in one place. */
   complete(h: ResponseHandler, error: unknown): void {
     this.inFlight--;
-    const { recorder, log, clock } = this.opts;
-    const at = clock.now();
+    const { recorder, log } = this.opts;
+    const at = this.clock.now();
     this.lastCompletionAt = at;
     this.opts.onComplete?.(at);
     if (error !== null && !h.onConnection && (this.closed || NOT_SENDABLE.has((error as { code?: string }).code ?? ''))) {
@@ -190,7 +194,6 @@ export class Requester {
       // Bytes count as sent only once the request went onto a connection.
       recorder.recordError(h.req.index, classifyError(error), h.onConnection ? h.bytesSent : 0);
     } else {
-      const end = performance.now();
       const status = h.status;
       const expect = h.req.expect;
       const ok = expect === null ? status >= 200 && status < 400 : expect.has(status);
@@ -198,11 +201,10 @@ export class Requester {
       // send (or the dispatch, if that was a hair earlier), with service time from the moment
       // the request went onto a connection.
       recorder.recordResponse(
-        h.req.index, (end - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000, (end - h.startedAt) * 1000,
+        h.req.index, (at - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000, (at - h.startedAt) * 1000,
         status, ok, status === 429 && h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), h.bytes, h.bytesSent, at,
       );
-      // Sent at: the completion instant less the time in flight (one clock read per request instead of two).
-      log.note(h.req.index, at - (end - h.dispatchedAt), at, status === 429);
+      log.note(h.req.index, h.dispatchedAt, at, status === 429);
       if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
     }
     h.done();
@@ -262,9 +264,10 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly done: Done;
   readonly intendedAt: number | undefined;
   readonly bytesSent: number;
-  readonly dispatchedAt = performance.now();
-  /** When undici hands the request to a connection (performance.now); until then, the dispatch. */
-  startedAt = this.dispatchedAt;
+  /** Run clock: when the request was handed to the dispatcher. */
+  readonly dispatchedAt: number;
+  /** Run clock: when undici hands the request to a connection; until then, the dispatch. */
+  startedAt: number;
   onConnection = false;
   status = 0;
   headers: Record<string, string | string[] | undefined> | null = null;
@@ -279,11 +282,12 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.done = done;
     this.intendedAt = intendedAt;
     this.bytesSent = bytesSent;
+    this.dispatchedAt = this.startedAt = exec.clock.now();
   }
 
   onRequestStart(): void {
     // The request is about to be written on a connection: service time starts here.
-    if (this.exec.serviceTime) this.startedAt = performance.now();
+    if (this.exec.serviceTime) this.startedAt = this.exec.clock.now();
     this.onConnection = true;
   }
 

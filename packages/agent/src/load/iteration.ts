@@ -13,7 +13,7 @@ export interface PreparedEntry {
   scoped: boolean;
 }
 
-/** Runs every step of `entry`; `intendedAt` (performance.now ms) applies to the first step. Calls done once. */
+/** Runs every step of `entry`; `intendedAt` (run clock, ms) applies to the first step. Calls done once. */
 export function runIteration(exec: Requester, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
   const scope: Scope | null = entry.scoped ? new Map() : null;
   let i = 0;

@@ -1,30 +1,65 @@
 // The agent's own health, per report interval: how late its event loop ran
 // (p99 and max), how much of the time it was busy (event-loop utilisation) and
 // the CPU it used (1.0 = one core). A 10 ms timer measures its own lateness
-// (perf_hooks' monitorEventLoopDelay loses a stall that follows its reset()).
-// An agent whose loop lags, or never rests, fires and times its requests late,
-// so the controller flags its latencies.
+// on the run's clock (perf_hooks' monitorEventLoopDelay loses a stall that
+// follows its reset()). An agent whose loop lags, or never rests, fires and
+// times its requests late, so the controller flags its latencies.
+import type { Clock } from '@barrage/core';
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { Timer, Timers } from '../timers.ts';
+
 const TICK_MS = 10;
 /** CPU and utilisation are rates: over less than this they are not reported. */
 const MIN_RATE_WINDOW_MS = 250;
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** What only the process itself can tell: CPU time used, and how busy its event loop was. */
+export interface ProcessGauges {
+  cpuUsage(previous?: NodeJS.CpuUsage): NodeJS.CpuUsage;
+  eventLoopUtilization(later?: EventLoopUtilization, earlier?: EventLoopUtilization): EventLoopUtilization;
+}
+
+export const processGauges: ProcessGauges = {
+  cpuUsage: (previous) => process.cpuUsage(previous),
+  eventLoopUtilization: (later, earlier) => performance.eventLoopUtilization(later, earlier),
+};
+
+export interface AgentHealthOptions {
+  /** Ticks are due and found late on this clock (the run's); rates are per its milliseconds. */
+  clock: Clock;
+  timers: Timers;
+  /** Default: this process's. */
+  gauges?: ProcessGauges;
+}
+
 export class AgentHealth {
+  private readonly clock: Clock;
+  private readonly timers: Timers;
+  private readonly gauges: ProcessGauges;
   private delays: number[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private expected = 0;
-  private cpu = process.cpuUsage();
-  private at = performance.now();
-  private elu = performance.eventLoopUtilization();
+  private cpu: NodeJS.CpuUsage;
+  private at: number;
+  private elu: EventLoopUtilization;
+
+  constructor(o: AgentHealthOptions) {
+    this.clock = o.clock;
+    this.timers = o.timers;
+    this.gauges = o.gauges ?? processGauges;
+    this.cpu = this.gauges.cpuUsage();
+    this.at = this.clock.now();
+    this.elu = this.gauges.eventLoopUtilization();
+  }
 
   start(): void {
-    this.cpu = process.cpuUsage();
-    this.at = performance.now();
-    this.elu = performance.eventLoopUtilization();
-    this.expected = performance.now() + TICK_MS;
-    this.timer = setInterval(() => {
-      const now = performance.now();
+    this.cpu = this.gauges.cpuUsage();
+    this.at = this.clock.now();
+    this.elu = this.gauges.eventLoopUtilization();
+    this.expected = this.clock.now() + TICK_MS;
+    this.timer = this.timers.setInterval(() => {
+      const now = this.clock.now();
       this.delays.push(Math.max(0, now - this.expected));
       this.expected = now + TICK_MS;
     }, TICK_MS);
@@ -32,26 +67,28 @@ export class AgentHealth {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.timers.clearInterval(this.timer);
   }
 
   /** Since the previous call: event-loop delay p99 and max in ms, the loop's busy share, and cores busy. */
   sample(): { eventLoopP99Ms: number; eventLoopMaxMs: number; eventLoopUtilization: number; cpuCores: number } {
-    // The tick still due now counts too: a stall in progress shows at once.
-    const d = [...this.delays, Math.max(0, performance.now() - this.expected)].sort((a, b) => a - b);
+    // The tick still due now counts too: a stall in progress shows at once. Never started
+    // (a run stopped before its start instant): there is no tick, and no lateness to report.
+    const pending = this.timer === undefined ? [] : [Math.max(0, this.clock.now() - this.expected)];
+    const d = [...this.delays, ...pending].sort((a, b) => a - b);
     this.delays = [];
     const p99 = d[Math.min(d.length - 1, Math.ceil(0.99 * d.length) - 1)] ?? 0;
     const max = d[d.length - 1] ?? 0;
-    const now = performance.now();
-    const used = process.cpuUsage(this.cpu);
-    this.cpu = process.cpuUsage();
+    const now = this.clock.now();
+    const used = this.gauges.cpuUsage(this.cpu);
+    this.cpu = this.gauges.cpuUsage();
     // A rate over a sliver of time (the final, partial interval) says nothing: under a CPU quota
     // a process may run on every core for a few ms. Such windows report 0 (the worst interval is kept).
     const window = now - this.at;
     const cores = window >= MIN_RATE_WINDOW_MS ? (used.user + used.system) / 1000 / window : 0;
     this.at = now;
-    const elu = performance.eventLoopUtilization();
-    const busy = window >= MIN_RATE_WINDOW_MS ? performance.eventLoopUtilization(elu, this.elu).utilization : 0;
+    const elu = this.gauges.eventLoopUtilization();
+    const busy = window >= MIN_RATE_WINDOW_MS ? this.gauges.eventLoopUtilization(elu, this.elu).utilization : 0;
     this.elu = elu;
     return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), eventLoopUtilization: round3(busy), cpuCores: round3(cores) };
   }

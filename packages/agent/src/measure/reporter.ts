@@ -6,12 +6,15 @@
 import { encodeEnvelope, type barrage } from '@barrage/proto';
 import type { Clock } from '@barrage/core';
 import type { Recorder } from './recorder.ts';
+import { systemTimers, type Timer, type Timers } from '../timers.ts';
 
 export interface ReporterOptions {
   runId: string;
   intervalMs: number;
   /** Controller clock. */
   clock: Clock;
+  /** Default: Node's. */
+  timers?: Timers;
   /** Where timed reports take their stats from; absent: the reporter is only pushed to. */
   recorder?: Recorder;
   send: (frame: Uint8Array) => void;
@@ -31,7 +34,8 @@ export interface ReportStatus {
 export class Reporter {
   private readonly o: ReporterOptions;
   private readonly outbox = new Map<number, Uint8Array>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private timer: Timer | undefined;
   private startAt = 0;
   private interval = 0;
   private done = false;
@@ -41,6 +45,7 @@ export class Reporter {
 
   constructor(o: ReporterOptions) {
     this.o = o;
+    this.timers = o.timers ?? systemTimers;
   }
 
   /** Starts interval timing; `startAt` is the run's start instant, `startedAt` when this agent really began. */
@@ -53,7 +58,7 @@ export class Reporter {
 
   private arm(): void {
     const boundary = this.startAt + (this.interval + 1) * this.o.intervalMs;
-    this.timer = setTimeout(() => this.tick(), Math.max(0, boundary - this.o.clock.now()));
+    this.timer = this.timers.setTimeout(() => this.tick(), Math.max(0, boundary - this.o.clock.now()));
   }
 
   private tick(): void {
@@ -67,7 +72,7 @@ export class Reporter {
   finish(): void {
     if (this.done) return;
     this.done = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
     this.emit(true);
   }
 
@@ -81,7 +86,7 @@ export class Reporter {
 
   /** Sends interval `interval`'s report (the timer's, or a multi-worker agent's merge); final ends the run's reports. */
   push(interval: number, stats: barrage.v1.RequestStats.$Properties[], final: boolean, status: ReportStatus): void {
-    if (final) { this.done = true; clearTimeout(this.timer); }
+    if (final) { this.done = true; this.timers.clearTimeout(this.timer); }
     const seq = ++this.seq;
     const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0, eventLoopUtilization = 0 } = status;
     const frame = encodeEnvelope({
@@ -110,6 +115,6 @@ export class Reporter {
 
   cancel(): void {
     this.done = true;
-    clearTimeout(this.timer);
+    this.timers.clearTimeout(this.timer);
   }
 }

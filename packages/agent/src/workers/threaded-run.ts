@@ -4,7 +4,8 @@
 // reports are merged into one report per interval, sent, kept for resending
 // and acknowledged here. To the controller it is one agent.
 import { barrage, decodeEnvelope } from '@barrage/proto';
-import { checkAssign, type AgentRunOptions } from '../run/agent-run.ts';
+import type { AgentRunOptions } from '../run/agent-run.ts';
+import { checkAssign } from '../run/target-guard.ts';
 import type { Clock } from '@barrage/core';
 import { AgentErrors } from '../errors.ts';
 import { ReportMerger } from './report-merger.ts';

@@ -1,0 +1,118 @@
+// Open models (constant- and ramping-arrival-rate): iterations start at the
+// schedule's instants whether or not earlier ones finished. An arrival that
+// finds maxInFlight iterations running is counted as dropped, never queued.
+// Arrivals whose instant passed while the process was busy start at once and
+// keep their intended instant, so the stall shows up in their latency
+// (no coordinated omission). The instants are the pure ArrivalSchedule's,
+// placed on the run's clock.
+import type { ArrivalSchedule } from '@barrage/core';
+import type { Timer } from '../timers.ts';
+import { runIteration } from './iteration.ts';
+import { RequestMix } from './request-mix.ts';
+import type { ModelContext, Scheduler } from './scheduler.ts';
+
+export interface OpenModelOptions {
+  schedule: ArrivalSchedule;
+  /** This agent's arrivals, and its phase (segment start) within the cluster's schedule. */
+  count: number;
+  phase: number;
+  /** The scenario's start (run clock, ms). */
+  startAt: number;
+  /** Iterations in flight beyond which an arrival is dropped. */
+  maxInFlight: number;
+  /** A takeover fires only the arrivals this accepts (by index), ... */
+  include?: (j: number) => boolean;
+  /** ... and only those due at or after this instant (run clock, ms). */
+  fromAt?: number;
+}
+
+/**
+ * Timers fire late by up to a millisecond or so; to keep that out of every
+ * latency, the model wakes EARLY_MS ahead and fires what is due by then
+ * (latency then counts from the actual dispatch, see Requester.complete).
+ */
+export const EARLY_MS = 1;
+
+export class OpenModel implements Scheduler {
+  private readonly ctx: ModelContext;
+  private readonly opts: OpenModelOptions;
+  private readonly mix: RequestMix;
+  private next = 0;
+  private stopped = false;
+  private idle = false;
+  private timer: Timer | undefined;
+  activeVus = 0;
+  private readonly onDone = (): void => {
+    this.activeVus--;
+    this.checkIdle();
+  };
+
+  constructor(ctx: ModelContext, opts: OpenModelOptions) {
+    this.ctx = ctx;
+    this.opts = opts;
+    this.mix = new RequestMix(ctx.entries.map((e) => e.weight));
+  }
+
+  /** When the agent's j-th arrival is due (run clock). */
+  private due(j: number): number {
+    const { schedule, count, phase, startAt } = this.opts;
+    return startAt + schedule.agentTime(j, count, phase);
+  }
+
+  start(): void {
+    const { fromAt, count } = this.opts;
+    if (fromAt !== undefined) {
+      // The first arrival due at or after fromAt (fire times grow with the index).
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (this.due(mid) < fromAt) lo = mid + 1; else hi = mid;
+      }
+      this.next = lo;
+    }
+    this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ctx.timers.clearTimeout(this.timer);
+    this.checkIdle();
+  }
+
+  private readonly pump = (): void => {
+    const { count, include } = this.opts;
+    const { mayFire, timers } = this.ctx;
+    const now = this.ctx.clock.now();
+    while (!this.stopped && this.next < count) {
+      if (mayFire !== undefined && !mayFire()) { this.stopped = true; break; }
+      if (include !== undefined && !include(this.next)) { this.next++; continue; }
+      const at = this.due(this.next);
+      if (at > now + EARLY_MS) {
+        this.timer = timers.setTimeout(this.pump, at - now - EARLY_MS);
+        return;
+      }
+      this.next++;
+      this.arrive(at);
+    }
+    this.checkIdle();
+  };
+
+  private arrive(at: number): void {
+    const entry = this.ctx.entries[this.mix.next()]!;
+    const requester = this.ctx.requester;
+    // Full, or the scenario's connections already closed at its hard end: never sent, dropped.
+    if (this.activeVus >= this.opts.maxInFlight || requester.closed) {
+      requester.drop(entry.steps[0]!);
+      return;
+    }
+    this.activeVus++;
+    runIteration(requester, entry, at, this.onDone);
+  }
+
+  private checkIdle(): void {
+    if (this.idle || this.activeVus > 0 || (!this.stopped && this.next < this.opts.count)) return;
+    this.idle = true;
+    this.ctx.onIdle();
+  }
+}
