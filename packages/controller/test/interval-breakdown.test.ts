@@ -14,7 +14,8 @@ import { Recorder } from '@barrage/agent';
 import { decodeEnvelope, encodeEnvelope, newTotalHistogram, type barrage } from '@barrage/proto';
 import { RunAggregate } from '../src/merge/run-aggregate.ts';
 import { validateReport } from '../src/run/report-validation.ts';
-import { agentLabels, intervalFigures, RunStore } from '../src/store/run-store.ts';
+import { agentLabels, intervalFigures } from '../src/merge/interval-figures.ts';
+import { RunStore } from '../src/store/run-store.ts';
 
 const NAMES = ['health', 'login'];
 type ErrorKind = Parameters<Recorder['recordError']>[1];
@@ -143,7 +144,7 @@ test('a store written by the previous version opens read-only and read-write, ga
 });
 
 test('agent names that are also Object.prototype keys stay plain names with their counts', async () => {
-  const { intervalFigures } = await import('../src/store/run-store.ts');
+  const { intervalFigures } = await import('../src/merge/interval-figures.ts');
   const point = {
     interval: 0, requests: 5, ok: 5, rateLimited: 0, failed: 0, latency: null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
     dropped: 0, status: new Map([[200, 5]]), errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: new Map([['a', 2], ['b', 3]]),

@@ -13,7 +13,8 @@ import { buildApi } from '../src/api/server.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
 import { RunManager } from '../src/runs/run-service.ts';
 import type { EventStreamLimits } from '../src/api/event-stream.ts';
-import { RunStore, type StoredInterval } from '../src/store/run-store.ts';
+import type { StoredInterval } from '../src/merge/interval-figures.ts';
+import { RunStore } from '../src/store/run-store.ts';
 import { drain, openSse } from '../../../test/helpers/sse.ts';
 
 const TOKEN = 'events-token';

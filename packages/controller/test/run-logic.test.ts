@@ -17,7 +17,7 @@ import { newParticipant, type Participant } from '../src/run/participant.ts';
 import { RunPublisher } from '../src/run/publisher.ts';
 import { allSettled, completeInterval, deadline, giveUpOn, type RunSpan } from '../src/run/settling.ts';
 import { parseThreshold } from '../src/scenario/thresholds.ts';
-import type { StoredInterval } from '../src/store/interval-figures.ts';
+import type { StoredInterval } from '../src/merge/interval-figures.ts';
 
 const E = barrage.v1.Executor;
 

@@ -15,7 +15,7 @@ import { formatSummary } from '../report/summary-table.ts';
 import type { Summary } from '../results/summary.ts';
 import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
 import { loadScenario } from '../scenario/read.ts';
-import type { StoredInterval } from '../store/run-store.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import { remoteApiToken, stderrIsTty } from './config.ts';
 import { printError, toStderr } from './error-output.ts';
 import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.ts';

@@ -8,7 +8,7 @@ import type { MonitorSample } from '../monitor/monitor-poller.ts';
 import type { LoadScenario, Scenario } from '../scenario/scenario.ts';
 import type { RequestSummary, Summary } from '../results/summary.ts';
 import { targetOf, type Metric, type ThresholdResult } from '../scenario/thresholds.ts';
-import type { StoredInterval } from '../store/run-store.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 
 export interface ReportInput {
   summary: Summary;

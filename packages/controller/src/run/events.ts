@@ -12,7 +12,7 @@ import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunResult } from '../results/run-result.ts';
 import type { Summary } from '../results/summary.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
-import type { StoredInterval } from '../store/interval-figures.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { Participant } from './participant.ts';
 
 export interface RunStarted {

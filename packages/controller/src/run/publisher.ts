@@ -7,7 +7,7 @@ import type { Float64Histogram } from 'hdr-histogram-js';
 import type { IntervalDetail } from '../merge/run-aggregate.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
-import { agentLabels, intervalFigures } from '../store/interval-figures.ts';
+import { agentLabels, intervalFigures } from '../merge/interval-figures.ts';
 import type { RunEvents, RunView } from './events.ts';
 
 export class RunPublisher {

@@ -5,7 +5,7 @@
 // SSE route, its bounds and the writer) is api/event-stream.ts.
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunEnded, RunEvents, RunStarted } from '../run/events.ts';
-import type { StoredInterval } from '../store/interval-figures.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
 
 export interface StartEvent { id: string; scenario: string; plannedStartAt: string; intervalMs: number }

@@ -8,7 +8,7 @@ import type { Float64Histogram } from 'hdr-histogram-js';
 import type { Logger } from 'pino';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunEnded, RunEvents, RunStarted } from '../run/events.ts';
-import type { StoredInterval } from '../store/interval-figures.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { RunStore } from '../store/run-store.ts';
 
 export class StoreWriter implements RunEvents {

@@ -5,7 +5,7 @@
 // PID) and a heartbeat; a `running` run whose controller is gone (its PID dead
 // on this host, or no heartbeat for a while) becomes `interrupted`, its data
 // kept. Another live controller's run is left alone. The tables and their
-// migrations are schema.ts; what an interval's row holds is interval-figures.ts.
+// migrations are schema.ts; what an interval's row holds is merge/interval-figures.ts.
 import { DatabaseSync } from 'node:sqlite';
 import { existsSync, mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -16,12 +16,11 @@ import type { MonitorSample } from '../monitor/monitor-poller.ts';
 import type { RunResult } from '../results/run-result.ts';
 import type { Summary } from '../results/summary.ts';
 import { histogramBytes, histogramFromBytes } from './histogram-blob.ts';
-import { agentLabels, intervalFigures, NO_ERRORS, type IntervalInput, type StoredInterval } from './interval-figures.ts';
+import { agentLabels, intervalFigures, NO_ERRORS, type IntervalInput, type StoredInterval } from '../merge/interval-figures.ts';
 import { configure, migrate, tableColumns } from './schema.ts';
 import { transaction } from './transaction.ts';
 
 // Where run/ and runs/ have always found them.
-export { agentLabels, intervalFigures, type IntervalInput, type StoredInterval } from './interval-figures.ts';
 
 export type StoredStatus = 'running' | Summary['run']['status'] | 'error';
 

@@ -2,7 +2,7 @@
 // events stream): a pure conversion of a merged interval, with its histogram's
 // percentiles, its status and error counts and its requests per agent label.
 import type { Float64Histogram } from 'hdr-histogram-js';
-import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from '../merge/run-aggregate.ts';
+import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from './run-aggregate.ts';
 
 /**
  * One interval as it leaves the controller. Exact identities:
