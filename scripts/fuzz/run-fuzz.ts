@@ -2,7 +2,7 @@
 // and inside a run, scenarios through the API, histogram bombs timed
 // in-process, then the checks that nothing was hurt (the process is alive,
 // answers /api/v1/health, and the sentinel agent connected at the start is
-// still connected and answered). Shared by `npm run fuzz` and test/fuzz.test.ts.
+// still connected and answered). Shared by `npm run fuzz` and test/faults/fuzz.test.ts.
 import { call } from './api-client.ts';
 import { startController } from './controller-process.ts';
 import { FakeAgent } from './fake-agent.ts';

@@ -6,15 +6,14 @@
 // and fetches nothing. Screenshots go to test-artifacts/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Summary } from '@barrage/controller';
-import { artifact, browserUnavailable, launchBrowser } from './helpers/browser.ts';
-import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
+import { artifact, browserUnavailable, launchBrowser } from '../helpers/browser.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
+import { serveWithAgents } from '../helpers/serve-cluster.ts';
 
 // What the page-side callbacks touch (they run in the browser; this project compiles without the DOM lib).
 declare const document: { querySelector(s: string): { getAttribute(n: string): string | null } | null; body: { hasAttribute(n: string): boolean } };
@@ -28,21 +27,7 @@ const count = (text: string | null) => Number((text ?? '').replace(/,/g, ''));
 test('dashboard: a live run gains points, ends with the API\'s and the target\'s numbers, a failed threshold is red', { skip }, async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
-  const db = join(mkdtempSync(join(tmpdir(), 'barrage-browser-')), 'runs.db');
-  const c = startCli(bins.controller, ['serve', '--port', '0', '--db', db], { BARRAGE_TOKEN: TOKEN });
-  t.after(() => c.kill());
-  const m = await c.waitForStderr(/API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/);
-  const api = new URL(m[1]!).origin;
-  const agents = [1, 2].map((i) => spawn(process.execPath, [bins.agent, '--controller', m[2]!, '--name', `browser-${i}`, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
-  }));
-  t.after(async () => { await Promise.all(agents.map(async (a) => { if (a.exitCode === null) { a.kill('SIGTERM'); await once(a, 'exit'); } })); });
-  // Both agents connected (an API check, polled; bounded by the test's timeout).
-  for (;;) {
-    const list = await (await fetch(`${api}/api/v1/agents`)).json() as unknown[];
-    if (Array.isArray(list) && list.length === 2) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { origin: api } = await serveWithAgents(t, { token: TOKEN, agents: ['browser-1', 'browser-2'] });
   const browser = await launchBrowser();
   t.after(() => browser.close());
   const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -3,8 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { offsetClock, systemClock } from '@barrage/core';
-import { inProcessCluster } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { inProcessCluster } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 test('abort: every agent delivers its final report; totals equal the target; late scenarios never start', async (t) => {
   const target = await startTarget();

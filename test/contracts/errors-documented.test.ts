@@ -11,7 +11,7 @@ test('error codes and docs/errors.md agree', () => {
   const inSource = new Set(
     [ProtoErrors, AgentErrors, ControllerErrors].flatMap((m) => Object.values(m).map((E) => (E as unknown as { code: string }).code)),
   );
-  const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+  const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
   const inDocs = new Set([...doc.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]!));
   assert.deepEqual([...inSource].filter((c) => !inDocs.has(c)), [], 'codes missing from docs/errors.md');
   assert.deepEqual([...inDocs].filter((c) => !inSource.has(c)), [], 'documented codes that do not exist');

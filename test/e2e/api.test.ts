@@ -5,33 +5,15 @@
 // started again on the same store: the run is `interrupted`, its data kept.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
 import { readFileSync } from 'node:fs';
-import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
+import { serveWithAgents, startAgents, startServe, stopProcess, untilAgents } from '../helpers/serve-cluster.ts';
 
 const TOKEN = 'api-test-token';
-
-async function serve(db: string) {
-  const c = startCli(bins.controller, ['serve', '--port', '0', '--db', db], { BARRAGE_TOKEN: TOKEN });
-  const m = await c.waitForStderr(/API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/);
-  return { c, api: m[1]!, ws: m[2]! };
-}
-
-function agents(ws: string, n: number) {
-  const children = Array.from({ length: n }, (_v, i) => spawn(process.execPath, [bins.agent, '--controller', ws, '--name', `api-${i + 1}`, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
-  }));
-  return {
-    async stop() {
-      await Promise.all(children.map(async (c) => { if (c.exitCode === null && c.signalCode === null) { c.kill('SIGTERM'); await once(c, 'exit'); } }));
-    },
-  };
-}
 
 /** Polls `f` until it returns a value (an HTTP check, not a timing guess), up to `ms`. */
 async function until<T>(f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -53,12 +35,7 @@ const post = (url: string, body: unknown, token: string | null = TOKEN) => json(
 test('runs through the API: submit, read back every view, coded errors', async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
-  const db = join(mkdtempSync(join(tmpdir(), 'barrage-api-')), 'runs.db');
-  const { c, api, ws } = await serve(db);
-  t.after(() => c.kill());
-  const a = agents(ws, 2);
-  t.after(() => a.stop());
-  await until(async () => ((await json(`${api}/agents`)).body as unknown as unknown[]).length === 2 || undefined);
+  const { api, serve } = await serveWithAgents(t, { token: TOKEN, agents: ['api-1', 'api-2'] });
 
   const anonymous = await post(`${api}/runs`, { scenario: 'ratelimit-150', target: target.url }, null);
   assert.deepEqual([anonymous.status, anonymous.body.code], [401, 'CTRL_UNAUTHORIZED'], 'no change without the API token');
@@ -69,7 +46,7 @@ test('runs through the API: submit, read back every view, coded errors', async (
   assert.equal(created.body.url, `${api}/runs/${id}`);
   const busy = await post(`${api}/runs`, { scenario: 'health-100', target: target.url });
   assert.deepEqual([busy.status, busy.body.code], [409, 'CTRL_BUSY']);
-  await c.waitForStderr(new RegExp(`run ${id} ended: passed`));
+  await serve.waitForStderr(new RegExp(`run ${id} ended: passed`));
 
   const s = (await json(`${api}/runs/${id}/summary`)).body as unknown as Summary;
   const seen = await target.stats();
@@ -128,22 +105,22 @@ test('a controller killed mid-run: on restart the run is interrupted, its interv
   const target = await startTarget();
   t.after(() => target.stop());
   const db = join(mkdtempSync(join(tmpdir(), 'barrage-api-')), 'runs.db');
-  const first = await serve(db);
-  t.after(() => first.c.kill());
-  const a = agents(first.ws, 1);
-  t.after(() => a.stop());
-  await until(async () => ((await json(`${first.api}/agents`)).body as unknown as unknown[]).length === 1 || undefined);
+  const first = await startServe(TOKEN, db);
+  t.after(() => first.serve.kill());
+  const a = startAgents(first.ws, TOKEN, ['api-1']);
+  t.after(() => Promise.all(a.map(stopProcess)));
+  await untilAgents(first.api, 1);
   const yaml = 'name: long\nrequests: [{ name: health, path: /health }]\nscenarios: [{ name: s, executor: constant-arrival-rate, rate: 20, duration: 60s }]\n';
   const { body } = await post(`${first.api}/runs`, { scenario: yaml, target: target.url });
   const id = body.id as string;
   // Once two intervals are stored, the controller dies without a word.
   await until(async () => ((await json(`${first.api}/runs/${id}/timeseries`)).body.intervals as unknown[]).length >= 2 || undefined);
-  first.c.child.kill('SIGKILL');
-  await first.c.exited;
+  first.serve.child.kill('SIGKILL');
+  await first.serve.exited;
 
-  const second = await serve(db);
-  t.after(() => second.c.kill());
-  await second.c.waitForStderr(/1 run\(s\) left going by a stopped controller marked interrupted/);
+  const second = await startServe(TOKEN, db);
+  t.after(() => second.serve.kill());
+  await second.serve.waitForStderr(/1 run\(s\) left going by a stopped controller marked interrupted/);
   const run = (await json(`${second.api}/runs/${id}`)).body;
   assert.equal(run.status, 'interrupted');
   const ts = (await json(`${second.api}/runs/${id}/timeseries`)).body as { intervals: Array<{ requests: number; p95Ms: number }> };

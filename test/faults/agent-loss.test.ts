@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ArrivalSchedule } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
-import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 const RATE = 60;
 const SECONDS = 10;

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bins, cliEnv, runCli, startTarget, type Finished } from './helpers/processes.ts';
+import { bins, cliEnv, runCli, startTarget, type Finished } from '../helpers/processes.ts';
+import { serveWithAgents } from '../helpers/serve-cluster.ts';
 
 const hasScript = spawnSync('sh', ['-c', 'command -v script'], { stdio: 'ignore' }).status === 0;
 const ESC = '\x1b';
@@ -79,27 +80,8 @@ test('--quiet prints no progress; the messages and the summary still print', asy
 });
 
 test('start --controller URL shows the same progress, read from the run\'s event stream', async (t) => {
-  const db = join(mkdtempSync(join(tmpdir(), 'barrage-progress-')), 'runs.db');
   const token = 'progress-remote-token';
-  const serve = spawn(process.execPath, [bins.controller, 'serve', '--port', '0', '--db', db], { stdio: ['ignore', 'ignore', 'pipe'], env: cliEnv({ BARRAGE_TOKEN: token }) });
-  t.after(async () => { if (serve.exitCode === null) { serve.kill('SIGKILL'); await once(serve, 'exit'); } });
-  let said = '';
-  const m = await new Promise<RegExpExecArray>((resolve, reject) => {
-    serve.stderr.on('data', (d: Buffer) => {
-      said += d.toString();
-      const hit = /API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/.exec(said);
-      if (hit) resolve(hit);
-    });
-    serve.once('exit', (code) => reject(new Error(`serve exited ${code}: ${said}`)));
-  });
-  const agent = spawn(process.execPath, [bins.agent, '--controller', m[2]!, '--name', 'remote-1', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: cliEnv({ BARRAGE_TOKEN: token }) });
-  t.after(async () => { if (agent.exitCode === null) { agent.kill('SIGKILL'); await once(agent, 'exit'); } });
-  const api = new URL(m[1]!).origin;
-  for (;;) {
-    const list = await (await fetch(`${api}/api/v1/agents`)).json() as unknown[];
-    if (list.length === 1) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  const { origin: api } = await serveWithAgents(t, { token, agents: ['remote-1'] });
   const r = await runCli(bins.controller, ['start', '--controller', api, '--scenario', args[2]!, '--target', target.url, '--token', token]);
   assert.equal(r.code, 0, r.stderr);
   const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9]\d* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startCli, startTarget } from '../helpers/processes.ts';
 
 test('a bad scenario exits 1 and names each bad field by path', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'barrage-cli-'));

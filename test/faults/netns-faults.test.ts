@@ -10,8 +10,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { createNetwork, netnsUnavailable, type Network } from './helpers/netns.ts';
-import { bins, type StartedCli } from './helpers/processes.ts';
+import { createNetwork, netnsUnavailable, type Network } from '../helpers/netns.ts';
+import { bins, type StartedCli } from '../helpers/processes.ts';
 
 const AGENTS = ['agent-1', 'agent-2', 'agent-3'];
 const skip = netnsUnavailable();

@@ -3,7 +3,7 @@
 // refused with a coded error before any agent starts, and the target sees nothing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bins, runCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
 
 const start = (args: string[]) => runCli(bins.controller, ['start', '--scenario', 'health-100', '--local-agents', '1', ...args], { timeoutMs: 60_000 });
 

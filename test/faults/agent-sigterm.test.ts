@@ -4,28 +4,17 @@
 // run's totals still equal the target's, and the run says it is short.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, startCli, startTarget } from './helpers/processes.ts';
+import { startTarget } from '../helpers/processes.ts';
+import { serveWithAgents } from '../helpers/serve-cluster.ts';
 
 const TOKEN = 'sigterm-test-token';
 
 test('SIGTERM to an agent mid-run: final report flushed, exit 0, totals equal the target, run degraded with the reason', async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
-  const db = join(mkdtempSync(join(tmpdir(), 'barrage-sigterm-')), 'runs.db');
-  const c = startCli(bins.controller, ['serve', '--port', '0', '--db', db], { BARRAGE_TOKEN: TOKEN });
-  t.after(() => c.kill());
-  const m = await c.waitForStderr(/API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/);
-  const api = new URL(m[1]!).origin;
-  const agents = [1, 2].map((i) => spawn(process.execPath, [bins.agent, '--controller', m[2]!, '--name', `term-${i}`, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
-  }));
-  t.after(async () => { await Promise.all(agents.map(async (a) => { if (a.exitCode === null && a.signalCode === null) { a.kill('SIGKILL'); await once(a, 'exit'); } })); });
+  const { origin: api, agents } = await serveWithAgents(t, { token: TOKEN, agents: ['term-1', 'term-2'] });
   const poll = async <T>(f: () => Promise<T | undefined>): Promise<T> => {
     for (;;) {
       const v = await f();

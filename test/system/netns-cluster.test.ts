@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { createNetwork, netnsUnavailable } from './helpers/netns.ts';
+import { createNetwork, netnsUnavailable } from '../helpers/netns.ts';
 
 const AGENTS = ['agent-1', 'agent-2', 'agent-3'];
 

@@ -4,8 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemClock } from '@barrage/core';
-import { inProcessCluster } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { inProcessCluster } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 const steady = `
 name: steady

@@ -12,8 +12,8 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { localAgentUrl } from '../packages/controller/src/cluster/tls-options.ts';
-import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
+import { localAgentUrl } from '../../packages/controller/src/cluster/tls-options.ts';
+import { bins, runCli, startCli, startTarget } from '../helpers/processes.ts';
 
 const TOKEN = 'tls-test-token';
 const skip = spawnSync('openssl', ['version']).error === undefined ? false : 'openssl is not installed';

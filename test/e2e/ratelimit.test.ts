@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, runCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
 
 test('ratelimit-150 on 3 agents: totals equal what the target saw', async (t) => {
   const target = await startTarget();

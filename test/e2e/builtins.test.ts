@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinScenarios, type Summary } from '@barrage/controller';
-import { bins, runCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
 
 const expectations: Record<string, { requests: number; logins: number; status: Record<string, number>; checks?: Record<string, Record<string, { passes: number; fails: number }>> }> = {
   'health-100': { requests: 100, logins: 0, status: { 200: 100 }, checks: { health: { '$.status == "healthy"': { passes: 100, fails: 0 } } } },

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, runCli, startCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startCli, startTarget } from '../helpers/processes.ts';
 
 const msText = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}ms`);
 

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, runCli, startTarget } from './helpers/processes.ts';
+import { bins, runCli, startTarget } from '../helpers/processes.ts';
 
 test('upload-50mb: 10 concurrent 50 MB uploads arrive whole, with the sizes barrage says it sent', async (t) => {
   const target = await startTarget();

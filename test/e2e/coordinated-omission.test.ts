@@ -11,8 +11,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 /** Samples recorded at or above `us`. */
 function atLeast(h: Float64Histogram, us: number): number {

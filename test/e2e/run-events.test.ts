@@ -7,14 +7,10 @@
 // replays the same from the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, startCli, startTarget } from './helpers/processes.ts';
-import { drain, openSse, type SseEvent } from './helpers/sse.ts';
+import { startTarget } from '../helpers/processes.ts';
+import { serveWithAgents } from '../helpers/serve-cluster.ts';
+import { drain, openSse, type SseEvent } from '../helpers/sse.ts';
 
 const TOKEN = 'events-e2e-token';
 
@@ -42,19 +38,7 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 20, duration: 5
 test('events stream: intervals live and in order, exact per status and agent, then the end; replayed after it', { timeout: 90_000 }, async (t) => {
   const target = await startTarget(['--api-limit', '30']);
   t.after(() => target.stop());
-  const db = join(mkdtempSync(join(tmpdir(), 'barrage-events-')), 'runs.db');
-  const c = startCli(bins.controller, ['serve', '--port', '0', '--db', db], { BARRAGE_TOKEN: TOKEN });
-  t.after(() => c.kill());
-  const m = await c.waitForStderr(/API (http:\/\/\S+) · agents: agent --controller (ws:\/\/\S+)/);
-  const [api, ws] = [m[1]!, m[2]!];
-  const agents = ['ev-1', 'ev-2'].map((name) => spawn(process.execPath, [bins.agent, '--controller', ws, '--name', name, '--log-level', 'warn'], {
-    stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN },
-  }));
-  t.after(() => Promise.all(agents.map(async (a) => { if (a.exitCode === null && a.signalCode === null) { a.kill('SIGTERM'); await once(a, 'exit'); } })));
-  for (;;) {
-    if ((await json<unknown[]>(`${api}/agents`)).length === 2) break;
-    await new Promise((r) => setTimeout(r, 50)); // polling an HTTP condition, not waiting for it to work
-  }
+  const { api } = await serveWithAgents(t, { token: TOKEN, agents: ['ev-1', 'ev-2'] });
 
   const created = await fetch(`${api}/runs`, {
     method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },

@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { runCli } from './helpers/processes.ts';
+import { runCli } from '../helpers/processes.ts';
 
 test('the demo prints a merged summary that reconciles with the target', async () => {
-  const r = await runCli(fileURLToPath(new URL('../scripts/demo.ts', import.meta.url)), []);
+  const r = await runCli(fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url)), []);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /barrage · stress-100 · passed · 2 agent\(s\)/);
   const total = /^TOTAL\s+(\d+)\s/m.exec(r.stdout);

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MultipartBody } from '@barrage/agent';
-import { MultipartCounter } from '../packages/sample-target/src/multipart-counter.ts';
+import { MultipartCounter } from '../../packages/sample-target/src/multipart-counter.ts';
 
 async function bytesOf(body: MultipartBody): Promise<Buffer> {
   const chunks: Buffer[] = [];

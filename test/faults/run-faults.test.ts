@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { systemClock } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
 import { barrage } from '@barrage/proto';
-import { inProcessCluster } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { inProcessCluster } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 // gracefulStop 5m: a run that waited for a vanished agent's final report would outlive the test timeout.
 const long = `

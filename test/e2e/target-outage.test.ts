@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Summary } from '@barrage/controller';
-import { bins, startCli, startTarget } from './helpers/processes.ts';
+import { bins, startCli, startTarget } from '../helpers/processes.ts';
 
 test('target stopped for 3 s: the run goes on, errors counted by kind, totals reconcile with both lifetimes of the target', async (t) => {
   const first = await startTarget();
