@@ -20,8 +20,6 @@ import { agentLabels, intervalFigures, NO_ERRORS, type IntervalInput, type Store
 import { configure, migrate, tableColumns } from './schema.ts';
 import { transaction } from './transaction.ts';
 
-// Where run/ and runs/ have always found them.
-
 export type StoredStatus = 'running' | Summary['run']['status'] | 'error';
 
 export interface StoredRun {
