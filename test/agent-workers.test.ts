@@ -3,6 +3,8 @@
 // them, the controller still sees one agent and one report per interval, and
 // every count equals what the target itself saw — open and closed models, and
 // the exact "first 429 after" count, which needs every worker's completions.
+// How much of a dead worker's load can go unreported is a timing claim: it is
+// proven on fake time (packages/agent/test/agent-run.test.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -94,7 +96,6 @@ scenarios: [{ name: fixed, executor: constant-arrival-rate, rate: 100, duration:
   // Worker 0 fired all of its 200 arrivals; worker 1 stopped 1.5 s into its 2 x 2 s.
   assert.ok(s.totals.requests >= 200 && s.totals.requests < 400, `${s.totals.requests} requests`);
   assert.ok(s.totals.requests <= seen.total, 'nothing counted that the target did not see');
-  assert.ok(seen.total - s.totals.requests <= 50, `at most the in-flight cap unreported (${seen.total} seen, ${s.totals.requests} reported)`);
   assert.equal(s.run.agents.length, 1);
   assert.equal(s.run.agents[0]!.workers, 2);
 });

@@ -1,7 +1,10 @@
 // Clock skew with real agent processes: two of three agents run on clocks
 // injected 5 s ahead and 3 s behind (BARRAGE_FAULT_CLOCK_SKEW_MS). Clock sync
-// must measure the offsets, start every agent on the controller's instant,
-// and put each agent's requests in the controller's interval buckets.
+// over the real link must measure the offsets, and every agent must fire its
+// exact share. That a corrected agent then starts on the controller's instant
+// and counts each response in the controller's interval is proven on fake
+// time (packages/agent/test/agent-run.test.ts, clock-sync.test.ts): nothing
+// here rests on how fast this machine is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
@@ -11,7 +14,7 @@ const SKEWS = [0, 5_000, -3_000];
 const RATE = 30; // 10 per agent per second
 const SECONDS = 6;
 
-test('agents whose clocks are 5 s ahead and 3 s behind start on the controller instant, and report into the right intervals', async (t) => {
+test('agents whose clocks are 5 s ahead and 3 s behind: clock sync measures the skews over the real link, and each agent fires exactly its share', async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
   const c = await clusterWithAgentProcesses(`
@@ -21,17 +24,13 @@ requests: [{ name: health, path: /health }]
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, duration: ${SECONDS}s }]
 `, target.url, 3, { env: (i) => ({ BARRAGE_FAULT_CLOCK_SKEW_MS: String(SKEWS[i]) }) });
   t.after(() => c.close());
-  // Per agent, per interval index it reported: responses counted.
-  const perInterval = new Map<string, Map<number, number>>();
+  // Per agent: responses it reported, over all its intervals.
+  const reported = new Map<string, number>();
   const deliver = c.run.message.bind(c.run);
   c.run.message = (session, env) => {
     if (env.body === 'report' && env.report!.runId === c.run.runId) {
-      const m = perInterval.get(session.name) ?? new Map<number, number>();
-      perInterval.set(session.name, m);
-      const r = env.report!;
-      const k = r.interval ?? 0;
-      const n = (r.stats ?? []).reduce((s, st) => s + (st.status ?? []).reduce((x, sc) => x + (sc.count ?? 0), 0), 0);
-      m.set(k, (m.get(k) ?? 0) + n);
+      const n = (env.report!.stats ?? []).reduce((x, st) => x + (st.status ?? []).reduce((y, sc) => y + (sc.count ?? 0), 0), 0);
+      reported.set(session.name, (reported.get(session.name) ?? 0) + n);
     }
     deliver(session, env);
   };
@@ -39,20 +38,14 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, durati
   assert.equal(result.status, 'passed', result.notes.join('; '));
   for (const [i, skew] of SKEWS.entries()) {
     const p = result.participants.find((x) => x.name === `p${i + 1}`)!;
-    // clockOffsetMs = controller - agent: the opposite of the injected skew, to a few ms on loopback.
-    assert.ok(Math.abs(p.clockOffsetMs + skew) < 50, `p${i + 1}: offset ${p.clockOffsetMs} for skew ${skew}`);
+    // clockOffsetMs = controller - agent: the opposite of the injected skew, to within half the
+    // RTT of the round it came from (NTP's bound), plus 1 ms for the two processes' readings of
+    // the system clock (each process fixes its origin when it starts; they agree to well under that).
+    const error = Math.abs(p.clockOffsetMs + skew);
+    assert.ok(error <= p.clockRttMs / 2 + 1, `p${i + 1}: offset ${p.clockOffsetMs} for skew ${skew}, rtt ${p.clockRttMs}`);
     const startOff = p.startedAt - result.plannedStartAt;
-    t.diagnostic(`p${i + 1}: skew ${skew} ms, measured offset ${p.clockOffsetMs.toFixed(2)} ms, started ${startOff.toFixed(2)} ms after the common instant`);
-    // A skew left uncorrected would move the start by seconds.
-    assert.ok(Math.abs(startOff) < 1_000, `p${i + 1} started ${startOff} ms off`);
-    // 10 arrivals per second land in intervals 0..5; a completion may cross a boundary by a millisecond.
-    const m = perInterval.get(p.name)!;
-    const used = [...m.entries()].filter(([, n]) => n > 0).map(([k]) => k).sort((a, b) => a - b);
-    assert.ok(used[0] === 0 && used.at(-1)! <= SECONDS, `p${i + 1} reported intervals ${used.join(',')}`);
-    for (let k = 0; k < SECONDS; k++) {
-      const n = m.get(k) ?? 0;
-      assert.ok(n >= 8 && n <= 12, `p${i + 1} interval ${k}: ${n} responses (10 due)`);
-    }
+    t.diagnostic(`p${i + 1}: skew ${skew} ms, measured offset ${p.clockOffsetMs.toFixed(2)} ms (rtt ${p.clockRttMs.toFixed(2)} ms), started ${startOff.toFixed(2)} ms after the common instant`);
+    assert.equal(reported.get(p.name), (RATE * SECONDS) / SKEWS.length, `p${i + 1} fired its third`);
   }
   assert.equal(result.aggregate.total.requests, (await target.stats()).total);
   assert.equal(result.aggregate.total.requests, RATE * SECONDS);

@@ -1,6 +1,6 @@
 // A whole run on this agent on fake time, through the injected clock, timers
 // and dispatch seam: a late Start stops on the plan's end, every load model is
-// launched with its budget, a skewed agent clock corrected by clock sync
+// launched with its budget, a startTime delays its scenario exactly, a skewed agent clock corrected by clock sync
 // starts on the controller's instant and reports into the controller's
 // intervals, a lease that runs out stops the firing, a takeover is launched
 // like the run's own parts, and a worker that dies leaves at most one
@@ -75,6 +75,21 @@ test('every load model through a run: the executor picks the model and its budge
   assert.deepEqual(counts, { cv: 20, si: 10, pv: 6, rv: 200, car: 10, rar: 10 });
   assert.equal(r.counted(), r.target.requests.length);
   assert.equal(r.reports.at(-1)!.final, true);
+});
+
+test('a scenario with a startTime starts exactly that long after the run, on its own timer', async () => {
+  const r = fakeRun({
+    scenarios: [
+      { name: 'per-vu', executor: E.EXECUTOR_PER_VU_ITERATIONS, vus: 5, iterationsPerVu: 7, durationMs: 60_000, requests: [get('b')] },
+      { name: 'ramp-vus', executor: E.EXECUTOR_RAMPING_VUS, startTarget: 1, stages: [{ durationMs: 1_000, target: 6 }, { durationMs: 1_000, target: 0 }], durationMs: 2_000, thinkTimeMs: 20, startOffsetMs: 1_000, requests: [get('c')] },
+    ],
+  }, { target: { serviceMs: 10 } });
+  r.run.start(T0 + 500);
+  await r.time.advance(120_000);
+  assert.equal(r.sent('/b').length, 35);
+  assert.equal(Math.min(...r.sent('/b')), 500);
+  assert.equal(Math.min(...r.sent('/c')), 1_500, 'the startTime: 1s scenario began 1 s after the others');
+  assert.ok(Math.max(...r.sent('/c')) < 3_500, 'and ended with its stages');
 });
 
 for (const skewMs of [5_000, -3_000]) {
