@@ -4,7 +4,8 @@
 // per update otherwise, or prints nothing with --quiet.
 import { createLogUpdate } from 'log-update';
 import { intervalP95Us } from '../merge/run-aggregate.ts';
-import type { RunView } from '../run/events.ts';
+import type { Clock } from '@barrage/core';
+import type { RunEvents, RunView } from '../run/events.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
 /** One progress update; every value is passed in, so formatting it is a pure function. */
@@ -82,6 +83,17 @@ export function clock(seconds: number): string {
   const [h, m, s] = [Math.floor(t / 3600), Math.floor((t % 3600) / 60), t % 60];
   const two = (n: number) => String(n).padStart(2, '0');
   return h > 0 ? `${h}h${two(m)}m${two(s)}s` : m > 0 ? `${m}m${two(s)}s` : `${s}s`;
+}
+
+/**
+ * The display as a listener of a local run's events: redrawn on every progress tick (so the
+ * clock moves while an agent is lost and no interval completes), done when the run ends.
+ */
+export function progressEvents(display: ProgressDisplay, clock: Clock, connected: () => number, loadMs: number): RunEvents {
+  return {
+    progress: (run) => display.update(progressOf(run, clock.now(), connected(), loadMs)),
+    ended: () => display.done(),
+  };
 }
 
 export type ProgressMode = 'tty' | 'plain' | 'quiet';

@@ -10,7 +10,7 @@ import type { AgentSession } from '../cluster/agent-session.ts';
 import { Cluster } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
 import { LocalAgents } from '../cluster/local-agents.ts';
-import { plannedLoadMs, progressOf, ProgressDisplay } from './progress-display.ts';
+import { plannedLoadMs, ProgressDisplay, progressEvents } from './progress-display.ts';
 import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
 import { loadScenario } from '../scenario/read.ts';
 import { formatOf, renderReport, storedSeries } from '../report/report.ts';
@@ -110,7 +110,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
     const loadMs = plannedLoadMs(scenario);
-    active = manager.launch({ scenario, baseUrl, agents, onProgress: (r) => display.update(progressOf(r, clock.now(), cluster.agents.size, loadMs)) });
+    active = manager.launch({ scenario, baseUrl, agents, events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)] });
     err(`run ${active.id}: ${url.replace(/^ws/, 'http')}/api/v1/runs/${active.id}`);
     // The last progress frame stays on screen, above the summary (or the error).
     const { summary, result } = await active.done.finally(() => display.done());

@@ -12,7 +12,7 @@ import { ControllerErrors } from '../errors.ts';
 import { runSetup } from '../plan/setup.ts';
 import type { RunResult } from '../results/run-result.ts';
 import { buildSummary, type Summary } from '../results/summary.ts';
-import { RunEventFanout, type RunEvents, type RunView } from '../run/events.ts';
+import { RunEventFanout, type RunEvents } from '../run/events.ts';
 import { Run } from '../run/run.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { RunStore } from '../store/run-store.ts';
@@ -26,8 +26,6 @@ export interface LaunchRequest {
   env?: Readonly<Record<string, string | undefined>>;
   /** More listeners of this run's events (a progress display), after the store and the live stream. */
   events?: readonly RunEvents[];
-  /** Shorthand for a listener of progress ticks only. */
-  onProgress?: (run: RunView) => void;
 }
 
 export interface CompletedRun {
@@ -82,7 +80,7 @@ export class RunManager {
     active.done = (async () => {
       const storeWriter = store === undefined ? undefined : new StoreWriter(store, id, logger);
       // Everyone who hears of this run, in order: the store first, so a stream's `end` comes after the store has the result.
-      const events = new RunEventFanout([...(storeWriter ? [storeWriter] : []), channel, ...(req.events ?? []), ...(req.onProgress ? [{ progress: req.onProgress }] : [])], logger);
+      const events = new RunEventFanout([...(storeWriter ? [storeWriter] : []), channel, ...(req.events ?? [])], logger);
       try {
         const vars = await runSetup(req.scenario, req.baseUrl, req.env ?? process.env);
         const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, events: [events], allowTargets: this.o.allowTargets });
