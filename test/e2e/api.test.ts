@@ -90,10 +90,14 @@ test('runs through the API: submit, read back every view, coded errors', async (
   // `controller start --controller URL` submits to this controller and prints/writes what it returns.
   const dir = mkdtempSync(join(tmpdir(), 'barrage-api-'));
   const remote = await runCli(bins.controller, ['start', '--controller', api.replace('/api/v1', ''), '--scenario', 'health-100', '--target', target.url, '--report', join(dir, 'r.md'), '--out', join(dir, 's.json')], { env: { BARRAGE_TOKEN: TOKEN } });
-  assert.equal(remote.code, 0, remote.stderr);
-  assert.match(remote.stdout, /barrage · health-100 · passed · 2 agent\(s\)/);
+  // health-100's latency targets judge this machine's speed, which a test must not: the exit
+  // code must match the verdict, and only a speed threshold may fail on a busy machine.
+  const rs = JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')) as Summary;
+  assert.ok(rs.thresholds.filter((x) => !x.ok).every((x) => /^(avg|med|min|max|p\(\d+(\.\d+)?\)|rps)\b/.test(x.expr)), JSON.stringify(rs.thresholds));
+  assert.equal(remote.code, rs.run.status === 'passed' ? 0 : 99, remote.stderr);
+  assert.match(remote.stdout, new RegExp(`barrage · health-100 · ${rs.run.status} · 2 agent\\(s\\)`));
   const rid = /run (\S+): /.exec(remote.stderr)![1]!;
-  assert.deepEqual(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')), (await json(`${api}/runs/${rid}/summary`)).body);
+  assert.deepEqual(rs, (await json(`${api}/runs/${rid}/summary`)).body);
   assert.match(readFileSync(join(dir, 'r.md'), 'utf8'), /^# Performance Report: health-100/);
 });
 

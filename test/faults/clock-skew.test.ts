@@ -7,8 +7,8 @@
 // here rests on how fast this machine is.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterWithAgentProcesses } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 const SKEWS = [0, 5_000, -3_000];
 const RATE = 30; // 10 per agent per second

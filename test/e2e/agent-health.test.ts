@@ -15,8 +15,8 @@ import assert from 'node:assert/strict';
 import { systemClock } from '@barrage/core';
 import { buildSummary } from '@barrage/controller';
 import type { barrage } from '@barrage/proto';
-import { inProcessCluster, type InProcessCluster } from './helpers/in-process-cluster.ts';
-import { startTarget } from './helpers/processes.ts';
+import { inProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster.ts';
+import { startTarget } from '../helpers/processes.ts';
 
 type Health = Pick<barrage.v1.Report, 'eventLoopP99Ms' | 'eventLoopMaxMs' | 'eventLoopUtilization'>;
 
