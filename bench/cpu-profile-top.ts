@@ -5,8 +5,19 @@
 // usage: node bench/cpu-profile-top.ts FILE.cpuprofile [TOP=25]
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[]; hitCount?: number }
-interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+  hitCount?: number;
+}
+interface Profile {
+  nodes: Node[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: node bench/cpu-profile-top.ts FILE.cpuprofile [TOP]');
@@ -17,11 +28,17 @@ const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
 for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 const selfUs = new Map<number, number>();
-for (let i = 0; i < p.samples.length; i++) selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
+for (let i = 0; i < p.samples.length; i++)
+  selfUs.set(p.samples[i]!, (selfUs.get(p.samples[i]!) ?? 0) + (p.timeDeltas[i] ?? 0));
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
-const short = (url: string) => url.replace(/^file:\/\/.*?\/node_modules\//, '').replace(/^file:\/\/.*?\/packages\//, 'packages/').replace(/^node:/, 'node:');
-const label = (n: Node) => `${n.callFrame.functionName || '(anonymous)'}  ${short(n.callFrame.url) || '(native)'}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
+const short = (url: string) =>
+  url
+    .replace(/^file:\/\/.*?\/node_modules\//, '')
+    .replace(/^file:\/\/.*?\/packages\//, 'packages/')
+    .replace(/^node:/, 'node:');
+const label = (n: Node) =>
+  `${n.callFrame.functionName || '(anonymous)'}  ${short(n.callFrame.url) || '(native)'}${n.callFrame.url ? `:${n.callFrame.lineNumber + 1}` : ''}`;
 function area(url: string, fn: string): string {
   if (url.includes('/node_modules/undici/')) return 'undici';
   if (url.includes('/packages/agent/')) return 'barrage agent';
@@ -62,4 +79,5 @@ const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
 process.stdout.write(`${file}: ${(total / 1e6).toFixed(1)} s sampled\n\nself time by area\n`);
 for (const [a, us] of [...areas].sort((x, y) => y[1] - x[1])) process.stdout.write(`  ${pct(us)}  ${a}\n`);
 process.stdout.write(`\ntop ${top} frames by self time\n`);
-for (const [k, us] of [...frames].sort((x, y) => y[1] - x[1]).slice(0, top)) process.stdout.write(`  ${pct(us)}  ${k}\n`);
+for (const [k, us] of [...frames].sort((x, y) => y[1] - x[1]).slice(0, top))
+  process.stdout.write(`  ${pct(us)}  ${k}\n`);

@@ -19,9 +19,26 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { decodeFromCompressedBase64, encodeIntoCompressedBase64, Float64Histogram, type JsHistogram } from 'hdr-histogram-js';
+import {
+  addWireHistogram,
+  type barrage,
+  clampLatencyUs,
+  decodeEnvelope,
+  encodeEnvelope,
+  HIGHEST_US,
+  installFastHistogramDecode,
+  LOWEST_US,
+  newIntervalHistogram,
+  newTotalHistogram,
+  SIGNIFICANT_DIGITS,
+} from '@barrage/proto';
+import {
+  decodeFromCompressedBase64,
+  encodeIntoCompressedBase64,
+  Float64Histogram,
+  type JsHistogram,
+} from 'hdr-histogram-js';
 import { Recorder, type ResponseSample } from '../packages/agent/src/measure/recorder.ts';
-import { addWireHistogram, clampLatencyUs, decodeEnvelope, encodeEnvelope, HIGHEST_US, installFastHistogramDecode, LOWEST_US, newIntervalHistogram, newTotalHistogram, SIGNIFICANT_DIGITS, type barrage } from '@barrage/proto';
 import { RunAggregate } from '../packages/controller/src/merge/run-aggregate.ts';
 import { validateReport } from '../packages/controller/src/run/report-validation.ts';
 
@@ -52,8 +69,8 @@ function gaussian(): number {
 
 // Each name is a different endpoint: medians from 2 ms to 250 ms, a wide spread.
 const names = Array.from({ length: NAME_COUNT }, (_, i) => `endpoint-${i}`);
-const medianUs = names.map((_, i) => 2000 * Math.pow(125, i / Math.max(1, NAME_COUNT - 1)));
-const sigma = names.map((_, i) => 0.5 + 0.5 * ((i * 7) % NAME_COUNT) / NAME_COUNT);
+const medianUs = names.map((_, i) => 2000 * 125 ** (i / Math.max(1, NAME_COUNT - 1)));
+const sigma = names.map((_, i) => 0.5 + (0.5 * ((i * 7) % NAME_COUNT)) / NAME_COUNT);
 /** Lognormal latency in microseconds, redrawn until it lies within 0.5 ms .. 2 s. */
 function latencyUs(name: number, agentSlowdown: number): number {
   for (;;) {
@@ -77,7 +94,15 @@ const frameAgent: string[] = [];
 const peerB64: string[] = [];
 const recorders = Array.from({ length: AGENTS }, () => new Recorder(names));
 const slowdown = Array.from({ length: AGENTS }, () => 0.8 + 0.4 * random());
-const sample: ResponseSample = { latencyUs: 0, status: 200, ok: true, retryAfter: false, bytesReceived: 512, bytesSent: 180, at: 0 };
+const sample: ResponseSample = {
+  latencyUs: 0,
+  status: 200,
+  ok: true,
+  retryAfter: false,
+  bytesReceived: 512,
+  bytesSent: 180,
+  at: 0,
+};
 const peerSource = newIntervalHistogram();
 let wireBytes = 0;
 let peerChars = 0;
@@ -104,8 +129,18 @@ for (let k = 0; k < INTERVALS; k++) {
     const stats = recorder.snapshot();
     const frame = encodeEnvelope({
       report: {
-        runId: RUN_ID, seq: k + 1, interval: k, stats, startedAt: START_AT, final: k === INTERVALS - 1,
-        inFlight: 40, activeVus: 50, eventLoopP99Ms: 3.2, eventLoopMaxMs: 11.5, cpuCores: 0.7, leaseExpiredAt: 0,
+        runId: RUN_ID,
+        seq: k + 1,
+        interval: k,
+        stats,
+        startedAt: START_AT,
+        final: k === INTERVALS - 1,
+        inFlight: 40,
+        activeVus: 50,
+        eventLoopP99Ms: 3.2,
+        eventLoopMaxMs: 11.5,
+        cpuCores: 0.7,
+        leaseExpiredAt: 0,
       },
     });
     frames.push(frame);
@@ -128,6 +163,7 @@ const setupSeconds = (performance.now() - setupStarted) / 1000;
 const checkNames: ReadonlyMap<string, ReadonlySet<string>> = new Map(names.map((n) => [n, new Set<string>()]));
 const instantOk = (t: number) => t >= START_AT - 60_000 && t <= START_AT + INTERVALS * 1000 + 60_000;
 
+// biome-ignore lint/correctness/noUnusedVariables: a sink: the per-interval p95 reads must not be dead code
 let p95 = 0;
 function barrageRound(): { seconds: number; aggregate: RunAggregate } {
   const t0 = performance.now();
@@ -156,17 +192,30 @@ function peerRound(): { seconds: number; total: Float64Histogram } {
   return { seconds: (performance.now() - t0) / 1000, total };
 }
 
-function assertEqualPercentiles(got: { totalCount: number; getValueAtPercentile(p: number): number }, want: Float64Histogram, what: string, ps: number[]): void {
+function assertEqualPercentiles(
+  got: { totalCount: number; getValueAtPercentile(p: number): number },
+  want: Float64Histogram,
+  what: string,
+  ps: number[],
+): void {
   assert.equal(got.totalCount, want.totalCount, `${what}: count`);
   for (const p of ps) assert.equal(got.getValueAtPercentile(p), want.getValueAtPercentile(p), `${what}: p${p}`);
 }
 
-const median = (xs: number[]) => { const s = [...xs].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
 
-process.stdout.write(`merge rate: ${AGENTS} agents x ${NAME_COUNT} names x ${INTERVALS} intervals = ${fmt(histograms)} interval histograms of ${fmt(SAMPLES)} samples (lognormal, 0.5 ms .. 2 s)\n`);
+process.stdout.write(
+  `merge rate: ${AGENTS} agents x ${NAME_COUNT} names x ${INTERVALS} intervals = ${fmt(histograms)} interval histograms of ${fmt(SAMPLES)} samples (lognormal, 0.5 ms .. 2 s)\n`,
+);
 process.stdout.write(`node ${process.version}, ${pinned}\n`);
-process.stdout.write(`wire: ${frames.length} Report frames, ${(wireBytes / 1e6).toFixed(1)} MB, ${(wireBytes / histograms / 1024).toFixed(1)} KB per histogram; hdr-histogram-js compressed base64 ${(peerChars / histograms / 1024).toFixed(1)} KB per histogram; setup ${setupSeconds.toFixed(1)} s\n`);
+process.stdout.write(
+  `wire: ${frames.length} Report frames, ${(wireBytes / 1e6).toFixed(1)} MB, ${(wireBytes / histograms / 1024).toFixed(1)} KB per histogram; hdr-histogram-js compressed base64 ${(peerChars / histograms / 1024).toFixed(1)} KB per histogram; setup ${setupSeconds.toFixed(1)} s\n`,
+);
 process.stdout.write('round   barrage hist/s   hdr-histogram-js hist/s\n');
 
 // Warm-up of both paths (not counted), then A B A B.
@@ -179,7 +228,9 @@ for (let round = 1; round <= ROUNDS; round++) {
   const b = peerRound();
   ours.push(histograms / a.seconds);
   peers.push(histograms / b.seconds);
-  process.stdout.write(`${String(round).padStart(5)}   ${fmt(ours.at(-1)!).padStart(14)}   ${fmt(peers.at(-1)!).padStart(23)}\n`);
+  process.stdout.write(
+    `${String(round).padStart(5)}   ${fmt(ours.at(-1)!).padStart(14)}   ${fmt(peers.at(-1)!).padStart(23)}\n`,
+  );
   if (round === 1) {
     // Exactness: the merged total and each name equal one histogram holding every sample.
     const merged = a.aggregate.total.latency;
@@ -187,8 +238,14 @@ for (let round = 1; round <= ROUNDS; round++) {
     assert.equal(merged.maxValue, truth.maxValue, 'total: max');
     assert.equal(merged.minNonZeroValue, truth.minNonZeroValue, 'total: min');
     assert.equal(merged.mean, truth.mean, 'total: mean');
-    names.forEach((n, i) => assertEqualPercentiles(a.aggregate.byName.get(n)!.latency, truthByName[i]!, n, PERCENTILES));
-    assert.equal(a.aggregate.series().reduce((s, p) => s + p.requests, 0), truth.totalCount, 'per-interval requests');
+    names.forEach((n, i) =>
+      assertEqualPercentiles(a.aggregate.byName.get(n)!.latency, truthByName[i]!, n, PERCENTILES),
+    );
+    assert.equal(
+      a.aggregate.series().reduce((s, p) => s + p.requests, 0),
+      truth.totalCount,
+      'per-interval requests',
+    );
     assert.equal(a.aggregate.duplicates, 0);
     // The peer's merge holds the same buckets (its p100 is a bucket bound, not the exact max).
     assertEqualPercentiles(b.total, truth, 'peer total', [50, 90, 99, 99.9]);
@@ -196,16 +253,30 @@ for (let round = 1; round <= ROUNDS; round++) {
 }
 const oursMedian = median(ours);
 const peerMedian = median(peers);
-process.stdout.write(`barrage   decodeEnvelope + validateReport + RunAggregate.add: ${fmt(oursMedian)} interval histograms/s (median of ${ROUNDS})\n`);
-process.stdout.write(`peer      hdr-histogram-js 3.0.1 decodeFromCompressedBase64 + add: ${fmt(peerMedian)} interval histograms/s (median of ${ROUNDS})\n`);
+process.stdout.write(
+  `barrage   decodeEnvelope + validateReport + RunAggregate.add: ${fmt(oursMedian)} interval histograms/s (median of ${ROUNDS})\n`,
+);
+process.stdout.write(
+  `peer      hdr-histogram-js 3.0.1 decodeFromCompressedBase64 + add: ${fmt(peerMedian)} interval histograms/s (median of ${ROUNDS})\n`,
+);
 process.stdout.write(`ratio barrage/peer: ${(oursMedian / peerMedian).toFixed(2)}\n`);
-process.stdout.write(`exactness: merged total (${fmt(truth.totalCount)} samples) and every name: p50 p90 p99 p99.9 p100, min, max, mean equal one histogram of every sample: ok\n`);
+process.stdout.write(
+  `exactness: merged total (${fmt(truth.totalCount)} samples) and every name: p50 p90 p99 p99.9 p100, min, max, mean equal one histogram of every sample: ok\n`,
+);
 const met = oursMedian >= GOAL;
 process.stdout.write(`goal >= ${fmt(GOAL)} interval histograms/s on one core: ${met ? 'met' : 'NOT met'}\n`);
 // For bench/run-all.ts (a JSON-lines file of figures); nothing when run alone.
 if (process.env.BENCH_FIGURES) {
-  appendFileSync(process.env.BENCH_FIGURES, `${JSON.stringify({
-    bench: 'merge-rate', claim: 'controller merge rate, interval histograms/s on one core (decode + validate + merge, exact)',
-    barrage: fmt(oursMedian), peer: `${fmt(peerMedian)} (hdr-histogram-js decode + add)`, ratio: (oursMedian / peerMedian).toFixed(2), goal: `>= ${fmt(GOAL)}/s`, met,
-  })}\n`);
+  appendFileSync(
+    process.env.BENCH_FIGURES,
+    `${JSON.stringify({
+      bench: 'merge-rate',
+      claim: 'controller merge rate, interval histograms/s on one core (decode + validate + merge, exact)',
+      barrage: fmt(oursMedian),
+      peer: `${fmt(peerMedian)} (hdr-histogram-js decode + add)`,
+      ratio: (oursMedian / peerMedian).toFixed(2),
+      goal: `>= ${fmt(GOAL)}/s`,
+      met,
+    })}\n`,
+  );
 }

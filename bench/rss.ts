@@ -11,7 +11,11 @@ export function rssBytes(pid: number): number {
 export async function peakRss(pid: number, exited: Promise<unknown>, everyMs = 5): Promise<number> {
   let peak = 0;
   const timer = setInterval(() => {
-    try { peak = Math.max(peak, rssBytes(pid)); } catch { /* gone */ }
+    try {
+      peak = Math.max(peak, rssBytes(pid));
+    } catch {
+      /* gone */
+    }
   }, everyMs);
   await exited;
   clearInterval(timer);

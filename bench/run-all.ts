@@ -10,10 +10,19 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchDir, machine, toolVersion, type Figure } from './support.ts';
+import { benchDir, type Figure, machine, toolVersion } from './support.ts';
 import { whyNotMet } from './why-not-met.ts';
 
-const BENCHES = ['throughput', 'merge-rate', 'wire-size', 'vu-memory', 'open-model-rate', 'upload-memory', 'start-skew', 'worker-scaling'];
+const BENCHES = [
+  'throughput',
+  'merge-rate',
+  'wire-size',
+  'vu-memory',
+  'open-model-rate',
+  'upload-memory',
+  'start-skew',
+  'worker-scaling',
+];
 const only = process.env.BENCH_ONLY?.split(',').filter((x) => x !== '');
 const selected = only ? BENCHES.filter((b) => only.includes(b)) : BENCHES;
 const LIMIT_MS = Number(process.env.BENCH_LIMIT_MIN ?? 15) * 60_000;
@@ -36,9 +45,16 @@ function processes(): Map<number, { ppid: number; cpu: number; cmd: string }> {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').filter((x) => x !== '').join(' ').slice(0, 100) || stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const cmd =
+        readFileSync(`/proc/${d}/cmdline`, 'utf8')
+          .split('\0')
+          .filter((x) => x !== '')
+          .join(' ')
+          .slice(0, 100) || stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       out.set(Number(d), { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]), cmd });
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   }
   return out;
 }
@@ -60,7 +76,12 @@ const sampler = setInterval(() => {
   previous = now;
 }, 2000);
 
-interface Done { bench: string; code: number | null; seconds: number; output: string }
+interface Done {
+  bench: string;
+  code: number | null;
+  seconds: number;
+  output: string;
+}
 const done: Done[] = [];
 const started = new Date();
 for (const bench of selected) {
@@ -68,7 +89,10 @@ for (const bench of selected) {
   const t0 = performance.now();
   const child = spawn(process.execPath, [join(benchDir, `${bench}.ts`)], { stdio: ['ignore', 'pipe', 'inherit'], env });
   let output = '';
-  child.stdout.on('data', (d: Buffer) => { output += d.toString(); process.stdout.write(d); });
+  child.stdout.on('data', (d: Buffer) => {
+    output += d.toString();
+    process.stdout.write(d);
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
@@ -80,12 +104,22 @@ for (const bench of selected) {
 clearInterval(sampler);
 const wallS = done.reduce((a, d) => a + d.seconds, 0);
 const TICK = 100;
-const foreign = [...foreignCpu].map(([cmd, t]) => ({ cmd, s: t / TICK })).filter((x) => x.s >= 1).sort((a, b) => b.s - a.s);
+const foreign = [...foreignCpu]
+  .map(([cmd, t]) => ({ cmd, s: t / TICK }))
+  .filter((x) => x.s >= 1)
+  .sort((a, b) => b.s - a.s);
 const foreignTotal = foreign.reduce((a, x) => a + x.s, 0);
-const figures = readFileSync(figuresFile, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Figure & { bench: string });
+const figures = readFileSync(figuresFile, 'utf8')
+  .split('\n')
+  .filter((l) => l !== '')
+  .map((l) => JSON.parse(l) as Figure & { bench: string });
 const m = machine();
 const memGiB = (() => {
-  try { return `${(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 2 ** 20).toFixed(1)} GiB`; } catch { return `${m.memGiB} GiB`; }
+  try {
+    return `${(Number(/MemTotal:\s+(\d+)/.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) / 2 ** 20).toFixed(1)} GiB`;
+  } catch {
+    return `${m.memGiB} GiB`;
+  }
 })();
 const has = (bin: string) => existsSync(`/usr/bin/${bin}`) || existsSync(`/usr/sbin/${bin}`);
 const cell = (s: string) => s.replace(/\|/g, '\\|');
@@ -115,14 +149,21 @@ const lines = [
   '',
   '| bench | claim | barrage | peer | ratio | goal | met |',
   '|---|---|---|---|---|---|---|',
-  ...figures.map((f) => `| ${f.bench} | ${cell(f.claim)} | ${cell(f.barrage)} | ${cell(f.peer)} | ${cell(f.ratio)} | ${cell(f.goal)} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`),
+  ...figures.map(
+    (f) =>
+      `| ${f.bench} | ${cell(f.claim)} | ${cell(f.barrage)} | ${cell(f.peer)} | ${cell(f.ratio)} | ${cell(f.goal)} | ${f.met === undefined ? '—' : f.met ? 'yes' : '**no**'} |`,
+  ),
   '',
-  ...(figures.some((f) => f.met === false) ? [
-    '## Goals not met, and why',
-    '',
-    ...figures.filter((f) => f.met === false).map((f) => `- **${f.bench}: ${f.claim}** (${f.barrage}; goal ${f.goal}): ${whyNotMet(f.bench, f.claim)}`),
-    '',
-  ] : []),
+  ...(figures.some((f) => f.met === false)
+    ? [
+        '## Goals not met, and why',
+        '',
+        ...figures
+          .filter((f) => f.met === false)
+          .map((f) => `- **${f.bench}: ${f.claim}** (${f.barrage}; goal ${f.goal}): ${whyNotMet(f.bench, f.claim)}`),
+        '',
+      ]
+    : []),
   '## Runs',
   '',
   '| bench | exit | time |',
@@ -133,5 +174,7 @@ const lines = [
 ];
 const out = join(benchDir, 'RESULTS.md');
 writeFileSync(out, `${lines.join('\n')}\n`);
-process.stdout.write(`\nwrote ${out}: ${figures.length} figures, ${figures.filter((f) => f.met === false).length} goals not met\n`);
+process.stdout.write(
+  `\nwrote ${out}: ${figures.length} figures, ${figures.filter((f) => f.met === false).length} goals not met\n`,
+);
 if (done.some((d) => d.code !== 0)) process.exitCode = 1;

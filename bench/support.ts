@@ -3,10 +3,10 @@
 // directory, never into the project), a pinned nginx on loopback, CPU pinning
 // with taskset, a barrage controller + one agent as separate processes, the
 // medians, and the figures each bench hands to bench/run-all.ts.
-import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { type AddressInfo, createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,7 +36,11 @@ export function ensureApt(bin: string, pkg = bin): boolean {
     aptUpdated = true;
   }
   process.stderr.write(`apt-get install ${pkg}\n`);
-  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 });
+  spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', pkg], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+    timeout: 600_000,
+  });
   return has(bin);
 }
 
@@ -48,15 +52,24 @@ export function ensureAutocannon(): string | undefined {
   const cli = join(toolsDir, 'node_modules', 'autocannon', 'autocannon.js');
   if (existsSync(cli)) return cli;
   mkdirSync(toolsDir, { recursive: true });
-  if (!existsSync(join(toolsDir, 'package.json'))) writeFileSync(join(toolsDir, 'package.json'), '{ "name": "barrage-bench-tools", "private": true }\n');
+  if (!existsSync(join(toolsDir, 'package.json')))
+    writeFileSync(join(toolsDir, 'package.json'), '{ "name": "barrage-bench-tools", "private": true }\n');
   process.stderr.write(`npm install autocannon into ${toolsDir}\n`);
-  spawnSync('npm', ['install', '--prefix', toolsDir, '--no-audit', '--no-fund', 'autocannon@8'], { stdio: ['ignore', 'ignore', 'inherit'], timeout: 300_000 });
+  spawnSync('npm', ['install', '--prefix', toolsDir, '--no-audit', '--no-fund', 'autocannon@8'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    timeout: 300_000,
+  });
   return existsSync(cli) ? cli : undefined;
 }
 
 export function toolVersion(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() !== '')?.trim() ?? '?';
+  return (
+    `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim() ?? '?'
+  );
 }
 
 /** Two CPUs or more: pin to `cpu` with taskset; otherwise run unpinned. */
@@ -93,7 +106,9 @@ export async function startNginx(opts: { cpu?: number; workerConnections?: numbe
   const dir = mkdtempSync(join(tmpdir(), 'barrage-bench-nginx-'));
   const port = await freePort();
   const conns = opts.workerConnections ?? 4096;
-  writeFileSync(join(dir, 'nginx.conf'), `
+  writeFileSync(
+    join(dir, 'nginx.conf'),
+    `
 ${isRoot ? 'user root;' : ''}
 worker_processes 1;
 worker_rlimit_nofile ${conns * 2 + 100};
@@ -116,18 +131,28 @@ http {
     location = /__status { stub_status; }
   }
 }
-`);
+`,
+  );
   const [cmd, args] = pinned(opts.cpu ?? 0, 'nginx', ['-p', dir, '-c', join(dir, 'nginx.conf')]);
   const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`nginx exited ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
-    try { if ((await fetch(url)).status === 200) break; } catch { /* not yet */ }
-    if (i > 100) { child.kill('SIGKILL'); throw new Error('nginx did not answer'); }
+    if (child.exitCode !== null)
+      throw new Error(`nginx exited ${child.exitCode}: ${readFileSync(join(dir, 'error.log'), 'utf8')}`);
+    try {
+      if ((await fetch(url)).status === 200) break;
+    } catch {
+      /* not yet */
+    }
+    if (i > 100) {
+      child.kill('SIGKILL');
+      throw new Error('nginx did not answer');
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   return {
-    url, pid: child.pid!,
+    url,
+    pid: child.pid!,
     async handled() {
       const text = await (await fetch(`${url}/__status`)).text();
       return Number(/\n\s*\d+\s+\d+\s+(\d+)/.exec(text)?.[1]);
@@ -144,32 +169,49 @@ http {
 }
 
 /** Everything a stream says, kept, so waiting for a line never misses one that came earlier. */
-export function collect(stream: NodeJS.ReadableStream): { text: () => string; wait: (re: RegExp) => Promise<RegExpExecArray> } {
+export function collect(stream: NodeJS.ReadableStream): {
+  text: () => string;
+  wait: (re: RegExp) => Promise<RegExpExecArray>;
+} {
   let buf = '';
   const waiters: Array<[RegExp, (m: RegExpExecArray) => void]> = [];
   stream.on('data', (d: Buffer) => {
     buf += d.toString();
     for (const w of [...waiters]) {
       const m = w[0].exec(buf);
-      if (m) { waiters.splice(waiters.indexOf(w), 1); w[1](m); }
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w[1](m);
+      }
     }
   });
   return {
     text: () => buf,
-    wait: (re) => new Promise((resolve) => {
-      const m = re.exec(buf);
-      if (m) resolve(m); else waiters.push([re, resolve]);
-    }),
+    wait: (re) =>
+      new Promise((resolve) => {
+        const m = re.exec(buf);
+        if (m) resolve(m);
+        else waiters.push([re, resolve]);
+      }),
   };
 }
 
 /** Spawns and kills by PID after `ms` (a bound on every load loop), resolving with exit code and output. */
-export async function runBounded(cmd: string, args: string[], ms: number, opts: SpawnOptions = {}): Promise<{ code: number | null; stdout: string; stderr: string; child: ChildProcess }> {
+export async function runBounded(
+  cmd: string,
+  args: string[],
+  ms: number,
+  opts: SpawnOptions = {},
+): Promise<{ code: number | null; stdout: string; stderr: string; child: ChildProcess }> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
   let stdout = '';
   let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), ms);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
@@ -186,8 +228,20 @@ export interface BarrageRun {
 }
 
 export interface Summary {
-  run: { status: string; activeWindowMs: number; notes: string[]; agents: Array<{ cpuCores?: number; eventLoopP99Ms?: number; requests: number }> };
-  totals: { requests: number; ok: number; failed: number; dropped: number; rps: number; latencyMs: { p50: number; p99: number } };
+  run: {
+    status: string;
+    activeWindowMs: number;
+    notes: string[];
+    agents: Array<{ cpuCores?: number; eventLoopP99Ms?: number; requests: number }>;
+  };
+  totals: {
+    requests: number;
+    ok: number;
+    failed: number;
+    dropped: number;
+    rps: number;
+    latencyMs: { p50: number; p99: number };
+  };
 }
 
 /**
@@ -195,22 +249,58 @@ export interface Summary {
  * agent process pinned to `agentCpu`, as separate processes, so each sits on its
  * own core. Killed by PID after `limitMs`.
  */
-export async function barrageRun(scenarioYaml: string, opts: { agentCpu: number; controllerCpu: number; limitMs: number; agentNodeArgs?: string[] }): Promise<BarrageRun> {
+export async function barrageRun(
+  scenarioYaml: string,
+  opts: { agentCpu: number; controllerCpu: number; limitMs: number; agentNodeArgs?: string[] },
+): Promise<BarrageRun> {
   const dir = mkdtempSync(join(tmpdir(), 'barrage-bench-run-'));
   const scenario = join(dir, 'scenario.yaml');
   const out = join(dir, 'summary.json');
   writeFileSync(scenario, scenarioYaml);
   const token = `bench-${process.pid}-${Date.now()}`;
-  const [ccmd, cargs] = pinned(opts.controllerCpu, process.execPath, [bins.controller, 'start', '--scenario', scenario, '--agents', '1', '--local-agents', '0', '--port', '0', '--token', token, '--out', out, '--db', join(dir, 'runs.db')]);
+  const [ccmd, cargs] = pinned(opts.controllerCpu, process.execPath, [
+    bins.controller,
+    'start',
+    '--scenario',
+    scenario,
+    '--agents',
+    '1',
+    '--local-agents',
+    '0',
+    '--port',
+    '0',
+    '--token',
+    token,
+    '--out',
+    out,
+    '--db',
+    join(dir, 'runs.db'),
+  ]);
   const controller = spawn(ccmd, cargs, { stdio: ['ignore', 'pipe', 'pipe'] });
   const cout = collect(controller.stdout!);
   const cerr = collect(controller.stderr!);
   let agent: ChildProcess | undefined;
-  const timer = setTimeout(() => { controller.kill('SIGKILL'); agent?.kill('SIGKILL'); }, opts.limitMs);
+  const timer = setTimeout(() => {
+    controller.kill('SIGKILL');
+    agent?.kill('SIGKILL');
+  }, opts.limitMs);
   const controllerExit = once(controller, 'exit');
-  const url = await Promise.race([cerr.wait(/agent --controller (ws:\/\/\S+)\n/), controllerExit.then(() => { throw new Error(`controller exited early: ${cerr.text()}`); })]);
+  const url = await Promise.race([
+    cerr.wait(/agent --controller (ws:\/\/\S+)\n/),
+    controllerExit.then(() => {
+      throw new Error(`controller exited early: ${cerr.text()}`);
+    }),
+  ]);
   const connected = cerr.wait(/agent\(s\) connected/);
-  const [acmd, aargs] = pinned(opts.agentCpu, process.execPath, [...(opts.agentNodeArgs ?? []), bins.agent, '--controller', url[1]!, '--once', '--log-level', 'warn']);
+  const [acmd, aargs] = pinned(opts.agentCpu, process.execPath, [
+    ...(opts.agentNodeArgs ?? []),
+    bins.agent,
+    '--controller',
+    url[1]!,
+    '--once',
+    '--log-level',
+    'warn',
+  ]);
   agent = spawn(acmd, aargs, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: token } });
   const agentExit = once(agent, 'exit');
   const done = (async () => {
@@ -218,11 +308,23 @@ export async function barrageRun(scenarioYaml: string, opts: { agentCpu: number;
     await agentExit;
     clearTimeout(timer);
     let summary: Summary | undefined;
-    try { summary = JSON.parse(readFileSync(out, 'utf8')) as Summary; } catch { /* none */ }
+    try {
+      summary = JSON.parse(readFileSync(out, 'utf8')) as Summary;
+    } catch {
+      /* none */
+    }
     return { code, stdout: cout.text(), stderr: cerr.text(), summary };
   })();
   const child = agent;
-  return { agent: child, connected, done, kill: () => { controller.kill('SIGKILL'); child.kill('SIGKILL'); } };
+  return {
+    agent: child,
+    connected,
+    done,
+    kill: () => {
+      controller.kill('SIGKILL');
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 export function median(xs: number[]): number {
@@ -232,10 +334,20 @@ export function median(xs: number[]): number {
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
-export const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : 'n/a');
+export const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })
+    : 'n/a';
 
 /** One row of bench/RESULTS.md's summary table. `met` undefined: no goal. */
-export interface Figure { claim: string; barrage: string; peer: string; ratio: string; goal: string; met?: boolean }
+export interface Figure {
+  claim: string;
+  barrage: string;
+  peer: string;
+  ratio: string;
+  goal: string;
+  met?: boolean;
+}
 
 /** Hands figures to bench/run-all.ts (BENCH_FIGURES: a JSON-lines file); a no-op when run alone. */
 export function reportFigures(bench: string, figures: Figure[]): void {
@@ -246,8 +358,18 @@ export function reportFigures(bench: string, figures: Figure[]): void {
 /** The machine, for the header of RESULTS.md and each bench's output. */
 export function machine(): { nproc: number; cpu: string; memGiB: string; node: string; kernel: string } {
   let cpu = cpus()[0]?.model ?? '?';
-  try { cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu; } catch { /* not Linux */ }
-  return { nproc: cpus().length, cpu, memGiB: (totalmem() / 2 ** 30).toFixed(1), node: process.version, kernel: toolVersion('uname', ['-r']) };
+  try {
+    cpu = /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? cpu;
+  } catch {
+    /* not Linux */
+  }
+  return {
+    nproc: cpus().length,
+    cpu,
+    memGiB: (totalmem() / 2 ** 30).toFixed(1),
+    node: process.version,
+    kernel: toolVersion('uname', ['-r']),
+  };
 }
 
 const CLK_TCK = Number(toolVersion('getconf', ['CLK_TCK'])) || 100;
@@ -263,7 +385,11 @@ export function cpuSeconds(pid: number): number {
  * Watches a process every `everyMs` until it exits: its peak RSS and the CPU it used
  * since the baseline (its start, or `baseline()`), as last seen before it exited.
  */
-export function watchProcess(pid: number, exited: Promise<unknown>, everyMs = 50): { baseline(): void; result: Promise<{ peakRss: number; cpuS: number }> } {
+export function watchProcess(
+  pid: number,
+  exited: Promise<unknown>,
+  everyMs = 50,
+): { baseline(): void; result: Promise<{ peakRss: number; cpuS: number }> } {
   let peak = 0;
   let first = NaN;
   let last = NaN;
@@ -273,12 +399,23 @@ export function watchProcess(pid: number, exited: Promise<unknown>, everyMs = 50
       if (rss) peak = Math.max(peak, Number(rss[1]) * 1024);
       last = cpuSeconds(pid);
       if (Number.isNaN(first)) first = last;
-    } catch { /* gone */ }
+    } catch {
+      /* gone */
+    }
   };
   read();
   const timer = setInterval(read, everyMs);
   return {
-    baseline() { try { first = cpuSeconds(pid); } catch { /* gone */ } },
-    result: exited.then(() => { clearInterval(timer); return { peakRss: peak, cpuS: last - first }; }),
+    baseline() {
+      try {
+        first = cpuSeconds(pid);
+      } catch {
+        /* gone */
+      }
+    },
+    result: exited.then(() => {
+      clearInterval(timer);
+      return { peakRss: peak, cpuS: last - first };
+    }),
   };
 }

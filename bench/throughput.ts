@@ -21,7 +21,23 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { barrageRun, benchDir, canPin, ensureApt, ensureAutocannon, fmt, machine, median, pinned, pinSelf, reportFigures, startNginx, toolVersion, watchProcess, type Figure } from './support.ts';
+import {
+  barrageRun,
+  benchDir,
+  canPin,
+  ensureApt,
+  ensureAutocannon,
+  type Figure,
+  fmt,
+  machine,
+  median,
+  pinned,
+  pinSelf,
+  reportFigures,
+  startNginx,
+  toolVersion,
+  watchProcess,
+} from './support.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -31,17 +47,31 @@ const GEN_CPU = 1;
 const SERVER_CPU = 0;
 
 /** rps over the tool's own window; requests in it; CPU seconds the generator used; peak RSS. */
-interface Sample { rps: number; requests: number; cpuS: number; peakRssMb: number; note?: string; served?: number }
+interface Sample {
+  rps: number;
+  requests: number;
+  cpuS: number;
+  peakRssMb: number;
+  note?: string;
+  served?: number;
+}
 type Tool = { name: string; run: (url: string) => Promise<Sample> };
 
 /** Spawns a pinned generator, samples its peak RSS, returns its output. */
-async function pinnedRun(cmd: string, args: string[]): Promise<{ stdout: string; stderr: string; code: number | null; peakMb: number; cpuS: number }> {
+async function pinnedRun(
+  cmd: string,
+  args: string[],
+): Promise<{ stdout: string; stderr: string; code: number | null; peakMb: number; cpuS: number }> {
   const [c, a] = pinned(GEN_CPU, cmd, args);
   const child = spawn(c, a, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = once(child, 'exit');
   const timer = setTimeout(() => child.kill('SIGKILL'), LIMIT_MS);
   const { peakRss, cpuS } = await watchProcess(child.pid!, exited).result;
@@ -53,7 +83,8 @@ async function pinnedRun(cmd: string, args: string[]): Promise<{ stdout: string;
 const tools: Tool[] = [];
 if (ensureApt('wrk')) {
   tools.push({
-    name: 'wrk', async run(url) {
+    name: 'wrk',
+    async run(url) {
       const r = await pinnedRun('wrk', ['-t1', `-c${CONNS}`, `-d${SECONDS}s`, `${url}/`]);
       const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
       const requests = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
@@ -63,30 +94,78 @@ if (ensureApt('wrk')) {
   });
 }
 tools.push({
-  name: 'bare undici dispatch', async run(url) {
-    const r = await pinnedRun(process.execPath, [join(benchDir, 'peers', 'undici-dispatch.ts'), `${url}/`, '--connections', String(CONNS), '--seconds', String(SECONDS)]);
-    const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { rps: number; requests: number; errors: number; other: number };
-    return { rps: j.rps, requests: j.requests, cpuS: r.cpuS, peakRssMb: r.peakMb, note: j.errors + j.other > 0 ? `${j.errors} errors, ${j.other} non-2xx` : undefined };
+  name: 'bare undici dispatch',
+  async run(url) {
+    const r = await pinnedRun(process.execPath, [
+      join(benchDir, 'peers', 'undici-dispatch.ts'),
+      `${url}/`,
+      '--connections',
+      String(CONNS),
+      '--seconds',
+      String(SECONDS),
+    ]);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as {
+      rps: number;
+      requests: number;
+      errors: number;
+      other: number;
+    };
+    return {
+      rps: j.rps,
+      requests: j.requests,
+      cpuS: r.cpuS,
+      peakRssMb: r.peakMb,
+      note: j.errors + j.other > 0 ? `${j.errors} errors, ${j.other} non-2xx` : undefined,
+    };
   },
 });
 const autocannon = ensureAutocannon();
 if (autocannon) {
   tools.push({
-    name: 'autocannon', async run(url) {
-      const r = await pinnedRun(process.execPath, [autocannon, '-c', String(CONNS), '-d', String(SECONDS), '-j', `${url}/`]);
-      const j = JSON.parse(r.stdout) as { requests: { total: number }; duration: number; errors: number; non2xx: number };
-      return { rps: j.requests.total / j.duration, requests: j.requests.total, cpuS: r.cpuS, peakRssMb: r.peakMb, note: j.errors + j.non2xx > 0 ? `${j.errors} errors, ${j.non2xx} non-2xx` : undefined };
+    name: 'autocannon',
+    async run(url) {
+      const r = await pinnedRun(process.execPath, [
+        autocannon,
+        '-c',
+        String(CONNS),
+        '-d',
+        String(SECONDS),
+        '-j',
+        `${url}/`,
+      ]);
+      const j = JSON.parse(r.stdout) as {
+        requests: { total: number };
+        duration: number;
+        errors: number;
+        non2xx: number;
+      };
+      return {
+        rps: j.requests.total / j.duration,
+        requests: j.requests.total,
+        cpuS: r.cpuS,
+        peakRssMb: r.peakMb,
+        note: j.errors + j.non2xx > 0 ? `${j.errors} errors, ${j.non2xx} non-2xx` : undefined,
+      };
     },
   });
 }
 tools.push({
-  name: 'barrage agent', async run(url) {
-    const b = await barrageRun(`
+  name: 'barrage agent',
+  async run(url) {
+    const b = await barrageRun(
+      `
 name: throughput
 baseUrl: ${url}
 requests: [{ name: get, path: / }]
 scenarios: [{ name: closed, executor: constant-vus, vus: ${CONNS}, duration: ${SECONDS}s, connections: ${CONNS}, gracefulStop: 5s }]
-`, { agentCpu: GEN_CPU, controllerCpu: SERVER_CPU, limitMs: LIMIT_MS, agentNodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [] });
+`,
+      {
+        agentCpu: GEN_CPU,
+        controllerCpu: SERVER_CPU,
+        limitMs: LIMIT_MS,
+        agentNodeArgs: process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_CPU_PROF] : [],
+      },
+    );
     const w = watchProcess(b.agent.pid!, once(b.agent, 'exit'));
     await b.connected;
     w.baseline();
@@ -96,7 +175,10 @@ scenarios: [{ name: closed, executor: constant-vus, vus: ${CONNS}, duration: ${S
     const t = r.summary.totals;
     const a = r.summary.run.agents[0];
     return {
-      rps: t.rps, requests: t.requests, cpuS, peakRssMb: peakRss / 2 ** 20,
+      rps: t.rps,
+      requests: t.requests,
+      cpuS,
+      peakRssMb: peakRss / 2 ** 20,
       note: `${r.summary.run.status}${t.failed > 0 ? `, ${t.failed} failed` : ''}${a?.cpuCores !== undefined ? `, agent cpu ${a.cpuCores.toFixed(2)} cores, loop p99 ${a.eventLoopP99Ms?.toFixed(1)} ms` : ''}`,
     };
   },
@@ -109,8 +191,12 @@ if (only) tools.splice(0, tools.length, ...tools.filter((t) => only.some((o) => 
 pinSelf(SERVER_CPU);
 ensureApt('nginx');
 const m = machine();
-process.stdout.write(`throughput: nginx on CPU ${SERVER_CPU}, each generator alone on CPU ${GEN_CPU}${canPin ? '' : ' (NOT pinned: taskset or a 2nd CPU missing)'}; ${CONNS} connections, ${SECONDS} s, ${ROUNDS} rounds; ${m.nproc} x ${m.cpu}, node ${m.node}\n`);
-process.stdout.write(`nginx ${toolVersion('nginx', ['-v'])}; ${tools.some((t) => t.name === 'wrk') ? toolVersion('wrk', ['-v']) : 'wrk missing'}\n`);
+process.stdout.write(
+  `throughput: nginx on CPU ${SERVER_CPU}, each generator alone on CPU ${GEN_CPU}${canPin ? '' : ' (NOT pinned: taskset or a 2nd CPU missing)'}; ${CONNS} connections, ${SECONDS} s, ${ROUNDS} rounds; ${m.nproc} x ${m.cpu}, node ${m.node}\n`,
+);
+process.stdout.write(
+  `nginx ${toolVersion('nginx', ['-v'])}; ${tools.some((t) => t.name === 'wrk') ? toolVersion('wrk', ['-v']) : 'wrk missing'}\n`,
+);
 
 const nginx = await startNginx({ cpu: SERVER_CPU });
 const samples = new Map<string, Sample[]>(tools.map((t) => [t.name, []]));
@@ -125,9 +211,12 @@ try {
       // What nginx itself counted (less the status call): each tool's count is checked against it.
       s.served = (await nginx.handled()) - before - 1;
       const off = Math.abs(s.served - s.requests) / s.requests;
-      if (off > 0.01) s.note = `${s.note ? `${s.note}; ` : ''}nginx counted ${fmt(s.served)}, the tool ${fmt(s.requests)}`;
+      if (off > 0.01)
+        s.note = `${s.note ? `${s.note}; ` : ''}nginx counted ${fmt(s.served)}, the tool ${fmt(s.requests)}`;
       samples.get(tool.name)!.push(s);
-      process.stdout.write(`  round ${round + 1}  ${tool.name.padEnd(22)} ${fmt(s.rps).padStart(8)} req/s  ${fmt(s.requests / s.cpuS).padStart(8)} req/CPU-s  CPU ${s.cpuS.toFixed(1).padStart(4)} s  peak RSS ${s.peakRssMb.toFixed(0).padStart(4)} MB${s.note ? `  (${s.note})` : ''}\n`);
+      process.stdout.write(
+        `  round ${round + 1}  ${tool.name.padEnd(22)} ${fmt(s.rps).padStart(8)} req/s  ${fmt(s.requests / s.cpuS).padStart(8)} req/CPU-s  CPU ${s.cpuS.toFixed(1).padStart(4)} s  peak RSS ${s.peakRssMb.toFixed(0).padStart(4)} MB${s.note ? `  (${s.note})` : ''}\n`,
+      );
       await new Promise((r) => setTimeout(r, 1000)); // let TIME_WAIT and the server settle
     }
   }
@@ -139,17 +228,29 @@ const runs = (name: string) => samples.get(name) ?? [];
 const med = (name: string) => median(runs(name).map((s) => s.rps));
 const perCpu = (name: string) => median(runs(name).map((s) => s.requests / s.cpuS));
 /** The median over rounds of barrage's figure over the peer's in the same round. */
-const roundRatio = (peer: string, f: (s: Sample) => number) => median(runs('barrage agent').map((b, i) => (runs(peer)[i] ? f(b) / f(runs(peer)[i]!) : NaN)));
+const roundRatio = (peer: string, f: (s: Sample) => number) =>
+  median(runs('barrage agent').map((b, i) => (runs(peer)[i] ? f(b) / f(runs(peer)[i]!) : NaN)));
 const rps = (s: Sample) => s.rps;
 const barrage = med('barrage agent');
 const barrageCpu = perCpu('barrage agent');
-process.stdout.write(`\ntool                    median req/s   runs (req/s)                                   req/CPU-s   CPU share   peak RSS MB   barrage / tool (req/s; round median; req/CPU-s)\n`);
+process.stdout.write(
+  `\ntool                    median req/s   runs (req/s)                                   req/CPU-s   CPU share   peak RSS MB   barrage / tool (req/s; round median; req/CPU-s)\n`,
+);
 for (const t of tools) {
   const s = runs(t.name);
   const share = median(s.map((x) => (x.cpuS * x.rps) / x.requests));
-  process.stdout.write(`${t.name.padEnd(22)}  ${fmt(med(t.name)).padStart(12)}   ${s.map((x) => fmt(x.rps)).join(', ').padEnd(45)}  ${fmt(perCpu(t.name)).padStart(9)}   ${share.toFixed(2).padStart(9)}   ${fmt(median(s.map((x) => x.peakRssMb))).padStart(11)}   ${(barrage / med(t.name)).toFixed(2)}; ${roundRatio(t.name, rps).toFixed(2)}; ${(barrageCpu / perCpu(t.name)).toFixed(2)}\n`);
+  process.stdout.write(
+    `${t.name.padEnd(22)}  ${fmt(med(t.name)).padStart(12)}   ${s
+      .map((x) => fmt(x.rps))
+      .join(', ')
+      .padEnd(
+        45,
+      )}  ${fmt(perCpu(t.name)).padStart(9)}   ${share.toFixed(2).padStart(9)}   ${fmt(median(s.map((x) => x.peakRssMb))).padStart(11)}   ${(barrage / med(t.name)).toFixed(2)}; ${roundRatio(t.name, rps).toFixed(2)}; ${(barrageCpu / perCpu(t.name)).toFixed(2)}\n`,
+  );
 }
-process.stdout.write('(CPU share: CPU seconds the generator used per second of its run; 1.00 = it had core 1 to itself and kept it busy)\n');
+process.stdout.write(
+  '(CPU share: CPU seconds the generator used per second of its run; 1.00 = it had core 1 to itself and kept it busy)\n',
+);
 const goals = [
   { peer: 'bare undici dispatch', label: 'bare undici loop', goal: 0.95 },
   { peer: 'autocannon', label: 'autocannon', goal: 1.3 },
@@ -159,13 +260,35 @@ for (const g of goals) {
   if (runs(g.peer).length === 0) continue;
   const r = barrage / med(g.peer);
   const c = barrageCpu / perCpu(g.peer);
-  process.stdout.write(`barrage / ${g.label}: ${r.toFixed(2)} req/s (round median ${roundRatio(g.peer, rps).toFixed(2)}), ${c.toFixed(2)} per CPU-second (goal >= ${g.goal}: ${r >= g.goal ? 'met' : 'NOT met'} on req/s, ${c >= g.goal ? 'met' : 'NOT met'} per CPU-second)\n`);
-  figures.push({ claim: `agent req/s on 1 core vs ${g.label} (${CONNS} conns, ${SECONDS} s, median of ${ROUNDS} alternating rounds)`, barrage: fmt(barrage), peer: `${fmt(med(g.peer))} (${g.label})`, ratio: `${r.toFixed(2)} (round median ${roundRatio(g.peer, rps).toFixed(2)})`, goal: `>= ${g.goal}`, met: r >= g.goal });
-  figures.push({ claim: `agent requests per CPU-second vs ${g.label}`, barrage: fmt(barrageCpu), peer: `${fmt(perCpu(g.peer))} (${g.label})`, ratio: c.toFixed(2), goal: `>= ${g.goal}`, met: c >= g.goal });
+  process.stdout.write(
+    `barrage / ${g.label}: ${r.toFixed(2)} req/s (round median ${roundRatio(g.peer, rps).toFixed(2)}), ${c.toFixed(2)} per CPU-second (goal >= ${g.goal}: ${r >= g.goal ? 'met' : 'NOT met'} on req/s, ${c >= g.goal ? 'met' : 'NOT met'} per CPU-second)\n`,
+  );
+  figures.push({
+    claim: `agent req/s on 1 core vs ${g.label} (${CONNS} conns, ${SECONDS} s, median of ${ROUNDS} alternating rounds)`,
+    barrage: fmt(barrage),
+    peer: `${fmt(med(g.peer))} (${g.label})`,
+    ratio: `${r.toFixed(2)} (round median ${roundRatio(g.peer, rps).toFixed(2)})`,
+    goal: `>= ${g.goal}`,
+    met: r >= g.goal,
+  });
+  figures.push({
+    claim: `agent requests per CPU-second vs ${g.label}`,
+    barrage: fmt(barrageCpu),
+    peer: `${fmt(perCpu(g.peer))} (${g.label})`,
+    ratio: c.toFixed(2),
+    goal: `>= ${g.goal}`,
+    met: c >= g.goal,
+  });
 }
 if (runs('wrk').length > 0) {
   process.stdout.write(`barrage / wrk (ceiling): ${(barrage / med('wrk')).toFixed(2)} req/s\n`);
-  figures.push({ claim: 'agent req/s on 1 core vs wrk (the ceiling: nginx-bound)', barrage: fmt(barrage), peer: `${fmt(med('wrk'))} (wrk)`, ratio: (barrage / med('wrk')).toFixed(2), goal: '(none: ceiling)' });
+  figures.push({
+    claim: 'agent req/s on 1 core vs wrk (the ceiling: nginx-bound)',
+    barrage: fmt(barrage),
+    peer: `${fmt(med('wrk'))} (wrk)`,
+    ratio: (barrage / med('wrk')).toFixed(2),
+    goal: '(none: ceiling)',
+  });
 }
 process.stdout.write(`took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 reportFigures('throughput', figures);

@@ -6,12 +6,12 @@
 // FormData + Blob). Prints all three and the ratios. Linux only (/proc).
 // usage: npm run bench:upload
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnTarget } from '@barrage/sample-target';
 import { mb, peakRss, rssBytes } from './rss.ts';
 import { collect, reportFigures } from './support.ts';
@@ -24,16 +24,43 @@ const COUNT = 10;
 const SIZE = 50 * 1024 * 1024;
 
 /** Runs `scenario` on one agent process; its idle RSS (connected, before the run) and peak. */
-async function barrageRun(scenario: string, targetUrl: string): Promise<{ idle: number; peak: number; uploaded: string }> {
+async function barrageRun(
+  scenario: string,
+  targetUrl: string,
+): Promise<{ idle: number; peak: number; uploaded: string }> {
   const token = randomBytes(16).toString('hex');
-  const controller = spawn(process.execPath, [controllerCli, 'start', '--scenario', scenario, '--target', targetUrl, '--agents', '1', '--local-agents', '0', '--port', '0', '--token', token], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const controller = spawn(
+    process.execPath,
+    [
+      controllerCli,
+      'start',
+      '--scenario',
+      scenario,
+      '--target',
+      targetUrl,
+      '--agents',
+      '1',
+      '--local-agents',
+      '0',
+      '--port',
+      '0',
+      '--token',
+      token,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let summary = '';
-  controller.stdout.on('data', (d: Buffer) => { summary += d.toString(); });
+  controller.stdout.on('data', (d: Buffer) => {
+    summary += d.toString();
+  });
   const controllerExit = once(controller, 'exit');
   const controllerSays = collect(controller.stderr).wait;
   const controllerUrl = (await controllerSays(/agent --controller (ws:\/\/\S+)\n/))[1]!;
   const connected = controllerSays(/agent\(s\) connected/);
-  const agent = spawn(process.execPath, [agentCli, '--controller', controllerUrl, '--once', '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: token } });
+  const agent = spawn(process.execPath, [agentCli, '--controller', controllerUrl, '--once', '--log-level', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BARRAGE_TOKEN: token },
+  });
   await connected;
   const idle = rssBytes(agent.pid!);
   const peak = await peakRss(agent.pid!, once(agent, 'exit'));
@@ -47,7 +74,12 @@ try {
   // barrage at a tenth of the size first: if memory followed size x concurrency, the growth would differ tenfold.
   const dir = mkdtempSync(join(tmpdir(), 'barrage-bench-'));
   const small = join(dir, 'upload-5mb.yaml');
-  writeFileSync(small, readFileSync(new URL('packages/controller/scenarios/upload-50mb.yaml', root), 'utf8').replace('size: 50MB', 'size: 5MB').replace('name: upload-50mb', 'name: upload-5mb'));
+  writeFileSync(
+    small,
+    readFileSync(new URL('packages/controller/scenarios/upload-50mb.yaml', root), 'utf8')
+      .replace('size: 50MB', 'size: 5MB')
+      .replace('name: upload-50mb', 'name: upload-5mb'),
+  );
   const five = await barrageRun(small, target.url);
   const fifty = await barrageRun('upload-50mb', target.url);
   const agentIdle = fifty.idle;
@@ -55,7 +87,9 @@ try {
   const uploaded = fifty.uploaded;
 
   // The peer, same target, same uploads.
-  const peer = spawn(process.execPath, [peerCli, target.url, String(COUNT), String(SIZE)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const peer = spawn(process.execPath, [peerCli, target.url, String(COUNT), String(SIZE)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const peerSays = collect(peer.stdout).wait;
   await peerSays(/ready/);
   const peerIdle = rssBytes(peer.pid!);
@@ -69,19 +103,35 @@ try {
   const fiveGrowth = Math.max(five.peak - five.idle, 1);
   const agentGrowth = Math.max(agentPeak - agentIdle, 1);
   const peerGrowth = Math.max(peerPeak - peerIdle, 1);
-  process.stdout.write([
-    `${COUNT} concurrent uploads of ${mb(SIZE)} MB; the target received ${ok} files of exactly ${SIZE} bytes`,
-    `tool                         uploads   idle RSS MB   peak RSS MB   growth MB`,
-    `barrage agent, 5 MB files    ${five.uploaded.padStart(7)}   ${mb(five.idle).padStart(11)}   ${mb(five.peak).padStart(11)}   ${mb(fiveGrowth).padStart(9)}`,
-    `barrage agent, 50 MB files   ${String(uploaded ?? '?').padStart(7)}   ${mb(agentIdle).padStart(11)}   ${mb(agentPeak).padStart(11)}   ${mb(agentGrowth).padStart(9)}`,
-    `fetch + FormData + Blob      ${String(peerStatuses.split(',').filter((s) => s === '201').length).padStart(7)}   ${mb(peerIdle).padStart(11)}   ${mb(peerPeak).padStart(11)}   ${mb(peerGrowth).padStart(9)}`,
-    `ratio (peer growth / barrage growth): ${(peerGrowth / agentGrowth).toFixed(1)}x; upload volume ${mb(COUNT * SIZE)} MB`,
-    `barrage growth at 50 MB / at 5 MB: ${(agentGrowth / fiveGrowth).toFixed(1)}x for 10x the bytes`,
-    '',
-  ].join('\n'));
+  process.stdout.write(
+    [
+      `${COUNT} concurrent uploads of ${mb(SIZE)} MB; the target received ${ok} files of exactly ${SIZE} bytes`,
+      `tool                         uploads   idle RSS MB   peak RSS MB   growth MB`,
+      `barrage agent, 5 MB files    ${five.uploaded.padStart(7)}   ${mb(five.idle).padStart(11)}   ${mb(five.peak).padStart(11)}   ${mb(fiveGrowth).padStart(9)}`,
+      `barrage agent, 50 MB files   ${String(uploaded ?? '?').padStart(7)}   ${mb(agentIdle).padStart(11)}   ${mb(agentPeak).padStart(11)}   ${mb(agentGrowth).padStart(9)}`,
+      `fetch + FormData + Blob      ${String(peerStatuses.split(',').filter((s) => s === '201').length).padStart(7)}   ${mb(peerIdle).padStart(11)}   ${mb(peerPeak).padStart(11)}   ${mb(peerGrowth).padStart(9)}`,
+      `ratio (peer growth / barrage growth): ${(peerGrowth / agentGrowth).toFixed(1)}x; upload volume ${mb(COUNT * SIZE)} MB`,
+      `barrage growth at 50 MB / at 5 MB: ${(agentGrowth / fiveGrowth).toFixed(1)}x for 10x the bytes`,
+      '',
+    ].join('\n'),
+  );
   reportFigures('upload-memory', [
-    { claim: `agent peak RSS growth, ${COUNT} concurrent ${mb(SIZE)} MB uploads (${uploaded} x 201)`, barrage: `${mb(agentGrowth)} MB`, peer: `${mb(peerGrowth)} MB fetch + FormData + Blob`, ratio: `${(peerGrowth / agentGrowth).toFixed(1)}x (peer / barrage)`, goal: 'below the peer', met: agentGrowth < peerGrowth },
-    { claim: 'agent growth at 50 MB files / at 5 MB files (10x the bytes)', barrage: `${mb(agentGrowth)} / ${mb(fiveGrowth)} MB`, peer: '-', ratio: `${(agentGrowth / fiveGrowth).toFixed(1)}x`, goal: 'flat: < 2x', met: agentGrowth / fiveGrowth < 2 },
+    {
+      claim: `agent peak RSS growth, ${COUNT} concurrent ${mb(SIZE)} MB uploads (${uploaded} x 201)`,
+      barrage: `${mb(agentGrowth)} MB`,
+      peer: `${mb(peerGrowth)} MB fetch + FormData + Blob`,
+      ratio: `${(peerGrowth / agentGrowth).toFixed(1)}x (peer / barrage)`,
+      goal: 'below the peer',
+      met: agentGrowth < peerGrowth,
+    },
+    {
+      claim: 'agent growth at 50 MB files / at 5 MB files (10x the bytes)',
+      barrage: `${mb(agentGrowth)} / ${mb(fiveGrowth)} MB`,
+      peer: '-',
+      ratio: `${(agentGrowth / fiveGrowth).toFixed(1)}x`,
+      goal: 'flat: < 2x',
+      met: agentGrowth / fiveGrowth < 2,
+    },
   ]);
 } finally {
   await target.stop();

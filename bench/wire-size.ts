@@ -13,11 +13,11 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { deflateRawSync } from 'node:zlib';
-import pino from 'pino';
-import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
-import { addWireHistogram, barrage, newIntervalHistogram, type LatencyHistogram } from '@barrage/proto';
 import { parseScenario } from '@barrage/controller';
 import { systemClock } from '@barrage/core';
+import { addWireHistogram, barrage, type LatencyHistogram, newIntervalHistogram } from '@barrage/proto';
+import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
+import pino from 'pino';
 import { Cluster } from '../packages/controller/src/cluster/cluster.ts';
 import { Run } from '../packages/controller/src/run/run.ts';
 import { bins, fmt, machine, median, pinned, pinSelf, reportFigures, startNginx } from './support.ts';
@@ -28,7 +28,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const GOAL_BYTES = 2048;
 const TOKEN = `wire-bench-${process.pid}`;
 
-interface Interval { interval: number; requests: number; frameBytes: number; statsBytes: number; peerBytes: number; latencyBytes: number; serviceBytes: number; buckets: number; deflatedBytes: number }
+interface Interval {
+  interval: number;
+  requests: number;
+  frameBytes: number;
+  statsBytes: number;
+  peerBytes: number;
+  latencyBytes: number;
+  serviceBytes: number;
+  buckets: number;
+  deflatedBytes: number;
+}
 
 function hdrBase64Bytes(wire: barrage.v1.IHistogram | null | undefined): number {
   if (!wire || (wire.counts ?? []).length === 0) return 0;
@@ -38,16 +48,41 @@ function hdrBase64Bytes(wire: barrage.v1.IHistogram | null | undefined): number 
 }
 
 /** Runs `yaml` on one agent process, recording the size of every Report per name. */
-async function measure(label: string, yaml: string, targetUrl: string): Promise<{ label: string; intervals: Interval[]; status: string }> {
+async function measure(
+  label: string,
+  yaml: string,
+  targetUrl: string,
+): Promise<{ label: string; intervals: Interval[]; status: string }> {
   const logger = pino({ level: 'silent' });
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger });
   const { url } = await cluster.listen();
-  const [cmd, args] = pinned(1, process.execPath, [bins.agent, '--controller', url, '--name', 'wire', '--once', '--log-level', 'warn']);
-  const agent = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, BARRAGE_TOKEN: TOKEN } });
+  const [cmd, args] = pinned(1, process.execPath, [
+    bins.agent,
+    '--controller',
+    url,
+    '--name',
+    'wire',
+    '--once',
+    '--log-level',
+    'warn',
+  ]);
+  const agent = spawn(cmd, args, {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BARRAGE_TOKEN: TOKEN },
+  });
   const killer = setTimeout(() => agent.kill('SIGKILL'), SECONDS * 1000 + 90_000);
   try {
     while (cluster.agents.size < 1) await once(cluster, 'agent');
-    const run = new Run({ runId: `wire-${label}`, scenario: parseScenario(yaml), baseUrl: targetUrl, vars: [], agents: [...cluster.agents.values()], cluster, clock: systemClock, logger });
+    const run = new Run({
+      runId: `wire-${label}`,
+      scenario: parseScenario(yaml),
+      baseUrl: targetUrl,
+      vars: [],
+      agents: [...cluster.agents.values()],
+      cluster,
+      clock: systemClock,
+      logger,
+    });
     const intervals: Interval[] = [];
     const deliver = run.message.bind(run);
     run.message = (session, env) => {
@@ -58,12 +93,24 @@ async function measure(label: string, yaml: string, targetUrl: string): Promise<
           const requests = (s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0);
           const statsBytes = barrage.v1.RequestStats.encode(s).finish().length;
           const peerBytes = hdrBase64Bytes(s.latency) + hdrBase64Bytes(s.serviceTime);
-          const buckets = (s.latency?.counts ?? []).filter((c) => c > 0).length + (s.serviceTime?.counts ?? []).filter((c) => c > 0).length;
+          const buckets =
+            (s.latency?.counts ?? []).filter((c) => c > 0).length +
+            (s.serviceTime?.counts ?? []).filter((c) => c > 0).length;
           const latencyBytes = s.latency ? barrage.v1.Histogram.encode(s.latency).finish().length : 0;
           const serviceBytes = s.serviceTime ? barrage.v1.Histogram.encode(s.serviceTime).finish().length : 0;
           // What-if, for the report: the same RequestStats bytes through deflate.
           const deflatedBytes = deflateRawSync(barrage.v1.RequestStats.encode(s).finish()).length;
-          intervals.push({ interval: r.interval ?? 0, requests, frameBytes: (r.stats ?? []).length === 1 ? frameBytes : NaN, statsBytes, peerBytes, latencyBytes, serviceBytes, buckets, deflatedBytes });
+          intervals.push({
+            interval: r.interval ?? 0,
+            requests,
+            frameBytes: (r.stats ?? []).length === 1 ? frameBytes : NaN,
+            statsBytes,
+            peerBytes,
+            latencyBytes,
+            serviceBytes,
+            buckets,
+            deflatedBytes,
+          });
         }
       }
       deliver(session, env);
@@ -72,7 +119,10 @@ async function measure(label: string, yaml: string, targetUrl: string): Promise<
     return { label, intervals, status: result.status };
   } finally {
     clearTimeout(killer);
-    if (agent.exitCode === null && agent.signalCode === null) { agent.kill('SIGTERM'); await once(agent, 'exit'); }
+    if (agent.exitCode === null && agent.signalCode === null) {
+      agent.kill('SIGTERM');
+      await once(agent, 'exit');
+    }
     await cluster.close();
   }
 }
@@ -95,7 +145,10 @@ requests: [{ name: get, path: / }]
 scenarios: [{ name: closed, executor: constant-vus, vus: 50, duration: ${SECONDS}s, connections: 50, gracefulStop: 5s }]
 `,
 };
-const runs = [{ label: 'open', intervals: [] as Interval[], status: [] as string[] }, { label: 'closed', intervals: [] as Interval[], status: [] as string[] }];
+const runs = [
+  { label: 'open', intervals: [] as Interval[], status: [] as string[] },
+  { label: 'closed', intervals: [] as Interval[], status: [] as string[] },
+];
 try {
   for (let round = 0; round < ROUNDS; round++) {
     for (const r of round % 2 === 0 ? runs : [...runs].reverse()) {
@@ -112,9 +165,15 @@ try {
   await nginx.stop();
 }
 
-process.stdout.write(`wire size per request name per 1 s interval; one agent on CPU 1, nginx + controller on CPU 0; ${m.nproc} x ${m.cpu}, node ${m.node}\n`);
-process.stdout.write(`${ROUNDS} rounds of each load, alternating; medians and maxima over every full interval of every round\n`);
-process.stdout.write('load                          intervals  median req/interval  barrage B/name (median, max)  frame B (median)  hdr base64 B (median, max)  barrage / hdr (median per interval)\n');
+process.stdout.write(
+  `wire size per request name per 1 s interval; one agent on CPU 1, nginx + controller on CPU 0; ${m.nproc} x ${m.cpu}, node ${m.node}\n`,
+);
+process.stdout.write(
+  `${ROUNDS} rounds of each load, alternating; medians and maxima over every full interval of every round\n`,
+);
+process.stdout.write(
+  'load                          intervals  median req/interval  barrage B/name (median, max)  frame B (median)  hdr base64 B (median, max)  barrage / hdr (median per interval)\n',
+);
 const figures = [];
 const breakdown: string[] = [];
 for (const r of runs) {
@@ -127,12 +186,25 @@ for (const r of runs) {
   const frame = median(full.map((i) => i.frameBytes));
   // Same interval, same histograms: the ratio per interval, then its median.
   const ratio = median(full.map((i) => i.statsBytes / i.peerBytes));
-  breakdown.push(`${r.label.padEnd(7)} latency hist ${fmt(median(full.map((i) => i.latencyBytes)))} B, service-time hist ${fmt(median(full.map((i) => i.serviceBytes)))} B, rest ${fmt(bMed - median(full.map((i) => i.latencyBytes + i.serviceBytes)))} B; non-empty buckets ${fmt(median(full.map((i) => i.buckets)))} (${(median(full.map((i) => i.latencyBytes + i.serviceBytes)) / median(full.map((i) => i.buckets))).toFixed(2)} B each); deflated ${fmt(median(full.map((i) => i.deflatedBytes)))} B`);
+  breakdown.push(
+    `${r.label.padEnd(7)} latency hist ${fmt(median(full.map((i) => i.latencyBytes)))} B, service-time hist ${fmt(median(full.map((i) => i.serviceBytes)))} B, rest ${fmt(bMed - median(full.map((i) => i.latencyBytes + i.serviceBytes)))} B; non-empty buckets ${fmt(median(full.map((i) => i.buckets)))} (${(median(full.map((i) => i.latencyBytes + i.serviceBytes)) / median(full.map((i) => i.buckets))).toFixed(2)} B each); deflated ${fmt(median(full.map((i) => i.deflatedBytes)))} B`,
+  );
   const what = r.label === 'open' ? `open ${fmt(RATE)}/s (lat+svc hist)` : 'closed 50 VUs (lat hist)';
-  process.stdout.write(`${what.padEnd(30)}${String(full.length).padStart(9)}  ${fmt(reqs).padStart(19)}  ${`${fmt(bMed)}, ${fmt(bMax)}`.padStart(28)}  ${fmt(frame).padStart(16)}  ${`${fmt(pMed)}, ${fmt(pMax)}`.padStart(26)}  ${ratio.toFixed(2).padStart(13)}   (runs ${r.status.join(', ')})\n`);
-  figures.push({ claim: `bytes per name per 1 s interval, ${what}, at ${fmt(reqs)} req/interval (max over ${full.length} intervals)`, barrage: `${fmt(bMax)} B (median ${fmt(bMed)})`, peer: `${fmt(pMax)} B (median ${fmt(pMed)}) hdr-histogram-js base64`, ratio: `${ratio.toFixed(2)} (barrage / hdr, median per interval)`, goal: `<= ${GOAL_BYTES} B`, met: bMax <= GOAL_BYTES });
+  process.stdout.write(
+    `${what.padEnd(30)}${String(full.length).padStart(9)}  ${fmt(reqs).padStart(19)}  ${`${fmt(bMed)}, ${fmt(bMax)}`.padStart(28)}  ${fmt(frame).padStart(16)}  ${`${fmt(pMed)}, ${fmt(pMax)}`.padStart(26)}  ${ratio.toFixed(2).padStart(13)}   (runs ${r.status.join(', ')})\n`,
+  );
+  figures.push({
+    claim: `bytes per name per 1 s interval, ${what}, at ${fmt(reqs)} req/interval (max over ${full.length} intervals)`,
+    barrage: `${fmt(bMax)} B (median ${fmt(bMed)})`,
+    peer: `${fmt(pMax)} B (median ${fmt(pMed)}) hdr-histogram-js base64`,
+    ratio: `${ratio.toFixed(2)} (barrage / hdr, median per interval)`,
+    goal: `<= ${GOAL_BYTES} B`,
+    met: bMax <= GOAL_BYTES,
+  });
 }
 process.stdout.write(`where barrage's bytes go (medians):\n${breakdown.map((l) => `  ${l}\n`).join('')}`);
-process.stdout.write(`goal: <= ${GOAL_BYTES} B per name per interval (the max over full intervals); barrage / hdr < 1: barrage ships less than hdr-histogram-js would\n`);
+process.stdout.write(
+  `goal: <= ${GOAL_BYTES} B per name per interval (the max over full intervals); barrage / hdr < 1: barrage ships less than hdr-histogram-js would\n`,
+);
 process.stdout.write(`took ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
 reportFigures('wire-size', figures);

@@ -13,11 +13,22 @@ process.stderr.write(`sample target at ${url}\n`);
 
 let code: number | null = 1;
 try {
-  const controller = spawn(process.execPath, [controllerCli, 'start', '--scenario', 'stress-100', '--target', url, '--local-agents', '2'], { stdio: 'inherit' });
+  const controller = spawn(
+    process.execPath,
+    [controllerCli, 'start', '--scenario', 'stress-100', '--target', url, '--local-agents', '2'],
+    { stdio: 'inherit' },
+  );
   [code] = (await once(controller, 'exit')) as [number | null];
   const stats = await target.stats();
-  const routes = Object.entries(stats.routes).map(([r, s]) => `  ${r.padEnd(24)} ${Object.entries(s).map(([k, v]) => `${k}:${v}`).join(' ')}`);
-  process.stdout.write(`\nthe target's own count: ${stats.total} responses (the load plus 1 setup login)\n${routes.join('\n')}\n`);
+  const routes = Object.entries(stats.routes).map(
+    ([r, s]) =>
+      `  ${r.padEnd(24)} ${Object.entries(s)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(' ')}`,
+  );
+  process.stdout.write(
+    `\nthe target's own count: ${stats.total} responses (the load plus 1 setup login)\n${routes.join('\n')}\n`,
+  );
 } finally {
   await target.stop();
 }

@@ -41,8 +41,12 @@ if (values['print-scenario'] !== undefined) {
 }
 
 const result = await runFuzz({
-  seed: int('seed', values.seed, 0), frames: int('frames', values.frames, 0), scenarios: int('scenarios', values.scenarios, 0),
-  concurrency: int('concurrency', values.concurrency, 1), bombReps: int('bomb-reps', values['bomb-reps'], 1), mergeOverflow: values['merge-overflow'],
+  seed: int('seed', values.seed, 0),
+  frames: int('frames', values.frames, 0),
+  scenarios: int('scenarios', values.scenarios, 0),
+  concurrency: int('concurrency', values.concurrency, 1),
+  bombReps: int('bomb-reps', values['bomb-reps'], 1),
+  mergeOverflow: values['merge-overflow'],
   log: (line) => process.stderr.write(`fuzz: ${line}\n`),
 });
 process.stdout.write(formatFuzzSummary(result) + '\n');

@@ -8,13 +8,23 @@ import { once } from 'node:events';
 const [url, count, size] = [process.argv[2]!, Number(process.argv[3]), Number(process.argv[4])];
 process.stdout.write('ready\n');
 await once(process.stdin, 'data');
-const login = await fetch(`${url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"username":"demo","password":"demo"}' });
+const login = await fetch(`${url}/api/auth/login`, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: '{"username":"demo","password":"demo"}',
+});
 const { access_token: token } = (await login.json()) as { access_token: string };
-const statuses = await Promise.all(Array.from({ length: count }, async () => {
-  const form = new FormData();
-  form.append('file', new Blob([new Uint8Array(size).fill(7)], { type: 'audio/mpeg' }), 'session.mp3');
-  const res = await fetch(`${url}/api/sessions/upload`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
-  await res.arrayBuffer();
-  return res.status;
-}));
+const statuses = await Promise.all(
+  Array.from({ length: count }, async () => {
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(size).fill(7)], { type: 'audio/mpeg' }), 'session.mp3');
+    const res = await fetch(`${url}/api/sessions/upload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    await res.arrayBuffer();
+    return res.status;
+  }),
+);
 process.stdout.write(`done ${statuses.join(',')}\n`);

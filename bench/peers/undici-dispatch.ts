@@ -10,11 +10,17 @@
 // usage: node undici-dispatch.ts URL --connections 50 --seconds 10 [--think-ms 0] [--pool N] [--wait-go]
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { connections: { type: 'string', default: '50' }, seconds: { type: 'string', default: '10' }, 'think-ms': { type: 'string', default: '0' }, 'wait-go': { type: 'boolean', default: false }, pool: { type: 'string' } },
+  options: {
+    connections: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '10' },
+    'think-ms': { type: 'string', default: '0' },
+    'wait-go': { type: 'boolean', default: false },
+    pool: { type: 'string' },
+  },
 });
 const target = new URL(positionals[0] ?? 'http://127.0.0.1:8080/');
 const loops = Number(values.connections);
@@ -24,9 +30,22 @@ if (!(loops >= 1 && seconds > 0 && seconds <= 3600 && thinkMs >= 0)) throw new E
 
 // --pool N: the loops share N connections (default: one each).
 const poolSize = Number(values.pool ?? loops);
-const pool = new Pool(target.origin, { connections: poolSize, pipelining: 1, allowH2: false, keepAliveTimeout: 4_000, keepAliveMaxTimeout: 4_000 });
+const pool = new Pool(target.origin, {
+  connections: poolSize,
+  pipelining: 1,
+  allowH2: false,
+  keepAliveTimeout: 4_000,
+  keepAliveMaxTimeout: 4_000,
+});
 const path = `${target.pathname}${target.search}`;
-const opts: Dispatcher.DispatchOptions = { origin: target.origin, method: 'GET', path, headers: {}, headersTimeout: 10_000, bodyTimeout: 10_000 };
+const opts: Dispatcher.DispatchOptions = {
+  origin: target.origin,
+  method: 'GET',
+  path,
+  headers: {},
+  headersTimeout: 10_000,
+  bodyTimeout: 10_000,
+};
 
 if (values['wait-go']) {
   process.stdout.write('ready\n');
@@ -43,10 +62,13 @@ let drained: (() => void) | undefined;
 class Counter implements Dispatcher.DispatchHandler {
   status = 0;
   onRequestStart(): void {}
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void { this.status = statusCode; }
+  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+  }
   onResponseData(): void {}
   onResponseEnd(): void {
-    if (this.status >= 200 && this.status < 400) ok++; else other++;
+    if (this.status >= 200 && this.status < 400) ok++;
+    else other++;
     next();
   }
   onResponseError(): void {
@@ -62,8 +84,15 @@ function fire(): void {
 
 function next(): void {
   inFlight--;
-  if (stopped) { if (inFlight === 0) drained?.(); return; }
-  if (thinkMs > 0) setTimeout(() => { if (!stopped) fire(); else if (inFlight === 0) drained?.(); }, thinkMs);
+  if (stopped) {
+    if (inFlight === 0) drained?.();
+    return;
+  }
+  if (thinkMs > 0)
+    setTimeout(() => {
+      if (!stopped) fire();
+      else if (inFlight === 0) drained?.();
+    }, thinkMs);
   else fire();
 }
 
@@ -74,7 +103,15 @@ const memory = process.memoryUsage();
 stopped = true;
 const stoppedAt = performance.now();
 // What is still in flight finishes (bounded: the timeouts above), then the count is taken.
-if (inFlight > 0) await Promise.race([new Promise<void>((r) => { drained = r; }), new Promise((r) => setTimeout(r, 10_000))]);
+if (inFlight > 0)
+  await Promise.race([
+    new Promise<void>((r) => {
+      drained = r;
+    }),
+    new Promise((r) => setTimeout(r, 10_000)),
+  ]);
 const elapsed = (performance.now() - start) / 1000;
 await pool.destroy();
-process.stdout.write(`${JSON.stringify({ requests: ok + other + errors, ok, other, errors, seconds: elapsed, rps: (ok + other + errors) / elapsed, drainMs: performance.now() - stoppedAt, memory })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ requests: ok + other + errors, ok, other, errors, seconds: elapsed, rps: (ok + other + errors) / elapsed, drainMs: performance.now() - stoppedAt, memory })}\n`,
+);

@@ -13,27 +13,47 @@ export interface Answer {
 
 export type Outcome = { answer: Answer } | { failure: string; ms: number; timedOut: boolean };
 
-export async function call(ctl: Controller, method: string, path: string, o: { body?: string | Uint8Array; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<Outcome> {
+export async function call(
+  ctl: Controller,
+  method: string,
+  path: string,
+  o: { body?: string | Uint8Array; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<Outcome> {
   const t0 = performance.now();
   try {
     const res = await fetch(ctl.http + path, {
-      method, body: o.body, signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),
-      headers: { authorization: `Bearer ${ctl.token}`, ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}), ...o.headers },
+      method,
+      body: o.body,
+      signal: AbortSignal.timeout(o.timeoutMs ?? 15_000),
+      headers: {
+        authorization: `Bearer ${ctl.token}`,
+        ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...o.headers,
+      },
     });
     const text = await res.text();
     let json: unknown;
-    try { json = JSON.parse(text); } catch { json = undefined; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
     return { answer: { status: res.status, json, text, headers: res.headers, ms: performance.now() - t0 } };
   } catch (err) {
     const e = err as Error & { cause?: Error };
     const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
-    return { failure: `${e.name}: ${e.message}${e.cause ? ` (${e.cause.message})` : ''}`, ms: performance.now() - t0, timedOut };
+    return {
+      failure: `${e.name}: ${e.message}${e.cause ? ` (${e.cause.message})` : ''}`,
+      ms: performance.now() - t0,
+      timedOut,
+    };
   }
 }
 
 /** The body's error code when it is a coded error body for this status. */
 export function codeOf(a: Answer): string | undefined {
   const b = a.json as { code?: unknown; message?: unknown; statusCode?: unknown } | undefined;
-  if (b === undefined || typeof b.code !== 'string' || typeof b.message !== 'string' || b.statusCode !== a.status) return undefined;
+  if (b === undefined || typeof b.code !== 'string' || typeof b.message !== 'string' || b.statusCode !== a.status)
+    return undefined;
   return b.code;
 }

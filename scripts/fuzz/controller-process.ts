@@ -1,7 +1,7 @@
 // The controller under fuzz: a real `controller serve` child process on port 0
 // with a scratch store, watched line by line on stderr (its address, "run X
 // ended" lines, error-level log lines) and for an unexpected exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,9 +38,24 @@ export async function startController(token: string, apiRate = 1_000_000, logLev
   // scenario could read, no token but ours.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BARRAGE_')));
   // --api-rate: the API's limit on changes (60 a minute by default) would make 10,000 scenarios take hours.
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--token', token, '--db', join(dir, 'runs.db'), '--log-level', logLevel, '--api-rate', String(apiRate)];
+  const args = [
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--token',
+    token,
+    '--db',
+    join(dir, 'runs.db'),
+    '--log-level',
+    logLevel,
+    '--api-rate',
+    String(apiRate),
+  ];
   const child = spawn(process.execPath, [CLI, ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'], env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env,
   });
   const lines: string[] = [];
   const errorLines: string[] = [];
@@ -51,7 +66,11 @@ export async function startController(token: string, apiRate = 1_000_000, logLev
   const onLine = (line: string) => {
     if (lines.length < 100_000) lines.push(line);
     if (line.startsWith('{')) {
-      try { if ((JSON.parse(line) as { level?: number }).level! >= 50) errorLines.push(line); } catch { errorLines.push(line); }
+      try {
+        if ((JSON.parse(line) as { level?: number }).level! >= 50) errorLines.push(line);
+      } catch {
+        errorLines.push(line);
+      }
     } else if (/^\(node:\d+\) |^\(Use `node --trace-warnings/.test(line)) {
       if (warnings.length < 1000) warnings.push(line);
     } else if (line.trim() !== '' && !PLAIN.some((re) => re.test(line))) errorLines.push(line);
@@ -64,14 +83,26 @@ export async function startController(token: string, apiRate = 1_000_000, logLev
     for (const p of parts) onLine(p);
   });
   const ctl: Controller = {
-    http: '', agents: '', token, child, exit: undefined, errorLines, warnings,
+    http: '',
+    agents: '',
+    token,
+    child,
+    exit: undefined,
+    errorLines,
+    warnings,
     exited: new Promise((resolve) => child.once('exit', () => resolve())),
     waitForLine(re, ms) {
       const seen = lines.find((l) => re.test(l));
       if (seen !== undefined || ctl.exit) return Promise.resolve(seen);
       return new Promise((resolve) => {
-        const done = (v: string | undefined) => { clearTimeout(timer); waiters.delete(w); resolve(v); };
-        const w = (line: string | undefined) => { if (line === undefined || re.test(line)) done(line); };
+        const done = (v: string | undefined) => {
+          clearTimeout(timer);
+          waiters.delete(w);
+          resolve(v);
+        };
+        const w = (line: string | undefined) => {
+          if (line === undefined || re.test(line)) done(line);
+        };
         const timer = setTimeout(() => done(undefined), ms);
         waiters.add(w);
       });

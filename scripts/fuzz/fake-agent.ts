@@ -3,21 +3,40 @@
 // in ends at once. It never fires a request. The fuzzer keeps one connected
 // from start to end: if any other connection's frames closed it, or the
 // controller stopped answering it, the damage was not contained.
-import { PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage, type EnvelopeShape } from '@barrage/proto';
+import { type barrage, type EnvelopeShape, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
 import type { Controller } from './controller-process.ts';
 import { Link } from './link.ts';
 
 export function helloFor(agentId: string, runId = '', lastAckedSeq = 0): EnvelopeShape {
-  return { hello: { protocolVersion: PROTOCOL_VERSION, agentId, name: agentId, cpus: 1, weight: 1, version: SOFTWARE_VERSION, hostname: 'fuzz', runId, lastAckedSeq } };
+  return {
+    hello: {
+      protocolVersion: PROTOCOL_VERSION,
+      agentId,
+      name: agentId,
+      cpus: 1,
+      weight: 1,
+      version: SOFTWARE_VERSION,
+      hostname: 'fuzz',
+      runId,
+      lastAckedSeq,
+    },
+  };
 }
 
 /** Says Hello on a fresh link and waits for the Welcome; undefined if it never came. */
-export async function helloLink(ctl: Controller, agentId: string, runId = ''): Promise<{ link: Link; welcome: barrage.v1.IWelcome } | undefined> {
+export async function helloLink(
+  ctl: Controller,
+  agentId: string,
+  runId = '',
+): Promise<{ link: Link; welcome: barrage.v1.IWelcome } | undefined> {
   const link = await Link.open(ctl.agents, ctl.token);
   const from = link.inbox.length;
   link.send(helloFor(agentId, runId));
   const welcome = () => link.inbox.slice(from).find((r) => 'env' in r && r.env.body === 'welcome');
-  if (!(await link.waitFor(() => welcome() !== undefined, 15_000))) { await link.close(); return undefined; }
+  if (!(await link.waitFor(() => welcome() !== undefined, 15_000))) {
+    await link.close();
+    return undefined;
+  }
   const w = welcome()!;
   return { link, welcome: ('env' in w ? w.env.welcome : undefined)! };
 }

@@ -3,8 +3,9 @@
 // an inbox, and waits on conditions re-checked at every frame or close. A
 // ClockPing round trip is the barrier that says "the controller has handled
 // everything sent before it" without any sleep.
+
+import { type barrage, decodeEnvelope, type EnvelopeShape, encodeEnvelope, frameBytes } from '@barrage/proto';
 import WebSocket from 'ws';
-import { decodeEnvelope, frameBytes, type barrage, type EnvelopeShape, encodeEnvelope } from '@barrage/proto';
 
 export type Received = { env: barrage.v1.Envelope } | { undecodable: string };
 
@@ -42,16 +43,27 @@ export class Link {
       this.closed = { code, reason: reason.toString() };
       this.notify();
     });
-    ws.on('error', () => { /* followed by close */ });
+    ws.on('error', () => {
+      /* followed by close */
+    });
   }
 
   /** Opens an authenticated agent link; rejects if the upgrade fails. */
   static open(url: string, token: string): Promise<Link> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false, maxPayload: 64 * 1024 * 1024, handshakeTimeout: 15_000 });
+      const ws = new WebSocket(url, {
+        headers: { authorization: `Bearer ${token}` },
+        perMessageDeflate: false,
+        maxPayload: 64 * 1024 * 1024,
+        handshakeTimeout: 15_000,
+      });
       const link = new Link(ws);
       ws.once('open', () => resolve(link));
-      ws.once('unexpected-response', (_req, res) => { res.resume(); ws.terminate(); reject(new Error(`upgrade refused: HTTP ${res.statusCode}`)); });
+      ws.once('unexpected-response', (_req, res) => {
+        res.resume();
+        ws.terminate();
+        reject(new Error(`upgrade refused: HTTP ${res.statusCode}`));
+      });
       ws.once('close', () => reject(new Error('closed before open')));
       ws.once('error', (err) => reject(err));
     });
@@ -68,11 +80,20 @@ export class Link {
   /** Sends raw bytes as `fragments` WebSocket frames (text when `data` is a string). */
   sendRaw(data: Uint8Array | string, fragments = 1): void {
     if (!this.open) return;
-    if (typeof data === 'string') { this.ws.send(data); return; }
-    if (fragments <= 1) { this.ws.send(data, { binary: true }); return; }
+    if (typeof data === 'string') {
+      this.ws.send(data);
+      return;
+    }
+    if (fragments <= 1) {
+      this.ws.send(data, { binary: true });
+      return;
+    }
     const size = Math.ceil(data.length / fragments);
     for (let i = 0; i < fragments; i++) {
-      this.ws.send(data.subarray(i * size, Math.min(data.length, (i + 1) * size)), { binary: true, fin: i === fragments - 1 });
+      this.ws.send(data.subarray(i * size, Math.min(data.length, (i + 1) * size)), {
+        binary: true,
+        fin: i === fragments - 1,
+      });
     }
   }
 
@@ -84,8 +105,15 @@ export class Link {
   waitFor(cond: () => boolean, ms: number): Promise<boolean> {
     if (cond()) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const done = (v: boolean) => { clearTimeout(timer); this.waiters.delete(check); resolve(v); };
-      const check = () => { if (cond()) done(true); else if (this.closed) done(false); };
+      const done = (v: boolean) => {
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(v);
+      };
+      const check = () => {
+        if (cond()) done(true);
+        else if (this.closed) done(false);
+      };
       const timer = setTimeout(() => done(cond()), ms);
       this.waiters.add(check);
       if (this.closed) done(cond());
@@ -100,7 +128,13 @@ export class Link {
     return () => {
       for (let i = from; i < this.inbox.length; i++) {
         const r = this.inbox[i]!;
-        if ('env' in r && r.env.body === 'clockPong' && r.env.clockPong!.id === id && r.env.clockPong!.t0 === BARRIER_T0) return true;
+        if (
+          'env' in r &&
+          r.env.body === 'clockPong' &&
+          r.env.clockPong!.id === id &&
+          r.env.clockPong!.t0 === BARRIER_T0
+        )
+          return true;
       }
       return false;
     };
@@ -108,7 +142,12 @@ export class Link {
 
   /** Whether an inbox entry is a barrier pong (not a reply to a fuzzed frame). */
   static isBarrierPong(r: Received): boolean {
-    return 'env' in r && r.env.body === 'clockPong' && r.env.clockPong!.t0 === BARRIER_T0 && (r.env.clockPong!.id ?? 0) >= BARRIER_ID_BASE;
+    return (
+      'env' in r &&
+      r.env.body === 'clockPong' &&
+      r.env.clockPong!.t0 === BARRIER_T0 &&
+      (r.env.clockPong!.id ?? 0) >= BARRIER_ID_BASE
+    );
   }
 
   /** Closes and waits for the close (a hung close is cut after `ms`). */

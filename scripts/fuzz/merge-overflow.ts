@@ -21,7 +21,12 @@ export interface OverflowResult {
   outcome: string;
 }
 
-export async function mergeOverflow(ctl: Controller, sentinel: FakeAgent, tally: Tally, log: (line: string) => void): Promise<OverflowResult> {
+export async function mergeOverflow(
+  ctl: Controller,
+  sentinel: FakeAgent,
+  tally: Tally,
+  log: (line: string) => void,
+): Promise<OverflowResult> {
   const t0 = performance.now();
   const attacker = new RunAgent('fz-overflow');
   const started = await startFakeRun(ctl, sentinel, [attacker], () => ctl.exit !== undefined);
@@ -31,7 +36,12 @@ export async function mergeOverflow(ctl: Controller, sentinel: FakeAgent, tally:
   }
   const link = attacker.link!;
   link.discard = (env) => env.body === 'ack';
-  const stat = (name: string): barrage.v1.RequestStats.$Properties => ({ name, latency: { config: 1, counts: [-999, M], min: 999, max: 999 }, status: [{ status: 200, count: M }], ok: M });
+  const stat = (name: string): barrage.v1.RequestStats.$Properties => ({
+    name,
+    latency: { config: 1, counts: [-999, M], min: 999, max: 999 },
+    status: [{ status: 200, count: M }],
+    ok: M,
+  });
   const stats = [stat('r1'), stat('r2')];
   let sent = 0;
   while (sent < MAX_REPORTS && link.open && ctl.exit === undefined) {

@@ -7,7 +7,7 @@ import { call } from './api-client.ts';
 import { startController } from './controller-process.ts';
 import { FakeAgent } from './fake-agent.ts';
 import { fuzzIdleFrames, fuzzInRunFrames, type InRunResult } from './frame-fuzzer.ts';
-import { timeBombs, type BombTiming } from './histogram-bombs.ts';
+import { type BombTiming, timeBombs } from './histogram-bombs.ts';
 import { mergeOverflow, type OverflowResult } from './merge-overflow.ts';
 import { fuzzScenarios, type ScenarioResult } from './scenario-fuzzer.ts';
 import { Tally } from './tally.ts';
@@ -56,7 +56,11 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const timed = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
     log(`${name} ...`);
     const t = performance.now();
-    try { return await f(); } finally { phaseMs[name] = performance.now() - t; }
+    try {
+      return await f();
+    } finally {
+      phaseMs[name] = performance.now() - t;
+    }
   };
   const ctl = await startController(`fuzz-token-${o.seed}`);
   const abort = () => ctl.exit !== undefined;
@@ -69,12 +73,32 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   try {
     const sentinel = await FakeAgent.connect(ctl, `fz-sentinel-${o.seed}`);
     const inRunFrames = Math.round(o.frames * (o.inRunShare ?? 0.25));
-    await timed('frames outside a run', () => fuzzIdleFrames({ ctl, tally, seed: o.seed, frames: o.frames - inRunFrames, concurrency, abort }));
-    if (!abort()) inRun = await timed('frames inside a run', () => fuzzInRunFrames({ ctl, tally, seed: o.seed, frames: inRunFrames, concurrency, abort }, sentinel));
-    if (!abort()) scenarios = await timed('scenarios', () => fuzzScenarios({ ctl, tally, seed: o.seed, scenarios: o.scenarios, concurrency: Math.min(concurrency, 4), sentinel, abort }));
-    if (o.mergeOverflow && !abort()) overflow = await timed('merge overflow', () => mergeOverflow(ctl, sentinel, tally, log));
+    await timed('frames outside a run', () =>
+      fuzzIdleFrames({ ctl, tally, seed: o.seed, frames: o.frames - inRunFrames, concurrency, abort }),
+    );
+    if (!abort())
+      inRun = await timed('frames inside a run', () =>
+        fuzzInRunFrames({ ctl, tally, seed: o.seed, frames: inRunFrames, concurrency, abort }, sentinel),
+      );
+    if (!abort())
+      scenarios = await timed('scenarios', () =>
+        fuzzScenarios({
+          ctl,
+          tally,
+          seed: o.seed,
+          scenarios: o.scenarios,
+          concurrency: Math.min(concurrency, 4),
+          sentinel,
+          abort,
+        }),
+      );
+    if (o.mergeOverflow && !abort())
+      overflow = await timed('merge overflow', () => mergeOverflow(ctl, sentinel, tally, log));
     const health = await call(ctl, 'GET', '/api/v1/health');
-    healthStatus = 'answer' in health && (health.answer.json as { status?: string } | undefined)?.status === 'ok' ? health.answer.status : 0;
+    healthStatus =
+      'answer' in health && (health.answer.json as { status?: string } | undefined)?.status === 'ok'
+        ? health.answer.status
+        : 0;
     sentinelAlive = !abort() && (await sentinel.alive());
     await sentinel.link.close();
   } finally {
@@ -85,7 +109,29 @@ export async function runFuzz(o: FuzzOptions): Promise<FuzzResult> {
   const bombs = timeBombs(o.bombReps);
   phaseMs['histogram bombs'] = performance.now() - tb;
   const crashed = ctl.exit ? `exit code ${ctl.exit.code}, signal ${ctl.exit.signal}` : undefined;
-  const ok = crashed === undefined && tally.anomalyCount === 0 && healthStatus === 200 && sentinelAlive && ctl.errorLines.length === 0 && bombs.every((b) => b.ok)
-    && tally.get('frames.sent') >= o.frames && tally.get('scenarios.sent') >= o.scenarios;
-  return { seed: o.seed, durationMs: performance.now() - t0, phaseMs, tally, inRun, scenarios, overflow, bombs, crashed, healthStatus, sentinelAlive, errorLines: ctl.errorLines, warnings: ctl.warnings, ok };
+  const ok =
+    crashed === undefined &&
+    tally.anomalyCount === 0 &&
+    healthStatus === 200 &&
+    sentinelAlive &&
+    ctl.errorLines.length === 0 &&
+    bombs.every((b) => b.ok) &&
+    tally.get('frames.sent') >= o.frames &&
+    tally.get('scenarios.sent') >= o.scenarios;
+  return {
+    seed: o.seed,
+    durationMs: performance.now() - t0,
+    phaseMs,
+    tally,
+    inRun,
+    scenarios,
+    overflow,
+    bombs,
+    crashed,
+    healthStatus,
+    sentinelAlive,
+    errorLines: ctl.errorLines,
+    warnings: ctl.warnings,
+    ok,
+  };
 }

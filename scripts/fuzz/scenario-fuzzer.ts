@@ -7,7 +7,13 @@ import { call, codeOf, type Outcome } from './api-client.ts';
 import type { Controller } from './controller-process.ts';
 import type { FakeAgent } from './fake-agent.ts';
 import { Prng } from './prng.ts';
-import { mutateScenario, scenarioBombs, scenarioSeeds, type ScenarioCase, type ScenarioSeeds } from './scenario-mutations.ts';
+import {
+  mutateScenario,
+  type ScenarioCase,
+  type ScenarioSeeds,
+  scenarioBombs,
+  scenarioSeeds,
+} from './scenario-mutations.ts';
 import { isCoded, type Tally } from './tally.ts';
 
 const ANSWER_MS = 20_000;
@@ -53,11 +59,20 @@ async function judge(ph: ScenarioPhase, c: ScenarioCase, index: string, out: Out
   if (a.status === 202) {
     tally.add('scenarios.202');
     const id = (a.json as { id?: string } | undefined)?.id;
-    if (typeof id !== 'string') { tally.anomaly(`${where}: 202 without a run id`); return answered; }
+    if (typeof id !== 'string') {
+      tally.anomaly(`${where}: 202 without a run id`);
+      return answered;
+    }
     const stop = await call(ctl, 'POST', `/api/v1/runs/${encodeURIComponent(id)}/stop`);
-    const stopCode = 'answer' in stop ? stop.answer.status === 202 ? '202' : `${stop.answer.status} ${codeOf(stop.answer) ?? 'uncoded'}` : stop.failure;
+    const stopCode =
+      'answer' in stop
+        ? stop.answer.status === 202
+          ? '202'
+          : `${stop.answer.status} ${codeOf(stop.answer) ?? 'uncoded'}`
+        : stop.failure;
     tally.add(`scenarios.stop.${stopCode}`);
-    if (stopCode !== '202' && stopCode !== '409 CTRL_RUN_NOT_RUNNING') tally.anomaly(`${where}: stopping its run answered ${stopCode}`);
+    if (stopCode !== '202' && stopCode !== '409 CTRL_RUN_NOT_RUNNING')
+      tally.anomaly(`${where}: stopping its run answered ${stopCode}`);
     const ended = await ctl.waitForLine(new RegExp(`^run ${id} ended: `), END_MS);
     if (ended === undefined) tally.anomaly(`${where}: its run did not end within ${END_MS / 1000} s of the stop`);
     else tally.add(`scenarios.run-ended.${ended.split(': ')[1]}`);

@@ -6,7 +6,9 @@ import { ControllerErrors } from '../../packages/controller/src/errors.ts';
 
 /** Every code barrage defines; anything else in a rejection is an anomaly. */
 export const KNOWN_CODES: ReadonlySet<string> = new Set(
-  [...Object.values(ProtoErrors), ...Object.values(ControllerErrors)].map((E) => (E as unknown as { code: string }).code),
+  [...Object.values(ProtoErrors), ...Object.values(ControllerErrors)].map(
+    (E) => (E as unknown as { code: string }).code,
+  ),
 );
 
 /** A coded rejection: a known code, and not "something unexpected failed". */
@@ -36,6 +38,9 @@ export class Tally {
 
   /** Entries whose key starts with `prefix`, the prefix cut off, largest first. */
   under(prefix: string): Array<[string, number]> {
-    return [...this.counts].filter(([k]) => k.startsWith(prefix)).map(([k, n]): [string, number] => [k.slice(prefix.length), n]).sort((a, b) => b[1] - a[1]);
+    return [...this.counts]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([k, n]): [string, number] => [k.slice(prefix.length), n])
+      .sort((a, b) => b[1] - a[1]);
   }
 }

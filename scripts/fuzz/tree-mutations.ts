@@ -5,13 +5,53 @@
 import type { Prng } from './prng.ts';
 
 type Node = unknown;
-interface Slot { parent: Record<string, unknown> | unknown[]; key: string | number; value: Node; depth: number }
+interface Slot {
+  parent: Record<string, unknown> | unknown[];
+  key: string | number;
+  value: Node;
+  depth: number;
+}
 
 /** Numbers that break arithmetic, bounds and encoders. */
 export const HOSTILE_NUMBERS: readonly number[] = [
-  0, -0, 1, -1, 0.5, -0.5, 2, 3, 100, 429, 999, 1000, 65_535, 65_536, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 2 ** 32 - 1, 2 ** 32,
-  2 ** 53 - 1, 2 ** 53, 2 ** 53 + 2, -(2 ** 53), 1e15, 1e21, 1e300, -1e300, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE,
-  Number.EPSILON, NaN, Infinity, -Infinity, 3_600_000_000, 3_600_000_001, 1_700_000_000_000, 1e-9,
+  0,
+  -0,
+  1,
+  -1,
+  0.5,
+  -0.5,
+  2,
+  3,
+  100,
+  429,
+  999,
+  1000,
+  65_535,
+  65_536,
+  2 ** 31 - 1,
+  2 ** 31,
+  -(2 ** 31),
+  2 ** 32 - 1,
+  2 ** 32,
+  2 ** 53 - 1,
+  2 ** 53,
+  2 ** 53 + 2,
+  -(2 ** 53),
+  1e15,
+  1e21,
+  1e300,
+  -1e300,
+  Number.MAX_VALUE,
+  -Number.MAX_VALUE,
+  Number.MIN_VALUE,
+  Number.EPSILON,
+  NaN,
+  Infinity,
+  -Infinity,
+  3_600_000_000,
+  3_600_000_001,
+  1_700_000_000_000,
+  1e-9,
 ];
 
 /** Strings that break validators, parsers and logs. */
@@ -29,7 +69,11 @@ export function hostileString(rng: Prng): string {
     [2, () => 'http://127.0.0.1:9/' + 'a'.repeat(rng.int(100))],
     [2, () => '$' + '.a'.repeat(rng.range(1, 5000))],
     [2, () => '('.repeat(rng.range(1, 3000)) + 'p(95)<1' + ')'.repeat(rng.range(0, 3000))],
-    [2, () => `${rng.pick(['1', '99999999999999999999', '-5', '0', '1.5', 'NaN', ''])}${rng.pick(['h', 'ms', 's', 'm', 'd', 'GB', 'KB', 'xx', ''])}`],
+    [
+      2,
+      () =>
+        `${rng.pick(['1', '99999999999999999999', '-5', '0', '1.5', 'NaN', ''])}${rng.pick(['h', 'ms', 's', 'm', 'd', 'GB', 'KB', 'xx', ''])}`,
+    ],
     [1, () => 'a-1'],
     [1, () => 'all'],
     [1, () => 'é'.repeat(rng.range(1, 200))],
@@ -42,7 +86,8 @@ export type ValueMaker = (rng: Prng, old: Node, depth: number) => Node;
 
 export const hostileValue: ValueMaker = (rng, old, depth) => {
   const sameKind = rng.chance(0.7);
-  if (sameKind && typeof old === 'number') return rng.chance(0.8) ? rng.pick(HOSTILE_NUMBERS) : old + rng.pick([-1, 1, -2, 2, 1000, -1000]);
+  if (sameKind && typeof old === 'number')
+    return rng.chance(0.8) ? rng.pick(HOSTILE_NUMBERS) : old + rng.pick([-1, 1, -2, 2, 1000, -1000]);
   if (sameKind && typeof old === 'string') return rng.chance(0.8) ? hostileString(rng) : old + old;
   if (sameKind && typeof old === 'boolean') return !old;
   return rng.weighted<() => Node>([
@@ -74,7 +119,9 @@ function slots(root: Record<string, unknown>): Slot[] {
     const v = s.value;
     if (v === null || typeof v !== 'object' || ArrayBuffer.isView(v)) continue;
     if (Array.isArray(v)) v.forEach((x, i) => stack.push({ parent: v, key: i, value: x, depth: s.depth + 1 }));
-    else for (const [k, x] of Object.entries(v)) stack.push({ parent: v as Record<string, unknown>, key: k, value: x, depth: s.depth + 1 });
+    else
+      for (const [k, x] of Object.entries(v))
+        stack.push({ parent: v as Record<string, unknown>, key: k, value: x, depth: s.depth + 1 });
   }
   return out;
 }
@@ -102,26 +149,51 @@ function set(s: Slot, value: Node): void {
  * Applies 1..n mutations in place: replace a node, delete it, duplicate or blow up an array,
  * add an unknown key, or swap two nodes. `make` chooses replacement values.
  */
-export function mutateTree(rng: Prng, root: Record<string, unknown>, make: ValueMaker = hostileValue, rounds = rng.range(1, 3)): void {
+export function mutateTree(
+  rng: Prng,
+  root: Record<string, unknown>,
+  make: ValueMaker = hostileValue,
+  rounds = rng.range(1, 3),
+): void {
   for (let r = 0; r < rounds; r++) {
     const all = slots(root);
-    if (all.length === 0) { own(root, hostileString(rng) || 'k', make(rng, undefined, 1)); continue; }
+    if (all.length === 0) {
+      own(root, hostileString(rng) || 'k', make(rng, undefined, 1));
+      continue;
+    }
     const s = rng.pick(all);
-    const op = rng.weighted<string>([[8, 'replace'], [2, 'delete'], [2, 'array'], [1, 'add-key'], [1, 'swap'], [1, 'rename']]);
+    const op = rng.weighted<string>([
+      [8, 'replace'],
+      [2, 'delete'],
+      [2, 'array'],
+      [1, 'add-key'],
+      [1, 'swap'],
+      [1, 'rename'],
+    ]);
     if (op === 'replace') set(s, make(rng, s.value, s.depth));
     else if (op === 'delete') {
       if (Array.isArray(s.parent)) s.parent.splice(s.key as number, 1);
       else delete s.parent[s.key as string];
     } else if (op === 'array') {
       const arr = Array.isArray(s.value) ? s.value : Array.isArray(s.parent) ? s.parent : undefined;
-      if (arr === undefined || arr.length === 0) { set(s, [s.value, s.value]); continue; }
+      if (arr === undefined || arr.length === 0) {
+        set(s, [s.value, s.value]);
+        continue;
+      }
       const item = arr[rng.int(arr.length)];
       const copies = rng.pick([1, 2, 10, 100, 1000]);
       if (rng.chance(0.2)) arr.length = 0;
       else for (let i = 0; i < copies; i++) arr.push(cloneTree(item));
     } else if (op === 'add-key') {
-      const target = s.value !== null && typeof s.value === 'object' && !Array.isArray(s.value) && !ArrayBuffer.isView(s.value) ? s.value as Record<string, unknown> : root;
-      own(target, rng.pick(['extra', '__proto__', 'constructor', 'toString', hostileString(rng) || 'k']), make(rng, undefined, s.depth));
+      const target =
+        s.value !== null && typeof s.value === 'object' && !Array.isArray(s.value) && !ArrayBuffer.isView(s.value)
+          ? (s.value as Record<string, unknown>)
+          : root;
+      own(
+        target,
+        rng.pick(['extra', '__proto__', 'constructor', 'toString', hostileString(rng) || 'k']),
+        make(rng, undefined, s.depth),
+      );
     } else if (op === 'swap') {
       const t = rng.pick(all);
       set(s, cloneTree(t.value));

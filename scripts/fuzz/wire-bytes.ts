@@ -5,7 +5,10 @@
 export function concat(...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
-  for (const p of parts) { out.set(p, at); at += p.length; }
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
@@ -47,10 +50,14 @@ export function packedSint32(values: readonly number[]): Uint8Array {
 /** Varints the decoder must refuse or truncate: 10 bytes, 11 bytes, endless continuation. */
 export function hugeVarint(kind: number): Uint8Array {
   switch (kind % 4) {
-    case 0: return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-    case 1: return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-    case 2: return new Uint8Array(32).fill(0x80);
-    default: return varint(2n ** 63n);
+    case 0:
+      return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    case 1:
+      return new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+    case 2:
+      return new Uint8Array(32).fill(0x80);
+    default:
+      return varint(2n ** 63n);
   }
 }
 

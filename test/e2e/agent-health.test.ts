@@ -10,12 +10,13 @@
 // packages/agent/test/agent-health.test.ts; the runs that need those figures
 // here get them written into the agent's reports on their way in, so the
 // controller's reading of them is checked without trusting this machine.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { systemClock } from '@barrage/core';
+import { test } from 'node:test';
 import { buildSummary } from '@barrage/controller';
+import { systemClock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
-import { inProcessCluster, type InProcessCluster } from '../helpers/in-process-cluster.ts';
+import { type InProcessCluster, inProcessCluster } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
 
 type Health = Pick<barrage.v1.Report, 'eventLoopP99Ms' | 'eventLoopMaxMs' | 'eventLoopUtilization'>;
@@ -45,22 +46,29 @@ requests: [{ name: a, path: /health }]
 scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 2500ms }]
 `;
   let blocked = false;
-  const c = await inProcessCluster(scenario, target.url, [systemClock], { intercept: (_session, env, deliver) => {
-    deliver();
-    // Agent and controller share this process: holding it 400 ms is the saturation being injected.
-    if (!blocked && env.body === 'report' && env.report!.seq === 1) {
-      blocked = true;
-      const until = systemClock.now() + 400;
-      while (systemClock.now() < until) { /* busy: the event loop cannot turn */ }
-    }
-  } });
+  const c = await inProcessCluster(scenario, target.url, [systemClock], {
+    intercept: (_session, env, deliver) => {
+      deliver();
+      // Agent and controller share this process: holding it 400 ms is the saturation being injected.
+      if (!blocked && env.body === 'report' && env.report!.seq === 1) {
+        blocked = true;
+        const until = systemClock.now() + 400;
+        while (systemClock.now() < until) {
+          /* busy: the event loop cannot turn */
+        }
+      }
+    },
+  });
   t.after(() => c.close());
   const result = await c.run.execute();
   const s = buildSummary('health', result);
   const [a] = s.run.agents;
   assert.ok(a!.eventLoopMaxMs >= 300, `event loop max ${a!.eventLoopMaxMs} ms`);
   assert.ok(a!.cpuCores > 0);
-  assert.ok(s.run.notes.some((n) => /agent a1 was saturated: its event loop lagged up to .* its latencies are suspect/.test(n)), s.run.notes.join('\n'));
+  assert.ok(
+    s.run.notes.some((n) => /agent a1 was saturated: its event loop lagged up to .* its latencies are suspect/.test(n)),
+    s.run.notes.join('\n'),
+  );
   assert.equal(s.totals.requests, (await target.stats()).total, 'the counts are still exact');
 
   const before = (await target.stats()).total;
@@ -89,17 +97,26 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 3500ms, thinkTi
   let burning = true;
   const burn = () => {
     const until = systemClock.now() + 5;
-    while (systemClock.now() < until) { /* busy */ }
+    while (systemClock.now() < until) {
+      /* busy */
+    }
     if (burning) setImmediate(burn);
   };
   burn();
-  const busy = await c.run.execute().finally(() => { burning = false; });
+  const busy = await c.run.execute().finally(() => {
+    burning = false;
+  });
   const s = buildSummary('busy', busy);
   const [a] = s.run.agents;
   assert.ok(a!.eventLoopUtilization >= 0.95, `utilisation ${a!.eventLoopUtilization}`);
   assert.ok(a!.busyIntervals >= 2, `${a!.busyIntervals} busy intervals`);
   assert.ok(a!.eventLoopP99Ms < 50, `p99 ${a!.eventLoopP99Ms} ms: busy, not stalled`);
-  assert.ok(s.run.notes.some((n) => /agent a1 could not keep up: its event loop was busy \d+ % of the time in \d+ interval/.test(n)), s.run.notes.join('\n'));
+  assert.ok(
+    s.run.notes.some((n) =>
+      /agent a1 could not keep up: its event loop was busy \d+ % of the time in \d+ interval/.test(n),
+    ),
+    s.run.notes.join('\n'),
+  );
   assert.equal(a!.workers, 1);
   assert.equal(s.totals.requests, (await target.stats()).total);
 

@@ -8,8 +8,9 @@
 // hitting the same kind of stall at the same time simply waits: it records one
 // slow request and never sends the ~100 the stall held back, which is why its
 // percentiles look fine.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { Float64Histogram } from 'hdr-histogram-js';
 import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
@@ -48,16 +49,24 @@ scenarios:
   const closed = result.aggregate.byName.get('closed')!;
   assert.equal(open.requests, 400, 'every scheduled arrival was sent');
   assert.equal(open.dropped, 0);
-  assert.equal(open.requests, seen.routes['GET /stall/:key']!['200']! - closed.requests, 'barrage and the target agree');
+  assert.equal(
+    open.requests,
+    seen.routes['GET /stall/:key']!['200']! - closed.requests,
+    'barrage and the target agree',
+  );
 
   const late = atLeast(open.latency, 500_000);
   const delayed = atLeast(open.latency, 100_000);
   const slowService = atLeast(open.serviceTime!, 500_000);
   const closedLate = atLeast(closed.latency, 500_000);
-  t.diagnostic(`open: ${open.requests} requests, ${delayed} with latency >= 100 ms, ${late} >= 500 ms, max ${(open.latency.maxValue / 1000).toFixed(1)} ms; `
-    + `service time >= 500 ms: ${slowService}, p99 ${(open.serviceTime!.getValueAtPercentile(99) / 1000).toFixed(2)} ms; `
-    + `latency p99 ${(open.latency.getValueAtPercentile(99) / 1000).toFixed(1)} ms`);
-  t.diagnostic(`closed: ${closed.requests} requests, ${closedLate} with latency >= 500 ms, p99 ${(closed.latency.getValueAtPercentile(99) / 1000).toFixed(2)} ms, max ${(closed.latency.maxValue / 1000).toFixed(1)} ms`);
+  t.diagnostic(
+    `open: ${open.requests} requests, ${delayed} with latency >= 100 ms, ${late} >= 500 ms, max ${(open.latency.maxValue / 1000).toFixed(1)} ms; ` +
+      `service time >= 500 ms: ${slowService}, p99 ${(open.serviceTime!.getValueAtPercentile(99) / 1000).toFixed(2)} ms; ` +
+      `latency p99 ${(open.latency.getValueAtPercentile(99) / 1000).toFixed(1)} ms`,
+  );
+  t.diagnostic(
+    `closed: ${closed.requests} requests, ${closedLate} with latency >= 500 ms, p99 ${(closed.latency.getValueAtPercentile(99) / 1000).toFixed(2)} ms, max ${(closed.latency.maxValue / 1000).toFixed(1)} ms`,
+  );
 
   // The open model saw the stall in every request it held back...
   assert.ok(open.latency.maxValue >= 950_000, `max latency ${open.latency.maxValue} us`);

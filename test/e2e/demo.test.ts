@@ -1,8 +1,9 @@
 // The README's first command runs scripts/demo.ts: stress-100 on 2 local agents
 // against the sample target. Its merged TOTAL must equal the target's own count
 // (which also holds the one setup login).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/processes.ts';
 
@@ -18,6 +19,10 @@ test('the demo prints a merged summary that reconciles with the target', async (
     const row = new RegExp(`^${name}\\s+(\\d+)\\s.*?\\s(200:\\d+(?: 429:\\d+)?)\\s`, 'm').exec(r.stdout);
     assert.ok(row, `row for ${name}`);
     const route = name === 'sessions' ? 'GET /api/sessions/' : `GET /${name}`;
-    assert.match(r.stdout, new RegExp(`^  ${route.replace(/\//g, '\\/')}\\s+${row[2]}$`, 'm'), `${name}: barrage's status counts equal the target's`);
+    assert.match(
+      r.stdout,
+      new RegExp(`^  ${route.replace(/\//g, '\\/')}\\s+${row[2]}$`, 'm'),
+      `${name}: barrage's status counts equal the target's`,
+    );
   }
 });

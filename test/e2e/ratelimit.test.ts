@@ -1,11 +1,12 @@
 // End to end with real processes: sample target + controller + 3 agent
 // processes run the built-in ratelimit-150. Every figure is reconciled with
 // what the target itself counted.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import type { Summary } from '@barrage/controller';
 import { bins, runCli, startTarget } from '../helpers/processes.ts';
 
@@ -13,7 +14,17 @@ test('ratelimit-150 on 3 agents: totals equal what the target saw', async (t) =>
   const target = await startTarget();
   t.after(() => target.stop());
   const out = join(mkdtempSync(join(tmpdir(), 'barrage-e2e-')), 'summary.json');
-  const r = await runCli(bins.controller, ['start', '--scenario', 'ratelimit-150', '--target', target.url, '--local-agents', '3', '--out', out]);
+  const r = await runCli(bins.controller, [
+    'start',
+    '--scenario',
+    'ratelimit-150',
+    '--target',
+    target.url,
+    '--local-agents',
+    '3',
+    '--out',
+    out,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   const s = JSON.parse(readFileSync(out, 'utf8')) as Summary;
   const seen = await target.stats();
@@ -22,7 +33,7 @@ test('ratelimit-150 on 3 agents: totals equal what the target saw', async (t) =>
   assert.equal(s.totals.requests, 150);
   assert.equal(s.totals.requests, (sessions['200'] ?? 0) + (sessions['429'] ?? 0));
   assert.equal(seen.total, 151, 'the target saw the 150 requests and the one setup login');
-  assert.deepEqual(s.totals.status, sessions, 'the 200/429 split equals the target\'s');
+  assert.deepEqual(s.totals.status, sessions, "the 200/429 split equals the target's");
   assert.equal(s.totals.ok, sessions['200']);
   assert.equal(s.totals.rateLimited, sessions['429']);
   assert.equal(s.totals.failed, 0);
@@ -37,8 +48,15 @@ test('ratelimit-150 on 3 agents: totals equal what the target saw', async (t) =>
 
   assert.equal(s.run.status, 'passed');
   assert.equal(s.run.agents.length, 3);
-  assert.equal(s.run.agents.reduce((n, a) => n + a.requests, 0), 150, 'per-agent requests add up');
-  assert.ok(Math.abs(s.run.agents.reduce((n, a) => n + a.share, 0) - 1) <= 0.0015, 'shares (rounded to 3 decimals) cover the whole');
+  assert.equal(
+    s.run.agents.reduce((n, a) => n + a.requests, 0),
+    150,
+    'per-agent requests add up',
+  );
+  assert.ok(
+    Math.abs(s.run.agents.reduce((n, a) => n + a.share, 0) - 1) <= 0.0015,
+    'shares (rounded to 3 decimals) cover the whole',
+  );
   assert.ok(s.run.startSkewMs >= 0);
   const l = s.totals.latencyMs;
   assert.ok(l.min > 0 && l.min <= l.p50 && l.p50 <= l.p90 && l.p90 <= l.p95 && l.p95 <= l.p99 && l.p99 <= l.max);

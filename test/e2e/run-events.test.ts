@@ -5,8 +5,9 @@
 // results and the end; the intervals add up exactly — to the summary, to the
 // target's own count, per status and per agent. A stream opened after the end
 // replays the same from the store.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import type { Summary } from '@barrage/controller';
 import { startTarget } from '../helpers/processes.ts';
 import { serveWithAgents } from '../helpers/serve-cluster.ts';
@@ -15,9 +16,16 @@ import { drain, openSse, type SseEvent } from '../helpers/sse.ts';
 const TOKEN = 'events-e2e-token';
 
 interface Interval {
-  interval: number; requests: number; ok: number; rateLimited: number; failed: number; dropped: number;
+  interval: number;
+  requests: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  dropped: number;
   p95Ms: number | null;
-  status: Record<string, number>; errors: Record<string, number>; agents: Record<string, number>;
+  status: Record<string, number>;
+  errors: Record<string, number>;
+  agents: Record<string, number>;
 }
 
 const sum = (o: Record<string, number>) => Object.values(o).reduce((n, x) => n + x, 0);
@@ -35,13 +43,16 @@ thresholds: ['count(429)>=1', 'p(95)<5s', 'rate(failed)==0', { expr: 'max(rss)<4
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: 20, duration: 5s }]
 `;
 
-test('events stream: intervals live and in order, exact per status and agent, then the end; replayed after it', { timeout: 90_000 }, async (t) => {
+test('events stream: intervals live and in order, exact per status and agent, then the end; replayed after it', {
+  timeout: 90_000,
+}, async (t) => {
   const target = await startTarget(['--api-limit', '30']);
   t.after(() => target.stop());
   const { api } = await serveWithAgents(t, { token: TOKEN, agents: ['ev-1', 'ev-2'] });
 
   const created = await fetch(`${api}/runs`, {
-    method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
     body: JSON.stringify({ scenario: SCENARIO, target: target.url }),
   });
   assert.equal(created.status, 202);
@@ -54,19 +65,30 @@ test('events stream: intervals live and in order, exact per status and agent, th
   let statusAtFirstInterval: string | undefined;
   for (let e = await live.next(); e !== undefined; e = await live.next()) {
     events.push(e);
-    if (e.event === 'interval' && statusAtFirstInterval === undefined) statusAtFirstInterval = (await json<{ status: string }>(`${api}/runs/${id}`)).status;
+    if (e.event === 'interval' && statusAtFirstInterval === undefined)
+      statusAtFirstInterval = (await json<{ status: string }>(`${api}/runs/${id}`)).status;
   }
   assert.equal(statusAtFirstInterval, 'running', 'the first interval came while the run was going');
   const kinds = events.map((e) => e.event);
   assert.equal(kinds[0], 'start');
   assert.deepEqual(kinds.slice(-2), ['thresholds', 'end']);
-  assert.ok(events.some((e) => e.event === 'thresholds' && !(e.data as { final: boolean }).final), 'thresholds judged live while the run went');
+  assert.ok(
+    events.some((e) => e.event === 'thresholds' && !(e.data as { final: boolean }).final),
+    'thresholds judged live while the run went',
+  );
   assert.ok(kinds.filter((k) => k === 'interval').length >= 5, kinds.join());
 
   const intervals = events.filter((e) => e.event === 'interval').map((e) => e.data as Interval);
   const ids = events.filter((e) => e.event === 'interval').map((e) => Number(e.id));
-  assert.deepEqual(ids, intervals.map((i) => i.interval), 'an interval\'s id is its number');
-  assert.ok(ids.every((k, i) => i === 0 || k > ids[i - 1]!), `in order, each once: ${ids.join()}`);
+  assert.deepEqual(
+    ids,
+    intervals.map((i) => i.interval),
+    "an interval's id is its number",
+  );
+  assert.ok(
+    ids.every((k, i) => i === 0 || k > ids[i - 1]!),
+    `in order, each once: ${ids.join()}`,
+  );
 
   const summary = await json<Summary>(`${api}/runs/${id}/summary`);
   const seen = await target.stats();
@@ -81,13 +103,21 @@ test('events stream: intervals live and in order, exact per status and agent, th
     assert.equal(i.ok + i.rateLimited + i.failed, i.requests);
     assert.equal(i.rateLimited, i.status['429'] ?? 0);
     // Both agents, but an interval at the very end may hold one agent's final report only.
-    assert.ok(Object.keys(i.agents).length > 0 && Object.keys(i.agents).every((n) => n === 'ev-1' || n === 'ev-2'), JSON.stringify(i.agents));
+    assert.ok(
+      Object.keys(i.agents).length > 0 && Object.keys(i.agents).every((n) => n === 'ev-1' || n === 'ev-2'),
+      JSON.stringify(i.agents),
+    );
   }
   const statusTotals: Record<string, number> = {};
-  for (const i of intervals) for (const [code, n] of Object.entries(i.status)) statusTotals[code] = (statusTotals[code] ?? 0) + n;
+  for (const i of intervals)
+    for (const [code, n] of Object.entries(i.status)) statusTotals[code] = (statusTotals[code] ?? 0) + n;
   assert.deepEqual(statusTotals, summary.totals.status, 'per status, the intervals add up to the summary');
   for (const a of summary.run.agents) {
-    assert.equal(intervals.reduce((n, i) => n + (i.agents[a.name] ?? 0), 0), a.requests, `agent ${a.name}: the intervals add up to its total`);
+    assert.equal(
+      intervals.reduce((n, i) => n + (i.agents[a.name] ?? 0), 0),
+      a.requests,
+      `agent ${a.name}: the intervals add up to its total`,
+    );
   }
 
   const end = events.at(-1)!;
@@ -95,15 +125,34 @@ test('events stream: intervals live and in order, exact per status and agent, th
   assert.deepEqual(events.at(-2)!.data, { final: true, results: JSON.parse(JSON.stringify(summary.thresholds)) });
   assert.equal(summary.run.status, 'passed');
 
-  const ts = await json<{ intervalMs: number; plannedStartAt: string; intervals: Interval[]; monitors: Record<string, Array<{ t: number; value: number }>> }>(`${api}/runs/${id}/timeseries`);
-  assert.deepEqual(events[0]!.data, { id, scenario: 'live-events', plannedStartAt: ts.plannedStartAt, intervalMs: ts.intervalMs });
+  const ts = await json<{
+    intervalMs: number;
+    plannedStartAt: string;
+    intervals: Interval[];
+    monitors: Record<string, Array<{ t: number; value: number }>>;
+  }>(`${api}/runs/${id}/timeseries`);
+  assert.deepEqual(events[0]!.data, {
+    id,
+    scenario: 'live-events',
+    plannedStartAt: ts.plannedStartAt,
+    intervalMs: ts.intervalMs,
+  });
   assert.deepEqual(ts.intervals, intervals, '/timeseries holds what was streamed');
-  const monitors = events.filter((e) => e.event === 'monitor').map((e) => e.data as { name: string; t: number; value: number });
-  assert.deepEqual(monitors.map(({ t: at, value }) => ({ t: at, value })), ts.monitors.rss);
+  const monitors = events
+    .filter((e) => e.event === 'monitor')
+    .map((e) => e.data as { name: string; t: number; value: number });
+  assert.deepEqual(
+    monitors.map(({ t: at, value }) => ({ t: at, value })),
+    ts.monitors.rss,
+  );
 
   // After the end: the same from the store, then end, and the stream closes.
   const replay = await drain(await openSse(`${api}/runs/${id}/events`));
-  const core = (list: SseEvent[]) => list.filter((e) => e.event !== 'monitor' && !(e.event === 'thresholds' && e.id !== 'thresholds:final'));
+  const core = (list: SseEvent[]) =>
+    list.filter((e) => e.event !== 'monitor' && !(e.event === 'thresholds' && e.id !== 'thresholds:final'));
   assert.deepEqual(core(replay), core(events), 'start, intervals, final thresholds, end: as streamed live');
-  assert.deepEqual(replay.filter((e) => e.event === 'monitor').map((e) => e.data), monitors);
+  assert.deepEqual(
+    replay.filter((e) => e.event === 'monitor').map((e) => e.data),
+    monitors,
+  );
 });

@@ -3,11 +3,12 @@
 // The run completes; the refused requests are counted as errors by kind; a
 // threshold sees them; and barrage's totals equal what the two target
 // lifetimes answered plus what was refused.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import type { Summary } from '@barrage/controller';
 import { bins, startCli, startTarget } from '../helpers/processes.ts';
 
@@ -15,13 +16,26 @@ test('target stopped for 3 s: the run goes on, errors counted by kind, totals re
   const first = await startTarget();
   const port = new URL(first.url).port;
   const dir = mkdtempSync(join(tmpdir(), 'barrage-outage-'));
-  writeFileSync(join(dir, 's.yaml'), `
+  writeFileSync(
+    join(dir, 's.yaml'),
+    `
 name: outage
 requests: [{ name: health, path: /health, timeout: 2s }]
 thresholds: ['rate(ok)>0.99']
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: 50, duration: 9s, maxInFlight: 200 }]
-`);
-  const c = startCli(bins.controller, ['start', '--scenario', join(dir, 's.yaml'), '--target', first.url, '--local-agents', '2', '--out', join(dir, 'out.json')]);
+`,
+  );
+  const c = startCli(bins.controller, [
+    'start',
+    '--scenario',
+    join(dir, 's.yaml'),
+    '--target',
+    first.url,
+    '--local-agents',
+    '2',
+    '--out',
+    join(dir, 'out.json'),
+  ]);
   t.after(() => c.kill());
   await c.waitForStderr(/\[\s+2s\] reqs [1-9]/); // load is flowing
   const before = (await first.stop())!;
@@ -39,6 +53,11 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: 50, duration: 9
   assert.ok(s.totals.errors.refused >= 50, `refused: ${JSON.stringify(s.totals.errors)}`);
   const answered = before.total + after.total;
   assert.equal(s.totals.status['200'], answered, 'the 200s equal what both lifetimes of the target answered');
-  assert.equal(s.totals.requests, answered + s.totals.errors.timeout + s.totals.errors.refused + s.totals.errors.reset + s.totals.errors.other);
-  t.diagnostic(`outage: ${s.totals.requests} requests; target answered ${before.total} before and ${after.total} after; errors ${JSON.stringify(s.totals.errors)}; dropped ${s.totals.dropped}`);
+  assert.equal(
+    s.totals.requests,
+    answered + s.totals.errors.timeout + s.totals.errors.refused + s.totals.errors.reset + s.totals.errors.other,
+  );
+  t.diagnostic(
+    `outage: ${s.totals.requests} requests; target answered ${before.total} before and ${after.total} after; errors ${JSON.stringify(s.totals.errors)}; dropped ${s.totals.dropped}`,
+  );
 });

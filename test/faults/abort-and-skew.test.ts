@@ -1,7 +1,8 @@
 // Aborting a run mid-way keeps every request that was fired; agents whose
 // clocks are far off still start on the controller's instant.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { offsetClock, systemClock } from '@barrage/core';
 import { inProcessCluster } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
@@ -18,18 +19,29 @@ scenarios:
   - { name: later, executor: constant-vus, vus: 3, duration: 10s, startTime: 5m, requests: [live] }
 `;
   let aborted = false;
-  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], { intercept: (_session, env, deliver) => {
-    deliver();
-    if (!aborted && env.body === 'report' && env.report!.seq === 2) { aborted = true; c.run.abort('test'); }
-  } });
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock, systemClock], {
+    intercept: (_session, env, deliver) => {
+      deliver();
+      if (!aborted && env.body === 'report' && env.report!.seq === 2) {
+        aborted = true;
+        c.run.abort('test');
+      }
+    },
+  });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();
   assert.equal(result.status, 'aborted');
-  assert.ok(result.participants.every((p) => p.final), 'every agent sent its final report');
+  assert.ok(
+    result.participants.every((p) => p.final),
+    'every agent sent its final report',
+  );
   assert.equal(result.aggregate.total.requests, seen.total, 'every fired request is counted');
   assert.equal(seen.routes['GET /live'], undefined, 'the 5-minute-later scenario never fired');
-  assert.ok(result.participants.every((p) => p.finished?.stopId === 2), 'all answered the closing Stop');
+  assert.ok(
+    result.participants.every((p) => p.finished?.stopId === 2),
+    'all answered the closing Stop',
+  );
 });
 
 test('agents whose clocks are off by -9 s and +4 s start on the controller instant', async (t) => {
@@ -41,7 +53,10 @@ baseUrl: http://127.0.0.1:1
 requests: [{ name: health, path: /health }]
 scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 1s }]
 `;
-  const c = await inProcessCluster(scenario, target.url, [offsetClock(systemClock, -9_000), offsetClock(systemClock, 4_000)]);
+  const c = await inProcessCluster(scenario, target.url, [
+    offsetClock(systemClock, -9_000),
+    offsetClock(systemClock, 4_000),
+  ]);
   t.after(() => c.close());
   const begun = systemClock.now();
   const result = await c.run.execute();
@@ -53,7 +68,11 @@ scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 1s }]
   // Had an agent used its own clock, its start (and the run) would be seconds away; a
   // 1 s run plus a generous allowance for a slow machine stays far below a 4 s error.
   assert.ok(took < 1_000 + 3_500, `run took ${took} ms`);
-  for (const p of result.participants) assert.ok(Math.abs(p.startedAt - result.plannedStartAt) < 1_000, `${p.name} started ${p.startedAt - result.plannedStartAt} ms off`);
+  for (const p of result.participants)
+    assert.ok(
+      Math.abs(p.startedAt - result.plannedStartAt) < 1_000,
+      `${p.name} started ${p.startedAt - result.plannedStartAt} ms off`,
+    );
   assert.equal(result.aggregate.total.requests, (await target.stats()).total);
 });
 
@@ -67,10 +86,13 @@ requests: [{ name: health, path: /health }]
 scenarios: [{ name: s, executor: shared-iterations, vus: 2, iterations: 10 }]
 `;
   let holdReady = true;
-  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
-    if (holdReady && session.name === 'a2' && env.body === 'ready') return; // a2 never looks ready
-    deliver();
-  }, readyTimeoutMs: 1_000 });
+  const c = await inProcessCluster(scenario, target.url, [systemClock, systemClock], {
+    intercept: (session, env, deliver) => {
+      if (holdReady && session.name === 'a2' && env.body === 'ready') return; // a2 never looks ready
+      deliver();
+    },
+    readyTimeoutMs: 1_000,
+  });
   t.after(() => c.close());
   await assert.rejects(c.run.execute(), { code: 'CTRL_AGENTS_NOT_READY', message: /a2/ });
   holdReady = false;

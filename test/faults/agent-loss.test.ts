@@ -2,10 +2,11 @@
 // with SIGKILL mid-run, and each onAgentLoss policy does what it says. The
 // kill happens once every agent's report for interval 2 is merged (an event,
 // not a sleep); counts are reconciled with the target's own /__stats.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { ArrivalSchedule } from '@barrage/core';
+import { test } from 'node:test';
 import { buildSummary } from '@barrage/controller';
+import { ArrivalSchedule } from '@barrage/core';
 import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
 
@@ -53,7 +54,10 @@ test('continue (the default): an agent killed with SIGKILL is lost, the run goes
   const summary = buildSummary('loss-continue', result);
   const lost = summary.run.agents.find((a) => a.name === 'p3')!.lost!;
   assert.equal(lost.finalReport, false);
-  assert.match(summary.run.notes.join('\n'), /agent p3 \(.*\) lost at \+\d+\.\d s \(silent \d+\.\d s\), carrying 33\.3 % of the load: the run went on without it/);
+  assert.match(
+    summary.run.notes.join('\n'),
+    /agent p3 \(.*\) lost at \+\d+\.\d s \(silent \d+\.\d s\), carrying 33\.3 % of the load: the run went on without it/,
+  );
   // The two others fired their whole share.
   for (const name of ['p1', 'p2']) {
     const p = result.participants.find((x) => x.name === name)!;
@@ -67,8 +71,13 @@ test('continue (the default): an agent killed with SIGKILL is lost, the run goes
   const last = result.aggregate.agents.get(p3.id)!.lastInterval;
   const unreportedMs = killedAt - (result.plannedStartAt + (last + 1) * 1000);
   const bound = Math.ceil(((RATE / 3) * Math.max(0, unreportedMs)) / 1000) + 3;
-  t.diagnostic(`continue: controller ${counted}, target ${seen.total}, gap ${seen.total - counted} (bound ${bound}); p3 lost ${(p3.lost!.at - killedAt).toFixed(0)} ms after the kill`);
-  assert.ok(seen.total - counted <= bound, `gap ${seen.total - counted} <= ${bound} (p3's last reported interval ${last}, killed ${unreportedMs} ms after its end)`);
+  t.diagnostic(
+    `continue: controller ${counted}, target ${seen.total}, gap ${seen.total - counted} (bound ${bound}); p3 lost ${(p3.lost!.at - killedAt).toFixed(0)} ms after the kill`,
+  );
+  assert.ok(
+    seen.total - counted <= bound,
+    `gap ${seen.total - counted} <= ${bound} (p3's last reported interval ${last}, killed ${unreportedMs} ms after its end)`,
+  );
 });
 
 test('abort: a lost agent stops the run; every other agent still delivers its final report', async (t) => {
@@ -78,11 +87,13 @@ test('abort: a lost agent stops the run; every other agent still delivers its fi
   const rest = result.participants.filter((p) => p.name !== 'p3');
   assert.ok(rest.every((p) => p.final));
   assert.ok(result.aggregate.total.requests <= seen.total);
-  t.diagnostic(`abort: controller ${result.aggregate.total.requests}, target ${seen.total} of ${RATE * SECONDS} scheduled`);
+  t.diagnostic(
+    `abort: controller ${result.aggregate.total.requests}, target ${seen.total} of ${RATE * SECONDS} scheduled`,
+  );
   assert.ok(seen.total < RATE * SECONDS, `the run stopped early (${seen.total} of ${RATE * SECONDS})`);
 });
 
-test('rebalance: the lost agent\'s remaining arrivals are fired by the others, exactly once each', async (t) => {
+test("rebalance: the lost agent's remaining arrivals are fired by the others, exactly once each", async (t) => {
   const { result, seen, killedAt } = await runWithKill('rebalance');
   const p3 = result.participants.find((p) => p.name === 'p3')!;
   assert.equal(p3.lost?.policy, 'rebalance');
@@ -95,43 +106,58 @@ test('rebalance: the lost agent\'s remaining arrivals are fired by the others, e
   const from = p3.lost!.takenFrom;
   // Past p3's lease (2 s, the agentTimeout) and a margin: p3 cannot be firing any more by then.
   assert.ok(from >= p3.lost!.at + 2_000, `taken over from ${from - p3.lost!.at} ms after the loss`);
-  for (let j = 0; j < n; j++) if (result.plannedStartAt + schedule.agentTime(j, n, p3.segment.start) >= from) takenOver++;
+  for (let j = 0; j < n; j++)
+    if (result.plannedStartAt + schedule.agentTime(j, n, p3.segment.start) >= from) takenOver++;
   assert.ok(takenOver > 0);
   const rest = result.participants.filter((p) => p.name !== 'p3');
   const fired = rest.reduce((s, p) => s + result.aggregate.agents.get(p.id)!.requests, 0);
   const dropped = result.aggregate.total.dropped;
-  assert.ok(Math.abs(fired + dropped - (2 * n + takenOver)) <= 1, `p1+p2 fired ${fired} + dropped ${dropped}: their ${2 * n} and p3's ${takenOver} from the takeover on`);
+  assert.ok(
+    Math.abs(fired + dropped - (2 * n + takenOver)) <= 1,
+    `p1+p2 fired ${fired} + dropped ${dropped}: their ${2 * n} and p3's ${takenOver} from the takeover on`,
+  );
   // Nobody fired p3's arrivals twice: the target saw at most the schedule, and missed only
   // what fell between p3's death and the takeover.
-  t.diagnostic(`rebalance: p1+p2 fired ${fired} (+${dropped} dropped) = ${2 * n} own + ${takenOver} taken over; target ${seen.total} of ${RATE * SECONDS}; controller ${result.aggregate.total.requests}`);
+  t.diagnostic(
+    `rebalance: p1+p2 fired ${fired} (+${dropped} dropped) = ${2 * n} own + ${takenOver} taken over; target ${seen.total} of ${RATE * SECONDS}; controller ${result.aggregate.total.requests}`,
+  );
   assert.ok(seen.total <= RATE * SECONDS, `target ${seen.total} <= ${RATE * SECONDS}`);
   const hole = Math.ceil(((RATE / 3) * (from - killedAt)) / 1000) + 2;
   assert.ok(seen.total >= RATE * SECONDS - hole, `target ${seen.total} >= ${RATE * SECONDS} - ${hole}`);
   assert.ok(result.aggregate.total.requests <= seen.total);
 });
 
-test('rebalance, closed model: the remaining agents add the lost agent\'s VUs, so the cluster runs all of them again', async (t) => {
+test("rebalance, closed model: the remaining agents add the lost agent's VUs, so the cluster runs all of them again", async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
   let killed = false;
   let running: number | undefined;
-  const c = await clusterWithAgentProcesses(`
+  const c = await clusterWithAgentProcesses(
+    `
 name: loss-closed
 baseUrl: http://127.0.0.1:1
 onAgentLoss: rebalance
 agentTimeout: 2s
 requests: [{ name: health, path: /health }]
 scenarios: [{ name: closed, executor: constant-vus, vus: 7, duration: 12s, thinkTime: 20ms }]
-`, target.url, 3, {
-    onProgress: (run) => {
-      if (!killed && run.completeInterval >= 2) { killed = true; c.children[2]!.kill('SIGKILL'); }
-      const lost = [...run.participants.values()].find((p) => p.name === 'p3')?.lost;
-      if (lost === undefined || running !== undefined) return;
-      // VUs running on the two others, from Status messages sent a second after the takeover.
-      const statuses = [...run.participants.values()].filter((p) => p.name !== 'p3').map((p) => p.session.status);
-      if (lost.takenFrom > 0 && statuses.every((s) => s !== undefined && s.at > lost.takenFrom + 1_000)) running = statuses.reduce((n, s) => n + s!.activeVus, 0);
+`,
+    target.url,
+    3,
+    {
+      onProgress: (run) => {
+        if (!killed && run.completeInterval >= 2) {
+          killed = true;
+          c.children[2]!.kill('SIGKILL');
+        }
+        const lost = [...run.participants.values()].find((p) => p.name === 'p3')?.lost;
+        if (lost === undefined || running !== undefined) return;
+        // VUs running on the two others, from Status messages sent a second after the takeover.
+        const statuses = [...run.participants.values()].filter((p) => p.name !== 'p3').map((p) => p.session.status);
+        if (lost.takenFrom > 0 && statuses.every((s) => s !== undefined && s.at > lost.takenFrom + 1_000))
+          running = statuses.reduce((n, s) => n + s!.activeVus, 0);
+      },
     },
-  });
+  );
   t.after(() => c.close());
   const result = await c.run.execute();
   const p3 = result.participants.find((p) => p.name === 'p3')!;

@@ -5,8 +5,9 @@
 // and counts each response in the controller's interval is proven on fake
 // time (packages/agent/test/agent-run.test.ts, clock-sync.test.ts): nothing
 // here rests on how fast this machine is.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { clusterWithAgentProcesses } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
 
@@ -17,19 +18,27 @@ const SECONDS = 6;
 test('agents whose clocks are 5 s ahead and 3 s behind: clock sync measures the skews over the real link, and each agent fires exactly its share', async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
-  const c = await clusterWithAgentProcesses(`
+  const c = await clusterWithAgentProcesses(
+    `
 name: skew
 baseUrl: http://127.0.0.1:1
 requests: [{ name: health, path: /health }]
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, duration: ${SECONDS}s }]
-`, target.url, 3, { env: (i) => ({ BARRAGE_FAULT_CLOCK_SKEW_MS: String(SKEWS[i]) }) });
+`,
+    target.url,
+    3,
+    { env: (i) => ({ BARRAGE_FAULT_CLOCK_SKEW_MS: String(SKEWS[i]) }) },
+  );
   t.after(() => c.close());
   // Per agent: responses it reported, over all its intervals.
   const reported = new Map<string, number>();
   const deliver = c.run.message.bind(c.run);
   c.run.message = (session, env) => {
     if (env.body === 'report' && env.report!.runId === c.run.runId) {
-      const n = (env.report!.stats ?? []).reduce((x, st) => x + (st.status ?? []).reduce((y, sc) => y + (sc.count ?? 0), 0), 0);
+      const n = (env.report!.stats ?? []).reduce(
+        (x, st) => x + (st.status ?? []).reduce((y, sc) => y + (sc.count ?? 0), 0),
+        0,
+      );
       reported.set(session.name, (reported.get(session.name) ?? 0) + n);
     }
     deliver(session, env);
@@ -42,9 +51,14 @@ scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, durati
     // RTT of the round it came from (NTP's bound), plus 1 ms for the two processes' readings of
     // the system clock (each process fixes its origin when it starts; they agree to well under that).
     const error = Math.abs(p.clockOffsetMs + skew);
-    assert.ok(error <= p.clockRttMs / 2 + 1, `p${i + 1}: offset ${p.clockOffsetMs} for skew ${skew}, rtt ${p.clockRttMs}`);
+    assert.ok(
+      error <= p.clockRttMs / 2 + 1,
+      `p${i + 1}: offset ${p.clockOffsetMs} for skew ${skew}, rtt ${p.clockRttMs}`,
+    );
     const startOff = p.startedAt - result.plannedStartAt;
-    t.diagnostic(`p${i + 1}: skew ${skew} ms, measured offset ${p.clockOffsetMs.toFixed(2)} ms (rtt ${p.clockRttMs.toFixed(2)} ms), started ${startOff.toFixed(2)} ms after the common instant`);
+    t.diagnostic(
+      `p${i + 1}: skew ${skew} ms, measured offset ${p.clockOffsetMs.toFixed(2)} ms (rtt ${p.clockRttMs.toFixed(2)} ms), started ${startOff.toFixed(2)} ms after the common instant`,
+    );
     assert.equal(reported.get(p.name), (RATE * SECONDS) / SKEWS.length, `p${i + 1} fired its third`);
   }
   assert.equal(result.aggregate.total.requests, (await target.stats()).total);

@@ -3,12 +3,15 @@
 // must answer every one with an acceptance or a coded rejection, keep its
 // run totals equal to the reports it accepted, and stay up. Histogram bombs
 // must each get their rejection. No timing is asserted: the machine may be busy.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { formatFuzzSummary } from '../../scripts/fuzz/fuzz-summary.ts';
 import { runFuzz } from '../../scripts/fuzz/run-fuzz.ts';
 
-test('a seeded fuzz run: every frame and scenario accepted or refused with a code, the controller unharmed', { timeout: 180_000 }, async () => {
+test('a seeded fuzz run: every frame and scenario accepted or refused with a code, the controller unharmed', {
+  timeout: 180_000,
+}, async () => {
   const r = await runFuzz({ seed: 20_260_101, frames: 3000, scenarios: 300, bombReps: 1, concurrency: 8 });
   const summary = formatFuzzSummary(r);
   assert.equal(r.crashed, undefined, summary);

@@ -1,8 +1,9 @@
 // Nothing lost, nothing counted twice across dropped links, placed exactly
 // with an in-process controller: after a report was merged but before its ack
 // arrived, and right after Ready (so the Start broadcast is missed).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { systemClock } from '@barrage/core';
 import { inProcessCluster } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
@@ -18,18 +19,20 @@ test('a link dropped before an ack: the report is resent and merged once', async
   const target = await startTarget();
   t.after(() => target.stop());
   let faulted = false;
-  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
-    if (!faulted && session.name === 'a1' && env.body === 'report' && env.report!.seq === 2) {
-      faulted = true;
-      const send = session.send.bind(session);
-      session.send = () => {}; // the ack for #2 is lost ...
-      deliver();               // ... after #2 was merged
-      session.send = send;
-      session.close(4001, 'fault injection');
-      return;
-    }
-    deliver();
-  } });
+  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], {
+    intercept: (session, env, deliver) => {
+      if (!faulted && session.name === 'a1' && env.body === 'report' && env.report!.seq === 2) {
+        faulted = true;
+        const send = session.send.bind(session);
+        session.send = () => {}; // the ack for #2 is lost ...
+        deliver(); // ... after #2 was merged
+        session.send = send;
+        session.close(4001, 'fault injection');
+        return;
+      }
+      deliver();
+    },
+  });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();
@@ -45,14 +48,16 @@ test('a link dropped right after Ready: the agent still gets Start and fires its
   const target = await startTarget();
   t.after(() => target.stop());
   let faulted = false;
-  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
-    deliver();
-    if (!faulted && session.name === 'a2' && env.body === 'ready') {
-      faulted = true;
-      // Dropped before the run can broadcast Start to it.
-      session.close(4001, 'fault injection');
-    }
-  } });
+  const c = await inProcessCluster(steady, target.url, [systemClock, systemClock], {
+    intercept: (session, env, deliver) => {
+      deliver();
+      if (!faulted && session.name === 'a2' && env.body === 'ready') {
+        faulted = true;
+        // Dropped before the run can broadcast Start to it.
+        session.close(4001, 'fault injection');
+      }
+    },
+  });
   t.after(() => c.close());
   const result = await c.run.execute();
   const seen = await target.stats();

@@ -1,9 +1,10 @@
 // Faults around the edges of a run: an agent that vanishes before an abort,
 // an agent sending implausible figures, a failed start with --once agents.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { systemClock } from '@barrage/core';
+import { test } from 'node:test';
 import { buildSummary } from '@barrage/controller';
+import { systemClock } from '@barrage/core';
 import { barrage } from '@barrage/proto';
 import { inProcessCluster } from '../helpers/in-process-cluster.ts';
 import { startTarget } from '../helpers/processes.ts';
@@ -20,12 +21,19 @@ test('abort after an agent vanished: the run ends without waiting for it', async
   const target = await startTarget();
   t.after(() => target.stop());
   let phase = 0;
-  const c = await inProcessCluster(long, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
-    deliver();
-    if (env.body !== 'report') return;
-    if (phase === 0 && session.name === 'a2' && env.report!.seq === 2) { phase = 1; c.agents[1]!.exit(0); }
-    else if (phase === 1 && session.name === 'a1') { phase = 2; c.run.abort('test'); }
-  } });
+  const c = await inProcessCluster(long, target.url, [systemClock, systemClock], {
+    intercept: (session, env, deliver) => {
+      deliver();
+      if (env.body !== 'report') return;
+      if (phase === 0 && session.name === 'a2' && env.report!.seq === 2) {
+        phase = 1;
+        c.agents[1]!.exit(0);
+      } else if (phase === 1 && session.name === 'a1') {
+        phase = 2;
+        c.run.abort('test');
+      }
+    },
+  });
   t.after(() => c.close());
   const result = await c.run.execute();
   assert.equal(result.status, 'aborted');
@@ -39,24 +47,33 @@ test('implausible figures from an agent are dropped, not trusted', async (t) => 
   const target = await startTarget();
   t.after(() => target.stop());
   let injected = false;
-  const c = await inProcessCluster(`
+  const c = await inProcessCluster(
+    `
 name: short
 baseUrl: http://127.0.0.1:1
 requests: [{ name: health, path: /health }]
 scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 2s }]
-`, target.url, [systemClock, systemClock], { intercept: (session, env, deliver) => {
-    if (env.body === 'finished' && session.name === 'a1') {
-      env.finished!.endedAt = 1e20; // would make every date in the summary throw
-      env.finished!.completedBeforeFirstRateLimited = [{ name: 'not-a-request', count: 7 }];
-    }
-    deliver();
-    if (!injected && env.body === 'report' && session.name === 'a1') {
-      injected = true;
-      // A Ready after Start (hostile, or re-sent over a slow link) must not end the run.
-      const ready = barrage.v1.Envelope.decode(barrage.v1.Envelope.encode({ ready: { runId: 'run-1', clockOffsetMs: 0, clockRttMs: 1e9 } }).finish());
-      c.run.message(session, ready);
-    }
-  } });
+`,
+    target.url,
+    [systemClock, systemClock],
+    {
+      intercept: (session, env, deliver) => {
+        if (env.body === 'finished' && session.name === 'a1') {
+          env.finished!.endedAt = 1e20; // would make every date in the summary throw
+          env.finished!.completedBeforeFirstRateLimited = [{ name: 'not-a-request', count: 7 }];
+        }
+        deliver();
+        if (!injected && env.body === 'report' && session.name === 'a1') {
+          injected = true;
+          // A Ready after Start (hostile, or re-sent over a slow link) must not end the run.
+          const ready = barrage.v1.Envelope.decode(
+            barrage.v1.Envelope.encode({ ready: { runId: 'run-1', clockOffsetMs: 0, clockRttMs: 1e9 } }).finish(),
+          );
+          c.run.message(session, ready);
+        }
+      },
+    },
+  );
   t.after(() => c.close());
   const result = await c.run.execute();
   assert.ok(injected);
@@ -72,8 +89,11 @@ test('a failed start lets --once agents exit cleanly at once', async (t) => {
   const target = await startTarget();
   t.after(() => target.stop());
   const c = await inProcessCluster(long, target.url, [systemClock, systemClock], {
-    once: true, readyTimeoutMs: 1_000,
-    intercept: (session, env, deliver) => { if (!(session.name === 'a2' && env.body === 'ready')) deliver(); },
+    once: true,
+    readyTimeoutMs: 1_000,
+    intercept: (session, env, deliver) => {
+      if (!(session.name === 'a2' && env.body === 'ready')) deliver();
+    },
   });
   t.after(() => c.close());
   await assert.rejects(c.run.execute(), { code: 'CTRL_AGENTS_NOT_READY' });

@@ -4,13 +4,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 
 const CHROMIUM = process.env.BARRAGE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Why the browser tests cannot run here, or undefined when they can. */
 export function browserUnavailable(): string | undefined {
-  return existsSync(CHROMIUM) ? undefined : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
+  return existsSync(CHROMIUM)
+    ? undefined
+    : `no chromium at ${CHROMIUM} (apt-get install chromium; .ci/run installs it)`;
 }
 
 export async function launchBrowser(): Promise<Browser> {
@@ -20,7 +22,8 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export const artifactsDir = process.env.BARRAGE_ARTIFACTS ?? fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+export const artifactsDir =
+  process.env.BARRAGE_ARTIFACTS ?? fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 
 /** Where to save an artifact named `name` (the directory is made). */
 export function artifact(name: string): string {

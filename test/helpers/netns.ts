@@ -5,12 +5,12 @@
 // namespace (the test) reaches every host. Addresses come from 198.18.0.0/15,
 // the benchmarking range, one /24 per network. Needs root and iproute2:
 // netnsUnavailable() says why not, and tests skip with that reason.
-import { execFile, execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { spawnTarget, type SpawnedTarget } from '@barrage/sample-target';
-import { bins, cliEnv, watchCli, type StartedCli } from './processes.ts';
+import { type SpawnedTarget, spawnTarget } from '@barrage/sample-target';
+import { bins, cliEnv, type StartedCli, watchCli } from './processes.ts';
 
 const run = promisify(execFile);
 
@@ -33,7 +33,11 @@ async function ip(...args: string[]): Promise<string> {
 
 /** Like ip(), for teardown: a thing already gone is not an error. */
 async function ipQuiet(...args: string[]): Promise<void> {
-  try { await run('ip', args); } catch { /* already gone */ }
+  try {
+    await run('ip', args);
+  } catch {
+    /* already gone */
+  }
 }
 
 let probed: { reason: string | undefined } | undefined;
@@ -50,41 +54,78 @@ export function netnsUnavailable(): string | undefined {
 function probe(): string | undefined {
   if (process.platform !== 'linux') return `network namespaces need Linux (this is ${process.platform})`;
   if (process.getuid?.() !== 0) return 'network namespaces need root (run the tests as root to include this one)';
-  try { execFileSync('ip', ['-V'], { stdio: 'ignore' }); } catch { return 'no `ip` binary (install iproute2)'; }
+  try {
+    execFileSync('ip', ['-V'], { stdio: 'ignore' });
+  } catch {
+    return 'no `ip` binary (install iproute2)';
+  }
   const name = `bg${process.pid.toString(16)}xprobe`;
   const step = (args: string[], what: string): string | undefined => {
-    try { execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] }); return undefined; } catch (e) {
+    try {
+      execFileSync('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      return undefined;
+    } catch (e) {
       return `${what} failed: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim()}`;
     }
   };
   try {
-    return step(['netns', 'add', name], '`ip netns add`')
-      ?? step(['link', 'add', name, 'type', 'bridge'], '`ip link add type bridge`')
-      ?? step(['link', 'add', `${name}v`, 'type', 'veth', 'peer', 'name', `${name}p`, 'netns', name], '`ip link add type veth`');
+    return (
+      step(['netns', 'add', name], '`ip netns add`') ??
+      step(['link', 'add', name, 'type', 'bridge'], '`ip link add type bridge`') ??
+      step(
+        ['link', 'add', `${name}v`, 'type', 'veth', 'peer', 'name', `${name}p`, 'netns', name],
+        '`ip link add type veth`',
+      )
+    );
   } finally {
-    for (const args of [['link', 'del', name], ['netns', 'del', name]]) {
-      try { execFileSync('ip', args, { stdio: 'ignore' }); } catch { /* not made */ }
+    for (const args of [
+      ['link', 'del', name],
+      ['netns', 'del', name],
+    ]) {
+      try {
+        execFileSync('ip', args, { stdio: 'ignore' });
+      } catch {
+        /* not made */
+      }
     }
   }
 }
 
 function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (e) { return (e as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function netnsNames(): Promise<string[]> {
   // `name (id: 3)` or `name`, one a line
-  return (await ip('netns', 'list')).split('\n').map((l) => l.split(' ')[0]!).filter((n) => n !== '');
+  return (await ip('netns', 'list'))
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((n) => n !== '');
 }
 
 async function linkNames(): Promise<string[]> {
   // `7: name@if6: <…` (or `5: name: <…`), one a line
-  return (await ip('-o', 'link', 'show')).split('\n').map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1]).filter((n): n is string => n !== undefined);
+  return (await ip('-o', 'link', 'show'))
+    .split('\n')
+    .map((l) => /^\d+:\s+([^:@\s]+)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined);
 }
 
 /** PIDs of the processes in a namespace (`ip netns pids`), empty if it is gone. */
 async function pidsIn(ns: string): Promise<number[]> {
-  try { return (await ip('netns', 'pids', ns)).split('\n').filter((l) => l !== '').map(Number); } catch { return []; }
+  try {
+    return (await ip('netns', 'pids', ns))
+      .split('\n')
+      .filter((l) => l !== '')
+      .map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -95,7 +136,13 @@ async function emptyNamespace(ns: string): Promise<void> {
   for (let round = 0; round < 500; round++) {
     const pids = (await pidsIn(ns)).filter((p) => p !== process.pid);
     if (pids.length === 0) return;
-    for (const pid of pids) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`processes still in namespace ${ns}: ${(await pidsIn(ns)).join(', ')}`);
@@ -109,14 +156,18 @@ async function emptyNamespace(ns: string): Promise<void> {
 async function allowBridge(bridge: string, add: boolean): Promise<void> {
   try {
     await run('iptables', [add ? '-I' : '-D', 'FORWARD', '-i', bridge, '-o', bridge, '-j', 'ACCEPT']);
-  } catch { /* no iptables, or the rule is gone already */ }
+  } catch {
+    /* no iptables, or the rule is gone already */
+  }
 }
 
 /** FORWARD rules of this harness's bridges whose creating process is gone. */
 async function staleBridgeRules(stale: (name: string) => boolean): Promise<string[]> {
   try {
     const rules = (await run('iptables', ['-S', 'FORWARD'], { encoding: 'utf8' })).stdout.split('\n');
-    return rules.map((r) => /^-A FORWARD -i (\S+) -o \1 -j ACCEPT$/.exec(r)?.[1]).filter((b): b is string => b !== undefined && stale(b));
+    return rules
+      .map((r) => /^-A FORWARD -i (\S+) -o \1 -j ACCEPT$/.exec(r)?.[1])
+      .filter((b): b is string => b !== undefined && stale(b));
   } catch {
     return [];
   }
@@ -174,7 +225,11 @@ export interface Network {
    * `controller start ...args --host IP --port 0 --token T --agents N --local-agents 0` in the
    * host's namespace; resolves once it says where agents connect (`ws://IP:PORT`).
    */
-  startController(host: string, args: string[], o: { token: string; agents: number }): Promise<{ cli: StartedCli; agentUrl: string }>;
+  startController(
+    host: string,
+    args: string[],
+    o: { token: string; agents: number },
+  ): Promise<{ cli: StartedCli; agentUrl: string }>;
   /** `agent --controller URL --name NAME --once` in the host's namespace, the token in BARRAGE_TOKEN. */
   startAgent(host: string, o: { controller: string; name: string; token: string; args?: string[] }): StartedCli;
   /** Pulls the host's cable: its bridge port goes down, packets both ways are dropped, sockets stay open. */
@@ -193,9 +248,12 @@ export interface Network {
 export async function createNetwork(hostNames: string[]): Promise<Network> {
   const reason = netnsUnavailable();
   if (reason !== undefined) throw new Error(`network namespaces unavailable: ${reason}`);
-  if (hostNames.length === 0 || hostNames.length > MAX_HOSTS) throw new Error(`1 to ${MAX_HOSTS} hosts, not ${hostNames.length}`);
+  if (hostNames.length === 0 || hostNames.length > MAX_HOSTS)
+    throw new Error(`1 to ${MAX_HOSTS} hosts, not ${hostNames.length}`);
   if (new Set(hostNames).size !== hostNames.length) throw new Error(`host names repeat: ${hostNames.join(', ')}`);
-  for (const h of hostNames) if (!/^[A-Za-z0-9_-]{1,32}$/.test(h)) throw new Error(`host name ${JSON.stringify(h)}: letters, digits, _ and - only`);
+  for (const h of hostNames)
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(h))
+      throw new Error(`host name ${JSON.stringify(h)}: letters, digits, _ and - only`);
   await removeStale();
 
   const n = instances++;
@@ -212,24 +270,27 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
   const children = new Set<ChildProcess>();
   const made = { bridge: false, ns: [] as string[] };
   let destroyed: Promise<void> | undefined;
-  const destroy = () => destroyed ??= (async () => {
-    await Promise.all([...children].map(async (c) => {
-      if (c.exitCode === null && c.signalCode === null) {
-        const exited = once(c, 'exit');
-        c.kill('SIGKILL');
-        await exited;
+  const destroy = () =>
+    (destroyed ??= (async () => {
+      await Promise.all(
+        [...children].map(async (c) => {
+          if (c.exitCode === null && c.signalCode === null) {
+            const exited = once(c, 'exit');
+            c.kill('SIGKILL');
+            await exited;
+          }
+        }),
+      );
+      // What the namespaces still hold: processes started through spawnTarget or by a child.
+      for (const ns of made.ns) await emptyNamespace(ns);
+      // Deleting a veth end deletes its peer (eth0) now; a deleted namespace frees its devices later.
+      for (let i = 0; i < made.ns.length; i++) await ipQuiet('link', 'del', port(i));
+      for (const ns of made.ns) await ipQuiet('netns', 'del', ns);
+      if (made.bridge) {
+        await ipQuiet('link', 'del', bridge);
+        await allowBridge(bridge, false);
       }
-    }));
-    // What the namespaces still hold: processes started through spawnTarget or by a child.
-    for (const ns of made.ns) await emptyNamespace(ns);
-    // Deleting a veth end deletes its peer (eth0) now; a deleted namespace frees its devices later.
-    for (let i = 0; i < made.ns.length; i++) await ipQuiet('link', 'del', port(i));
-    for (const ns of made.ns) await ipQuiet('netns', 'del', ns);
-    if (made.bridge) {
-      await ipQuiet('link', 'del', bridge);
-      await allowBridge(bridge, false);
-    }
-  })();
+    })());
 
   try {
     // STP off and no forward delay: a port that comes up forwards at once (restore() relies on it).
@@ -246,7 +307,8 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
       const cand = (process.pid * 31 + n * 7 + k) % SUBNETS;
       if ((await subnetUsers(cand)).length > 0) continue;
       await ip('addr', 'add', `198.18.${cand}.1/24`, 'dev', bridge);
-      if ((await subnetUsers(cand)).some((u) => u !== bridge)) await ip('addr', 'del', `198.18.${cand}.1/24`, 'dev', bridge);
+      if ((await subnetUsers(cand)).some((u) => u !== bridge))
+        await ip('addr', 'del', `198.18.${cand}.1/24`, 'dev', bridge);
       else x = cand;
     }
     if (x === undefined) throw new Error('no free /24 in 198.18.0.0/16');
@@ -271,7 +333,10 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
     };
     const spawnIn = (host: string, args: string[], opts: SpawnOptions = {}) => {
       if (destroyed) throw new Error('network destroyed');
-      const child = spawn('ip', ['netns', 'exec', nsOf(index(host)), process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...opts });
+      const child = spawn('ip', ['netns', 'exec', nsOf(index(host)), process.execPath, ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        ...opts,
+      });
       children.add(child);
       child.once('exit', () => children.delete(child));
       return child;
@@ -289,15 +354,34 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
       spawn: spawnIn,
       startCli,
       startTarget(host, args = []) {
-        return spawnTarget(['--host', addrOf(index(host)), ...args], { command: ['ip', 'netns', 'exec', nsOf(index(host))] });
+        return spawnTarget(['--host', addrOf(index(host)), ...args], {
+          command: ['ip', 'netns', 'exec', nsOf(index(host))],
+        });
       },
       async startController(host, args, o) {
-        const cli = startCli(host, bins.controller, [...args, '--host', addrOf(index(host)), '--port', '0', '--token', o.token, '--agents', String(o.agents), '--local-agents', '0']);
+        const cli = startCli(host, bins.controller, [
+          ...args,
+          '--host',
+          addrOf(index(host)),
+          '--port',
+          '0',
+          '--token',
+          o.token,
+          '--agents',
+          String(o.agents),
+          '--local-agents',
+          '0',
+        ]);
         const m = await cli.waitForStderr(/agent --controller (ws:\/\/\S+)/);
         return { cli, agentUrl: m[1]! };
       },
       startAgent(host, o) {
-        return startCli(host, bins.agent, ['--controller', o.controller, '--name', o.name, '--once', ...(o.args ?? [])], { BARRAGE_TOKEN: o.token });
+        return startCli(
+          host,
+          bins.agent,
+          ['--controller', o.controller, '--name', o.name, '--once', ...(o.args ?? [])],
+          { BARRAGE_TOKEN: o.token },
+        );
       },
       async cut(host) {
         await ip('link', 'set', port(index(host)), 'down');
@@ -312,7 +396,8 @@ export async function createNetwork(hostNames: string[]): Promise<Network> {
           await new Promise((r) => setTimeout(r, 10));
           state = portState(i);
         }
-        if (state !== '3') throw new Error(`bridge port ${port(i)} of ${host} is in state ${state}, not forwarding, 5 s after restore`);
+        if (state !== '3')
+          throw new Error(`bridge port ${port(i)} of ${host} is in state ${state}, not forwarding, 5 s after restore`);
         const link = await ip('-n', nsOf(i), '-o', 'link', 'show', 'eth0');
         if (!link.includes('LOWER_UP')) throw new Error(`${host}'s eth0 has no carrier after restore: ${link.trim()}`);
       },

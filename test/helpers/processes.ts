@@ -1,7 +1,7 @@
 // Real processes for cross-package tests: the sample target and the controller
 // CLI, started on port 0 and stopped by PID. Nothing here sleeps to wait: each
 // helper resolves on a line the process prints or on its exit.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,12 +28,20 @@ export interface Finished {
 }
 
 /** Runs a CLI to completion with a hard time limit (the child is killed by PID past it). */
-export async function runCli(bin: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+export async function runCli(
+  bin: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Finished> {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cliEnv(opts.env) });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 90_000);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearTimeout(timer);
@@ -69,16 +77,28 @@ export function watchCli(child: ChildProcess): StartedCli {
   const check = () => {
     for (const w of [...waiters]) {
       const m = w.re.exec(stderr);
-      if (m) { waiters.splice(waiters.indexOf(w), 1); w.resolve(m); }
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
     }
   };
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); check(); });
-  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    check();
+  });
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return {
     child,
-    get stderr() { return stderr; },
-    get stdout() { return stdout; },
+    get stderr() {
+      return stderr;
+    },
+    get stdout() {
+      return stdout;
+    },
     exited,
     waitForStderr(re: RegExp): Promise<RegExpExecArray> {
       return new Promise((resolve, reject) => {
@@ -87,6 +107,8 @@ export function watchCli(child: ChildProcess): StartedCli {
         void exited.then((code) => reject(new Error(`exited ${code} before ${re}:\n${stderr}`)));
       });
     },
-    kill() { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); },
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
   };
 }

@@ -32,7 +32,10 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       const e: SseEvent = { event: 'message', id: '', data: undefined };
       let data: string | undefined;
       for (const line of block.split('\n')) {
-        if (line.startsWith(':')) { comments.push(line); continue; }
+        if (line.startsWith(':')) {
+          comments.push(line);
+          continue;
+        }
         const i = line.indexOf(':');
         const field = line.slice(0, i);
         const value = line.slice(i + 1).replace(/^ /, '');
@@ -40,12 +43,18 @@ export async function openSse(url: string, headers: Record<string, string> = {})
         else if (field === 'id') e.id = value;
         else if (field === 'data') data = data === undefined ? value : `${data}\n${value}`;
       }
-      if (data !== undefined) { e.data = JSON.parse(data); queued.push(e); }
+      if (data !== undefined) {
+        e.data = JSON.parse(data);
+        queued.push(e);
+      }
     }
   };
   const pull = async () => {
     const r = await reader.read().catch(() => ({ done: true as const, value: undefined }));
-    if (r.done) { done = true; return; }
+    if (r.done) {
+      done = true;
+      return;
+    }
     buf += r.value;
     parse();
   };
@@ -61,7 +70,9 @@ export async function openSse(url: string, headers: Record<string, string> = {})
       while (comments.length === 0 && !done) await pull();
       return comments.length > 0;
     },
-    close() { ac.abort(); },
+    close() {
+      ac.abort();
+    },
   };
 }
 

@@ -10,10 +10,10 @@
 // Readiness is waited for on log lines the processes print, never by sleeping.
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { get } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { get } from 'node:http';
+import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Summary } from '@barrage/controller';
 
@@ -30,11 +30,18 @@ const CONTROLLER_PORT = 7400;
 /** GET `path` on the Docker engine's API; the status code, or an Error. */
 function engineGet(path: string): Promise<number | Error> {
   const host = process.env.DOCKER_HOST;
-  const where = host === undefined || host.startsWith('unix://')
-    ? { socketPath: host?.slice('unix://'.length) ?? '/var/run/docker.sock' }
-    : (() => { const u = new URL(host.replace(/^tcp:/, 'http:')); return { host: u.hostname, port: Number(u.port) }; })();
+  const where =
+    host === undefined || host.startsWith('unix://')
+      ? { socketPath: host?.slice('unix://'.length) ?? '/var/run/docker.sock' }
+      : (() => {
+          const u = new URL(host.replace(/^tcp:/, 'http:'));
+          return { host: u.hostname, port: Number(u.port) };
+        })();
   return new Promise((resolve) => {
-    const req = get({ ...where, path, timeout: 3000 }, (res) => { res.resume(); resolve(res.statusCode ?? 0); });
+    const req = get({ ...where, path, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
     req.on('timeout', () => req.destroy(new Error('timed out')));
     req.on('error', (e) => resolve(e));
   });
@@ -47,31 +54,46 @@ async function unavailable(): Promise<string | false> {
     return `no Docker engine reachable (${ping instanceof Error ? ping.message : `/_ping answered ${ping}`}); as root, .ci/run installs docker.io and starts dockerd`;
   }
   const base = await engineGet(`/images/${encodeURIComponent(BASE)}/json`);
-  if (base !== 200) return `base image ${BASE} not present (no registry to pull from): run deploy/docker/make-base-image.sh`;
+  if (base !== 200)
+    return `base image ${BASE} not present (no registry to pull from): run deploy/docker/make-base-image.sh`;
   return false;
 }
 
 const reason = await unavailable();
 if (reason !== false && process.env.REQUIRE_DOCKER === '1') throw new Error(`REQUIRE_DOCKER=1 but ${reason}`);
 
-interface TargetStats { total: number; routes: Record<string, Record<string, number>> }
+interface TargetStats {
+  total: number;
+  routes: Record<string, Record<string, number>>;
+}
 
 const ROUTE: Record<string, string> = {
-  health: 'GET /health', ready: 'GET /ready', live: 'GET /live', sessions: 'GET /api/sessions/',
+  health: 'GET /health',
+  ready: 'GET /ready',
+  live: 'GET /live',
+  sessions: 'GET /api/sessions/',
 };
 
-test('cluster in containers: ratelimit-150 and stress-100 reconcile with the target', { skip: reason, timeout: 600_000 }, async (t) => {
+test('cluster in containers: ratelimit-150 and stress-100 reconcile with the target', {
+  skip: reason,
+  timeout: 600_000,
+}, async (t) => {
   const token = randomBytes(16).toString('hex');
   const timings: string[] = [];
   const timed = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
     const t0 = performance.now();
-    try { return await f(); } finally { timings.push(`${what} ${((performance.now() - t0) / 1000).toFixed(1)}s`); }
+    try {
+      return await f();
+    } finally {
+      timings.push(`${what} ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+    }
   };
 
-  await timed('image build', () => GenericContainer
-    .fromDockerfile(root, 'deploy/docker/Dockerfile')
-    .withBuildArgs({ BASE })
-    .build(IMAGE, { deleteOnExit: false }));
+  await timed('image build', () =>
+    GenericContainer.fromDockerfile(root, 'deploy/docker/Dockerfile')
+      .withBuildArgs({ BASE })
+      .build(IMAGE, { deleteOnExit: false }),
+  );
   // A fresh definition per container: GenericContainer's with* methods change the instance.
   const image = () => new GenericContainer(IMAGE).withNetwork(network);
 
@@ -90,32 +112,79 @@ test('cluster in containers: ratelimit-150 and stress-100 reconcile with the tar
 
   // One target per scenario, so each one's counters and rate-limit windows start from zero.
   // 30 requests a minute per client IP on /api/*: each agent container is its own client.
-  const target = (alias: string) => image().withNetworkAliases(alias)
-    .withCommand(['sample-target', '--host', '0.0.0.0', '--port', String(TARGET_PORT), '--api-limit', '30', '--api-window', '1m'])
-    .withExposedPorts(TARGET_PORT)
-    .withWaitStrategy(Wait.forLogMessage(/sample-target listening on/)).withStartupTimeout(60_000);
-  const [targetRl, targetStress, controller] = await timed('target + controller start', () => Promise.all([
-    start(target('target-ratelimit')),
-    start(target('target-stress')),
-    start(image().withNetworkAliases('controller')
-      .withEnvironment({ BARRAGE_TOKEN: token })
-      .withCommand(['controller', 'serve', '--host', '0.0.0.0', '--port', String(CONTROLLER_PORT)])
-      .withWaitStrategy(Wait.forLogMessage(/controller serving: API/)).withStartupTimeout(60_000)),
-  ]));
-  const agents = await timed('agents connected', () => Promise.all(AGENTS.map((name) => start(image().withNetworkAliases(name)
-    .withEnvironment({ BARRAGE_TOKEN: token })
-    .withCommand(['agent', '--controller', `ws://controller:${CONTROLLER_PORT}`, '--name', name])
-    .withWaitStrategy(Wait.forLogMessage(/welcomed by controller/)).withStartupTimeout(60_000)))));
+  const target = (alias: string) =>
+    image()
+      .withNetworkAliases(alias)
+      .withCommand([
+        'sample-target',
+        '--host',
+        '0.0.0.0',
+        '--port',
+        String(TARGET_PORT),
+        '--api-limit',
+        '30',
+        '--api-window',
+        '1m',
+      ])
+      .withExposedPorts(TARGET_PORT)
+      .withWaitStrategy(Wait.forLogMessage(/sample-target listening on/))
+      .withStartupTimeout(60_000);
+  const [targetRl, targetStress, controller] = await timed('target + controller start', () =>
+    Promise.all([
+      start(target('target-ratelimit')),
+      start(target('target-stress')),
+      start(
+        image()
+          .withNetworkAliases('controller')
+          .withEnvironment({ BARRAGE_TOKEN: token })
+          .withCommand(['controller', 'serve', '--host', '0.0.0.0', '--port', String(CONTROLLER_PORT)])
+          .withWaitStrategy(Wait.forLogMessage(/controller serving: API/))
+          .withStartupTimeout(60_000),
+      ),
+    ]),
+  );
+  const agents = await timed('agents connected', () =>
+    Promise.all(
+      AGENTS.map((name) =>
+        start(
+          image()
+            .withNetworkAliases(name)
+            .withEnvironment({ BARRAGE_TOKEN: token })
+            .withCommand(['agent', '--controller', `ws://controller:${CONTROLLER_PORT}`, '--name', name])
+            .withWaitStrategy(Wait.forLogMessage(/welcomed by controller/))
+            .withStartupTimeout(60_000),
+        ),
+      ),
+    ),
+  );
   const agentIps = new Map(agents.map((c, i) => [AGENTS[i]!, c.getIpAddress(network.getName())]));
 
   const stats = async (c: Started): Promise<TargetStats> =>
     (await (await fetch(`http://${c.getHost()}:${c.getMappedPort(TARGET_PORT)}/__stats`)).json()) as TargetStats;
 
   /** Submits a built-in to the serving controller from inside its container; the summary and exit code. */
-  const run = async (scenario: string, targetAlias: string): Promise<{ code: number; summary: Summary; output: string }> => {
+  const run = async (
+    scenario: string,
+    targetAlias: string,
+  ): Promise<{ code: number; summary: Summary; output: string }> => {
     const out = `/data/${scenario}.json`;
-    const r = await timed(scenario, () => controller.exec(['barrage', 'controller', 'start', '--controller', `http://127.0.0.1:${CONTROLLER_PORT}`,
-      '--agents', String(AGENTS.length), '--scenario', scenario, '--target', `http://${targetAlias}:${TARGET_PORT}`, '--out', out]));
+    const r = await timed(scenario, () =>
+      controller.exec([
+        'barrage',
+        'controller',
+        'start',
+        '--controller',
+        `http://127.0.0.1:${CONTROLLER_PORT}`,
+        '--agents',
+        String(AGENTS.length),
+        '--scenario',
+        scenario,
+        '--target',
+        `http://${targetAlias}:${TARGET_PORT}`,
+        '--out',
+        out,
+      ]),
+    );
     const cat = await controller.exec(['cat', out]);
     assert.equal(cat.exitCode, 0, `no summary written (exit ${r.exitCode}):\n${r.output}`);
     return { code: r.exitCode, summary: JSON.parse(cat.stdout) as Summary, output: r.output };
@@ -128,9 +197,13 @@ test('cluster in containers: ratelimit-150 and stress-100 reconcile with the tar
     const sessions = seen.routes['GET /api/sessions/']!;
     assert.equal(s.run.status, 'passed');
     assert.deepEqual(s.run.agents.map((a) => a.name).sort(), AGENTS);
-    for (const a of s.run.agents) assert.equal(a.host, agentIps.get(a.name), `${a.name} seen from its container's address`);
+    for (const a of s.run.agents)
+      assert.equal(a.host, agentIps.get(a.name), `${a.name} seen from its container's address`);
     // 10 VUs split 4/3/3, the 150 iterations by VUs 60/45/45; each agent's own window of 30.
-    assert.deepEqual(s.run.agents.map((a) => a.requests).sort((a, b) => a - b), [45, 45, 60]);
+    assert.deepEqual(
+      s.run.agents.map((a) => a.requests).sort((a, b) => a - b),
+      [45, 45, 60],
+    );
     for (const a of s.run.agents) assert.deepEqual(a.status, { 200: 30, 429: a.requests - 30 }, `${a.name}'s statuses`);
     // The summary equals what the target counted, status by status.
     assert.deepEqual(sessions, { 200: 90, 429: 60 });
@@ -142,11 +215,13 @@ test('cluster in containers: ratelimit-150 and stress-100 reconcile with the tar
     assert.equal(s.totals.rateLimited, sessions['429']);
     assert.equal(s.totals.failed, 0);
     assert.equal(s.totals.retryAfterPresent, 60, 'every 429 carried Retry-After');
-    t.diagnostic(`ratelimit-150: summary ${JSON.stringify(s.totals.status)} = target ${JSON.stringify(sessions)} (+ login ${JSON.stringify(seen.routes['POST /api/auth/login'])}); ` +
-      `agents ${s.run.agents.map((a) => `${a.name}@${a.host} ${JSON.stringify(a.status)}`).join(', ')}`);
+    t.diagnostic(
+      `ratelimit-150: summary ${JSON.stringify(s.totals.status)} = target ${JSON.stringify(sessions)} (+ login ${JSON.stringify(seen.routes['POST /api/auth/login'])}); ` +
+        `agents ${s.run.agents.map((a) => `${a.name}@${a.host} ${JSON.stringify(a.status)}`).join(', ')}`,
+    );
   });
 
-  await t.test('stress-100: ramp to 120 VUs on the seed mix, every count equals the target\'s', async () => {
+  await t.test("stress-100: ramp to 120 VUs on the seed mix, every count equals the target's", async () => {
     const { code, summary: s, output } = await run('stress-100', 'target-stress');
     const seen = await stats(targetStress);
     // Exit 0 (passed) or 99 (a latency threshold failed on a loaded 2-core host) both end a
@@ -169,8 +244,10 @@ test('cluster in containers: ratelimit-150 and stress-100 reconcile with the tar
     assert.equal(s.totals.retryAfterPresent, s.totals.rateLimited);
     // Each agent container is its own client: 30 session-list answers of 200 each at most.
     assert.ok((seen.routes['GET /api/sessions/']?.['200'] ?? 0) <= 90);
-    t.diagnostic(`stress-100: exit ${code} (${s.run.status}); ${s.totals.requests} requests, summary ${JSON.stringify(s.totals.status)}; ` +
-      `target ${JSON.stringify(seen.routes)}; thresholds ${s.thresholds.map((x) => `${x.scope}:${x.expr}=${x.value}${x.ok ? '' : ' FAIL'}`).join(', ')}`);
+    t.diagnostic(
+      `stress-100: exit ${code} (${s.run.status}); ${s.totals.requests} requests, summary ${JSON.stringify(s.totals.status)}; ` +
+        `target ${JSON.stringify(seen.routes)}; thresholds ${s.thresholds.map((x) => `${x.scope}:${x.expr}=${x.value}${x.ok ? '' : ' FAIL'}`).join(', ')}`,
+    );
   });
   t.diagnostic(`timings: ${timings.join(', ')}`);
 });

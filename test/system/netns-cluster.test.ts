@@ -2,12 +2,13 @@
 // namespace): target, controller and three agents. What loopback cannot show:
 // a per-client-IP rate limit sees three clients, so each agent gets its own
 // window, and the controller reports each agent from its own address.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import type { Summary } from '@barrage/controller';
 import { createNetwork, netnsUnavailable } from '../helpers/netns.ts';
 
@@ -22,14 +23,20 @@ test('ratelimit-150 from 3 hosts: each agent gets its own per-IP window', { skip
   const out = join(mkdtempSync(join(tmpdir(), 'barrage-netns-')), 'summary.json');
   // The built-in scenario as it is: its thresholds (a 429 seen, Retry-After on every 429,
   // no failure) do not depend on how many client IPs there are, so they pass here too.
-  const { cli: controller, agentUrl } = await net.startController('controller',
-    ['start', '--scenario', 'ratelimit-150', '--target', target.url, '--out', out], { token, agents: AGENTS.length });
+  const { cli: controller, agentUrl } = await net.startController(
+    'controller',
+    ['start', '--scenario', 'ratelimit-150', '--target', target.url, '--out', out],
+    { token, agents: AGENTS.length },
+  );
   assert.match(agentUrl, new RegExp(`^ws://${net.ip('controller').replaceAll('.', '\\.')}:\\d+`));
 
   // The controller's API answers from the root namespace, token required off loopback; no agent yet.
   const api = agentUrl.replace(/^ws/, 'http');
   assert.equal((await fetch(`${api}/api/v1/agents`)).status, 401);
-  assert.deepEqual(await (await fetch(`${api}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } })).json(), []);
+  assert.deepEqual(
+    await (await fetch(`${api}/api/v1/agents`, { headers: { authorization: `Bearer ${token}` } })).json(),
+    [],
+  );
 
   const agents = AGENTS.map((h) => net.startAgent(h, { controller: agentUrl, name: h, token }));
   const code = await controller.exited;
@@ -54,7 +61,10 @@ test('ratelimit-150 from 3 hosts: each agent gets its own per-IP window', { skip
   // On loopback (e2e-ratelimit.test.ts) the agents and the login share 127.0.0.1 and one
   // window: with this limit it would be 29 x 200 and 121 x 429 in all, split between the
   // agents however the race fell.
-  assert.deepEqual(s.run.agents.map((a) => a.requests).sort((a, b) => a - b), [45, 45, 60]);
+  assert.deepEqual(
+    s.run.agents.map((a) => a.requests).sort((a, b) => a - b),
+    [45, 45, 60],
+  );
   for (const a of s.run.agents) assert.deepEqual(a.status, { 200: 30, 429: a.requests - 30 }, `${a.name}'s statuses`);
 
   // Totals equal the target's own count exactly.
@@ -76,5 +86,7 @@ test('ratelimit-150 from 3 hosts: each agent gets its own per-IP window', { skip
   // The target's final count, printed as it stops, agrees too.
   const final = await target.stop();
   assert.deepEqual(final?.routes['GET /api/sessions/'], sessions);
-  t.diagnostic(`subnet ${net.subnet}; agents ${s.run.agents.map((a) => `${a.name}@${a.host} ${JSON.stringify(a.status)}`).join(', ')}; firstRateLimitedAfter ${first}`);
+  t.diagnostic(
+    `subnet ${net.subnet}; agents ${s.run.agents.map((a) => `${a.name}@${a.host} ${JSON.stringify(a.status)}`).join(', ')}; firstRateLimitedAfter ${first}`,
+  );
 });

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
+import { MAX_WORKERS, parseWorkerCount, REDACT, readTrust, type TrustOptions } from '@barrage/core';
+import { installFastHistogramDecode } from '@barrage/proto';
 // `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
-import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
 import { Agent } from './link/agent.ts';
-import { REDACT } from '@barrage/core';
-import { readTrust, type TrustOptions } from '@barrage/core';
-import { installFastHistogramDecode } from '@barrage/proto';
 
 installFastHistogramDecode(); // worker threads' reports are decoded and merged here (docs/protocol.md)
 
@@ -27,17 +25,43 @@ const program = new Command('agent')
   .description('barrage agent: connects to a controller and fires its share of the load')
   .requiredOption('--controller <url>', 'controller address, ws://HOST:PORT or wss://HOST:PORT')
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN)')
-  .option('--ca <file>', "PEM certificate(s) trusted to sign a wss:// controller's certificate (default: Node's public CAs)")
+  .option(
+    '--ca <file>',
+    "PEM certificate(s) trusted to sign a wss:// controller's certificate (default: Node's public CAs)",
+  )
   .option('--name <name>', 'name shown in reports (default: hostname)')
   .option('--weight <w>', 'share of the load relative to other agents', positive, 1)
-  .option('--workers <auto|n>', 'worker threads that fire the load, each with its own connections (auto: one per core); the controller still sees one agent', workerCount, 1)
+  .option(
+    '--workers <auto|n>',
+    'worker threads that fire the load, each with its own connections (auto: one per core); the controller still sees one agent',
+    workerCount,
+    1,
+  )
   .option('--once', 'exit after one run', false)
-  .option('--allow-target <pattern>', 'only fire at these targets (host name, *.domain, IP or CIDR; repeatable), on top of the controller\'s allowlist', (v: string, prev: string[]) => [...prev, v], [] as string[])
+  .option(
+    '--allow-target <pattern>',
+    "only fire at these targets (host name, *.domain, IP or CIDR; repeatable), on top of the controller's allowlist",
+    (v: string, prev: string[]) => [...prev, v],
+    [] as string[],
+  )
   .option('--log-level <level>', 'pino level', process.env.BARRAGE_LOG_LEVEL ?? 'info')
   .parse();
 
-const opts = program.opts<{ controller: string; token?: string; ca?: string; name?: string; weight: number; workers: number; once: boolean; allowTarget: string[]; logLevel: string }>();
-const logger = pino({ level: opts.logLevel, base: { role: 'agent', name: opts.name }, redact: REDACT }, pino.destination(2));
+const opts = program.opts<{
+  controller: string;
+  token?: string;
+  ca?: string;
+  name?: string;
+  weight: number;
+  workers: number;
+  once: boolean;
+  allowTarget: string[];
+  logLevel: string;
+}>();
+const logger = pino(
+  { level: opts.logLevel, base: { role: 'agent', name: opts.name }, redact: REDACT },
+  pino.destination(2),
+);
 const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
 if (!token) {
   logger.error({ code: 'AGENT_BAD_ARGUMENT' }, 'no token: pass --token or set BARRAGE_TOKEN');
@@ -61,7 +85,18 @@ try {
 let agent: Agent;
 let signalled = 0;
 try {
-  agent = new Agent({ controller: opts.controller, token, trust, name: opts.name, weight: opts.weight, workers: opts.workers, once: opts.once, logger, clockSkewMs: skewMs, allowTargets: opts.allowTarget });
+  agent = new Agent({
+    controller: opts.controller,
+    token,
+    trust,
+    name: opts.name,
+    weight: opts.weight,
+    workers: opts.workers,
+    once: opts.once,
+    logger,
+    clockSkewMs: skewMs,
+    allowTargets: opts.allowTarget,
+  });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
   process.exit(1);

@@ -1,8 +1,9 @@
 // Public surface of @barrage/agent (for tests and benches; the controller runs
 // the agent as a process and imports nothing from here).
-export { Agent, type AgentOptions } from './link/agent.ts';
-export { estimateRound, bestEstimate, type ClockRound, type ClockEstimate } from './link/clock-sync.ts';
-export { Recorder } from './measure/recorder.ts';
-export { RequestMix } from './load/request-mix.ts';
+
 export { AgentErrors } from './errors.ts';
 export { MultipartBody, type MultipartSpec } from './http/multipart-body.ts';
+export { Agent, type AgentOptions } from './link/agent.ts';
+export { bestEstimate, type ClockEstimate, type ClockRound, estimateRound } from './link/clock-sync.ts';
+export { RequestMix } from './load/request-mix.ts';
+export { Recorder } from './measure/recorder.ts';

@@ -21,5 +21,7 @@ export const systemTimers: Timers = {
   clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout | undefined),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (t) => clearInterval(t as NodeJS.Timeout | undefined),
-  setImmediate: (fn) => { setImmediate(fn); },
+  setImmediate: (fn) => {
+    setImmediate(fn);
+  },
 };

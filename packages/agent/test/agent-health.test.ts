@@ -3,9 +3,10 @@
 // held up (at once, even while it lasts), a loop kept busy in short slices
 // shows as utilisation without lag, and rates need a window to mean anything.
 // What the controller makes of these figures is in test/agent-health.test.ts.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import { test } from 'node:test';
 import { AgentHealth, type ProcessGauges } from '../src/measure/agent-health.ts';
 import { FakeTime, T0 } from './helpers/fake-time.ts';
 
@@ -51,7 +52,7 @@ test('ticks on time: no lag; a 400 ms stall is the lateness of the tick it held 
   await time.advance(600);
   const s = h.sample();
   assert.equal(s.eventLoopMaxMs, 390);
-  assert.ok(s.eventLoopMaxMs >= 300, 'past the controller\'s saturation mark (250 ms)');
+  assert.ok(s.eventLoopMaxMs >= 300, "past the controller's saturation mark (250 ms)");
   assert.equal(s.cpuCores, 0.4, '400 ms of CPU in 1 s');
   assert.equal(s.eventLoopUtilization, 0.4);
   await time.advance(1_000);
@@ -71,7 +72,10 @@ test('a loop kept busy in 5 ms slices: busy all the time, a core used, but no la
   const { time, loop, health: h } = health();
   h.start();
   let burning = true;
-  const burn = () => { loop.burn(5); if (burning) time.setImmediate(burn); };
+  const burn = () => {
+    loop.burn(5);
+    if (burning) time.setImmediate(burn);
+  };
   time.setImmediate(burn);
   await time.advance(1_000);
   const s = h.sample();

@@ -1,7 +1,8 @@
 // The reporter keeps every report until acknowledged and resends them in
 // order; a completion log answers "how many before the first 429" exactly.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { decodeEnvelope } from '@barrage/proto';
 import { CompletionLog } from '../src/measure/completion-log.ts';
 import { Recorder } from '../src/measure/recorder.ts';
@@ -12,13 +13,25 @@ test('unacknowledged reports are resent in order, acknowledged ones never', () =
   let now = 10_000;
   const recorder = new Recorder(['a']);
   const reporter = new Reporter({
-    runId: 'r', intervalMs: 1000, clock: { now: () => now }, recorder,
-    send: (f) => sent.push(decodeEnvelope(f).report!.seq!), status: () => ({ inFlight: 0, activeVus: 0 }),
+    runId: 'r',
+    intervalMs: 1000,
+    clock: { now: () => now },
+    recorder,
+    send: (f) => sent.push(decodeEnvelope(f).report!.seq!),
+    status: () => ({ inFlight: 0, activeVus: 0 }),
   });
   reporter.start(now, now);
   // Drive intervals by hand through finish() semantics: emit three reports.
   for (let i = 0; i < 2; i++) {
-    recorder.record(0, { latencyUs: 5, status: 200, ok: true, retryAfter: false, bytesReceived: 1, bytesSent: 0, at: now });
+    recorder.record(0, {
+      latencyUs: 5,
+      status: 200,
+      ok: true,
+      retryAfter: false,
+      bytesReceived: 1,
+      bytesSent: 0,
+      at: now,
+    });
     (reporter as unknown as { tick(): void }).tick();
     now += 1000;
   }
@@ -42,8 +55,8 @@ test('completion log counts answered requests sent before the first 429 arrived'
   const log = new CompletionLog();
   log.note(0, 1, 2, false);
   log.note(1, 2, 3, false);
-  log.note(0, 3, 6, true);   // a 429 for name 0 arrives at 6
-  log.note(0, 4, 7, false);  // sent before it arrived, answered OK after: counts
+  log.note(0, 3, 6, true); // a 429 for name 0 arrives at 6
+  log.note(0, 4, 7, false); // sent before it arrived, answered OK after: counts
   log.note(0, 6.5, 8, false); // sent after this agent's first 429 arrived: never needed
   log.note(0, 3.5, 5, true); // an earlier-arriving 429 moves the boundary to 5
   log.note(1, 9, 10, false);

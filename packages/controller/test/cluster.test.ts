@@ -1,24 +1,38 @@
 // The agent endpoint against a raw WebSocket client: token at the upgrade,
 // protocol-version refusal, garbage frames closing only their own connection.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import WebSocket from 'ws';
-import pino from 'pino';
+import { test } from 'node:test';
 import { systemClock } from '@barrage/core';
-import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION } from '@barrage/proto';
+import { type barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION } from '@barrage/proto';
+import pino from 'pino';
+import WebSocket from 'ws';
 import { Cluster } from '../src/cluster/cluster.ts';
 
 const TOKEN = 'cluster-test-token';
 
 async function withCluster(fn: (url: string, cluster: Cluster) => Promise<void>): Promise<void> {
-  const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: TOKEN, clock: systemClock, logger: pino({ level: 'silent' }) });
+  const cluster = new Cluster({
+    host: '127.0.0.1',
+    port: 0,
+    token: TOKEN,
+    clock: systemClock,
+    logger: pino({ level: 'silent' }),
+  });
   const { url } = await cluster.listen();
-  try { await fn(`${url}/agents`, cluster); } finally { await cluster.close(); }
+  try {
+    await fn(`${url}/agents`, cluster);
+  } finally {
+    await cluster.close();
+  }
 }
 
 /** Connects and collects every decoded message until the socket closes. */
-async function connect(url: string, token = TOKEN): Promise<{ ws: WebSocket; messages: barrage.v1.Envelope[]; closed: Promise<number> }> {
+async function connect(
+  url: string,
+  token = TOKEN,
+): Promise<{ ws: WebSocket; messages: barrage.v1.Envelope[]; closed: Promise<number> }> {
   const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
   const messages: barrage.v1.Envelope[] = [];
   ws.on('message', (d: Buffer) => messages.push(decodeEnvelope(frameBytes(d))));
@@ -27,9 +41,19 @@ async function connect(url: string, token = TOKEN): Promise<{ ws: WebSocket; mes
   return { ws, messages, closed };
 }
 
-const hello = (over: Partial<barrage.v1.Hello.$Properties> = {}) => encodeEnvelope({
-  hello: { protocolVersion: PROTOCOL_VERSION, agentId: 'agent-1', name: 'a', cpus: 1, weight: 1, version: 't', hostname: 'h', ...over },
-});
+const hello = (over: Partial<barrage.v1.Hello.$Properties> = {}) =>
+  encodeEnvelope({
+    hello: {
+      protocolVersion: PROTOCOL_VERSION,
+      agentId: 'agent-1',
+      name: 'a',
+      cpus: 1,
+      weight: 1,
+      version: 't',
+      hostname: 'h',
+      ...over,
+    },
+  });
 
 test('a protocol version mismatch is refused with a coded error', async () => {
   await withCluster(async (url, cluster) => {
@@ -73,7 +97,16 @@ test('garbage frames close only their connection; a good agent is still welcomed
 test('a failure while a frame is handled closes only that connection, coded; the controller goes on', async () => {
   await withCluster(async (url, cluster) => {
     // A run whose handler throws a bare string, as hdr-histogram-js does past 2^53.
-    cluster.attach({ runId: 'r', resume: () => false, reattached() {}, disconnected() {}, holds: () => false, message() { throw 'boom'; } });
+    cluster.attach({
+      runId: 'r',
+      resume: () => false,
+      reattached() {},
+      disconnected() {},
+      holds: () => false,
+      message() {
+        throw 'boom';
+      },
+    });
     const bad = await connect(url);
     bad.ws.send(hello({ agentId: 'bad' }));
     bad.ws.send(encodeEnvelope({ report: { runId: 'r', seq: 1 } }));
@@ -92,10 +125,14 @@ test('a failure while a frame is handled closes only that connection, coded; the
 
 test('the upgrade demands the token; other paths are 404', async () => {
   await withCluster(async (url) => {
-    for (const [target, token, status] of [[url, 'nope', 401], [url, '', 401], [url.replace('/agents', '/x'), TOKEN, 404]] as const) {
+    for (const [target, token, status] of [
+      [url, 'nope', 401],
+      [url, '', 401],
+      [url.replace('/agents', '/x'), TOKEN, 404],
+    ] as const) {
       const ws = new WebSocket(target, { headers: token ? { authorization: `Bearer ${token}` } : {} });
       ws.on('error', () => {});
-      const [, res] = await once(ws, 'unexpected-response') as [unknown, { statusCode: number; resume(): void }];
+      const [, res] = (await once(ws, 'unexpected-response')) as [unknown, { statusCode: number; resume(): void }];
       assert.equal(res.statusCode, status);
       res.resume();
     }

@@ -1,10 +1,11 @@
 // Monitors: reading a Prometheus exposition, series statistics, and a poller
 // against a real server on port 0 that keeps sampling on its interval.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { test } from 'node:test';
 import { systemClock } from '@barrage/core';
 import { MonitorPoller } from '../src/monitor/monitor-poller.ts';
 import { monitorStats } from '../src/monitor/monitor-stats.ts';
@@ -31,16 +32,38 @@ test('Prometheus text: a plain metric, a labelled one, exponent notation, escape
 });
 
 test('series statistics: first, last, min, max, avg, growth, rate per second', () => {
-  assert.deepEqual(monitorStats([{ t: 0, value: 10 }, { t: 1000, value: 30 }, { t: 2000, value: 20 }], 1), {
-    first: 10, last: 20, min: 10, max: 30, avg: 20, growth: 10, rate: 5, samples: 3, errors: 1,
-  });
+  assert.deepEqual(
+    monitorStats(
+      [
+        { t: 0, value: 10 },
+        { t: 1000, value: 30 },
+        { t: 2000, value: 20 },
+      ],
+      1,
+    ),
+    {
+      first: 10,
+      last: 20,
+      min: 10,
+      max: 30,
+      avg: 20,
+      growth: 10,
+      rate: 5,
+      samples: 3,
+      errors: 1,
+    },
+  );
   assert.ok(Number.isNaN(monitorStats([]).growth));
 });
 
 test('the poller samples on its interval from the start instant, takes a last sample at stop, and counts failed polls', async (t) => {
   let n = 0;
   const srv = createServer((req, res) => {
-    if (req.url === '/bad') { res.statusCode = 500; res.end(); return; }
+    if (req.url === '/bad') {
+      res.statusCode = 500;
+      res.end();
+      return;
+    }
     n++;
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ pool: { in_use: n } }));
@@ -49,17 +72,25 @@ test('the poller samples on its interval from the start instant, takes a last sa
   await once(srv, 'listening');
   t.after(() => srv.close());
   const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
-  const poller = new MonitorPoller([
-    { name: 'pool', path: '/pool', json: '$.pool.in_use', intervalMs: 100, timeoutMs: 1000 },
-    { name: 'broken', path: '/bad', json: '$.x', intervalMs: 100, timeoutMs: 1000 },
-  ], base, systemClock);
+  const poller = new MonitorPoller(
+    [
+      { name: 'pool', path: '/pool', json: '$.pool.in_use', intervalMs: 100, timeoutMs: 1000 },
+      { name: 'broken', path: '/bad', json: '$.x', intervalMs: 100, timeoutMs: 1000 },
+    ],
+    base,
+    systemClock,
+  );
   poller.start(systemClock.now());
   while (n < 4) await once(srv, 'request');
   await poller.stop();
   const s = poller.stats();
   const samples = poller.samples().pool!;
   assert.ok(s.pool!.samples >= 5, `${s.pool!.samples} samples`);
-  assert.deepEqual(samples.map((x) => x.value), samples.map((_x, i) => i + 1), 'each poll one sample, in order');
+  assert.deepEqual(
+    samples.map((x) => x.value),
+    samples.map((_x, i) => i + 1),
+    'each poll one sample, in order',
+  );
   assert.ok(samples.every((x, i) => i === 0 || x.t >= samples[i - 1]!.t));
   assert.equal(s.broken!.samples, 0);
   assert.ok(s.broken!.errors >= 4);

@@ -1,27 +1,63 @@
 // Progress on the terminal: the plain line and the TTY frame from given values, the
 // planned load length of a scenario, and the display's three modes on in-memory streams.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { clock, formatProgressFrame, formatProgressLine, plannedLoadMs, ProgressDisplay, type Progress, type ProgressStream } from '../src/cli/progress-display.ts';
+import { test } from 'node:test';
+import {
+  clock,
+  formatProgressFrame,
+  formatProgressLine,
+  type Progress,
+  ProgressDisplay,
+  type ProgressStream,
+  plannedLoadMs,
+} from '../src/cli/progress-display.ts';
 import { parseScenario } from '../src/scenario/read.ts';
 
 const base: Progress = {
-  elapsedS: 12.2, remainingS: 47.8, rps: 103.4, p95Ms: 4.24, requests: 1234, ok: 1210, rateLimited: 24, failed: 0, dropped: 0,
-  agentsConnected: 2, agentsPlanned: 2, agentsLost: 0,
+  elapsedS: 12.2,
+  remainingS: 47.8,
+  rps: 103.4,
+  p95Ms: 4.24,
+  requests: 1234,
+  ok: 1210,
+  rateLimited: 24,
+  failed: 0,
+  dropped: 0,
+  agentsConnected: 2,
+  agentsPlanned: 2,
+  agentsLost: 0,
 };
 
 test('the plain line keeps the head and agent counts scripts match, and adds the ok share and time left', () => {
-  assert.equal(formatProgressLine(base), '[  12s] reqs 1234  rps 103  p95 4.2 ms  ok 1210 (98.0%)  429 24  failed 0  agents 2/2  48s left');
-  const worse = formatProgressLine({ ...base, elapsedS: 3, failed: 7, dropped: 5, agentsConnected: 2, agentsPlanned: 3, agentsLost: 1 });
+  assert.equal(
+    formatProgressLine(base),
+    '[  12s] reqs 1234  rps 103  p95 4.2 ms  ok 1210 (98.0%)  429 24  failed 0  agents 2/2  48s left',
+  );
+  const worse = formatProgressLine({
+    ...base,
+    elapsedS: 3,
+    failed: 7,
+    dropped: 5,
+    agentsConnected: 2,
+    agentsPlanned: 3,
+    agentsLost: 1,
+  });
   assert.match(worse, /^\[\s+3s\] reqs [1-9]/);
   assert.match(worse, /failed 7  dropped 5  agents 2\/3 \(1 lost\)/);
 });
 
 test('the TTY frame: two lines within 80 columns, elapsed and left as clock times', () => {
   const frame = formatProgressFrame({ ...base, elapsedS: 125, remainingS: 3600 - 125 });
-  assert.equal(frame, '2m05s elapsed · 57m55s left · agents 2/2\nrps 103 · p95 4.2 ms · reqs 1234 · ok 98.0% · 429 24 · failed 0');
+  assert.equal(
+    frame,
+    '2m05s elapsed · 57m55s left · agents 2/2\nrps 103 · p95 4.2 ms · reqs 1234 · ok 98.0% · 429 24 · failed 0',
+  );
   for (const line of frame.split('\n')) assert.ok(line.length <= 80, line);
-  assert.match(formatProgressFrame({ ...base, dropped: 3, agentsLost: 1, agentsConnected: 1 }), /agents 1\/2 \(1 lost\)\n.* · failed 0 · dropped 3$/);
+  assert.match(
+    formatProgressFrame({ ...base, dropped: 3, agentsLost: 1, agentsConnected: 1 }),
+    /agents 1\/2 \(1 lost\)\n.* · failed 0 · dropped 3$/,
+  );
 });
 
 test('edge values: no requests yet, all ok, one failure in many, past the planned load', () => {
@@ -36,7 +72,16 @@ test('edge values: no requests yet, all ok, one failure in many, past the planne
 });
 
 test('clock: seconds, minutes, hours', () => {
-  assert.deepEqual([0, 7, 59.4, 60, 65, 3599, 3600, 7387].map(clock), ['0s', '7s', '59s', '1m00s', '1m05s', '59m59s', '1h00m00s', '2h03m07s']);
+  assert.deepEqual([0, 7, 59.4, 60, 65, 3599, 3600, 7387].map(clock), [
+    '0s',
+    '7s',
+    '59s',
+    '1m00s',
+    '1m05s',
+    '59m59s',
+    '1h00m00s',
+    '2h03m07s',
+  ]);
 });
 
 test('the planned load is the latest startTime + duration over the scenarios, a ramp its stages summed', () => {
@@ -58,7 +103,10 @@ scenarios:
 function sink(tty?: { columns: number; rows: number }): ProgressStream & { text: string } {
   const s = {
     text: '',
-    write(chunk: string) { s.text += chunk; return true; },
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
     ...(tty ? { isTTY: true, ...tty } : {}),
   };
   return s as unknown as ProgressStream & { text: string };
@@ -74,7 +122,10 @@ test('not a TTY: one plain line per update, messages as they come, nothing after
   d.done();
   d.update({ ...base, elapsedS: 14 });
   d.write('report written\n');
-  assert.equal(out.text, `run 1: http://x\n${formatProgressLine(base)}\n${formatProgressLine({ ...base, elapsedS: 13 })}\nreport written\n`);
+  assert.equal(
+    out.text,
+    `run 1: http://x\n${formatProgressLine(base)}\n${formatProgressLine({ ...base, elapsedS: 13 })}\nreport written\n`,
+  );
 });
 
 test('quiet: no progress, on a TTY or not; messages still print', () => {

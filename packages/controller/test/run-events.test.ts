@@ -3,19 +3,20 @@
 // closing every stream; a run not going here replayed from the store; the
 // bound on open streams (coded 503), heartbeats, listeners gone when a client
 // leaves, a client that stops reading dropped; the same auth as other reads.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { once } from 'node:events';
-import pino from 'pino';
+import { connect } from 'node:net';
+import { test } from 'node:test';
 import { systemClock } from '@barrage/core';
+import pino from 'pino';
+import { drain, openSse } from '../../../test/helpers/sse.ts';
+import type { EventStreamLimits } from '../src/api/event-stream.ts';
 import { buildApi } from '../src/api/server.ts';
 import { Cluster } from '../src/cluster/cluster.ts';
-import { RunManager } from '../src/runs/run-service.ts';
-import type { EventStreamLimits } from '../src/api/event-stream.ts';
 import type { StoredInterval } from '../src/merge/interval-figures.ts';
+import { RunManager } from '../src/runs/run-service.ts';
 import { RunStore } from '../src/store/run-store.ts';
-import { drain, openSse } from '../../../test/helpers/sse.ts';
 
 const TOKEN = 'events-token';
 
@@ -24,14 +25,47 @@ async function controller(o: { readsNeedToken?: boolean; limits?: Partial<EventS
   const cluster = new Cluster({ host: '127.0.0.1', port: 0, token: 'agent-token', clock: systemClock, logger });
   const store = new RunStore(':memory:');
   const manager = new RunManager({ cluster, store, clock: systemClock, logger });
-  await buildApi({ cluster, store, logger, manager, token: TOKEN, readsNeedToken: o.readsNeedToken ?? false, eventLimits: o.limits });
+  await buildApi({
+    cluster,
+    store,
+    logger,
+    manager,
+    token: TOKEN,
+    readsNeedToken: o.readsNeedToken ?? false,
+    eventLimits: o.limits,
+  });
   const { port } = await cluster.listen();
-  return { store, hub: manager.events, api: `http://127.0.0.1:${port}/api/v1`, port, close: async () => { await cluster.close(); store.close(); } };
+  return {
+    store,
+    hub: manager.events,
+    api: `http://127.0.0.1:${port}/api/v1`,
+    port,
+    close: async () => {
+      await cluster.close();
+      store.close();
+    },
+  };
 }
 
-const figures = (interval: number, requests: number, agents: Record<string, number> = { a1: requests }): StoredInterval => ({
-  interval, requests, ok: requests, rateLimited: 0, failed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3, maxMs: 4, meanMs: 1.5,
-  dropped: 0, status: { 200: requests }, errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents,
+const figures = (
+  interval: number,
+  requests: number,
+  agents: Record<string, number> = { a1: requests },
+): StoredInterval => ({
+  interval,
+  requests,
+  ok: requests,
+  rateLimited: 0,
+  failed: 0,
+  p50Ms: 1,
+  p95Ms: 2,
+  p99Ms: 3,
+  maxMs: 4,
+  meanMs: 1.5,
+  dropped: 0,
+  status: { 200: requests },
+  errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+  agents,
 });
 
 /** Resolves once `cond` holds, re-checked after each turn of the event loop (server-side state a client cannot see). */
@@ -52,25 +86,46 @@ test('a live run: replay, then each new figure once, then end closes the stream'
   const s = await openSse(`${c.api}/runs/r1/events`);
   assert.equal(s.status, 200);
   assert.match(s.headers.get('content-type')!, /^text\/event-stream/);
-  assert.deepEqual(await s.next(), { event: 'start', id: 'start', data: { id: 'r1', scenario: 'live', plannedStartAt: '2025-03-01T10:00:00.000Z', intervalMs: 1000 } });
+  assert.deepEqual(await s.next(), {
+    event: 'start',
+    id: 'start',
+    data: { id: 'r1', scenario: 'live', plannedStartAt: '2025-03-01T10:00:00.000Z', intervalMs: 1000 },
+  });
   assert.deepEqual(await s.next(), { event: 'interval', id: '0', data: figures(0, 10) });
   assert.deepEqual(await s.next(), { event: 'monitor', id: 'rss:0', data: { name: 'rss', t: 0, value: 100 } });
 
   ch.interval(figures(0, 10)); // the same figures again (an interval closing as it was): not sent
   ch.interval({ ...figures(1, 7), p50Ms: null, p95Ms: null, p99Ms: null, maxMs: null, meanMs: null });
-  ch.monitors({ rss: [{ t: 0, value: 100 }, { t: 1000, value: 101 }] });
+  ch.monitors({
+    rss: [
+      { t: 0, value: 100 },
+      { t: 1000, value: 101 },
+    ],
+  });
   ch.thresholds([{ expr: 'count(429)>=1', scope: 'all', value: 0, ok: false }], false);
   ch.thresholds([{ expr: 'count(429)>=1', scope: 'all', value: 0, ok: false }], false); // unchanged: not sent
   ch.interval(figures(1, 8)); // a late report: sent again, replacing it
   ch.thresholds([{ expr: 'count(429)>=1', scope: 'all', value: Number.NaN, ok: false }], true);
   ch.end('failed');
   const rest = await drain(s);
-  assert.deepEqual(rest.map((e) => [e.event, e.id]), [
-    ['interval', '1'], ['monitor', 'rss:1'], ['thresholds', 'thresholds'], ['interval', '1'], ['thresholds', 'thresholds:final'], ['end', 'end'],
-  ]);
+  assert.deepEqual(
+    rest.map((e) => [e.event, e.id]),
+    [
+      ['interval', '1'],
+      ['monitor', 'rss:1'],
+      ['thresholds', 'thresholds'],
+      ['interval', '1'],
+      ['thresholds', 'thresholds:final'],
+      ['end', 'end'],
+    ],
+  );
   assert.equal((rest[0]!.data as StoredInterval).p50Ms, null);
   assert.deepEqual(rest[3]!.data, figures(1, 8));
-  assert.deepEqual(rest[4]!.data, { final: true, results: [{ expr: 'count(429)>=1', scope: 'all', value: null, ok: false }] }, 'NaN travels as null');
+  assert.deepEqual(
+    rest[4]!.data,
+    { final: true, results: [{ expr: 'count(429)>=1', scope: 'all', value: null, ok: false }] },
+    'NaN travels as null',
+  );
   assert.deepEqual(rest[5]!.data, { status: 'failed' });
   await settled(() => c.hub.streams === 0);
   assert.equal(c.hub.live('r1'), undefined, 'an ended run leaves the hub');
@@ -83,7 +138,10 @@ test('a run not going here is replayed from the store and ended with its stored 
   c.store.saveFigures('gone', figures(0, 5), null);
   c.store.failRun('gone', 'CTRL_SETUP_FAILED: setup step login failed');
   const events = await drain(await openSse(`${c.api}/runs/gone/events`));
-  assert.deepEqual(events.map((e) => e.event), ['interval', 'end']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['interval', 'end'],
+  );
   assert.equal((events[0]!.data as StoredInterval).requests, 5);
   assert.deepEqual(events[1]!.data, { status: 'error', error: 'CTRL_SETUP_FAILED: setup step login failed' });
   const missing = await fetch(`${c.api}/runs/nope/events`);
@@ -149,7 +207,10 @@ test('the same rules as other reads: off loopback the token is needed', async (t
   const anonymous = await fetch(`${c.api}/runs/r/events`);
   assert.deepEqual([anonymous.status, ((await anonymous.json()) as { code: string }).code], [401, 'CTRL_UNAUTHORIZED']);
   const events = await drain(await openSse(`${c.api}/runs/r/events`, { authorization: `Bearer ${TOKEN}` }));
-  assert.deepEqual(events.map((e) => e.event), ['end']);
+  assert.deepEqual(
+    events.map((e) => e.event),
+    ['end'],
+  );
 });
 
 test('a long live run: the channel keeps the recent intervals, the replay takes older ones from the store, each once and in order', async () => {
@@ -157,17 +218,35 @@ test('a long live run: the channel keeps the recent intervals, the replay takes 
   const hub = new RunEventHub();
   const channel = hub.open('r');
   const point = (interval: number) => ({
-    interval, requests: 1, ok: 1, rateLimited: 0, failed: 0, p50Ms: 1, p95Ms: 1, p99Ms: 1, maxMs: 1, meanMs: 1,
-    dropped: 0, status: { 200: 1 }, errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: { a: 1 },
+    interval,
+    requests: 1,
+    ok: 1,
+    rateLimited: 0,
+    failed: 0,
+    p50Ms: 1,
+    p95Ms: 1,
+    p99Ms: 1,
+    maxMs: 1,
+    meanMs: 1,
+    dropped: 0,
+    status: { 200: 1 },
+    errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+    agents: { a: 1 },
   });
   for (let k = 0; k < 500; k++) channel.interval(point(k));
   const asked: number[] = [];
   const replay = channel.replay((before) => {
     asked.push(before);
-    return Array.from({ length: before }, (_v, k) => `event: interval\nid: ${k}\ndata: ${JSON.stringify(point(k))}\n\n`);
+    return Array.from(
+      { length: before },
+      (_v, k) => `event: interval\nid: ${k}\ndata: ${JSON.stringify(point(k))}\n\n`,
+    );
   });
   const ids = replay.filter((f) => f.startsWith('event: interval')).map((f) => Number(/\nid: (\d+)/.exec(f)![1]));
-  assert.deepEqual(ids, Array.from({ length: 500 }, (_v, k) => k));
+  assert.deepEqual(
+    ids,
+    Array.from({ length: 500 }, (_v, k) => k),
+  );
   assert.equal(asked.length, 1);
   assert.ok(asked[0]! >= 500 - 120 && asked[0]! < 500, `the channel kept intervals from ${asked[0]}`);
 });

@@ -19,10 +19,10 @@ export interface RateStage {
 const EPS = 1e-6;
 
 export class ArrivalSchedule {
-  private readonly starts: number[] = [];   // stage start, ms
-  private readonly before: number[] = [];   // A at stage start
-  private readonly r0: number[] = [];       // rate at stage start, per ms
-  private readonly r1: number[] = [];       // rate at stage end, per ms
+  private readonly starts: number[] = []; // stage start, ms
+  private readonly before: number[] = []; // A at stage start
+  private readonly r0: number[] = []; // rate at stage start, per ms
+  private readonly r1: number[] = []; // rate at stage end, per ms
   private readonly d: number[] = [];
   readonly durationMs: number;
   /** The cluster's arrivals: floor(A(end)). */
@@ -38,7 +38,11 @@ export class ArrivalSchedule {
         throw new RangeError(`stage ${JSON.stringify(s)}`);
       }
       const end = s.target / 1000;
-      this.starts.push(t); this.before.push(a); this.r0.push(rate); this.r1.push(end); this.d.push(s.durationMs);
+      this.starts.push(t);
+      this.before.push(a);
+      this.r0.push(rate);
+      this.r1.push(end);
+      this.d.push(s.durationMs);
       a += ((rate + end) / 2) * s.durationMs;
       t += s.durationMs;
       rate = end;
@@ -65,7 +69,8 @@ export class ArrivalSchedule {
     let hi = this.d.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.before[mid]! + ((this.r0[mid]! + this.r1[mid]!) / 2) * this.d[mid]! > u) hi = mid; else lo = mid + 1;
+      if (this.before[mid]! + ((this.r0[mid]! + this.r1[mid]!) / 2) * this.d[mid]! > u) hi = mid;
+      else lo = mid + 1;
     }
     const i = lo;
     const delta = Math.max(0, u) - this.before[i]!;

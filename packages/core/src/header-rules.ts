@@ -3,7 +3,13 @@
 // checks its assignment (and each rendered value) against the same rules.
 
 /** Headers undici refuses or sets itself (multipart sets content-length itself, after this check). */
-export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set(['transfer-encoding', 'keep-alive', 'upgrade', 'expect', 'content-length']);
+export const FORBIDDEN_HEADERS: ReadonlySet<string> = new Set([
+  'transfer-encoding',
+  'keep-alive',
+  'upgrade',
+  'expect',
+  'content-length',
+]);
 
 /** A header name as HTTP defines a token (lower case here), at most 200 characters. */
 export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,200}$/;

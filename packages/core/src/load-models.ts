@@ -28,12 +28,48 @@ export type ModelName =
 const E = barrage.v1.Executor;
 
 export const LOAD_MODELS: Readonly<Record<ModelName, LoadModel>> = Object.freeze({
-  'constant-vus': { name: 'constant-vus', executor: E.EXECUTOR_CONSTANT_VUS, kind: 'closed', iterationBounded: false, ramping: false },
-  'shared-iterations': { name: 'shared-iterations', executor: E.EXECUTOR_SHARED_ITERATIONS, kind: 'closed', iterationBounded: true, ramping: false },
-  'per-vu-iterations': { name: 'per-vu-iterations', executor: E.EXECUTOR_PER_VU_ITERATIONS, kind: 'closed', iterationBounded: true, ramping: false },
-  'ramping-vus': { name: 'ramping-vus', executor: E.EXECUTOR_RAMPING_VUS, kind: 'closed', iterationBounded: false, ramping: true },
-  'constant-arrival-rate': { name: 'constant-arrival-rate', executor: E.EXECUTOR_CONSTANT_ARRIVAL_RATE, kind: 'open', iterationBounded: false, ramping: false },
-  'ramping-arrival-rate': { name: 'ramping-arrival-rate', executor: E.EXECUTOR_RAMPING_ARRIVAL_RATE, kind: 'open', iterationBounded: false, ramping: false },
+  'constant-vus': {
+    name: 'constant-vus',
+    executor: E.EXECUTOR_CONSTANT_VUS,
+    kind: 'closed',
+    iterationBounded: false,
+    ramping: false,
+  },
+  'shared-iterations': {
+    name: 'shared-iterations',
+    executor: E.EXECUTOR_SHARED_ITERATIONS,
+    kind: 'closed',
+    iterationBounded: true,
+    ramping: false,
+  },
+  'per-vu-iterations': {
+    name: 'per-vu-iterations',
+    executor: E.EXECUTOR_PER_VU_ITERATIONS,
+    kind: 'closed',
+    iterationBounded: true,
+    ramping: false,
+  },
+  'ramping-vus': {
+    name: 'ramping-vus',
+    executor: E.EXECUTOR_RAMPING_VUS,
+    kind: 'closed',
+    iterationBounded: false,
+    ramping: true,
+  },
+  'constant-arrival-rate': {
+    name: 'constant-arrival-rate',
+    executor: E.EXECUTOR_CONSTANT_ARRIVAL_RATE,
+    kind: 'open',
+    iterationBounded: false,
+    ramping: false,
+  },
+  'ramping-arrival-rate': {
+    name: 'ramping-arrival-rate',
+    executor: E.EXECUTOR_RAMPING_ARRIVAL_RATE,
+    kind: 'open',
+    iterationBounded: false,
+    ramping: false,
+  },
 });
 
 const BY_EXECUTOR = new Map<number, LoadModel>(Object.values(LOAD_MODELS).map((m) => [m.executor, m]));

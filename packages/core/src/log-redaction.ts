@@ -2,7 +2,18 @@
 // passes in: tokens, authorization headers, passwords and run variables
 // (secrets from ${env:...} and setup captures). pino prints [Redacted].
 export const REDACT = [
-  'token', '*.token', 'apiToken', '*.apiToken',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'password', '*.password', 'vars', '*.vars', 'secret', '*.secret',
+  'token',
+  '*.token',
+  'apiToken',
+  '*.apiToken',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  '*.headers.authorization',
+  'password',
+  '*.password',
+  'vars',
+  '*.vars',
+  'secret',
+  '*.secret',
 ];

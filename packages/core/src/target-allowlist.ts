@@ -7,7 +7,10 @@ import { BlockList, isIP } from 'node:net';
 
 /** Refused unless an address pattern covers them: link-local (cloud metadata lives there) and known metadata endpoints. */
 const SENSITIVE: ReadonlyArray<[string, number, 'ipv4' | 'ipv6']> = [
-  ['169.254.0.0', 16, 'ipv4'], ['100.100.100.200', 32, 'ipv4'], ['fe80::', 10, 'ipv6'], ['fd00:ec2::254', 128, 'ipv6'],
+  ['169.254.0.0', 16, 'ipv4'],
+  ['100.100.100.200', 32, 'ipv4'],
+  ['fe80::', 10, 'ipv6'],
+  ['fd00:ec2::254', 128, 'ipv6'],
 ];
 const SENSITIVE_NAMES = new Set(['metadata.google.internal', 'metadata']);
 const HOST_PATTERN = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
@@ -37,7 +40,8 @@ export class TargetAllowlist {
         this.addresses.addSubnet(ip, bits, family(ip));
         this.hasAddresses = true;
       } else if (!cidr && p.length <= 253 && HOST_PATTERN.test(p)) {
-        if (p.startsWith('*.')) this.suffixes.push(p.slice(1)); else this.names.push(p);
+        if (p.startsWith('*.')) this.suffixes.push(p.slice(1));
+        else this.names.push(p);
       } else {
         throw new RangeError(`target pattern ${p}: not a host name, *.domain, IP address or CIDR range`);
       }
@@ -64,7 +68,8 @@ export class TargetAllowlist {
   checkHost(host: string): string | undefined {
     const h = bare(host);
     if (isIP(h) !== 0) return this.checkAddress(h, h);
-    if (SENSITIVE_NAMES.has(h) && !this.nameMatches(h)) return `${h} is a cloud metadata endpoint (allow it explicitly to target it)`;
+    if (SENSITIVE_NAMES.has(h) && !this.nameMatches(h))
+      return `${h} is a cloud metadata endpoint (allow it explicitly to target it)`;
     if (!this.empty && !this.nameMatches(h) && !this.hasAddresses) return `${h} is not in the target allowlist`;
     return undefined;
   }
@@ -73,8 +78,10 @@ export class TargetAllowlist {
   checkAddress(host: string, ip: string): string | undefined {
     const h = bare(host);
     const explicit = this.addressMatches(ip);
-    if (this.sensitive.check(ip, family(ip)) && !explicit) return `${h} resolves to ${ip}, a link-local or cloud metadata address (allow it explicitly to target it)`;
-    if (!this.empty && !explicit && !this.nameMatches(h)) return `${h}${h === ip ? '' : ` (${ip})`} is not in the target allowlist`;
+    if (this.sensitive.check(ip, family(ip)) && !explicit)
+      return `${h} resolves to ${ip}, a link-local or cloud metadata address (allow it explicitly to target it)`;
+    if (!this.empty && !explicit && !this.nameMatches(h))
+      return `${h}${h === ip ? '' : ` (${ip})`} is not in the target allowlist`;
     return undefined;
   }
 }

@@ -40,7 +40,10 @@ export function compileTemplate(text: string, run: ReadonlyMap<string, string>, 
     const name = m[1]!;
     const filter = m[2] as Filter | undefined;
     const value = run.get(name);
-    if (value !== undefined) { literal += apply(value, filter); continue; }
+    if (value !== undefined) {
+      literal += apply(value, filter);
+      continue;
+    }
     if (!flow.has(name)) throw new UnknownVariableError(name);
     parts.push(literal, filter === undefined ? { v: name } : { v: name, f: filter });
     literal = '';
@@ -64,7 +67,10 @@ export function render(t: Template, scope: ReadonlyMap<string, string> | null): 
   if (typeof t === 'string') return t;
   let out = '';
   for (const p of t) {
-    if (typeof p === 'string') { out += p; continue; }
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
     const v = scope?.get(p.v);
     if (v === undefined) return undefined;
     out += apply(v, p.f);

@@ -17,7 +17,11 @@ export function createError(code: string, template: string, httpStatus = 500) {
     static readonly code = code;
     constructor(...args: Array<string | number>) {
       let i = 0;
-      super(code, template.replace(/%s/g, () => String(args[i++] ?? '')), httpStatus);
+      super(
+        code,
+        template.replace(/%s/g, () => String(args[i++] ?? '')),
+        httpStatus,
+      );
     }
   };
 }
@@ -26,7 +30,11 @@ export const ProtoErrors = {
   FRAME_TOO_LARGE: createError('PROTO_FRAME_TOO_LARGE', 'frame of %s bytes exceeds the limit of %s', 413),
   FRAME_INVALID: createError('PROTO_FRAME_INVALID', 'frame is not a valid Envelope: %s', 400),
   FRAME_EMPTY: createError('PROTO_FRAME_EMPTY', 'Envelope carries no message', 400),
-  VERSION_MISMATCH: createError('PROTO_VERSION_MISMATCH', 'protocol version %s is not supported (this side speaks %s)', 400),
+  VERSION_MISMATCH: createError(
+    'PROTO_VERSION_MISMATCH',
+    'protocol version %s is not supported (this side speaks %s)',
+    400,
+  ),
   HISTOGRAM_INVALID: createError('PROTO_HISTOGRAM_INVALID', 'histogram rejected: %s', 400),
 } as const;
 

@@ -3,9 +3,10 @@
 // required to carry exactly one body. Histograms in it (the bulk of every
 // Report) are scanned straight from their bytes once the process has called
 // installFastHistogramDecode (histogram/fast-decode.ts).
-import { barrage } from './generated/barrage.js';
+
 import { ProtoErrors } from './errors.ts';
 import { FrameReader } from './frame-reader.ts';
+import { barrage } from './generated/barrage.js';
 import { MAX_FRAME_BYTES } from './version.ts';
 
 export const Envelope = barrage.v1.Envelope;
@@ -17,7 +18,10 @@ export function encodeEnvelope(message: EnvelopeShape): Uint8Array {
 }
 
 /** Decodes one frame; throws a coded BarrageError (never a raw protobuf error). */
-export function decodeEnvelope(bytes: Uint8Array, maxBytes = MAX_FRAME_BYTES): barrage.v1.Envelope & { body: BodyKind } {
+export function decodeEnvelope(
+  bytes: Uint8Array,
+  maxBytes = MAX_FRAME_BYTES,
+): barrage.v1.Envelope & { body: BodyKind } {
   if (bytes.byteLength > maxBytes) throw new ProtoErrors.FRAME_TOO_LARGE(bytes.byteLength, maxBytes);
   let env: barrage.v1.Envelope;
   try {

@@ -1,7 +1,8 @@
 // Fails when src/generated/ no longer matches barrage.proto: run `npm run gen`.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { generate } from '../scripts/gen.ts';
 
 test('committed generated code matches barrage.proto', () => {

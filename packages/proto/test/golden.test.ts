@@ -1,9 +1,10 @@
 // Golden round-trip: fixed messages encode to committed bytes and decode back
 // unchanged. A failure here means the wire format changed.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { decodeEnvelope, encodeEnvelope, Envelope } from '../src/framing.ts';
+import { test } from 'node:test';
+import { decodeEnvelope, Envelope, encodeEnvelope } from '../src/framing.ts';
 import { goldenEnvelopes } from './golden-envelope.ts';
 
 const goldenPath = new URL('./golden.json', import.meta.url);

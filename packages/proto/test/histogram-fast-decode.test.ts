@@ -2,18 +2,19 @@
 // straight from the packed bytes, merged from them) must be indistinguishable
 // from protobufjs's generic decode: the same messages, the same scans, the same
 // merges, the same refusals, for real reports and for mutated bytes alike.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import { ProtoErrors } from '../src/errors.ts';
-import { decodeEnvelope, encodeEnvelope, Envelope } from '../src/framing.ts';
+import { decodeEnvelope, Envelope, encodeEnvelope } from '../src/framing.ts';
+import type { barrage } from '../src/generated/barrage.js';
+import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram/config.ts';
 import { DecodedHistogram } from '../src/histogram/decoded.ts';
 import { encodeHistogram } from '../src/histogram/encode.ts';
 import { installFastHistogramDecode } from '../src/histogram/fast-decode.ts';
 import { addWireHistogram, addWireHistogramTo } from '../src/histogram/merge.ts';
 import { scanHistogram } from '../src/histogram/scan.ts';
-import { HIGHEST_US, newIntervalHistogram, newTotalHistogram } from '../src/histogram/config.ts';
-import type { barrage } from '../src/generated/barrage.js';
 
 // decodeEnvelope takes the fast path from here on; genericDecode below never does (a plain
 // Uint8Array, not a frame's reader), so every comparison in this file is fast against generic.
@@ -62,7 +63,14 @@ function merged(w: barrage.v1.Histogram.$Properties | null | undefined): Outcome
     // A 32-bit target among them takes the value-by-value path.
     const small = newIntervalHistogram();
     addWireHistogramTo([newTotalHistogram(), small], w);
-    const summary = (x: typeof h | typeof small) => [x.totalCount, x.minNonZeroValue, x.maxValue, x.getValueAtPercentile(50), x.getValueAtPercentile(99), x.mean];
+    const summary = (x: typeof h | typeof small) => [
+      x.totalCount,
+      x.minNonZeroValue,
+      x.maxValue,
+      x.getValueAtPercentile(50),
+      x.getValueAtPercentile(99),
+      x.mean,
+    ];
     return { scan, added, total: summary(h), small: summary(small) };
   });
 }
@@ -71,50 +79,71 @@ function reportFrame(values: number[][]): Uint8Array {
   const stats = values.map((vs, i) => {
     const h = newIntervalHistogram();
     for (const v of vs) h.recordValue(v);
-    return { name: `n${i}`, latency: encodeHistogram(h), status: vs.length > 0 ? [{ status: 200, count: vs.length }] : [], ok: vs.length };
+    return {
+      name: `n${i}`,
+      latency: encodeHistogram(h),
+      status: vs.length > 0 ? [{ status: 200, count: vs.length }] : [],
+      ok: vs.length,
+    };
   });
   return encodeEnvelope({ report: { runId: 'r', seq: 1, interval: 0, stats, startedAt: 1 } });
 }
 
-const latencies = fc.array(fc.array(fc.integer({ min: 1, max: HIGHEST_US }), { maxLength: 200 }), { minLength: 1, maxLength: 4 });
+const latencies = fc.array(fc.array(fc.integer({ min: 1, max: HIGHEST_US }), { maxLength: 200 }), {
+  minLength: 1,
+  maxLength: 4,
+});
 
 test('real reports: fast decode gives the generic messages, scans and merges', () => {
-  fc.assert(fc.property(latencies, (values) => {
-    const bytes = reportFrame(values);
-    const fast = decodeEnvelope(bytes);
-    const generic = genericDecode(bytes);
-    const stats = statsOf(fast);
-    for (const s of stats) assert.ok(s.latency instanceof DecodedHistogram);
-    stats.forEach((s, i) => assert.deepEqual(merged(s.latency), merged(statsOf(generic)[i]!.latency)));
-    assert.deepEqual(plain(fast), plain(generic));
-  }), { numRuns: 100 });
+  fc.assert(
+    fc.property(latencies, (values) => {
+      const bytes = reportFrame(values);
+      const fast = decodeEnvelope(bytes);
+      const generic = genericDecode(bytes);
+      const stats = statsOf(fast);
+      for (const s of stats) assert.ok(s.latency instanceof DecodedHistogram);
+      stats.forEach((s, i) => assert.deepEqual(merged(s.latency), merged(statsOf(generic)[i]!.latency)));
+      assert.deepEqual(plain(fast), plain(generic));
+    }),
+    { numRuns: 100 },
+  );
 });
 
 test('mutated frames: the same refusal, or the same messages, scans and merges', () => {
   const base = reportFrame([[1000, 1001, 1002, 5000, 5000, 90_000, 2_000_000], [1, 1, 3_600_000_000], [42]]);
-  const mutation = fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 });
-  fc.assert(fc.property(mutation, fc.nat(8), (changes, cut) => {
-    const bytes = Uint8Array.from(base);
-    for (const [at, b] of changes) bytes[at] = b;
-    const frame = bytes.subarray(0, bytes.length - (cut > 6 ? cut : 0));
-    const fast = outcome(() => decodeEnvelope(frame));
-    const generic = outcome(() => genericDecode(frame));
-    assert.equal(fast.ok, generic.ok, `fast ${JSON.stringify(fast).slice(0, 200)} generic ${JSON.stringify(generic).slice(0, 200)}`);
-    if (!fast.ok || !generic.ok) {
-      assertSameRefusal(fast, generic, '');
-      return;
-    }
-    const f = fast.value as barrage.v1.Envelope;
-    const g = generic.value as barrage.v1.Envelope;
-    const fs = statsOf(f);
-    const gs = statsOf(g);
-    assert.equal(fs.length, gs.length);
-    fs.forEach((s, i) => {
-      assert.deepEqual(merged(s.latency), merged(gs[i]!.latency));
-      assert.deepEqual(merged(s.serviceTime), merged(gs[i]!.serviceTime));
-    });
-    assert.deepEqual(plain(f), plain(g));
-  }), { numRuns: 2000 });
+  const mutation = fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 6,
+  });
+  fc.assert(
+    fc.property(mutation, fc.nat(8), (changes, cut) => {
+      const bytes = Uint8Array.from(base);
+      for (const [at, b] of changes) bytes[at] = b;
+      const frame = bytes.subarray(0, bytes.length - (cut > 6 ? cut : 0));
+      const fast = outcome(() => decodeEnvelope(frame));
+      const generic = outcome(() => genericDecode(frame));
+      assert.equal(
+        fast.ok,
+        generic.ok,
+        `fast ${JSON.stringify(fast).slice(0, 200)} generic ${JSON.stringify(generic).slice(0, 200)}`,
+      );
+      if (!fast.ok || !generic.ok) {
+        assertSameRefusal(fast, generic, '');
+        return;
+      }
+      const f = fast.value as barrage.v1.Envelope;
+      const g = generic.value as barrage.v1.Envelope;
+      const fs = statsOf(f);
+      const gs = statsOf(g);
+      assert.equal(fs.length, gs.length);
+      fs.forEach((s, i) => {
+        assert.deepEqual(merged(s.latency), merged(gs[i]!.latency));
+        assert.deepEqual(merged(s.serviceTime), merged(gs[i]!.serviceTime));
+      });
+      assert.deepEqual(plain(f), plain(g));
+    }),
+    { numRuns: 2000 },
+  );
 });
 
 test('any run-length counts: the fast scan and merge agree with the generic ones', () => {
@@ -126,27 +155,35 @@ test('any run-length counts: the fast scan and merge agree with the generic ones
     { weight: 1, arbitrary: fc.integer({ min: -30_000, max: -65 }) },
     { weight: 1, arbitrary: fc.constantFrom(0, 2 ** 31 - 1, -(2 ** 31), -23_551, -23_552, 16_383, 16_384) },
   );
-  fc.assert(fc.property(fc.array(entry, { maxLength: 120 }), fc.nat(3), (counts, skew) => {
-    // min/max where the occupied buckets say (mostly), so the whole path up to the merge runs.
-    let index = 0;
-    let first = -1;
-    let last = -1;
-    let total = 0;
-    for (const v of counts) {
-      if (v < 0) { index -= v; continue; }
-      if (first < 0) first = index;
-      last = index;
-      total += v;
-      index++;
-    }
-    const inRange = first >= 0 && last < indexer.countsArrayLength;
-    const min = inRange ? indexer.valueFromIndex(first) + (skew === 3 ? 5000 : 0) : 0;
-    const max = inRange ? (total === 1 ? min : indexer.valueFromIndex(last)) : 0;
-    const bytes = encodeEnvelope({ report: { runId: 'r', seq: 1, stats: [{ name: 'a', latency: { config: 1, counts, min, max } }] } });
-    const fast = statsOf(decodeEnvelope(bytes))[0]!.latency;
-    const generic = statsOf(genericDecode(bytes))[0]!.latency;
-    assert.deepEqual(merged(fast), merged(generic));
-  }), { numRuns: 3000 });
+  fc.assert(
+    fc.property(fc.array(entry, { maxLength: 120 }), fc.nat(3), (counts, skew) => {
+      // min/max where the occupied buckets say (mostly), so the whole path up to the merge runs.
+      let index = 0;
+      let first = -1;
+      let last = -1;
+      let total = 0;
+      for (const v of counts) {
+        if (v < 0) {
+          index -= v;
+          continue;
+        }
+        if (first < 0) first = index;
+        last = index;
+        total += v;
+        index++;
+      }
+      const inRange = first >= 0 && last < indexer.countsArrayLength;
+      const min = inRange ? indexer.valueFromIndex(first) + (skew === 3 ? 5000 : 0) : 0;
+      const max = inRange ? (total === 1 ? min : indexer.valueFromIndex(last)) : 0;
+      const bytes = encodeEnvelope({
+        report: { runId: 'r', seq: 1, stats: [{ name: 'a', latency: { config: 1, counts, min, max } }] },
+      });
+      const fast = statsOf(decodeEnvelope(bytes))[0]!.latency;
+      const generic = statsOf(genericDecode(bytes))[0]!.latency;
+      assert.deepEqual(merged(fast), merged(generic));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 /** A Report frame holding one stats whose latency histogram is exactly `histogram` (raw bytes). */
@@ -187,7 +224,11 @@ test('irregular histograms take the generic path and are refused the same way', 
 test('a decoded histogram read, assigned or shadowed is merged from what its counts then are', () => {
   const bytes = reportFrame([[1000, 1000, 2000]]);
   const fresh = () => statsOf(decodeEnvelope(bytes))[0]!.latency!;
-  const addedFrom = (w: barrage.v1.Histogram.$Properties) => { const h = newTotalHistogram(); addWireHistogram(h, w); return [h.totalCount, h.maxValue]; };
+  const addedFrom = (w: barrage.v1.Histogram.$Properties) => {
+    const h = newTotalHistogram();
+    addWireHistogram(h, w);
+    return [h.totalCount, h.maxValue];
+  };
 
   assert.deepEqual(addedFrom(fresh()), [3, 2000]);
   const read = fresh();
@@ -196,7 +237,8 @@ test('a decoded histogram read, assigned or shadowed is merged from what its cou
   assert.throws(() => addedFrom(read), { code: 'PROTO_HISTOGRAM_INVALID' });
   const assigned = fresh();
   assigned.counts = [-999, 4];
-  assigned.min = 999; assigned.max = 999;
+  assigned.min = 999;
+  assigned.max = 999;
   assert.deepEqual(addedFrom(assigned), [4, 999]);
   const shadowed = fresh();
   Object.defineProperty(shadowed, 'counts', { value: [-999, 1] });

@@ -3,8 +3,9 @@
 // same per-IP rate limits, answering 429 with Retry-After, and counting every
 // response it sends (and every uploaded file's size) at /__stats. /stall/:key
 // holds one request for a while, to show coordinated omission.
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
 import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { signJwt, verifyJwt } from './jwt.ts';
 import { MultipartCounter, type PartInfo } from './multipart-counter.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
@@ -23,7 +24,10 @@ export interface TargetOptions {
 }
 
 const SESSIONS = Array.from({ length: 20 }, (_v, i) => ({
-  id: i + 1, patient_id: 100 + (i % 7), session_date: new Date(Date.UTC(2024, 11, 1 + i)).toISOString(), status: 'processed',
+  id: i + 1,
+  patient_id: 100 + (i % 7),
+  session_date: new Date(Date.UTC(2024, 11, 1 + i)).toISOString(),
+  status: 'processed',
 }));
 
 export function buildTarget(o: TargetOptions = {}): FastifyInstance {
@@ -59,19 +63,39 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   const pool = { size: 5, overflow: 10, inUse: 0, peak: 0, exhausted: 0 };
   const waiting: Array<() => void> = [];
   const acquire = (): Promise<boolean> => {
-    if (pool.inUse < pool.size + pool.overflow) { pool.inUse++; pool.peak = Math.max(pool.peak, pool.inUse); return Promise.resolve(true); }
+    if (pool.inUse < pool.size + pool.overflow) {
+      pool.inUse++;
+      pool.peak = Math.max(pool.peak, pool.inUse);
+      return Promise.resolve(true);
+    }
     return new Promise((resolve) => {
-      const grant = () => { clearTimeout(timer); pool.inUse++; pool.peak = Math.max(pool.peak, pool.inUse); resolve(true); };
-      const timer = setTimeout(() => { waiting.splice(waiting.indexOf(grant), 1); pool.exhausted++; resolve(false); }, 5_000);
+      const grant = () => {
+        clearTimeout(timer);
+        pool.inUse++;
+        pool.peak = Math.max(pool.peak, pool.inUse);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        waiting.splice(waiting.indexOf(grant), 1);
+        pool.exhausted++;
+        resolve(false);
+      }, 5_000);
       waiting.push(grant);
     });
   };
-  const release = () => { pool.inUse--; waiting.shift()?.(); };
+  const release = () => {
+    pool.inUse--;
+    waiting.shift()?.();
+  };
   app.get('/health', async (_req, reply) => {
     if (!(await acquire())) return reply.code(503).send({ status: 'unhealthy', database: 'pool exhausted' });
     try {
       await new Promise((r) => setImmediate(r));
-      return { status: 'healthy', database: 'connected', pool: { size: pool.size, max_overflow: pool.overflow, in_use: pool.inUse } };
+      return {
+        status: 'healthy',
+        database: 'connected',
+        pool: { size: pool.size, max_overflow: pool.overflow, in_use: pool.inUse },
+      };
     } finally {
       release();
     }
@@ -131,7 +155,10 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   // Uploads are streamed and counted, never buffered: memory stays flat whatever the size.
   app.addContentTypeParser('multipart/form-data', (req, payload, done) => {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(req.headers['content-type'] ?? '');
-    if (boundary === null) { done(Object.assign(new Error('multipart boundary missing'), { statusCode: 400 }), undefined); return; }
+    if (boundary === null) {
+      done(Object.assign(new Error('multipart boundary missing'), { statusCode: 400 }), undefined);
+      return;
+    }
     const counter = new MultipartCounter((boundary[1] ?? boundary[2])!.trim());
     let size = 0;
     let failed = false;
@@ -143,23 +170,41 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
     };
     payload.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxUpload) { fail(new Error('upload too large'), 413); return; }
-      try { counter.write(chunk); } catch (err) { fail(err as Error, 400); }
+      if (size > maxUpload) {
+        fail(new Error('upload too large'), 413);
+        return;
+      }
+      try {
+        counter.write(chunk);
+      } catch (err) {
+        fail(err as Error, 400);
+      }
     });
     payload.on('end', () => {
       if (failed) return;
-      if (!counter.done) { fail(new Error('multipart body not terminated'), 400); return; }
+      if (!counter.done) {
+        fail(new Error('multipart body not terminated'), 400);
+        return;
+      }
       done(null, { size, parts: counter.parts });
     });
     payload.on('error', (err) => fail(err, 400));
   });
-  app.post('/api/sessions/upload', { onRequest: [limited(api), limited(uploads), authenticated] }, async (req, reply) => {
-    const { size, parts } = req.body as { size: number; parts: PartInfo[] };
-    const files = parts.filter((p) => p.filename !== null);
-    if (files.length === 0) return reply.code(400).send({ detail: 'no file part' });
-    for (const f of files) stats.upload(f);
-    return reply.code(201).send({ status: 'uploaded', bytes: size, files: files.map((f) => ({ field: f.field, filename: f.filename, bytes: f.bytes })) });
-  });
+  app.post(
+    '/api/sessions/upload',
+    { onRequest: [limited(api), limited(uploads), authenticated] },
+    async (req, reply) => {
+      const { size, parts } = req.body as { size: number; parts: PartInfo[] };
+      const files = parts.filter((p) => p.filename !== null);
+      if (files.length === 0) return reply.code(400).send({ detail: 'no file part' });
+      for (const f of files) stats.upload(f);
+      return reply.code(201).send({
+        status: 'uploaded',
+        bytes: size,
+        files: files.map((f) => ({ field: f.field, filename: f.filename, bytes: f.bytes })),
+      });
+    },
+  );
 
   app.decorate('targetStats', stats);
   return app;

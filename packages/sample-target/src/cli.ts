@@ -23,16 +23,37 @@ const o = new Command('sample-target')
   .option('--api-window <duration>', 'rate-limit window on /api/*', seconds, 60_000)
   .option('--upload-limit <n>', 'uploads per window per client IP', int, 10)
   .option('--upload-window <duration>', 'rate-limit window on uploads', seconds, 3_600_000)
-  .option('--jwt-secret <secret>', 'sign tokens with this secret (default: random), so several targets accept one token')
+  .option(
+    '--jwt-secret <secret>',
+    'sign tokens with this secret (default: random), so several targets accept one token',
+  )
   .parse()
-  .opts<{ port: number; host: string; apiLimit: number; apiWindow: number; uploadLimit: number; uploadWindow: number; jwtSecret?: string }>();
+  .opts<{
+    port: number;
+    host: string;
+    apiLimit: number;
+    apiWindow: number;
+    uploadLimit: number;
+    uploadWindow: number;
+    jwtSecret?: string;
+  }>();
 
-const app = buildTarget({ apiLimit: o.apiLimit, apiWindowMs: o.apiWindow, uploadLimit: o.uploadLimit, uploadWindowMs: o.uploadWindow, jwtSecret: o.jwtSecret });
+const app = buildTarget({
+  apiLimit: o.apiLimit,
+  apiWindowMs: o.apiWindow,
+  uploadLimit: o.uploadLimit,
+  uploadWindowMs: o.uploadWindow,
+  jwtSecret: o.jwtSecret,
+});
 const url = await app.listen({ port: o.port, host: o.host });
 process.stdout.write(`sample-target listening on ${url}\n`);
 // On stop: finish what is in flight, then print the final count (a restarted target starts from zero).
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => void app.close().then(() => {
-    process.stdout.write(`sample-target final stats ${JSON.stringify(targetStats(app))}\n`, () => process.exit(0));
-  }));
+  process.on(
+    sig,
+    () =>
+      void app.close().then(() => {
+        process.stdout.write(`sample-target final stats ${JSON.stringify(targetStats(app))}\n`, () => process.exit(0));
+      }),
+  );
 }

@@ -1,5 +1,5 @@
 // Public surface of @barrage/sample-target.
 export { buildTarget, type TargetOptions } from './app.ts';
 export { FixedWindowLimiter } from './rate-limiter.ts';
-export { spawnTarget, type SpawnedTarget } from './spawn.ts';
+export { type SpawnedTarget, spawnTarget } from './spawn.ts';
 export type { StatsJson } from './stats.ts';

@@ -42,14 +42,22 @@ export class MultipartCounter {
           this.buf = this.buf.subarray(this.buf.length - keep);
           return;
         }
-        if (this.part) { this.part.bytes += at; this.parts.push(this.part); this.part = null; }
+        if (this.part) {
+          this.part.bytes += at;
+          this.parts.push(this.part);
+          this.part = null;
+        }
         this.buf = this.buf.subarray(at + this.delimiter.length);
         this.state = 'after-delimiter';
       }
       if (this.state === 'after-delimiter') {
         if (this.buf.length < 2) return;
         const two = this.buf.toString('latin1', 0, 2);
-        if (two === '--') { this.state = 'done'; this.buf = Buffer.alloc(0); return; }
+        if (two === '--') {
+          this.state = 'done';
+          this.buf = Buffer.alloc(0);
+          return;
+        }
         if (two !== '\r\n') throw new Error('malformed multipart delimiter');
         this.buf = this.buf.subarray(2);
         this.state = 'headers';

@@ -33,9 +33,14 @@ export async function spawnTarget(args: string[] = [], opts: SpawnTargetOptions 
     const onData = (d: Buffer) => {
       buf += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(buf);
-      if (m) { child.stdout.off('data', onData); child.off('exit', onExit); resolve(m[1]!); }
+      if (m) {
+        child.stdout.off('data', onData);
+        child.off('exit', onExit);
+        resolve(m[1]!);
+      }
     };
-    const onExit = (code: number | null) => reject(new Error(`sample target exited (${code}) before listening: ${buf}`));
+    const onExit = (code: number | null) =>
+      reject(new Error(`sample target exited (${code}) before listening: ${buf}`));
     child.stdout.on('data', onData);
     child.once('exit', onExit);
   });
@@ -47,7 +52,9 @@ export async function spawnTarget(args: string[] = [], opts: SpawnTargetOptions 
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return undefined;
       let out = '';
-      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
       child.kill('SIGTERM');
       await once(child, 'exit');
       const m = /sample-target final stats (\{.*\})/.exec(out);

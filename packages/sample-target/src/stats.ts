@@ -46,6 +46,12 @@ export class ServerStats {
   toJSON(): StatsJson {
     const routes: Record<string, Record<string, number>> = {};
     for (const [route, m] of this.routes) routes[route] = Object.fromEntries([...m].map(([s, n]) => [String(s), n]));
-    return { total: this.total, routes, times: Object.fromEntries([...this.times].map(([k, v]) => [k, { ...v }])), uploads: [...this.uploads], uploadBytes: this.uploadBytes };
+    return {
+      total: this.total,
+      routes,
+      times: Object.fromEntries([...this.times].map(([k, v]) => [k, { ...v }])),
+      uploads: [...this.uploads],
+      uploadBytes: this.uploadBytes,
+    };
   }
 }

@@ -3,7 +3,7 @@
 // The Requester takes it as an injected dependency, so the hot path can be
 // driven without sockets and the HTTP client swapped in one file.
 import type { LookupFunction } from 'node:net';
-import { Pool, type Dispatcher } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 
 export interface HttpDispatch {
   /** Sends one request; the handler hears every outcome, errors included. */
@@ -35,7 +35,8 @@ export class UndiciDispatch implements HttpDispatch {
   }
 
   dispatch(opts: Dispatcher.DispatchOptions & { origin: string }, handler: Dispatcher.DispatchHandler): void {
-    const pool = opts.origin === this.lastOrigin && this.lastPool !== undefined ? this.lastPool : this.pool(opts.origin);
+    const pool =
+      opts.origin === this.lastOrigin && this.lastPool !== undefined ? this.lastPool : this.pool(opts.origin);
     pool.dispatch(opts, handler);
   }
 

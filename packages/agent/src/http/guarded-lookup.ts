@@ -8,10 +8,20 @@ import type { TargetAllowlist } from '@barrage/core';
 
 export const TARGET_NOT_ALLOWED = 'EBARRAGE_TARGET_NOT_ALLOWED';
 
-export function guardedLookup(lists: readonly TargetAllowlist[], onRefused: (host: string, why: string) => void): LookupFunction {
-  return ((hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+export function guardedLookup(
+  lists: readonly TargetAllowlist[],
+  onRefused: (host: string, why: string) => void,
+): LookupFunction {
+  return ((
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
-      if (err) { callback(err, ''); return; }
+      if (err) {
+        callback(err, '');
+        return;
+      }
       for (const a of addresses) {
         for (const list of lists) {
           const why = list.checkAddress(hostname, a.address);

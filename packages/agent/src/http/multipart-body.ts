@@ -12,7 +12,9 @@ function makeChunk(size: number): Buffer {
   const b = Buffer.alloc(size);
   let x = 0x9e3779b9;
   for (let i = 0; i < size; i += 4) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
     b.writeUInt32LE(x >>> 0, i);
   }
   return b;
@@ -42,8 +44,9 @@ export class MultipartBody {
     for (const f of spec.fields) {
       head += `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(f.name)}"\r\n\r\n${f.value}\r\n`;
     }
-    head += `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(spec.field)}"; filename="${quoted(spec.filename)}"\r\n`
-      + `Content-Type: ${spec.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`;
+    head +=
+      `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(spec.field)}"; filename="${quoted(spec.filename)}"\r\n` +
+      `Content-Type: ${spec.contentType.replace(/[\r\n]/g, '')}\r\n\r\n`;
     this.head = Buffer.from(head);
     this.tail = Buffer.from(`\r\n--${boundary}--\r\n`);
     this.fileSize = spec.size;
@@ -52,7 +55,10 @@ export class MultipartBody {
 
   /** A fresh stream of the whole body, for one request. */
   stream(): Readable {
-    return Readable.from(chunks(this.head, this.fileSize, this.tail), { objectMode: false, highWaterMark: CHUNK.length });
+    return Readable.from(chunks(this.head, this.fileSize, this.tail), {
+      objectMode: false,
+      highWaterMark: CHUNK.length,
+    });
   }
 }
 

@@ -8,16 +8,15 @@
 // path allocates one handler per request and nothing else for a request
 // without flow variables.
 import type { LookupFunction } from 'node:net';
-import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import { isDeepStrictEqual } from 'node:util';
-import type { Dispatcher } from 'undici';
 import type { Clock } from '@barrage/core';
+import { isSendableHeaderValue, readJsonPath, render, type Template } from '@barrage/core';
+import type { Dispatcher } from 'undici';
 import type { CompletionLog } from '../measure/completion-log.ts';
-import { UndiciDispatch, type HttpDispatch } from './dispatch.ts';
-import { readJsonPath } from '@barrage/core';
-import type { MultipartBody } from './multipart-body.ts';
 import type { ErrorKind, Recorder } from '../measure/recorder.ts';
-import { isSendableHeaderValue, render, type Template } from '@barrage/core';
+import { type HttpDispatch, UndiciDispatch } from './dispatch.ts';
+import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
+import type { MultipartBody } from './multipart-body.ts';
 
 export interface PreparedCheck {
   name: string;
@@ -39,7 +38,7 @@ export interface PreparedCapture {
 
 /** A request template resolved for firing: run variables substituted, origin split off. */
 export interface PreparedRequest {
-  index: number;          // name slot in the Recorder
+  index: number; // name slot in the Recorder
   origin: string;
   method: Dispatcher.HttpMethod;
   path: Template;
@@ -89,11 +88,19 @@ const MAX_READ_BODY = 1024 * 1024;
 export function classifyError(err: unknown): ErrorKind {
   const code = (err as { code?: string } | null)?.code ?? '';
   switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT': case 'UND_ERR_BODY_TIMEOUT': case 'UND_ERR_CONNECT_TIMEOUT': case 'ETIMEDOUT':
+    case 'UND_ERR_HEADERS_TIMEOUT':
+    case 'UND_ERR_BODY_TIMEOUT':
+    case 'UND_ERR_CONNECT_TIMEOUT':
+    case 'ETIMEDOUT':
       return 'timeout';
     case 'ECONNREFUSED':
       return 'refused';
-    case 'ECONNRESET': case 'UND_ERR_SOCKET': case 'EPIPE': case 'UND_ERR_CLOSED': case 'UND_ERR_DESTROYED': case 'UND_ERR_ABORTED':
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+    case 'EPIPE':
+    case 'UND_ERR_CLOSED':
+    case 'UND_ERR_DESTROYED':
+    case 'UND_ERR_ABORTED':
       return 'reset';
     default:
       return 'other';
@@ -121,7 +128,9 @@ export class Requester {
     this.opts = opts;
     this.clock = opts.clock;
     this.serviceTime = opts.serviceTime ?? true;
-    this.http = opts.dispatch ?? new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
+    this.http =
+      opts.dispatch ??
+      new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
   }
 
   /**
@@ -134,10 +143,15 @@ export class Requester {
   fire(req: PreparedRequest, scope: Scope | null, done: Done, intendedAt?: number): boolean {
     if (this.closed) return false;
     if (!req.templated && req.multipart === null) {
-      const opts = req.dispatchOptions ??= {
-        origin: req.origin, method: req.method, path: req.path as string, headers: req.headers as Record<string, string>,
-        body: req.body as Buffer | null, headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
-      };
+      const opts = (req.dispatchOptions ??= {
+        origin: req.origin,
+        method: req.method,
+        path: req.path as string,
+        headers: req.headers as Record<string, string>,
+        body: req.body as Buffer | null,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      });
       this.inFlight++;
       const sent = req.body === null ? 0 : (req.body as Buffer).length;
       this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, sent));
@@ -171,10 +185,18 @@ export class Requester {
     this.inFlight++;
     const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
     const handler = new ResponseHandler(this, req, scope, done, intendedAt, sent);
-    this.http.dispatch({
-      origin: req.origin, method: req.method, path, headers, body: body as Buffer | string | null,
-      headersTimeout: req.timeoutMs, bodyTimeout: req.timeoutMs,
-    }, handler);
+    this.http.dispatch(
+      {
+        origin: req.origin,
+        method: req.method,
+        path,
+        headers,
+        body: body as Buffer | string | null,
+        headersTimeout: req.timeoutMs,
+        bodyTimeout: req.timeoutMs,
+      },
+      handler,
+    );
     return true;
   }
 
@@ -185,7 +207,11 @@ export class Requester {
     const at = this.clock.now();
     this.lastCompletionAt = at;
     this.opts.onComplete?.(at);
-    if (error !== null && !h.onConnection && (this.closed || NOT_SENDABLE.has((error as { code?: string }).code ?? ''))) {
+    if (
+      error !== null &&
+      !h.onConnection &&
+      (this.closed || NOT_SENDABLE.has((error as { code?: string }).code ?? ''))
+    ) {
       // Never left the agent: still queued for a connection when the scenario was cut, or
       // refused by undici before sending. Not a request the target could have seen: dropped.
       recorder.recordDropped(h.req.index);
@@ -201,8 +227,15 @@ export class Requester {
       // send (or the dispatch, if that was a hair earlier), with service time from the moment
       // the request went onto a connection.
       recorder.recordResponse(
-        h.req.index, (at - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000, (at - h.startedAt) * 1000,
-        status, ok, status === 429 && h.headers !== null && Object.hasOwn(h.headers, 'retry-after'), h.bytes, h.bytesSent, at,
+        h.req.index,
+        (at - Math.min(h.intendedAt ?? h.dispatchedAt, h.dispatchedAt)) * 1000,
+        (at - h.startedAt) * 1000,
+        status,
+        ok,
+        status === 429 && h.headers !== null && Object.hasOwn(h.headers, 'retry-after'),
+        h.bytes,
+        h.bytesSent,
+        at,
       );
       log.note(h.req.index, h.dispatchedAt, at, status === 429);
       if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
@@ -218,7 +251,11 @@ export class Requester {
     const doc = () => {
       if (!parsed) {
         parsed = true;
-        try { json = h.body === null ? undefined : JSON.parse(Buffer.concat(h.body).toString('utf8')); } catch { json = undefined; }
+        try {
+          json = h.body === null ? undefined : JSON.parse(Buffer.concat(h.body).toString('utf8'));
+        } catch {
+          json = undefined;
+        }
       }
       return json;
     };
@@ -275,7 +312,14 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
   body: Buffer[] | null = null;
   private finished = false;
 
-  constructor(exec: Requester, req: PreparedRequest, scope: Scope | null, done: Done, intendedAt: number | undefined, bytesSent: number) {
+  constructor(
+    exec: Requester,
+    req: PreparedRequest,
+    scope: Scope | null,
+    done: Done,
+    intendedAt: number | undefined,
+    bytesSent: number,
+  ) {
     this.exec = exec;
     this.req = req;
     this.scope = scope;
@@ -291,7 +335,11 @@ class ResponseHandler implements Dispatcher.DispatchHandler {
     this.onConnection = true;
   }
 
-  onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _c: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.status = statusCode;
     this.headers = headers;
     if (this.req.readsBody) this.body = [];

@@ -4,11 +4,12 @@
 // Finished, and redial (resending unacknowledged reports) when the link
 // drops. The link itself, clock sync, the heartbeat, the link watch and the
 // redial policy are their own files beside this one; the run is in run/.
-import { availableParallelism, hostname } from 'node:os';
+
 import { randomUUID } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import { type Clock, MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type TrustOptions } from '@barrage/core';
+import { barrage, type EnvelopeShape, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
 import type { Logger } from 'pino';
-import { barrage, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION, type EnvelopeShape } from '@barrage/proto';
-import { MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type Clock, type TrustOptions } from '@barrage/core';
 import { AgentErrors } from '../errors.ts';
 import { AgentRun } from '../run/agent-run.ts';
 import type { RunHandle } from '../run/run-handle.ts';
@@ -21,7 +22,7 @@ import { LinkWatch } from './link-watch.ts';
 import { ONCE_MAX_ATTEMPTS, Redial } from './redial.ts';
 
 export interface AgentOptions {
-  controller: string;   // ws://host:port (the /agents path is added when missing)
+  controller: string; // ws://host:port (the /agents path is added when missing)
   token: string;
   /** wss:// only: the CAs that may sign the controller's certificate (--ca), instead of Node's default CAs. */
   trust?: TrustOptions;
@@ -69,13 +70,19 @@ export class Agent {
     this.o = o;
     this.clock = o.clock ?? (o.clockSkewMs ? offsetClock(systemClock, o.clockSkewMs) : systemClock);
     const workers = o.workers ?? 1;
-    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) throw new AgentErrors.BAD_ARGUMENT(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+      throw new AgentErrors.BAD_ARGUMENT(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`);
     // Workers read the clock themselves: an injected clock other than the skewed system clock cannot be shared.
-    if (workers > 1 && o.clock !== undefined) throw new AgentErrors.BAD_ARGUMENT('worker threads run on the system clock (with clockSkewMs), not an injected clock');
+    if (workers > 1 && o.clock !== undefined)
+      throw new AgentErrors.BAD_ARGUMENT(
+        'worker threads run on the system clock (with clockSkewMs), not an injected clock',
+      );
     const url = new URL(o.controller);
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
+    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+      throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
     // A CA given for a plain link would read as "this is secured" while nothing is.
-    if (o.trust !== undefined && url.protocol !== 'wss:') throw new AgentErrors.BAD_ARGUMENT('--ca needs a wss:// controller URL');
+    if (o.trust !== undefined && url.protocol !== 'wss:')
+      throw new AgentErrors.BAD_ARGUMENT('--ca needs a wss:// controller URL');
     this.link = new ControllerLink(o.trust);
     if (url.pathname === '/' || url.pathname === '') url.pathname = '/agents';
     try {
@@ -84,16 +91,45 @@ export class Agent {
       throw new AgentErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
     }
     this.url = url.toString();
-    this.pool = workers > 1 ? new WorkerPool(workers, { clockSkewMs: o.clockSkewMs ?? 0, allowTargets: o.allowTargets ?? [], logger: o.logger }) : undefined;
-    this.sync = new ClockSync({ clock: this.clock, rounds: o.clockRounds ?? 8, ping: (p) => this.send({ clockPing: p }) });
-    this.watch = new LinkWatch({ clock: this.clock, link: this.link, run: () => this.run, onContact: (at) => this.pool?.contactAt(at), logger: o.logger });
-    this.heartbeat = new Heartbeat({ clock: this.clock, link: this.link, run: () => this.run, send: (status) => this.send({ status }) });
+    this.pool =
+      workers > 1
+        ? new WorkerPool(workers, {
+            clockSkewMs: o.clockSkewMs ?? 0,
+            allowTargets: o.allowTargets ?? [],
+            logger: o.logger,
+          })
+        : undefined;
+    this.sync = new ClockSync({
+      clock: this.clock,
+      rounds: o.clockRounds ?? 8,
+      ping: (p) => this.send({ clockPing: p }),
+    });
+    this.watch = new LinkWatch({
+      clock: this.clock,
+      link: this.link,
+      run: () => this.run,
+      onContact: (at) => this.pool?.contactAt(at),
+      logger: o.logger,
+    });
+    this.heartbeat = new Heartbeat({
+      clock: this.clock,
+      link: this.link,
+      run: () => this.run,
+      send: (status) => this.send({ status }),
+    });
     this.redial = new Redial(o.once ? ONCE_MAX_ATTEMPTS : Infinity);
-    this.done = new Promise((resolve) => { this.resolveDone = resolve; });
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
     this.link.on('open', () => this.onOpen());
-    this.link.on('message', (env) => { this.watch.heard(); this.onMessage(env); });
+    this.link.on('message', (env) => {
+      this.watch.heard();
+      this.onMessage(env);
+    });
     this.link.on('contact', () => this.watch.heard());
-    this.link.on('invalid', (err) => this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'));
+    this.link.on('invalid', (err) =>
+      this.o.logger.warn({ err: err.message }, 'invalid frame from controller; reconnecting'),
+    );
     // A refused token or an untrusted certificate stops the agent at once, --once or not:
     // the same token and CA would be refused again on every retry, and a fleet that keeps
     // redialling would hide the misconfiguration (or a man in the middle) in retry noise.
@@ -107,7 +143,9 @@ export class Agent {
     if (this.pool === undefined) this.link.connect(this.url, this.o.token);
     else {
       this.pool.ready.then(
-        () => { if (!this.stopped) this.link.connect(this.url, this.o.token); },
+        () => {
+          if (!this.stopped) this.link.connect(this.url, this.o.token);
+        },
         (err: Error) => this.exit(1, err),
       );
     }
@@ -124,9 +162,16 @@ export class Agent {
     this.watch.opened();
     this.send({
       hello: {
-        protocolVersion: PROTOCOL_VERSION, agentId: this.id, name: this.o.name ?? hostname(), cpus: availableParallelism(),
-        weight: this.o.weight ?? 1, version: SOFTWARE_VERSION, hostname: hostname(),
-        runId: this.run?.runId ?? '', lastAckedSeq: this.run?.reporter.lastAcked ?? 0, workers: this.pool?.size ?? 1,
+        protocolVersion: PROTOCOL_VERSION,
+        agentId: this.id,
+        name: this.o.name ?? hostname(),
+        cpus: availableParallelism(),
+        weight: this.o.weight ?? 1,
+        version: SOFTWARE_VERSION,
+        hostname: hostname(),
+        runId: this.run?.runId ?? '',
+        lastAckedSeq: this.run?.reporter.lastAcked ?? 0,
+        workers: this.pool?.size ?? 1,
       },
     });
   }
@@ -135,19 +180,27 @@ export class Agent {
     // protobufjs decodes nested messages into class instances (defaults on the prototype).
     const v1 = barrage.v1;
     switch (env.body) {
-      case 'welcome': return this.onWelcome(env.welcome as InstanceType<typeof v1.Welcome>);
-      case 'clockPong': return this.onPong(env.clockPong as InstanceType<typeof v1.ClockPong>);
-      case 'assign': return this.onAssign(env.assign as InstanceType<typeof v1.Assign>);
-      case 'start': return this.onStart(env.start as InstanceType<typeof v1.Start>);
-      case 'stop': return this.onStop(env.stop as InstanceType<typeof v1.Stop>);
+      case 'welcome':
+        return this.onWelcome(env.welcome as InstanceType<typeof v1.Welcome>);
+      case 'clockPong':
+        return this.onPong(env.clockPong as InstanceType<typeof v1.ClockPong>);
+      case 'assign':
+        return this.onAssign(env.assign as InstanceType<typeof v1.Assign>);
+      case 'start':
+        return this.onStart(env.start as InstanceType<typeof v1.Start>);
+      case 'stop':
+        return this.onStop(env.stop as InstanceType<typeof v1.Stop>);
       case 'ack': {
         const ack = env.ack as InstanceType<typeof v1.Ack>;
         if (this.run && ack.runId === this.run.runId) this.run.reporter.ack(ack.seq);
         return;
       }
-      case 'error': return this.onError(env.error as InstanceType<typeof v1.ErrorReport>);
-      case 'takeover': return this.onTakeover(env.takeover as InstanceType<typeof v1.Takeover>);
-      default: this.o.logger.warn({ kind: env.body }, 'unexpected message from controller');
+      case 'error':
+        return this.onError(env.error as InstanceType<typeof v1.ErrorReport>);
+      case 'takeover':
+        return this.onTakeover(env.takeover as InstanceType<typeof v1.Takeover>);
+      default:
+        this.o.logger.warn({ kind: env.body }, 'unexpected message from controller');
     }
   }
 
@@ -165,7 +218,10 @@ export class Agent {
       this.run.dispose();
       this.run = undefined;
       // A one-run agent whose run is gone has nothing left to do.
-      if (this.o.once) { this.exit(1, new AgentErrors.CONTROLLER_GONE('the controller no longer knows our run')); return; }
+      if (this.o.once) {
+        this.exit(1, new AgentErrors.CONTROLLER_GONE('the controller no longer knows our run'));
+        return;
+      }
     }
     this.sync.restart();
   }
@@ -185,20 +241,35 @@ export class Agent {
     }
     try {
       const o = {
-        assign: a, clock: this.clock, offset: () => this.sync.offsetMs, contactAgeMs: () => this.watch.contactAgeMs,
+        assign: a,
+        clock: this.clock,
+        offset: () => this.sync.offsetMs,
+        contactAgeMs: () => this.watch.contactAgeMs,
         allowTargets: this.allowTargets,
-        onTargetRefused: (host: string, why: string) => this.o.logger.warn({ code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why }, 'connection refused by the target allowlist'),
-        onLeaseExpired: (silentMs: number) => this.o.logger.warn({ run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs }, 'lease expired: stopped firing'),
+        onTargetRefused: (host: string, why: string) =>
+          this.o.logger.warn(
+            { code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why },
+            'connection refused by the target allowlist',
+          ),
+        onLeaseExpired: (silentMs: number) =>
+          this.o.logger.warn(
+            { run: a.runId, silentMs: Math.round(silentMs), leaseMs: this.run?.leaseMs },
+            'lease expired: stopped firing',
+          ),
         send: (frame: Uint8Array) => this.link.send(frame),
         onFinalReport: () => this.afterFinalReport(),
       };
-      this.run = this.pool === undefined ? new AgentRun(o) : new ThreadedRun({
-        ...o, pool: this.pool,
-        onError: (code, message) => {
-          this.o.logger.error({ code, err: message }, 'worker error');
-          this.send({ error: { code, message, fatal: false } });
-        },
-      });
+      this.run =
+        this.pool === undefined
+          ? new AgentRun(o)
+          : new ThreadedRun({
+              ...o,
+              pool: this.pool,
+              onError: (code, message) => {
+                this.o.logger.error({ code, err: message }, 'worker error');
+                this.send({ error: { code, message, fatal: false } });
+              },
+            });
     } catch (err) {
       const e = err as Error & { code?: string };
       this.o.logger.error({ code: e.code, err: e.message }, 'assignment rejected');
@@ -207,7 +278,10 @@ export class Agent {
       return;
     }
     this.pendingStop = undefined;
-    this.o.logger.info({ run: a.runId, scenarios: a.scenarios.map((s) => ({ name: s.name, vus: s.vus, iterations: s.iterations })) }, 'assigned');
+    this.o.logger.info(
+      { run: a.runId, scenarios: a.scenarios.map((s) => ({ name: s.name, vus: s.vus, iterations: s.iterations })) },
+      'assigned',
+    );
     if (this.sync.synced) this.sendReady();
   }
 
@@ -217,7 +291,10 @@ export class Agent {
 
   private onStart(s: barrage.v1.Start): void {
     if (!this.run || this.run.runId !== s.runId) return;
-    this.o.logger.info({ run: s.runId, inMs: +(s.startAt - this.clock.now() - this.sync.offsetMs).toFixed(1) }, 'start scheduled');
+    this.o.logger.info(
+      { run: s.runId, inMs: +(s.startAt - this.clock.now() - this.sync.offsetMs).toFixed(1) },
+      'start scheduled',
+    );
     this.run.start(s.startAt);
   }
 
@@ -244,7 +321,10 @@ export class Agent {
     const run = this.run!;
     const stop = this.pendingStop!;
     const answer = run.finished(stop);
-    if (answer instanceof Promise) void answer.then((f) => { if (!this.stopped) this.afterFinished(run, stop, f); });
+    if (answer instanceof Promise)
+      void answer.then((f) => {
+        if (!this.stopped) this.afterFinished(run, stop, f);
+      });
     else this.afterFinished(run, stop, answer);
   }
 
@@ -262,7 +342,8 @@ export class Agent {
     const leave = () => {
       if (this.stopped) return;
       if (run.reporter.finished && run.reporter.unacked === 0) this.exit(0);
-      else if (this.clock.now() > giveUpAt) this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) ${missing}`));
+      else if (this.clock.now() > giveUpAt)
+        this.exit(1, new AgentErrors.CONTROLLER_GONE(`${run.reporter.unacked} report(s) ${missing}`));
       else setTimeout(leave, 20);
     };
     leave();
@@ -272,7 +353,10 @@ export class Agent {
     if (!this.run || this.run.runId !== t.runId) return;
     try {
       this.run.takeover(t);
-      this.o.logger.info({ run: t.runId, id: t.id, fromAt: t.fromAt, shares: t.shares.length }, 'taking over part of a lost agent\'s share');
+      this.o.logger.info(
+        { run: t.runId, id: t.id, fromAt: t.fromAt, shares: t.shares.length },
+        "taking over part of a lost agent's share",
+      );
     } catch (err) {
       const e = err as Error & { code?: string };
       this.send({ error: { code: e.code ?? 'AGENT_BAD_ASSIGN', message: e.message, fatal: false } });
@@ -292,7 +376,9 @@ export class Agent {
       return;
     }
     this.o.logger.warn({ code, reason, err: error, retryInMs: Math.round(delay) }, 'disconnected from controller');
-    setTimeout(() => { if (!this.stopped) this.link.connect(this.url, this.o.token); }, delay);
+    setTimeout(() => {
+      if (!this.stopped) this.link.connect(this.url, this.o.token);
+    }, delay);
   }
 
   /**
@@ -305,9 +391,15 @@ export class Agent {
     if (this.stopped || this.shuttingDown) return;
     this.shuttingDown = true;
     const run = this.run;
-    if (run === undefined || run.state === 'done' || run.state === 'assigned') { this.exit(0); return; }
+    if (run === undefined || run.state === 'done' || run.state === 'assigned') {
+      this.exit(0);
+      return;
+    }
     const notice = new AgentErrors.STOPPED(signal);
-    this.o.logger.warn({ code: notice.code, run: run.runId }, 'stopping: the run stops firing, its final report goes out');
+    this.o.logger.warn(
+      { code: notice.code, run: run.runId },
+      'stopping: the run stops firing, its final report goes out',
+    );
     if (this.link.open) this.send({ error: { code: notice.code, message: notice.message, fatal: false } });
     run.stop();
     this.leaveWhenAcknowledged(run, limitMs, 'not acknowledged before leaving');

@@ -18,8 +18,8 @@ export interface ClockEstimate {
 
 export function estimateRound(r: ClockRound): ClockEstimate {
   return {
-    offsetMs: ((r.t1 - r.t0) + (r.t2 - r.t3)) / 2,
-    rttMs: (r.t3 - r.t0) - (r.t2 - r.t1),
+    offsetMs: (r.t1 - r.t0 + (r.t2 - r.t3)) / 2,
+    rttMs: r.t3 - r.t0 - (r.t2 - r.t1),
   };
 }
 
@@ -70,7 +70,10 @@ export class ClockSync {
   /** A ClockPong: pings again until enough rounds are in, then returns the estimate (and keeps it). */
   pong(p: { t0: number; t1: number; t2: number }): ClockEstimate | undefined {
     this.rounds.push({ t0: p.t0, t1: p.t1, t2: p.t2, t3: this.o.clock.now() });
-    if (!this.synced) { this.ping(); return undefined; }
+    if (!this.synced) {
+      this.ping();
+      return undefined;
+    }
     const e = bestEstimate(this.rounds);
     this.offsetMs = e.offsetMs;
     this.rttMs = e.rttMs;

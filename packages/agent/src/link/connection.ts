@@ -3,10 +3,10 @@
 // guarded decoder, wss:// verified against --ca or Node's default CAs.
 // Reconnecting is the Agent's decision, not this class's.
 import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
-import { decodeEnvelope, frameBytes, MAX_FRAME_BYTES, type barrage } from '@barrage/proto';
-import { AgentErrors } from '../errors.ts';
 import { certificateErrorCode, type TrustOptions } from '@barrage/core';
+import { type barrage, decodeEnvelope, frameBytes, MAX_FRAME_BYTES } from '@barrage/proto';
+import WebSocket from 'ws';
+import { AgentErrors } from '../errors.ts';
 
 export interface LinkEvents {
   open: [];

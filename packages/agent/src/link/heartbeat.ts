@@ -55,7 +55,10 @@ export class Heartbeat {
     const s = run?.status;
     if (this.o.link.open) {
       this.o.send({
-        runId: run?.runId ?? '', state: s?.state ?? 'idle', inFlight: s?.inFlight ?? 0, activeVus: s?.activeVus ?? 0,
+        runId: run?.runId ?? '',
+        state: s?.state ?? 'idle',
+        inFlight: s?.inFlight ?? 0,
+        activeVus: s?.activeVus ?? 0,
         rps: seconds > 0 ? +((completed - since) / seconds).toFixed(1) : 0,
         cpuCores: seconds > 0 ? +((cpu.user + cpu.system) / 1e6 / seconds).toFixed(3) : 0,
         eventLoopP99Ms: +(this.loopDelay.percentile(99) / 1e6).toFixed(3),

@@ -4,8 +4,9 @@
 // itself came late (this process stalled: frames may be waiting unread). The
 // run's lease is asked on every tick too: a model with nothing due does not
 // ask, and a run past its lease must stop at once.
+
+import { type Clock, DEFAULT_AGENT_TIMEOUT_MS } from '@barrage/core';
 import type { Logger } from 'pino';
-import { DEFAULT_AGENT_TIMEOUT_MS, type Clock } from '@barrage/core';
 import type { RunHandle } from '../run/run-handle.ts';
 import { systemTimers, type Timer, type Timers } from '../timers.ts';
 

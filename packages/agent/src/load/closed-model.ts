@@ -55,7 +55,10 @@ export class ClosedModel implements Scheduler, VuHost {
 
   start(): void {
     const left = this.opts.endAt - this.ctx.clock.now();
-    if (left <= 0 || this.remaining <= 0 || this.opts.iterationsPerVu <= 0) { this.stop(); return; }
+    if (left <= 0 || this.remaining <= 0 || this.opts.iterationsPerVu <= 0) {
+      this.stop();
+      return;
+    }
     this.endTimer = this.timers.setTimeout(() => this.stop(), left);
     if (this.opts.target !== undefined) this.rampTimer = this.timers.setInterval(() => this.spawn(), RAMP_TICK_MS);
     this.spawn();
@@ -82,7 +85,12 @@ export class ClosedModel implements Scheduler, VuHost {
     const want = this.wanted();
     for (let id = 0; id < want; id++) {
       if (this.vus[id] !== undefined) continue;
-      const vu = new VirtualUser(this, id, new RequestMix(this.ctx.entries.map((e) => e.weight)), this.opts.iterationsPerVu);
+      const vu = new VirtualUser(
+        this,
+        id,
+        new RequestMix(this.ctx.entries.map((e) => e.weight)),
+        this.opts.iterationsPerVu,
+      );
       this.vus[id] = vu;
       this.activeVus++;
       vu.next();
@@ -90,13 +98,17 @@ export class ClosedModel implements Scheduler, VuHost {
   }
 
   mayContinue(vu: VirtualUser): boolean {
-    if (this.stopped || this.remaining <= 0 || vu.remaining <= 0 || this.ctx.clock.now() >= this.opts.endAt) return false;
+    if (this.stopped || this.remaining <= 0 || vu.remaining <= 0 || this.ctx.clock.now() >= this.opts.endAt)
+      return false;
     return this.opts.target === undefined || vu.id < this.wanted();
   }
 
   take(vu: VirtualUser): boolean {
     if (!this.mayContinue(vu)) return false;
-    if (this.ctx.mayFire !== undefined && !this.ctx.mayFire()) { this.stopped = true; return false; }
+    if (this.ctx.mayFire !== undefined && !this.ctx.mayFire()) {
+      this.stopped = true;
+      return false;
+    }
     this.remaining--;
     vu.remaining--;
     return true;

@@ -3,7 +3,7 @@
 // iteration only. A step that cannot be formed (its flow variable was not
 // captured) is not sent, nor is anything after it: those steps count as
 // dropped. Once the scenario's executor is closed, nothing more is sent.
-import type { Requester, PreparedRequest, Scope } from '../http/requester.ts';
+import type { PreparedRequest, Requester, Scope } from '../http/requester.ts';
 
 export interface PreparedEntry {
   name: string;
@@ -14,26 +14,41 @@ export interface PreparedEntry {
 }
 
 /** Runs every step of `entry`; `intendedAt` (run clock, ms) applies to the first step. Calls done once. */
-export function runIteration(exec: Requester, entry: PreparedEntry, intendedAt: number | undefined, done: () => void): void {
+export function runIteration(
+  exec: Requester,
+  entry: PreparedEntry,
+  intendedAt: number | undefined,
+  done: () => void,
+): void {
   const scope: Scope | null = entry.scoped ? new Map() : null;
   let i = 0;
   let firing = false;
   let completedSync = false;
   const onDone = () => {
-    if (firing) { completedSync = true; return; }
+    if (firing) {
+      completedSync = true;
+      return;
+    }
     step();
   };
   const step = () => {
     // A step that completes synchronously (a refused dispatch) loops here instead of recursing.
     for (;;) {
-      if (i >= entry.steps.length) { done(); return; }
+      if (i >= entry.steps.length) {
+        done();
+        return;
+      }
       const req = entry.steps[i]!;
       const intended = i === 0 ? intendedAt : undefined;
       i++;
       firing = true;
       completedSync = false;
       let sent: boolean;
-      try { sent = exec.fire(req, scope, onDone, intended); } catch { sent = false; }
+      try {
+        sent = exec.fire(req, scope, onDone, intended);
+      } catch {
+        sent = false;
+      }
       firing = false;
       if (!sent) {
         if (!exec.closed) for (let k = i - 1; k < entry.steps.length; k++) exec.drop(entry.steps[k]!);

@@ -67,7 +67,8 @@ export class OpenModel implements Scheduler {
       let hi = count;
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2);
-        if (this.due(mid) < fromAt) lo = mid + 1; else hi = mid;
+        if (this.due(mid) < fromAt) lo = mid + 1;
+        else hi = mid;
       }
       this.next = lo;
     }
@@ -85,8 +86,14 @@ export class OpenModel implements Scheduler {
     const { mayFire, timers } = this.ctx;
     const now = this.ctx.clock.now();
     while (!this.stopped && this.next < count) {
-      if (mayFire !== undefined && !mayFire()) { this.stopped = true; break; }
-      if (include !== undefined && !include(this.next)) { this.next++; continue; }
+      if (mayFire !== undefined && !mayFire()) {
+        this.stopped = true;
+        break;
+      }
+      if (include !== undefined && !include(this.next)) {
+        this.next++;
+        continue;
+      }
       const at = this.due(this.next);
       if (at > now + EARLY_MS) {
         this.timer = timers.setTimeout(this.pump, at - now - EARLY_MS);

@@ -27,7 +27,10 @@ export class VirtualUser {
   private sleep: Timer | undefined;
   private readonly onDone = (): void => {
     // An iteration that ends synchronously must not recurse: continue on the next turn.
-    if (this.running) { this.completedSync = true; return; }
+    if (this.running) {
+      this.completedSync = true;
+      return;
+    }
     this.after();
   };
 
@@ -40,7 +43,10 @@ export class VirtualUser {
 
   next(): void {
     this.sleep = undefined;
-    if (!this.host.take(this)) { this.host.vuExited(this); return; }
+    if (!this.host.take(this)) {
+      this.host.vuExited(this);
+      return;
+    }
     this.running = true;
     this.completedSync = false;
     this.host.run(this.mix.next(), this.onDone);

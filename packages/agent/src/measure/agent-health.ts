@@ -4,8 +4,9 @@
 // on the run's clock (perf_hooks' monitorEventLoopDelay loses a stall that
 // follows its reset()). An agent whose loop lags, or never rests, fires and
 // times its requests late, so the controller flags its latencies.
-import type { Clock } from '@barrage/core';
+
 import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { Clock } from '@barrage/core';
 import type { Timer, Timers } from '../timers.ts';
 
 const TICK_MS = 10;
@@ -90,6 +91,11 @@ export class AgentHealth {
     const elu = this.gauges.eventLoopUtilization();
     const busy = window >= MIN_RATE_WINDOW_MS ? this.gauges.eventLoopUtilization(elu, this.elu).utilization : 0;
     this.elu = elu;
-    return { eventLoopP99Ms: round3(p99), eventLoopMaxMs: round3(max), eventLoopUtilization: round3(busy), cpuCores: round3(cores) };
+    return {
+      eventLoopP99Ms: round3(p99),
+      eventLoopMaxMs: round3(max),
+      eventLoopUtilization: round3(busy),
+      cpuCores: round3(cores),
+    };
   }
 }

@@ -20,9 +20,15 @@ export class CompletionLog {
   /** Notes an answered request: its send instant, and when the answer arrived. */
   note(nameIndex: number, sentAt: number, completedAt: number, rateLimited: boolean): void {
     const limit = this.firstLimited[nameIndex] ?? Infinity;
-    if (rateLimited) { if (completedAt < limit) this.firstLimited[nameIndex] = completedAt; return; }
+    if (rateLimited) {
+      if (completedAt < limit) this.firstLimited[nameIndex] = completedAt;
+      return;
+    }
     if (sentAt >= limit) return;
-    if (this.length === MAX_ENTRIES) { this.truncated = true; return; }
+    if (this.length === MAX_ENTRIES) {
+      this.truncated = true;
+      return;
+    }
     if (this.length === this.times.length) this.grow();
     this.times[this.length] = sentAt;
     this.names[this.length] = nameIndex;
@@ -40,7 +46,11 @@ export class CompletionLog {
 
   private grow(): void {
     const size = Math.min(this.times.length * 2, MAX_ENTRIES);
-    const t = new Float64Array(size); t.set(this.times); this.times = t;
-    const n = new Uint16Array(size); n.set(this.names); this.names = n;
+    const t = new Float64Array(size);
+    t.set(this.times);
+    this.times = t;
+    const n = new Uint16Array(size);
+    n.set(this.names);
+    this.names = n;
   }
 }

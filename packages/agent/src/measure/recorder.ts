@@ -1,7 +1,7 @@
 // Per-interval measurements of one agent, one slot per request name. The hot
 // path (record/recordError) only increments counters and records into an
 // HdrHistogram; snapshot() turns the interval into wire RequestStats and resets.
-import { clampLatencyUs, encodeHistogram, newIntervalHistogram, type barrage } from '@barrage/proto';
+import { type barrage, clampLatencyUs, encodeHistogram, newIntervalHistogram } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 
 export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
@@ -13,9 +13,17 @@ class Slot {
   readonly status = new Uint32Array(500);
   statusUsed = false;
   readonly otherStatus = new Map<number, number>();
-  timeout = 0; refused = 0; reset = 0; other = 0;
-  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
-  bytesReceived = 0; bytesSent = 0;
+  timeout = 0;
+  refused = 0;
+  reset = 0;
+  other = 0;
+  ok = 0;
+  rateLimited = 0;
+  failed = 0;
+  retryAfterPresent = 0;
+  dropped = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
   firstRateLimitedAt = 0;
   serviceTimeUsed = false;
   /** Per check name: [passes, fails]. */
@@ -26,8 +34,12 @@ class Slot {
   }
 
   clear(): void {
-    this.latency.reset(); this.serviceTime.reset();
-    if (this.statusUsed) { this.status.fill(0); this.statusUsed = false; }
+    this.latency.reset();
+    this.serviceTime.reset();
+    if (this.statusUsed) {
+      this.status.fill(0);
+      this.statusUsed = false;
+    }
     this.otherStatus.clear();
     this.timeout = this.refused = this.reset = this.other = 0;
     this.ok = this.rateLimited = this.failed = this.retryAfterPresent = this.dropped = 0;
@@ -65,19 +77,41 @@ export class Recorder {
   }
 
   record(name: number, s: ResponseSample): void {
-    this.recordResponse(name, s.latencyUs, s.serviceTimeUs ?? s.latencyUs, s.status, s.ok, s.retryAfter, s.bytesReceived, s.bytesSent, s.at);
+    this.recordResponse(
+      name,
+      s.latencyUs,
+      s.serviceTimeUs ?? s.latencyUs,
+      s.status,
+      s.ok,
+      s.retryAfter,
+      s.bytesReceived,
+      s.bytesSent,
+      s.at,
+    );
   }
 
   /** record() without the sample object: the executor's path, once per response. */
-  recordResponse(name: number, latencyUs: number, serviceTimeUs: number, status: number, ok: boolean, retryAfter: boolean, bytesReceived: number, bytesSent: number, at: number): void {
+  recordResponse(
+    name: number,
+    latencyUs: number,
+    serviceTimeUs: number,
+    status: number,
+    ok: boolean,
+    retryAfter: boolean,
+    bytesReceived: number,
+    bytesSent: number,
+    at: number,
+  ): void {
     const slot = this.slots[name]!;
     slot.latency.recordValue(clampLatencyUs(latencyUs));
     if (this.service[name]) {
       slot.serviceTime.recordValue(clampLatencyUs(serviceTimeUs));
       slot.serviceTimeUsed = true;
     }
-    if (status >= 100 && status < 600) { slot.status[status - 100]!++; slot.statusUsed = true; }
-    else slot.otherStatus.set(status, (slot.otherStatus.get(status) ?? 0) + 1);
+    if (status >= 100 && status < 600) {
+      slot.status[status - 100]!++;
+      slot.statusUsed = true;
+    } else slot.otherStatus.set(status, (slot.otherStatus.get(status) ?? 0) + 1);
     slot.bytesReceived += bytesReceived;
     slot.bytesSent += bytesSent;
     if (status === 429) {
@@ -122,8 +156,13 @@ export class Recorder {
         serviceTime: s.serviceTimeUsed ? encodeHistogram(s.serviceTime) : null,
         status: statusCounts(s),
         errors: { timeout: s.timeout, refused: s.refused, reset: s.reset, other: s.other },
-        ok: s.ok, rateLimited: s.rateLimited, failed: s.failed, retryAfterPresent: s.retryAfterPresent,
-        dropped: s.dropped, bytesReceived: s.bytesReceived, bytesSent: s.bytesSent,
+        ok: s.ok,
+        rateLimited: s.rateLimited,
+        failed: s.failed,
+        retryAfterPresent: s.retryAfterPresent,
+        dropped: s.dropped,
+        bytesReceived: s.bytesReceived,
+        bytesSent: s.bytesSent,
         firstRateLimitedAt: s.firstRateLimitedAt,
         checks: [...s.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
       });
@@ -135,7 +174,8 @@ export class Recorder {
 
 function statusCounts(s: Slot): barrage.v1.StatusCount.$Properties[] {
   const out: barrage.v1.StatusCount.$Properties[] = [];
-  if (s.statusUsed) for (let i = 0; i < s.status.length; i++) if (s.status[i]! > 0) out.push({ status: i + 100, count: s.status[i]! });
+  if (s.statusUsed)
+    for (let i = 0; i < s.status.length; i++) if (s.status[i]! > 0) out.push({ status: i + 100, count: s.status[i]! });
   for (const [status, count] of s.otherStatus) out.push({ status, count });
   return out;
 }

@@ -3,10 +3,11 @@
 // reconnect can resend them. The controller merges each (agent, seq) once.
 // A multi-worker agent drives it with push() instead of its timer: one report
 // per interval holding every worker's merged stats.
-import { encodeEnvelope, type barrage } from '@barrage/proto';
+
 import type { Clock } from '@barrage/core';
-import type { Recorder } from './recorder.ts';
+import { type barrage, encodeEnvelope } from '@barrage/proto';
 import { systemTimers, type Timer, type Timers } from '../timers.ts';
+import type { Recorder } from './recorder.ts';
 
 export interface ReporterOptions {
   runId: string;
@@ -86,13 +87,35 @@ export class Reporter {
 
   /** Sends interval `interval`'s report (the timer's, or a multi-worker agent's merge); final ends the run's reports. */
   push(interval: number, stats: barrage.v1.RequestStats.$Properties[], final: boolean, status: ReportStatus): void {
-    if (final) { this.done = true; this.timers.clearTimeout(this.timer); }
+    if (final) {
+      this.done = true;
+      this.timers.clearTimeout(this.timer);
+    }
     const seq = ++this.seq;
-    const { inFlight, activeVus, eventLoopP99Ms = 0, eventLoopMaxMs = 0, cpuCores = 0, leaseExpiredAt = 0, eventLoopUtilization = 0 } = status;
+    const {
+      inFlight,
+      activeVus,
+      eventLoopP99Ms = 0,
+      eventLoopMaxMs = 0,
+      cpuCores = 0,
+      leaseExpiredAt = 0,
+      eventLoopUtilization = 0,
+    } = status;
     const frame = encodeEnvelope({
       report: {
-        runId: this.o.runId, seq, interval, stats,
-        startedAt: this.startedAt, final, inFlight, activeVus, eventLoopP99Ms, eventLoopMaxMs, cpuCores, leaseExpiredAt, eventLoopUtilization,
+        runId: this.o.runId,
+        seq,
+        interval,
+        stats,
+        startedAt: this.startedAt,
+        final,
+        inFlight,
+        activeVus,
+        eventLoopP99Ms,
+        eventLoopMaxMs,
+        cpuCores,
+        leaseExpiredAt,
+        eventLoopUtilization,
       },
     });
     this.outbox.set(seq, frame);

@@ -4,8 +4,19 @@
 // controller's as seen from here (the agent's clock plus the offset clock sync
 // measured, frozen at Start), and waits on injected timers.
 import type { LookupFunction } from 'node:net';
+import {
+  type Clock,
+  DEFAULT_AGENT_TIMEOUT_MS,
+  DEFAULT_LEASE_MS,
+  isOpenExecutor,
+  modelOfExecutor,
+  ownsArrival,
+  peakShare,
+  subSegment,
+  type TargetAllowlist,
+  type WorkerSlot,
+} from '@barrage/core';
 import type { barrage } from '@barrage/proto';
-import { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS, isOpenExecutor, modelOfExecutor, ownsArrival, peakShare, subSegment, type Clock, type TargetAllowlist, type WorkerSlot } from '@barrage/core';
 import type { DispatchFactory } from '../http/dispatch.ts';
 import { Requester } from '../http/requester.ts';
 import type { Scheduler } from '../load/scheduler.ts';
@@ -15,7 +26,7 @@ import { Recorder } from '../measure/recorder.ts';
 import { Reporter } from '../measure/reporter.ts';
 import { systemTimers, type Timer, type Timers } from '../timers.ts';
 import { sliceScenario } from '../workers/worker-slice.ts';
-import { prepareAssignment, type PreparedScenario } from './assignment.ts';
+import { type PreparedScenario, prepareAssignment } from './assignment.ts';
 import { Lease } from './lease.ts';
 import { modelFor, type Part, type PartContext } from './part.ts';
 import type { RunHandle } from './run-handle.ts';
@@ -100,7 +111,9 @@ export class AgentRun implements RunHandle {
     this.runId = o.assign.runId!;
     const w = o.worker;
     this.worker = w;
-    this.scenarios = prepareAssignment(o.assign, this.names).map((s) => (w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor))));
+    this.scenarios = prepareAssignment(o.assign, this.names).map((s) =>
+      w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor)),
+    );
     this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
     this.vuSegment = w === undefined ? this.segment : subSegment(this.segment, w);
     this.pending = this.scenarios.length;
@@ -112,31 +125,56 @@ export class AgentRun implements RunHandle {
     this.timers = o.timers ?? systemTimers;
     this.dispatch = o.dispatch;
     this.allowH2 = o.assign.allowH2 ?? false;
-    const openNames = new Set(this.scenarios.filter((s) => isOpenExecutor(s.executor)).flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))));
+    const openNames = new Set(
+      this.scenarios
+        .filter((s) => isOpenExecutor(s.executor))
+        .flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))),
+    );
     this.recorder = new Recorder(this.names, openNames);
     // One Requester per scenario: its connections are its own (VUs, or in-flight slots, unless set).
-    this.requesters = this.scenarios.map((s) => this.newRequester(s.connections || this.concurrency(s), isOpenExecutor(s.executor)));
+    this.requesters = this.scenarios.map((s) =>
+      this.newRequester(s.connections || this.concurrency(s), isOpenExecutor(s.executor)),
+    );
     this.grace = this.scenarios.map((s) => s.gracefulStopMs);
     this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
     this.leaseMs = o.assign.leaseMs || DEFAULT_LEASE_MS;
     this.lease = new Lease({
-      leaseMs: this.leaseMs, contactAgeMs: o.contactAgeMs ?? (() => 0), clock: this.clock, timers: this.timers,
-      onExpired: o.onLeaseExpired ?? (() => {}), stop: () => this.stop(),
+      leaseMs: this.leaseMs,
+      contactAgeMs: o.contactAgeMs ?? (() => 0),
+      clock: this.clock,
+      timers: this.timers,
+      onExpired: o.onLeaseExpired ?? (() => {}),
+      stop: () => this.stop(),
     });
-    this.partContext = { clock: this.clock, timers: this.timers, mayFire: this.lease.mayFire, onIdle: () => this.scenarioIdle() };
+    this.partContext = {
+      clock: this.clock,
+      timers: this.timers,
+      mayFire: this.lease.mayFire,
+      onIdle: () => this.scenarioIdle(),
+    };
     this.health = new AgentHealth({ clock: this.clock, timers: this.timers, gauges: o.gauges });
     this.onFinalReport = o.onFinalReport;
     this.reporter = new Reporter({
-      runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: this.clock, timers: this.timers,
-      recorder: this.recorder, send: o.send,
+      runId: this.runId,
+      intervalMs: o.assign.intervalMs || 1000,
+      clock: this.clock,
+      timers: this.timers,
+      recorder: this.recorder,
+      send: o.send,
       status: () => ({ ...this.load(), leaseExpiredAt: this.lease.expiredAt, ...this.health.sample() }),
     });
   }
 
   private newRequester(connections: number, open: boolean): Requester {
     return new Requester({
-      allowH2: this.allowH2, connections, serviceTime: open,
-      recorder: this.recorder, log: this.log, clock: this.clock, onComplete: this.onComplete, lookup: this.lookup,
+      allowH2: this.allowH2,
+      connections,
+      serviceTime: open,
+      recorder: this.recorder,
+      log: this.log,
+      clock: this.clock,
+      onComplete: this.onComplete,
+      lookup: this.lookup,
       dispatch: this.dispatch?.({ connections, allowH2: this.allowH2, lookup: this.lookup }),
     });
   }
@@ -157,7 +195,10 @@ export class AgentRun implements RunHandle {
   };
 
   private load(): { inFlight: number; activeVus: number } {
-    return { inFlight: this.requesters.reduce((n, e) => n + e.inFlight, 0), activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0) };
+    return {
+      inFlight: this.requesters.reduce((n, e) => n + e.inFlight, 0),
+      activeVus: this.schedulers.reduce((n, s) => n + s.activeVus, 0),
+    };
   }
 
   /** What the Status message reports. */
@@ -173,7 +214,8 @@ export class AgentRun implements RunHandle {
 
   /** The most iterations a scenario runs at once on this agent. */
   private concurrency(s: PreparedScenario): number {
-    if (modelOfExecutor(s.executor)?.ramping === true) return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
+    if (modelOfExecutor(s.executor)?.ramping === true)
+      return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
     if (isOpenExecutor(s.executor)) return s.maxInFlight;
     return s.vus;
   }
@@ -193,12 +235,18 @@ export class AgentRun implements RunHandle {
   }
 
   private begin(startAt: number): void {
-    if (this.stopping) { this.finishReports(); return; }
+    if (this.stopping) {
+      this.finishReports();
+      return;
+    }
     this.state = 'running';
     this.startAt = startAt;
     this.health.start();
     this.reporter.start(startAt, this.clock.now());
-    if (this.pending === 0) { this.finishReports(); return; }
+    if (this.pending === 0) {
+      this.finishReports();
+      return;
+    }
     this.scenarios.forEach((s, index) => this.launchPart(index, this.ownPart(s, index, startAt)));
     // A loss declared between Start and the start instant: its takeover waited for now.
     for (const t of this.queuedTakeovers.splice(0)) this.takeover(t);
@@ -210,9 +258,16 @@ export class AgentRun implements RunHandle {
     const seg = this.vuSegment;
     const w = this.worker;
     return {
-      scenario: s, requester: this.requesters[index]!, scenarioAt, fromAt: scenarioAt,
-      vus: modelOfExecutor(s.executor)?.ramping === true ? peakShare(s.startTarget, s.stages, seg.start, seg.end) : s.vus, segment: seg,
-      arrivals: s.iterations, phase: this.segment.start, maxInFlight: s.maxInFlight,
+      scenario: s,
+      requester: this.requesters[index]!,
+      scenarioAt,
+      fromAt: scenarioAt,
+      vus:
+        modelOfExecutor(s.executor)?.ramping === true ? peakShare(s.startTarget, s.stages, seg.start, seg.end) : s.vus,
+      segment: seg,
+      arrivals: s.iterations,
+      phase: this.segment.start,
+      maxInFlight: s.maxInFlight,
       include: w === undefined ? undefined : (j) => ownsArrival(j, w),
     };
   }
@@ -227,16 +282,22 @@ export class AgentRun implements RunHandle {
   private launchPart(key: number, p: Part): void {
     const s = p.scenario;
     const endAt = p.scenarioAt + s.durationMs;
-    this.runTimers.push(this.timers.setTimeout(() => void p.requester.close(), Math.max(0, endAt + s.gracefulStopMs - this.clock.now())));
+    this.runTimers.push(
+      this.timers.setTimeout(() => void p.requester.close(), Math.max(0, endAt + s.gracefulStopMs - this.clock.now())),
+    );
     const launch = () => {
       this.launches.delete(key);
-      if (this.stopping || this.clock.now() >= endAt) { this.scenarioIdle(); return; }
+      if (this.stopping || this.clock.now() >= endAt) {
+        this.scenarioIdle();
+        return;
+      }
       const model = modelFor(p, this.partContext);
       this.schedulers.push(model);
       model.start();
     };
     const wait = p.fromAt - this.clock.now();
-    if (wait > 1) this.launches.set(key, this.timers.setTimeout(launch, wait)); else launch();
+    if (wait > 1) this.launches.set(key, this.timers.setTimeout(launch, wait));
+    else launch();
   }
 
   /**
@@ -254,7 +315,8 @@ export class AgentRun implements RunHandle {
     if (++this.takeovers > MAX_TAKEOVERS) throw badTakeover(t, 'too many takeovers');
     for (const share of takenShares(t, this.scenarios)) {
       const s = this.scenarios[share.index]!;
-      if ((this.extra += share.adds) > MAX_EXTRA) throw badTakeover(t, `more than ${MAX_EXTRA} VUs or in-flight slots taken over`);
+      if ((this.extra += share.adds) > MAX_EXTRA)
+        throw badTakeover(t, `more than ${MAX_EXTRA} VUs or in-flight slots taken over`);
       const scenarioAt = this.startAt + s.startOffsetMs;
       const endAt = scenarioAt + s.durationMs;
       // Within the scenario: a from_at far off must not overflow a timer.
@@ -265,8 +327,16 @@ export class AgentRun implements RunHandle {
       this.grace.push(s.gracefulStopMs);
       this.pending++;
       this.launchPart(-(this.takeovers * 1_000 + share.index + 1), {
-        scenario: s, requester, scenarioAt, fromAt, vus: share.vus, segment: share.segment,
-        arrivals: share.arrivals, phase: share.phase, maxInFlight: share.maxInFlight, include: share.include,
+        scenario: s,
+        requester,
+        scenarioAt,
+        fromAt,
+        vus: share.vus,
+        segment: share.segment,
+        arrivals: share.arrivals,
+        phase: share.phase,
+        maxInFlight: share.maxInFlight,
+        include: share.include,
       });
     }
   }
@@ -320,8 +390,12 @@ export class AgentRun implements RunHandle {
       return { name: t.name ?? '', count };
     });
     return {
-      runId: this.runId, startedAt: this.reporter.startedAt, endedAt: this.lastCompletionAt,
-      lastSeq: this.reporter.seq, completedBeforeFirstRateLimited: counts, completionLogTruncated: this.log.truncated,
+      runId: this.runId,
+      startedAt: this.reporter.startedAt,
+      endedAt: this.lastCompletionAt,
+      lastSeq: this.reporter.seq,
+      completedBeforeFirstRateLimited: counts,
+      completionLogTruncated: this.log.truncated,
       stopId: stop.id ?? 0,
     };
   }

@@ -2,16 +2,25 @@
 // (the controller is authenticated, but bytes are still bytes), run variables
 // substituted once, URLs split into origin and path, checks and captures
 // compiled, flows resolved into mix entries.
-import { barrage } from '@barrage/proto';
+
+import {
+  ArrivalSchedule,
+  compileTemplate,
+  FORBIDDEN_HEADERS,
+  HEADER_NAME,
+  isOpenExecutor,
+  isSendableHeaderValue,
+  modelOfExecutor,
+  parseJsonPath,
+  type Template,
+  UnknownVariableError,
+} from '@barrage/core';
+import type { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
-import { ArrivalSchedule } from '@barrage/core';
 import { AgentErrors } from '../errors.ts';
+import { MultipartBody } from '../http/multipart-body.ts';
 import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from '../http/requester.ts';
 import type { PreparedEntry } from '../load/iteration.ts';
-import { FORBIDDEN_HEADERS, HEADER_NAME, isOpenExecutor, isSendableHeaderValue, modelOfExecutor, parseJsonPath } from '@barrage/core';
-import { MultipartBody } from '../http/multipart-body.ts';
-import { compileTemplate, UnknownVariableError, type Template } from '@barrage/core';
-
 
 export interface Stage {
   durationMs: number;
@@ -55,7 +64,10 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
   const segStart = a.segmentStart ?? 0;
   const segEnd = a.segmentEnd ?? 1;
   if (!(segStart >= 0 && segStart < segEnd && segEnd <= 1)) throw bad(`segment [${segStart}, ${segEnd})`);
-  for (const [what, v] of [['agent timeout', a.agentTimeoutMs ?? 0], ['lease', a.leaseMs ?? 0]] as const) {
+  for (const [what, v] of [
+    ['agent timeout', a.agentTimeoutMs ?? 0],
+    ['lease', a.leaseMs ?? 0],
+  ] as const) {
     if (v !== 0 && !finiteIn(v, 100, MAX_DURATION_MS)) throw bad(`${what} ${v} ms`);
   }
   return (a.scenarios ?? []).map((s, si) => {
@@ -67,50 +79,93 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
     const durationMs = s.durationMs ?? 0;
     if (!(durationMs > 0) || durationMs > MAX_DURATION_MS) throw bad(`${where}: duration ${durationMs}`);
     const stages = (s.stages ?? []).map((st) => ({ durationMs: st.durationMs ?? 0, target: st.target ?? 0 }));
-    if (stages.length > MAX_STAGES || stages.some((st) => !finiteIn(st.durationMs, 0, MAX_DURATION_MS) || !finiteIn(st.target, 0, 1e9))) throw bad(`${where}: stages`);
+    if (
+      stages.length > MAX_STAGES ||
+      stages.some((st) => !finiteIn(st.durationMs, 0, MAX_DURATION_MS) || !finiteIn(st.target, 0, 1e9))
+    )
+      throw bad(`${where}: stages`);
     const startTarget = s.startTarget ?? 0;
     if (!finiteIn(startTarget, 0, 1e9)) throw bad(`${where}: start target`);
-    if (modelOfExecutor(executor)!.ramping && [startTarget, ...stages.map((st) => st.target)].some((v) => !Number.isInteger(v) || v > MAX_VUS)) {
+    if (
+      modelOfExecutor(executor)!.ramping &&
+      [startTarget, ...stages.map((st) => st.target)].some((v) => !Number.isInteger(v) || v > MAX_VUS)
+    ) {
       throw bad(`${where}: VU targets must be whole numbers up to ${MAX_VUS}`);
     }
     if (isOpenExecutor(executor)) {
       let total: number;
-      try { total = new ArrivalSchedule(startTarget, stages).total; } catch { throw bad(`${where}: arrival rates`); }
-      if (total !== (s.totalArrivals ?? 0) || (s.iterations ?? 0) > total) throw bad(`${where}: arrivals ${s.iterations} of ${s.totalArrivals} do not match the rate (${total})`);
+      try {
+        total = new ArrivalSchedule(startTarget, stages).total;
+      } catch {
+        throw bad(`${where}: arrival rates`);
+      }
+      if (total !== (s.totalArrivals ?? 0) || (s.iterations ?? 0) > total)
+        throw bad(`${where}: arrivals ${s.iterations} of ${s.totalArrivals} do not match the rate (${total})`);
     }
     const thinkTimeMs = s.thinkTimeMs ?? 0;
     if (!finiteIn(thinkTimeMs, 0, MAX_DURATION_MS)) throw bad(`${where}: think time`);
-    for (const [what, v] of [['start offset', s.startOffsetMs ?? 0], ['graceful stop', s.gracefulStopMs ?? 30_000]] as const) {
+    for (const [what, v] of [
+      ['start offset', s.startOffsetMs ?? 0],
+      ['graceful stop', s.gracefulStopMs ?? 30_000],
+    ] as const) {
       if (!finiteIn(v, 0, MAX_DURATION_MS)) throw bad(`${where}: ${what} ${v}`);
     }
-    for (const [what, v] of [['max in flight', s.maxInFlight ?? 0], ['connections', s.connections ?? 0], ['iterations per VU', s.iterationsPerVu ?? 0]] as const) {
+    for (const [what, v] of [
+      ['max in flight', s.maxInFlight ?? 0],
+      ['connections', s.connections ?? 0],
+      ['iterations per VU', s.iterationsPerVu ?? 0],
+    ] as const) {
       if (!Number.isInteger(v) || v < 0 || v > 1e9) throw bad(`${where}: ${what} ${v}`);
     }
     const specs = s.requests ?? [];
     // Variables some step of this scenario captures: left in templates until the request fires.
     const flowVars = new Set<string>();
-    for (const r of specs) for (const c of r.captures ?? []) {
-      if (!VAR_NAME.test(c.var ?? '')) throw bad(`${where}: capture variable ${JSON.stringify(c.var)}`);
-      flowVars.add(c.var!);
-    }
+    for (const r of specs)
+      for (const c of r.captures ?? []) {
+        if (!VAR_NAME.test(c.var ?? '')) throw bad(`${where}: capture variable ${JSON.stringify(c.var)}`);
+        flowVars.add(c.var!);
+      }
     const requests = specs.map((r, ri) => prepareRequest(r, `${where} request ${ri}`, vars, flowVars, names, slot));
     const mix = s.mix ?? [];
-    const entries: PreparedEntry[] = mix.length === 0
-      ? requests.map((r, i) => ({ name: specs[i]!.name!, weight: positive(specs[i]!.weight), steps: [r], scoped: false }))
-      : mix.map((m, mi) => {
-        const steps = (m.steps ?? []).map((k) => {
-          const r = requests[k];
-          if (r === undefined) throw bad(`${where} mix ${mi}: step ${k} does not exist`);
-          return r;
-        });
-        if (steps.length === 0) throw bad(`${where} mix ${mi}: no steps`);
-        return { name: m.name ?? `entry-${mi}`, weight: positive(m.weight), steps, scoped: steps.some((r) => r.captures.length > 0) };
-      });
-    if (entries.length === 0 && (vus > 0 || (s.iterations ?? 0) > 0 || stages.length > 0)) throw bad(`${where}: no requests`);
+    const entries: PreparedEntry[] =
+      mix.length === 0
+        ? requests.map((r, i) => ({
+            name: specs[i]!.name!,
+            weight: positive(specs[i]!.weight),
+            steps: [r],
+            scoped: false,
+          }))
+        : mix.map((m, mi) => {
+            const steps = (m.steps ?? []).map((k) => {
+              const r = requests[k];
+              if (r === undefined) throw bad(`${where} mix ${mi}: step ${k} does not exist`);
+              return r;
+            });
+            if (steps.length === 0) throw bad(`${where} mix ${mi}: no steps`);
+            return {
+              name: m.name ?? `entry-${mi}`,
+              weight: positive(m.weight),
+              steps,
+              scoped: steps.some((r) => r.captures.length > 0),
+            };
+          });
+    if (entries.length === 0 && (vus > 0 || (s.iterations ?? 0) > 0 || stages.length > 0))
+      throw bad(`${where}: no requests`);
     return {
-      name: s.name ?? `scenario-${si}`, executor, vus, iterations: s.iterations ?? 0, iterationsPerVu: s.iterationsPerVu ?? 0,
-      durationMs, startOffsetMs: s.startOffsetMs ?? 0, gracefulStopMs: s.gracefulStopMs ?? 30_000, thinkTimeMs,
-      stages, startTarget, totalArrivals: s.totalArrivals ?? 0, maxInFlight: s.maxInFlight ?? 0, connections: s.connections ?? 0,
+      name: s.name ?? `scenario-${si}`,
+      executor,
+      vus,
+      iterations: s.iterations ?? 0,
+      iterationsPerVu: s.iterationsPerVu ?? 0,
+      durationMs,
+      startOffsetMs: s.startOffsetMs ?? 0,
+      gracefulStopMs: s.gracefulStopMs ?? 30_000,
+      thinkTimeMs,
+      stages,
+      startTarget,
+      totalArrivals: s.totalArrivals ?? 0,
+      maxInFlight: s.maxInFlight ?? 0,
+      connections: s.connections ?? 0,
       entries,
     };
   });
@@ -119,12 +174,18 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
 const positive = (w: number | null | undefined) => (w && w > 0 && Number.isFinite(w) ? w : 1);
 
 function prepareRequest(
-  r: barrage.v1.RequestSpec.$Properties, where: string, vars: ReadonlyMap<string, string>, flowVars: ReadonlySet<string>,
-  names: string[], slot: Map<string, number>,
+  r: barrage.v1.RequestSpec.$Properties,
+  where: string,
+  vars: ReadonlyMap<string, string>,
+  flowVars: ReadonlySet<string>,
+  names: string[],
+  slot: Map<string, number>,
 ): PreparedRequest {
   const bad = (why: string) => new AgentErrors.BAD_ASSIGN(`${where}: ${why}`);
   const compile = (text: string): Template => {
-    try { return compileTemplate(text, vars, flowVars); } catch (err) {
+    try {
+      return compileTemplate(text, vars, flowVars);
+    } catch (err) {
       if (err instanceof UnknownVariableError) throw bad(err.message);
       throw err;
     }
@@ -138,14 +199,21 @@ function prepareRequest(
   const parts = typeof urlT === 'string' ? [urlT] : urlT;
   const first = parts[0] as string;
   const authority = /^https?:\/\/[^/?#]+/i.exec(first)?.[0];
-  if (authority === undefined || (parts.length > 1 && authority.length === first.length)) throw bad('invalid URL (a flow variable may not be part of the origin)');
+  if (authority === undefined || (parts.length > 1 && authority.length === first.length))
+    throw bad('invalid URL (a flow variable may not be part of the origin)');
   let origin: string;
   try {
     new URL(parts.map((p) => (typeof p === 'string' ? p : 'x')).join(''));
     origin = new URL(authority).origin;
-  } catch { throw bad('invalid URL'); }
+  } catch {
+    throw bad('invalid URL');
+  }
   let index = slot.get(name);
-  if (index === undefined) { index = names.length; names.push(name); slot.set(name, index); }
+  if (index === undefined) {
+    index = names.length;
+    names.push(name);
+    slot.set(name, index);
+  }
   const rest = first.slice(authority.length);
   const lead = encodePath(rest.startsWith('/') ? rest : `/${rest}`);
   const path: Template = parts.length === 1 ? lead : [lead, ...parts.slice(1)];
@@ -153,8 +221,10 @@ function prepareRequest(
   for (const h of r.headers ?? []) {
     const name = (h.name ?? '').toLowerCase();
     const value = compile(h.value ?? '');
-    if (!HEADER_NAME.test(name) || FORBIDDEN_HEADERS.has(name)) throw bad(`header ${JSON.stringify(name.slice(0, 50))} cannot be sent`);
-    if (typeof value === 'string' && !isSendableHeaderValue(value)) throw bad(`the value of header ${name} has characters a header cannot carry`);
+    if (!HEADER_NAME.test(name) || FORBIDDEN_HEADERS.has(name))
+      throw bad(`header ${JSON.stringify(name.slice(0, 50))} cannot be sent`);
+    if (typeof value === 'string' && !isSendableHeaderValue(value))
+      throw bad(`the value of header ${name} has characters a header cannot carry`);
     headers[name] = value;
   }
   let multipart: MultipartBody | null = null;
@@ -168,17 +238,25 @@ function prepareRequest(
       return v;
     };
     multipart = new MultipartBody({
-      field: fill(m.field) || 'file', filename: fill(m.filename) || 'upload.bin', contentType: fill(m.contentType) || 'application/octet-stream',
-      size, fields: (m.fields ?? []).map((f) => ({ name: fill(f.name), value: fill(f.value) })),
+      field: fill(m.field) || 'file',
+      filename: fill(m.filename) || 'upload.bin',
+      contentType: fill(m.contentType) || 'application/octet-stream',
+      size,
+      fields: (m.fields ?? []).map((f) => ({ name: fill(f.name), value: fill(f.value) })),
     });
     headers['content-type'] = multipart.contentType;
     headers['content-length'] = String(multipart.length);
   }
   const bodyText = r.body && r.body.length > 0 && !multipart ? Buffer.from(r.body).toString('utf8') : null;
   const bodyTemplate = bodyText === null ? null : compile(bodyText);
-  const body = bodyTemplate === null ? null : typeof bodyTemplate === 'string' ? Buffer.from(bodyTemplate) : bodyTemplate;
+  const body =
+    bodyTemplate === null ? null : typeof bodyTemplate === 'string' ? Buffer.from(bodyTemplate) : bodyTemplate;
   const jsonPath = (p: string, what: string) => {
-    try { return parseJsonPath(p); } catch { throw bad(`${what}: bad JSON path`); }
+    try {
+      return parseJsonPath(p);
+    } catch {
+      throw bad(`${what}: bad JSON path`);
+    }
   };
   const checks = (r.checks ?? []).map((c): PreparedCheck => {
     const label = `check ${JSON.stringify(c.name ?? '')}`;
@@ -188,7 +266,11 @@ function prepareRequest(
     if (!c.jsonPath) throw bad(`${label}: give a header or a JSON path`);
     let equals: { value: unknown } | undefined;
     if (c.equalsJson) {
-      try { equals = { value: JSON.parse(c.equalsJson) as unknown }; } catch { throw bad(`${label}: expected value is not JSON`); }
+      try {
+        equals = { value: JSON.parse(c.equalsJson) as unknown };
+      } catch {
+        throw bad(`${label}: expected value is not JSON`);
+      }
     }
     return { name: c.name, jsonPath: jsonPath(c.jsonPath, label), equals, onStatus };
   });
@@ -199,10 +281,23 @@ function prepareRequest(
     return { variable: c.var!, jsonPath: jsonPath(c.jsonPath, `capture ${c.var}`), checkName };
   });
   const expect = r.expectStatus && r.expectStatus.length > 0 ? new Set(r.expectStatus) : null;
-  const templated = typeof path !== 'string' || Object.values(headers).some((t) => typeof t !== 'string') || (body !== null && !Buffer.isBuffer(body));
+  const templated =
+    typeof path !== 'string' ||
+    Object.values(headers).some((t) => typeof t !== 'string') ||
+    (body !== null && !Buffer.isBuffer(body));
   return {
-    index, origin, method: method as Dispatcher.HttpMethod, path, headers, body, multipart,
-    timeoutMs: r.timeoutMs || 60_000, expect, checks, captures, templated,
+    index,
+    origin,
+    method: method as Dispatcher.HttpMethod,
+    path,
+    headers,
+    body,
+    multipart,
+    timeoutMs: r.timeoutMs || 60_000,
+    expect,
+    checks,
+    captures,
+    templated,
     readsBody: checks.some((c) => c.jsonPath !== undefined) || captures.some((c) => c.jsonPath !== undefined),
   };
 }

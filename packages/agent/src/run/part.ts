@@ -39,16 +39,26 @@ export function modelFor(p: Part, run: PartContext): Scheduler {
   const ctx: ModelContext = { ...run, requester: p.requester, entries: s.entries };
   if (isOpenExecutor(s.executor)) {
     return new OpenModel(ctx, {
-      schedule: new ArrivalSchedule(s.startTarget, s.stages), count: p.arrivals, phase: p.phase, startAt: p.scenarioAt,
-      maxInFlight: p.maxInFlight, include: p.include, fromAt: p.fromAt,
+      schedule: new ArrivalSchedule(s.startTarget, s.stages),
+      count: p.arrivals,
+      phase: p.phase,
+      startAt: p.scenarioAt,
+      maxInFlight: p.maxInFlight,
+      include: p.include,
+      fromAt: p.fromAt,
     });
   }
   const { start, end } = p.segment;
   return new ClosedModel(ctx, {
     vus: p.vus,
-    target: modelOfExecutor(s.executor)?.ramping === true ? (t) => segmentShare(clusterVusAt(s.startTarget, s.stages, t), start, end) : undefined,
+    target:
+      modelOfExecutor(s.executor)?.ramping === true
+        ? (t) => segmentShare(clusterVusAt(s.startTarget, s.stages, t), start, end)
+        : undefined,
     iterations: s.executor === Executors.EXECUTOR_SHARED_ITERATIONS ? s.iterations : Infinity,
     iterationsPerVu: s.executor === Executors.EXECUTOR_PER_VU_ITERATIONS ? s.iterationsPerVu : Infinity,
-    startAt: p.scenarioAt, endAt: p.scenarioAt + s.durationMs, thinkTimeMs: s.thinkTimeMs,
+    startAt: p.scenarioAt,
+    endAt: p.scenarioAt + s.durationMs,
+    thinkTimeMs: s.thinkTimeMs,
   });
 }

@@ -19,7 +19,9 @@ export interface RunHandle {
   stop(): void;
   takeover(t: barrage.v1.Takeover.$Properties): void;
   /** The answer to a Stop, once the final report is out. */
-  finished(stop: barrage.v1.Stop.$Properties): barrage.v1.Finished.$Properties | Promise<barrage.v1.Finished.$Properties>;
+  finished(
+    stop: barrage.v1.Stop.$Properties,
+  ): barrage.v1.Finished.$Properties | Promise<barrage.v1.Finished.$Properties>;
   dispose(): void;
   /** After a reconnect: say again what the controller may have missed (parts of the load that stopped). */
   resendNotices?(): void;

@@ -3,8 +3,9 @@
 // scenarios and turned into one share per scenario it may take over. Iteration-
 // bounded scenarios are never taken over (what the lost agent completed is
 // unknown); AgentRun launches the rest like its own parts.
-import type { barrage } from '@barrage/proto';
+
 import { isOpenExecutor, modelOfExecutor, peakShare } from '@barrage/core';
+import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import type { PreparedScenario } from './assignment.ts';
 
@@ -31,7 +32,8 @@ export interface TakenShare {
   adds: number;
 }
 
-export const badTakeover = (t: barrage.v1.Takeover.$Properties, why: string) => new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: ${why}`);
+export const badTakeover = (t: barrage.v1.Takeover.$Properties, why: string) =>
+  new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: ${why}`);
 
 /** Throws BAD_ASSIGN when `t` names a bad segment, instant, part or scenario. */
 export function checkTakeover(t: barrage.v1.Takeover.$Properties, scenarios: readonly PreparedScenario[]): void {
@@ -41,10 +43,12 @@ export function checkTakeover(t: barrage.v1.Takeover.$Properties, scenarios: rea
   const shares = t.shares ?? [];
   if (!(lostStart >= 0 && lostStart < lostEnd && lostEnd <= 1)) throw bad(`segment [${lostStart}, ${lostEnd})`);
   if (!Number.isFinite(t.fromAt ?? NaN)) throw bad(`from_at ${t.fromAt}`);
-  if (shares.length > scenarios.length || new Set(shares.map((x) => x.scenario)).size !== shares.length) throw bad('one share per scenario');
+  if (shares.length > scenarios.length || new Set(shares.map((x) => x.scenario)).size !== shares.length)
+    throw bad('one share per scenario');
   for (const x of shares) {
     if (scenarios[x.scenario ?? -1] === undefined) throw bad(`no scenario ${x.scenario}`);
-    if (!((x.partStart ?? 0) >= 0 && (x.partStart ?? 0) < (x.partEnd ?? 0) && (x.partEnd ?? 0) <= 1)) throw bad(`part [${x.partStart}, ${x.partEnd})`);
+    if (!((x.partStart ?? 0) >= 0 && (x.partStart ?? 0) < (x.partEnd ?? 0) && (x.partEnd ?? 0) <= 1))
+      throw bad(`part [${x.partStart}, ${x.partEnd})`);
   }
 }
 
@@ -59,7 +63,10 @@ export function takenShares(t: barrage.v1.Takeover.$Properties, scenarios: reado
     if (modelOfExecutor(s.executor)?.iterationBounded !== false) continue;
     const partStart = share.partStart!;
     const partEnd = share.partEnd!;
-    const segment = { start: lostStart + (lostEnd - lostStart) * partStart, end: lostStart + (lostEnd - lostStart) * partEnd };
+    const segment = {
+      start: lostStart + (lostEnd - lostStart) * partStart,
+      end: lostStart + (lostEnd - lostStart) * partEnd,
+    };
     const open = isOpenExecutor(s.executor);
     const ramp = modelOfExecutor(s.executor)?.ramping === true;
     const vus = ramp ? peakShare(s.startTarget, s.stages, segment.start, segment.end) : (share.vus ?? 0);
@@ -67,8 +74,14 @@ export function takenShares(t: barrage.v1.Takeover.$Properties, scenarios: reado
     const maxInFlight = Math.max(1, share.maxInFlight ?? 0);
     if (open ? arrivals === 0 : vus === 0) continue;
     out.push({
-      index, segment, vus, arrivals, phase: lostStart, maxInFlight,
-      include: (j) => inPart(j, partStart, partEnd), adds: open ? maxInFlight : vus,
+      index,
+      segment,
+      vus,
+      arrivals,
+      phase: lostStart,
+      maxInFlight,
+      include: (j) => inPart(j, partStart, partEnd),
+      adds: open ? maxInFlight : vus,
     });
   }
   return out;

@@ -4,14 +4,18 @@
 // checkAssign() makes every check an AgentRun makes of its Assign without
 // building the run, for the multi-worker agent's main thread.
 import type { LookupFunction } from 'node:net';
-import type { barrage } from '@barrage/proto';
 import { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS, TargetAllowlist } from '@barrage/core';
+import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import { guardedLookup } from '../http/guarded-lookup.ts';
-import { prepareAssignment, type PreparedScenario } from './assignment.ts';
+import { type PreparedScenario, prepareAssignment } from './assignment.ts';
 
 /** The allowlists of a run (the controller's, then the agent's own); throws when a request's host is outside one. */
-export function checkTargets(assign: barrage.v1.Assign.$Properties, scenarios: readonly PreparedScenario[], own: TargetAllowlist | undefined): TargetAllowlist[] {
+export function checkTargets(
+  assign: barrage.v1.Assign.$Properties,
+  scenarios: readonly PreparedScenario[],
+  own: TargetAllowlist | undefined,
+): TargetAllowlist[] {
   let fromController: TargetAllowlist;
   try {
     fromController = new TargetAllowlist(assign.allowTargets ?? []);
@@ -19,7 +23,9 @@ export function checkTargets(assign: barrage.v1.Assign.$Properties, scenarios: r
     throw new AgentErrors.BAD_ASSIGN((err as Error).message);
   }
   const lists = [fromController, ...(own ? [own] : [])];
-  const hosts = new Set(scenarios.flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => new URL(r.origin).hostname))));
+  const hosts = new Set(
+    scenarios.flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => new URL(r.origin).hostname))),
+  );
   for (const host of hosts) {
     for (const list of lists) {
       const why = list.checkHost(host);
@@ -33,7 +39,10 @@ export function checkTargets(assign: barrage.v1.Assign.$Properties, scenarios: r
  * The run's name resolution for new connections: checked against the same lists;
  * a refused host is reported once through `onRefused`.
  */
-export function targetLookup(lists: TargetAllowlist[], onRefused: ((host: string, why: string) => void) | undefined): LookupFunction {
+export function targetLookup(
+  lists: TargetAllowlist[],
+  onRefused: ((host: string, why: string) => void) | undefined,
+): LookupFunction {
   const refused = new Set<string>();
   return guardedLookup(lists, (host, why) => {
     if (refused.has(host)) return;
@@ -46,7 +55,14 @@ export function targetLookup(lists: TargetAllowlist[], onRefused: ((host: string
  * Every check an AgentRun makes of its Assign, without building the run: for a caller that
  * hands the plan on (the multi-worker agent's main thread). Returns the run's liveness settings.
  */
-export function checkAssign(assign: barrage.v1.Assign.$Properties, own?: TargetAllowlist): { runId: string; agentTimeoutMs: number; leaseMs: number } {
+export function checkAssign(
+  assign: barrage.v1.Assign.$Properties,
+  own?: TargetAllowlist,
+): { runId: string; agentTimeoutMs: number; leaseMs: number } {
   checkTargets(assign, prepareAssignment(assign, []), own);
-  return { runId: assign.runId!, agentTimeoutMs: assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS, leaseMs: assign.leaseMs || DEFAULT_LEASE_MS };
+  return {
+    runId: assign.runId!,
+    agentTimeoutMs: assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS,
+    leaseMs: assign.leaseMs || DEFAULT_LEASE_MS,
+  };
 }

@@ -3,10 +3,9 @@
 // single-process agent runs its whole share, and posts its encoded interval
 // reports to the main thread, which merges them and talks to the controller.
 import { parentPort, workerData } from 'node:worker_threads';
+import { offsetClock, systemClock, TargetAllowlist } from '@barrage/core';
 import { barrage } from '@barrage/proto';
 import { AgentRun } from '../run/agent-run.ts';
-import { offsetClock, systemClock } from '@barrage/core';
-import { TargetAllowlist } from '@barrage/core';
 import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 const data = workerData as WorkerData;
@@ -50,12 +49,19 @@ port.on('message', (m: ToWorker) => {
       run = undefined;
       try {
         const r: AgentRun = new AgentRun({
-          assign: barrage.v1.Assign.decode(m.assign), clock, offset: () => offsetMs, worker: slot, allowTargets,
+          assign: barrage.v1.Assign.decode(m.assign),
+          clock,
+          offset: () => offsetMs,
+          worker: slot,
+          allowTargets,
           contactAgeMs: () => clock.now() - Number(Atomics.load(contact, 0)),
           onLeaseExpired: (silentMs) => post({ t: 'lease', silentMs }),
           onTargetRefused: (host, why) => post({ t: 'refused', host, why }),
           // Handed to the main thread at once: it keeps the frame for resending until the controller acknowledges it.
-          send: (frame) => { post({ t: 'report', frame }); r.reporter.ack(r.reporter.seq); },
+          send: (frame) => {
+            post({ t: 'report', frame });
+            r.reporter.ack(r.reporter.seq);
+          },
           onFinalReport: () => post({ t: 'state', ...r.status, completed: r.completed }),
         });
         run = r;
@@ -67,13 +73,18 @@ port.on('message', (m: ToWorker) => {
     case 'start':
       offsetMs = m.offsetMs;
       run?.start(m.startAt);
-      if (crashAfterMs !== undefined) setTimeout(() => process.exit(70), Math.max(0, m.startAt - offsetMs - clock.now()) + crashAfterMs);
+      if (crashAfterMs !== undefined)
+        setTimeout(() => process.exit(70), Math.max(0, m.startAt - offsetMs - clock.now()) + crashAfterMs);
       return;
     case 'stop':
       run?.stop();
       return;
     case 'takeover':
-      try { run?.takeover(barrage.v1.Takeover.decode(m.takeover)); } catch (err) { fail(err); }
+      try {
+        run?.takeover(barrage.v1.Takeover.decode(m.takeover));
+      } catch (err) {
+        fail(err);
+      }
       return;
     case 'finished':
       // Answered even without a run (its Assign failed here): the main thread is waiting for every worker.

@@ -5,7 +5,7 @@
 // (histograms added bucket by bucket, counts summed), and the last worker's
 // final report makes the merged one final. A worker that dies is written off
 // where it stopped: what it reported is kept, the others are not held up.
-import { addWireHistogram, encodeHistogram, newIntervalHistogram, type barrage } from '@barrage/proto';
+import { addWireHistogram, type barrage, encodeHistogram, newIntervalHistogram } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 import type { ReportStatus } from '../measure/reporter.ts';
 
@@ -24,8 +24,13 @@ class NameTotals {
   serviceTimeUsed = false;
   readonly status = new Map<number, number>();
   readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0 };
-  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
-  bytesReceived = 0; bytesSent = 0;
+  ok = 0;
+  rateLimited = 0;
+  failed = 0;
+  retryAfterPresent = 0;
+  dropped = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
   firstRateLimitedAt = 0;
   readonly checks = new Map<string, [number, number]>();
 
@@ -35,17 +40,25 @@ class NameTotals {
       addWireHistogram(this.serviceTime, s.serviceTime);
       this.serviceTimeUsed = true;
     }
-    for (const c of s.status ?? []) this.status.set(c.status ?? 0, (this.status.get(c.status ?? 0) ?? 0) + (c.count ?? 0));
+    for (const c of s.status ?? [])
+      this.status.set(c.status ?? 0, (this.status.get(c.status ?? 0) ?? 0) + (c.count ?? 0));
     const e = s.errors;
     if (e != null) {
-      this.errors.timeout += e.timeout ?? 0; this.errors.refused += e.refused ?? 0;
-      this.errors.reset += e.reset ?? 0; this.errors.other += e.other ?? 0;
+      this.errors.timeout += e.timeout ?? 0;
+      this.errors.refused += e.refused ?? 0;
+      this.errors.reset += e.reset ?? 0;
+      this.errors.other += e.other ?? 0;
     }
-    this.ok += s.ok ?? 0; this.rateLimited += s.rateLimited ?? 0; this.failed += s.failed ?? 0;
-    this.retryAfterPresent += s.retryAfterPresent ?? 0; this.dropped += s.dropped ?? 0;
-    this.bytesReceived += s.bytesReceived ?? 0; this.bytesSent += s.bytesSent ?? 0;
+    this.ok += s.ok ?? 0;
+    this.rateLimited += s.rateLimited ?? 0;
+    this.failed += s.failed ?? 0;
+    this.retryAfterPresent += s.retryAfterPresent ?? 0;
+    this.dropped += s.dropped ?? 0;
+    this.bytesReceived += s.bytesReceived ?? 0;
+    this.bytesSent += s.bytesSent ?? 0;
     const first = s.firstRateLimitedAt ?? 0;
-    if (first > 0 && (this.firstRateLimitedAt === 0 || first < this.firstRateLimitedAt)) this.firstRateLimitedAt = first;
+    if (first > 0 && (this.firstRateLimitedAt === 0 || first < this.firstRateLimitedAt))
+      this.firstRateLimitedAt = first;
     for (const c of s.checks ?? []) {
       let t = this.checks.get(c.name ?? '');
       if (t === undefined) this.checks.set(c.name ?? '', (t = [0, 0]));
@@ -61,8 +74,13 @@ class NameTotals {
       serviceTime: this.serviceTimeUsed ? encodeHistogram(this.serviceTime) : null,
       status: [...this.status].map(([status, count]) => ({ status, count })),
       errors: { ...this.errors },
-      ok: this.ok, rateLimited: this.rateLimited, failed: this.failed, retryAfterPresent: this.retryAfterPresent,
-      dropped: this.dropped, bytesReceived: this.bytesReceived, bytesSent: this.bytesSent,
+      ok: this.ok,
+      rateLimited: this.rateLimited,
+      failed: this.failed,
+      retryAfterPresent: this.retryAfterPresent,
+      dropped: this.dropped,
+      bytesReceived: this.bytesReceived,
+      bytesSent: this.bytesSent,
       firstRateLimitedAt: this.firstRateLimitedAt,
       checks: [...this.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
     };
@@ -96,7 +114,13 @@ export class ReportMerger {
   private ended = false;
 
   constructor(workers: number, emit: (m: MergedInterval) => void) {
-    this.workers = Array.from({ length: workers }, () => ({ last: -1, endedAt: undefined, inFlight: 0, activeVus: 0, leaseExpiredAt: 0 }));
+    this.workers = Array.from({ length: workers }, () => ({
+      last: -1,
+      endedAt: undefined,
+      inFlight: 0,
+      activeVus: 0,
+      leaseExpiredAt: 0,
+    }));
     this.emit = emit;
   }
 
@@ -153,7 +177,8 @@ export class ReportMerger {
       const allEnded = this.workers.every((w) => w.endedAt !== undefined);
       if (this.pending.size === 0) {
         // Every worker gone without a last report to carry the end: an empty final one.
-        if (allEnded) this.send(Math.max(this.emitted + 1, ...this.workers.map((w) => w.last)), new IntervalTotals(), true);
+        if (allEnded)
+          this.send(Math.max(this.emitted + 1, ...this.workers.map((w) => w.last)), new IntervalTotals(), true);
         return;
       }
       const k = Math.min(...this.pending.keys());
@@ -169,12 +194,16 @@ export class ReportMerger {
     if (final) this.ended = true;
     const expiries = this.workers.map((w) => w.leaseExpiredAt).filter((x) => x > 0);
     this.emit({
-      interval, final,
+      interval,
+      final,
       stats: [...t.names].map(([name, n]) => n.wire(name)),
       status: {
         inFlight: this.workers.reduce((s, w) => s + w.inFlight, 0),
         activeVus: this.workers.reduce((s, w) => s + w.activeVus, 0),
-        eventLoopP99Ms: t.eventLoopP99Ms, eventLoopMaxMs: t.eventLoopMaxMs, eventLoopUtilization: t.eventLoopUtilization, cpuCores: t.cpuCores,
+        eventLoopP99Ms: t.eventLoopP99Ms,
+        eventLoopMaxMs: t.eventLoopMaxMs,
+        eventLoopUtilization: t.eventLoopUtilization,
+        cpuCores: t.cpuCores,
         leaseExpiredAt: expiries.length > 0 ? Math.min(...expiries) : 0,
       },
     });

@@ -3,24 +3,42 @@
 // in a single-thread agent), each worker fires its slice, and their interval
 // reports are merged into one report per interval, sent, kept for resending
 // and acknowledged here. To the controller it is one agent.
-import { barrage, decodeEnvelope } from '@barrage/proto';
-import type { AgentRunOptions } from '../run/agent-run.ts';
-import { checkAssign } from '../run/target-guard.ts';
+
 import type { Clock } from '@barrage/core';
+import { barrage, decodeEnvelope } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
-import { ReportMerger } from './report-merger.ts';
 import { Reporter } from '../measure/reporter.ts';
+import type { AgentRunOptions } from '../run/agent-run.ts';
 import type { RunHandle } from '../run/run-handle.ts';
+import { checkAssign } from '../run/target-guard.ts';
+import { ReportMerger } from './report-merger.ts';
 import type { WorkerListener, WorkerPool } from './worker-pool.ts';
 import type { FromWorker } from './worker-protocol.ts';
 
-export interface ThreadedRunOptions extends Pick<AgentRunOptions, 'assign' | 'clock' | 'offset' | 'send' | 'onFinalReport' | 'contactAgeMs' | 'onLeaseExpired' | 'onTargetRefused' | 'allowTargets'> {
+export interface ThreadedRunOptions
+  extends Pick<
+    AgentRunOptions,
+    | 'assign'
+    | 'clock'
+    | 'offset'
+    | 'send'
+    | 'onFinalReport'
+    | 'contactAgeMs'
+    | 'onLeaseExpired'
+    | 'onTargetRefused'
+    | 'allowTargets'
+  > {
   pool: WorkerPool;
   /** A worker refused its part or died: said to the controller as a non-fatal error. */
   onError: (code: string, message: string) => void;
 }
 
-interface WorkerStatus { state: string; inFlight: number; activeVus: number; completed: number }
+interface WorkerStatus {
+  state: string;
+  inFlight: number;
+  activeVus: number;
+  completed: number;
+}
 
 let finishedIds = 0;
 /** Each run's generation: the workers stamp their messages with it, so words about an earlier run are ignored. */
@@ -36,7 +54,14 @@ export class ThreadedRun implements RunHandle, WorkerListener {
   private readonly pool: WorkerPool;
   private readonly merger: ReportMerger;
   private readonly workers: WorkerStatus[];
-  private readonly waiting = new Map<number, { replies: Array<barrage.v1.Finished.$Properties | null | undefined>; left: number; resolve: (f: Array<barrage.v1.Finished.$Properties | null>) => void }>();
+  private readonly waiting = new Map<
+    number,
+    {
+      replies: Array<barrage.v1.Finished.$Properties | null | undefined>;
+      left: number;
+      resolve: (f: Array<barrage.v1.Finished.$Properties | null>) => void;
+    }
+  >();
   private readonly gen = ++generations;
   /** Workers with nothing more to give this run (assign failed, or died). */
   private readonly out = new Set<number>();
@@ -49,10 +74,25 @@ export class ThreadedRun implements RunHandle, WorkerListener {
     this.o = o;
     this.pool = o.pool;
     // The same checks a single-thread agent makes, here and now: a bad plan is refused before any worker sees it.
-    ({ runId: this.runId, agentTimeoutMs: this.agentTimeoutMs, leaseMs: this.leaseMs } = checkAssign(o.assign, o.allowTargets));
-    this.workers = Array.from({ length: this.pool.size }, () => ({ state: 'assigned', inFlight: 0, activeVus: 0, completed: 0 }));
+    ({
+      runId: this.runId,
+      agentTimeoutMs: this.agentTimeoutMs,
+      leaseMs: this.leaseMs,
+    } = checkAssign(o.assign, o.allowTargets));
+    this.workers = Array.from({ length: this.pool.size }, () => ({
+      state: 'assigned',
+      inFlight: 0,
+      activeVus: 0,
+      completed: 0,
+    }));
     const controllerClock: Clock = { now: () => o.clock.now() + o.offset() };
-    this.reporter = new Reporter({ runId: this.runId, intervalMs: o.assign.intervalMs || 1000, clock: controllerClock, send: o.send, status: () => ({ inFlight: 0, activeVus: 0 }) });
+    this.reporter = new Reporter({
+      runId: this.runId,
+      intervalMs: o.assign.intervalMs || 1000,
+      clock: controllerClock,
+      send: o.send,
+      status: () => ({ inFlight: 0, activeVus: 0 }),
+    });
     this.merger = new ReportMerger(this.pool.size, (m) => {
       this.reporter.push(m.interval, m.stats, m.final, m.status);
       if (m.final) {
@@ -61,7 +101,12 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       }
     });
     this.pool.attach(this);
-    this.pool.broadcast({ t: 'assign', gen: this.gen, assign: barrage.v1.Assign.encode(o.assign).finish(), offsetMs: o.offset() });
+    this.pool.broadcast({
+      t: 'assign',
+      gen: this.gen,
+      assign: barrage.v1.Assign.encode(o.assign).finish(),
+      offsetMs: o.offset(),
+    });
   }
 
   message(worker: number, m: FromWorker): void {
@@ -72,7 +117,8 @@ export class ThreadedRun implements RunHandle, WorkerListener {
         const r = env.report;
         if (env.body !== 'report' || r == null || r.runId !== this.runId) return;
         const startedAt = r.startedAt ?? 0;
-        if (startedAt > 0 && (this.reporter.startedAt === 0 || startedAt < this.reporter.startedAt)) this.reporter.startedAt = startedAt;
+        if (startedAt > 0 && (this.reporter.startedAt === 0 || startedAt < this.reporter.startedAt))
+          this.reporter.startedAt = startedAt;
         if (this.state === 'waiting') this.state = 'running';
         this.merger.add(worker, r);
         return;
@@ -83,13 +129,21 @@ export class ThreadedRun implements RunHandle, WorkerListener {
         if (this.state === 'waiting' && (state === 'running' || state === 'stopping')) this.state = 'running';
         return;
       }
-      case 'finished': return this.reply(worker, m.id, m.finished);
+      case 'finished':
+        return this.reply(worker, m.id, m.finished);
       case 'lease':
-        if (!this.leaseExpired) { this.leaseExpired = true; this.o.onLeaseExpired?.(m.silentMs); }
+        if (!this.leaseExpired) {
+          this.leaseExpired = true;
+          this.o.onLeaseExpired?.(m.silentMs);
+        }
         return;
-      case 'refused': this.o.onTargetRefused?.(m.host, m.why); return;
-      case 'assign-failed': return this.lose(worker, `refused its part (${m.code}: ${m.message})`);
-      case 'error': this.o.onError(m.code, `worker ${worker}: ${m.message}`);
+      case 'refused':
+        this.o.onTargetRefused?.(m.host, m.why);
+        return;
+      case 'assign-failed':
+        return this.lose(worker, `refused its part (${m.code}: ${m.message})`);
+      case 'error':
+        this.o.onError(m.code, `worker ${worker}: ${m.message}`);
     }
   }
 
@@ -116,7 +170,11 @@ export class ThreadedRun implements RunHandle, WorkerListener {
 
   get status(): { state: string; inFlight: number; activeVus: number } {
     const state = this.state === 'running' && this.stopping ? 'stopping' : this.state;
-    return { state, inFlight: this.workers.reduce((n, w) => n + w.inFlight, 0), activeVus: this.workers.reduce((n, w) => n + w.activeVus, 0) };
+    return {
+      state,
+      inFlight: this.workers.reduce((n, w) => n + w.inFlight, 0),
+      activeVus: this.workers.reduce((n, w) => n + w.activeVus, 0),
+    };
   }
 
   get completed(): number {
@@ -144,8 +202,11 @@ export class ThreadedRun implements RunHandle, WorkerListener {
    * messages): one still running this run, not one whose own slice is over or that died.
    */
   takeover(t: barrage.v1.Takeover.$Properties): void {
-    const live = this.workers.findIndex((w, i) => !this.out.has(i) && !this.merger.workerEnded(i) && w.state !== 'done');
-    if (live < 0) throw new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: no worker of this agent is still running the run`);
+    const live = this.workers.findIndex(
+      (w, i) => !this.out.has(i) && !this.merger.workerEnded(i) && w.state !== 'done',
+    );
+    if (live < 0)
+      throw new AgentErrors.BAD_ASSIGN(`takeover ${t.id}: no worker of this agent is still running the run`);
     this.pool.post(live, { t: 'takeover', takeover: barrage.v1.Takeover.encode(t).finish() });
   }
 
@@ -156,7 +217,11 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       // Workers already out of this run will not answer.
       for (const w of this.out) this.reply(w, id, null);
     });
-    this.pool.broadcast({ t: 'finished', id, stop: { id: stop.id, runId: stop.runId, closing: stop.closing, firstRateLimitedAt: stop.firstRateLimitedAt } });
+    this.pool.broadcast({
+      t: 'finished',
+      id,
+      stop: { id: stop.id, runId: stop.runId, closing: stop.closing, firstRateLimitedAt: stop.firstRateLimitedAt },
+    });
     return answers.then((parts) => {
       const counts = new Map<string, number>();
       for (const t of stop.firstRateLimitedAt ?? []) counts.set(t.name ?? '', 0);
@@ -165,14 +230,19 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       let truncated = parts.some((f) => f === null);
       for (const f of parts) {
         if (f === null) continue;
-        for (const c of f.completedBeforeFirstRateLimited ?? []) counts.set(c.name ?? '', (counts.get(c.name ?? '') ?? 0) + (c.count ?? 0));
+        for (const c of f.completedBeforeFirstRateLimited ?? [])
+          counts.set(c.name ?? '', (counts.get(c.name ?? '') ?? 0) + (c.count ?? 0));
         endedAt = Math.max(endedAt, f.endedAt ?? 0);
         truncated ||= f.completionLogTruncated ?? false;
       }
       return {
-        runId: this.runId, startedAt: this.reporter.startedAt, endedAt, lastSeq: this.reporter.seq,
+        runId: this.runId,
+        startedAt: this.reporter.startedAt,
+        endedAt,
+        lastSeq: this.reporter.seq,
         completedBeforeFirstRateLimited: [...counts].map(([name, count]) => ({ name, count })),
-        completionLogTruncated: truncated, stopId: stop.id ?? 0,
+        completionLogTruncated: truncated,
+        stopId: stop.id ?? 0,
       };
     });
   }

@@ -38,7 +38,10 @@ export class WorkerPool {
     this.data = { count: size, contact, clockSkewMs: o.clockSkewMs, allowTargets: o.allowTargets };
     this.logger = o.logger;
     this.loading = size;
-    this.ready = new Promise((resolve, reject) => { this.loaded = resolve; this.failedToLoad = reject; });
+    this.ready = new Promise((resolve, reject) => {
+      this.loaded = resolve;
+      this.failedToLoad = reject;
+    });
     this.ready.catch(() => {});
     for (let i = 0; i < size; i++) this.spawn(i);
   }
@@ -49,7 +52,10 @@ export class WorkerPool {
     let fresh = true;
     w.on('message', (m: FromWorker) => {
       if (this.workers[index] !== w) return;
-      if (m.t !== 'ready') { this.listener?.message(index, m); return; }
+      if (m.t !== 'ready') {
+        this.listener?.message(index, m);
+        return;
+      }
       if (fresh) {
         this.failures = 0;
         if (this.loading > 0 && --this.loading === 0) this.loaded();
@@ -57,16 +63,26 @@ export class WorkerPool {
       fresh = false;
     });
     let why = 'exited';
-    w.on('error', (err) => { why = err.message; });
+    w.on('error', (err) => {
+      why = err.message;
+    });
     w.on('exit', (code) => {
       if (this.workers[index] !== w || this.closed) return;
       // One that never loaded at the agent's start: the code itself is broken; the agent cannot start.
-      if (fresh && this.loading > 0) { this.failedToLoad(new AgentErrors.WORKER_FAILED(index, `${why} before it loaded`)); return; }
-      this.logger.error({ code: AgentErrors.WORKER_FAILED.code, worker: index, exitCode: code, err: why }, 'worker thread died; replacing it');
+      if (fresh && this.loading > 0) {
+        this.failedToLoad(new AgentErrors.WORKER_FAILED(index, `${why} before it loaded`));
+        return;
+      }
+      this.logger.error(
+        { code: AgentErrors.WORKER_FAILED.code, worker: index, exitCode: code, err: why },
+        'worker thread died; replacing it',
+      );
       this.listener?.gone(index, why);
       // Replacements that keep dying wait longer each time (100 ms doubling to 5 s), never a hot loop.
       const delay = fresh ? Math.min(5_000, 100 * 2 ** this.failures++) : 0;
-      setTimeout(() => { if (!this.closed) this.spawn(index); }, delay).unref();
+      setTimeout(() => {
+        if (!this.closed) this.spawn(index);
+      }, delay).unref();
     });
   }
 

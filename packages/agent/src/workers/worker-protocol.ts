@@ -25,7 +25,8 @@ export type FromWorker = { gen: number } & (
   | { t: 'refused'; host: string; why: string }
   /** Its part of the run could not be set up: it will report nothing for this run. */
   | { t: 'assign-failed'; code: string; message: string }
-  | { t: 'error'; code: string; message: string });
+  | { t: 'error'; code: string; message: string }
+);
 
 export interface WorkerData {
   index: number;

@@ -8,8 +8,9 @@
 //     segmentShare() keeps the sum exact at every instant, as across agents;
 //   - open models: worker k fires the agent's arrivals j with j mod N = k, so
 //     the agent's own evenly spread schedule is kept whole.
-import type { PreparedScenario } from '../run/assignment.ts';
+
 import { arrivalsOf, evenShare, type WorkerSlot } from '@barrage/core';
+import type { PreparedScenario } from '../run/assignment.ts';
 
 /** The scenario as this worker runs it: its VUs, iterations, in-flight cap and connections. */
 export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean): PreparedScenario {
@@ -19,7 +20,9 @@ export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean)
   const vusBefore = Math.floor((s.vus * index) / count);
   const iterations = open
     ? s.iterations
-    : s.vus === 0 ? 0 : Math.floor((s.iterations * (vusBefore + vus)) / s.vus) - Math.floor((s.iterations * vusBefore) / s.vus);
+    : s.vus === 0
+      ? 0
+      : Math.floor((s.iterations * (vusBefore + vus)) / s.vus) - Math.floor((s.iterations * vusBefore) / s.vus);
   const fires = open ? arrivalsOf(s.iterations, w) > 0 : true;
   return {
     ...s,

@@ -46,7 +46,8 @@ class FakePool implements HttpDispatch {
     const req: SeenRequest = { path: opts.path, dispatchedAt: this.target.time.now() };
     this.target.requests.push(req);
     const f = { req, handler };
-    if (this.active.size < this.connections) this.begin(f); else this.waiting.push(f);
+    if (this.active.size < this.connections) this.begin(f);
+    else this.waiting.push(f);
   }
 
   private begin(f: InFlight): void {
@@ -61,7 +62,12 @@ class FakePool implements HttpDispatch {
     if (!this.active.delete(f)) return;
     f.req.answeredAt = this.target.time.now();
     const body = this.target.body(f.req.path);
-    f.handler.onResponseStart?.(CONTROLLER, this.target.status(f.req.path), { 'content-type': 'application/json' }, 'OK');
+    f.handler.onResponseStart?.(
+      CONTROLLER,
+      this.target.status(f.req.path),
+      { 'content-type': 'application/json' },
+      'OK',
+    );
     if (body.length > 0) f.handler.onResponseData?.(CONTROLLER, Buffer.from(body));
     f.handler.onResponseEnd?.(CONTROLLER, {});
     const next = this.waiting.shift();

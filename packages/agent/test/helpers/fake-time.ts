@@ -79,7 +79,9 @@ export class FakeTime implements Clock, Timers {
     for (;;) {
       this.queue = this.queue.filter((p) => !p.cancelled);
       let next: Pending | undefined;
-      for (const p of this.queue) if (p.at <= target && (next === undefined || p.at < next.at || (p.at === next.at && p.seq < next.seq))) next = p;
+      for (const p of this.queue)
+        if (p.at <= target && (next === undefined || p.at < next.at || (p.at === next.at && p.seq < next.seq)))
+          next = p;
       if (next === undefined) break;
       this.t = Math.max(this.t, next.at);
       if (next.every === undefined) next.cancelled = true;

@@ -13,8 +13,24 @@ export interface Sample {
 export class SampleRecorder extends Recorder {
   readonly samples: Sample[] = [];
 
-  override recordResponse(name: number, latencyUs: number, serviceTimeUs: number, status: number, ok: boolean, retryAfter: boolean, bytesReceived: number, bytesSent: number, at: number): void {
-    this.samples.push({ name: this.names[name]!, latencyMs: latencyUs / 1000, serviceMs: serviceTimeUs / 1000, status, at });
+  override recordResponse(
+    name: number,
+    latencyUs: number,
+    serviceTimeUs: number,
+    status: number,
+    ok: boolean,
+    retryAfter: boolean,
+    bytesReceived: number,
+    bytesSent: number,
+    at: number,
+  ): void {
+    this.samples.push({
+      name: this.names[name]!,
+      latencyMs: latencyUs / 1000,
+      serviceMs: serviceTimeUs / 1000,
+      status,
+      at,
+    });
     super.recordResponse(name, latencyUs, serviceTimeUs, status, ok, retryAfter, bytesReceived, bytesSent, at);
   }
 }

@@ -3,10 +3,18 @@
 // going here (replayed from the store). The live side (channels, hub) is
 // runs/run-events.ts. Streams are bounded in number, and a client that stops
 // reading is dropped rather than buffered for.
-import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import type { ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ControllerErrors } from '../errors.ts';
-import { frame, type EndEvent, type MonitorEvent, type RunEventHub, type StartEvent, type ThresholdsEvent } from '../runs/run-events.ts';
+import {
+  type EndEvent,
+  frame,
+  type MonitorEvent,
+  type RunEventHub,
+  type StartEvent,
+  type ThresholdsEvent,
+} from '../runs/run-events.ts';
 import type { RunStore } from '../store/run-store.ts';
 
 export interface EventStreamLimits {
@@ -20,7 +28,12 @@ export interface EventStreamLimits {
   stallMs: number;
 }
 
-export const DEFAULT_LIMITS: EventStreamLimits = { maxStreams: 64, heartbeatMs: 15_000, maxPendingBytes: 1024 * 1024, stallMs: 30_000 };
+export const DEFAULT_LIMITS: EventStreamLimits = {
+  maxStreams: 64,
+  heartbeatMs: 15_000,
+  maxPendingBytes: 1024 * 1024,
+  stallMs: 30_000,
+};
 
 /** A finished (or not here) run's events, from the store: what it holds, its thresholds, its end. */
 export function storedFrames(store: RunStore, id: string): string[] {
@@ -28,16 +41,27 @@ export function storedFrames(store: RunStore, id: string): string[] {
   const timing = store.getTiming(id);
   const out: string[] = [];
   if (timing?.plannedStartAt != null) {
-    const data: StartEvent = { id, scenario: run.scenario, plannedStartAt: new Date(timing.plannedStartAt).toISOString(), intervalMs: timing.intervalMs };
+    const data: StartEvent = {
+      id,
+      scenario: run.scenario,
+      plannedStartAt: new Date(timing.plannedStartAt).toISOString(),
+      intervalMs: timing.intervalMs,
+    };
     out.push(frame('start', 'start', data));
   }
   for (const iv of store.getIntervals(id)) out.push(frame('interval', String(iv.interval), iv));
   // Each monitor's samples in their order, the monitors merged by time.
-  const samples = Object.entries(store.getMonitorSamples(id)).flatMap(([name, list]) => list.map((s, i) => ({ name, i, s })));
+  const samples = Object.entries(store.getMonitorSamples(id)).flatMap(([name, list]) =>
+    list.map((s, i) => ({ name, i, s })),
+  );
   samples.sort((a, b) => a.s.t - b.s.t);
-  for (const { name, i, s } of samples) out.push(frame('monitor', `${name}:${i}`, { name, t: s.t, value: s.value } satisfies MonitorEvent));
+  for (const { name, i, s } of samples)
+    out.push(frame('monitor', `${name}:${i}`, { name, t: s.t, value: s.value } satisfies MonitorEvent));
   const summary = store.getSummary(id);
-  if (summary !== undefined) out.push(frame('thresholds', 'thresholds:final', { final: true, results: summary.thresholds } satisfies ThresholdsEvent));
+  if (summary !== undefined)
+    out.push(
+      frame('thresholds', 'thresholds:final', { final: true, results: summary.thresholds } satisfies ThresholdsEvent),
+    );
   const end: EndEvent = run.error === null ? { status: run.status } : { status: run.status, error: run.error };
   out.push(frame('end', 'end', end));
   return out;
@@ -65,7 +89,9 @@ export class EventWriter {
     this.maxPending = maxPending;
     this.stallMs = stallMs;
     this.replay = replay[Symbol.iterator]();
-    res.on('close', () => { this.closed = true; });
+    res.on('close', () => {
+      this.closed = true;
+    });
   }
 
   /** A live frame (`last`: the stream ends after it). */
@@ -74,7 +100,10 @@ export class EventWriter {
     this.queue.push(text);
     this.pending += text.length;
     this.finishing ||= last;
-    if (this.pending > this.maxPending) { this.res.destroy(); return; }
+    if (this.pending > this.maxPending) {
+      this.res.destroy();
+      return;
+    }
     this.pump();
   }
 
@@ -102,11 +131,23 @@ export class EventWriter {
         // A reader that never drains would pin its replay for ever: dropped after stallMs.
         const stalled = setTimeout(() => this.res.destroy(), this.stallMs);
         stalled.unref();
-        this.res.once('drain', () => { clearTimeout(stalled); this.waiting = false; this.pump(); });
+        this.res.once('drain', () => {
+          clearTimeout(stalled);
+          this.waiting = false;
+          this.pump();
+        });
         this.res.once('close', () => clearTimeout(stalled));
       }
     }
-    if (this.finishing && !this.waiting && !this.closed && !this.res.writableEnded && this.replay === undefined && this.queue.length === 0) this.res.end();
+    if (
+      this.finishing &&
+      !this.waiting &&
+      !this.closed &&
+      !this.res.writableEnded &&
+      this.replay === undefined &&
+      this.queue.length === 0
+    )
+      this.res.end();
   }
 }
 
@@ -127,7 +168,12 @@ export function eventsHandler(o: { store: RunStore; hub: RunEventHub; limits?: P
     // replay and then its later events, or the store's record of a run not going here.
     const channel = o.hub.live(id);
     const replay = channel
-      ? channel.replay((before) => o.store.getIntervals(id).filter((iv) => iv.interval < before).map((iv) => frame('interval', String(iv.interval), iv)))
+      ? channel.replay((before) =>
+          o.store
+            .getIntervals(id)
+            .filter((iv) => iv.interval < before)
+            .map((iv) => frame('interval', String(iv.interval), iv)),
+        )
       : storedFrames(o.store, id);
     reply.hijack();
     const res = reply.raw;

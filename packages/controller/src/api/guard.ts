@@ -4,9 +4,9 @@
 // loopback a tokenless read must name a loopback host (a web page that rebinds
 // its own name to 127.0.0.1 cannot drive or read the controller).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { ControllerErrors } from '../errors.ts';
 import { bearerMatches } from '../cluster/token.ts';
 import { isDashboardPath } from '../dashboard/dashboard-routes.ts';
+import { ControllerErrors } from '../errors.ts';
 
 export interface AuditEntry {
   at: string;
@@ -75,7 +75,10 @@ export function installGuard(app: FastifyInstance, o: GuardOptions): void {
   app.addHook('onResponse', async (req: FastifyRequest, reply: FastifyReply) => {
     if (READ.has(req.method)) return;
     const id = (req.params as { id?: unknown } | undefined)?.id;
-    const created = reply.statusCode === 202 && req.routeOptions.url === '/api/v1/runs' ? (reply as FastifyReply & { auditRun?: string }).auditRun : undefined;
+    const created =
+      reply.statusCode === 202 && req.routeOptions.url === '/api/v1/runs'
+        ? (reply as FastifyReply & { auditRun?: string }).auditRun
+        : undefined;
     o.audit({
       at: new Date(now()).toISOString(),
       who: { ip: req.ip, token: bearerMatches(req.headers.authorization, o.token) },

@@ -3,19 +3,20 @@
 // Prometheus. It shares the agent endpoint's HTTP server. Each route group is a
 // plugin in routes/; the guard (guard.ts) and the coded error replies
 // (error-replies.ts) apply to all of them.
-import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
+
 import type { Server } from 'node:http';
-import type { Logger } from 'pino';
 import { SOFTWARE_VERSION } from '@barrage/proto';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import type { Cluster } from '../cluster/cluster.ts';
 import { dashboardRoutes } from '../dashboard/dashboard-routes.ts';
-import { targetPolicy, type TargetPolicy } from '../plan/target-policy.ts';
+import { type TargetPolicy, targetPolicy } from '../plan/target-policy.ts';
 import type { RunManager } from '../runs/run-service.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { installErrorReplies } from './error-replies.ts';
 import type { EventStreamLimits } from './event-stream.ts';
-import { installGuard, type AuditEntry } from './guard.ts';
+import { type AuditEntry, installGuard } from './guard.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -58,11 +59,16 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
   await app.register(swagger, {
-    openapi: { info: { title: 'barrage controller API', version: SOFTWARE_VERSION }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } } },
+    openapi: {
+      info: { title: 'barrage controller API', version: SOFTWARE_VERSION },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
   });
   installErrorReplies(app, o.logger);
   installGuard(app, {
-    token: o.token, readsNeedToken: o.readsNeedToken, mutationsPerMinute: o.mutationsPerMinute ?? 60,
+    token: o.token,
+    readsNeedToken: o.readsNeedToken,
+    mutationsPerMinute: o.mutationsPerMinute ?? 60,
     audit: o.audit ?? ((entry) => o.logger.warn({ audit: entry }, 'audit')),
   });
 

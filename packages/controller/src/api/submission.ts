@@ -7,10 +7,10 @@ import { variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import { resolveEnv } from '../plan/setup.ts';
 import { builtinScenarios, loadScenario, parseScenario } from '../scenario/read.ts';
-import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
-import { substitutedTexts } from '../scenario/templated-fields.ts';
-import { validateScenario } from '../scenario/validate.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { substitutedTexts } from '../scenario/templated-fields.ts';
+import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
+import { validateScenario } from '../scenario/validate.ts';
 
 /** The only environment variables a scenario submitted through the API may read. */
 export const API_ENV_PREFIX = 'BARRAGE_TARGET_';
@@ -22,26 +22,40 @@ export interface Submission {
   env: Record<string, string | undefined>;
 }
 
-export function submittedScenario(body: { scenario: string | object; target?: string }, processEnv: NodeJS.ProcessEnv = process.env): Submission {
+export function submittedScenario(
+  body: { scenario: string | object; target?: string },
+  processEnv: NodeJS.ProcessEnv = process.env,
+): Submission {
   let scenario: Scenario;
   if (typeof body.scenario === 'object') scenario = validateScenario(body.scenario);
   else if (/^[a-z0-9-]+$/.test(body.scenario)) {
     // Built-ins only: a name must never reach the controller's own files.
-    if (!builtinScenarios().includes(body.scenario)) throw new ControllerErrors.SCENARIO_NOT_FOUND(`${body.scenario} (built-in: ${builtinScenarios().join(', ')})`);
+    if (!builtinScenarios().includes(body.scenario))
+      throw new ControllerErrors.SCENARIO_NOT_FOUND(`${body.scenario} (built-in: ${builtinScenarios().join(', ')})`);
     scenario = loadScenario(body.scenario);
-  }
-  else scenario = parseScenario(body.scenario, 'request body');
+  } else scenario = parseScenario(body.scenario, 'request body');
   if (body.target !== undefined && !isTargetUrl(body.target)) {
-    throw new ControllerErrors.BAD_REQUEST(`target must be an http(s) URL without query or fragment, got ${body.target}`);
+    throw new ControllerErrors.BAD_REQUEST(
+      `target must be an http(s) URL without query or fragment, got ${body.target}`,
+    );
   }
   const baseUrl = body.target ?? scenario.baseUrl;
   if (baseUrl === undefined && usesPaths(scenario)) {
     throw new ControllerErrors.BAD_REQUEST('the scenario has requests with a path but no baseUrl: give target');
   }
   // Whoever can post a run must not be able to read the rest of the controller's environment.
-  const foreign = [...new Set(substitutedTexts(scenario.source).flatMap((t) => variablesIn(t)).filter((v) => v.startsWith('env:')).map((v) => v.slice(4).split(':-')[0]!))]
-    .filter((n) => !n.startsWith(API_ENV_PREFIX));
-  if (foreign.length > 0) throw new ControllerErrors.SCENARIO_INVALID(`a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`);
+  const foreign = [
+    ...new Set(
+      substitutedTexts(scenario.source)
+        .flatMap((t) => variablesIn(t))
+        .filter((v) => v.startsWith('env:'))
+        .map((v) => v.slice(4).split(':-')[0]!),
+    ),
+  ].filter((n) => !n.startsWith(API_ENV_PREFIX));
+  if (foreign.length > 0)
+    throw new ControllerErrors.SCENARIO_INVALID(
+      `a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`,
+    );
   const env = Object.fromEntries(Object.entries(processEnv).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
   resolveEnv(scenario, env);
   return { scenario, baseUrl, env };

@@ -2,8 +2,9 @@
 // from: the environment variables it reads, every flag default, the parsers of
 // flag values, and the flags `start` and `serve` share. main.ts declares the
 // commands with these; nothing else in cli/ reads process.env for settings.
-import { InvalidArgumentError, type Command } from 'commander';
+
 import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
+import { type Command, InvalidArgumentError } from 'commander';
 import { generateToken } from '../cluster/token.ts';
 import type { ControllerGuardOptions } from '../plan/target-policy.ts';
 import { parseDuration } from '../scenario/units.ts';
@@ -39,7 +40,10 @@ export function envDefaults(env: NodeJS.ProcessEnv = process.env): { db: string;
 }
 
 /** The agents' token: --token, else $BARRAGE_TOKEN, else a new one (`generated`: say it, agents need it). */
-export function agentToken(given: string | undefined, env: NodeJS.ProcessEnv = process.env): { token: string; generated: boolean } {
+export function agentToken(
+  given: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): { token: string; generated: boolean } {
   const known = given ?? env[ENV.token];
   return known === undefined ? { token: generateToken(), generated: true } : { token: known, generated: false };
 }
@@ -68,45 +72,106 @@ export const int = (min: number) => (v: string) => {
 export const collect = (v: string, prev: string[]) => [...prev, v];
 /** Checked here with the agent's own rule; passed on as given (`auto` is the agent host's cores). */
 export const agentWorkers = (v: string) => {
-  if (parseWorkerCount(v) === undefined) throw new InvalidArgumentError(`must be auto or a whole number from 1 to ${MAX_WORKERS}`);
+  if (parseWorkerCount(v) === undefined)
+    throw new InvalidArgumentError(`must be auto or a whole number from 1 to ${MAX_WORKERS}`);
   return v === 'auto' ? v : String(Number(v));
 };
 export const duration = (v: string) => {
-  try { return parseDuration(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+  try {
+    return parseDuration(v);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
 };
 
 /** The flags `start` and `serve` share: TLS, the API's token and rate, the target allowlist and caps. */
 export function guardFlags(c: Command): Command {
   return c
-  .option('--tls-cert <file>', 'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)')
-  .option('--tls-key <file>', 'PEM private key of --tls-cert')
-  .option('--api-token <token>', 'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)')
-  .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), DEFAULTS.apiRate)
-  .option('--allow-target <pattern>', 'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR', collect, [] as string[])
-  .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
-  .option('--max-rate <n>', 'refuse scenarios with a higher peak arrival rate per second (open models, summed)', int(1))
-  .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration);
+    .option(
+      '--tls-cert <file>',
+      'PEM certificate (chain): agents connect with wss://, the API is https:// (with --tls-key)',
+    )
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
+    .option(
+      '--api-token <token>',
+      'API token: API changes always need it, reads beyond loopback (default: $BARRAGE_API_TOKEN, else the agent token)',
+    )
+    .option('--api-rate <n>', 'API changes allowed per minute per client address', int(1), DEFAULTS.apiRate)
+    .option(
+      '--allow-target <pattern>',
+      'only fire at these targets: host name, *.domain, IP or CIDR (repeatable); link-local and cloud metadata need an explicit IP/CIDR',
+      collect,
+      [] as string[],
+    )
+    .option('--max-vus <n>', 'refuse scenarios with more VUs than this (closed models, summed)', int(1))
+    .option(
+      '--max-rate <n>',
+      'refuse scenarios with a higher peak arrival rate per second (open models, summed)',
+      int(1),
+    )
+    .option('--max-duration <duration>', 'refuse scenarios whose load lasts longer', duration);
 }
 
 /** What commander hands the actions: the shared flags as parsed. */
 export interface GuardFlags {
-  tlsCert?: string; tlsKey?: string; apiToken?: string; apiRate: number;
-  allowTarget: string[]; maxVus?: number; maxRate?: number; maxDuration?: number;
+  tlsCert?: string;
+  tlsKey?: string;
+  apiToken?: string;
+  apiRate: number;
+  allowTarget: string[];
+  maxVus?: number;
+  maxRate?: number;
+  maxDuration?: number;
 }
 
 export interface StartFlags extends GuardFlags {
-  scenario: string; target?: string; localAgents?: number; agents: number; agentWorkers?: string;
-  out?: string; report?: string; host: string; port?: number; token?: string; ca?: string;
-  wait: number; logLevel: string; db: string; controller?: string; quiet?: boolean;
+  scenario: string;
+  target?: string;
+  localAgents?: number;
+  agents: number;
+  agentWorkers?: string;
+  out?: string;
+  report?: string;
+  host: string;
+  port?: number;
+  token?: string;
+  ca?: string;
+  wait: number;
+  logLevel: string;
+  db: string;
+  controller?: string;
+  quiet?: boolean;
 }
 
-export interface ServeFlags extends GuardFlags { host: string; port: number; token?: string; db: string; logLevel: string }
+export interface ServeFlags extends GuardFlags {
+  host: string;
+  port: number;
+  token?: string;
+  db: string;
+  logLevel: string;
+}
 
-export interface RunsFlags { db: string; limit: number }
+export interface RunsFlags {
+  db: string;
+  limit: number;
+}
 
-export interface ReportFlags { format: string; db: string; out?: string }
+export interface ReportFlags {
+  format: string;
+  db: string;
+  out?: string;
+}
 
 /** The shared flags as the commands take them. */
 export function guardOptions(f: GuardFlags): ControllerGuardOptions & { apiRate: number } {
-  return { tlsCert: f.tlsCert, tlsKey: f.tlsKey, apiToken: f.apiToken, apiRate: f.apiRate, allowTargets: f.allowTarget, maxVus: f.maxVus, maxRate: f.maxRate, maxDurationMs: f.maxDuration };
+  return {
+    tlsCert: f.tlsCert,
+    tlsKey: f.tlsKey,
+    apiToken: f.apiToken,
+    apiRate: f.apiRate,
+    allowTargets: f.allowTarget,
+    maxVus: f.maxVus,
+    maxRate: f.maxRate,
+    maxDurationMs: f.maxDuration,
+  };
 }

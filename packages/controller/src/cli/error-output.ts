@@ -3,7 +3,9 @@
 // display owns the terminal, its writer is passed in so the line lands above it.
 export type LineWriter = (line: string) => void;
 
-export const toStderr: LineWriter = (line) => { process.stderr.write(`${line}\n`); };
+export const toStderr: LineWriter = (line) => {
+  process.stderr.write(`${line}\n`);
+};
 
 /** `error CODE: message`; an error without a code keeps the empty slot (`error : …`), as it always printed. */
 export function printError(e: unknown, write: LineWriter = toStderr): void {

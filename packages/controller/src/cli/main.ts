@@ -3,15 +3,27 @@
 // command line (docs/cli.md), and the controller's entry point (package.json
 // bin, the container image). Flags, their defaults and the environment are in
 // config.ts; exit codes in exit-codes.ts; each command's work in its own file.
-import { Command } from 'commander';
 import { writeFileSync } from 'node:fs';
 import { installFastHistogramDecode } from '@barrage/proto';
+import { Command } from 'commander';
 import { ControllerErrors } from '../errors.ts';
-import { renderReport, storedSeries, type ReportFormat } from '../report/report.ts';
+import { type ReportFormat, renderReport, storedSeries } from '../report/report.ts';
 import { builtinScenarios, loadScenario } from '../scenario/read.ts';
 import { validateScenario } from '../scenario/validate.ts';
 import { RunStore } from '../store/run-store.ts';
-import { agentWorkers, DEFAULTS, duration, envDefaults, guardFlags, guardOptions, int, type ReportFlags, type RunsFlags, type ServeFlags, type StartFlags } from './config.ts';
+import {
+  agentWorkers,
+  DEFAULTS,
+  duration,
+  envDefaults,
+  guardFlags,
+  guardOptions,
+  int,
+  type ReportFlags,
+  type RunsFlags,
+  type ServeFlags,
+  type StartFlags,
+} from './config.ts';
 import { printError, printRefusal } from './error-output.ts';
 import { EXIT } from './exit-codes.ts';
 import { remoteStart } from './remote-start.ts';
@@ -23,7 +35,9 @@ installFastHistogramDecode(); // agents' reports are decoded in this process (do
 const defaults = envDefaults();
 
 function openForReading(db: string): RunStore {
-  try { return new RunStore(db, { readOnly: true }); } catch (e) {
+  try {
+    return new RunStore(db, { readOnly: true });
+  } catch (e) {
     printRefusal(ControllerErrors.BAD_ARGUMENT.code, (e as Error).message);
     process.exit(EXIT.error);
   }
@@ -35,7 +49,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.stdout.write = (() => true) as typeof process.stdout.write;
 });
 
-const program = new Command('controller').description('barrage controller: splits a scenario across agents and merges their results exactly');
+const program = new Command('controller').description(
+  'barrage controller: splits a scenario across agents and merges their results exactly',
+);
 program.exitOverride((e) => process.exit(e.exitCode === 0 ? EXIT.passed : EXIT.error));
 
 guardFlags(program.command('start'))
@@ -50,7 +66,10 @@ guardFlags(program.command('start'))
   .option('--host <host>', 'address to listen on for agents', DEFAULTS.host)
   .option('--port <port>', `port to listen on (default: ${DEFAULTS.port} with --agents, else any free port)`, int(0))
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN, else generated)')
-  .option('--ca <file>', 'with --controller https://URL: PEM certificate(s) trusted to sign its certificate (default: Node\'s public CAs)')
+  .option(
+    '--ca <file>',
+    "with --controller https://URL: PEM certificate(s) trusted to sign its certificate (default: Node's public CAs)",
+  )
   .option('--wait <duration>', 'how long to wait for agents', duration, DEFAULTS.waitMs)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', defaults.logLevel)
   .option('--db <file>', 'run store (SQLite)', defaults.db)
@@ -58,13 +77,42 @@ guardFlags(program.command('start'))
   .option('--quiet', 'no progress lines (the summary table, messages and errors still print)')
   .action(async (opts: StartFlags) => {
     if (opts.controller !== undefined) {
-      process.exit(await remoteStart({ controller: opts.controller, scenario: opts.scenario, target: opts.target, agents: opts.agents, out: opts.out, report: opts.report, token: opts.apiToken ?? opts.token, ca: opts.ca, quiet: opts.quiet }));
+      process.exit(
+        await remoteStart({
+          controller: opts.controller,
+          scenario: opts.scenario,
+          target: opts.target,
+          agents: opts.agents,
+          out: opts.out,
+          report: opts.report,
+          token: opts.apiToken ?? opts.token,
+          ca: opts.ca,
+          quiet: opts.quiet,
+        }),
+      );
     }
-    if (opts.ca !== undefined) { printError(new ControllerErrors.TLS_INVALID('--ca is for --controller https://URL; local agents trust --tls-cert')); process.exit(EXIT.error); }
+    if (opts.ca !== undefined) {
+      printError(
+        new ControllerErrors.TLS_INVALID('--ca is for --controller https://URL; local agents trust --tls-cert'),
+      );
+      process.exit(EXIT.error);
+    }
     const code = await startCommand({
       ...guardOptions(opts),
-      scenario: opts.scenario, target: opts.target, localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1), agents: opts.agents, agentWorkers: opts.agentWorkers,
-      out: opts.out, report: opts.report, db: opts.db, host: opts.host, port: opts.port, token: opts.token, waitMs: opts.wait, logLevel: opts.logLevel, quiet: opts.quiet,
+      scenario: opts.scenario,
+      target: opts.target,
+      localAgents: opts.localAgents ?? (opts.agents > 0 ? 0 : 1),
+      agents: opts.agents,
+      agentWorkers: opts.agentWorkers,
+      out: opts.out,
+      report: opts.report,
+      db: opts.db,
+      host: opts.host,
+      port: opts.port,
+      token: opts.token,
+      waitMs: opts.wait,
+      logLevel: opts.logLevel,
+      quiet: opts.quiet,
     });
     process.exit(code);
   });
@@ -73,14 +121,27 @@ guardFlags(program.command('serve'))
   .description('a long-lived controller: agents connect and stay, runs are submitted through the API and stored')
   .option('--host <host>', 'address to listen on', DEFAULTS.host)
   .option('--port <port>', 'port for the API and the agents', int(0), DEFAULTS.port)
-  .option('--token <token>', 'agent token, and the API token unless --api-token (default: $BARRAGE_TOKEN, else generated and printed)')
+  .option(
+    '--token <token>',
+    'agent token, and the API token unless --api-token (default: $BARRAGE_TOKEN, else generated and printed)',
+  )
   .option('--db <file>', 'run store (SQLite)', defaults.db)
   .option('--log-level <level>', 'pino log level (logs go to stderr)', defaults.logLevel)
   .action(async (opts: ServeFlags) => {
-    process.exit(await serveCommand({ ...guardOptions(opts), host: opts.host, port: opts.port, token: opts.token, db: opts.db, logLevel: opts.logLevel }));
+    process.exit(
+      await serveCommand({
+        ...guardOptions(opts),
+        host: opts.host,
+        port: opts.port,
+        token: opts.token,
+        db: opts.db,
+        logLevel: opts.logLevel,
+      }),
+    );
   });
 
-program.command('runs')
+program
+  .command('runs')
   .description('list the stored runs, newest first')
   .option('--db <file>', 'run store (SQLite)', defaults.db)
   .option('--limit <n>', 'at most this many', int(1), DEFAULTS.runsLimit)
@@ -88,39 +149,63 @@ program.command('runs')
     const store = openForReading(opts.db);
     const rows = store.listRuns(opts.limit);
     store.close();
-    for (const r of rows) process.stdout.write(`${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${String(r.requests ?? '-').padStart(8)}  ${r.scenario}\n`);
+    for (const r of rows)
+      process.stdout.write(
+        `${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${String(r.requests ?? '-').padStart(8)}  ${r.scenario}\n`,
+      );
   });
 
 const REPORT_FORMATS: readonly ReportFormat[] = ['md', 'html', 'json', 'junit'];
 
-program.command('report')
-  .description('write a stored run\'s report to stdout (or --out)')
+program
+  .command('report')
+  .description("write a stored run's report to stdout (or --out)")
   .argument('<run>', 'run id (see controller runs)')
   .option('--format <format>', 'md, html, json or junit', DEFAULTS.reportFormat)
   .option('--db <file>', 'run store (SQLite)', defaults.db)
   .option('--out <file>', 'write here instead of stdout')
   .action((id: string, opts: ReportFlags) => {
-    if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) { printError(new ControllerErrors.BAD_ARGUMENT('--format must be md, html, json or junit')); process.exit(EXIT.error); }
+    if (!(REPORT_FORMATS as readonly string[]).includes(opts.format)) {
+      printError(new ControllerErrors.BAD_ARGUMENT('--format must be md, html, json or junit'));
+      process.exit(EXIT.error);
+    }
     const store = openForReading(opts.db);
     try {
       const summary = store.getSummary(id);
       const run = store.getRun(id);
-      if (run === undefined) { printError(new ControllerErrors.RUN_NOT_FOUND(id)); process.exit(EXIT.error); }
-      if (summary === undefined) { printRefusal(ControllerErrors.RUN_NOT_FINISHED.code, `run ${id} has no summary (status ${run.status})`); process.exit(EXIT.error); }
-      let text: string;
-      try {
-        text = renderReport(opts.format as ReportFormat, { summary, scenario: validateScenario(store.getScenarioSource(id)), target: run.target ?? undefined, monitorSamples: store.getMonitorSamples(id), series: storedSeries(store, id) });
-      } catch (e) {
-        printRefusal((e as { code?: string }).code ?? ControllerErrors.INTERNAL.code, `cannot render the report of run ${id}: ${(e as Error).message}`);
+      if (run === undefined) {
+        printError(new ControllerErrors.RUN_NOT_FOUND(id));
         process.exit(EXIT.error);
       }
-      if (opts.out) writeFileSync(opts.out, text); else process.stdout.write(text);
+      if (summary === undefined) {
+        printRefusal(ControllerErrors.RUN_NOT_FINISHED.code, `run ${id} has no summary (status ${run.status})`);
+        process.exit(EXIT.error);
+      }
+      let text: string;
+      try {
+        text = renderReport(opts.format as ReportFormat, {
+          summary,
+          scenario: validateScenario(store.getScenarioSource(id)),
+          target: run.target ?? undefined,
+          monitorSamples: store.getMonitorSamples(id),
+          series: storedSeries(store, id),
+        });
+      } catch (e) {
+        printRefusal(
+          (e as { code?: string }).code ?? ControllerErrors.INTERNAL.code,
+          `cannot render the report of run ${id}: ${(e as Error).message}`,
+        );
+        process.exit(EXIT.error);
+      }
+      if (opts.out) writeFileSync(opts.out, text);
+      else process.stdout.write(text);
     } finally {
       store.close();
     }
   });
 
-program.command('scenarios')
+program
+  .command('scenarios')
   .description('list the built-in scenarios, one per line')
   .action(() => {
     const rows = builtinScenarios().map((n) => [n, loadScenario(n).description] as const);

@@ -2,9 +2,10 @@
 // taken from the run; pure formatters of it (a plain line, a two-line TTY frame); and a
 // display that redraws the frame in place on a TTY (log-update), prints one plain line
 // per update otherwise, or prints nothing with --quiet.
+
+import type { Clock } from '@barrage/core';
 import { createLogUpdate } from 'log-update';
 import { intervalP95Us } from '../merge/run-aggregate.ts';
-import type { Clock } from '@barrage/core';
 import type { RunEvents, RunView } from '../run/events.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 
@@ -45,8 +46,14 @@ export function progressOf(r: RunView, now: number, connected: number, loadMs: n
     remainingS: Math.max(0, loadMs - elapsedMs) / 1000,
     rps: last ? last.requests / (r.intervalMs / 1000) : 0,
     p95Ms: last ? intervalP95Us(last) / 1000 : 0,
-    requests: t.requests, ok: t.ok, rateLimited: t.rateLimited, failed: t.failed, dropped: t.dropped,
-    agentsConnected: connected, agentsPlanned: r.participants.size, agentsLost: lost,
+    requests: t.requests,
+    ok: t.ok,
+    rateLimited: t.rateLimited,
+    failed: t.failed,
+    dropped: t.dropped,
+    agentsConnected: connected,
+    agentsPlanned: r.participants.size,
+    agentsLost: lost,
   };
 }
 
@@ -67,15 +74,18 @@ export function formatProgressLine(p: Progress): string {
  */
 export function formatProgressFrame(p: Progress): string {
   const dropped = p.dropped > 0 ? ` · dropped ${p.dropped}` : '';
-  return `${clock(p.elapsedS)} elapsed · ${left(p)} · ${agents(p)}\n`
-    + `rps ${p.rps.toFixed(0)} · p95 ${p.p95Ms.toFixed(1)} ms · reqs ${p.requests} · ok ${p.requests > 0 ? okPercent(p) : '-'} · 429 ${p.rateLimited} · failed ${p.failed}${dropped}`;
+  return (
+    `${clock(p.elapsedS)} elapsed · ${left(p)} · ${agents(p)}\n` +
+    `rps ${p.rps.toFixed(0)} · p95 ${p.p95Ms.toFixed(1)} ms · reqs ${p.requests} · ok ${p.requests > 0 ? okPercent(p) : '-'} · 429 ${p.rateLimited} · failed ${p.failed}${dropped}`
+  );
 }
 
 /** Rounded down, so 100.0% means every request was ok. */
 const okPercent = (p: Progress) => `${(Math.floor((1000 * p.ok) / p.requests) / 10).toFixed(1)}%`;
-const agents = (p: Progress) => `agents ${p.agentsConnected}/${p.agentsPlanned}${p.agentsLost > 0 ? ` (${p.agentsLost} lost)` : ''}`;
+const agents = (p: Progress) =>
+  `agents ${p.agentsConnected}/${p.agentsPlanned}${p.agentsLost > 0 ? ` (${p.agentsLost} lost)` : ''}`;
 /** Past the planned load the agents are finishing: in-flight requests, final reports. */
-const left = (p: Progress) => p.remainingS > 0 ? `${clock(Math.ceil(p.remainingS))} left` : 'finishing';
+const left = (p: Progress) => (p.remainingS > 0 ? `${clock(Math.ceil(p.remainingS))} left` : 'finishing');
 
 /** `7s`, `1m05s`, `2h03m07s`: whole seconds, rounded. */
 export function clock(seconds: number): string {
@@ -89,7 +99,12 @@ export function clock(seconds: number): string {
  * The display as a listener of a local run's events: redrawn on every progress tick (so the
  * clock moves while an agent is lost and no interval completes), done when the run ends.
  */
-export function progressEvents(display: ProgressDisplay, clock: Clock, connected: () => number, loadMs: number): RunEvents {
+export function progressEvents(
+  display: ProgressDisplay,
+  clock: Clock,
+  connected: () => number,
+  loadMs: number,
+): RunEvents {
   return {
     progress: (run) => display.update(progressOf(run, clock.now(), connected(), loadMs)),
     ended: () => display.done(),
@@ -119,24 +134,37 @@ export class ProgressDisplay {
     this.mode = o.quiet ? 'quiet' : (o.tty ?? stream.isTTY === true) ? 'tty' : 'plain';
     // A pseudo-terminal nobody sized (script(1) without a terminal, some CI runners) reports
     // 0 x 0, and log-update draws nothing into 0 rows: assume a common size instead.
-    this.frame = this.mode !== 'tty' ? undefined : createLogUpdate({
-      write: (text: string) => stream.write(text),
-      isTTY: true,
-      get columns() { return stream.columns || 80; },
-      get rows() { return stream.rows || 24; },
-    } as unknown as NodeJS.WritableStream);
+    this.frame =
+      this.mode !== 'tty'
+        ? undefined
+        : createLogUpdate({
+            write: (text: string) => stream.write(text),
+            isTTY: true,
+            get columns() {
+              return stream.columns || 80;
+            },
+            get rows() {
+              return stream.rows || 24;
+            },
+          } as unknown as NodeJS.WritableStream);
   }
 
   update(p: Progress): void {
     if (this.finished || this.mode === 'quiet') return;
-    if (this.frame === undefined) { this.stream.write(formatProgressLine(p) + '\n'); return; }
+    if (this.frame === undefined) {
+      this.stream.write(formatProgressLine(p) + '\n');
+      return;
+    }
     this.shown = formatProgressFrame(p);
     this.frame(this.shown);
   }
 
   /** Text that stays (a message, a log line, newline-terminated); on a TTY it goes above the progress frame. */
   write(text: string): void {
-    if (this.frame === undefined || this.shown === '') { this.stream.write(text); return; }
+    if (this.frame === undefined || this.shown === '') {
+      this.stream.write(text);
+      return;
+    }
     // Erased, written as it is (not wrapped to the width, as persist() would), drawn again below.
     this.frame.clear();
     this.stream.write(text);

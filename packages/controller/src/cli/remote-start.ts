@@ -5,20 +5,20 @@
 // An https:// controller is verified against --ca (default: Node's CAs).
 // Progress comes from the run's event stream, shown as a local start shows it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-// undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
-import { Agent, fetch, type Dispatcher, type RequestInit, type Response } from 'undici';
 import { certificateErrorCode } from '@barrage/core';
-import { ControllerErrors } from '../errors.ts';
+// undici's own fetch: Node's built-in one accepts only its bundled undici's dispatchers.
+import { Agent, type Dispatcher, fetch, type RequestInit, type Response } from 'undici';
 import { loadClientTrust } from '../cluster/tls-options.ts';
+import { ControllerErrors } from '../errors.ts';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import { formatOf } from '../report/report.ts';
 import { formatSummary } from '../report/summary-table.ts';
 import type { Summary } from '../results/summary.ts';
-import { plannedLoadMs, ProgressDisplay, type Progress } from './progress-display.ts';
 import { loadScenario } from '../scenario/read.ts';
-import type { StoredInterval } from '../merge/interval-figures.ts';
 import { remoteApiToken, stderrIsTty } from './config.ts';
 import { printError, toStderr } from './error-output.ts';
-import { EXIT, exitCodeOf, type ExitCode } from './exit-codes.ts';
+import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.ts';
+import { type Progress, ProgressDisplay, plannedLoadMs } from './progress-display.ts';
 
 export interface RemoteStartOptions {
   controller: string;
@@ -59,35 +59,58 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
     const text = await res.text();
     if (!res.ok) {
       let body: { code?: string; message?: string } = {};
-      try { body = JSON.parse(text) as typeof body; } catch { /* not JSON */ }
-      if (body.code === undefined) throw new ControllerErrors.CONTROLLER_UNREACHABLE(api, `HTTP ${res.status} without a barrage error: is this a barrage controller?`);
+      try {
+        body = JSON.parse(text) as typeof body;
+      } catch {
+        /* not JSON */
+      }
+      if (body.code === undefined)
+        throw new ControllerErrors.CONTROLLER_UNREACHABLE(
+          api,
+          `HTTP ${res.status} without a barrage error: is this a barrage controller?`,
+        );
       throw Object.assign(new Error(body.message ?? `HTTP ${res.status}`), { code: body.code });
     }
     return text;
   };
   try {
     if (o.ca !== undefined) {
-      if (!api.startsWith('https:')) throw new ControllerErrors.TLS_INVALID('--ca needs an https:// (or wss://) --controller URL');
+      if (!api.startsWith('https:'))
+        throw new ControllerErrors.TLS_INVALID('--ca needs an https:// (or wss://) --controller URL');
       dispatcher = new Agent({ connect: loadClientTrust(o.ca) });
     }
     if (o.report !== undefined) formatOf(o.report);
-    const scenario = /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
-    const created = JSON.parse(await call('/runs', { method: 'POST', body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }) })) as { id: string; url: string };
+    const scenario =
+      /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
+    const created = JSON.parse(
+      await call('/runs', {
+        method: 'POST',
+        body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }),
+      }),
+    ) as { id: string; url: string };
     err(`run ${created.id}: ${created.url}`);
     // The planned load, for "time left": from the scenario as read here (the controller may resolve
     // variables differently; a scenario that does not load here just shows no time left).
     let loadMs: number | undefined;
-    try { loadMs = plannedLoadMs(loadScenario(o.scenario)); } catch { loadMs = undefined; }
+    try {
+      loadMs = plannedLoadMs(loadScenario(o.scenario));
+    } catch {
+      loadMs = undefined;
+    }
     const progress = new ProgressDisplay(process.stderr, { quiet: o.quiet ?? false, tty: stderrIsTty() });
     display.current = progress;
     const following = new AbortController();
-    void followProgress(`${api}/runs/${created.id}/events`, headers, dispatcher, following.signal, loadMs, (p) => progress.update(p)).catch(() => {});
+    void followProgress(`${api}/runs/${created.id}/events`, headers, dispatcher, following.signal, loadMs, (p) =>
+      progress.update(p),
+    ).catch(() => {});
     // Ctrl-C stops the remote run (its data is kept there); a second one leaves without waiting.
     let signals = 0;
     const onSignal = () => {
       if (++signals > 1) process.exit(EXIT.error);
       err('stopping the run on the controller (press Ctrl-C again to leave without waiting)');
-      call(`/runs/${created.id}/stop`, { method: 'POST', body: '{}' }).catch((e: Error) => err(`could not stop it: ${e.message}`));
+      call(`/runs/${created.id}/stop`, { method: 'POST', body: '{}' }).catch((e: Error) =>
+        err(`could not stop it: ${e.message}`),
+      );
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -104,7 +127,8 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
       progress.done();
       display.current = undefined;
     }
-    if (status === 'error') throw new ControllerErrors.INTERNAL((JSON.parse(await call(`/runs/${created.id}`)) as { error: string }).error);
+    if (status === 'error')
+      throw new ControllerErrors.INTERNAL((JSON.parse(await call(`/runs/${created.id}`)) as { error: string }).error);
     const summaryText = await call(`/runs/${created.id}/summary`);
     const summary = JSON.parse(summaryText) as Summary;
     process.stdout.write('\n' + formatSummary(summary));
@@ -125,13 +149,22 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
  * the intervals so far (each counted once, a re-sent one replacing the first), the last one's
  * rate and p95, the agents that reported in it.
  */
-async function followProgress(url: string, headers: Record<string, string>, dispatcher: Dispatcher | undefined, signal: AbortSignal, loadMs: number | undefined, update: (p: Progress) => void): Promise<void> {
+async function followProgress(
+  url: string,
+  headers: Record<string, string>,
+  dispatcher: Dispatcher | undefined,
+  signal: AbortSignal,
+  loadMs: number | undefined,
+  update: (p: Progress) => void,
+): Promise<void> {
   const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' }, dispatcher, signal });
   if (!res.ok || res.body === null) return;
   // Running totals: an interval sent again (late reports) replaces what it added before.
   const intervals = new Map<number, StoredInterval>();
   const totals = { requests: 0, ok: 0, rateLimited: 0, failed: 0, dropped: 0 };
-  const add = (iv: StoredInterval, sign: 1 | -1) => { for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += sign * iv[k]; };
+  const add = (iv: StoredInterval, sign: 1 | -1) => {
+    for (const k of Object.keys(totals) as Array<keyof typeof totals>) totals[k] += sign * iv[k];
+  };
   let last: StoredInterval | undefined;
   let intervalMs = 1000;
   let buf = '';
@@ -155,10 +188,14 @@ async function followProgress(url: string, headers: Record<string, string>, disp
       const elapsedS = ((last.interval + 1) * intervalMs) / 1000;
       const agents = Object.keys(last.agents).length;
       update({
-        elapsedS, remainingS: loadMs === undefined ? 0 : Math.max(0, loadMs / 1000 - elapsedS),
-        rps: last.requests / (intervalMs / 1000), p95Ms: last.p95Ms ?? 0,
+        elapsedS,
+        remainingS: loadMs === undefined ? 0 : Math.max(0, loadMs / 1000 - elapsedS),
+        rps: last.requests / (intervalMs / 1000),
+        p95Ms: last.p95Ms ?? 0,
         ...totals,
-        agentsConnected: agents, agentsPlanned: agents, agentsLost: 0,
+        agentsConnected: agents,
+        agentsPlanned: agents,
+        agentsLost: 0,
       });
     }
   }

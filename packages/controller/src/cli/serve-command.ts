@@ -2,18 +2,19 @@
 // stay; runs are submitted with POST /api/v1/runs (or `controller start
 // --controller URL`, later) and stored; the API serves them. Ctrl-C stops a
 // run that is going (its data kept), then exits.
-import { targetPolicy, type ControllerGuardOptions } from '../plan/target-policy.ts';
+
 import { once } from 'node:events';
+import { REDACT, systemClock } from '@barrage/core';
 import pino from 'pino';
-import { systemClock, REDACT } from '@barrage/core';
 import { buildApi } from '../api/server.ts';
 import { Cluster } from '../cluster/cluster.ts';
+import { loadServerTls, type ServerTls } from '../cluster/tls-options.ts';
+import { apiTokenOf } from '../cluster/token.ts';
+import { type ControllerGuardOptions, targetPolicy } from '../plan/target-policy.ts';
 import { RunManager } from '../runs/run-service.ts';
 import { RunStore } from '../store/run-store.ts';
-import { apiTokenOf } from '../cluster/token.ts';
-import { loadServerTls, type ServerTls } from '../cluster/tls-options.ts';
 import { agentToken, isLoopback } from './config.ts';
-import { printError, toStderr as err } from './error-output.ts';
+import { toStderr as err, printError } from './error-output.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface ServeOptions extends ControllerGuardOptions {
@@ -39,11 +40,29 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
   const cluster = new Cluster({ host: o.host, port: o.port, token, clock: systemClock, logger, tls });
   const policy = targetPolicy(o);
-  const manager = new RunManager({ cluster, store, clock: systemClock, logger, allowTargets: o.allowTargets, onEnd: (id, status) => err(`run ${id} ended: ${status}`) });
-  await buildApi({ cluster, manager, store, logger, token: apiTokenOf(o.apiToken, token), readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy });
+  const manager = new RunManager({
+    cluster,
+    store,
+    clock: systemClock,
+    logger,
+    allowTargets: o.allowTargets,
+    onEnd: (id, status) => err(`run ${id} ended: ${status}`),
+  });
+  await buildApi({
+    cluster,
+    manager,
+    store,
+    logger,
+    token: apiTokenOf(o.apiToken, token),
+    readsNeedToken: !isLoopback(o.host),
+    mutationsPerMinute: o.apiRate,
+    policy,
+  });
   const { url } = await cluster.listen();
   const http = url.replace(/^ws/, 'http');
-  err(`controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`);
+  err(
+    `controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`,
+  );
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   const active = manager.active;
   if (active) {

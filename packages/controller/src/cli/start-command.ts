@@ -2,28 +2,30 @@
 // scenario, listens for agents (spawning local ones), runs setup, executes the
 // run while showing its progress on stderr, prints the summary table, writes --out,
 // and maps the outcome to an exit code (exit-codes.ts).
-import { admitScenario, targetPolicy, type ControllerGuardOptions, type TargetPolicy } from '../plan/target-policy.ts';
+
 import { writeFileSync } from 'node:fs';
+import { REDACT, systemClock } from '@barrage/core';
 import pino from 'pino';
-import { systemClock, REDACT } from '@barrage/core';
+import { buildApi } from '../api/server.ts';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import { Cluster } from '../cluster/cluster.ts';
-import { ControllerErrors } from '../errors.ts';
 import { LocalAgents } from '../cluster/local-agents.ts';
-import { plannedLoadMs, ProgressDisplay, progressEvents } from './progress-display.ts';
-import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
-import { loadScenario } from '../scenario/read.ts';
-import { formatOf, renderReport, storedSeries } from '../report/report.ts';
-import { resolveEnv } from '../plan/setup.ts';
-import { buildApi } from '../api/server.ts';
-import { RunManager, type ActiveRun } from '../runs/run-service.ts';
-import { RunStore } from '../store/run-store.ts';
-import { formatSummary } from '../report/summary-table.ts';
-import { apiTokenOf } from '../cluster/token.ts';
 import { loadServerTls, localAgentUrl, type ServerTls } from '../cluster/tls-options.ts';
+import { apiTokenOf } from '../cluster/token.ts';
+import { ControllerErrors } from '../errors.ts';
+import { resolveEnv } from '../plan/setup.ts';
+import { admitScenario, type ControllerGuardOptions, type TargetPolicy, targetPolicy } from '../plan/target-policy.ts';
+import { formatOf, renderReport, storedSeries } from '../report/report.ts';
+import { formatSummary } from '../report/summary-table.ts';
+import { type ActiveRun, RunManager } from '../runs/run-service.ts';
+import { loadScenario } from '../scenario/read.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
+import { RunStore } from '../store/run-store.ts';
 import { agentToken, DEFAULTS, isLoopback, stderrIsTty } from './config.ts';
 import { printError } from './error-output.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { ProgressDisplay, plannedLoadMs, progressEvents } from './progress-display.ts';
 
 export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
@@ -49,9 +51,12 @@ export async function startCommand(o: StartOptions): Promise<number> {
   // Everything this command says on stderr goes through the display, so on a TTY it lands above the progress frame.
   const display = new ProgressDisplay(process.stderr, { quiet: o.quiet, tty: stderrIsTty() });
   const err = (text: string) => display.write(text + '\n');
-  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, display.mode === 'tty' ? { write: (line: string) => display.write(line) } : pino.destination(2));
+  const logger = pino(
+    { level: o.logLevel, base: { role: 'controller' }, redact: REDACT },
+    display.mode === 'tty' ? { write: (line: string) => display.write(line) } : pino.destination(2),
+  );
   const clock = systemClock;
-  let scenario;
+  let scenario: Scenario;
   let baseUrl: string | undefined;
   let policy: TargetPolicy;
   let tls: ServerTls | undefined;
@@ -60,12 +65,17 @@ export async function startCommand(o: StartOptions): Promise<number> {
     scenario = loadScenario(o.scenario);
     baseUrl = o.target ?? scenario.baseUrl;
     if (o.target !== undefined && !isTargetUrl(o.target)) {
-      throw new ControllerErrors.BAD_ARGUMENT(`--target must be an http(s) URL without query or fragment, got ${o.target}`);
+      throw new ControllerErrors.BAD_ARGUMENT(
+        `--target must be an http(s) URL without query or fragment, got ${o.target}`,
+      );
     }
     if (baseUrl === undefined && usesPaths(scenario)) {
-      throw new ControllerErrors.BAD_ARGUMENT('the scenario has requests with a path but no baseUrl: give --target URL');
+      throw new ControllerErrors.BAD_ARGUMENT(
+        'the scenario has requests with a path but no baseUrl: give --target URL',
+      );
     }
-    if (o.localAgents + o.agents < 1) throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
+    if (o.localAgents + o.agents < 1)
+      throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
     resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
     if (o.report !== undefined) formatOf(o.report);
     policy = targetPolicy(o);
@@ -75,13 +85,27 @@ export async function startCommand(o: StartOptions): Promise<number> {
     return EXIT.error;
   }
   const { token, generated } = agentToken(o.token);
-  const cluster = new Cluster({ host: o.host, port: o.port ?? (o.agents > 0 ? DEFAULTS.port : 0), token, clock, logger, tls });
+  const cluster = new Cluster({
+    host: o.host,
+    port: o.port ?? (o.agents > 0 ? DEFAULTS.port : 0),
+    token,
+    clock,
+    logger,
+    tls,
+  });
   let local: LocalAgents | undefined;
   let active: ActiveRun | undefined;
   let signals = 0;
   const onSignal = () => {
-    if (active && ++signals === 1) { err('stopping: waiting for the agents\' final reports (press Ctrl-C again to stop waiting)'); active.stop('interrupted'); return; }
-    if (active && signals === 2) { active.stop('interrupted'); return; }
+    if (active && ++signals === 1) {
+      err("stopping: waiting for the agents' final reports (press Ctrl-C again to stop waiting)");
+      active.stop('interrupted');
+      return;
+    }
+    if (active && signals === 2) {
+      active.stop('interrupted');
+      return;
+    }
     display.done();
     local?.killAll();
     process.exit(EXIT.error);
@@ -95,7 +119,16 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (recovered > 0) err(`${recovered} run(s) left going by a stopped controller marked interrupted`);
     const manager = new RunManager({ cluster, store, clock, logger, allowTargets: o.allowTargets });
     // The API shares the agent port: changes always need the API token, reads too beyond loopback.
-    await buildApi({ cluster, manager, store, logger, token: apiTokenOf(o.apiToken, token), readsNeedToken: !isLoopback(o.host), mutationsPerMinute: o.apiRate, policy });
+    await buildApi({
+      cluster,
+      manager,
+      store,
+      logger,
+      token: apiTokenOf(o.apiToken, token),
+      readsNeedToken: !isLoopback(o.host),
+      mutationsPerMinute: o.apiRate,
+      policy,
+    });
     const { url } = await cluster.listen();
     const want = o.localAgents + o.agents;
     if (o.agents > 0 || !isLoopback(o.host)) {
@@ -105,19 +138,41 @@ export async function startCommand(o: StartOptions): Promise<number> {
     if (o.localAgents > 0) {
       // They verify the controller like any agent: its own certificate is their only CA.
       const dial = tls ? localAgentUrl(url, o.host, tls.x509) : url;
-      local = new LocalAgents(o.localAgents, dial, token, o.logLevel === 'info' ? 'warn' : o.logLevel, tls?.certFile, o.agentWorkers, display.mode === 'tty' ? (line) => display.write(line) : undefined);
+      local = new LocalAgents(
+        o.localAgents,
+        dial,
+        token,
+        o.logLevel === 'info' ? 'warn' : o.logLevel,
+        tls?.certFile,
+        o.agentWorkers,
+        display.mode === 'tty' ? (line) => display.write(line) : undefined,
+      );
     }
     const agents = await joined;
     err(`${agents.length} agent(s) connected; scenario ${scenario.name} against ${baseUrl ?? '(absolute URLs)'}`);
     const loadMs = plannedLoadMs(scenario);
-    active = manager.launch({ scenario, baseUrl, agents, events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)] });
+    active = manager.launch({
+      scenario,
+      baseUrl,
+      agents,
+      events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)],
+    });
     err(`run ${active.id}: ${url.replace(/^ws/, 'http')}/api/v1/runs/${active.id}`);
     // The last progress frame stays on screen, above the summary (or the error).
     const { summary, result } = await active.done.finally(() => display.done());
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
     if (o.report) {
-      writeFileSync(o.report, renderReport(formatOf(o.report), { summary, scenario, target: baseUrl, monitorSamples: result.monitorSamples, series: storedSeries(store, active.id) }));
+      writeFileSync(
+        o.report,
+        renderReport(formatOf(o.report), {
+          summary,
+          scenario,
+          target: baseUrl,
+          monitorSamples: result.monitorSamples,
+          series: storedSeries(store, active.id),
+        }),
+      );
       err(`report written to ${o.report}`);
     }
     return exitCodeOf(summary.run.status);
@@ -144,9 +199,16 @@ function waitForAgents(cluster: Cluster, count: number, ms: number): Promise<Age
     };
     const timer = setTimeout(() => {
       cleanup();
-      reject(new ControllerErrors.NO_AGENTS(`only ${cluster.agents.size} of ${count} agent(s) connected within ${ms / 1000} s`));
+      reject(
+        new ControllerErrors.NO_AGENTS(
+          `only ${cluster.agents.size} of ${count} agent(s) connected within ${ms / 1000} s`,
+        ),
+      );
     }, ms);
-    const cleanup = () => { clearTimeout(timer); cluster.off('agent', check); };
+    const cleanup = () => {
+      clearTimeout(timer);
+      cluster.off('agent', check);
+    };
     cluster.on('agent', check);
   });
 }

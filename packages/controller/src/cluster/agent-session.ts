@@ -2,10 +2,18 @@
 // Hello, clock pongs answered at once, and everything else handed to the
 // cluster. A bad frame closes only this connection.
 import { EventEmitter } from 'node:events';
-import type WebSocket from 'ws';
-import type { Logger } from 'pino';
 import type { Clock } from '@barrage/core';
-import { barrage, decodeEnvelope, encodeEnvelope, frameBytes, PROTOCOL_VERSION, ProtoErrors, type EnvelopeShape } from '@barrage/proto';
+import {
+  type barrage,
+  decodeEnvelope,
+  type EnvelopeShape,
+  encodeEnvelope,
+  frameBytes,
+  PROTOCOL_VERSION,
+  ProtoErrors,
+} from '@barrage/proto';
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
 import { ControllerErrors } from '../errors.ts';
 import { MAX_CPU_CORES, MAX_GAUGE, MAX_LOOP_DELAY_MS, saneOr0 as sane } from './agent-figures.ts';
 
@@ -35,9 +43,11 @@ const HELLO_TIMEOUT_MS = 10_000;
 
 export function validateHello(h: Hello): void {
   const bad = (why: string) => new ControllerErrors.HELLO_INVALID(why);
-  if (h.protocolVersion !== PROTOCOL_VERSION) throw new ProtoErrors.VERSION_MISMATCH(h.protocolVersion, PROTOCOL_VERSION);
+  if (h.protocolVersion !== PROTOCOL_VERSION)
+    throw new ProtoErrors.VERSION_MISMATCH(h.protocolVersion, PROTOCOL_VERSION);
   if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(h.agentId)) throw bad('agent_id must be 1-64 of [A-Za-z0-9_.:-]');
-  if (h.name.length > 128 || h.hostname.length > 255 || h.version.length > 64 || h.runId.length > 64) throw bad('a text field is too long');
+  if (h.name.length > 128 || h.hostname.length > 255 || h.version.length > 64 || h.runId.length > 64)
+    throw bad('a text field is too long');
   if (!(h.weight > 0 && h.weight <= 1_000_000)) throw bad(`weight ${h.weight} must be in (0, 1e6]`);
   if (h.cpus > 65_536) throw bad(`cpus ${h.cpus}`);
 }
@@ -61,8 +71,13 @@ export class AgentSession extends EventEmitter<SessionEvents> {
     this.clock = clock;
     this.logger = logger;
     this.lastSeen = clock.now();
-    ws.on('pong', () => { this.lastSeen = this.clock.now(); });
-    this.helloTimer = setTimeout(() => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')), HELLO_TIMEOUT_MS);
+    ws.on('pong', () => {
+      this.lastSeen = this.clock.now();
+    });
+    this.helloTimer = setTimeout(
+      () => this.refuse(new ControllerErrors.HELLO_INVALID('no Hello within 10 s')),
+      HELLO_TIMEOUT_MS,
+    );
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       const receivedAt = this.clock.now();
       this.lastSeen = receivedAt;
@@ -81,7 +96,9 @@ export class AgentSession extends EventEmitter<SessionEvents> {
       this.closed = true;
       this.emit('close');
     });
-    ws.on('error', () => { /* followed by close */ });
+    ws.on('error', () => {
+      /* followed by close */
+    });
   }
 
   private dispatch(env: barrage.v1.Envelope, receivedAt: number): void {
@@ -98,15 +115,23 @@ export class AgentSession extends EventEmitter<SessionEvents> {
       this.emit('hello', this.hello);
       return;
     }
-    if (env.body === 'status') { this.onStatus(env.status!, receivedAt); return; }
+    if (env.body === 'status') {
+      this.onStatus(env.status!, receivedAt);
+      return;
+    }
     this.emit('message', env);
   }
 
   private onStatus(st: barrage.v1.IStatus, at: number): void {
     this.status = {
-      runId: (st.runId ?? '').slice(0, 64), state: STATES.has(st.state ?? '') ? st.state! : 'unknown',
-      inFlight: sane(st.inFlight ?? 0, MAX_GAUGE), activeVus: sane(st.activeVus ?? 0, MAX_GAUGE), rps: sane(st.rps ?? 0, MAX_GAUGE),
-      cpuCores: sane(st.cpuCores ?? 0, MAX_CPU_CORES), eventLoopP99Ms: sane(st.eventLoopP99Ms ?? 0, MAX_LOOP_DELAY_MS), at,
+      runId: (st.runId ?? '').slice(0, 64),
+      state: STATES.has(st.state ?? '') ? st.state! : 'unknown',
+      inFlight: sane(st.inFlight ?? 0, MAX_GAUGE),
+      activeVus: sane(st.activeVus ?? 0, MAX_GAUGE),
+      rps: sane(st.rps ?? 0, MAX_GAUGE),
+      cpuCores: sane(st.cpuCores ?? 0, MAX_CPU_CORES),
+      eventLoopP99Ms: sane(st.eventLoopP99Ms ?? 0, MAX_LOOP_DELAY_MS),
+      at,
     };
   }
 
@@ -139,7 +164,10 @@ export class AgentSession extends EventEmitter<SessionEvents> {
   /** Sends a coded ErrorReport and closes this connection only. */
   refuse(err: Error, fatal = true): void {
     const code = (err as { code?: string }).code ?? ControllerErrors.INTERNAL.code;
-    this.logger.warn({ code, agent: this.id || undefined, remote: this.remoteAddress, err: err.message }, 'agent connection refused');
+    this.logger.warn(
+      { code, agent: this.id || undefined, remote: this.remoteAddress, err: err.message },
+      'agent connection refused',
+    );
     this.send({ error: { code, message: err.message, fatal } });
     this.close(1008, code);
   }

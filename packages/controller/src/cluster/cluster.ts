@@ -1,17 +1,18 @@
 // The controller's agent endpoint: an HTTP server (HTTPS with --tls-cert) whose
 // /agents upgrade is authenticated with the agent token before any WebSocket
 // exists. Knows which agents are connected; a run subscribes to their messages.
+
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { EventEmitter } from 'node:events';
-import { WebSocketServer } from 'ws';
-import type { Logger } from 'pino';
-import { AGENTS_PATH, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION, type barrage } from '@barrage/proto';
 import type { Clock } from '@barrage/core';
-import { AgentSession } from './agent-session.ts';
+import { AGENTS_PATH, type barrage, MAX_FRAME_BYTES, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
 import { ControllerErrors } from '../errors.ts';
+import { AgentSession } from './agent-session.ts';
 import { bearerMatches } from './token.ts';
 
 /** What a run needs from the cluster: messages and presence of its agents. */
@@ -62,16 +63,26 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     super();
     this.o = o;
     const handle = (req: IncomingMessage, res: ServerResponse) => {
-      if (this.handler) { this.handler(req, res); return; }
-      if (req.url === '/health') { res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}'); return; }
+      if (this.handler) {
+        this.handler(req, res);
+        return;
+      }
+      if (req.url === '/health') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
+        return;
+      }
       res.writeHead(404).end();
     };
     if (o.tls) {
       const server = createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, handle);
       // The only trace of an agent that speaks plain ws:// here, or does not trust our certificate.
       server.on('tlsClientError', (e: NodeJS.ErrnoException, socket) => {
-        const why = e.code === 'ERR_SSL_HTTP_REQUEST' ? 'plain http:// or ws:// sent to the TLS port'
-          : e.code === 'ECONNRESET' ? 'the client left the handshake (does it trust this certificate?)' : e.message;
+        const why =
+          e.code === 'ERR_SSL_HTTP_REQUEST'
+            ? 'plain http:// or ws:// sent to the TLS port'
+            : e.code === 'ECONNRESET'
+              ? 'the client left the handshake (does it trust this certificate?)'
+              : e.message;
         o.logger.warn({ remote: socket.remoteAddress, err: why }, 'TLS handshake failed');
       });
       this.server = server;
@@ -95,7 +106,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     for (const s of this.agents.values()) {
       s.ping();
       if (this.run?.holds(s) !== true && now - s.lastSeen > (this.o.idleTimeoutMs ?? IDLE_TIMEOUT_MS)) {
-        this.o.logger.warn({ agent: s.name, silentMs: Math.round(now - s.lastSeen) }, 'agent silent: dropping its link');
+        this.o.logger.warn(
+          { agent: s.name, silentMs: Math.round(now - s.lastSeen) },
+          'agent silent: dropping its link',
+        );
         s.terminate();
       }
     }
@@ -121,14 +135,19 @@ export class Cluster extends EventEmitter<ClusterEvents> {
     const deny = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
     };
-    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENTS_PATH) { deny(404, 'Not Found'); return; }
+    if (new URL(req.url ?? '/', 'http://x').pathname !== AGENTS_PATH) {
+      deny(404, 'Not Found');
+      return;
+    }
     if (!bearerMatches(req.headers.authorization, this.o.token)) {
       // Never log what was presented: a near-miss token is still a secret.
       this.o.logger.warn({ code: ControllerErrors.UNAUTHORIZED.code, remote }, 'agent refused: missing or wrong token');
       deny(401, 'Unauthorized');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(new AgentSession(ws, remote, this.o.clock, this.o.logger)));
+    this.wss.handleUpgrade(req, socket, head, (ws) =>
+      this.accept(new AgentSession(ws, remote, this.o.clock, this.o.logger)),
+    );
   }
 
   private accept(session: AgentSession): void {
@@ -137,7 +156,15 @@ export class Cluster extends EventEmitter<ClusterEvents> {
       if (previous && previous !== session) previous.close(4000, 'replaced by a new connection');
       this.agents.set(hello.agentId, session);
       const resumed = hello.runId !== '' && this.run?.runId === hello.runId && this.run.resume(session);
-      session.send({ welcome: { protocolVersion: PROTOCOL_VERSION, agentId: hello.agentId, controllerVersion: SOFTWARE_VERSION, maxFrameBytes: MAX_FRAME_BYTES, resumed } });
+      session.send({
+        welcome: {
+          protocolVersion: PROTOCOL_VERSION,
+          agentId: hello.agentId,
+          controllerVersion: SOFTWARE_VERSION,
+          maxFrameBytes: MAX_FRAME_BYTES,
+          resumed,
+        },
+      });
       this.o.logger.info({ agent: session.name, remote: session.remoteAddress, resumed }, 'agent connected');
       if (resumed) this.run!.reattached(session);
       else this.emit('agent', session);
@@ -156,7 +183,10 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   async listen(): Promise<{ port: number; url: string }> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.o.port, this.o.host, () => { this.server.off('error', reject); resolve(); });
+      this.server.listen(this.o.port, this.o.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
     });
     const { port, address, family } = this.server.address() as AddressInfo;
     const host = family === 'IPv6' ? `[${address}]` : address;

@@ -2,10 +2,10 @@
 // through the environment (argv is readable by every user), the controller's
 // certificate as their --ca when it speaks TLS, exit by themselves after one
 // run, and are killed by PID if they outstay the controller.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { ControllerErrors } from '../errors.ts';
 
 /**
@@ -17,7 +17,10 @@ function agentProgram(): string {
   for (let dir = import.meta.dirname; ; dir = dirname(dir)) {
     const bin = join(dir, 'node_modules', '.bin', 'agent');
     if (existsSync(bin)) return bin;
-    if (dirname(dir) === dir) throw new ControllerErrors.INTERNAL('no agent program in any node_modules/.bin above the controller (run npm ci)');
+    if (dirname(dir) === dir)
+      throw new ControllerErrors.INTERNAL(
+        'no agent program in any node_modules/.bin above the controller (run npm ci)',
+      );
   }
 }
 
@@ -26,16 +29,29 @@ export class LocalAgents {
 
   /** `caFile`: with a wss:// `controllerUrl`, the PEM file the agents verify the controller with. */
   /** `log`: where the agents' log lines go (default: this process's stderr), e.g. above a progress frame. */
-  constructor(count: number, controllerUrl: string, token: string, logLevel: string, caFile?: string, workers?: string, log?: (line: string) => void) {
+  constructor(
+    count: number,
+    controllerUrl: string,
+    token: string,
+    logLevel: string,
+    caFile?: string,
+    workers?: string,
+    log?: (line: string) => void,
+  ) {
     const ca = caFile === undefined ? [] : ['--ca', caFile];
     const threads = workers === undefined ? [] : ['--workers', workers];
     const program = count > 0 ? agentProgram() : '';
     for (let i = 1; i <= count; i++) {
-      const child = spawn(process.execPath, [program, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'], {
-        env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
-        stdio: ['ignore', 'ignore', log === undefined ? 'inherit' : 'pipe'],
-      });
-      if (log !== undefined && child.stderr !== null) createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => log(`${line}\n`));
+      const child = spawn(
+        process.execPath,
+        [program, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'],
+        {
+          env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
+          stdio: ['ignore', 'ignore', log === undefined ? 'inherit' : 'pipe'],
+        },
+      );
+      if (log !== undefined && child.stderr !== null)
+        createInterface({ input: child.stderr, crlfDelay: Infinity }).on('line', (line) => log(`${line}\n`));
       this.children.push(child);
     }
   }

@@ -27,13 +27,18 @@ function page(attrs: string): string {
 }
 
 // Scripts only from here; uPlot sizes its canvases with inline styles.
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+const CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 /** The pages and assets, hidden from the OpenAPI document. */
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const assets = dashboardAssets();
   const html = (reply: FastifyReply, body: string) =>
-    reply.type('text/html; charset=utf-8').header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(body);
+    reply
+      .type('text/html; charset=utf-8')
+      .header('content-security-policy', CSP)
+      .header('x-content-type-options', 'nosniff')
+      .send(body);
   const hide = { schema: { hide: true } };
   app.get('/', hide, async (_req, reply) => html(reply, page('data-page="runs"')));
   app.get<{ Params: { id: string } }>('/runs/:id', hide, async (req, reply) => {
@@ -42,6 +47,8 @@ export const dashboardRoutes: FastifyPluginAsync = async (app) => {
     return html(reply, page(`data-page="run" data-run="${id}"`));
   });
   for (const [url, a] of Object.entries(assets)) {
-    app.get(url, hide, async (_req, reply) => reply.type(a.type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(a.body));
+    app.get(url, hide, async (_req, reply) =>
+      reply.type(a.type).header('x-content-type-options', 'nosniff').header('cache-control', 'no-cache').send(a.body),
+    );
   }
 };

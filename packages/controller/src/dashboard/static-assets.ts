@@ -13,11 +13,17 @@ let assets: Record<string, { type: string; body: string }> | undefined;
 
 /** Every asset the pages load, by URL: type and body (read from disk once, on first use). */
 export function dashboardAssets(): Record<string, { type: string; body: string }> {
-  return assets ??= {
-    '/assets/uplot.js': { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('uPlot.iife.min.js', uplotDir), 'utf8') },
-    '/assets/uplot.css': { type: 'text/css; charset=utf-8', body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8') },
+  return (assets ??= {
+    '/assets/uplot.js': {
+      type: 'text/javascript; charset=utf-8',
+      body: readFileSync(new URL('uPlot.iife.min.js', uplotDir), 'utf8'),
+    },
+    '/assets/uplot.css': {
+      type: 'text/css; charset=utf-8',
+      body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8'),
+    },
     '/assets/charts.js': { type: 'text/javascript; charset=utf-8', body: own('charts.js') },
     '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: own('dashboard.js') },
     '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: own('dashboard.css') },
-  };
+  });
 }

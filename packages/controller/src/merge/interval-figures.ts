@@ -11,8 +11,15 @@ import type { ErrorCounts, IntervalBreakdown, IntervalPoint } from './run-aggreg
  */
 export interface StoredInterval {
   interval: number;
-  requests: number; ok: number; rateLimited: number; failed: number;
-  p50Ms: number | null; p95Ms: number | null; p99Ms: number | null; maxMs: number | null; meanMs: number | null;
+  requests: number;
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  p50Ms: number | null;
+  p95Ms: number | null;
+  p99Ms: number | null;
+  maxMs: number | null;
+  meanMs: number | null;
   /** Arrivals never sent (open models: the in-flight cap was reached); not in `requests`. */
   dropped: number;
   /** Responses by HTTP status. */
@@ -45,20 +52,40 @@ export function agentLabels(agents: Iterable<{ id: string; name: string }>): Map
  * An interval's figures as stored and served. Percentiles come from `histogram` (clamped into
  * [min, max] like the summary's: a bucket's top can lie above the exact max), null without one.
  */
-export function intervalFigures(p: IntervalInput, histogram: Float64Histogram | null, agentNames: ReadonlyMap<string, string> = new Map()): StoredInterval {
+export function intervalFigures(
+  p: IntervalInput,
+  histogram: Float64Histogram | null,
+  agentNames: ReadonlyMap<string, string> = new Map(),
+): StoredInterval {
   const h = histogram !== null && histogram.totalCount > 0 ? histogram : null;
-  const pct = (q: number) => (h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q)))));
+  const pct = (q: number) =>
+    h === null ? null : ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q))));
   // Keyed by names agents chose: built as Maps and made objects with own properties only, so
   // `__proto__` or `constructor` is a name like any other (Object.fromEntries defines, never assigns).
-  const status = Object.fromEntries([...(p.status ?? [])].sort((a, b) => a[0] - b[0]).map(([code, n]) => [String(code), n])) as Record<string, number>;
+  const status = Object.fromEntries(
+    [...(p.status ?? [])].sort((a, b) => a[0] - b[0]).map(([code, n]) => [String(code), n]),
+  ) as Record<string, number>;
   const byLabel = new Map<string, number>();
-  for (const [label, n] of [...(p.agents ?? [])].map(([id, n]) => [agentNames.get(id) ?? id, n] as const).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+  for (const [label, n] of [...(p.agents ?? [])]
+    .map(([id, n]) => [agentNames.get(id) ?? id, n] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
     byLabel.set(label, (byLabel.get(label) ?? 0) + n);
   }
   const agents = Object.fromEntries(byLabel) as Record<string, number>;
   return {
-    interval: p.interval, requests: p.requests, ok: p.ok, rateLimited: p.rateLimited, failed: p.failed,
-    p50Ms: pct(50), p95Ms: pct(95), p99Ms: pct(99), maxMs: h === null ? null : ms(h.maxValue), meanMs: h === null ? null : ms(h.mean),
-    dropped: p.dropped ?? 0, status, errors: { ...(p.errors ?? NO_ERRORS) }, agents,
+    interval: p.interval,
+    requests: p.requests,
+    ok: p.ok,
+    rateLimited: p.rateLimited,
+    failed: p.failed,
+    p50Ms: pct(50),
+    p95Ms: pct(95),
+    p99Ms: pct(99),
+    maxMs: h === null ? null : ms(h.maxValue),
+    meanMs: h === null ? null : ms(h.mean),
+    dropped: p.dropped ?? 0,
+    status,
+    errors: { ...(p.errors ?? NO_ERRORS) },
+    agents,
   };
 }

@@ -3,7 +3,7 @@
 // both moments. Pure: figures in, verdicts out, no clock.
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Metric, Op, Threshold, ThresholdResult } from '../scenario/thresholds.ts';
-import { percentileMs, requestSummary, type RequestSummary } from './request-figures.ts';
+import { percentileMs, type RequestSummary, requestSummary } from './request-figures.ts';
 import type { RunAggregate } from './run-aggregate.ts';
 
 /**
@@ -35,12 +35,18 @@ export function requestValue(m: Metric, s: RequestSummary, percentile?: (q: numb
 function count(of: Exclude<Metric & { kind: 'count' }, never>['of'], s: RequestSummary): number {
   if (typeof of === 'number') return s.status[String(of)] ?? 0;
   switch (of) {
-    case 'ok': return s.ok;
-    case 'failed': return s.failed;
-    case 'rate_limited': return s.rateLimited;
-    case 'retry_after': return s.retryAfterPresent;
-    case 'requests': return s.requests;
-    case 'dropped': return s.dropped;
+    case 'ok':
+      return s.ok;
+    case 'failed':
+      return s.failed;
+    case 'rate_limited':
+      return s.rateLimited;
+    case 'retry_after':
+      return s.retryAfterPresent;
+    case 'requests':
+      return s.requests;
+    case 'dropped':
+      return s.dropped;
   }
 }
 
@@ -53,12 +59,18 @@ function percentileOf(l: RequestSummary['latencyMs'], q: number): number | undef
 export function compare(value: number, op: Op, target: number): boolean {
   if (Number.isNaN(value)) return false;
   switch (op) {
-    case '<': return value < target;
-    case '<=': return value <= target;
-    case '>': return value > target;
-    case '>=': return value >= target;
-    case '==': return value === target;
-    case '!=': return value !== target;
+    case '<':
+      return value < target;
+    case '<=':
+      return value <= target;
+    case '>':
+      return value > target;
+    case '>=':
+      return value >= target;
+    case '==':
+      return value === target;
+    case '!=':
+      return value !== target;
   }
 }
 
@@ -83,7 +95,12 @@ export function evaluateThresholds(ts: readonly Threshold[], j: Judged): Thresho
       const s = t.scope === '' ? j.totals : j.requests[t.scope];
       value = s === undefined ? NaN : requestValue(t.metric, s, (q) => j.percentile?.(t.scope, q) ?? NaN);
     }
-    return { expr: t.expr, scope: t.scope === '' ? 'all' : t.scope, value: round(value), ok: compare(value, t.op, t.target) };
+    return {
+      expr: t.expr,
+      scope: t.scope === '' ? 'all' : t.scope,
+      value: round(value),
+      ok: compare(value, t.op, t.target),
+    };
   });
 }
 
@@ -104,9 +121,13 @@ export function judge(ts: readonly Threshold[], i: JudgeInput): ThresholdResult[
   const totalsOf = (scope: string) => (scope === '' ? agg.total : agg.byName.get(scope)!);
   const summaryOf = (scope: string) => requestSummary(totalsOf(scope), i.windowMs, i.firstRateLimitedAfter?.get(scope));
   const scopes = new Set(ts.filter((t) => t.metric.kind !== 'monitor').map((t) => t.scope));
-  const requests = Object.fromEntries([...scopes].filter((n) => n !== '' && agg.byName.has(n)).map((n) => [n, summaryOf(n)]));
+  const requests = Object.fromEntries(
+    [...scopes].filter((n) => n !== '' && agg.byName.has(n)).map((n) => [n, summaryOf(n)]),
+  );
   return evaluateThresholds(ts, {
-    totals: summaryOf(''), requests, monitors: i.monitors,
+    totals: summaryOf(''),
+    requests,
+    monitors: i.monitors,
     percentile: (scope, q) => percentileMs(totalsOf(scope).latency, q),
   });
 }
@@ -115,7 +136,11 @@ export function judge(ts: readonly Threshold[], i: JudgeInput): ThresholdResult[
  * Of the abortOnFail thresholds past their delay at `elapsedMs`, the first that fails on the
  * results so far. A value not yet defined (no response so far) is not a failure yet.
  */
-export function firstLiveFailure(live: readonly Threshold[], elapsedMs: number, judgeDue: (due: readonly Threshold[]) => ThresholdResult[]): ThresholdResult | undefined {
+export function firstLiveFailure(
+  live: readonly Threshold[],
+  elapsedMs: number,
+  judgeDue: (due: readonly Threshold[]) => ThresholdResult[],
+): ThresholdResult | undefined {
   const due = live.filter((t) => elapsedMs >= t.delayMs);
   if (due.length === 0) return undefined;
   return judgeDue(due).find((r) => !r.ok && !Number.isNaN(r.value));

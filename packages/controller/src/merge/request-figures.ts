@@ -5,7 +5,14 @@ import type { Float64Histogram } from 'hdr-histogram-js';
 import type { RequestTotals } from './run-aggregate.ts';
 
 export interface LatencyMs {
-  min: number; mean: number; p50: number; p90: number; p95: number; p99: number; p999: number; max: number;
+  min: number;
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
 }
 
 export interface RequestSummary {
@@ -48,8 +55,14 @@ export function latencyMs(h: Float64Histogram): LatencyMs {
   const max = h.maxValue;
   const p = (q: number) => ms(Math.min(max, Math.max(min, h.getValueAtPercentile(q))));
   return {
-    min: ms(min), mean: ms(Math.min(max, Math.max(min, h.mean))),
-    p50: p(50), p90: p(90), p95: p(95), p99: p(99), p999: p(99.9), max: ms(max),
+    min: ms(min),
+    mean: ms(Math.min(max, Math.max(min, h.mean))),
+    p50: p(50),
+    p90: p(90),
+    p95: p(95),
+    p99: p(99),
+    p999: p(99.9),
+    max: ms(max),
   };
 }
 
@@ -60,11 +73,19 @@ export function statusRecord(m: Map<number, number>): Record<string, number> {
 export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
   const requests = t.requests;
   const out: RequestSummary = {
-    requests, ok: t.ok, rateLimited: t.rateLimited, failed: t.failed, dropped: t.dropped,
+    requests,
+    ok: t.ok,
+    rateLimited: t.rateLimited,
+    failed: t.failed,
+    dropped: t.dropped,
     rps: windowMs > 0 ? Math.round((requests / (windowMs / 1000)) * 100) / 100 : 0,
-    status: statusRecord(t.status), errors: { ...t.errors }, retryAfterPresent: t.retryAfterPresent,
-    firstRateLimitedAfter: t.rateLimited > 0 ? firstAfter ?? null : null,
-    bytesReceived: t.bytesReceived, bytesSent: t.bytesSent, latencyMs: latencyMs(t.latency),
+    status: statusRecord(t.status),
+    errors: { ...t.errors },
+    retryAfterPresent: t.retryAfterPresent,
+    firstRateLimitedAfter: t.rateLimited > 0 ? (firstAfter ?? null) : null,
+    bytesReceived: t.bytesReceived,
+    bytesSent: t.bytesSent,
+    latencyMs: latencyMs(t.latency),
     checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
   };
   // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
@@ -77,4 +98,3 @@ export function percentileMs(h: Float64Histogram, q: number): number {
   if (h.totalCount === 0) return NaN;
   return ms(Math.min(h.maxValue, Math.max(h.minNonZeroValue, h.getValueAtPercentile(q))));
 }
-

@@ -1,6 +1,6 @@
 // Everything known about one request name (or all of them) over any span of
 // time: counters and latency histograms, added exactly from wire RequestStats.
-import { addWireHistogram, newTotalHistogram, type barrage } from '@barrage/proto';
+import { addWireHistogram, type barrage, newTotalHistogram } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
@@ -24,8 +24,13 @@ export class RequestTotals {
   protected serviceTimeHistogram: Float64Histogram | null = null;
   readonly status = new Map<number, number>();
   readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
-  ok = 0; rateLimited = 0; failed = 0; retryAfterPresent = 0; dropped = 0;
-  bytesReceived = 0; bytesSent = 0;
+  ok = 0;
+  rateLimited = 0;
+  failed = 0;
+  retryAfterPresent = 0;
+  dropped = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
   firstRateLimitedAt = 0;
   readonly checks = new Map<string, { passes: number; fails: number }>();
 
@@ -57,11 +62,17 @@ export class RequestTotals {
   addCounters(s: WireStats): void {
     for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
     const e = s.errors ?? {};
-    this.errors.timeout += e.timeout ?? 0; this.errors.refused += e.refused ?? 0;
-    this.errors.reset += e.reset ?? 0; this.errors.other += e.other ?? 0;
-    this.ok += s.ok ?? 0; this.rateLimited += s.rateLimited ?? 0; this.failed += s.failed ?? 0;
-    this.retryAfterPresent += s.retryAfterPresent ?? 0; this.dropped += s.dropped ?? 0;
-    this.bytesReceived += s.bytesReceived ?? 0; this.bytesSent += s.bytesSent ?? 0;
+    this.errors.timeout += e.timeout ?? 0;
+    this.errors.refused += e.refused ?? 0;
+    this.errors.reset += e.reset ?? 0;
+    this.errors.other += e.other ?? 0;
+    this.ok += s.ok ?? 0;
+    this.rateLimited += s.rateLimited ?? 0;
+    this.failed += s.failed ?? 0;
+    this.retryAfterPresent += s.retryAfterPresent ?? 0;
+    this.dropped += s.dropped ?? 0;
+    this.bytesReceived += s.bytesReceived ?? 0;
+    this.bytesSent += s.bytesSent ?? 0;
     const at = s.firstRateLimitedAt ?? 0;
     if (at > 0 && (this.firstRateLimitedAt === 0 || at < this.firstRateLimitedAt)) this.firstRateLimitedAt = at;
     for (const c of s.checks ?? []) {
@@ -113,9 +124,11 @@ export class RunTotals extends RequestTotals {
     for (const part of this.parts.values()) {
       this.latencyHistogram.add(part.latency);
       const st = part.serviceTime;
-      if (st !== null) { this.serviceTimeTarget().add(st); service = true; }
+      if (st !== null) {
+        this.serviceTimeTarget().add(st);
+        service = true;
+      }
     }
     if (!service) this.serviceTimeHistogram = null;
   }
 }
-

@@ -5,11 +5,18 @@
 // bucket (HdrHistogram add is exact), so merged percentiles equal those of one
 // histogram holding every sample. Reports must be validated first
 // (run/report-validation.ts); merging itself cannot fail half-way.
-import { addWireHistogram, addWireHistogramTo, newTotalHistogram, ProtoErrors, scanHistogram, type barrage } from '@barrage/proto';
+import {
+  addWireHistogram,
+  addWireHistogramTo,
+  type barrage,
+  newTotalHistogram,
+  ProtoErrors,
+  scanHistogram,
+} from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
-import { errorsOf, RequestTotals, responsesOf, RunTotals, type ErrorCounts } from './request-totals.ts';
+import { type ErrorCounts, errorsOf, RequestTotals, RunTotals, responsesOf } from './request-totals.ts';
 
-export { RequestTotals, type ErrorCounts } from './request-totals.ts';
+export { type ErrorCounts, RequestTotals } from './request-totals.ts';
 
 /** One interval, cluster-wide. The histogram is dropped once the interval is closed. */
 export interface IntervalPoint {
@@ -20,7 +27,11 @@ export interface IntervalPoint {
   rateLimited: number;
   failed: number;
   latency: Float64Histogram | null;
-  p50Us: number; p95Us: number; p99Us: number; maxUs: number; meanUs: number;
+  p50Us: number;
+  p95Us: number;
+  p99Us: number;
+  maxUs: number;
+  meanUs: number;
 }
 
 /**
@@ -86,10 +97,17 @@ export class RunAggregate {
     }
     let seqs = this.merged.get(agentId);
     if (seqs === undefined) this.merged.set(agentId, (seqs = new Set()));
-    if (seqs.has(r.seq!)) { this.duplicates++; return false; }
+    if (seqs.has(r.seq!)) {
+      this.duplicates++;
+      return false;
+    }
     seqs.add(r.seq!);
     let agent = this.agents.get(agentId);
-    if (agent === undefined) this.agents.set(agentId, (agent = { requests: 0, status: new Map(), lastInterval: -1, reports: 0, final: false }));
+    if (agent === undefined)
+      this.agents.set(
+        agentId,
+        (agent = { requests: 0, status: new Map(), lastInterval: -1, reports: 0, final: false }),
+      );
     agent.reports++;
     agent.final ||= r.final ?? false;
     agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
@@ -112,11 +130,15 @@ export class RunAggregate {
         point.status.set(sc.status!, (point.status.get(sc.status!) ?? 0) + sc.count!);
       }
       const e = s.errors ?? {};
-      point.errors.timeout += e.timeout ?? 0; point.errors.refused += e.refused ?? 0;
-      point.errors.reset += e.reset ?? 0; point.errors.other += e.other ?? 0;
+      point.errors.timeout += e.timeout ?? 0;
+      point.errors.refused += e.refused ?? 0;
+      point.errors.reset += e.reset ?? 0;
+      point.errors.other += e.other ?? 0;
       point.requests += requests;
       completed += requests;
-      point.ok += s.ok ?? 0; point.rateLimited += s.rateLimited ?? 0; point.failed += s.failed ?? 0;
+      point.ok += s.ok ?? 0;
+      point.rateLimited += s.rateLimited ?? 0;
+      point.failed += s.failed ?? 0;
       point.dropped += s.dropped ?? 0;
       if (!point.latency) this.lateLatencies += responsesOf(s);
     }
@@ -130,8 +152,21 @@ export class RunAggregate {
     if (p === undefined) {
       const open = interval > this.newestInterval - OPEN_INTERVALS;
       p = {
-        interval, requests: 0, ok: 0, rateLimited: 0, failed: 0, latency: open ? newTotalHistogram() : null, p50Us: 0, p95Us: 0, p99Us: 0, maxUs: 0, meanUs: 0,
-        dropped: 0, status: new Map(), errors: { timeout: 0, refused: 0, reset: 0, other: 0 }, agents: new Map(),
+        interval,
+        requests: 0,
+        ok: 0,
+        rateLimited: 0,
+        failed: 0,
+        latency: open ? newTotalHistogram() : null,
+        p50Us: 0,
+        p95Us: 0,
+        p99Us: 0,
+        maxUs: 0,
+        meanUs: 0,
+        dropped: 0,
+        status: new Map(),
+        errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+        agents: new Map(),
       };
       this.intervals.set(interval, p);
     }
@@ -162,8 +197,11 @@ function close(q: IntervalPoint): void {
   const h = q.latency;
   if (h === null) return;
   if (h.totalCount > 0) {
-    q.p50Us = h.getValueAtPercentile(50); q.p95Us = h.getValueAtPercentile(95);
-    q.p99Us = h.getValueAtPercentile(99); q.maxUs = h.maxValue; q.meanUs = h.mean;
+    q.p50Us = h.getValueAtPercentile(50);
+    q.p95Us = h.getValueAtPercentile(95);
+    q.p99Us = h.getValueAtPercentile(99);
+    q.maxUs = h.maxValue;
+    q.meanUs = h.mean;
   }
   q.latency = null;
 }

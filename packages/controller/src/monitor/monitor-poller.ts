@@ -3,11 +3,12 @@
 // a Prometheus metric (process_resident_memory_bytes) — and keeps each as a
 // time series. Polls are scheduled from the start instant (no drift), bounded
 // in size and time; a failed poll is counted, never a sample.
-import { request } from 'undici';
-import { readJsonPath } from '@barrage/core';
+
 import type { Clock } from '@barrage/core';
+import { readJsonPath } from '@barrage/core';
+import { request } from 'undici';
 import type { MonitorDef } from '../scenario/scenario.ts';
-import { monitorStats, type MonitorSample, type MonitorStats } from './monitor-stats.ts';
+import { type MonitorSample, type MonitorStats, monitorStats } from './monitor-stats.ts';
 import { readPrometheus } from './prometheus-text.ts';
 
 export type { MonitorSample, MonitorStats } from './monitor-stats.ts';
@@ -48,11 +49,14 @@ export class MonitorPoller {
   private schedule(d: MonitorDef, k: number): void {
     if (this.stopped) return;
     // Poll k lands at startAt + k·interval; with a slow answer, later ticks are skipped (poll()).
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.poll(d);
-      this.schedule(d, k + 1);
-    }, Math.max(0, this.startAt + k * d.intervalMs - this.clock.now()));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.poll(d);
+        this.schedule(d, k + 1);
+      },
+      Math.max(0, this.startAt + k * d.intervalMs - this.clock.now()),
+    );
     this.timers.add(timer);
   }
 
@@ -60,7 +64,10 @@ export class MonitorPoller {
   private poll(d: MonitorDef): void {
     if (this.busy.has(d.name)) return;
     this.busy.add(d.name);
-    const p = this.sample(d).finally(() => { this.inFlight.delete(p); this.busy.delete(d.name); });
+    const p = this.sample(d).finally(() => {
+      this.inFlight.delete(p);
+      this.busy.delete(d.name);
+    });
     this.inFlight.add(p);
   }
 
@@ -79,7 +86,9 @@ export class MonitorPoller {
       }
       if (res.statusCode >= 400) throw new Error(`HTTP ${res.statusCode}`);
       const text = Buffer.concat(chunks).toString('utf8');
-      const value = d.prometheus ? readPrometheus(text, d.prometheus) : toNumber(readJsonPath(JSON.parse(text), d.json!));
+      const value = d.prometheus
+        ? readPrometheus(text, d.prometheus)
+        : toNumber(readJsonPath(JSON.parse(text), d.json!));
       if (value === undefined || !Number.isFinite(value)) throw new Error('no numeric value');
       if (s.samples.length < MAX_SAMPLES) s.samples.push({ t: Math.round(t), value });
     } catch (err) {
@@ -111,7 +120,9 @@ export class MonitorPoller {
 
   /** Monitors that never produced a sample, with why. */
   failures(): Array<{ name: string; errors: number; lastError: string }> {
-    return [...this.series].filter(([, s]) => s.errors > 0).map(([name, s]) => ({ name, errors: s.errors, lastError: s.lastError }));
+    return [...this.series]
+      .filter(([, s]) => s.errors > 0)
+      .map(([name, s]) => ({ name, errors: s.errors, lastError: s.lastError }));
   }
 }
 

@@ -25,7 +25,8 @@ function parseLabels(text: string): Record<string, string> | null {
 export function parseSelector(text: string): Selector {
   const m = SELECTOR.exec(text.trim());
   const labels = m ? parseLabels(m[2] ?? '') : null;
-  if (m === null || labels === null) throw new Error(`not a metric selector: ${text} (expected name or name{label="value"})`);
+  if (m === null || labels === null)
+    throw new Error(`not a metric selector: ${text} (expected name or name{label="value"})`);
   return { name: m[1]!, labels };
 }
 

@@ -38,11 +38,13 @@ function before(w: readonly number[], a: number, ka: number, b: number, kb: numb
 
 /** Splits the integer `total` in proportion to `weights` (house-monotone, exact sum). */
 export function apportion(total: number, weights: readonly number[]): number[] {
-  if (!Number.isSafeInteger(total) || total < 0) throw new RangeError(`total must be a non-negative integer, got ${total}`);
+  if (!Number.isSafeInteger(total) || total < 0)
+    throw new RangeError(`total must be a non-negative integer, got ${total}`);
   const sum = weights.reduce((s, w) => s + w, 0);
   const counts = weights.map(() => 0);
   if (total === 0) return counts;
-  if (!(sum > 0) || weights.some((w) => !(w >= 0) || !Number.isFinite(w))) throw new RangeError('weights must be finite, >= 0, and not all 0');
+  if (!(sum > 0) || weights.some((w) => !(w >= 0) || !Number.isFinite(w)))
+    throw new RangeError('weights must be finite, >= 0, and not all 0');
   // Start just below the quota, then move to the exact top-`total` set.
   let have = 0;
   for (let i = 0; i < weights.length; i++) {
@@ -56,10 +58,19 @@ export function apportion(total: number, weights: readonly number[]): number[] {
       if (weights[i]! > 0 && (best < 0 || before(weights, i, counts[i]!, best, counts[best]!))) best = i;
       if (counts[i]! > 0 && (worst < 0 || before(weights, worst, counts[worst]! - 1, i, counts[i]! - 1))) worst = i;
     }
-    if (have < total) { counts[best]!++; have++; continue; }
-    if (have > total) { counts[worst]!--; have--; continue; }
+    if (have < total) {
+      counts[best]!++;
+      have++;
+      continue;
+    }
+    if (have > total) {
+      counts[worst]!--;
+      have--;
+      continue;
+    }
     if (worst >= 0 && before(weights, best, counts[best]!, worst, counts[worst]! - 1)) {
-      counts[best]!++; counts[worst]!--;
+      counts[best]!++;
+      counts[worst]!--;
       continue;
     }
     return counts;

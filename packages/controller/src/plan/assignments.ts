@@ -8,11 +8,10 @@
 // width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
 import { ArrivalSchedule, LOAD_MODELS, peakShare } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
-import { apportion, segments, type Segment } from './apportion.ts';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
 import { requestUrl } from '../scenario/urls.ts';
+import { apportion, type Segment, segments } from './apportion.ts';
 import type { RunVar } from './setup.ts';
-
 
 export interface AgentPlan {
   segment: Segment;
@@ -29,13 +28,17 @@ export interface PlanInput {
   allowTargets?: readonly string[];
 }
 
-type Share = Pick<barrage.v1.ScenarioPlan.$Properties, 'vus' | 'iterations' | 'iterationsPerVu' | 'maxInFlight' | 'connections'>;
+type Share = Pick<
+  barrage.v1.ScenarioPlan.$Properties,
+  'vus' | 'iterations' | 'iterationsPerVu' | 'maxInFlight' | 'connections'
+>;
 
 /** Each agent's share of one scenario; null where an agent has nothing to run. */
 export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share | null> {
   const widths = segs.map((s) => s.end - s.start);
   // A connection limit is split like the load; an agent with load keeps at least one connection.
-  const conns = (weights: readonly number[]) => (sc.connections > 0 ? apportion(sc.connections, weights).map((c) => Math.max(1, c)) : weights.map(() => 0));
+  const conns = (weights: readonly number[]) =>
+    sc.connections > 0 ? apportion(sc.connections, weights).map((c) => Math.max(1, c)) : weights.map(() => 0);
   switch (sc.executor) {
     case 'constant-vus':
     case 'shared-iterations':
@@ -44,42 +47,69 @@ export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share 
       // Shared iterations follow the VUs that will run them: an agent without VUs gets none.
       const iterations = sc.executor === 'shared-iterations' ? apportion(sc.iterations, vus) : vus.map(() => 0);
       const c = conns(vus);
-      return vus.map((v, i) => (v === 0 ? null : {
-        vus: v, iterations: iterations[i], iterationsPerVu: sc.executor === 'per-vu-iterations' ? sc.iterations : 0, maxInFlight: 0, connections: c[i],
-      }));
+      return vus.map((v, i) =>
+        v === 0
+          ? null
+          : {
+              vus: v,
+              iterations: iterations[i],
+              iterationsPerVu: sc.executor === 'per-vu-iterations' ? sc.iterations : 0,
+              maxInFlight: 0,
+              connections: c[i],
+            },
+      );
     }
     case 'ramping-vus': {
       const peaks = segs.map((s) => peakShare(sc.startTarget, sc.stages, s.start, s.end));
       const c = conns(peaks);
-      return peaks.map((p, i) => (p === 0 ? null : { vus: p, iterations: 0, iterationsPerVu: 0, maxInFlight: 0, connections: c[i] }));
+      return peaks.map((p, i) =>
+        p === 0 ? null : { vus: p, iterations: 0, iterationsPerVu: 0, maxInFlight: 0, connections: c[i] },
+      );
     }
     case 'constant-arrival-rate':
     case 'ramping-arrival-rate': {
       const total = new ArrivalSchedule(sc.startTarget, sc.stages).total;
       const arrivals = apportion(total, widths);
       // The cap follows the arrivals; an agent with arrivals keeps at least one in-flight slot.
-      const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths).map((c) => Math.max(1, c));
+      const caps = apportion(sc.maxInFlight, arrivals.some((n) => n > 0) ? arrivals : widths).map((c) =>
+        Math.max(1, c),
+      );
       const c = conns(arrivals.some((n) => n > 0) ? arrivals : widths);
-      return arrivals.map((n, i) => (n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] }));
+      return arrivals.map((n, i) =>
+        n === 0 ? null : { vus: 0, iterations: n, iterationsPerVu: 0, maxInFlight: caps[i], connections: c[i] },
+      );
     }
   }
 }
 
 function requestSpec(r: RequestDef, baseUrl: string | undefined): barrage.v1.RequestSpec.$Properties {
   return {
-    name: r.name, method: r.method, url: requestUrl(r, baseUrl),
+    name: r.name,
+    method: r.method,
+    url: requestUrl(r, baseUrl),
     headers: Object.entries(r.headers).map(([n, value]) => ({ name: n, value })),
     body: r.body === undefined ? new Uint8Array(0) : Buffer.from(r.body),
-    weight: r.weight, timeoutMs: r.timeoutMs, expectStatus: r.expect,
+    weight: r.weight,
+    timeoutMs: r.timeoutMs,
+    expectStatus: r.expect,
     captures: r.captures.map((c) => ({ var: c.variable, jsonPath: c.json ?? '', header: c.header ?? '' })),
     checks: r.checks.map((c) => ({
-      name: c.name, header: c.header ?? '', jsonPath: c.json ?? '',
-      equalsJson: c.equals === undefined ? '' : JSON.stringify(c.equals.value), onStatus: c.status,
+      name: c.name,
+      header: c.header ?? '',
+      jsonPath: c.json ?? '',
+      equalsJson: c.equals === undefined ? '' : JSON.stringify(c.equals.value),
+      onStatus: c.status,
     })),
-    multipart: r.multipart === undefined ? null : {
-      field: r.multipart.field, filename: r.multipart.filename, contentType: r.multipart.contentType, size: r.multipart.size,
-      fields: Object.entries(r.multipart.fields).map(([name, value]) => ({ name, value })),
-    },
+    multipart:
+      r.multipart === undefined
+        ? null
+        : {
+            field: r.multipart.field,
+            filename: r.multipart.filename,
+            contentType: r.multipart.contentType,
+            size: r.multipart.size,
+            fields: Object.entries(r.multipart.fields).map(([name, value]) => ({ name, value })),
+          },
   };
 }
 
@@ -95,19 +125,35 @@ export function planRun(p: PlanInput): AgentPlan[] {
     shares(sc, segs).forEach((share, i) => {
       if (share === null) return;
       plans[i]!.push({
-        name: sc.name, executor: LOAD_MODELS[sc.executor].executor, ...share,
-        durationMs: sc.durationMs, maxDurationMs: sc.durationMs, startOffsetMs: sc.startTimeMs, gracefulStopMs: sc.gracefulStopMs,
-        thinkTimeMs: sc.thinkTimeMs, startTarget: sc.startTarget, stages: sc.stages.map((s) => ({ ...s })), totalArrivals: total,
-        requests, mix,
+        name: sc.name,
+        executor: LOAD_MODELS[sc.executor].executor,
+        ...share,
+        durationMs: sc.durationMs,
+        maxDurationMs: sc.durationMs,
+        startOffsetMs: sc.startTimeMs,
+        gracefulStopMs: sc.gracefulStopMs,
+        thinkTimeMs: sc.thinkTimeMs,
+        startTarget: sc.startTarget,
+        stages: sc.stages.map((s) => ({ ...s })),
+        totalArrivals: total,
+        requests,
+        mix,
       });
     });
   }
   return segs.map((segment, i) => ({
     segment,
     assign: {
-      runId: p.runId, segmentStart: segment.start, segmentEnd: segment.end, intervalMs: p.intervalMs,
-      scenarios: plans[i], vars: p.vars.map((v) => ({ ...v })), allowH2: false,
-      agentTimeoutMs: p.scenario.agentTimeoutMs, leaseMs: p.scenario.leaseMs, allowTargets: [...(p.allowTargets ?? [])],
+      runId: p.runId,
+      segmentStart: segment.start,
+      segmentEnd: segment.end,
+      intervalMs: p.intervalMs,
+      scenarios: plans[i],
+      vars: p.vars.map((v) => ({ ...v })),
+      allowH2: false,
+      agentTimeoutMs: p.scenario.agentTimeoutMs,
+      leaseMs: p.scenario.leaseMs,
+      allowTargets: [...(p.allowTargets ?? [])],
     },
   }));
 }

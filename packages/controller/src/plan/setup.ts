@@ -3,12 +3,13 @@
 // once, on the controller, before agents start (log in, capture
 // $.access_token). Every agent substitutes them. They are secrets: never
 // logged, never stored, never named in an error with their value.
-import { request } from 'undici';
-import { readJsonPath, render, compileTemplate, variablesIn } from '@barrage/core';
+
+import { compileTemplate, readJsonPath, render, variablesIn } from '@barrage/core';
+import { type Dispatcher, request } from 'undici';
 import { ControllerErrors } from '../errors.ts';
-import { requestUrl } from '../scenario/urls.ts';
-import { substitutedTexts } from '../scenario/templated-fields.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { substitutedTexts } from '../scenario/templated-fields.ts';
+import { requestUrl } from '../scenario/urls.ts';
 
 export interface RunVar {
   name: string;
@@ -44,7 +45,11 @@ export function resolveEnv(s: Scenario, env: Readonly<Record<string, string | un
  * setup step whose captures are all already given (by `vars`, say from a token in the
  * environment) is skipped.
  */
-export async function runSetup(s: Scenario, baseUrl: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<RunVar[]> {
+export async function runSetup(
+  s: Scenario,
+  baseUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<RunVar[]> {
   const vars = resolveEnv(s, env);
   const fill = (text: string) => render(compileTemplate(text, vars, new Set()), null)!;
   for (const [name, value] of Object.entries(s.vars)) vars.set(name, fill(value));
@@ -52,11 +57,14 @@ export async function runSetup(s: Scenario, baseUrl: string | undefined, env: Re
     if (step.captures.length > 0 && step.captures.every((c) => (vars.get(c.variable) ?? '') !== '')) continue;
     const fail = (why: string) => new ControllerErrors.SETUP_FAILED(step.name, why);
     const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v)]));
-    let res;
+    let res: Dispatcher.ResponseData;
     try {
       res = await request(fill(requestUrl(step, baseUrl)), {
-        method: step.method as 'POST', headers, body: step.body === undefined ? undefined : fill(step.body),
-        headersTimeout: step.timeoutMs, bodyTimeout: step.timeoutMs,
+        method: step.method as 'POST',
+        headers,
+        body: step.body === undefined ? undefined : fill(step.body),
+        headersTimeout: step.timeoutMs,
+        bodyTimeout: step.timeoutMs,
       });
     } catch (err) {
       throw fail((err as Error).message);
@@ -69,21 +77,27 @@ export async function runSetup(s: Scenario, baseUrl: string | undefined, env: Re
       size += (c as Buffer).length;
     }
     const buf = Buffer.concat(chunks);
-    const ok = step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
+    const ok =
+      step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
     if (!ok) throw fail(`HTTP ${res.statusCode}`);
     if (step.captures.length === 0) continue;
     let doc: unknown;
     const json = () => {
       if (doc !== undefined) return doc;
       if (size > MAX_SETUP_BODY) throw fail('response body too large to capture from');
-      try { doc = JSON.parse(buf.toString('utf8')); } catch { throw fail('response is not JSON'); }
+      try {
+        doc = JSON.parse(buf.toString('utf8'));
+      } catch {
+        throw fail('response is not JSON');
+      }
       return doc;
     };
     for (const c of step.captures) {
       const name = c.header?.toLowerCase();
       const h = name !== undefined && Object.hasOwn(res.headers, name) ? res.headers[name] : undefined;
       const v = c.header !== undefined ? (Array.isArray(h) ? h[0] : h) : readJsonPath(json(), c.json!);
-      if (v === undefined || v === null || typeof v === 'object') throw fail(`${c.header !== undefined ? `header ${c.header}` : c.json} did not yield a value`);
+      if (v === undefined || v === null || typeof v === 'object')
+        throw fail(`${c.header !== undefined ? `header ${c.header}` : c.json} did not yield a value`);
       vars.set(c.variable, String(v));
     }
   }

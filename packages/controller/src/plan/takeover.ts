@@ -27,12 +27,18 @@ export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPl
   const shares = new Map<string, TakeoverShare[]>();
   const skipped = new Set<string>();
   for (const sc of lost.scenarios ?? []) {
-    if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false) { skipped.add(sc.name!); continue; }
+    if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false) {
+      skipped.add(sc.name!);
+      continue;
+    }
     const holders = takers.flatMap((t) => {
       const index = (t.assign.scenarios ?? []).findIndex((x) => x.name === sc.name);
       return index < 0 ? [] : [{ t, index }];
     });
-    if (holders.length === 0) { skipped.add(sc.name!); continue; }
+    if (holders.length === 0) {
+      skipped.add(sc.name!);
+      continue;
+    }
     const parts = segments(holders.map((h) => ({ id: h.t.id, weight: h.t.weight })));
     const widths = parts.map((x) => x.end - x.start);
     const vus = apportion(sc.vus ?? 0, widths);
@@ -40,7 +46,14 @@ export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPl
     holders.forEach((h, k) => {
       const list = shares.get(h.t.id) ?? [];
       shares.set(h.t.id, list);
-      list.push({ scenario: h.index, vus: vus[k], arrivals: sc.iterations ?? 0, maxInFlight: caps[k], partStart: parts[k]!.start, partEnd: parts[k]!.end });
+      list.push({
+        scenario: h.index,
+        vus: vus[k],
+        arrivals: sc.iterations ?? 0,
+        maxInFlight: caps[k],
+        partStart: parts[k]!.start,
+        partEnd: parts[k]!.end,
+      });
     });
   }
   return { shares, skipped: [...skipped] };

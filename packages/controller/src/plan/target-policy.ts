@@ -6,8 +6,8 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { LOAD_MODELS, TargetAllowlist } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
-import { requestUrl } from '../scenario/urls.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { requestUrl } from '../scenario/urls.ts';
 
 export interface TargetPolicy {
   allow: TargetAllowlist;
@@ -40,9 +40,16 @@ export interface ControllerGuardOptions {
   maxDurationMs?: number;
 }
 
-export function targetPolicy(o: Pick<ControllerGuardOptions, 'allowTargets' | 'maxVus' | 'maxRate' | 'maxDurationMs'>): TargetPolicy {
+export function targetPolicy(
+  o: Pick<ControllerGuardOptions, 'allowTargets' | 'maxVus' | 'maxRate' | 'maxDurationMs'>,
+): TargetPolicy {
   try {
-    return { allow: new TargetAllowlist(o.allowTargets ?? []), maxVus: o.maxVus, maxRate: o.maxRate, maxDurationMs: o.maxDurationMs };
+    return {
+      allow: new TargetAllowlist(o.allowTargets ?? []),
+      maxVus: o.maxVus,
+      maxRate: o.maxRate,
+      maxDurationMs: o.maxDurationMs,
+    };
   } catch (err) {
     throw new ControllerErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
   }
@@ -52,26 +59,53 @@ export function targetPolicy(o: Pick<ControllerGuardOptions, 'allowTargets' | 'm
 export function scenarioHosts(s: Scenario, baseUrl: string | undefined): string[] {
   const urls = [...s.setup, ...s.requests].map((r) => requestUrl(r, baseUrl));
   for (const m of s.monitors) urls.push(m.url ?? (baseUrl ?? '').replace(/\/$/, '') + (m.path ?? ''));
-  return [...new Set(urls.map((u) => { try { return new URL(u).hostname; } catch { return ''; } }).filter((h) => h !== ''))];
+  return [
+    ...new Set(
+      urls
+        .map((u) => {
+          try {
+            return new URL(u).hostname;
+          } catch {
+            return '';
+          }
+        })
+        .filter((h) => h !== ''),
+    ),
+  ];
 }
 
 /** Throws a coded error when the scenario may not run under this policy. */
-export async function admitScenario(s: Scenario, baseUrl: string | undefined, p: TargetPolicy, resolve: Resolver = systemResolver): Promise<void> {
+export async function admitScenario(
+  s: Scenario,
+  baseUrl: string | undefined,
+  p: TargetPolicy,
+  resolve: Resolver = systemResolver,
+): Promise<void> {
   const open = s.scenarios.filter((m) => LOAD_MODELS[m.executor].kind === 'open');
   const vus = s.scenarios.filter((m) => LOAD_MODELS[m.executor].kind === 'closed').reduce((n, m) => n + m.vus, 0);
   const rate = open.reduce((n, m) => n + Math.max(m.startTarget, ...m.stages.map((st) => st.target)), 0);
   const length = Math.max(...s.scenarios.map((m) => m.startTimeMs + m.durationMs));
-  if (p.maxVus !== undefined && vus > p.maxVus) throw new ControllerErrors.OVER_LIMIT(`${vus} VUs`, `--max-vus ${p.maxVus}`);
-  if (p.maxRate !== undefined && rate > p.maxRate) throw new ControllerErrors.OVER_LIMIT(`${+rate.toFixed(3)} arrivals/s`, `--max-rate ${p.maxRate}`);
-  if (p.maxDurationMs !== undefined && length > p.maxDurationMs) throw new ControllerErrors.OVER_LIMIT(`${length / 1000} s of load`, `--max-duration ${p.maxDurationMs / 1000}s`);
+  if (p.maxVus !== undefined && vus > p.maxVus)
+    throw new ControllerErrors.OVER_LIMIT(`${vus} VUs`, `--max-vus ${p.maxVus}`);
+  if (p.maxRate !== undefined && rate > p.maxRate)
+    throw new ControllerErrors.OVER_LIMIT(`${+rate.toFixed(3)} arrivals/s`, `--max-rate ${p.maxRate}`);
+  if (p.maxDurationMs !== undefined && length > p.maxDurationMs)
+    throw new ControllerErrors.OVER_LIMIT(`${length / 1000} s of load`, `--max-duration ${p.maxDurationMs / 1000}s`);
   for (const host of scenarioHosts(s, baseUrl)) {
     const why = p.allow.checkHost(host);
     if (why !== undefined) throw new ControllerErrors.TARGET_NOT_ALLOWED(why);
     if (isIP(host.replace(/^\[|\]$/g, '')) !== 0) continue;
     let addresses: string[] = [];
     try {
-      addresses = await Promise.race([resolve(host), new Promise<string[]>((_r, reject) => setTimeout(() => reject(new Error('timeout')), RESOLVE_TIMEOUT_MS).unref())]);
-    } catch { /* unresolvable here: the agents judge what they resolve */ }
+      addresses = await Promise.race([
+        resolve(host),
+        new Promise<string[]>((_r, reject) =>
+          setTimeout(() => reject(new Error('timeout')), RESOLVE_TIMEOUT_MS).unref(),
+        ),
+      ]);
+    } catch {
+      /* unresolvable here: the agents judge what they resolve */
+    }
     for (const a of addresses) {
       const refused = p.allow.checkAddress(host, a);
       if (refused !== undefined) throw new ControllerErrors.TARGET_NOT_ALLOWED(refused);

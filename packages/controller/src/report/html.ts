@@ -3,8 +3,8 @@
 // Content-Security-Policy it is served with from the API.
 import { createHash } from 'node:crypto';
 import { dashboardAssets } from '../dashboard/static-assets.ts';
-import { escapeHtml, markdownToHtml } from './markdown-html.ts';
 import { markdownReport, type ReportInput } from './markdown.ts';
+import { escapeHtml, markdownToHtml } from './markdown-html.ts';
 
 /**
  * One self-contained page: the seed-style report as HTML, and the run's charts drawn by the
@@ -16,8 +16,11 @@ export function htmlReport(input: ReportInput): string {
   // Inline text must not close its element early.
   const script = (js: string) => `<script>${js.replace(/<\/script/gi, '<\\/script')}</script>`;
   const series = input.series;
-  const data = JSON.stringify(series === undefined ? null : { intervalMs: series.intervalMs, intervals: series.intervals, monitors: input.monitorSamples })
-    .replace(/</g, '\\u003c');
+  const data = JSON.stringify(
+    series === undefined
+      ? null
+      : { intervalMs: series.intervalMs, intervals: series.intervals, monitors: input.monitorSamples },
+  ).replace(/</g, '\\u003c');
   const title = escapeHtml(`barrage · ${input.summary.run.scenario}`);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
@@ -44,7 +47,9 @@ ${script(`(function () {
  * and nothing else; no requests at all (it holds everything it shows).
  */
 export function reportCsp(html: string): string {
-  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`);
+  const hashes = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    (m) => `'sha256-${createHash('sha256').update(m[1]!).digest('base64')}'`,
+  );
   return `default-src 'none'; script-src ${hashes.join(' ') || "'none'"}; style-src 'unsafe-inline'; img-src data:; connect-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`;
 }
 

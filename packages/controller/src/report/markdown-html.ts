@@ -16,7 +16,13 @@ function inline(text: string): string {
     .replace(/❌/g, '<span class="fail">FAIL</span>');
 }
 
-const cells = (row: string) => row.trim().replace(/^\|/, '').replace(/\|$/, '').split(/(?<!\\)\|/).map((c) => c.trim().replace(/\\\|/g, '|'));
+const cells = (row: string) =>
+  row
+    .trim()
+    .replace(/^\|/, '')
+    .replace(/\|$/, '')
+    .split(/(?<!\\)\|/)
+    .map((c) => c.trim().replace(/\\\|/g, '|'));
 const isTableRule = (line: string) => /^\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?$/.test(line.trim());
 
 export function markdownToHtml(md: string): string {
@@ -25,7 +31,10 @@ export function markdownToHtml(md: string): string {
   let i = 0;
   while (i < lines.length) {
     const line = lines[i]!;
-    if (line.trim() === '') { i++; continue; }
+    if (line.trim() === '') {
+      i++;
+      continue;
+    }
     const heading = /^(#{1,6})\s+(.*)$/.exec(line);
     if (heading) {
       const level = heading[1]!.length;
@@ -33,7 +42,11 @@ export function markdownToHtml(md: string): string {
       i++;
       continue;
     }
-    if (/^-{3,}\s*$/.test(line)) { out.push('<hr>'); i++; continue; }
+    if (/^-{3,}\s*$/.test(line)) {
+      out.push('<hr>');
+      i++;
+      continue;
+    }
     if (line.startsWith('```')) {
       const code: string[] = [];
       i++;
@@ -47,7 +60,9 @@ export function markdownToHtml(md: string): string {
       i += 2;
       const rows: string[][] = [];
       while (i < lines.length && lines[i]!.trimStart().startsWith('|')) rows.push(cells(lines[i++]!));
-      out.push(`<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+      out.push(
+        `<table><thead><tr>${head.map((c) => `<th>${inline(c)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${inline(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+      );
       continue;
     }
     if (/^\s*[-*]\s+/.test(line)) {
@@ -64,11 +79,18 @@ export function markdownToHtml(md: string): string {
     }
     // A paragraph: until a blank line or another block; a line ending in two spaces breaks.
     const para: string[] = [];
-    while (i < lines.length && lines[i]!.trim() !== '' && !/^(#{1,6}\s|-{3,}\s*$|```|\s*[-*]\s+|>|\|)/.test(lines[i]!)) {
+    while (
+      i < lines.length &&
+      lines[i]!.trim() !== '' &&
+      !/^(#{1,6}\s|-{3,}\s*$|```|\s*[-*]\s+|>|\|)/.test(lines[i]!)
+    ) {
       const l = lines[i++]!;
       para.push(inline(l.trimEnd()) + (/ {2}$/.test(l) ? '<br>' : ''));
     }
-    if (para.length === 0) { out.push(`<p>${inline(lines[i++]!)}</p>`); continue; }
+    if (para.length === 0) {
+      out.push(`<p>${inline(lines[i++]!)}</p>`);
+      continue;
+    }
     out.push(`<p>${para.join('\n')}</p>`);
   }
   return out.join('\n');

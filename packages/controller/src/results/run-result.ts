@@ -57,45 +57,77 @@ export function assembleResult(i: ResultInput): RunResult {
   i.aggregate.closeAll();
   const notes = [...i.notes];
   const lost = i.participants.filter((p) => !p.final);
-  for (const p of lost) notes.push(`agent ${p.name} (${p.host}) sent no final report: its share after its last report is missing`);
+  for (const p of lost)
+    notes.push(`agent ${p.name} (${p.host}) sent no final report: its share after its last report is missing`);
   const firstAfter = new Map<string, number>();
   if (i.participants.every((p) => p.finished?.stopId === i.closingStopId)) {
     for (const p of i.participants) {
-      for (const c of p.finished!.completedBeforeFirstRateLimited) firstAfter.set(c.name ?? '', (firstAfter.get(c.name ?? '') ?? 0) + (c.count ?? 0));
-      if (p.finished!.completionLogTruncated) notes.push(`agent ${p.name}: completion log full, firstRateLimitedAfter is a lower bound`);
+      for (const c of p.finished!.completedBeforeFirstRateLimited)
+        firstAfter.set(c.name ?? '', (firstAfter.get(c.name ?? '') ?? 0) + (c.count ?? 0));
+      if (p.finished!.completionLogTruncated)
+        notes.push(`agent ${p.name}: completion log full, firstRateLimitedAfter is a lower bound`);
     }
   } else if (i.aggregate.total.firstRateLimitedAt > 0) {
     notes.push('firstRateLimitedAfter unknown: not every agent answered the closing Stop');
   }
   for (const p of i.participants) {
     if (p.startedAt - i.plannedStartAt > LATE_START_MS) {
-      notes.push(`agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: closed models lost its share of the first seconds; open models fired its overdue arrivals at once (their latency counts from when they were due) or dropped them`);
+      notes.push(
+        `agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: closed models lost its share of the first seconds; open models fired its overdue arrivals at once (their latency counts from when they were due) or dropped them`,
+      );
     }
   }
   for (const [name, m] of Object.entries(i.monitors ?? {})) {
-    if (m.errors > 0) notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
+    if (m.errors > 0)
+      notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
   }
   for (const p of i.participants) {
     if (p.eventLoopP99Ms > SATURATED_P99_MS || p.eventLoopMaxMs > SATURATED_MAX_MS) {
-      notes.push(`agent ${p.name} was saturated: its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms, ${p.cpuCores} cores busy at most); its latencies are suspect, add agents or lower its share`);
+      notes.push(
+        `agent ${p.name} was saturated: its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms, ${p.cpuCores} cores busy at most); its latencies are suspect, add agents or lower its share`,
+      );
     } else if (p.busyIntervals >= 2) {
-      notes.push(`agent ${p.name} could not keep up: its event loop was busy ${Math.round(p.eventLoopUtilization * 100)} % of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`);
+      notes.push(
+        `agent ${p.name} could not keep up: its event loop was busy ${Math.round(p.eventLoopUtilization * 100)} % of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`,
+      );
     }
   }
   for (const p of i.participants) for (const why of p.brokenParts) notes.push(`agent ${p.name}: ${why}`);
-  if (i.rejectedReports > 0) notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
-  if (i.aggregate.lateLatencies > 0) notes.push(`${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`);
+  if (i.rejectedReports > 0)
+    notes.push(`${i.rejectedReports} report(s) rejected as invalid; their figures are missing`);
+  if (i.aggregate.lateLatencies > 0)
+    notes.push(
+      `${i.aggregate.lateLatencies} latency sample(s) arrived after their interval closed: in the totals, not in that interval's percentiles`,
+    );
   // Load that was never fired: an agent stopped by its lease, or the gap between a lost agent's
   // stop and the takeover of its share. Its reports may all be in, the load is still short.
   const short = i.participants.filter((p) => p.final && (p.leaseExpiredAt > 0 || p.lost?.policy === 'rebalance'));
   for (const p of i.participants.filter((x) => x.leaseExpiredAt > 0)) {
-    notes.push(`agent ${p.name} stopped firing at +${((p.leaseExpiredAt - i.plannedStartAt) / 1000).toFixed(1)} s: its lease ran out without contact with the controller; its share after that was not fired`);
+    notes.push(
+      `agent ${p.name} stopped firing at +${((p.leaseExpiredAt - i.plannedStartAt) / 1000).toFixed(1)} s: its lease ran out without contact with the controller; its share after that was not fired`,
+    );
   }
-  const status: RunStatus = i.aborted ? 'aborted' : lost.length > 0 || short.length > 0 || i.rejectedReports > 0 || i.participants.some((p) => p.brokenParts.length > 0) ? 'degraded' : 'passed';
+  const status: RunStatus = i.aborted
+    ? 'aborted'
+    : lost.length > 0 ||
+        short.length > 0 ||
+        i.rejectedReports > 0 ||
+        i.participants.some((p) => p.brokenParts.length > 0)
+      ? 'degraded'
+      : 'passed';
   return {
-    runId: i.runId, status, plannedStartAt: i.plannedStartAt, endedAt: i.endedAt, participants: i.participants,
-    aggregate: i.aggregate, firstRateLimitedAfter: firstAfter, rejectedReports: i.rejectedReports, notes,
-    abortedByThreshold: i.abortedByThreshold ?? false, thresholdAbort: i.thresholdAbort,
-    monitors: i.monitors ?? {}, monitorSamples: i.monitorSamples ?? {},
+    runId: i.runId,
+    status,
+    plannedStartAt: i.plannedStartAt,
+    endedAt: i.endedAt,
+    participants: i.participants,
+    aggregate: i.aggregate,
+    firstRateLimitedAfter: firstAfter,
+    rejectedReports: i.rejectedReports,
+    notes,
+    abortedByThreshold: i.abortedByThreshold ?? false,
+    thresholdAbort: i.thresholdAbort,
+    monitors: i.monitors ?? {},
+    monitorSamples: i.monitorSamples ?? {},
   };
 }

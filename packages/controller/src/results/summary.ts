@@ -1,7 +1,7 @@
 // The summary JSON of DESIGN.md: the one source of every report (--out, the
 // REST API, tables). Built from a finished run; pure.
 import { judge } from '../merge/judge.ts';
-import { requestSummary, statusRecord, type RequestSummary } from '../merge/request-figures.ts';
+import { type RequestSummary, requestSummary, statusRecord } from '../merge/request-figures.ts';
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold } from '../scenario/thresholds.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
@@ -10,24 +10,53 @@ export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
 export { latencyMs, percentileMs, requestSummary } from '../merge/request-figures.ts';
 
 export interface AgentSummary {
-  id: string; name: string; host: string; share: number; requests: number; status: Record<string, number>;
-  clockOffsetMs: number; startOffsetMs: number;
+  id: string;
+  name: string;
+  host: string;
+  share: number;
+  requests: number;
+  status: Record<string, number>;
+  clockOffsetMs: number;
+  startOffsetMs: number;
   /** As the agent reported them in its Hello. */
-  hostname: string; cpus: number; version: string;
+  hostname: string;
+  cpus: number;
+  version: string;
   /** Threads that fired its load (agent --workers). */
   workers: number;
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
-  eventLoopP99Ms: number; eventLoopMaxMs: number; cpuCores: number;
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+  cpuCores: number;
   /** Its busiest interval's event-loop utilisation (0..1), and the intervals it was at 0.95 or more (two or more: a note). */
-  eventLoopUtilization: number; busyIntervals: number;
+  eventLoopUtilization: number;
+  busyIntervals: number;
   /** Set when the agent was lost (silent past the run's agentTimeout). */
-  lost?: { at: string; afterMs: number; silentMs: number; share: number; policy: string; takenBy: string[]; takenFromMs: number | null; returnedAt: string | null; finalReport: boolean; leaseExpiredMs: number | null };
+  lost?: {
+    at: string;
+    afterMs: number;
+    silentMs: number;
+    share: number;
+    policy: string;
+    takenBy: string[];
+    takenFromMs: number | null;
+    returnedAt: string | null;
+    finalReport: boolean;
+    leaseExpiredMs: number | null;
+  };
 }
 
 export interface Summary {
   run: {
-    id: string; scenario: string; status: RunStatus; startedAt: string; endedAt: string; startSkewMs: number;
-    activeWindowMs: number; agents: AgentSummary[]; notes: string[];
+    id: string;
+    scenario: string;
+    status: RunStatus;
+    startedAt: string;
+    endedAt: string;
+    startSkewMs: number;
+    activeWindowMs: number;
+    agents: AgentSummary[];
+    notes: string[];
   };
   totals: RequestSummary;
   requests: Record<string, RequestSummary>;
@@ -53,8 +82,15 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
   const windowMs = Math.max(0, lastEnd - firstStart);
   const round3 = (x: number) => Math.round(x * 1000) / 1000;
   const totals = requestSummary(r.aggregate.total, windowMs, r.firstRateLimitedAfter.get(''));
-  const requests = Object.fromEntries([...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))]));
-  const judged = judge(thresholds, { aggregate: r.aggregate, windowMs, firstRateLimitedAfter: r.firstRateLimitedAfter, monitors: r.monitors });
+  const requests = Object.fromEntries(
+    [...r.aggregate.byName].map(([name, t]) => [name, requestSummary(t, windowMs, r.firstRateLimitedAfter.get(name))]),
+  );
+  const judged = judge(thresholds, {
+    aggregate: r.aggregate,
+    windowMs,
+    firstRateLimitedAfter: r.firstRateLimitedAfter,
+    monitors: r.monitors,
+  });
   // The threshold that stopped the run failed, whatever the complete data say afterwards.
   const stop = r.thresholdAbort;
   if (stop) {
@@ -63,27 +99,53 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
   }
   return {
     run: {
-      id: r.runId, scenario: scenarioName, status: finalStatus(r.status, judged.every((t) => t.ok), r.abortedByThreshold),
-      startedAt: new Date(firstStart).toISOString(), endedAt: new Date(lastEnd).toISOString(),
+      id: r.runId,
+      scenario: scenarioName,
+      status: finalStatus(
+        r.status,
+        judged.every((t) => t.ok),
+        r.abortedByThreshold,
+      ),
+      startedAt: new Date(firstStart).toISOString(),
+      endedAt: new Date(lastEnd).toISOString(),
       startSkewMs: started.length > 0 ? round3(Math.max(...started) - firstStart) : 0,
       activeWindowMs: round3(windowMs),
       agents: r.participants.map((p) => {
         const a = r.aggregate.agents.get(p.id);
         return {
-          id: p.id, name: p.name, host: p.host, share: round3(p.segment.end - p.segment.start),
-          requests: a?.requests ?? 0, status: statusRecord(a?.status ?? new Map()),
-          clockOffsetMs: round3(p.clockOffsetMs), startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
-          hostname: p.session.hello?.hostname ?? '', cpus: p.session.hello?.cpus ?? 0, version: p.session.hello?.version ?? '',
+          id: p.id,
+          name: p.name,
+          host: p.host,
+          share: round3(p.segment.end - p.segment.start),
+          requests: a?.requests ?? 0,
+          status: statusRecord(a?.status ?? new Map()),
+          clockOffsetMs: round3(p.clockOffsetMs),
+          startOffsetMs: p.startedAt > 0 ? round3(p.startedAt - r.plannedStartAt) : 0,
+          hostname: p.session.hello?.hostname ?? '',
+          cpus: p.session.hello?.cpus ?? 0,
+          version: p.session.hello?.version ?? '',
           workers: Math.max(1, p.session.hello?.workers ?? 1),
-          eventLoopP99Ms: p.eventLoopP99Ms, eventLoopMaxMs: p.eventLoopMaxMs, cpuCores: p.cpuCores,
-          eventLoopUtilization: p.eventLoopUtilization, busyIntervals: p.busyIntervals,
-          ...(p.lost === undefined ? {} : { lost: {
-            at: new Date(p.lost.at).toISOString(), afterMs: round3(p.lost.at - r.plannedStartAt), silentMs: round3(p.lost.at - p.lost.lastContactAt),
-            share: round3(p.lost.share), policy: p.lost.policy, takenBy: [...p.lost.takenBy],
-            takenFromMs: p.lost.takenFrom > 0 ? round3(p.lost.takenFrom - r.plannedStartAt) : null,
-            leaseExpiredMs: p.leaseExpiredAt > 0 ? round3(p.leaseExpiredAt - r.plannedStartAt) : null,
-            returnedAt: p.lost.returnedAt > 0 ? new Date(p.lost.returnedAt).toISOString() : null, finalReport: p.final,
-          } }),
+          eventLoopP99Ms: p.eventLoopP99Ms,
+          eventLoopMaxMs: p.eventLoopMaxMs,
+          cpuCores: p.cpuCores,
+          eventLoopUtilization: p.eventLoopUtilization,
+          busyIntervals: p.busyIntervals,
+          ...(p.lost === undefined
+            ? {}
+            : {
+                lost: {
+                  at: new Date(p.lost.at).toISOString(),
+                  afterMs: round3(p.lost.at - r.plannedStartAt),
+                  silentMs: round3(p.lost.at - p.lost.lastContactAt),
+                  share: round3(p.lost.share),
+                  policy: p.lost.policy,
+                  takenBy: [...p.lost.takenBy],
+                  takenFromMs: p.lost.takenFrom > 0 ? round3(p.lost.takenFrom - r.plannedStartAt) : null,
+                  leaseExpiredMs: p.leaseExpiredAt > 0 ? round3(p.leaseExpiredAt - r.plannedStartAt) : null,
+                  returnedAt: p.lost.returnedAt > 0 ? new Date(p.lost.returnedAt).toISOString() : null,
+                  finalReport: p.final,
+                },
+              }),
         };
       }),
       notes: [...r.notes],

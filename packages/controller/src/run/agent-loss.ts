@@ -53,7 +53,8 @@ export class AgentLossHandler {
     this.lastWatch = now;
     if (!watching || late) return;
     const { agentTimeoutMs, onAgentLoss } = this.c.scenario;
-    for (const d of agentsToDeclareLost(this.c.participants.values(), now, agentTimeoutMs, onAgentLoss)) this.apply(d, now, aborted);
+    for (const d of agentsToDeclareLost(this.c.participants.values(), now, agentTimeoutMs, onAgentLoss))
+      this.apply(d, now, aborted);
   }
 
   /** Applies one decision at `now`: the link is dropped (should it come back it re-attaches), the policy applied. */
@@ -70,9 +71,20 @@ export class AgentLossHandler {
       p.lost!.at = now;
       return;
     }
-    p.lost = { at: now, lastContactAt: d.lastContactAt, share: p.segment.end - p.segment.start, policy: d.policy, takenBy: [], takenFrom: 0, returnedAt: 0 };
+    p.lost = {
+      at: now,
+      lastContactAt: d.lastContactAt,
+      share: p.segment.end - p.segment.start,
+      policy: d.policy,
+      takenBy: [],
+      takenFrom: 0,
+      returnedAt: 0,
+    };
     const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, c.startAt())} (${silent}), carrying ${percent(p.lost.share)} of the load`;
-    if (this.taken.has(p.id)) c.notes.push(`agent ${p.name} had taken over part of ${this.taken.get(p.id)!.join(', ')}'s share; that part is not re-planned again`);
+    if (this.taken.has(p.id))
+      c.notes.push(
+        `agent ${p.name} had taken over part of ${this.taken.get(p.id)!.join(', ')}'s share; that part is not re-planned again`,
+      );
     if (d.policy === 'abort') {
       c.notes.push(`${what}: run aborted (onAgentLoss: abort)`);
       if (!aborted) c.abort(`agent ${p.name} lost`);
@@ -87,7 +99,9 @@ export class AgentLossHandler {
   returned(p: Participant, now: number): void {
     if (p.lost === undefined || p.lost.returnedAt !== 0) return;
     p.lost.returnedAt = now;
-    this.c.notes.push(`agent ${p.name} came back at ${secondsInto(now, this.c.startAt())}, ${((now - p.lost.at) / 1000).toFixed(1)} s after it was lost; what it had not reported was resent${p.lost.policy === 'rebalance' ? ', and it was told to stop firing (its share had been re-planned)' : ''}`);
+    this.c.notes.push(
+      `agent ${p.name} came back at ${secondsInto(now, this.c.startAt())}, ${((now - p.lost.at) / 1000).toFixed(1)} s after it was lost; what it had not reported was resent${p.lost.policy === 'rebalance' ? ', and it was told to stop firing (its share had been re-planned)' : ''}`,
+    );
   }
 
   /**
@@ -97,21 +111,31 @@ export class AgentLossHandler {
    */
   private rebalance(lost: Participant, at: number): string {
     const c = this.c;
-    const takers = [...c.participants.values()].filter((p) => p !== lost && p.lost === undefined && !p.final && p.session.open);
+    const takers = [...c.participants.values()].filter(
+      (p) => p !== lost && p.lost === undefined && !p.final && p.session.open,
+    );
     if (takers.length === 0) return 'no agent left to take its share over (onAgentLoss: rebalance)';
     const fromAt = at + c.scenario.leaseMs + LEASE_MARGIN_MS;
-    const plan = planTakeover(c.plans.get(lost.id)!.assign, takers.map((p) => ({ id: p.id, weight: p.weight, assign: c.plans.get(p.id)!.assign })));
+    const plan = planTakeover(
+      c.plans.get(lost.id)!.assign,
+      takers.map((p) => ({ id: p.id, weight: p.weight, assign: c.plans.get(p.id)!.assign })),
+    );
     const id = ++this.takeoverId;
     const takenBy: string[] = [];
     for (const [takerId, shares] of plan.shares) {
       const p = c.participants.get(takerId)!;
-      p.session.send({ takeover: { runId: c.runId, id, fromAt, lostStart: lost.segment.start, lostEnd: lost.segment.end, shares } });
+      p.session.send({
+        takeover: { runId: c.runId, id, fromAt, lostStart: lost.segment.start, lostEnd: lost.segment.end, shares },
+      });
       this.taken.set(p.id, [...(this.taken.get(p.id) ?? []), lost.name]);
       takenBy.push(p.name);
     }
     lost.lost!.takenBy = takenBy;
     if (plan.shares.size > 0) lost.lost!.takenFrom = fromAt;
-    const left = plan.skipped.length > 0 ? `; not taken over: ${plan.skipped.join(', ')} (iteration-bounded: what it completed is unknown; or no other agent runs it)` : '';
+    const left =
+      plan.skipped.length > 0
+        ? `; not taken over: ${plan.skipped.join(', ')} (iteration-bounded: what it completed is unknown; or no other agent runs it)`
+        : '';
     if (plan.shares.size === 0) return `nothing of its share could be re-planned${left}`;
     return `its share re-planned from ${secondsInto(fromAt, c.startAt())} (past its lease) to the end across ${takenBy.join(', ')} (onAgentLoss: rebalance)${left}`;
   }

@@ -14,13 +14,24 @@ export interface LossDecision {
   policy: AgentLossPolicy;
 }
 
-export function agentsToDeclareLost(participants: Iterable<Participant>, now: number, agentTimeoutMs: number, policy: AgentLossPolicy): LossDecision[] {
+export function agentsToDeclareLost(
+  participants: Iterable<Participant>,
+  now: number,
+  agentTimeoutMs: number,
+  policy: AgentLossPolicy,
+): LossDecision[] {
   const out: LossDecision[] = [];
   for (const p of participants) {
     if (p.final || (p.lost !== undefined && p.lost.returnedAt === 0)) continue;
     const lastContactAt = p.session.lastSeen;
     if (now - lastContactAt <= agentTimeoutMs) continue;
-    out.push({ p, lastContactAt, silentMs: now - lastContactAt, kind: p.lost === undefined ? 'lost' : 'lost-again', policy });
+    out.push({
+      p,
+      lastContactAt,
+      silentMs: now - lastContactAt,
+      kind: p.lost === undefined ? 'lost' : 'lost-again',
+      policy,
+    });
   }
   return out;
 }

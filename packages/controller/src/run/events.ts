@@ -7,12 +7,12 @@
 // run; `controller start` adds its progress display.
 import type { Float64Histogram } from 'hdr-histogram-js';
 import type { Logger } from 'pino';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { RunAggregate } from '../merge/run-aggregate.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunResult } from '../results/run-result.ts';
 import type { Summary } from '../results/summary.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
-import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { Participant } from './participant.ts';
 
 export interface RunStarted {
@@ -71,16 +71,32 @@ export class RunEventFanout implements Required<RunEvents> {
     this.logger = logger;
   }
 
-  started(e: RunStarted): void { this.each('started', (l) => l.started?.(e)); }
-  interval(f: StoredInterval, h: Float64Histogram | null): void { this.each('interval', (l) => l.interval?.(f, h)); }
-  monitorSample(name: string, s: MonitorSample, index: number): void { this.each('monitorSample', (l) => l.monitorSample?.(name, s, index)); }
-  thresholds(results: readonly ThresholdResult[]): void { this.each('thresholds', (l) => l.thresholds?.(results)); }
-  progress(run: RunView): void { this.each('progress', (l) => l.progress?.(run)); }
-  ended(e: RunEnded): void { this.each('ended', (l) => l.ended?.(e)); }
+  started(e: RunStarted): void {
+    this.each('started', (l) => l.started?.(e));
+  }
+  interval(f: StoredInterval, h: Float64Histogram | null): void {
+    this.each('interval', (l) => l.interval?.(f, h));
+  }
+  monitorSample(name: string, s: MonitorSample, index: number): void {
+    this.each('monitorSample', (l) => l.monitorSample?.(name, s, index));
+  }
+  thresholds(results: readonly ThresholdResult[]): void {
+    this.each('thresholds', (l) => l.thresholds?.(results));
+  }
+  progress(run: RunView): void {
+    this.each('progress', (l) => l.progress?.(run));
+  }
+  ended(e: RunEnded): void {
+    this.each('ended', (l) => l.ended?.(e));
+  }
 
   private each(event: string, call: (l: RunEvents) => void): void {
     for (const l of this.listeners) {
-      try { call(l); } catch (err) { this.logger?.error({ event, err: (err as Error).message }, 'run event listener failed'); }
+      try {
+        call(l);
+      } catch (err) {
+        this.logger?.error({ event, err: (err as Error).message }, 'run event listener failed');
+      }
     }
   }
 }

@@ -2,9 +2,10 @@
 // to the piece that takes it in (report-intake.ts), an agent coming back
 // (re-attached, told the Start and Stop it missed), an agent leaving. After
 // each, the run re-checks what it waits for.
-import type { Logger } from 'pino';
+
 import type { Clock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
+import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { RunListener } from '../cluster/cluster.ts';
 import type { AgentLossHandler } from './agent-loss.ts';
@@ -87,7 +88,10 @@ export class RunInbox implements RunListener {
       case 'report': {
         const r = env.report as barrage.v1.Report;
         // A straggler from an earlier run (its closing reports): acknowledged, not merged here.
-        if (r.runId !== c.runId) { p.session.send({ ack: { runId: r.runId.slice(0, 64), seq: r.seq } }); return; }
+        if (r.runId !== c.runId) {
+          p.session.send({ ack: { runId: r.runId.slice(0, 64), seq: r.seq } });
+          return;
+        }
         c.intake.report(p, r);
         break;
       }

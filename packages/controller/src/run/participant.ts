@@ -52,8 +52,26 @@ export interface AgentLoss {
 /** A participant as it joins the run: nothing heard from it yet. */
 export function newParticipant(session: AgentSession, segment: Segment): Participant {
   return {
-    id: session.id, name: session.name, host: session.remoteAddress, weight: session.hello!.weight, segment, session,
-    ready: false, clockOffsetMs: 0, clockRttMs: 0, startedAt: 0, final: false, finished: undefined, disconnects: 0,
-    eventLoopP99Ms: 0, eventLoopMaxMs: 0, cpuCores: 0, eventLoopUtilization: 0, busyIntervals: 0, brokenParts: [], lost: undefined, leaseExpiredAt: 0,
+    id: session.id,
+    name: session.name,
+    host: session.remoteAddress,
+    weight: session.hello!.weight,
+    segment,
+    session,
+    ready: false,
+    clockOffsetMs: 0,
+    clockRttMs: 0,
+    startedAt: 0,
+    final: false,
+    finished: undefined,
+    disconnects: 0,
+    eventLoopP99Ms: 0,
+    eventLoopMaxMs: 0,
+    cpuCores: 0,
+    eventLoopUtilization: 0,
+    busyIntervals: 0,
+    brokenParts: [],
+    lost: undefined,
+    leaseExpiredAt: 0,
   };
 }

@@ -4,10 +4,10 @@
 // progress tick per interval. Knows what it has told, so nothing is told twice
 // that did not change.
 import type { Float64Histogram } from 'hdr-histogram-js';
+import { agentLabels, intervalFigures } from '../merge/interval-figures.ts';
 import type { IntervalDetail } from '../merge/run-aggregate.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
-import { agentLabels, intervalFigures } from '../merge/interval-figures.ts';
 import type { RunEvents, RunView } from './events.ts';
 
 export class RunPublisher {
@@ -30,7 +30,10 @@ export class RunPublisher {
   }
 
   /** A progress tick: the intervals completed since the last, new monitor samples, live verdicts, then the tick. */
-  tick(samples: Readonly<Record<string, readonly MonitorSample[]>>, live: readonly ThresholdResult[] | undefined): void {
+  tick(
+    samples: Readonly<Record<string, readonly MonitorSample[]>>,
+    live: readonly ThresholdResult[] | undefined,
+  ): void {
     const complete = this.view.completeInterval;
     for (let k = this.told + 1; k <= complete; k++) {
       const p = this.view.aggregate.intervals.get(k);

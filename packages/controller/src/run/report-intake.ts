@@ -3,9 +3,10 @@
 // rejected one counted once and the run marked degraded), errors, and Finished
 // (instants and counts it may not lie with). Figures out of range are dropped, never
 // trusted: the bounds are the session's (cluster/agent-figures.ts).
-import type { Logger } from 'pino';
+
 import type { Clock } from '@barrage/core';
-import { PARTIAL_LOAD_CODES, type barrage } from '@barrage/proto';
+import { type barrage, PARTIAL_LOAD_CODES } from '@barrage/proto';
+import type { Logger } from 'pino';
 import { inRange, MAX_CPU_CORES, MAX_LOOP_DELAY_MS } from '../cluster/agent-figures.ts';
 import { ControllerErrors } from '../errors.ts';
 import type { RunAggregate } from '../merge/run-aggregate.ts';
@@ -79,7 +80,8 @@ export class ReportIntake {
     o.aggregate.add(p.id, r);
     this.health(p, r);
     if (r.startedAt > 0 && p.startedAt === 0 && this.plausible(r.startedAt, false)) p.startedAt = r.startedAt;
-    if (r.leaseExpiredAt > 0 && p.leaseExpiredAt === 0) p.leaseExpiredAt = this.plausible(r.leaseExpiredAt, false) ? r.leaseExpiredAt : o.clock.now();
+    if (r.leaseExpiredAt > 0 && p.leaseExpiredAt === 0)
+      p.leaseExpiredAt = this.plausible(r.leaseExpiredAt, false) ? r.leaseExpiredAt : o.clock.now();
     if (r.final) p.final = true;
     // Ack duplicates too: the agent resent because it never saw our first ack.
     p.session.send({ ack: { runId: o.runId, seq: r.seq } });
@@ -90,7 +92,10 @@ export class ReportIntake {
     const { o } = this;
     let seqs = this.rejectedSeqs.get(p.id);
     if (seqs === undefined) this.rejectedSeqs.set(p.id, (seqs = new Set()));
-    if (!seqs.has(r.seq)) { seqs.add(r.seq); this.rejected++; }
+    if (!seqs.has(r.seq)) {
+      seqs.add(r.seq);
+      this.rejected++;
+    }
     const code = (err as { code?: string }).code ?? ControllerErrors.REPORT_INVALID.code;
     o.logger.warn({ agent: p.name, seq: r.seq, code, err: err.message }, 'report rejected');
     p.session.send({ error: { code, message: err.message, fatal: false } });
@@ -120,15 +125,26 @@ export class ReportIntake {
     if (!p.ready) return new ControllerErrors.AGENT_REJECTED_PLAN(p.name, `${e.code}: ${e.message}`);
     this.o.logger.warn({ agent: p.name, code: e.code, err: e.message }, 'agent reported an error');
     const part = `${e.code}: ${(e.message ?? '').slice(0, 300)}`;
-    if (PARTIAL_LOAD_CODES.has(e.code ?? '') && p.brokenParts.length < MAX_BROKEN_PARTS && !p.brokenParts.includes(part)) p.brokenParts.push(part);
+    if (
+      PARTIAL_LOAD_CODES.has(e.code ?? '') &&
+      p.brokenParts.length < MAX_BROKEN_PARTS &&
+      !p.brokenParts.includes(part)
+    )
+      p.brokenParts.push(part);
     return undefined;
   }
 
   /** A Finished of this run: instants outside the run and counts for unknown names are dropped, with a note. */
   finished(p: Participant, f: barrage.v1.Finished, notes: string[]): void {
     const known = new Set(['', ...this.o.aggregate.byName.keys()]);
-    const counts = f.completedBeforeFirstRateLimited.filter((c, i, all) => known.has(c.name ?? '') && all.findIndex((x) => (x.name ?? '') === (c.name ?? '')) === i);
-    if (!this.plausible(f.endedAt, true) || !this.plausible(f.startedAt, true) || counts.length !== f.completedBeforeFirstRateLimited.length) {
+    const counts = f.completedBeforeFirstRateLimited.filter(
+      (c, i, all) => known.has(c.name ?? '') && all.findIndex((x) => (x.name ?? '') === (c.name ?? '')) === i,
+    );
+    if (
+      !this.plausible(f.endedAt, true) ||
+      !this.plausible(f.startedAt, true) ||
+      counts.length !== f.completedBeforeFirstRateLimited.length
+    ) {
       notes.push(`agent ${p.name}: implausible figures in its Finished were dropped`);
       if (!this.plausible(f.endedAt, true)) f.endedAt = 0;
       if (!this.plausible(f.startedAt, true)) f.startedAt = 0;

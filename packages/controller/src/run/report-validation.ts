@@ -1,7 +1,7 @@
 // Checks a Report from an agent before any of it is merged: known names,
 // bounded sizes, internally consistent counters, well-formed histograms.
 // A report either passes whole or is rejected whole.
-import { scanHistogram, type barrage } from '@barrage/proto';
+import { type barrage, scanHistogram } from '@barrage/proto';
 import { ControllerErrors } from '../errors.ts';
 
 const MAX_STATS = 1000;
@@ -20,11 +20,18 @@ const MAX_DROPPED = 1_000_000_000;
  * `instantOk` judges instants the report carries (when the first 429 came): an agent's clock is
  * synced, so one far outside the run is a broken or hostile agent, not a fact.
  */
-export function validateReport(r: barrage.v1.Report, runId: string, names: ReadonlyMap<string, ReadonlySet<string>>, maxInterval = MAX_INTERVAL, instantOk: (t: number) => boolean = () => true): void {
+export function validateReport(
+  r: barrage.v1.Report,
+  runId: string,
+  names: ReadonlyMap<string, ReadonlySet<string>>,
+  maxInterval = MAX_INTERVAL,
+  instantOk: (t: number) => boolean = () => true,
+): void {
   const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
   if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
   if (!(r.seq >= 1)) throw bad('seq must start at 1');
-  if (r.interval > Math.min(maxInterval, MAX_INTERVAL)) throw bad(`interval ${r.interval} is beyond the run's elapsed time`);
+  if (r.interval > Math.min(maxInterval, MAX_INTERVAL))
+    throw bad(`interval ${r.interval} is beyond the run's elapsed time`);
   if (r.stats.length > MAX_STATS) throw bad(`${r.stats.length} request names`);
   const seen = new Set<string>();
   for (const s of r.stats) {
@@ -51,14 +58,17 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
     if (byStatus !== responses) throw bad(`${name}: ${byStatus} statuses for ${responses} latencies`);
     const e = s.errors ?? {};
     const errors = (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
-    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors) throw bad(`${name}: outcome classes do not add up`);
+    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors)
+      throw bad(`${name}: outcome classes do not add up`);
     if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
     if ((s.dropped ?? 0) > MAX_DROPPED) throw bad(`${name}: ${s.dropped} dropped in one interval`);
-    if ((s.firstRateLimitedAt ?? 0) > 0 && !instantOk(s.firstRateLimitedAt!)) throw bad(`${name}: first 429 at an instant outside the run`);
+    if ((s.firstRateLimitedAt ?? 0) > 0 && !instantOk(s.firstRateLimitedAt!))
+      throw bad(`${name}: first 429 at an instant outside the run`);
     // Finite is not enough: two reports of 1e308 bytes add up to Infinity (null in the summary JSON).
     for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
-      if (!Number.isFinite(v) || v < 0 || v > Number.MAX_SAFE_INTEGER) throw bad(`${name}: negative, non-finite or absurd figure`);
+      if (!Number.isFinite(v) || v < 0 || v > Number.MAX_SAFE_INTEGER)
+        throw bad(`${name}: negative, non-finite or absurd figure`);
     }
     // Each check (or capture) is judged at most once per answered request.
     const checks = s.checks ?? [];
@@ -70,7 +80,8 @@ export function validateReport(r: barrage.v1.Report, runId: string, names: Reado
       if (!known.has(check)) throw bad(`${name}: unknown check ${JSON.stringify(check.slice(0, 100))}`);
       if (seenChecks.has(check)) throw bad(`${name}: check ${check} twice`);
       seenChecks.add(check);
-      if ((c.passes ?? 0) + (c.fails ?? 0) > responses) throw bad(`${name}: check ${check} judged more often than there were responses`);
+      if ((c.passes ?? 0) + (c.fails ?? 0) > responses)
+        throw bad(`${name}: check ${check} judged more often than there were responses`);
     }
   }
 }

@@ -4,23 +4,24 @@
 // message means is report-intake.ts, agent loss is agent-watch.ts and
 // agent-loss.ts, stopping is stop-protocol.ts, and what the run tells the world
 // goes out as events (events.ts) through publisher.ts.
-import type { Logger } from 'pino';
+
 import type { Clock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
+import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster, RunListener } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
 import { firstLiveFailure, judge } from '../merge/judge.ts';
 import { RunAggregate } from '../merge/run-aggregate.ts';
 import { MonitorPoller, type MonitorSample } from '../monitor/monitor-poller.ts';
-import { planRun, type AgentPlan } from '../plan/assignments.ts';
+import { type AgentPlan, planRun } from '../plan/assignments.ts';
 import type { RunVar } from '../plan/setup.ts';
 import { assembleResult, type RunResult } from '../results/run-result.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Threshold, ThresholdResult } from '../scenario/thresholds.ts';
 import { AgentLossHandler, WATCH_MS } from './agent-loss.ts';
-import { RunInbox } from './inbox.ts';
 import { RunEventFanout, type RunEvents, type RunView } from './events.ts';
+import { RunInbox } from './inbox.ts';
 import { newParticipant, type Participant } from './participant.ts';
 import { RunPublisher } from './publisher.ts';
 import { ReportIntake } from './report-intake.ts';
@@ -89,17 +90,50 @@ export class Run implements RunListener, RunView {
     this.longestMs = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
     this.events = new RunEventFanout(o.events ?? [], o.logger);
     this.publisher = new RunPublisher(this.events, this);
-    this.aggregate = new RunAggregate(o.scenario.requests.map((r) => r.name), (p, h) => this.publisher.closed(p, h));
-    const checkNames = new Map(o.scenario.requests.map((r) => [r.name, new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)])]));
-    this.intake = new ReportIntake({ runId: o.runId, aggregate: this.aggregate, checkNames, intervalMs: this.intervalMs, clock: o.clock, logger: o.logger, startAt: () => this.plannedStartAt });
+    this.aggregate = new RunAggregate(
+      o.scenario.requests.map((r) => r.name),
+      (p, h) => this.publisher.closed(p, h),
+    );
+    const checkNames = new Map(
+      o.scenario.requests.map((r) => [
+        r.name,
+        new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)]),
+      ]),
+    );
+    this.intake = new ReportIntake({
+      runId: o.runId,
+      aggregate: this.aggregate,
+      checkNames,
+      intervalMs: this.intervalMs,
+      clock: o.clock,
+      logger: o.logger,
+      startAt: () => this.plannedStartAt,
+    });
     this.stops = new StopProtocol(o.runId, this.aggregate);
     this.loss = new AgentLossHandler({
-      runId: o.runId, scenario: o.scenario, logger: o.logger, participants: this.participants, plans: this.plans, notes: this.notes,
-      startAt: () => this.plannedStartAt, abort: (reason) => this.abort(reason),
+      runId: o.runId,
+      scenario: o.scenario,
+      logger: o.logger,
+      participants: this.participants,
+      plans: this.plans,
+      notes: this.notes,
+      startAt: () => this.plannedStartAt,
+      abort: (reason) => this.abort(reason),
     });
     this.inbox = new RunInbox({
-      runId: o.runId, participants: this.participants, intake: this.intake, loss: this.loss, stops: this.stops, notes: this.notes,
-      clock: o.clock, logger: o.logger, startAt: () => this.plannedStartAt, fail: (err) => { this.failure = err; }, poke: () => this.waiter.poke(),
+      runId: o.runId,
+      participants: this.participants,
+      intake: this.intake,
+      loss: this.loss,
+      stops: this.stops,
+      notes: this.notes,
+      clock: o.clock,
+      logger: o.logger,
+      startAt: () => this.plannedStartAt,
+      fail: (err) => {
+        this.failure = err;
+      },
+      poke: () => this.waiter.poke(),
     });
   }
 
@@ -139,11 +173,23 @@ export class Run implements RunListener, RunView {
         this.start();
         // Just after each interval boundary, when the agents' reports for it have had time to land.
         const tick = (k: number) => {
-          progress = setTimeout(() => { this.tick(); tick(k + 1); }, this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now());
+          progress = setTimeout(
+            () => {
+              this.tick();
+              tick(k + 1);
+            },
+            this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now(),
+          );
         };
         tick(1);
         // Re-checked on every message and watch tick; the deadline moves while a lost agent may return.
-        await this.until(() => allSettled(this.participants.values(), o.clock.now(), this.span()) || o.clock.now() >= deadline(this.participants.values(), this.span()), MAX_WAIT_MS, 'abortable');
+        await this.until(
+          () =>
+            allSettled(this.participants.values(), o.clock.now(), this.span()) ||
+            o.clock.now() >= deadline(this.participants.values(), this.span()),
+          MAX_WAIT_MS,
+          'abortable',
+        );
       }
       this.winding = true;
       if (![...this.participants.values()].every((p) => p.final)) {
@@ -151,7 +197,11 @@ export class Run implements RunListener, RunView {
         // the agents still connected, as long as in-flight requests may take to finish.
         this.stops.send(this.aborted ?? 'deadline', false, this.participants.values());
         const grace = Math.max(...o.scenario.scenarios.map((s) => s.gracefulStopMs));
-        await this.until(() => [...this.participants.values()].every((p) => p.final || !p.session.open), grace + FINISH_TIMEOUT_MS, 'urgent');
+        await this.until(
+          () => [...this.participants.values()].every((p) => p.final || !p.session.open),
+          grace + FINISH_TIMEOUT_MS,
+          'urgent',
+        );
       }
       // The monitors' last samples show the target as the load left it.
       await this.monitors?.stop();
@@ -196,7 +246,15 @@ export class Run implements RunListener, RunView {
   /** Sends every agent its plan. */
   private assign(): void {
     const { o } = this;
-    const plans = planRun({ runId: this.runId, scenario: o.scenario, baseUrl: o.baseUrl, agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })), vars: o.vars, intervalMs: this.intervalMs, allowTargets: o.allowTargets });
+    const plans = planRun({
+      runId: this.runId,
+      scenario: o.scenario,
+      baseUrl: o.baseUrl,
+      agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })),
+      vars: o.vars,
+      intervalMs: this.intervalMs,
+      allowTargets: o.allowTargets,
+    });
     o.agents.forEach((s, i) => {
       this.participants.set(s.id, newParticipant(s, plans[i]!.segment));
       this.plans.set(s.id, plans[i]!);
@@ -209,8 +267,14 @@ export class Run implements RunListener, RunView {
     const { o } = this;
     const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
     this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
-    for (const p of this.participants.values()) p.session.send({ start: { runId: this.runId, startAt: this.plannedStartAt } });
-    this.events.started({ runId: this.runId, scenario: o.scenario.name, plannedStartAt: this.plannedStartAt, intervalMs: this.intervalMs });
+    for (const p of this.participants.values())
+      p.session.send({ start: { runId: this.runId, startAt: this.plannedStartAt } });
+    this.events.started({
+      runId: this.runId,
+      scenario: o.scenario.name,
+      plannedStartAt: this.plannedStartAt,
+      intervalMs: this.intervalMs,
+    });
     if (o.scenario.monitors.length > 0) {
       this.monitors = new MonitorPoller(o.scenario.monitors, o.baseUrl, o.clock);
       this.monitors.start(this.plannedStartAt);
@@ -232,13 +296,20 @@ export class Run implements RunListener, RunView {
     const failed = firstLiveFailure(live, elapsed, (due) => this.judge(due));
     if (failed === undefined) return;
     this.thresholdAbort = failed;
-    this.notes.push(`threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`);
+    this.notes.push(
+      `threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`,
+    );
     this.o.logger.warn({ run: this.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
     this.abort(`threshold ${failed.expr} failed`);
   }
 
   private span(): RunSpan {
-    return { startAt: this.plannedStartAt, loadMs: this.loadMs, longestMs: this.longestMs, leaseMs: this.o.scenario.leaseMs };
+    return {
+      startAt: this.plannedStartAt,
+      loadMs: this.loadMs,
+      longestMs: this.longestMs,
+      leaseMs: this.o.scenario.leaseMs,
+    };
   }
 
   /** The closing Stop, and the Finished of every agent still connected. */
@@ -252,18 +323,29 @@ export class Run implements RunListener, RunView {
    * an `urgent` one on a second abort (the user will not wait for stragglers).
    */
   private until(cond: () => boolean, ms: number, kind: 'abortable' | 'urgent'): Promise<void> {
-    const done = kind === 'abortable'
-      ? () => cond() || this.failure !== undefined || this.aborted !== undefined
-      : () => cond() || this.hurry;
+    const done =
+      kind === 'abortable'
+        ? () => cond() || this.failure !== undefined || this.aborted !== undefined
+        : () => cond() || this.hurry;
     return this.waiter.until(done, ms);
   }
 
   // The cluster's words for the run go to its inbox (the run stays the one the cluster knows).
-  holds(session: AgentSession): boolean { return this.inbox.holds(session); }
-  resume(session: AgentSession): boolean { return this.inbox.resume(session); }
-  reattached(session: AgentSession): void { this.inbox.reattached(session); }
-  disconnected(session: AgentSession): void { this.inbox.disconnected(session); }
-  message(session: AgentSession, env: barrage.v1.Envelope): void { this.inbox.message(session, env); }
+  holds(session: AgentSession): boolean {
+    return this.inbox.holds(session);
+  }
+  resume(session: AgentSession): boolean {
+    return this.inbox.resume(session);
+  }
+  reattached(session: AgentSession): void {
+    this.inbox.reattached(session);
+  }
+  disconnected(session: AgentSession): void {
+    this.inbox.disconnected(session);
+  }
+  message(session: AgentSession, env: barrage.v1.Envelope): void {
+    this.inbox.message(session, env);
+  }
 
   /** The result: every interval closed and told, every monitor sample told, the final counters told. */
   private finish(): RunResult {
@@ -271,10 +353,19 @@ export class Run implements RunListener, RunView {
     this.publisher.monitors(this.monitorSamples());
     this.publisher.final(this.aggregate.series());
     return assembleResult({
-      runId: this.runId, aborted: this.aborted !== undefined, plannedStartAt: this.plannedStartAt, endedAt: this.o.clock.now(),
-      participants: [...this.participants.values()], aggregate: this.aggregate, closingStopId: this.stops.lastId,
-      rejectedReports: this.intake.rejected, notes: this.notes, abortedByThreshold: this.thresholdAbort !== undefined, thresholdAbort: this.thresholdAbort,
-      monitors: this.monitors?.stats() ?? {}, monitorSamples: this.monitors?.samples() ?? {},
+      runId: this.runId,
+      aborted: this.aborted !== undefined,
+      plannedStartAt: this.plannedStartAt,
+      endedAt: this.o.clock.now(),
+      participants: [...this.participants.values()],
+      aggregate: this.aggregate,
+      closingStopId: this.stops.lastId,
+      rejectedReports: this.intake.rejected,
+      notes: this.notes,
+      abortedByThreshold: this.thresholdAbort !== undefined,
+      thresholdAbort: this.thresholdAbort,
+      monitors: this.monitors?.stats() ?? {},
+      monitorSamples: this.monitors?.samples() ?? {},
     });
   }
 }

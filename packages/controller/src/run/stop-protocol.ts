@@ -30,8 +30,10 @@ export class StopProtocol {
     const id = ++this.id;
     const times: barrage.v1.NamedTime.$Properties[] = [];
     if (closing) {
-      if (this.aggregate.total.firstRateLimitedAt > 0) times.push({ name: '', at: this.aggregate.total.firstRateLimitedAt });
-      for (const [name, t] of this.aggregate.byName) if (t.firstRateLimitedAt > 0) times.push({ name, at: t.firstRateLimitedAt });
+      if (this.aggregate.total.firstRateLimitedAt > 0)
+        times.push({ name: '', at: this.aggregate.total.firstRateLimitedAt });
+      for (const [name, t] of this.aggregate.byName)
+        if (t.firstRateLimitedAt > 0) times.push({ name, at: t.firstRateLimitedAt });
     }
     this.last = { runId: this.runId, reason, firstRateLimitedAt: times, id, closing };
     for (const p of participants) p.session.send({ stop: this.last });

@@ -8,9 +8,15 @@ export class Waiter {
   async until(done: () => boolean, ms: number): Promise<void> {
     if (done()) return;
     await new Promise<void>((resolve) => {
-      const finish = () => { clearTimeout(timer); this.poked = () => {}; resolve(); };
+      const finish = () => {
+        clearTimeout(timer);
+        this.poked = () => {};
+        resolve();
+      };
       const timer = setTimeout(finish, Math.max(0, ms));
-      this.poked = () => { if (done()) finish(); };
+      this.poked = () => {
+        if (done()) finish();
+      };
     });
   }
 

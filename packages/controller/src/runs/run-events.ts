@@ -3,15 +3,31 @@
 // it, monitor samples, threshold results, its end); a stream joining a channel
 // replays what is known, then follows the run until it ends. The HTTP side (the
 // SSE route, its bounds and the writer) is api/event-stream.ts.
+
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunEnded, RunEvents, RunStarted } from '../run/events.ts';
-import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
 
-export interface StartEvent { id: string; scenario: string; plannedStartAt: string; intervalMs: number }
-export interface MonitorEvent { name: string; t: number; value: number }
-export interface ThresholdsEvent { final: boolean; results: ThresholdResult[] }
-export interface EndEvent { status: string; error?: string }
+export interface StartEvent {
+  id: string;
+  scenario: string;
+  plannedStartAt: string;
+  intervalMs: number;
+}
+export interface MonitorEvent {
+  name: string;
+  t: number;
+  value: number;
+}
+export interface ThresholdsEvent {
+  final: boolean;
+  results: ThresholdResult[];
+}
+export interface EndEvent {
+  status: string;
+  error?: string;
+}
 
 /** One SSE frame: `data` is one JSON line (JSON.stringify escapes newlines; NaN becomes null). */
 export function frame(event: string, id: string, data: unknown): string {
@@ -52,7 +68,12 @@ export class RunChannel implements RunEvents {
   /** The run started (once): its planned start instant and interval length. */
   start(scenario: string, plannedStartAt: number, intervalMs: number): void {
     if (this.startFrame !== undefined || this.closed) return;
-    const data: StartEvent = { id: this.runId, scenario, plannedStartAt: new Date(plannedStartAt).toISOString(), intervalMs };
+    const data: StartEvent = {
+      id: this.runId,
+      scenario,
+      plannedStartAt: new Date(plannedStartAt).toISOString(),
+      intervalMs,
+    };
     this.publish((this.startFrame = frame('start', 'start', data)));
   }
 
@@ -64,14 +85,24 @@ export class RunChannel implements RunEvents {
   interval(f: StoredInterval): void {
     if (this.closed) return;
     const before = this.intervals.get(f.interval);
-    const figures = before === undefined || f.p50Ms !== null ? f : {
-      ...f, p50Ms: before.figures.p50Ms, p95Ms: before.figures.p95Ms, p99Ms: before.figures.p99Ms, maxMs: before.figures.maxMs, meanMs: before.figures.meanMs,
-    };
+    const figures =
+      before === undefined || f.p50Ms !== null
+        ? f
+        : {
+            ...f,
+            p50Ms: before.figures.p50Ms,
+            p95Ms: before.figures.p95Ms,
+            p99Ms: before.figures.p99Ms,
+            maxMs: before.figures.maxMs,
+            meanMs: before.figures.meanMs,
+          };
     const text = frame('interval', String(f.interval), figures);
     if (before?.frame === text) return;
     // Kept in interval order for the replay (a Map iterates in insertion order).
     if (before === undefined && f.interval < this.newestInterval) {
-      const all = [...this.intervals.entries(), [f.interval, { figures, frame: text }] as const].sort((a, b) => a[0] - b[0]);
+      const all = [...this.intervals.entries(), [f.interval, { figures, frame: text }] as const].sort(
+        (a, b) => a[0] - b[0],
+      );
       this.intervals.clear();
       for (const [k, v] of all) this.intervals.set(k, v);
     } else {
@@ -146,13 +177,19 @@ export class RunChannel implements RunEvents {
 
   subscribe(l: Listener): () => void {
     this.listeners.add(l);
-    return () => { this.listeners.delete(l); };
+    return () => {
+      this.listeners.delete(l);
+    };
   }
 
   /** To every stream; one that fails is dropped, never the run that publishes. */
   private publish(text: string, last = false): void {
     for (const l of this.listeners) {
-      try { l(text, last); } catch { this.listeners.delete(l); }
+      try {
+        l(text, last);
+      } catch {
+        this.listeners.delete(l);
+      }
     }
   }
 }
@@ -165,7 +202,9 @@ export class RunEventHub {
 
   /** A channel for a run about to go; it leaves the hub when the run ends. */
   open(runId: string): RunChannel {
-    const c = new RunChannel(runId, () => { if (this.channels.get(runId) === c) this.channels.delete(runId); });
+    const c = new RunChannel(runId, () => {
+      if (this.channels.get(runId) === c) this.channels.delete(runId);
+    });
     this.channels.set(runId, c);
     return c;
   }

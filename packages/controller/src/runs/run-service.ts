@@ -4,8 +4,8 @@
 // event listeners are registered: the store writer (store-writer.ts), its live
 // channel (run-events.ts), and whatever the caller adds (a progress display).
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import type { Clock } from '@barrage/core';
+import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
@@ -74,16 +74,37 @@ export class RunManager {
     const channel = this.events.open(id);
     let stopReason: string | undefined;
     const active: ActiveRun = {
-      id, scenario: req.scenario, baseUrl: req.baseUrl, run: undefined, done: undefined as unknown as Promise<CompletedRun>,
-      stop: (reason) => { stopReason ??= reason; active.run?.abort(reason); },
+      id,
+      scenario: req.scenario,
+      baseUrl: req.baseUrl,
+      run: undefined,
+      done: undefined as unknown as Promise<CompletedRun>,
+      stop: (reason) => {
+        stopReason ??= reason;
+        active.run?.abort(reason);
+      },
     };
     active.done = (async () => {
       const storeWriter = store === undefined ? undefined : new StoreWriter(store, id, logger);
       // Everyone who hears of this run, in order: the store first, so a stream's `end` comes after the store has the result.
-      const events = new RunEventFanout([...(storeWriter ? [storeWriter] : []), channel, ...(req.events ?? [])], logger);
+      const events = new RunEventFanout(
+        [...(storeWriter ? [storeWriter] : []), channel, ...(req.events ?? [])],
+        logger,
+      );
       try {
         const vars = await runSetup(req.scenario, req.baseUrl, req.env ?? process.env);
-        const run = new Run({ runId: id, scenario: req.scenario, baseUrl: req.baseUrl, vars, agents: req.agents, cluster, clock, logger, events: [events], allowTargets: this.o.allowTargets });
+        const run = new Run({
+          runId: id,
+          scenario: req.scenario,
+          baseUrl: req.baseUrl,
+          vars,
+          agents: req.agents,
+          cluster,
+          clock,
+          logger,
+          events: [events],
+          allowTargets: this.o.allowTargets,
+        });
         active.run = run;
         if (stopReason !== undefined) run.abort(stopReason);
         const result = await run.execute();

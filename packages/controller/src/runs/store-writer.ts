@@ -6,9 +6,9 @@
 // per kind), never a lost result.
 import type { Float64Histogram } from 'hdr-histogram-js';
 import type { Logger } from 'pino';
+import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunEnded, RunEvents, RunStarted } from '../run/events.ts';
-import type { StoredInterval } from '../merge/interval-figures.ts';
 import type { RunStore } from '../store/run-store.ts';
 
 export class StoreWriter implements RunEvents {

@@ -11,7 +11,8 @@ const MAX_ARRIVALS = 1_000_000_000;
 export function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
   const m = modelOf(s, i, mix, problems);
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
-  if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS) problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
+  if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS)
+    problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
   if (m.executor === 'ramping-vus' && m.vus > 100_000) problems.push(`/scenarios/${i}/stages: at most 100000 VUs`);
   if (m.executor === 'ramping-vus' && m.vus === 0) problems.push(`/scenarios/${i}/stages: the ramp never has a VU`);
   boundedMs(m.thinkTimeMs, `/scenarios/${i}/thinkTime`, problems);
@@ -28,16 +29,26 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);
   const stages = (s.stages ?? []).map((st, j) => {
-    if (s.executor === 'ramping-vus' && !Number.isInteger(st.target)) problems.push(`/scenarios/${i}/stages/${j}/target: VUs must be a whole number`);
-    return { durationMs: parseDuration(st.duration), target: s.executor === 'ramping-vus' ? st.target : perSecond(st.target) };
+    if (s.executor === 'ramping-vus' && !Number.isInteger(st.target))
+      problems.push(`/scenarios/${i}/stages/${j}/target: VUs must be a whole number`);
+    return {
+      durationMs: parseDuration(st.duration),
+      target: s.executor === 'ramping-vus' ? st.target : perSecond(st.target),
+    };
   });
   const base = {
-    name: s.name, executor: s.executor, mix,
+    name: s.name,
+    executor: s.executor,
+    mix,
     startTimeMs: parseDuration(s.startTime ?? DEFAULTS.startTime),
     gracefulStopMs: parseDuration(s.gracefulStop ?? DEFAULTS.gracefulStop),
-    vus: s.vus ?? 0, iterations: s.iterations ?? 0,
+    vus: s.vus ?? 0,
+    iterations: s.iterations ?? 0,
     thinkTimeMs: parseDuration(s.thinkTime ?? DEFAULTS.thinkTime),
-    connections: s.connections ?? 0, maxInFlight: 0, startTarget: 0, stages: [] as LoadScenario['stages'],
+    connections: s.connections ?? 0,
+    maxInFlight: 0,
+    startTarget: 0,
+    stages: [] as LoadScenario['stages'],
   };
   switch (s.executor) {
     case 'constant-vus':
@@ -53,11 +64,23 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
     case 'constant-arrival-rate': {
       const durationMs = parseDuration(s.duration!);
       const rate = perSecond(s.rate!);
-      return { ...base, durationMs, startTarget: rate, stages: [{ durationMs, target: rate }], maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight };
+      return {
+        ...base,
+        durationMs,
+        startTarget: rate,
+        stages: [{ durationMs, target: rate }],
+        maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight,
+      };
     }
     case 'ramping-arrival-rate': {
       const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
-      return { ...base, durationMs, startTarget: perSecond(s.startRate ?? DEFAULTS.startRate), stages, maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight };
+      return {
+        ...base,
+        durationMs,
+        startTarget: perSecond(s.startRate ?? DEFAULTS.startRate),
+        stages,
+        maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight,
+      };
     }
   }
 }

@@ -6,7 +6,7 @@ import { boundedMs } from './limits.ts';
 import type { CheckDef, RequestDef } from './scenario.ts';
 import { DEFAULTS, type RequestInput, type ScenarioInput } from './schema.ts';
 import { mergedHeaders } from './templated-fields.ts';
-import { parseSize, parseDuration } from './units.ts';
+import { parseDuration, parseSize } from './units.ts';
 import { parsesAsUrl } from './urls.ts';
 
 function checkName(c: NonNullable<RequestInput['checks']>[number]): string {
@@ -16,7 +16,8 @@ function checkName(c: NonNullable<RequestInput['checks']>[number]): string {
 }
 
 export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: string, problems: string[]): RequestDef {
-  if (r.url !== undefined && /^https?:\/\/[^/?#]*@/.test(r.url)) problems.push(`${path}/url: credentials in the URL are not sent; use an authorization header`);
+  if (r.url !== undefined && /^https?:\/\/[^/?#]*@/.test(r.url))
+    problems.push(`${path}/url: credentials in the URL are not sent; use an authorization header`);
   if (r.url !== undefined && !parsesAsUrl(r.url)) problems.push(`${path}/url: not a valid URL`);
   const own = new Set<string>();
   for (const k of Object.keys(r.headers ?? {})) {
@@ -28,26 +29,45 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
   for (const [k, v] of Object.entries(mergedHeaders(input.defaults?.headers, r.headers))) {
     // An upload sets its own content type and length; a default one does not apply to it.
     if (r.multipart !== undefined && (k === 'content-type' || k === 'content-length') && !own.has(k)) continue;
-    if (FORBIDDEN_HEADERS.has(k)) problems.push(`${path}/headers/${k}: barrage cannot send this header (HTTP/1.1 framing is set by the client)`);
-    if (!isSendableHeaderValue(v.replace(VARIABLE, ''))) problems.push(`${path}/headers/${k}: the value has characters a header cannot carry (controls, or beyond \\xff)`);
+    if (FORBIDDEN_HEADERS.has(k))
+      problems.push(`${path}/headers/${k}: barrage cannot send this header (HTTP/1.1 framing is set by the client)`);
+    if (!isSendableHeaderValue(v.replace(VARIABLE, '')))
+      problems.push(`${path}/headers/${k}: the value has characters a header cannot carry (controls, or beyond \\xff)`);
     headers[k] = v;
   }
   let body: string | undefined;
   let contentType: string | undefined;
   // A variable inside a JSON body lands inside a JSON string: its value is escaped for one.
-  if (r.json !== undefined) { body = JSON.stringify(r.json).replace(VARIABLE, (m, name: string, filter?: string) => (filter ? m : `\${${name}|json}`)); contentType = 'application/json'; }
-  else if (r.body !== undefined) { body = r.body; contentType = 'text/plain; charset=utf-8'; }
+  if (r.json !== undefined) {
+    body = JSON.stringify(r.json).replace(VARIABLE, (m, name: string, filter?: string) =>
+      filter ? m : `\${${name}|json}`,
+    );
+    contentType = 'application/json';
+  } else if (r.body !== undefined) {
+    body = r.body;
+    contentType = 'text/plain; charset=utf-8';
+  }
   if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
   if (r.multipart !== undefined) {
-    if (r.method === undefined || r.method === 'GET' || r.method === 'HEAD') problems.push(`${path}/method: a multipart upload needs POST, PUT or PATCH`);
-    for (const h of ['content-type', 'content-length']) if (own.has(h)) problems.push(`${path}/headers/${h}: set by the multipart upload`);
+    if (r.method === undefined || r.method === 'GET' || r.method === 'HEAD')
+      problems.push(`${path}/method: a multipart upload needs POST, PUT or PATCH`);
+    for (const h of ['content-type', 'content-length'])
+      if (own.has(h)) problems.push(`${path}/headers/${h}: set by the multipart upload`);
   }
-  const captures = Object.entries(r.capture ?? {}).map(([variable, c]) => (
-    typeof c === 'string' ? { variable, json: c } : 'json' in c ? { variable, json: c.json } : { variable, header: c.header }
-  ));
+  const captures = Object.entries(r.capture ?? {}).map(([variable, c]) =>
+    typeof c === 'string'
+      ? { variable, json: c }
+      : 'json' in c
+        ? { variable, json: c.json }
+        : { variable, header: c.header },
+  );
   const checkPath = (p: string | undefined, where: string) => {
     if (p === undefined) return;
-    try { parseJsonPath(p); } catch (err) { problems.push(`${where}: ${(err as Error).message} (supported: $.a.b, $.items[0], $['odd-key'])`); }
+    try {
+      parseJsonPath(p);
+    } catch (err) {
+      problems.push(`${where}: ${(err as Error).message} (supported: $.a.b, $.items[0], $['odd-key'])`);
+    }
   };
   for (const c of captures) checkPath(c.json, `${path}/capture/${c.variable}`);
   (r.checks ?? []).forEach((c, j) => checkPath(c.json, `${path}/checks/${j}/json`));
@@ -57,22 +77,43 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
     const name = c.name ?? checkName(c);
     if (checkNames.has(name)) problems.push(`${path}/checks/${j}: duplicate check name ${JSON.stringify(name)}`);
     checkNames.add(name);
-    checks.push({ name, header: c.header, json: c.json, equals: c.equals === undefined ? undefined : { value: c.equals }, status: c.status ?? [] });
+    checks.push({
+      name,
+      header: c.header,
+      json: c.json,
+      equals: c.equals === undefined ? undefined : { value: c.equals },
+      status: c.status ?? [],
+    });
   });
   let multipart: RequestDef['multipart'];
   if (r.multipart !== undefined) {
     multipart = {
-      size: parseSize(r.multipart.size), field: r.multipart.field ?? DEFAULTS.multipartField,
-      filename: r.multipart.filename ?? DEFAULTS.multipartFilename, contentType: r.multipart.contentType ?? DEFAULTS.multipartContentType,
+      size: parseSize(r.multipart.size),
+      field: r.multipart.field ?? DEFAULTS.multipartField,
+      filename: r.multipart.filename ?? DEFAULTS.multipartFilename,
+      contentType: r.multipart.contentType ?? DEFAULTS.multipartContentType,
       fields: { ...r.multipart.fields },
     };
     if (multipart.size > 10 * 1024 ** 3) problems.push(`${path}/multipart/size: at most 10GB`);
   }
   return {
-    name: r.name, method: r.method ?? DEFAULTS.method, url: r.url, path: r.path, headers,
+    name: r.name,
+    method: r.method ?? DEFAULTS.method,
+    url: r.url,
+    path: r.path,
+    headers,
     query: Object.fromEntries(Object.entries(r.query ?? {}).map(([k, v]) => [k, String(v)])),
-    body, contentType, multipart,
-    timeoutMs: boundedMs(parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout), `${path}/timeout`, problems),
-    expect: r.expect ?? [], weight: r.weight ?? DEFAULTS.weight, captures, checks,
+    body,
+    contentType,
+    multipart,
+    timeoutMs: boundedMs(
+      parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout),
+      `${path}/timeout`,
+      problems,
+    ),
+    expect: r.expect ?? [],
+    weight: r.weight ?? DEFAULTS.weight,
+    captures,
+    checks,
   };
 }

@@ -2,8 +2,8 @@
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
 import type { Selector } from '../monitor/prometheus-text.ts';
+import type { AgentLossPolicy, ExecutorName, RequestInput, ScenarioInput } from './schema.ts';
 import type { Threshold } from './thresholds.ts';
-import type { AgentLossPolicy, ExecutorName, ScenarioInput, RequestInput } from './schema.ts';
 
 export interface CaptureDef {
   variable: string;
@@ -107,4 +107,4 @@ export interface Scenario {
   source: ScenarioInput;
 }
 
-export type { ScenarioInput, RequestInput, ExecutorName, AgentLossPolicy };
+export type { AgentLossPolicy, ExecutorName, RequestInput, ScenarioInput };

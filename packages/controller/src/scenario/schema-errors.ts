@@ -2,7 +2,7 @@
 // violation with its path, combinator riddles said plainly. Also the shape check
 // that runs before anything recurses into an untrusted document.
 import { Ajv, type ErrorObject } from 'ajv';
-import { EXECUTORS, scenarioSchema, type ScenarioInput } from './schema.ts';
+import { EXECUTORS, type ScenarioInput, scenarioSchema } from './schema.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const validate = ajv.compile<ScenarioInput>(scenarioSchema);
@@ -19,14 +19,18 @@ const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/monitors\/items\/allOf\/0\/not$/, 'give url or path, not both'],
   [/\/monitors\/items\/allOf\/1\/anyOf/, 'give json (a JSON path) or prometheus (a metric)'],
   [/\/monitors\/items\/allOf\/1\/not$/, 'give json or prometheus, not both'],
-  [/\/thresholds\/items\/anyOf$/, 'a threshold is an expression (p(95)<500ms) or { expr, request, abortOnFail, delay }'],
+  [
+    /\/thresholds\/items\/anyOf$/,
+    'a threshold is an expression (p(95)<500ms) or { expr, request, abortOnFail, delay }',
+  ],
 ];
 
 function describe(e: ErrorObject): string {
   for (const [re, text] of COMBINATOR_MESSAGES) if (re.test(e.schemaPath)) return `${e.instancePath}: ${text}`;
   const rule = /\/scenarios\/items\/allOf\/(\d+)\/then\/properties\/([^/]+)\/false schema$/.exec(e.schemaPath);
   if (rule) return `${e.instancePath}: not used by executor ${EXECUTORS[Number(rule[1])]}`;
-  if (e.keyword === 'additionalProperties') return `${e.instancePath}/${String(e.params.additionalProperty)}: unknown property`;
+  if (e.keyword === 'additionalProperties')
+    return `${e.instancePath}/${String(e.params.additionalProperty)}: unknown property`;
   if (e.keyword === 'required') return `${e.instancePath}/${String(e.params.missingProperty)}: is required`;
   return `${e.instancePath || '/'}: ${e.message ?? e.keyword}`;
 }
@@ -50,7 +54,8 @@ export function unsafeShape(doc: unknown): string | undefined {
   while (stack.length > 0) {
     const [v, path, depth] = stack.pop()!;
     if (v === null || typeof v !== 'object') continue;
-    if (ArrayBuffer.isView(v) || v instanceof Date || v instanceof Map || v instanceof Set) return `${path || '/'}: not a JSON value`;
+    if (ArrayBuffer.isView(v) || v instanceof Date || v instanceof Map || v instanceof Set)
+      return `${path || '/'}: not a JSON value`;
     if (depth >= MAX_DEPTH) return `${path}: nested deeper than ${MAX_DEPTH} levels`;
     for (const [k, x] of Object.entries(v)) stack.push([x, `${path}/${k}`, depth + 1]);
   }

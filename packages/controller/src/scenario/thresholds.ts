@@ -39,12 +39,28 @@ export interface ThresholdResult {
   ok: boolean;
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, '%': 0.01, '': 1 };
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  B: 1,
+  KB: 1024,
+  MB: 1024 ** 2,
+  GB: 1024 ** 3,
+  '%': 0.01,
+  '': 1,
+};
 const TIME = new Set(['ms', 's', 'm', '']);
 const SIZE = new Set(['B', 'KB', 'MB', 'GB', '']);
 const RATE = new Set(['%', '']);
 const NAMED: Record<string, 'ok' | 'failed' | 'rate_limited' | 'retry_after' | 'requests' | 'dropped'> = {
-  ok: 'ok', failed: 'failed', rate_limited: 'rate_limited', ratelimited: 'rate_limited', retry_after: 'retry_after', requests: 'requests', dropped: 'dropped',
+  ok: 'ok',
+  failed: 'failed',
+  rate_limited: 'rate_limited',
+  ratelimited: 'rate_limited',
+  retry_after: 'retry_after',
+  requests: 'requests',
+  dropped: 'dropped',
 };
 
 /** Words rate(X) and count(X) read as request figures: a monitor cannot be named so. */
@@ -53,24 +69,43 @@ export const RESERVED_NAMES: ReadonlySet<string> = new Set(Object.keys(NAMED));
 const EXPR = /^([a-z_]+)(?:\(([^)]*)\))?(<=|>=|==|!=|<|>)(-?[0-9]+(?:\.[0-9]+)?)(ms|s|m|B|KB|MB|GB|%)?$/;
 
 /** Parses one expression; throws CTRL_THRESHOLD_INVALID naming it. */
-export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: boolean; delayMs?: number } = {}): Threshold {
+export function parseThreshold(
+  text: string,
+  scope = '',
+  opts: { abortOnFail?: boolean; delayMs?: number } = {},
+): Threshold {
   const expr = text.replace(/\s+/g, '');
   const bad = (why: string) => new ControllerErrors.THRESHOLD_INVALID(text, why);
   const m = EXPR.exec(expr);
-  if (m === null) throw bad('expected METRIC OP VALUE, e.g. p(95)<500ms, rate(ok)>0.99, count(429)==50, growth(rss)<50MB');
-  const [, fn, arg, op, num, unit = ''] = m as unknown as [string, string, string | undefined, Op, string, string | undefined];
+  if (m === null)
+    throw bad('expected METRIC OP VALUE, e.g. p(95)<500ms, rate(ok)>0.99, count(429)==50, growth(rss)<50MB');
+  const [, fn, arg, op, num, unit = ''] = m as unknown as [
+    string,
+    string,
+    string | undefined,
+    Op,
+    string,
+    string | undefined,
+  ];
   let metric: Metric;
   let units: Set<string>;
   const statusArg = (a: string) => (/^[1-9][0-9]{2}$/.test(a) ? Number(a) : undefined);
   switch (fn) {
     case 'p': {
       const q = Number(arg);
-      if (arg === undefined || !(q > 0 && q <= 100)) throw bad('p(N) takes a percentile between 0 and 100, e.g. p(95), p(99.9)');
+      if (arg === undefined || !(q > 0 && q <= 100))
+        throw bad('p(N) takes a percentile between 0 and 100, e.g. p(95), p(99.9)');
       metric = { kind: 'latency', stat: 'p', percentile: q };
       units = TIME;
       break;
     }
-    case 'avg': case 'min': case 'max': case 'med': case 'growth': case 'last': case 'first':
+    case 'avg':
+    case 'min':
+    case 'max':
+    case 'med':
+    case 'growth':
+    case 'last':
+    case 'first':
       if (arg !== undefined) {
         // With an argument these are monitor statistics: growth(rss), max(pool_in_use).
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(arg) || fn === 'med') throw bad(`${fn}(NAME) takes a monitor name`);
@@ -91,14 +126,16 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
         units = SIZE;
         break;
       }
-      if (of === undefined || of === 'requests' || of === 'dropped') throw bad('rate(X) takes ok, failed, rate_limited, retry_after, a status code, or a monitor name');
+      if (of === undefined || of === 'requests' || of === 'dropped')
+        throw bad('rate(X) takes ok, failed, rate_limited, retry_after, a status code, or a monitor name');
       metric = { kind: 'rate', of: of as 'ok' };
       units = RATE;
       break;
     }
     case 'count': {
       const of = arg === undefined ? undefined : (statusArg(arg) ?? NAMED[arg]);
-      if (of === undefined) throw bad('count(X) takes ok, failed, rate_limited, retry_after, requests, dropped or a status code');
+      if (of === undefined)
+        throw bad('count(X) takes ok, failed, rate_limited, retry_after, requests, dropped or a status code');
       metric = { kind: 'count', of };
       units = new Set(['']);
       break;
@@ -108,7 +145,8 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
       metric = { kind: 'rps' };
       units = new Set(['']);
       break;
-    case 'requests': case 'dropped':
+    case 'requests':
+    case 'dropped':
       if (arg !== undefined) throw bad(`${fn} takes no argument`);
       metric = { kind: 'count', of: fn };
       units = new Set(['']);
@@ -119,8 +157,13 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
   if (!units.has(unit)) throw bad(`unit ${unit} does not fit ${fn}`);
   const delayMs = opts.delayMs ?? 0;
   return {
-    expr, metric, op, target: Number(num) * UNITS[unit]!, scope: metric.kind === 'monitor' ? metric.monitor : scope,
-    abortOnFail: opts.abortOnFail ?? false, delayMs,
+    expr,
+    metric,
+    op,
+    target: Number(num) * UNITS[unit]!,
+    scope: metric.kind === 'monitor' ? metric.monitor : scope,
+    abortOnFail: opts.abortOnFail ?? false,
+    delayMs,
   };
 }
 
@@ -133,8 +176,10 @@ export function parseThreshold(text: string, scope = '', opts: { abortOnFail?: b
 export function liveProblem(t: Threshold): string {
   const m = t.metric;
   if (m.kind === 'rps') return 'rps is judged at the end only';
-  if (m.kind === 'count' && !(t.op === '<' || t.op === '<=' || (t.op === '==' && t.target === 0))) return 'a count only grows: abortOnFail takes <, <= or == 0 on it';
-  if (m.kind === 'monitor' && m.stat !== 'max' && m.stat !== 'min') return 'of a monitor, abortOnFail takes max(...) or min(...)';
+  if (m.kind === 'count' && !(t.op === '<' || t.op === '<=' || (t.op === '==' && t.target === 0)))
+    return 'a count only grows: abortOnFail takes <, <= or == 0 on it';
+  if (m.kind === 'monitor' && m.stat !== 'max' && m.stat !== 'min')
+    return 'of a monitor, abortOnFail takes max(...) or min(...)';
   return '';
 }
 

@@ -22,7 +22,11 @@ export function baseUrlProblems(url: string, path: string): string[] {
 
 /** Whether a URL (its variables standing for a word) parses, with a host. */
 export function parsesAsUrl(url: string): boolean {
-  try { return new URL(url.replace(VARIABLE, 'x')).hostname !== ''; } catch { return false; }
+  try {
+    return new URL(url.replace(VARIABLE, 'x')).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 /**
  * A request's final URL against the run's base URL (which --target may have replaced).
@@ -30,7 +34,9 @@ export function parsesAsUrl(url: string): boolean {
  */
 export function requestUrl(r: RequestDef, baseUrl: string | undefined): string {
   let url = withoutFragment(r.url ?? baseUrl!.replace(/\/$/, '') + r.path!);
-  const query = Object.entries(r.query).map(([k, v]) => `${encodeKeepingVariables(k)}=${encodeKeepingVariables(v)}`).join('&');
+  const query = Object.entries(r.query)
+    .map(([k, v]) => `${encodeKeepingVariables(k)}=${encodeKeepingVariables(v)}`)
+    .join('&');
   if (query) url += (url.includes('?') ? '&' : '?') + query;
   return url;
 }

@@ -45,20 +45,26 @@ export function validateScenario(doc: unknown): Scenario {
   const flows = input.flows ?? [];
   const flowNames = new Set<string>();
   flows.forEach((f, i) => {
-    if (flowNames.has(f.name) || byName.has(f.name)) problems.push(`/flows/${i}/name: ${f.name} is already the name of a request or flow`);
+    if (flowNames.has(f.name) || byName.has(f.name))
+      problems.push(`/flows/${i}/name: ${f.name} is already the name of a request or flow`);
     flowNames.add(f.name);
-    f.steps.forEach((s, j) => { if (!byName.has(s)) problems.push(`/flows/${i}/steps/${j}: no request named ${s}`); });
+    f.steps.forEach((s, j) => {
+      if (!byName.has(s)) problems.push(`/flows/${i}/steps/${j}: no request named ${s}`);
+    });
   });
 
   // Variables. Run variables: `vars` and setup captures (each setup step sees those before it).
   const runVars = new Set(Object.keys(input.vars ?? {}));
   for (const [k, v] of Object.entries(input.vars ?? {})) {
-    for (const n of variablesIn(v)) if (!isEnv(n)) problems.push(`/vars/${k}: only \${env:NAME} may be used in vars, not \${${n}}`);
+    for (const n of variablesIn(v))
+      if (!isEnv(n)) problems.push(`/vars/${k}: only \${env:NAME} may be used in vars, not \${${n}}`);
   }
   const setup = (input.setup ?? []).map((r, i) => {
     const step = normalizeRequest(r, input, `/setup/${i}`, problems);
     for (const [path, text] of templatedFields(r, defaultsHeaders, `/setup/${i}`)) {
-      for (const n of variablesIn(text)) if (!isEnv(n) && !runVars.has(n)) problems.push(`${path}: variable \${${n}} is not defined by vars or an earlier setup step`);
+      for (const n of variablesIn(text))
+        if (!isEnv(n) && !runVars.has(n))
+          problems.push(`${path}: variable \${${n}} is not defined by vars or an earlier setup step`);
     }
     for (const c of step.captures) if (c.variable !== undefined) runVars.add(c.variable);
     return step;
@@ -70,19 +76,28 @@ export function validateScenario(doc: unknown): Scenario {
     for (const [path, text] of templatedFields(r, defaultsHeaders, `/requests/${i}`)) {
       for (const n of variablesIn(text)) {
         if (isEnv(n) || runVars.has(n)) continue;
-        if (path.includes('/multipart/')) problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
-        else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`)) problems.push(`${path}: variable \${${n}} may not be part of the origin`);
+        if (path.includes('/multipart/'))
+          problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
+        else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`))
+          problems.push(`${path}: variable \${${n}} may not be part of the origin`);
         else needs.push([path, n]);
       }
     }
     return needs;
   });
   const capturedAnywhere = new Set(requests.flatMap((r) => r.captures.map((c) => c.variable)));
-  requests.forEach((r, i) => r.captures.forEach((c) => {
-    if (runVars.has(c.variable)) problems.push(`/requests/${i}/capture/${c.variable}: ${c.variable} is already a run variable (vars or a setup capture); a flow capture needs its own name`);
-  }));
+  requests.forEach((r, i) =>
+    r.captures.forEach((c) => {
+      if (runVars.has(c.variable))
+        problems.push(
+          `/requests/${i}/capture/${c.variable}: ${c.variable} is already a run variable (vars or a setup capture); a flow capture needs its own name`,
+        );
+    }),
+  );
   flowNeeds.forEach((needs) => {
-    for (const [path, n] of needs) if (!capturedAnywhere.has(n)) problems.push(`${path}: variable \${${n}} is not captured by any setup step or request (or set in vars)`);
+    for (const [path, n] of needs)
+      if (!capturedAnywhere.has(n))
+        problems.push(`${path}: variable \${${n}} is not captured by any setup step or request (or set in vars)`);
   });
   flows.forEach((f, i) => {
     const known = new Set<string>();
@@ -90,7 +105,10 @@ export function validateScenario(doc: unknown): Scenario {
       const k = byName.get(s);
       if (k === undefined) return;
       for (const [path, n] of flowNeeds[k]!) {
-        if (!known.has(n) && capturedAnywhere.has(n)) problems.push(`/flows/${i}/steps/${j}: ${s} uses \${${n}} (${path}), which no setup step and no earlier step of ${f.name} captures`);
+        if (!known.has(n) && capturedAnywhere.has(n))
+          problems.push(
+            `/flows/${i}/steps/${j}: ${s} uses \${${n}} (${path}), which no setup step and no earlier step of ${f.name} captures`,
+          );
       }
       for (const c of requests[k]!.captures) known.add(c.variable);
     });
@@ -101,48 +119,78 @@ export function validateScenario(doc: unknown): Scenario {
   const scenarios = input.scenarios.map((s, i): LoadScenario => {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
     scenarioNames.add(s.name);
-    (s.requests ?? []).forEach((n, j) => { if (!byName.has(n)) problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}`); });
-    (s.flows ?? []).forEach((n, j) => { if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}`); });
+    (s.requests ?? []).forEach((n, j) => {
+      if (!byName.has(n)) problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}`);
+    });
+    (s.flows ?? []).forEach((n, j) => {
+      if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}`);
+    });
     const explicit = s.requests !== undefined || s.flows !== undefined;
     // Default mix: every flow, and every request that is not a flow step.
-    const reqNames = explicit ? s.requests ?? [] : requests.map((r) => r.name).filter((n) => !inFlows.has(n));
-    const flowList = explicit ? s.flows ?? [] : flows.map((f) => f.name);
+    const reqNames = explicit ? (s.requests ?? []) : requests.map((r) => r.name).filter((n) => !inFlows.has(n));
+    const flowList = explicit ? (s.flows ?? []) : flows.map((f) => f.name);
     const mix: MixEntry[] = [
-      ...reqNames.filter((n) => byName.has(n)).map((n) => ({ name: n, weight: requests[byName.get(n)!]!.weight, steps: [n] })),
-      ...flowList.map((n) => flows.find((f) => f.name === n)).filter((f) => f !== undefined).map((f) => ({ name: f.name, weight: f.weight ?? DEFAULTS.weight, steps: [...f.steps] })),
+      ...reqNames
+        .filter((n) => byName.has(n))
+        .map((n) => ({ name: n, weight: requests[byName.get(n)!]!.weight, steps: [n] })),
+      ...flowList
+        .map((n) => flows.find((f) => f.name === n))
+        .filter((f) => f !== undefined)
+        .map((f) => ({ name: f.name, weight: f.weight ?? DEFAULTS.weight, steps: [...f.steps] })),
     ];
-    if (mix.length === 0 && problems.length === 0) problems.push(`/scenarios/${i}: nothing to run (no requests or flows)`);
+    if (mix.length === 0 && problems.length === 0)
+      problems.push(`/scenarios/${i}: nothing to run (no requests or flows)`);
     for (const n of reqNames) {
       const k = byName.get(n);
       if (k === undefined) continue;
-      for (const [path, v] of flowNeeds[k]!) if (capturedAnywhere.has(v)) problems.push(`/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`);
+      for (const [path, v] of flowNeeds[k]!)
+        if (capturedAnywhere.has(v))
+          problems.push(
+            `/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`,
+          );
     }
     return normalizeModel(s, i, mix, problems);
   });
   const monitorNames = new Set<string>();
   const monitors = (input.monitors ?? []).flatMap((m, i): MonitorDef[] => {
     if (monitorNames.has(m.name)) problems.push(`/monitors/${i}/name: duplicate monitor name ${m.name}`);
-    if (RESERVED_NAMES.has(m.name)) problems.push(`/monitors/${i}/name: ${m.name} is reserved (rate(${m.name}) means the requests')`);
+    if (RESERVED_NAMES.has(m.name))
+      problems.push(`/monitors/${i}/name: ${m.name} is reserved (rate(${m.name}) means the requests')`);
     monitorNames.add(m.name);
     if (m.url !== undefined && !parsesAsUrl(m.url)) problems.push(`/monitors/${i}/url: not a valid URL`);
     if (m.json !== undefined) {
-      try { parseJsonPath(m.json); } catch (err) { problems.push(`/monitors/${i}/json: ${(err as Error).message}`); }
+      try {
+        parseJsonPath(m.json);
+      } catch (err) {
+        problems.push(`/monitors/${i}/json: ${(err as Error).message}`);
+      }
     }
     let prometheus: Selector | undefined;
     if (m.prometheus !== undefined) {
-      try { prometheus = parseSelector(m.prometheus); } catch (err) { problems.push(`/monitors/${i}/prometheus: ${(err as Error).message}`); return []; }
+      try {
+        prometheus = parseSelector(m.prometheus);
+      } catch (err) {
+        problems.push(`/monitors/${i}/prometheus: ${(err as Error).message}`);
+        return [];
+      }
     }
     const intervalMs = parseDuration(m.interval ?? '1s');
-    if (intervalMs < 100 || intervalMs > MAX_SCENARIO_MS) problems.push(`/monitors/${i}/interval: between 100ms and 24 days`);
+    if (intervalMs < 100 || intervalMs > MAX_SCENARIO_MS)
+      problems.push(`/monitors/${i}/interval: between 100ms and 24 days`);
     const timeoutMs = boundedMs(parseDuration(m.timeout ?? '5s'), `/monitors/${i}/timeout`, problems);
     return [{ name: m.name, url: m.url, path: m.path, json: m.json, prometheus, intervalMs, timeoutMs }];
   });
   const thresholds = (input.thresholds ?? []).flatMap((t, i) => {
     const spec = typeof t === 'string' ? { expr: t } : t;
     try {
-      const parsed = parseThreshold(spec.expr, spec.request ?? '', { abortOnFail: spec.abortOnFail, delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay) });
-      if (spec.request !== undefined && !byName.has(spec.request)) problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
-      if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor)) problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+      const parsed = parseThreshold(spec.expr, spec.request ?? '', {
+        abortOnFail: spec.abortOnFail,
+        delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay),
+      });
+      if (spec.request !== undefined && !byName.has(spec.request))
+        problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
+      if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor))
+        problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
       const live = parsed.abortOnFail ? liveProblem(parsed) : '';
       if (live) problems.push(`/thresholds/${i}/abortOnFail: ${live}`);
       return [parsed];
@@ -156,12 +204,26 @@ export function validateScenario(doc: unknown): Scenario {
   // Statuses and pings come every second: a shorter timeout would take jitter for a loss.
   if (agentTimeoutMs < 2_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 2s and 1h');
   // Rebalance hands a lost agent's share to others: it must stop firing as soon as it is lost.
-  const leaseMs = onAgentLoss === 'rebalance' && input.lease === undefined ? agentTimeoutMs : parseDuration(input.lease ?? DEFAULTS.lease);
+  const leaseMs =
+    onAgentLoss === 'rebalance' && input.lease === undefined
+      ? agentTimeoutMs
+      : parseDuration(input.lease ?? DEFAULTS.lease);
   if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000) problems.push('/lease: at least the agentTimeout, at most 1h');
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
-    name: input.name, description: input.description ?? '', baseUrl: input.baseUrl, vars: { ...input.vars },
-    setup, requests, scenarios, thresholds, monitors, onAgentLoss, agentTimeoutMs, leaseMs, source: structuredClone(input),
+    name: input.name,
+    description: input.description ?? '',
+    baseUrl: input.baseUrl,
+    vars: { ...input.vars },
+    setup,
+    requests,
+    scenarios,
+    thresholds,
+    monitors,
+    onAgentLoss,
+    agentTimeoutMs,
+    leaseMs,
+    source: structuredClone(input),
   });
 }
 

@@ -53,7 +53,9 @@ export function migrate(db: DatabaseSync): void {
     for (const col of cols.filter((c) => !have.has(c.split(' ')[0]!))) {
       // Not in a transaction: another controller opening the same file at once may add a
       // column first, and that is fine.
-      try { db.exec(`ALTER TABLE ${table} ADD COLUMN ${col}`); } catch (err) {
+      try {
+        db.exec(`ALTER TABLE ${table} ADD COLUMN ${col}`);
+      } catch (err) {
         if (!/duplicate column/i.test((err as Error).message)) throw err;
       }
     }

@@ -4,8 +4,8 @@
 // bytes were checked against every bound as they were read, and merging adds
 // straight from them into the targets' counts.
 import { barrage } from '../generated/barrage.js';
-import { scanPacked, type RunScan } from './scan-runs.ts';
 import { addPacked1, addPacked2, unpack, unpackPairs } from './packed-varints.ts';
+import { type RunScan, scanPacked } from './scan-runs.ts';
 
 type WireHistogram = barrage.v1.Histogram.$Properties;
 
@@ -17,7 +17,9 @@ type WireHistogram = barrage.v1.Histogram.$Properties;
  */
 export class DecodedHistogram extends barrage.v1.Histogram {
   /** Never called: instances come from fromPacked (the base constructor assigns counts). */
-  private constructor() { super(); }
+  private constructor() {
+    super();
+  }
 
   declare private packed: Uint8Array;
   /** False once `counts` was handed out or assigned: the array is then the truth. */

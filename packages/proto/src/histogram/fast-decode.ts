@@ -5,8 +5,8 @@
 // every refusal and every decoded value is protobufjs's own. See
 // docs/protocol.md, "Fast histogram decode".
 import type $protobuf from 'protobufjs/minimal.js';
-import { barrage } from '../generated/barrage.js';
 import { FrameReader } from '../frame-reader.ts';
+import { barrage } from '../generated/barrage.js';
 import { DecodedHistogram } from './decoded.ts';
 import { readVarint, varintEnd } from './packed-varints.ts';
 
@@ -14,7 +14,12 @@ import { readVarint, varintEnd } from './packed-varints.ts';
 // this is the one they call when the fast decode is not installed.
 const genericHistogramDecode = barrage.v1.Histogram.decode;
 
-function decodeHistogram(this: unknown, reader: $protobuf.Reader | Uint8Array, length?: number, ...rest: unknown[]): barrage.v1.Histogram {
+function decodeHistogram(
+  this: unknown,
+  reader: $protobuf.Reader | Uint8Array,
+  length?: number,
+  ...rest: unknown[]
+): barrage.v1.Histogram {
   if (reader instanceof FrameReader && length !== undefined && rest[0] === undefined && rest[2] == null) {
     const h = decodeCanonicalHistogram(reader, length);
     if (h !== null) return h;
@@ -49,7 +54,8 @@ function decodeCanonicalHistogram(reader: FrameReader, length: number): barrage.
   let packed: Uint8Array | null = null;
   while (pos < end) {
     const tag = buf[pos++]!;
-    if (tag === 0x12) { // field 2 (counts), length-delimited: packed sint32
+    if (tag === 0x12) {
+      // field 2 (counts), length-delimited: packed sint32
       if (packed !== null) return null; // a second run of counts is appended: generic
       const next = varintEnd(buf, pos, end);
       if (next < 0) return null;
@@ -65,7 +71,9 @@ function decodeCanonicalHistogram(reader: FrameReader, length: number): barrage.
     if (next < 0) return null;
     const v = readVarint(buf, pos);
     pos = next;
-    if (tag === 0x08) config = v; else if (tag === 0x18) min = v; else max = v;
+    if (tag === 0x08) config = v;
+    else if (tag === 0x18) min = v;
+    else max = v;
   }
   const h = DecodedHistogram.fromPacked(packed ?? buf.subarray(end, end));
   if (h === null) return null;

@@ -46,7 +46,11 @@ export function addWireHistogramTo(targets: readonly LatencyHistogram[], w: Wire
   if (fast) {
     // Straight from the checked copy: one pass for two targets (a name's and an interval's).
     for (let t = 0; t < targets.length; t += 2) {
-      DecodedHistogram.addTo(decoded!, targets[t]!._counts as Float64Array, (targets[t + 1]?._counts as Float64Array | undefined) ?? null);
+      DecodedHistogram.addTo(
+        decoded!,
+        targets[t]!._counts as Float64Array,
+        (targets[t + 1]?._counts as Float64Array | undefined) ?? null,
+      );
     }
   } else if (decoded !== null) {
     DecodedHistogram.pairs(decoded, pairs);
@@ -76,7 +80,15 @@ function addPairs(c: Float64Array, pairs: Int32Array, m: number): void {
 }
 
 /** Any other target (32-bit counts, another layout): value by value through the library. */
-function addByValue(target: LatencyHistogram, pairs: Int32Array, m: number, first: number, last: number, min: number, max: number): void {
+function addByValue(
+  target: LatencyHistogram,
+  pairs: Int32Array,
+  m: number,
+  first: number,
+  last: number,
+  min: number,
+  max: number,
+): void {
   for (let j = 0; j < m; j++) {
     const index = pairs[2 * j]!;
     const v = pairs[2 * j + 1]!;

@@ -62,7 +62,10 @@ export function unpackPairs(buf: Uint8Array, pairs: Int32Array): void {
   let m = 0;
   for (let k = 0; k < counts.length; k++) {
     const v = counts[k]!;
-    if (v < 0) { index -= v; continue; }
+    if (v < 0) {
+      index -= v;
+      continue;
+    }
     pairs[2 * m] = index;
     pairs[2 * m + 1] = v;
     m++;
@@ -84,9 +87,16 @@ export function addPacked1(buf: Uint8Array, c0: Float64Array): void {
       let b = u;
       u &= 127;
       let shift = 7;
-      do { b = buf[pos++]!; u |= (b & 127) << shift; shift += 7; } while (b >= 128);
+      do {
+        b = buf[pos++]!;
+        u |= (b & 127) << shift;
+        shift += 7;
+      } while (b >= 128);
     }
-    if (u & 1) { index = (index + (u >>> 1) + 1) | 0; continue; }
+    if (u & 1) {
+      index = (index + (u >>> 1) + 1) | 0;
+      continue;
+    }
     c0[index] = c0[index]! + (u >>> 1);
     index = (index + 1) | 0;
   }
@@ -102,9 +112,16 @@ export function addPacked2(buf: Uint8Array, c0: Float64Array, c1: Float64Array):
       let b = u;
       u &= 127;
       let shift = 7;
-      do { b = buf[pos++]!; u |= (b & 127) << shift; shift += 7; } while (b >= 128);
+      do {
+        b = buf[pos++]!;
+        u |= (b & 127) << shift;
+        shift += 7;
+      } while (b >= 128);
     }
-    if (u & 1) { index = (index + (u >>> 1) + 1) | 0; continue; }
+    if (u & 1) {
+      index = (index + (u >>> 1) + 1) | 0;
+      continue;
+    }
     const v = u >>> 1;
     c0[index] = c0[index]! + v;
     c1[index] = c1[index]! + v;

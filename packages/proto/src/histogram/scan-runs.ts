@@ -6,7 +6,12 @@ import { COUNTS_LENGTH, invalidHistogram, MAX_RUN_ENTRIES } from './layout.ts';
 import { readVarint, skipVarint } from './packed-varints.ts';
 
 /** Where a scan found the samples: occupied buckets, sample count, first and last occupied index (-1: none). */
-export interface RunScan { buckets: number; total: number; first: number; last: number }
+export interface RunScan {
+  buckets: number;
+  total: number;
+  first: number;
+  last: number;
+}
 
 /**
  * Checks packed sint32 run-length entries into `out`; false (out then undefined) when anything
@@ -58,7 +63,10 @@ export function scanPacked(buf: Uint8Array, out: RunScan): boolean {
       } while (b >= 128);
     }
     entries++;
-    if (u & 1) { index += (u >>> 1) + 1; continue; }
+    if (u & 1) {
+      index += (u >>> 1) + 1;
+      continue;
+    }
     if (u === 0) return false;
     m++;
     total += u >>> 1;
@@ -85,7 +93,7 @@ export function scanPacked(buf: Uint8Array, out: RunScan): boolean {
   const last = index - trailing - 1;
   if (last >= COUNTS_LENGTH) return false;
   let first = 0;
-  for (let p = 0; ;) {
+  for (let p = 0; ; ) {
     const u = readVarint(buf, p);
     if ((u & 1) === 0) break;
     first += (u >>> 1) + 1;
@@ -116,7 +124,10 @@ export function scanRuns(counts: readonly number[], n: number, pairs: Int32Array
     // sint32 on the wire; a caller handing in objects gets the same bound. (v | 0) === v
     // holds exactly for the integers of int32 (not NaN, fractions, +-Infinity or beyond 2^31).
     if ((v | 0) !== v || v === 0) throw invalidHistogram(`entry ${k} is ${v}`);
-    if (v < 0) { index -= v; continue; }
+    if (v < 0) {
+      index -= v;
+      continue;
+    }
     if (index >= COUNTS_LENGTH) throw invalidHistogram(`bucket index ${index} beyond ${COUNTS_LENGTH - 1}`);
     // m <= index < COUNTS_LENGTH: pairs holds 2 * COUNTS_LENGTH.
     pairs[2 * m] = index;

@@ -6,12 +6,18 @@ import type { barrage } from '../generated/barrage.js';
 import { HIGHEST_US, HISTOGRAM_CONFIG_V1 } from './config.ts';
 import { DecodedHistogram } from './decoded.ts';
 import { COUNTS_LENGTH, INDEXER, invalidHistogram, MAX_RUN_ENTRIES } from './layout.ts';
-import { scanRuns, type RunScan } from './scan-runs.ts';
+import { type RunScan, scanRuns } from './scan-runs.ts';
 
 type WireHistogram = barrage.v1.Histogram.$Properties;
 
 /** Where a wire histogram's buckets lie; min and max (the exact extremes) when it holds samples. */
-export interface HistogramScan { first: number; last: number; total: number; min?: number; max?: number }
+export interface HistogramScan {
+  first: number;
+  last: number;
+  total: number;
+  min?: number;
+  max?: number;
+}
 
 // The occupied buckets of a plain counts array, shared by every check: room for every bucket
 // is 2 * COUNTS_LENGTH int32s (about 190 KB), too much to allocate per histogram, and whoever

@@ -4,14 +4,16 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { ControllerErrors } from '../../errors.ts';
 import { reportCsp } from '../../report/html.ts';
-import { renderReport, storedSeries, type ReportFormat } from '../../report/report.ts';
-import { validateScenario } from '../../scenario/validate.ts';
+import { type ReportFormat, renderReport, storedSeries } from '../../report/report.ts';
 import type { Scenario } from '../../scenario/scenario.ts';
+import { validateScenario } from '../../scenario/validate.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import { idParam } from '../schemas.ts';
 import { finishedSummary } from '../stored-run.ts';
 
-export interface ReportRoutesOptions { store: RunStore }
+export interface ReportRoutesOptions {
+  store: RunStore;
+}
 
 /** Path under /runs/:id, format and content type, in the order the routes are declared. */
 const REPORTS: ReadonlyArray<readonly [path: string, format: ReportFormat, type: string]> = [
@@ -27,13 +29,24 @@ export const reportRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ReportRou
       const { id } = req.params;
       const summary = finishedSummary(o.store, id);
       let scenario: Scenario;
-      try { scenario = validateScenario(o.store.getScenarioSource(id)); } catch (err) {
-        throw new ControllerErrors.INTERNAL(`the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`);
+      try {
+        scenario = validateScenario(o.store.getScenarioSource(id));
+      } catch (err) {
+        throw new ControllerErrors.INTERNAL(
+          `the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`,
+        );
       }
       const run = o.store.getRun(id)!;
-      const body = renderReport(format, { summary, scenario, target: run.target ?? undefined, monitorSamples: o.store.getMonitorSamples(id), series: storedSeries(o.store, id) });
+      const body = renderReport(format, {
+        summary,
+        scenario,
+        target: run.target ?? undefined,
+        monitorSamples: o.store.getMonitorSamples(id),
+        series: storedSeries(o.store, id),
+      });
       // Served from the API's origin: the page may run its own inline scripts and nothing else.
-      if (format === 'html') reply.header('content-security-policy', reportCsp(body)).header('x-content-type-options', 'nosniff');
+      if (format === 'html')
+        reply.header('content-security-policy', reportCsp(body)).header('x-content-type-options', 'nosniff');
       return reply.type(type).send(body);
     });
   }
