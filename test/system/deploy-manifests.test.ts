@@ -32,7 +32,7 @@ import {
 } from 'kubernetes-models/v1';
 import { parse, parseAllDocuments } from 'yaml';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const K8S = join(ROOT, 'deploy/kubernetes');
 const BIN = {
   controller: 'packages/controller/src/cli/main.ts',
