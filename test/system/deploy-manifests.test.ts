@@ -8,7 +8,6 @@
 // Nothing here needs a cluster or Docker.
 
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,154 +15,17 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { type IJob, Job } from 'kubernetes-models/batch/v1';
-import { type INetworkPolicy, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
-import {
-  ConfigMap,
-  type IConfigMap,
-  type IContainer,
-  type IPodSpec,
-  type IPodTemplateSpec,
-  type ISecret,
-  type IService,
-  Namespace,
-  PersistentVolumeClaim,
-  Secret,
-  Service,
-} from 'kubernetes-models/v1';
-import { parse, parseAllDocuments } from 'yaml';
+import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import type { IConfigMap, IContainer, IPodSpec, IPodTemplateSpec, ISecret, IService } from 'kubernetes-models/v1';
+import { parse } from 'yaml';
+import { BIN, checkCommand, one } from '../helpers/cli-flags.ts';
+import { container, get, type K8sObject, matches, NO_KUBECTL, render, validateAll } from '../helpers/manifests.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const K8S = join(ROOT, 'deploy/kubernetes');
-const BIN = {
-  controller: 'packages/controller/src/cli/main.ts',
-  agent: 'packages/agent/src/cli.ts',
-  'sample-target': 'packages/sample-target/src/cli.ts',
-} as const;
-type Bin = keyof typeof BIN;
 
 // ---------------------------------------------------------------------------------------
-// The CLIs' flags, read from their own --help: flag name -> whether it takes a value.
-
-type Flags = Map<string, boolean>;
-const helpCache = new Map<string, Flags>();
-
-function flagsOf(bin: Bin, sub?: string): Flags {
-  const key = `${bin} ${sub ?? ''}`;
-  const cached = helpCache.get(key);
-  if (cached) return cached;
-  const out = execFileSync(process.execPath, [BIN[bin], ...(sub ? [sub] : []), '--help'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  const flags: Flags = new Map();
-  for (const m of out.matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)( <[^>]+>| \[[^\]]+\])?/gm))
-    flags.set(m[1]!, m[2] !== undefined);
-  assert.ok(flags.size > 1, `no flags parsed from ${key} --help`);
-  helpCache.set(key, flags);
-  return flags;
-}
-
-const SUBCOMMANDS: Record<Bin, readonly string[]> = { controller: ['start', 'serve'], agent: [], 'sample-target': [] };
-
-/**
- * Checks a command line as the image's entrypoint takes it (binary name, then its
- * arguments) and returns its flags with their values (repeatable flags collected).
- */
-function checkCommand(
-  argv: readonly string[],
-  where: string,
-): { bin: Bin; sub?: string; flags: Map<string, string[]> } {
-  const bin = argv[0] as Bin;
-  assert.ok(bin in BIN, `${where}: first argument ${argv[0]} is not one of ${Object.keys(BIN).join(', ')}`);
-  let i = 1;
-  let sub: string | undefined;
-  if (SUBCOMMANDS[bin].length > 0) {
-    sub = argv[1];
-    assert.ok(
-      sub !== undefined && SUBCOMMANDS[bin].includes(sub),
-      `${where}: ${bin} needs one of ${SUBCOMMANDS[bin].join(', ')}, got ${sub}`,
-    );
-    i = 2;
-  }
-  const known = flagsOf(bin, sub);
-  const flags = new Map<string, string[]>();
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    assert.ok(a.startsWith('--'), `${where}: stray argument ${JSON.stringify(a)} (after ${argv[i - 1]})`);
-    assert.ok(known.has(a), `${where}: ${bin}${sub ? ` ${sub}` : ''} has no flag ${a}`);
-    const values = flags.get(a) ?? [];
-    if (known.get(a)) {
-      const v = argv[++i];
-      assert.ok(v !== undefined && !v.startsWith('--'), `${where}: ${a} needs a value`);
-      values.push(v);
-    } else values.push('true');
-    flags.set(a, values);
-  }
-  return { bin, ...(sub ? { sub } : {}), flags };
-}
-
-const one = (flags: Map<string, string[]>, name: string): string | undefined => flags.get(name)?.at(-1);
-
-// ---------------------------------------------------------------------------------------
-// Rendering and schema validation.
-
-function kubectlMissing(): string | false {
-  const r = spawnSync('kubectl', ['kustomize', '--help'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) {
-    return 'kubectl not found (Debian: apt-get install kubernetes-client, which gives `kubectl kustomize`): the Kubernetes manifests are not rendered';
-  }
-  return false;
-}
-const NO_KUBECTL = kubectlMissing();
-
-interface K8sObject {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string };
-}
-
-function render(dir: string): K8sObject[] {
-  const text = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  return parseAllDocuments(text)
-    .map((d) => d.toJS() as K8sObject)
-    .filter((o) => o !== null);
-}
-
-/** Every rendered object, constructed with its model class and validated against the schema. */
-function validateAll(objects: readonly K8sObject[]): void {
-  const models: Record<string, (o: never) => { validate(): void }> = {
-    'v1/Namespace': (o) => new Namespace(o),
-    'v1/Secret': (o) => new Secret(o),
-    'v1/ConfigMap': (o) => new ConfigMap(o),
-    'v1/Service': (o) => new Service(o),
-    'v1/PersistentVolumeClaim': (o) => new PersistentVolumeClaim(o),
-    'apps/v1/Deployment': (o) => new Deployment(o),
-    'batch/v1/Job': (o) => new Job(o),
-    'networking.k8s.io/v1/NetworkPolicy': (o) => new NetworkPolicy(o),
-  };
-  for (const o of objects) {
-    const make = models[`${o.apiVersion}/${o.kind}`];
-    assert.ok(make, `no model for ${o.apiVersion} ${o.kind} ${o.metadata.name}: add one to this test`);
-    assert.doesNotThrow(() => make(o as never).validate(), `${o.kind}/${o.metadata.name} fails its schema`);
-    if (o.kind !== 'Namespace') assert.equal(o.metadata.namespace, 'barrage', `${o.kind}/${o.metadata.name} namespace`);
-  }
-}
-
-function get<T>(objects: readonly K8sObject[], kind: string, name: string): T {
-  const o = objects.find((x) => x.kind === kind && x.metadata.name === name);
-  assert.ok(o, `${kind}/${name} is rendered`);
-  return o as unknown as T;
-}
-
-const container = (t: IPodTemplateSpec | undefined, name: string): IContainer => {
-  const c = t?.spec?.containers.find((x) => x.name === name);
-  assert.ok(c, `container ${name}`);
-  return c;
-};
-const matches = (selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean =>
-  selector !== undefined &&
-  Object.keys(selector).length > 0 &&
-  Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+// Kubernetes: the wiring a schema cannot see.
 
 /** What every barrage pod must have: non-root, read-only root, no privileges, requests and limits, tokens from the Secret. */
 function checkPod(objects: readonly K8sObject[], spec: IPodSpec | undefined, where: string): void {
