@@ -1,9 +1,10 @@
 // A load model as written (rates per timeUnit, durations as text) turned into
 // what the planner reads: durations in ms, rates per second, stages, caps.
 import { ArrivalSchedule, LOAD_MODELS } from '@barrage/core';
+import type { ScenarioModelInput } from './input.ts';
 import { boundedMs, MAX_SCENARIO_MS } from './limits.ts';
 import type { LoadScenario, MixEntry } from './scenario.ts';
-import { DEFAULTS, type ScenarioModelInput } from './schema.ts';
+import { MODEL_DEFAULTS } from './schema-models.ts';
 import { parseDuration } from './units.ts';
 
 const MAX_ARRIVALS = 1_000_000_000;
@@ -25,7 +26,7 @@ export function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[]
 }
 
 function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
-  const unitMs = parseDuration(s.timeUnit ?? DEFAULTS.timeUnit);
+  const unitMs = parseDuration(s.timeUnit ?? MODEL_DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);
   const stages = (s.stages ?? []).map((st, j) => {
@@ -40,11 +41,11 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
     name: s.name,
     executor: s.executor,
     mix,
-    startTimeMs: parseDuration(s.startTime ?? DEFAULTS.startTime),
-    gracefulStopMs: parseDuration(s.gracefulStop ?? DEFAULTS.gracefulStop),
+    startTimeMs: parseDuration(s.startTime ?? MODEL_DEFAULTS.startTime),
+    gracefulStopMs: parseDuration(s.gracefulStop ?? MODEL_DEFAULTS.gracefulStop),
     vus: s.vus ?? 0,
     iterations: s.iterations ?? 0,
-    thinkTimeMs: parseDuration(s.thinkTime ?? DEFAULTS.thinkTime),
+    thinkTimeMs: parseDuration(s.thinkTime ?? MODEL_DEFAULTS.thinkTime),
     connections: s.connections ?? 0,
     maxInFlight: 0,
     startTarget: 0,
@@ -55,10 +56,10 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
       return { ...base, durationMs: parseDuration(s.duration!) };
     case 'shared-iterations':
     case 'per-vu-iterations':
-      return { ...base, durationMs: parseDuration(s.maxDuration ?? DEFAULTS.maxDuration) };
+      return { ...base, durationMs: parseDuration(s.maxDuration ?? MODEL_DEFAULTS.maxDuration) };
     case 'ramping-vus': {
       const durationMs = stages.reduce((a, st) => a + st.durationMs, 0);
-      const startTarget = s.startVUs ?? DEFAULTS.startVUs;
+      const startTarget = s.startVUs ?? MODEL_DEFAULTS.startVUs;
       return { ...base, durationMs, startTarget, stages, vus: Math.max(startTarget, ...stages.map((st) => st.target)) };
     }
     case 'constant-arrival-rate': {
@@ -69,7 +70,7 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
         durationMs,
         startTarget: rate,
         stages: [{ durationMs, target: rate }],
-        maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight,
+        maxInFlight: s.maxInFlight ?? MODEL_DEFAULTS.maxInFlight,
       };
     }
     case 'ramping-arrival-rate': {
@@ -77,9 +78,9 @@ function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: st
       return {
         ...base,
         durationMs,
-        startTarget: perSecond(s.startRate ?? DEFAULTS.startRate),
+        startTarget: perSecond(s.startRate ?? MODEL_DEFAULTS.startRate),
         stages,
-        maxInFlight: s.maxInFlight ?? DEFAULTS.maxInFlight,
+        maxInFlight: s.maxInFlight ?? MODEL_DEFAULTS.maxInFlight,
       };
     }
   }

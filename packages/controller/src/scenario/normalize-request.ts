@@ -2,9 +2,10 @@
 // headers merged with the defaults and checked, the body and its type, captures,
 // named checks, a generated upload's size; every problem noted with its path.
 import { FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE } from '@barrage/core';
+import type { RequestInput, ScenarioInput } from './input.ts';
 import { boundedMs } from './limits.ts';
 import type { CheckDef, RequestDef } from './scenario.ts';
-import { DEFAULTS, type RequestInput, type ScenarioInput } from './schema.ts';
+import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { mergedHeaders } from './templated-fields.ts';
 import { parseDuration, parseSize } from './units.ts';
 import { parsesAsUrl } from './urls.ts';
@@ -89,16 +90,16 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
   if (r.multipart !== undefined) {
     multipart = {
       size: parseSize(r.multipart.size),
-      field: r.multipart.field ?? DEFAULTS.multipartField,
-      filename: r.multipart.filename ?? DEFAULTS.multipartFilename,
-      contentType: r.multipart.contentType ?? DEFAULTS.multipartContentType,
+      field: r.multipart.field ?? REQUEST_DEFAULTS.multipartField,
+      filename: r.multipart.filename ?? REQUEST_DEFAULTS.multipartFilename,
+      contentType: r.multipart.contentType ?? REQUEST_DEFAULTS.multipartContentType,
       fields: { ...r.multipart.fields },
     };
     if (multipart.size > 10 * 1024 ** 3) problems.push(`${path}/multipart/size: at most 10GB`);
   }
   return {
     name: r.name,
-    method: r.method ?? DEFAULTS.method,
+    method: r.method ?? REQUEST_DEFAULTS.method,
     url: r.url,
     path: r.path,
     headers,
@@ -107,12 +108,12 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
     contentType,
     multipart,
     timeoutMs: boundedMs(
-      parseDuration(r.timeout ?? input.defaults?.timeout ?? DEFAULTS.timeout),
+      parseDuration(r.timeout ?? input.defaults?.timeout ?? REQUEST_DEFAULTS.timeout),
       `${path}/timeout`,
       problems,
     ),
     expect: r.expect ?? [],
-    weight: r.weight ?? DEFAULTS.weight,
+    weight: r.weight ?? REQUEST_DEFAULTS.weight,
     captures,
     checks,
   };

@@ -2,7 +2,9 @@
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
 import type { Selector } from '../monitor/prometheus-text.ts';
-import type { AgentLossPolicy, ExecutorName, RequestInput, ScenarioInput } from './schema.ts';
+import type { RequestInput, ScenarioInput } from './input.ts';
+import type { AgentLossPolicy } from './schema-agent-loss.ts';
+import type { ExecutorName } from './schema-models.ts';
 import type { Threshold } from './thresholds.ts';
 
 export interface CaptureDef {

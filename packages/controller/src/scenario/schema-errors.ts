@@ -2,7 +2,9 @@
 // violation with its path, combinator riddles said plainly. Also the shape check
 // that runs before anything recurses into an untrusted document.
 import { Ajv, type ErrorObject } from 'ajv';
-import { EXECUTORS, type ScenarioInput, scenarioSchema } from './schema.ts';
+import type { ScenarioInput } from './input.ts';
+import { scenarioSchema } from './schema.ts';
+import { EXECUTORS } from './schema-models.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const validate = ajv.compile<ScenarioInput>(scenarioSchema);

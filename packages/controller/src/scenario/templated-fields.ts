@@ -1,7 +1,7 @@
 // The text fields of a scenario that may hold ${variables}, and what is wrong
 // with a reference in them. Pure.
 import { VARIABLE } from '@barrage/core';
-import type { RequestInput, ScenarioInput } from './schema.ts';
+import type { RequestInput, ScenarioInput } from './input.ts';
 
 /** The text fields of a request that may hold ${variables}, with their paths. */
 export function templatedFields(

@@ -5,12 +5,14 @@
 import { parseJsonPath, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import { parseSelector, type Selector } from '../monitor/prometheus-text.ts';
+import type { ScenarioInput } from './input.ts';
 import { boundedMs, MAX_SCENARIO_MS } from './limits.ts';
 import { normalizeModel } from './normalize-model.ts';
 import { normalizeRequest } from './normalize-request.ts';
 import type { LoadScenario, MixEntry, MonitorDef, Scenario } from './scenario.ts';
-import { DEFAULTS, type ScenarioInput } from './schema.ts';
+import { AGENT_LOSS_DEFAULTS } from './schema-agent-loss.ts';
 import { schemaErrors, unsafeShape } from './schema-errors.ts';
+import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { isEnv, referenceProblems, templatedFields } from './templated-fields.ts';
 import { liveProblem, parseThreshold, RESERVED_NAMES } from './thresholds.ts';
 import { parseDuration } from './units.ts';
@@ -136,7 +138,7 @@ export function validateScenario(doc: unknown): Scenario {
       ...flowList
         .map((n) => flows.find((f) => f.name === n))
         .filter((f) => f !== undefined)
-        .map((f) => ({ name: f.name, weight: f.weight ?? DEFAULTS.weight, steps: [...f.steps] })),
+        .map((f) => ({ name: f.name, weight: f.weight ?? REQUEST_DEFAULTS.weight, steps: [...f.steps] })),
     ];
     if (mix.length === 0 && problems.length === 0)
       problems.push(`/scenarios/${i}: nothing to run (no requests or flows)`);
@@ -199,15 +201,15 @@ export function validateScenario(doc: unknown): Scenario {
       return [];
     }
   });
-  const onAgentLoss = input.onAgentLoss ?? DEFAULTS.onAgentLoss;
-  const agentTimeoutMs = parseDuration(input.agentTimeout ?? DEFAULTS.agentTimeout);
+  const onAgentLoss = input.onAgentLoss ?? AGENT_LOSS_DEFAULTS.onAgentLoss;
+  const agentTimeoutMs = parseDuration(input.agentTimeout ?? AGENT_LOSS_DEFAULTS.agentTimeout);
   // Statuses and pings come every second: a shorter timeout would take jitter for a loss.
   if (agentTimeoutMs < 2_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 2s and 1h');
   // Rebalance hands a lost agent's share to others: it must stop firing as soon as it is lost.
   const leaseMs =
     onAgentLoss === 'rebalance' && input.lease === undefined
       ? agentTimeoutMs
-      : parseDuration(input.lease ?? DEFAULTS.lease);
+      : parseDuration(input.lease ?? AGENT_LOSS_DEFAULTS.lease);
   if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000) problems.push('/lease: at least the agentTimeout, at most 1h');
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({

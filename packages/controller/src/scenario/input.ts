@@ -1,0 +1,75 @@
+// The scenario document as written, typed: what the schema admits, for the code
+// that normalises it. The schema is the check; these types only describe its result.
+import type { AgentLossPolicy } from './schema-agent-loss.ts';
+import type { ExecutorName } from './schema-models.ts';
+
+/** A request as written (after schema validation). */
+export interface RequestInput {
+  name: string;
+  method?: string;
+  url?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean>;
+  json?: unknown;
+  body?: string;
+  multipart?: {
+    size: string;
+    field?: string;
+    filename?: string;
+    contentType?: string;
+    fields?: Record<string, string>;
+  };
+  timeout?: string;
+  expect?: number[];
+  weight?: number;
+  capture?: Record<string, string | { json: string } | { header: string }>;
+  checks?: Array<{ name?: string; header?: string; json?: string; equals?: unknown; status?: number[] }>;
+}
+
+export interface ScenarioModelInput {
+  name: string;
+  executor: ExecutorName;
+  startTime?: string;
+  gracefulStop?: string;
+  requests?: string[];
+  flows?: string[];
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+  maxDuration?: string;
+  thinkTime?: string;
+  connections?: number;
+  startVUs?: number;
+  stages?: Array<{ duration: string; target: number }>;
+  rate?: number;
+  timeUnit?: string;
+  startRate?: number;
+  maxInFlight?: number;
+}
+
+/** The scenario document as written (after schema validation). */
+export interface ScenarioInput {
+  name: string;
+  description?: string;
+  baseUrl?: string;
+  defaults?: { headers?: Record<string, string>; timeout?: string };
+  vars?: Record<string, string>;
+  setup?: RequestInput[];
+  requests: RequestInput[];
+  flows?: Array<{ name: string; steps: string[]; weight?: number }>;
+  thresholds?: Array<string | { expr: string; request?: string; abortOnFail?: boolean; delay?: string }>;
+  monitors?: Array<{
+    name: string;
+    url?: string;
+    path?: string;
+    json?: string;
+    prometheus?: string;
+    interval?: string;
+    timeout?: string;
+  }>;
+  onAgentLoss?: AgentLossPolicy;
+  agentTimeout?: string;
+  lease?: string;
+  scenarios: ScenarioModelInput[];
+}
