@@ -2,12 +2,10 @@
 // `abort` the run, `continue` without it, or `rebalance` its share over the
 // agents still running from past its lease (plan/takeover.ts has the maths).
 // Every decision leaves a note the summary carries.
-import type { Logger } from 'pino';
-import type { AgentPlan } from '../plan/assignments.ts';
 import { planTakeover } from '../plan/takeover.ts';
-import type { Scenario } from '../scenario/scenario.ts';
 import { agentsToDeclareLost, type LossDecision } from './agent-watch.ts';
 import type { Participant } from './participant.ts';
+import type { RunState } from './run-state.ts';
 
 /** How often the run looks for agents gone silent; a tick this much late means this process stalled. */
 export const WATCH_MS = 200;
@@ -18,26 +16,13 @@ const LEASE_MARGIN_MS = 1_000;
 export const secondsInto = (t: number, from: number): string => `+${((t - from) / 1000).toFixed(1)} s`;
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
 
-export interface LossContext {
-  runId: string;
-  scenario: Scenario;
-  logger: Logger;
-  participants: ReadonlyMap<string, Participant>;
-  plans: ReadonlyMap<string, AgentPlan>;
-  notes: string[];
-  /** The run's planned start (notes give times from it). */
-  startAt(): number;
-  /** Aborts the run (once: a second abort would cut the others' final reports). */
-  abort(reason: string): void;
-}
-
 export class AgentLossHandler {
-  private readonly c: LossContext;
+  private readonly c: RunState;
   private takeoverId = 0;
   /** Per taker: the lost agents whose share it took over. */
   private readonly taken = new Map<string, string[]>();
 
-  constructor(c: LossContext) {
+  constructor(c: RunState) {
     this.c = c;
   }
 
@@ -66,7 +51,7 @@ export class AgentLossHandler {
     c.logger.warn({ run: c.runId, agent: p.name, silentMs: Math.round(d.silentMs), policy: d.policy }, 'agent lost');
     if (d.kind === 'lost-again') {
       // Lost a second time after coming back: recorded; its share was dealt with the first time.
-      c.notes.push(`agent ${p.name} lost again at ${secondsInto(now, c.startAt())} (${silent})`);
+      c.notes.push(`agent ${p.name} lost again at ${secondsInto(now, c.startAt)} (${silent})`);
       p.lost!.returnedAt = 0;
       p.lost!.at = now;
       return;
@@ -80,7 +65,7 @@ export class AgentLossHandler {
       takenFrom: 0,
       returnedAt: 0,
     };
-    const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, c.startAt())} (${silent}), carrying ${percent(p.lost.share)} of the load`;
+    const what = `agent ${p.name} (${p.host}) lost at ${secondsInto(now, c.startAt)} (${silent}), carrying ${percent(p.lost.share)} of the load`;
     if (this.taken.has(p.id))
       c.notes.push(
         `agent ${p.name} had taken over part of ${this.taken.get(p.id)!.join(', ')}'s share; that part is not re-planned again`,
@@ -100,7 +85,7 @@ export class AgentLossHandler {
     if (p.lost === undefined || p.lost.returnedAt !== 0) return;
     p.lost.returnedAt = now;
     this.c.notes.push(
-      `agent ${p.name} came back at ${secondsInto(now, this.c.startAt())}, ${((now - p.lost.at) / 1000).toFixed(1)} s after it was lost; what it had not reported was resent${p.lost.policy === 'rebalance' ? ', and it was told to stop firing (its share had been re-planned)' : ''}`,
+      `agent ${p.name} came back at ${secondsInto(now, this.c.startAt)}, ${((now - p.lost.at) / 1000).toFixed(1)} s after it was lost; what it had not reported was resent${p.lost.policy === 'rebalance' ? ', and it was told to stop firing (its share had been re-planned)' : ''}`,
     );
   }
 
@@ -137,6 +122,6 @@ export class AgentLossHandler {
         ? `; not taken over: ${plan.skipped.join(', ')} (iteration-bounded: what it completed is unknown; or no other agent runs it)`
         : '';
     if (plan.shares.size === 0) return `nothing of its share could be re-planned${left}`;
-    return `its share re-planned from ${secondsInto(fromAt, c.startAt())} (past its lease) to the end across ${takenBy.join(', ')} (onAgentLoss: rebalance)${left}`;
+    return `its share re-planned from ${secondsInto(fromAt, c.startAt)} (past its lease) to the end across ${takenBy.join(', ')} (onAgentLoss: rebalance)${left}`;
   }
 }

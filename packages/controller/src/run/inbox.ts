@@ -3,40 +3,27 @@
 // (re-attached, told the Start and Stop it missed), an agent leaving. After
 // each, the run re-checks what it waits for.
 
-import type { Clock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
-import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { RunListener } from '../cluster/cluster.ts';
 import type { AgentLossHandler } from './agent-loss.ts';
-import type { Participant } from './participant.ts';
 import type { ReportIntake } from './report-intake.ts';
+import type { RunState } from './run-state.ts';
 import type { StopProtocol } from './stop-protocol.ts';
-
-export interface InboxContext {
-  runId: string;
-  participants: ReadonlyMap<string, Participant>;
-  intake: ReportIntake;
-  loss: AgentLossHandler;
-  stops: StopProtocol;
-  notes: string[];
-  clock: Clock;
-  logger: Logger;
-  /** The run's planned start instant (0 before the start). */
-  startAt(): number;
-  /** The run cannot start (a plan refused, a bad Ready). */
-  fail(err: Error): void;
-  /** Something happened: the run re-checks what it waits for. */
-  poke(): void;
-}
 
 export class RunInbox implements RunListener {
   readonly runId: string;
-  private readonly c: InboxContext;
+  private readonly c: RunState;
+  private readonly intake: ReportIntake;
+  private readonly loss: AgentLossHandler;
+  private readonly stops: StopProtocol;
 
-  constructor(c: InboxContext) {
-    this.c = c;
-    this.runId = c.runId;
+  constructor(state: RunState, intake: ReportIntake, loss: AgentLossHandler, stops: StopProtocol) {
+    this.c = state;
+    this.runId = state.runId;
+    this.intake = intake;
+    this.loss = loss;
+    this.stops = stops;
   }
 
   holds(session: AgentSession): boolean {
@@ -47,7 +34,7 @@ export class RunInbox implements RunListener {
     const p = this.c.participants.get(session.id);
     if (p === undefined) return false;
     p.session = session;
-    this.c.loss.returned(p, this.c.clock.now());
+    this.loss.returned(p, this.c.clock.now());
     this.c.logger.info({ agent: p.name }, 'agent re-attached to the run');
     return true;
   }
@@ -56,8 +43,8 @@ export class RunInbox implements RunListener {
     const { c } = this;
     // A Start or Stop broadcast while this agent was away would otherwise never reach it;
     // the agent ignores a Start it already acted on.
-    if (c.startAt() > 0) session.send({ start: { runId: c.runId, startAt: c.startAt() } });
-    if (c.stops.last) session.send({ stop: c.stops.last });
+    if (c.startAt > 0) session.send({ start: { runId: c.runId, startAt: c.startAt } });
+    if (this.stops.last) session.send({ stop: this.stops.last });
     else if (c.participants.get(session.id)?.lost?.policy === 'rebalance') {
       // Its share now runs elsewhere: it must not fire it a second time.
       session.send({ stop: { runId: c.runId, reason: 'share rebalanced', id: 0, closing: false } });
@@ -70,7 +57,7 @@ export class RunInbox implements RunListener {
     p.disconnects++;
     if (p.final) this.c.logger.info({ agent: p.name }, 'run agent left after its final report');
     else this.c.logger.warn({ agent: p.name }, 'run agent disconnected before its final report');
-    this.c.poke();
+    this.c.waiter.poke();
   }
 
   message(session: AgentSession, env: barrage.v1.Envelope): void {
@@ -80,9 +67,9 @@ export class RunInbox implements RunListener {
     switch (env.body) {
       case 'ready': {
         // Once started, a (re-sent) Ready changes nothing: the start instant is fixed.
-        if (env.ready!.runId !== c.runId || c.startAt() > 0) return;
-        const refused = c.intake.ready(p, env.ready!);
-        if (refused) c.fail(refused);
+        if (env.ready!.runId !== c.runId || c.startAt > 0) return;
+        const refused = this.intake.ready(p, env.ready!);
+        if (refused) c.failure = refused;
         break;
       }
       case 'report': {
@@ -92,20 +79,20 @@ export class RunInbox implements RunListener {
           p.session.send({ ack: { runId: r.runId.slice(0, 64), seq: r.seq } });
           return;
         }
-        c.intake.report(p, r);
+        this.intake.report(p, r);
         break;
       }
       case 'finished':
-        if (env.finished!.runId === c.runId) c.intake.finished(p, env.finished as barrage.v1.Finished, c.notes);
+        if (env.finished!.runId === c.runId) this.intake.finished(p, env.finished as barrage.v1.Finished, c.notes);
         break;
       case 'error': {
-        const refused = c.intake.error(p, env.error!);
-        if (refused) c.fail(refused);
+        const refused = this.intake.error(p, env.error!);
+        if (refused) c.failure = refused;
         break;
       }
       default:
         c.logger.warn({ agent: p.name, kind: env.body }, 'unexpected message during a run');
     }
-    c.poke();
+    c.waiter.poke();
   }
 }

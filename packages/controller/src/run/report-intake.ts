@@ -4,15 +4,13 @@
 // (instants and counts it may not lie with). Figures out of range are dropped, never
 // trusted: the bounds are the session's (cluster/agent-figures.ts).
 
-import type { Clock } from '@barrage/core';
 import { type barrage, PARTIAL_LOAD_CODES } from '@barrage/proto';
-import type { Logger } from 'pino';
 import { inRange, MAX_CPU_CORES, MAX_LOOP_DELAY_MS } from '../cluster/agent-figures.ts';
 import { ControllerErrors } from '../errors.ts';
-import type { RunAggregate } from '../merge/run-aggregate.ts';
 import { BUSY_UTILIZATION } from '../results/run-result.ts';
 import type { Participant } from './participant.ts';
 import { validateReport } from './report-validation.ts';
+import type { RunState } from './run-state.ts';
 
 const MAX_CLOCK_OFFSET_MS = 7 * 24 * 3_600_000;
 const MAX_CLOCK_RTT_MS = 10_000;
@@ -22,34 +20,30 @@ const PLAUSIBLE_SLACK_MS = 60_000;
 /** Notes kept per agent about parts of its load that stopped (one per dead worker thread, bounded). */
 const MAX_BROKEN_PARTS = 8;
 
-export interface IntakeOptions {
-  runId: string;
-  aggregate: RunAggregate;
-  /** Per request name: the checks (and captures) its reports may count. */
-  checkNames: ReadonlyMap<string, ReadonlySet<string>>;
-  intervalMs: number;
-  clock: Clock;
-  logger: Logger;
-  /** The run's planned start instant (0 before the start). */
-  startAt(): number;
-}
-
 export class ReportIntake {
   /** Reports rejected as invalid (each (agent, seq) once). */
   rejected = 0;
-  private readonly o: IntakeOptions;
+  private readonly o: RunState;
+  /** Per request name: the checks (and captures) its reports may count. */
+  private readonly checkNames: ReadonlyMap<string, ReadonlySet<string>>;
   /** Per agent: report sequences already rejected (a resend is not counted again). */
   private readonly rejectedSeqs = new Map<string, Set<number>>();
 
-  constructor(o: IntakeOptions) {
-    this.o = o;
+  constructor(state: RunState) {
+    this.o = state;
+    this.checkNames = new Map(
+      state.scenario.requests.map((r) => [
+        r.name,
+        new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)]),
+      ]),
+    );
   }
 
   /** An instant an agent reports (controller clock) lies within this run, give or take a minute; 0 = unset. */
   plausible(t: number, zeroOk: boolean): boolean {
     if (t === 0) return zeroOk;
     const now = this.o.clock.now();
-    const from = (this.o.startAt() || now) - PLAUSIBLE_SLACK_MS;
+    const from = (this.o.startAt || now) - PLAUSIBLE_SLACK_MS;
     return Number.isFinite(t) && t >= from && t <= now + PLAUSIBLE_SLACK_MS;
   }
 
@@ -69,10 +63,12 @@ export class ReportIntake {
   /** A Report of this run: merged once if valid, acknowledged either way (a resend would be rejected again). */
   report(p: Participant, r: barrage.v1.Report): void {
     const { o } = this;
-    const startAt = o.startAt();
+    const startAt = o.startAt;
     const elapsed = startAt > 0 ? Math.floor((o.clock.now() - startAt) / o.intervalMs) : 0;
     try {
-      validateReport(r, o.runId, o.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK, (t) => this.plausible(t, false));
+      validateReport(r, o.runId, this.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK, (t) =>
+        this.plausible(t, false),
+      );
     } catch (err) {
       this.reject(p, r, err as Error);
       return;

@@ -1,20 +1,19 @@
 // One distributed run, start to end: assign each agent its plan, wait until all
 // are clock-synced and ready, start them on one instant, take in their reports,
-// then stop them and collect their closing facts. Orchestration only: what each
-// message means is report-intake.ts, agent loss is agent-watch.ts and
-// agent-loss.ts, stopping is stop-protocol.ts, and what the run tells the world
-// goes out as events (events.ts) through publisher.ts.
-
+// then stop them and collect their closing facts. Orchestration only: the run's
+// state is run-state.ts; what each message means, report-intake.ts through
+// inbox.ts; agent loss, agent-watch.ts and agent-loss.ts; stopping,
+// stop-protocol.ts; live verdicts, live-verdicts.ts; and what the run tells the
+// world goes out as events (events.ts) through publisher.ts.
 import type { Clock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster, RunListener } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
-import { firstLiveFailure, judge } from '../merge/judge.ts';
-import { RunAggregate } from '../merge/run-aggregate.ts';
+import type { RunAggregate } from '../merge/run-aggregate.ts';
 import { MonitorPoller, type MonitorSample } from '../monitor/monitor-poller.ts';
-import { type AgentPlan, planRun } from '../plan/assignments.ts';
+import { planRun } from '../plan/assignments.ts';
 import type { RunVar } from '../plan/setup.ts';
 import { assembleResult, type RunResult } from '../results/run-result.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -22,12 +21,13 @@ import type { Threshold, ThresholdResult } from '../scenario/thresholds.ts';
 import { AgentLossHandler, WATCH_MS } from './agent-loss.ts';
 import { RunEventFanout, type RunEvents, type RunView } from './events.ts';
 import { RunInbox } from './inbox.ts';
+import { LiveVerdicts } from './live-verdicts.ts';
 import { newParticipant, type Participant } from './participant.ts';
 import { RunPublisher } from './publisher.ts';
 import { ReportIntake } from './report-intake.ts';
-import { allSettled, completeInterval, deadline, type RunSpan } from './settling.ts';
+import { RunState } from './run-state.ts';
+import { allSettled, completeInterval, deadline } from './settling.ts';
 import { StopProtocol } from './stop-protocol.ts';
-import { Waiter } from './waiter.ts';
 
 export type { Participant, RunResult, RunStatus } from '../results/run-result.ts';
 
@@ -56,94 +56,49 @@ const MAX_WAIT_MS = 2 ** 31 - 1;
 
 export class Run implements RunListener, RunView {
   readonly runId: string;
-  readonly participants = new Map<string, Participant>();
-  readonly aggregate: RunAggregate;
-  readonly intervalMs: number;
   private readonly o: RunOptions;
+  private readonly state: RunState;
   private readonly events: RunEventFanout;
   private readonly publisher: RunPublisher;
   private readonly intake: ReportIntake;
   private readonly stops: StopProtocol;
   private readonly loss: AgentLossHandler;
   private readonly inbox: RunInbox;
-  private readonly waiter = new Waiter();
-  private readonly plans = new Map<string, AgentPlan>();
-  private readonly notes: string[] = [];
-  /** From the run's start: when the last scenario's load ends, and when its graceful stop does. */
-  private readonly loadMs: number;
-  private readonly longestMs: number;
-  private plannedStartAt = 0;
-  private aborted: string | undefined;
-  /** A second abort: stop waiting for stragglers. */
-  private hurry = false;
-  private failure: Error | undefined;
-  private thresholdAbort: ThresholdResult | undefined;
+  private readonly verdicts: LiveVerdicts;
   private monitors: MonitorPoller | undefined;
-  /** Past the load: no agent is declared lost any more. */
-  private winding = false;
 
   constructor(o: RunOptions) {
     this.o = o;
     this.runId = o.runId;
-    this.intervalMs = o.intervalMs ?? 1000;
-    this.loadMs = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs));
-    this.longestMs = Math.max(...o.scenario.scenarios.map((s) => s.startTimeMs + s.durationMs + s.gracefulStopMs));
     this.events = new RunEventFanout(o.events ?? [], o.logger);
     this.publisher = new RunPublisher(this.events, this);
-    this.aggregate = new RunAggregate(
-      o.scenario.requests.map((r) => r.name),
-      (p, h) => this.publisher.closed(p, h),
-    );
-    const checkNames = new Map(
-      o.scenario.requests.map((r) => [
-        r.name,
-        new Set([...r.checks.map((c) => c.name), ...r.captures.map((c) => `capture ${c.variable}`)]),
-      ]),
-    );
-    this.intake = new ReportIntake({
-      runId: o.runId,
-      aggregate: this.aggregate,
-      checkNames,
-      intervalMs: this.intervalMs,
-      clock: o.clock,
-      logger: o.logger,
-      startAt: () => this.plannedStartAt,
-    });
-    this.stops = new StopProtocol(o.runId, this.aggregate);
-    this.loss = new AgentLossHandler({
-      runId: o.runId,
-      scenario: o.scenario,
-      logger: o.logger,
-      participants: this.participants,
-      plans: this.plans,
-      notes: this.notes,
-      startAt: () => this.plannedStartAt,
-      abort: (reason) => this.abort(reason),
-    });
-    this.inbox = new RunInbox({
-      runId: o.runId,
-      participants: this.participants,
-      intake: this.intake,
-      loss: this.loss,
-      stops: this.stops,
-      notes: this.notes,
-      clock: o.clock,
-      logger: o.logger,
-      startAt: () => this.plannedStartAt,
-      fail: (err) => {
-        this.failure = err;
-      },
-      poke: () => this.waiter.poke(),
-    });
+    this.state = new RunState({ ...o, intervalMs: o.intervalMs ?? 1000 }, (p, h) => this.publisher.closed(p, h));
+    this.intake = new ReportIntake(this.state);
+    this.stops = new StopProtocol(o.runId, this.state.aggregate);
+    this.loss = new AgentLossHandler(this.state);
+    this.inbox = new RunInbox(this.state, this.intake, this.loss, this.stops);
+    this.verdicts = new LiveVerdicts(this.state, () => this.monitors?.stats());
+  }
+
+  get participants(): ReadonlyMap<string, Participant> {
+    return this.state.participants;
+  }
+
+  get aggregate(): RunAggregate {
+    return this.state.aggregate;
+  }
+
+  get intervalMs(): number {
+    return this.state.intervalMs;
   }
 
   get startAt(): number {
-    return this.plannedStartAt;
+    return this.state.startAt;
   }
 
   /** The newest interval every agent still running has reported (-1 before that). */
   get completeInterval(): number {
-    return completeInterval(this.participants.values(), this.aggregate);
+    return completeInterval(this.state.participants.values(), this.state.aggregate);
   }
 
   /**
@@ -152,60 +107,55 @@ export class Run implements RunListener, RunView {
    * then told to drop it, so none is left holding a run that will never start.
    */
   async execute(): Promise<RunResult> {
-    const { o } = this;
+    const { o, state: s } = this;
+    const all = () => [...s.participants.values()];
     o.cluster.attach(this);
     let progress: NodeJS.Timeout | undefined;
     this.loss.watch(o.clock.now(), false, false);
     const watch = setInterval(() => {
-      this.loss.watch(o.clock.now(), this.plannedStartAt > 0 && !this.winding, this.aborted !== undefined);
-      this.waiter.poke();
+      this.loss.watch(o.clock.now(), s.startAt > 0 && !s.winding, s.aborted !== undefined);
+      s.waiter.poke();
     }, WATCH_MS);
     try {
       this.assign();
-      const allReady = () => [...this.participants.values()].every((p) => p.ready);
-      await this.until(allReady, o.readyTimeoutMs ?? 15_000, 'abortable');
-      if (this.failure) throw this.failure;
-      if (this.aborted === undefined && !allReady()) {
-        const late = [...this.participants.values()].filter((p) => !p.ready).map((p) => p.name);
-        throw new ControllerErrors.AGENTS_NOT_READY(`agent(s) ${late.join(', ')} did not become ready`);
+      await s.until(() => all().every((p) => p.ready), o.readyTimeoutMs ?? 15_000, 'abortable');
+      if (s.failure) throw s.failure;
+      const late = all().filter((p) => !p.ready);
+      if (s.aborted === undefined && late.length > 0) {
+        throw new ControllerErrors.AGENTS_NOT_READY(
+          `agent(s) ${late.map((p) => p.name).join(', ')} did not become ready`,
+        );
       }
-      if (this.aborted === undefined) {
+      if (s.aborted === undefined) {
         this.start();
         // Just after each interval boundary, when the agents' reports for it have had time to land.
         const tick = (k: number) => {
-          progress = setTimeout(
-            () => {
-              this.tick();
-              tick(k + 1);
-            },
-            this.plannedStartAt + k * this.intervalMs + PROGRESS_LAG_MS - o.clock.now(),
-          );
+          const at = s.startAt + k * s.intervalMs + PROGRESS_LAG_MS;
+          progress = setTimeout(() => {
+            this.publisher.tick(this.monitorSamples(), this.verdicts.tick());
+            tick(k + 1);
+          }, at - o.clock.now());
         };
         tick(1);
         // Re-checked on every message and watch tick; the deadline moves while a lost agent may return.
-        await this.until(
-          () =>
-            allSettled(this.participants.values(), o.clock.now(), this.span()) ||
-            o.clock.now() >= deadline(this.participants.values(), this.span()),
+        const over = () => o.clock.now() >= deadline(s.participants.values(), s.span);
+        await s.until(
+          () => allSettled(s.participants.values(), o.clock.now(), s.span) || over(),
           MAX_WAIT_MS,
           'abortable',
         );
       }
-      this.winding = true;
-      if (![...this.participants.values()].every((p) => p.final)) {
+      s.winding = true;
+      if (!all().every((p) => p.final)) {
         // Abort or deadline: tell everyone to stop firing, then wait for the final reports of
         // the agents still connected, as long as in-flight requests may take to finish.
-        this.stops.send(this.aborted ?? 'deadline', false, this.participants.values());
-        const grace = Math.max(...o.scenario.scenarios.map((s) => s.gracefulStopMs));
-        await this.until(
-          () => [...this.participants.values()].every((p) => p.final || !p.session.open),
-          grace + FINISH_TIMEOUT_MS,
-          'urgent',
-        );
+        this.stops.send(s.aborted ?? 'deadline', false, s.participants.values());
+        const grace = Math.max(...o.scenario.scenarios.map((m) => m.gracefulStopMs));
+        await s.until(() => all().every((p) => p.final || !p.session.open), grace + FINISH_TIMEOUT_MS, 'urgent');
       }
       // The monitors' last samples show the target as the load left it.
       await this.monitors?.stop();
-      await this.closeWith(this.aborted ?? 'complete');
+      await this.closeWith(s.aborted ?? 'complete');
     } catch (err) {
       // Tell the agents to drop the run, and let them answer (their last reports get acked).
       await this.closeWith('failed');
@@ -224,18 +174,12 @@ export class Run implements RunListener, RunView {
    * with status aborted, once the agents' final reports are in. A second abort stops waiting for them.
    */
   abort(reason: string): void {
-    if (this.aborted !== undefined) this.hurry = true;
-    this.aborted ??= reason;
-    this.waiter.poke();
+    this.state.abort(reason);
   }
 
-  /**
-   * Thresholds judged on the merged results so far (rps over the time since the start): what
-   * live views show while the run goes. The summary judges them again on the complete data.
-   */
+  /** Thresholds judged on the merged results so far: what live views show while the run goes. */
   judge(ts: readonly Threshold[]): ThresholdResult[] {
-    const windowMs = Math.max(0, this.o.clock.now() - this.plannedStartAt);
-    return judge(ts, { aggregate: this.aggregate, windowMs, monitors: this.monitors?.stats() });
+    return this.verdicts.judge(ts);
   }
 
   /** Each monitor's samples so far (empty before the start, or without monitors). */
@@ -245,89 +189,40 @@ export class Run implements RunListener, RunView {
 
   /** Sends every agent its plan. */
   private assign(): void {
-    const { o } = this;
-    const plans = planRun({
-      runId: this.runId,
-      scenario: o.scenario,
-      baseUrl: o.baseUrl,
-      agents: o.agents.map((s) => ({ id: s.id, weight: s.hello!.weight })),
-      vars: o.vars,
-      intervalMs: this.intervalMs,
-      allowTargets: o.allowTargets,
-    });
-    o.agents.forEach((s, i) => {
-      this.participants.set(s.id, newParticipant(s, plans[i]!.segment));
-      this.plans.set(s.id, plans[i]!);
-      s.send({ assign: plans[i]!.assign });
+    const { o, state: s } = this;
+    const agents = o.agents.map((a) => ({ id: a.id, weight: a.hello!.weight }));
+    const plans = planRun({ ...o, agents, intervalMs: s.intervalMs });
+    o.agents.forEach((a, i) => {
+      s.participants.set(a.id, newParticipant(a, plans[i]!.segment));
+      s.plans.set(a.id, plans[i]!);
+      a.send({ assign: plans[i]!.assign });
     });
   }
 
   /** Every agent is ready: one start instant for all, far enough ahead for the slowest link. */
   private start(): void {
-    const { o } = this;
-    const maxRtt = Math.max(...[...this.participants.values()].map((p) => p.clockRttMs));
-    this.plannedStartAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
-    for (const p of this.participants.values())
-      p.session.send({ start: { runId: this.runId, startAt: this.plannedStartAt } });
+    const { o, state: s } = this;
+    const maxRtt = Math.max(...[...s.participants.values()].map((p) => p.clockRttMs));
+    s.startAt = o.clock.now() + Math.max(START_LEAD_MS, 4 * maxRtt);
+    for (const p of s.participants.values()) p.session.send({ start: { runId: s.runId, startAt: s.startAt } });
     this.events.started({
-      runId: this.runId,
+      runId: s.runId,
       scenario: o.scenario.name,
-      plannedStartAt: this.plannedStartAt,
-      intervalMs: this.intervalMs,
+      plannedStartAt: s.startAt,
+      intervalMs: s.intervalMs,
     });
     if (o.scenario.monitors.length > 0) {
       this.monitors = new MonitorPoller(o.scenario.monitors, o.baseUrl, o.clock);
-      this.monitors.start(this.plannedStartAt);
+      this.monitors.start(s.startAt);
     }
-    o.logger.info({ run: this.runId, agents: this.participants.size }, 'run started');
-  }
-
-  /** A progress tick: abortOnFail thresholds judged, then what the run has to tell. */
-  private tick(): void {
-    const all = this.o.scenario.thresholds;
-    this.judgeLive(all.filter((t) => t.abortOnFail));
-    this.publisher.tick(this.monitorSamples(), all.length > 0 ? this.judge(all) : undefined);
-  }
-
-  /** abortOnFail thresholds judged live: the first that fails (past its delay) stops the run, which ends `failed`. */
-  private judgeLive(live: readonly Threshold[]): void {
-    if (this.aborted !== undefined) return;
-    const elapsed = this.o.clock.now() - this.plannedStartAt;
-    const failed = firstLiveFailure(live, elapsed, (due) => this.judge(due));
-    if (failed === undefined) return;
-    this.thresholdAbort = failed;
-    this.notes.push(
-      `threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`,
-    );
-    this.o.logger.warn({ run: this.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
-    this.abort(`threshold ${failed.expr} failed`);
-  }
-
-  private span(): RunSpan {
-    return {
-      startAt: this.plannedStartAt,
-      loadMs: this.loadMs,
-      longestMs: this.longestMs,
-      leaseMs: this.o.scenario.leaseMs,
-    };
+    o.logger.info({ run: s.runId, agents: s.participants.size }, 'run started');
   }
 
   /** The closing Stop, and the Finished of every agent still connected. */
   private async closeWith(reason: string): Promise<void> {
-    const stopId = this.stops.send(reason, true, this.participants.values());
-    await this.until(() => this.stops.answered(stopId, this.participants.values()), FINISH_TIMEOUT_MS, 'urgent');
-  }
-
-  /**
-   * Waits for `cond`; an `abortable` wait also ends when an agent failed the start or on abort,
-   * an `urgent` one on a second abort (the user will not wait for stragglers).
-   */
-  private until(cond: () => boolean, ms: number, kind: 'abortable' | 'urgent'): Promise<void> {
-    const done =
-      kind === 'abortable'
-        ? () => cond() || this.failure !== undefined || this.aborted !== undefined
-        : () => cond() || this.hurry;
-    return this.waiter.until(done, ms);
+    const { participants } = this.state;
+    const stopId = this.stops.send(reason, true, participants.values());
+    await this.state.until(() => this.stops.answered(stopId, participants.values()), FINISH_TIMEOUT_MS, 'urgent');
   }
 
   // The cluster's words for the run go to its inbox (the run stays the one the cluster knows).
@@ -349,21 +244,22 @@ export class Run implements RunListener, RunView {
 
   /** The result: every interval closed and told, every monitor sample told, the final counters told. */
   private finish(): RunResult {
-    this.aggregate.closeAll();
+    const s = this.state;
+    s.aggregate.closeAll();
     this.publisher.monitors(this.monitorSamples());
-    this.publisher.final(this.aggregate.series());
+    this.publisher.final(s.aggregate.series());
     return assembleResult({
-      runId: this.runId,
-      aborted: this.aborted !== undefined,
-      plannedStartAt: this.plannedStartAt,
+      runId: s.runId,
+      aborted: s.aborted !== undefined,
+      plannedStartAt: s.startAt,
       endedAt: this.o.clock.now(),
-      participants: [...this.participants.values()],
-      aggregate: this.aggregate,
+      participants: [...s.participants.values()],
+      aggregate: s.aggregate,
       closingStopId: this.stops.lastId,
       rejectedReports: this.intake.rejected,
-      notes: this.notes,
-      abortedByThreshold: this.thresholdAbort !== undefined,
-      thresholdAbort: this.thresholdAbort,
+      notes: s.notes,
+      abortedByThreshold: s.thresholdAbort !== undefined,
+      thresholdAbort: s.thresholdAbort,
       monitors: this.monitors?.stats() ?? {},
       monitorSamples: this.monitors?.samples() ?? {},
     });
