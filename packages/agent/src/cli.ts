@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-import { MAX_WORKERS, parseWorkerCount, REDACT, readTrust, type TrustOptions } from '@barrage/core';
-import { installFastHistogramDecode } from '@barrage/proto';
 // `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
+
+import { MAX_WORKERS, parseWorkerCount, REDACT, readTrust, type TrustOptions } from '@barrage/core';
+import { installFastHistogramDecode } from '@barrage/proto';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
 import { Agent } from './link/agent.ts';
