@@ -7,13 +7,8 @@ import { call, codeOf, type Outcome } from './api-client.ts';
 import type { Controller } from './controller-process.ts';
 import type { FakeAgent } from './fake-agent.ts';
 import { Prng } from './prng.ts';
-import {
-  mutateScenario,
-  type ScenarioCase,
-  type ScenarioSeeds,
-  scenarioBombs,
-  scenarioSeeds,
-} from './scenario-mutations.ts';
+import { scenarioBombs } from './scenario-bombs.ts';
+import { mutateScenario, type ScenarioCase, type ScenarioSeeds, scenarioSeeds } from './scenario-mutations.ts';
 import { isCoded, type Tally } from './tally.ts';
 
 const ANSWER_MS = 20_000;
