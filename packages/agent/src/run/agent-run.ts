@@ -9,9 +9,6 @@ import {
   DEFAULT_AGENT_TIMEOUT_MS,
   DEFAULT_LEASE_MS,
   isOpenExecutor,
-  modelOfExecutor,
-  ownsArrival,
-  peakShare,
   subSegment,
   type TargetAllowlist,
   type WorkerSlot,
@@ -28,6 +25,7 @@ import { systemTimers, type Timer, type Timers } from '../timers.ts';
 import { sliceScenario } from '../workers/worker-slice.ts';
 import { type PreparedScenario, prepareAssignment } from './assignment.ts';
 import { Lease } from './lease.ts';
+import { concurrency, type OwnSegment, ownPart } from './own-part.ts';
 import { modelFor, type Part, type PartContext } from './part.ts';
 import type { RunHandle } from './run-handle.ts';
 import { badTakeover, checkTakeover, takenShares } from './takeover.ts';
@@ -71,10 +69,8 @@ export class AgentRun implements RunHandle {
   private readonly requesters: Requester[];
   private readonly health: AgentHealth;
   private readonly lease: Lease;
-  /** The agent's segment (an open model's phase) and this process's or worker's part of it (ramps). */
-  private readonly segment: { start: number; end: number };
-  private readonly vuSegment: { start: number; end: number };
-  private readonly worker: WorkerSlot | undefined;
+  /** The agent's segment, and this process's or worker's part of it. */
+  private readonly own: OwnSegment;
   private lastCompletionAt = 0;
   /** The run's one time base: controller time, as this agent's clock plus the measured offset. */
   private readonly clock: Clock;
@@ -110,12 +106,11 @@ export class AgentRun implements RunHandle {
   constructor(o: AgentRunOptions) {
     this.runId = o.assign.runId!;
     const w = o.worker;
-    this.worker = w;
     this.scenarios = prepareAssignment(o.assign, this.names).map((s) =>
       w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor)),
     );
-    this.segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
-    this.vuSegment = w === undefined ? this.segment : subSegment(this.segment, w);
+    const segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
+    this.own = { segment, vuSegment: w === undefined ? segment : subSegment(segment, w), worker: w };
     this.pending = this.scenarios.length;
     this.lookup = targetLookup(checkTargets(o.assign, this.scenarios, o.allowTargets), o.onTargetRefused);
     this.offset = o.offset;
@@ -133,7 +128,7 @@ export class AgentRun implements RunHandle {
     this.recorder = new Recorder(this.names, openNames);
     // One Requester per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.requesters = this.scenarios.map((s) =>
-      this.newRequester(s.connections || this.concurrency(s), isOpenExecutor(s.executor)),
+      this.newRequester(s.connections || concurrency(s, this.own), isOpenExecutor(s.executor)),
     );
     this.grace = this.scenarios.map((s) => s.gracefulStopMs);
     this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
@@ -212,14 +207,6 @@ export class AgentRun implements RunHandle {
     return !this.stopping && this.state !== 'done';
   }
 
-  /** The most iterations a scenario runs at once on this agent. */
-  private concurrency(s: PreparedScenario): number {
-    if (modelOfExecutor(s.executor)?.ramping === true)
-      return peakShare(s.startTarget, s.stages, this.vuSegment.start, this.vuSegment.end);
-    if (isOpenExecutor(s.executor)) return s.maxInFlight;
-    return s.vus;
-  }
-
   private closeRequesters(): void {
     for (const e of this.requesters) void e.close();
   }
@@ -247,29 +234,9 @@ export class AgentRun implements RunHandle {
       this.finishReports();
       return;
     }
-    this.scenarios.forEach((s, index) => this.launchPart(index, this.ownPart(s, index, startAt)));
+    this.scenarios.forEach((s, i) => this.launchPart(i, ownPart(s, this.requesters[i]!, startAt, this.own)));
     // A loss declared between Start and the start instant: its takeover waited for now.
     for (const t of this.queuedTakeovers.splice(0)) this.takeover(t);
-  }
-
-  /** This agent's (or worker's) own share of scenario `index`. */
-  private ownPart(s: PreparedScenario, index: number, startAt: number): Part {
-    const scenarioAt = startAt + s.startOffsetMs;
-    const seg = this.vuSegment;
-    const w = this.worker;
-    return {
-      scenario: s,
-      requester: this.requesters[index]!,
-      scenarioAt,
-      fromAt: scenarioAt,
-      vus:
-        modelOfExecutor(s.executor)?.ramping === true ? peakShare(s.startTarget, s.stages, seg.start, seg.end) : s.vus,
-      segment: seg,
-      arrivals: s.iterations,
-      phase: this.segment.start,
-      maxInFlight: s.maxInFlight,
-      include: w === undefined ? undefined : (j) => ownsArrival(j, w),
-    };
   }
 
   /**
