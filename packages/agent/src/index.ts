@@ -3,7 +3,8 @@
 
 export { AgentErrors } from './errors.ts';
 export { MultipartBody, type MultipartSpec } from './http/multipart-body.ts';
-export { Agent, type AgentOptions } from './link/agent.ts';
+export { Agent } from './link/agent.ts';
+export type { AgentOptions } from './link/agent-options.ts';
 export { bestEstimate, type ClockEstimate, type ClockRound, estimateRound } from './link/clock-sync.ts';
 export { RequestMix } from './load/request-mix.ts';
 export { Recorder } from './measure/recorder.ts';

@@ -2,44 +2,25 @@
 // controller's messages: connect, say Hello, sync clocks, take an Assign (say
 // Ready once synced), start on the controller's instant, answer Stop with
 // Finished, and redial (resending unacknowledged reports) when the link
-// drops. The link itself, clock sync, the heartbeat, the link watch and the
-// redial policy are their own files beside this one; the run is in run/.
+// drops. The options and their checks, the link itself, clock sync, the
+// heartbeat, the link watch and the redial policy are their own files beside
+// this one; the run is in run/.
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import { type Clock, MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type TrustOptions } from '@barrage/core';
+import type { Clock, TargetAllowlist } from '@barrage/core';
 import { barrage, type EnvelopeShape, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
-import type { Logger } from 'pino';
 import { AgentErrors } from '../errors.ts';
 import { AgentRun } from '../run/agent-run.ts';
 import type { RunHandle } from '../run/run-handle.ts';
 import { ThreadedRun } from '../workers/threaded-run.ts';
 import { WorkerPool } from '../workers/worker-pool.ts';
+import { type AgentOptions, settleOptions } from './agent-options.ts';
 import { ClockSync } from './clock-sync.ts';
 import { ControllerLink } from './connection.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LinkWatch } from './link-watch.ts';
 import { ONCE_MAX_ATTEMPTS, Redial } from './redial.ts';
-
-export interface AgentOptions {
-  controller: string; // ws://host:port (the /agents path is added when missing)
-  token: string;
-  /** wss:// only: the CAs that may sign the controller's certificate (--ca), instead of Node's default CAs. */
-  trust?: TrustOptions;
-  name?: string;
-  weight?: number;
-  /** Exit after one run instead of waiting for the next. */
-  once?: boolean;
-  /** Worker threads that fire the load (--workers); 1 or absent: this thread fires it. */
-  workers?: number;
-  clock?: Clock;
-  /** Fault injection: the agent runs on the system clock shifted by this much (workers too). Ignored when `clock` is given. */
-  clockSkewMs?: number;
-  logger: Logger;
-  clockRounds?: number;
-  /** This agent's own target allowlist, on top of the controller's. */
-  allowTargets?: string[];
-}
 
 /** With --once, how long to wait for the last acknowledgements before leaving anyway. */
 const ONCE_ACK_WAIT_MS = 10_000;
@@ -68,29 +49,11 @@ export class Agent {
 
   constructor(o: AgentOptions) {
     this.o = o;
-    this.clock = o.clock ?? (o.clockSkewMs ? offsetClock(systemClock, o.clockSkewMs) : systemClock);
-    const workers = o.workers ?? 1;
-    if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
-      throw new AgentErrors.BAD_ARGUMENT(`--workers must be a whole number from 1 to ${MAX_WORKERS}, got ${workers}`);
-    // Workers read the clock themselves: an injected clock other than the skewed system clock cannot be shared.
-    if (workers > 1 && o.clock !== undefined)
-      throw new AgentErrors.BAD_ARGUMENT(
-        'worker threads run on the system clock (with clockSkewMs), not an injected clock',
-      );
-    const url = new URL(o.controller);
-    if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
-      throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
-    // A CA given for a plain link would read as "this is secured" while nothing is.
-    if (o.trust !== undefined && url.protocol !== 'wss:')
-      throw new AgentErrors.BAD_ARGUMENT('--ca needs a wss:// controller URL');
+    const { clock, workers, url, allowTargets } = settleOptions(o);
+    this.clock = clock;
+    this.url = url;
+    this.allowTargets = allowTargets;
     this.link = new ControllerLink(o.trust);
-    if (url.pathname === '/' || url.pathname === '') url.pathname = '/agents';
-    try {
-      this.allowTargets = o.allowTargets && o.allowTargets.length > 0 ? new TargetAllowlist(o.allowTargets) : undefined;
-    } catch (err) {
-      throw new AgentErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
-    }
-    this.url = url.toString();
     this.pool =
       workers > 1
         ? new WorkerPool(workers, {
