@@ -11,7 +11,12 @@ export interface Answer {
   ms: number;
 }
 
-export type Outcome = { answer: Answer } | { failure: string; ms: number; timedOut: boolean };
+export type Outcome = { answer: Answer } | { failure: string; ms: number; timedOut: boolean; cutAtLimit: boolean };
+
+/** The API's body limit (api/server.ts). Past it the controller answers 413 and closes without reading the rest. */
+export const API_BODY_LIMIT = 1024 * 1024;
+/** How a write fails when the peer closed first: the 413 may be lost in the reset (TCP drops what was unread). */
+const CUT = new Set(['EPIPE', 'ECONNRESET']);
 
 export async function call(
   ctl: Controller,
@@ -42,7 +47,10 @@ export async function call(
   } catch (err) {
     const e = err as Error & { cause?: Error };
     const timedOut = e.name === 'TimeoutError' || e.name === 'AbortError';
+    const size = o.body === undefined ? 0 : typeof o.body === 'string' ? Buffer.byteLength(o.body) : o.body.length;
+    const cause = (e.cause as (Error & { code?: string }) | undefined)?.code;
     return {
+      cutAtLimit: size > API_BODY_LIMIT && cause !== undefined && CUT.has(cause),
       failure: `${e.name}: ${e.message}${e.cause ? ` (${e.cause.message})` : ''}`,
       ms: performance.now() - t0,
       timedOut,

@@ -74,6 +74,7 @@ export function formatFuzzSummary(r: FuzzResult): string {
     .sort())
     row(key.replace('.', ' '), v);
   row('no answer in time / connection failed', t.get('scenarios.hang') + t.get('scenarios.failed'));
+  row('closed unread at the 1 MiB body limit (no anomaly)', t.get('scenarios.closed-at-limit'));
   if (r.scenarios) {
     out.push('  bombs:');
     for (const b of r.scenarios.bombs)

@@ -2,7 +2,8 @@
 // with a coded error body, or a 202 for a mutation that happens to be valid
 // (that run is stopped at once; its only agent is the fuzzer's fake, so
 // nothing fires, and every URL points at a closed loopback port). A 5xx, a
-// non-coded answer, a failed connection or no answer in time is an anomaly.
+// non-coded answer, a failed connection or no answer in time is an anomaly; a body past
+// the API's 1 MiB limit may also be cut off by the controller closing without reading it.
 import { call, codeOf, type Outcome } from './api-client.ts';
 import type { Controller } from './controller-process.ts';
 import type { FakeAgent } from './fake-agent.ts';
@@ -43,6 +44,11 @@ const DOCUMENTED_5XX = new Set(['503 CTRL_NO_AGENTS']);
 async function judge(ph: ScenarioPhase, c: ScenarioCase, index: string, out: Outcome): Promise<Answered> {
   const { tally, ctl } = ph;
   const where = `scenario ${index} ${c.label}`;
+  if ('failure' in out && out.cutAtLimit) {
+    // Refused at the body limit: the controller closed before reading the rest, as it should.
+    tally.add('scenarios.closed-at-limit');
+    return { label: c.label, status: 0, code: 'closed at the 1 MiB body limit', ms: out.ms };
+  }
   if ('failure' in out) {
     tally.add(out.timedOut ? 'scenarios.hang' : 'scenarios.failed');
     tally.anomaly(`${where}: ${out.timedOut ? `no answer within ${ANSWER_MS / 1000} s` : out.failure}`);
