@@ -11,8 +11,6 @@ import type { MonitorDef } from '../scenario/scenario.ts';
 import { type MonitorSample, type MonitorStats, monitorStats } from './monitor-stats.ts';
 import { readPrometheus } from './prometheus-text.ts';
 
-export type { MonitorSample, MonitorStats } from './monitor-stats.ts';
-
 const MAX_BODY = 1024 * 1024;
 const MAX_SAMPLES = 100_000;
 

@@ -6,7 +6,7 @@
 // series; nothing is measured here.
 
 import type { StoredInterval } from '../merge/interval-figures.ts';
-import type { MonitorSample } from '../monitor/monitor-poller.ts';
+import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RequestSummary, Summary } from '../results/summary.ts';
 import type { LoadScenario, Scenario } from '../scenario/scenario.ts';
 import { type Metric, type ThresholdResult, targetOf } from '../scenario/thresholds.ts';

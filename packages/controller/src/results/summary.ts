@@ -7,7 +7,6 @@ import type { Threshold } from '../scenario/thresholds.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
 
 export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
-export { latencyMs, percentileMs, requestSummary } from '../merge/request-figures.ts';
 
 export interface AgentSummary {
   id: string;

@@ -20,7 +20,7 @@ import {
   type StoredInterval,
 } from '../merge/interval-figures.ts';
 import type { ErrorCounts } from '../merge/run-aggregate.ts';
-import type { MonitorSample } from '../monitor/monitor-poller.ts';
+import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import type { RunResult } from '../results/run-result.ts';
 import type { Summary } from '../results/summary.ts';
 import { histogramBytes, histogramFromBytes } from './histogram-blob.ts';

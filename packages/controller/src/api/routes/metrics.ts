@@ -4,7 +4,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge, Registry } from 'prom-client';
 import type { Cluster } from '../../cluster/cluster.ts';
-import { percentileMs } from '../../results/summary.ts';
+import { percentileMs } from '../../merge/request-figures.ts';
 import type { RunManager } from '../../runs/run-service.ts';
 import type { RunStore } from '../../store/run-store.ts';
 

@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { encodeIntoCompressedBase64 } from 'hdr-histogram-js';
 import { ControllerErrors } from '../../errors.ts';
-import { percentileMs } from '../../results/summary.ts';
+import { percentileMs } from '../../merge/request-figures.ts';
 import type { RunEventHub } from '../../runs/run-events.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import { type EventStreamLimits, eventsHandler } from '../event-stream.ts';

@@ -4,8 +4,8 @@
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import type { Cluster } from '../../cluster/cluster.ts';
 import { ControllerErrors } from '../../errors.ts';
+import { percentileMs } from '../../merge/request-figures.ts';
 import { admitScenario, type TargetPolicy } from '../../plan/target-policy.ts';
-import { percentileMs } from '../../results/summary.ts';
 import type { RunManager } from '../../runs/run-service.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import { auditRun } from '../guard.ts';
