@@ -27,6 +27,20 @@ export {
   variablesIn,
 } from './template.ts';
 export { certificateErrorCode, readTrust, type TrustOptions } from './tls-trust.ts';
+export {
+  formatBytes,
+  formatCount,
+  formatDuration,
+  formatLatency,
+  formatMonitorRate,
+  formatMonitorValue,
+  formatNumber,
+  formatPercent,
+  formatRate,
+  isMissing,
+  monitorHoldsBytes,
+  NO_DATA,
+} from './units.ts';
 export { clusterVusAt, peakShare, segmentShare, type VuStage } from './vu-ramp.ts';
 export { MAX_WORKERS, parseWorkerCount } from './worker-count.ts';
 export { arrivalsOf, evenShare, ownsArrival, subSegment, type WorkerSlot } from './worker-split.ts';
