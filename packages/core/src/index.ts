@@ -3,6 +3,7 @@
 
 export { ArrivalSchedule, type RateStage } from './arrival-schedule.ts';
 export { type Clock, offsetClock, systemClock } from './clock.ts';
+export { closestName, didYouMean } from './closest-name.ts';
 export { FORBIDDEN_HEADERS, HEADER_NAME, isSendableHeaderValue } from './header-rules.ts';
 export { parseJsonPath, readJsonPath } from './json-path.ts';
 export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS } from './liveness.ts';
@@ -15,6 +16,7 @@ export {
   modelNamed,
   modelOfExecutor,
 } from './load-models.ts';
+export { humanLogLines, type LogLineFormatter, logsForHumans } from './log-output.ts';
 export { REDACT } from './log-redaction.ts';
 export { MAX_PATTERNS, TargetAllowlist } from './target-allowlist.ts';
 export {
