@@ -10,6 +10,7 @@ import { parseThreshold } from '../src/scenario/thresholds.ts';
 
 const summary = (o: Partial<RequestSummary> = {}): RequestSummary => ({
   requests: 150,
+  responses: 150,
   ok: 99,
   rateLimited: 51,
   failed: 0,
@@ -84,7 +85,7 @@ test("each metric reads its figure, in the expression's units", () => {
 });
 
 test('a value that does not exist fails: no responses, no 429 for retry_after, an unknown scope', () => {
-  const none = summary({ requests: 0, ok: 0, rateLimited: 0, retryAfterPresent: 0, status: {} });
+  const none = summary({ requests: 0, responses: 0, ok: 0, rateLimited: 0, retryAfterPresent: 0, status: {} });
   const r = evaluateThresholds(
     ['p(95)<500ms', 'rate(retry_after)==1', 'rate(ok)>0.5'].map((e) => parseThreshold(e)),
     { totals: none, requests: {} },

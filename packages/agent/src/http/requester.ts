@@ -72,8 +72,8 @@ export interface RequesterOptions {
   log: CompletionLog;
   /** The run's clock (controller time): every instant of a request, and the models' intended sends. */
   clock: Clock;
-  /** Completion instant (controller clock), for Finished. */
-  onComplete?: (at: number) => void;
+  /** Completion instant (controller clock), for Finished; `answered`: a response with a status came back. */
+  onComplete?: (at: number, answered: boolean) => void;
   /** Name resolution for new connections (the target allowlists' guard). */
   lookup?: LookupFunction;
   /** Whether service time is recorded (open models); default true. */
@@ -206,7 +206,7 @@ export class Requester {
     const { recorder, log } = this.opts;
     const at = this.clock.now();
     this.lastCompletionAt = at;
-    this.opts.onComplete?.(at);
+    this.opts.onComplete?.(at, error === null);
     if (
       error !== null &&
       !h.onConnection &&

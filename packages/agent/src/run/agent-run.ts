@@ -96,7 +96,7 @@ export class AgentRun implements RunHandle {
   private readonly lookup: LookupFunction;
   /** What every model of this run is given besides its part. */
   private readonly partContext: PartContext;
-  /** Responses completed so far (the Status message's rate comes from it). */
+  /** Responses (answers with a status) so far: the Status message's rate comes from it. */
   completed = 0;
   /** Liveness settings of the run (Assign.agent_timeout_ms, lease_ms). */
   readonly agentTimeoutMs: number;
@@ -184,8 +184,8 @@ export class AgentRun implements RunHandle {
     return this.lease.expiredAt;
   }
 
-  private readonly onComplete = (at: number): void => {
-    this.completed++;
+  private readonly onComplete = (at: number, answered: boolean): void => {
+    if (answered) this.completed++;
     if (at > this.lastCompletionAt) this.lastCompletionAt = at;
   };
 

@@ -15,7 +15,7 @@ export function requestValue(m: Metric, s: RequestSummary, percentile?: (q: numb
   switch (m.kind) {
     case 'latency': {
       const l = s.latencyMs;
-      if (s.requests - s.errors.timeout - s.errors.refused - s.errors.reset - s.errors.other === 0) return NaN;
+      if (s.responses === 0) return NaN;
       if (m.stat === 'p') return percentileOf(l, m.percentile!) ?? percentile?.(m.percentile!) ?? NaN;
       return m.stat === 'avg' ? l.mean : m.stat === 'med' ? l.p50 : l[m.stat];
     }

@@ -16,11 +16,15 @@ export interface LatencyMs {
 }
 
 export interface RequestSummary {
+  /** Attempts: every request sent, answered or not. */
   requests: number;
+  /** Answers with a status; refused, reset, timed-out and otherwise lost attempts are not responses. */
+  responses: number;
   ok: number;
   rateLimited: number;
   failed: number;
   dropped: number;
+  /** Responses (not attempts) per second over the active window. */
   rps: number;
   status: Record<string, number>;
   errors: { timeout: number; refused: number; reset: number; other: number };
@@ -72,13 +76,15 @@ export function statusRecord(m: Map<number, number>): Record<string, number> {
 
 export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: number | undefined): RequestSummary {
   const requests = t.requests;
+  const responses = t.responses;
   const out: RequestSummary = {
     requests,
+    responses,
     ok: t.ok,
     rateLimited: t.rateLimited,
     failed: t.failed,
     dropped: t.dropped,
-    rps: windowMs > 0 ? Math.round((requests / (windowMs / 1000)) * 100) / 100 : 0,
+    rps: windowMs > 0 ? Math.round((responses / (windowMs / 1000)) * 100) / 100 : 0,
     status: statusRecord(t.status),
     errors: { ...t.errors },
     retryAfterPresent: t.retryAfterPresent,

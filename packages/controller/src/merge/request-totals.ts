@@ -43,8 +43,14 @@ export class RequestTotals {
     return this.serviceTimeHistogram;
   }
 
+  /** Attempts: responses and requests that got none. */
   get requests(): number {
-    return this.latency.totalCount + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
+    return this.responses + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
+  }
+
+  /** Answers with a status (one latency sample each): what throughput counts. */
+  get responses(): number {
+    return this.latency.totalCount;
   }
 
   add(s: WireStats): void {

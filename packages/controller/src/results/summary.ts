@@ -4,6 +4,7 @@ import { judge } from '../merge/judge.ts';
 import { type RequestSummary, requestSummary, statusRecord } from '../merge/request-figures.ts';
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold } from '../scenario/thresholds.ts';
+import { nothingAnswered } from './answer-verdict.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
 
 export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
@@ -65,15 +66,31 @@ export interface Summary {
 
 /**
  * The run's status once thresholds are judged: a failed threshold makes a passed or degraded
- * run `failed`, and so does an abort a threshold caused; an abort by hand stays `aborted`.
+ * run `failed`, and so does an abort a threshold caused, and so does a run in which no request
+ * got an expected answer (whatever its thresholds); an abort by hand stays `aborted`.
  */
-export function finalStatus(status: RunStatus, thresholdsOk: boolean, abortedByThreshold: boolean): RunStatus {
+export function finalStatus(
+  status: RunStatus,
+  thresholdsOk: boolean,
+  abortedByThreshold: boolean,
+  nothingAnswered = false,
+): RunStatus {
   if (abortedByThreshold) return 'failed';
-  if (!thresholdsOk && (status === 'passed' || status === 'degraded')) return 'failed';
+  if ((!thresholdsOk || nothingAnswered) && (status === 'passed' || status === 'degraded')) return 'failed';
   return status;
 }
 
-export function buildSummary(scenarioName: string, r: RunResult, thresholds: readonly Threshold[] = []): Summary {
+export interface SummaryOptions {
+  /** A request of the run lists 429 in its `expect`: a 429 is then an expected answer too. */
+  expects429?: boolean;
+}
+
+export function buildSummary(
+  scenarioName: string,
+  r: RunResult,
+  thresholds: readonly Threshold[] = [],
+  options: SummaryOptions = {},
+): Summary {
   const started = r.participants.map((p) => p.startedAt).filter((t) => t > 0);
   const firstStart = started.length > 0 ? Math.min(...started) : r.plannedStartAt;
   const ends = r.participants.map((p) => p.finished?.endedAt ?? 0).filter((t) => t > 0);
@@ -96,6 +113,8 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
     const i = judged.findIndex((j) => j.expr === stop.expr && j.scope === stop.scope);
     if (i >= 0) judged[i] = { ...stop, ok: false };
   }
+  const unanswered = nothingAnswered(totals, options.expects429 ?? false);
+  const notes = unanswered === undefined ? [...r.notes] : [unanswered, ...r.notes];
   return {
     run: {
       id: r.runId,
@@ -104,6 +123,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
         r.status,
         judged.every((t) => t.ok),
         r.abortedByThreshold,
+        unanswered !== undefined,
       ),
       startedAt: new Date(firstStart).toISOString(),
       endedAt: new Date(lastEnd).toISOString(),
@@ -147,7 +167,7 @@ export function buildSummary(scenarioName: string, r: RunResult, thresholds: rea
               }),
         };
       }),
-      notes: [...r.notes],
+      notes,
     },
     totals,
     requests,

@@ -15,6 +15,7 @@ import type { RunAggregate } from '../merge/run-aggregate.ts';
 import { MonitorPoller } from '../monitor/monitor-poller.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import { planRun } from '../plan/assignments.ts';
+import { intervalLengthMs } from '../plan/interval-length.ts';
 import type { RunVar } from '../plan/setup.ts';
 import { assembleResult, type RunResult } from '../results/run-result.ts';
 import type { Scenario } from '../scenario/scenario.ts';
@@ -41,6 +42,7 @@ export interface RunOptions {
   cluster: Cluster;
   clock: Clock;
   logger: Logger;
+  /** Interval length; default: the one plan/interval-length.ts chooses for the scenario. */
   intervalMs?: number;
   readyTimeoutMs?: number;
   /** Who hears of the run as it goes (the store writer, the live stream, a progress display). */
@@ -73,7 +75,9 @@ export class Run implements RunListener, RunView {
     this.runId = o.runId;
     this.events = new RunEventFanout(o.events ?? [], o.logger);
     this.publisher = new RunPublisher(this.events, this);
-    this.state = new RunState({ ...o, intervalMs: o.intervalMs ?? 1000 }, (p, h) => this.publisher.closed(p, h));
+    this.state = new RunState({ ...o, intervalMs: o.intervalMs ?? intervalLengthMs(o.scenario) }, (p, h) =>
+      this.publisher.closed(p, h),
+    );
     this.intake = new ReportIntake(this.state);
     this.stops = new StopProtocol(o.runId, this.state.aggregate);
     this.loss = new AgentLossHandler(this.state);

@@ -109,7 +109,9 @@ export class RunManager {
         if (stopReason !== undefined) run.abort(stopReason);
         const result = await run.execute();
         result.notes.push(...(storeWriter?.notes ?? []));
-        const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds);
+        const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds, {
+          expects429: req.scenario.requests.some((r) => r.expect.includes(429)),
+        });
         events.ended({ runId: id, status: summary.run.status, summary, result });
         this.o.onEnd?.(id, summary.run.status);
         return { summary, result };

@@ -5,7 +5,7 @@
 // path. The same schema is published as schemas/scenario.schema.json for
 // editors (npm run gen).
 import { agentLossProps } from './schema-agent-loss.ts';
-import { name, text, varName } from './schema-fields.ts';
+import { duration, name, text, varName } from './schema-fields.ts';
 import { monitorsSchema, thresholdsSchema } from './schema-judging.ts';
 import { loadModelsSchema } from './schema-models.ts';
 import { flowsSchema, requestDefaultsSchema, requestsSchema, setupSchema } from './schema-requests.ts';
@@ -25,6 +25,9 @@ export const scenarioSchema = {
       pattern: '^https?://[^/]+(/.*)?$',
       maxLength: 2048,
     }),
+    interval: duration(
+      'how often results are reported and merged, 100ms..10s; default: 100ms when the load lasts at most 10s (or is a burst of at most 1000 iterations), else 1s',
+    ),
     defaults: requestDefaultsSchema,
     vars: {
       type: 'object',
