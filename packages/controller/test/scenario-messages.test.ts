@@ -5,6 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { submittedScenario } from '../src/api/submission.ts';
 import { loadScenario, parseScenario } from '../src/scenario/read.ts';
 
 function messageOf(f: () => unknown): { code: string; message: string } {
@@ -97,4 +98,24 @@ scenarios:
   const far = messageOf(() => loadScenario('no-such-thing-at-all'));
   assert.doesNotMatch(far.message, /did you mean/);
   assert.match(far.message, /built-in: .*health-100.*; or give a file path/);
+});
+
+test('a run submitted to a serving controller says whose environment ${env:} is read from', () => {
+  const scenario = `
+name: x
+baseUrl: http://h
+vars: { key: '\${env:BARRAGE_TARGET_KEY}', other: '\${env:BARRAGE_TARGET_OTHER:-x}' }
+requests: [{ name: a, path: '/a', headers: { x-key: '\${key}' } }]
+scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
+`;
+  const e = messageOf(() => submittedScenario({ scenario }, { HOME: '/x' }));
+  assert.equal(e.code, 'SCENARIO_ENV_MISSING');
+  assert.match(e.message, /not set: BARRAGE_TARGET_KEY\. /);
+  assert.doesNotMatch(e.message, /BARRAGE_TARGET_OTHER/, 'a variable with a default is not missing');
+  assert.match(e.message, /where `controller serve` runs\), not from the shell that submitted it/);
+  assert.match(e.message, /set BARRAGE_TARGET_KEY=… for the serve process/);
+  assert.equal(submittedScenario({ scenario }, { BARRAGE_TARGET_KEY: 'k' }).env.BARRAGE_TARGET_KEY, 'k');
+
+  const near = messageOf(() => submittedScenario({ scenario: 'helth-100' }));
+  assert.match(near.message, /helth-100; did you mean health-100\?/);
 });

@@ -6,7 +6,7 @@
 import { variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import { resolveEnv } from '../plan/setup.ts';
-import { builtinScenarios, loadScenario, parseScenario } from '../scenario/read.ts';
+import { builtinScenarios, loadScenario, parseScenario, scenarioNotFound } from '../scenario/read.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { substitutedTexts } from '../scenario/templated-fields.ts';
 import { isTargetUrl, usesPaths } from '../scenario/urls.ts';
@@ -30,8 +30,7 @@ export function submittedScenario(
   if (typeof body.scenario === 'object') scenario = validateScenario(body.scenario);
   else if (/^[a-z0-9-]+$/.test(body.scenario)) {
     // Built-ins only: a name must never reach the controller's own files.
-    if (!builtinScenarios().includes(body.scenario))
-      throw new ControllerErrors.SCENARIO_NOT_FOUND(`${body.scenario} (built-in: ${builtinScenarios().join(', ')})`);
+    if (!builtinScenarios().includes(body.scenario)) throw scenarioNotFound(body.scenario);
     scenario = loadScenario(body.scenario);
   } else scenario = parseScenario(body.scenario, 'request body');
   if (body.target !== undefined && !isTargetUrl(body.target)) {
@@ -57,6 +56,30 @@ export function submittedScenario(
       `a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`,
     );
   const env = Object.fromEntries(Object.entries(processEnv).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
-  resolveEnv(scenario, env);
+  try {
+    resolveEnv(scenario, env);
+  } catch (err) {
+    throw whoseEnvironment(err as Error, scenario, env);
+  }
   return { scenario, baseUrl, env };
+}
+
+/**
+ * SCENARIO_ENV_MISSING as a run submitted from elsewhere (`start --controller`, a POST) needs
+ * it: the variables are read where `controller serve` runs, not in the submitter's shell, which
+ * is where a user looks first.
+ */
+function whoseEnvironment(err: Error, scenario: Scenario, env: Record<string, string | undefined>): Error {
+  if ((err as { code?: string }).code !== ControllerErrors.SCENARIO_ENV_MISSING.code) return err;
+  const missing = new Set<string>();
+  for (const text of substitutedTexts(scenario.source))
+    for (const ref of variablesIn(text)) {
+      const m = /^env:([A-Za-z_][A-Za-z0-9_]*)(:-)?/.exec(ref);
+      if (m !== null && m[2] === undefined && !env[m[1]!]) missing.add(m[1]!);
+    }
+  const names = [...missing].sort();
+  const first = names[0] ?? `${API_ENV_PREFIX}NAME`;
+  return new ControllerErrors.SCENARIO_ENV_MISSING(
+    `${names.join(', ')}. This run was submitted to a serving controller, which reads \${env:…} from its own environment (where \`controller serve\` runs), not from the shell that submitted it: set ${first}=… for the serve process and restart it, or give the scenario a default (\${env:${first}:-value})`,
+  );
 }
