@@ -1,7 +1,8 @@
 // Agents report their own health every interval: the event-loop delay p99 and
-// max, and the CPU they used. An agent whose loop stalled (max over 250 ms, or
+// max, and the CPU they used. An agent whose loop lagged (max over 250 ms, or
 // p99 over 50 ms) fired and timed its requests late: the summary keeps its
-// worst figures and a note says its latencies are suspect.
+// worst figures and a note says so (saturated when it was also busy, stalled
+// when it was not).
 //
 // Here, a real agent and controller: a stall and a busy loop injected into
 // this process are measured and flagged, and the counts stay exact. What
@@ -66,7 +67,11 @@ scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 2500ms }]
   assert.ok(a!.eventLoopMaxMs >= 300, `event loop max ${a!.eventLoopMaxMs} ms`);
   assert.ok(a!.cpuCores > 0);
   assert.ok(
-    s.run.notes.some((n) => /agent a1 was saturated: its event loop lagged up to .* its latencies are suspect/.test(n)),
+    // Saturated or stalled depends on how busy this machine kept the agent around the stall (the
+    // rule is unit-tested in packages/controller/test/agent-load-note.test.ts); either note gives the lag.
+    s.run.notes.some((n) =>
+      /agent a1 (was saturated: its event loop lagged up to [\d.]+ ms|stalled for up to [\d.]+ ms)/.test(n),
+    ),
     s.run.notes.join('\n'),
   );
   assert.equal(s.totals.requests, (await target.stats()).total, 'the counts are still exact');
@@ -75,7 +80,7 @@ scenarios: [{ name: s, executor: constant-vus, vus: 2, duration: 2500ms }]
   const healthy = await reportsSay(c.nextRun('run-2'), CALM).execute();
   const h = buildSummary('health', healthy);
   assert.ok(h.run.agents[0]!.eventLoopMaxMs < 300);
-  assert.ok(!h.run.notes.some((n) => /saturated/.test(n)));
+  assert.ok(!h.run.notes.some((n) => /saturated|stalled/.test(n)));
   assert.equal(h.totals.requests, (await target.stats()).total - before);
 });
 

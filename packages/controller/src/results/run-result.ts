@@ -4,6 +4,7 @@ import type { RunAggregate } from '../merge/run-aggregate.ts';
 import type { MonitorSample, MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Participant } from '../run/participant.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
+import { agentLoadNote } from './agent-load-note.ts';
 
 export type { AgentLoss, Participant } from '../run/participant.ts';
 
@@ -47,12 +48,6 @@ export interface ResultInput {
 
 /** An agent that started this much after the common instant is called out. */
 const LATE_START_MS = 1_000;
-/** An agent whose event loop lagged this much for 1 % of an interval, or stalled this long once, was saturated: it fired and timed late. */
-export const SATURATED_P99_MS = 50;
-export const SATURATED_MAX_MS = 250;
-/** An event loop busy this share of an interval had no slack: responses queued in the agent before they were timed. */
-export const BUSY_UTILIZATION = 0.95;
-
 export function assembleResult(i: ResultInput): RunResult {
   i.aggregate.closeAll();
   const notes = [...i.notes];
@@ -82,15 +77,8 @@ export function assembleResult(i: ResultInput): RunResult {
       notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
   }
   for (const p of i.participants) {
-    if (p.eventLoopP99Ms > SATURATED_P99_MS || p.eventLoopMaxMs > SATURATED_MAX_MS) {
-      notes.push(
-        `agent ${p.name} was saturated: its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms, ${p.cpuCores} cores busy at most); its latencies are suspect, add agents or lower its share`,
-      );
-    } else if (p.busyIntervals >= 2) {
-      notes.push(
-        `agent ${p.name} could not keep up: its event loop was busy ${Math.round(p.eventLoopUtilization * 100)} % of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`,
-      );
-    }
+    const note = agentLoadNote(p);
+    if (note !== undefined) notes.push(note);
   }
   for (const p of i.participants) for (const why of p.brokenParts) notes.push(`agent ${p.name}: ${why}`);
   if (i.rejectedReports > 0)
