@@ -14,8 +14,8 @@ import type { RunState } from './run-state.ts';
 
 const MAX_CLOCK_OFFSET_MS = 7 * 24 * 3_600_000;
 const MAX_CLOCK_RTT_MS = 10_000;
-/** Reports may name intervals this far past the controller's own notion of now. */
-const INTERVAL_SLACK = 10;
+/** Reports may name intervals this far (ms) past the controller's own notion of now, whatever the interval length. */
+const INTERVAL_SLACK_MS = 10_000;
 const PLAUSIBLE_SLACK_MS = 60_000;
 /** Notes kept per agent about parts of its load that stopped (one per dead worker thread, bounded). */
 const MAX_BROKEN_PARTS = 8;
@@ -66,8 +66,12 @@ export class ReportIntake {
     const startAt = o.startAt;
     const elapsed = startAt > 0 ? Math.floor((o.clock.now() - startAt) / o.intervalMs) : 0;
     try {
-      validateReport(r, o.runId, this.checkNames, Math.max(0, elapsed) + INTERVAL_SLACK, (t) =>
-        this.plausible(t, false),
+      validateReport(
+        r,
+        o.runId,
+        this.checkNames,
+        Math.max(0, elapsed) + Math.ceil(INTERVAL_SLACK_MS / o.intervalMs),
+        (t) => this.plausible(t, false),
       );
     } catch (err) {
       this.reject(p, r, err as Error);
