@@ -65,7 +65,7 @@ test('on a TTY the progress frame is redrawn in place, and the last one stays ab
   const out = r.stdout;
   assert.equal(r.code, 0, out + r.stderr);
   const frame =
-    /(\d+)s elapsed · (\d+s left|finishing) · agents 1\/1\r?\nrps \d+ · p95 [\d.]+ ms · reqs \d+ · ok [\d.]+% · 429 0 · failed 0/g;
+    /(\d+)s elapsed · (\d+s left|finishing) · agents 1\/1\r?\nresp [\d.,]+\/s · p95 ([\d.]+ ms|–) · reqs [\d,]+ · ok [\d.]+% · 429 0 · failed 0/g;
   const frames = [...out.matchAll(frame)];
   assert.ok(frames.length >= 2, `at least two frames:\n${JSON.stringify(out)}`);
   // Later frames erase the earlier one (erase line, cursor up) rather than scrolling.
@@ -82,7 +82,7 @@ test('on a TTY the progress frame is redrawn in place, and the last one stays ab
 test('without a TTY each update is a plain line, free of escape sequences', async () => {
   const r = await runCli(bins.controller, args);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9]\d* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];
+  const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9][\d,]* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];
   assert.ok(lines.length >= 1, r.stderr);
   assert.ok(!r.stderr.includes(ESC), JSON.stringify(r.stderr));
   assert.match(r.stdout, /barrage · progress-3s · passed/);
@@ -111,7 +111,7 @@ test("start --controller URL shows the same progress, read from the run's event 
     token,
   ]);
   assert.equal(r.code, 0, r.stderr);
-  const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9]\d* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];
+  const lines = r.stderr.match(/^\[\s+\d+s\] reqs [1-9][\d,]* .* agents 1\/1  (\d+s left|finishing)$/gm) ?? [];
   assert.ok(lines.length >= 1, r.stderr);
   assert.match(r.stdout, /barrage · progress-3s · passed/);
   const q = await runCli(bins.controller, [

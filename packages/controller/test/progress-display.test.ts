@@ -32,7 +32,7 @@ const base: Progress = {
 test('the plain line keeps the head and agent counts scripts match, and adds the ok share and time left', () => {
   assert.equal(
     formatProgressLine(base),
-    '[  12s] reqs 1234  rps 103  p95 4.2 ms  ok 1210 (98.0%)  429 24  failed 0  agents 2/2  48s left',
+    '[  12s] reqs 1,234  resp 103.4/s  p95 4.24 ms  ok 1,210 (98.0%)  429 24  failed 0  agents 2/2  48s left',
   );
   const worse = formatProgressLine({
     ...base,
@@ -51,7 +51,7 @@ test('the TTY frame: two lines within 80 columns, elapsed and left as clock time
   const frame = formatProgressFrame({ ...base, elapsedS: 125, remainingS: 3600 - 125 });
   assert.equal(
     frame,
-    '2m05s elapsed · 57m55s left · agents 2/2\nrps 103 · p95 4.2 ms · reqs 1234 · ok 98.0% · 429 24 · failed 0',
+    '2m05s elapsed · 57m55s left · agents 2/2\nresp 103.4/s · p95 4.24 ms · reqs 1,234 · ok 98.0% · 429 24 · failed 0',
   );
   for (const line of frame.split('\n')) assert.ok(line.length <= 80, line);
   assert.match(
@@ -63,8 +63,10 @@ test('the TTY frame: two lines within 80 columns, elapsed and left as clock time
 test('edge values: no requests yet, all ok, one failure in many, past the planned load', () => {
   const none = { ...base, requests: 0, ok: 0, rateLimited: 0 };
   assert.match(formatProgressLine(none), /ok 0  429 0/);
-  assert.match(formatProgressFrame(none), /ok - · /);
-  assert.match(formatProgressLine({ ...base, ok: 1234, rateLimited: 0 }), /ok 1234 \(100\.0%\)/);
+  assert.match(formatProgressFrame(none), /ok – · /);
+  // Nothing answered in the last interval: no latency, not "0.0 ms".
+  assert.match(formatProgressLine({ ...none, rps: 0, p95Ms: Number.NaN }), /resp 0\/s  p95 –  ok 0/);
+  assert.match(formatProgressLine({ ...base, ok: 1234, rateLimited: 0 }), /ok 1,234 \(100\.0%\)/);
   // Rounded down: 100.0% only when every request was ok.
   assert.match(formatProgressFrame({ ...base, requests: 100_000, ok: 99_999 }), /ok 99\.9%/);
   assert.match(formatProgressLine({ ...base, remainingS: 0 }), /agents 2\/2  finishing$/);

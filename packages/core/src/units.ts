@@ -103,3 +103,28 @@ export function formatMonitorRate(name: string, v: number | null | undefined): s
   if (isMissing(v)) return NO_DATA;
   return monitorHoldsBytes(name) ? `${formatBytes(v)}/s` : formatRate(v);
 }
+
+/** rate(X) of these is a share of requests; of any other name, a monitor's change per second. */
+const REQUEST_SHARES = /^(ok|failed|rate_limited|ratelimited|retry_after|[1-9][0-9]{2})$/;
+
+/**
+ * A threshold's measured value in its metric's unit, read from its expression (the grammar is
+ * the controller's scenario/thresholds.ts): p(95), avg, min, max, med -> a duration; rate(ok),
+ * rate(429) -> a percentage; rps -> per second; count(…), requests, dropped -> a count; a
+ * monitor's statistic (growth(rss), max(pool)) -> bytes when the expression's unit or the
+ * monitor's name says so, else the target's own number; rate(monitor) -> per second.
+ */
+export function formatThresholdValue(expr: string, value: number | null | undefined): string {
+  const m = /^([a-z_]+)(?:\(([^)]*)\))?(?:<=|>=|==|!=|<|>)-?[0-9.]+([A-Za-z%]*)$/.exec(expr.replace(/\s+/g, ''));
+  const fn = m?.[1] ?? '';
+  const arg = m?.[2];
+  const sized = /^(B|KB|MB|GB)$/.test(m?.[3] ?? '');
+  if (fn === 'rps') return formatRate(value);
+  if (fn === 'p') return formatDuration(value);
+  if (fn === 'count' || fn === 'requests' || fn === 'dropped') return formatCount(value);
+  if (fn === 'rate' && arg !== undefined && REQUEST_SHARES.test(arg)) return formatPercent(value);
+  if (fn === 'rate' && arg !== undefined) return sized ? `${formatBytes(value)}/s` : formatMonitorRate(arg, value);
+  if (arg !== undefined) return sized ? formatBytes(value) : formatMonitorValue(arg, value);
+  if (['avg', 'min', 'max', 'med'].includes(fn)) return formatDuration(value);
+  return formatNumber(value);
+}

@@ -12,6 +12,7 @@ import {
   formatNumber,
   formatPercent,
   formatRate,
+  formatThresholdValue,
   NO_DATA,
 } from '../src/units.ts';
 
@@ -74,4 +75,20 @@ test('monitors: bytes by their name, the target own number otherwise', () => {
   assert.equal(formatMonitorRate('rss', 12_288), '12 KiB/s');
   assert.equal(formatMonitorRate('cpu', 0.85), '0.85/s');
   assert.equal(formatMonitorValue('rss', Number.NaN), '–');
+});
+
+test("a threshold's value in its metric's unit, read from the expression", () => {
+  assert.equal(formatThresholdValue('growth(rss)<50MB', 589824), '576 KiB');
+  assert.equal(formatThresholdValue('growth(heap)<100', 589824), '576 KiB', 'a memory name holds bytes');
+  assert.equal(formatThresholdValue('max(pool_in_use)<15', 7), '7');
+  assert.equal(formatThresholdValue('rate(cpu)<0.5', 0.0851), '0.085/s');
+  assert.equal(formatThresholdValue('rate(rss)<1MB', 12_288), '12 KiB/s');
+  assert.equal(formatThresholdValue('p(95)<500ms', 67.31), '67.3 ms');
+  assert.equal(formatThresholdValue('max<2s', 1250), '1.25 s');
+  assert.equal(formatThresholdValue('rate(ok)>0.99', 0.5), '50.0%');
+  assert.equal(formatThresholdValue('rate(429)==0', 0), '0.0%');
+  assert.equal(formatThresholdValue('rps>10', 140.23), '140.2/s');
+  assert.equal(formatThresholdValue('count(429)==50', 1234), '1,234');
+  assert.equal(formatThresholdValue('requests>=150', 150), '150');
+  assert.equal(formatThresholdValue('p(95)<500ms', Number.NaN), '–');
 });

@@ -1,9 +1,10 @@
 // Live progress of a run on the terminal (`controller start`): what an update shows,
 // taken from the run; pure formatters of it (a plain line, a two-line TTY frame); and a
 // display that redraws the frame in place on a TTY (log-update), prints one plain line
-// per update otherwise, or prints nothing with --quiet.
+// per update otherwise, or prints nothing with --quiet. Figures are printed by core's
+// units.ts, as in the reports and on the dashboard.
 
-import type { Clock } from '@barrage/core';
+import { type Clock, formatCount, formatDuration, formatPercent, formatRate, NO_DATA } from '@barrage/core';
 import { createLogUpdate } from 'log-update';
 import { intervalP95Us } from '../merge/run-aggregate.ts';
 import type { RunEvents, RunView } from '../run/events.ts';
@@ -14,7 +15,7 @@ export interface Progress {
   /** Seconds since the run started, and left of its planned load (0 once past it). */
   elapsedS: number;
   remainingS: number;
-  /** The last complete interval: requests per second and 95th percentile latency (ms). */
+  /** The last complete interval: responses per second and 95th percentile latency (ms; NaN when nothing answered). */
   rps: number;
   p95Ms: number;
   /** The run's totals so far. */
@@ -39,13 +40,16 @@ export function progressOf(r: RunView, now: number, connected: number, loadMs: n
   const last = r.aggregate.intervals.get(r.completeInterval);
   const elapsedMs = Math.max(0, now - r.startAt);
   const t = r.aggregate.total;
+  // Throughput counts answers (a status), never refused or timed-out attempts.
+  let responses = 0;
+  for (const n of last?.status.values() ?? []) responses += n;
   let lost = 0;
   for (const p of r.participants.values()) if (p.lost !== undefined && p.lost.returnedAt === 0) lost++;
   return {
     elapsedS: elapsedMs / 1000,
     remainingS: Math.max(0, loadMs - elapsedMs) / 1000,
-    rps: last ? last.requests / (r.intervalMs / 1000) : 0,
-    p95Ms: last ? intervalP95Us(last) / 1000 : 0,
+    rps: last ? responses / (r.intervalMs / 1000) : Number.NaN,
+    p95Ms: last && responses > 0 ? intervalP95Us(last) / 1000 : Number.NaN,
     requests: t.requests,
     ok: t.ok,
     rateLimited: t.rateLimited,
@@ -59,29 +63,30 @@ export function progressOf(r: RunView, now: number, connected: number, loadMs: n
 
 /**
  * The plain line, one per update when stderr is not a TTY:
- * `[  12s] reqs 1234  rps 103  p95 4.2 ms  ok 1210 (98.0%)  429 24  failed 0  agents 2/2  48s left`.
- * Tests and scripts match its `[   Ns] reqs N` head and `agents C/P (L lost)`: keep them.
+ * `[  12s] reqs 1,234  resp 103/s  p95 4.2 ms  ok 1,210 (98.0%)  429 24  failed 0  agents 2/2  48s left`.
+ * Tests and scripts match its `[   Ns] reqs N` head (N grouped by thousands) and
+ * `agents C/P (L lost)`: keep them.
  */
 export function formatProgressLine(p: Progress): string {
-  const dropped = p.dropped > 0 ? `  dropped ${p.dropped}` : '';
+  const dropped = p.dropped > 0 ? `  dropped ${formatCount(p.dropped)}` : '';
   const okShare = p.requests > 0 ? ` (${okPercent(p)})` : '';
-  return `[${p.elapsedS.toFixed(0).padStart(4)}s] reqs ${p.requests}  rps ${p.rps.toFixed(0)}  p95 ${p.p95Ms.toFixed(1)} ms  ok ${p.ok}${okShare}  429 ${p.rateLimited}  failed ${p.failed}${dropped}  ${agents(p)}  ${left(p)}`;
+  return `[${p.elapsedS.toFixed(0).padStart(4)}s] reqs ${formatCount(p.requests)}  resp ${formatRate(p.rps)}  p95 ${formatDuration(p.p95Ms)}  ok ${formatCount(p.ok)}${okShare}  429 ${formatCount(p.rateLimited)}  failed ${formatCount(p.failed)}${dropped}  ${agents(p)}  ${left(p)}`;
 }
 
 /**
  * The TTY frame, redrawn in place; two short lines that fit 80 columns:
- * `12s elapsed · 48s left · agents 2/2` and `rps 103 · p95 4.2 ms · reqs 1234 · ok 98.0% · 429 24 · failed 0`.
+ * `12s elapsed · 48s left · agents 2/2` and `resp 103/s · p95 4.2 ms · reqs 1,234 · ok 98.0% · 429 24 · failed 0`.
  */
 export function formatProgressFrame(p: Progress): string {
-  const dropped = p.dropped > 0 ? ` · dropped ${p.dropped}` : '';
+  const dropped = p.dropped > 0 ? ` · dropped ${formatCount(p.dropped)}` : '';
   return (
     `${clock(p.elapsedS)} elapsed · ${left(p)} · ${agents(p)}\n` +
-    `rps ${p.rps.toFixed(0)} · p95 ${p.p95Ms.toFixed(1)} ms · reqs ${p.requests} · ok ${p.requests > 0 ? okPercent(p) : '-'} · 429 ${p.rateLimited} · failed ${p.failed}${dropped}`
+    `resp ${formatRate(p.rps)} · p95 ${formatDuration(p.p95Ms)} · reqs ${formatCount(p.requests)} · ok ${p.requests > 0 ? okPercent(p) : NO_DATA} · 429 ${formatCount(p.rateLimited)} · failed ${formatCount(p.failed)}${dropped}`
   );
 }
 
 /** Rounded down, so 100.0% means every request was ok. */
-const okPercent = (p: Progress) => `${(Math.floor((1000 * p.ok) / p.requests) / 10).toFixed(1)}%`;
+const okPercent = (p: Progress) => formatPercent(Math.floor((1000 * p.ok) / p.requests) / 1000);
 const agents = (p: Progress) =>
   `agents ${p.agentsConnected}/${p.agentsPlanned}${p.agentsLost > 0 ? ` (${p.agentsLost} lost)` : ''}`;
 /** Past the planned load the agents are finishing: in-flight requests, final reports. */

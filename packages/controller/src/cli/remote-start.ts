@@ -1,7 +1,8 @@
 // `controller start --controller URL`: the run goes to a long-lived controller
 // (`controller serve`) over its REST API instead of a controller of its own.
 // The scenario travels as text (or a built-in's name); the summary, table,
-// --out and --report come back from the API; the exit code is the same.
+// --out and --report come back from the API; the exit code is the same. --set
+// values travel in the submission (secrets: over https:// beyond loopback).
 // An https:// controller is verified against --ca (default: Node's CAs).
 // Progress comes from the run's event stream, shown as a local start shows it.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,6 @@ import { Agent, type Dispatcher, fetch, type RequestInit, type Response } from '
 import { loadClientTrust } from '../cluster/tls-options.ts';
 import { ControllerErrors } from '../errors.ts';
 import type { StoredInterval } from '../merge/interval-figures.ts';
-import { formatOf } from '../report/report.ts';
 import { formatSummary } from '../report/summary-table.ts';
 import type { Summary } from '../results/summary.ts';
 import { loadScenario } from '../scenario/read.ts';
@@ -19,6 +19,7 @@ import { remoteApiToken, stderrIsTty } from './config.ts';
 import { printError, toStderr } from './error-output.ts';
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.ts';
 import { type Progress, ProgressDisplay, plannedLoadMs } from './progress-display.ts';
+import { checkReportTargets, reportFiles, writeReports } from './report-files.ts';
 
 export interface RemoteStartOptions {
   controller: string;
@@ -26,7 +27,10 @@ export interface RemoteStartOptions {
   target?: string;
   agents: number;
   out?: string;
-  report?: string;
+  /** --report values: files and directories, as for a local start. */
+  report: string[];
+  /** --set NAME=VALUE: ${env:NAME} values sent with the run (the serving controller's environment is not read for them). */
+  set: Record<string, string>;
   token?: string;
   /** No progress (the summary, messages and errors still print). */
   quiet?: boolean;
@@ -79,16 +83,21 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
         throw new ControllerErrors.TLS_INVALID('--ca needs an https:// (or wss://) --controller URL');
       dispatcher = new Agent({ connect: loadClientTrust(o.ca) });
     }
-    if (o.report !== undefined) formatOf(o.report);
+    checkReportTargets(o.report);
     const scenario =
       /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
     const created = JSON.parse(
       await call('/runs', {
         method: 'POST',
-        body: JSON.stringify({ scenario, target: o.target, ...(o.agents > 0 ? { agents: o.agents } : {}) }),
+        body: JSON.stringify({
+          scenario,
+          target: o.target,
+          ...(o.agents > 0 ? { agents: o.agents } : {}),
+          ...(Object.keys(o.set).length > 0 ? { env: o.set } : {}),
+        }),
       }),
     ) as { id: string; url: string };
-    err(`run ${created.id}: ${created.url}`);
+    err(`run ${created.id}: dashboard ${new URL(`/runs/${created.id}`, created.url).href} · API ${created.url}`);
     // The planned load, for "time left": from the scenario as read here (the controller may resolve
     // variables differently; a scenario that does not load here just shows no time left).
     let loadMs: number | undefined;
@@ -133,10 +142,11 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
     const summary = JSON.parse(summaryText) as Summary;
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, summaryText.endsWith('\n') ? summaryText : summaryText + '\n');
-    if (o.report) {
-      writeFileSync(o.report, await call(`/runs/${created.id}/${REPORT_PATH[formatOf(o.report)]}`));
-      err(`report written to ${o.report}`);
-    }
+    await writeReports(
+      reportFiles(o.report, created.id),
+      (format) => call(`/runs/${created.id}/${REPORT_PATH[format]}`),
+      err,
+    );
     return exitCodeOf(summary.run.status);
   } catch (e) {
     printError(e, err);
@@ -190,8 +200,8 @@ async function followProgress(
       update({
         elapsedS,
         remainingS: loadMs === undefined ? 0 : Math.max(0, loadMs / 1000 - elapsedS),
-        rps: last.requests / (intervalMs / 1000),
-        p95Ms: last.p95Ms ?? 0,
+        rps: Object.values(last.status).reduce((n, c) => n + c, 0) / (intervalMs / 1000),
+        p95Ms: last.p95Ms ?? Number.NaN,
         ...totals,
         agentsConnected: agents,
         agentsPlanned: agents,

@@ -1,6 +1,8 @@
 // The files the dashboard's pages load, also inlined into the HTML report:
 // uPlot from its npm package and the dashboard's own scripts and styles
-// (assets/), read from disk once, on first use.
+// (assets/), read from disk once, on first use. assets/units.js is core's
+// units.ts with its types stripped (test/units-asset.test.ts keeps it so): the
+// browser prints figures with the terminal's code.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -22,6 +24,7 @@ export function dashboardAssets(): Record<string, { type: string; body: string }
       type: 'text/css; charset=utf-8',
       body: readFileSync(new URL('uPlot.min.css', uplotDir), 'utf8'),
     },
+    '/assets/units.js': { type: 'text/javascript; charset=utf-8', body: own('units.js') },
     '/assets/charts.js': { type: 'text/javascript; charset=utf-8', body: own('charts.js') },
     '/assets/dashboard.js': { type: 'text/javascript; charset=utf-8', body: own('dashboard.js') },
     '/assets/dashboard.css': { type: 'text/css; charset=utf-8', body: own('dashboard.css') },
