@@ -12,55 +12,19 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { get } from 'node:http';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Summary } from '@barrage/controller';
+import { buildImage, dockerUnavailable } from '../helpers/docker.ts';
 
 const { GenericContainer, Network, Wait } = await import('testcontainers');
 type Started = Awaited<ReturnType<InstanceType<typeof GenericContainer>['start']>>;
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-const BASE = process.env.BARRAGE_BASE_IMAGE ?? 'barrage-base:node24';
 const IMAGE = 'barrage:containers-test';
 const AGENTS = ['agent-1', 'agent-2', 'agent-3'];
 const TARGET_PORT = 8080;
 const CONTROLLER_PORT = 7400;
 
-/** GET `path` on the Docker engine's API; the status code, or an Error. */
-function engineGet(path: string): Promise<number | Error> {
-  const host = process.env.DOCKER_HOST;
-  const where =
-    host === undefined || host.startsWith('unix://')
-      ? { socketPath: host?.slice('unix://'.length) ?? '/var/run/docker.sock' }
-      : (() => {
-          const u = new URL(host.replace(/^tcp:/, 'http:'));
-          return { host: u.hostname, port: Number(u.port) };
-        })();
-  return new Promise((resolve) => {
-    const req = get({ ...where, path, timeout: 3000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', (e) => resolve(e));
-  });
-}
-
-/** Why the test cannot run here, or false. */
-async function unavailable(): Promise<string | false> {
-  const ping = await engineGet('/_ping');
-  if (ping instanceof Error || ping !== 200) {
-    return `no Docker engine reachable (${ping instanceof Error ? ping.message : `/_ping answered ${ping}`}); as root, .ci/run installs docker.io and starts dockerd`;
-  }
-  const base = await engineGet(`/images/${encodeURIComponent(BASE)}/json`);
-  if (base !== 200)
-    return `base image ${BASE} not present (no registry to pull from): run deploy/docker/make-base-image.sh`;
-  return false;
-}
-
-const reason = await unavailable();
-if (reason !== false && process.env.REQUIRE_DOCKER === '1') throw new Error(`REQUIRE_DOCKER=1 but ${reason}`);
+const reason = await dockerUnavailable();
 
 interface TargetStats {
   total: number;
@@ -89,11 +53,7 @@ test('cluster in containers: ratelimit-150 and stress-100 reconcile with the tar
     }
   };
 
-  await timed('image build', () =>
-    GenericContainer.fromDockerfile(root, 'deploy/docker/Dockerfile')
-      .withBuildArgs({ BASE })
-      .build(IMAGE, { deleteOnExit: false }),
-  );
+  await timed('image build', () => buildImage(IMAGE));
   // A fresh definition per container: GenericContainer's with* methods change the instance.
   const image = () => new GenericContainer(IMAGE).withNetwork(network);
 
