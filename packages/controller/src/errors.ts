@@ -30,6 +30,16 @@ export const ControllerErrors = {
   ),
   BUSY: createError('CTRL_BUSY', 'run %s is still going: one run at a time', 409),
   RUN_NOT_FOUND: createError('CTRL_RUN_NOT_FOUND', 'no run %s', 404),
+  RUN_ID_AMBIGUOUS: createError(
+    'CTRL_RUN_ID_AMBIGUOUS',
+    'run id %s matches several runs: %s (give more characters)',
+    400,
+  ),
+  RUN_ID_TOO_SHORT: createError(
+    'CTRL_RUN_ID_TOO_SHORT',
+    'run id %s is too short: give the full id or at least %s of its first characters',
+    400,
+  ),
   RUN_NOT_FINISHED: createError('CTRL_RUN_NOT_FINISHED', 'run %s has no summary yet (status %s)', 409),
   RUN_NOT_RUNNING: createError('CTRL_RUN_NOT_RUNNING', 'run %s is not going', 409),
   TOO_MANY_STREAMS: createError(

@@ -23,6 +23,7 @@ import { metricsRoutes } from './routes/metrics.ts';
 import { reportRoutes } from './routes/reports.ts';
 import { runDataRoutes } from './routes/run-data.ts';
 import { runRoutes } from './routes/runs.ts';
+import { installRunIdResolution } from './run-id-param.ts';
 
 export interface ApiOptions {
   cluster: Cluster;
@@ -71,6 +72,7 @@ export async function buildApi(o: ApiOptions): Promise<FastifyInstance> {
     mutationsPerMinute: o.mutationsPerMinute ?? 60,
     audit: o.audit ?? ((entry) => o.logger.warn({ audit: entry }, 'audit')),
   });
+  installRunIdResolution(app, o.store);
 
   const { cluster, manager, store } = o;
   const policy = o.policy ?? targetPolicy({});

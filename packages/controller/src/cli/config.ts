@@ -3,16 +3,20 @@
 // flag values, and the flags `start` and `serve` share. main.ts declares the
 // commands with these; nothing else in cli/ reads process.env for settings.
 
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { MAX_WORKERS, parseWorkerCount } from '@barrage/core';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { generateToken } from '../cluster/token.ts';
 import type { ControllerGuardOptions } from '../plan/target-policy.ts';
 import { parseDuration } from '../scenario/units.ts';
 
 /** Environment variables the controller reads (docs/cli.md). */
 export const ENV = {
-  /** The run store file (default DEFAULTS.db). */
+  /** The run store file (default: storeFile() under the XDG data directory). */
   db: 'BARRAGE_DB',
+  /** The XDG base directory for user data; the store is barrage/barrage.db under it. */
+  dataHome: 'XDG_DATA_HOME',
   /** The agents' token (and the API's, unless BARRAGE_API_TOKEN). */
   token: 'BARRAGE_TOKEN',
   /** The API token, when it differs from the agents'. Read by cluster/token.ts apiTokenOf too. */
@@ -21,8 +25,6 @@ export const ENV = {
 } as const;
 
 export const DEFAULTS = {
-  /** The run store, under the working directory. */
-  db: '.barrage/barrage.db',
   logLevel: 'warn',
   host: '127.0.0.1',
   /** `serve` always, `start` with remote agents; a `start` for local agents only takes any free port. */
@@ -34,9 +36,34 @@ export const DEFAULTS = {
   reportFormat: 'md',
 } as const;
 
+/**
+ * The run store every command opens without --db: $BARRAGE_DB, else the XDG data directory
+ * ($XDG_DATA_HOME, or ~/.local/share, when it is not an absolute path), so `runs` finds what
+ * `start` stored whichever directory each was run from.
+ */
+export function storeFile(env: NodeJS.ProcessEnv = process.env, home = homedir()): string {
+  const given = env[ENV.db];
+  if (given !== undefined && given !== '') return given;
+  const xdg = env[ENV.dataHome];
+  return join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(home, '.local', 'share'), 'barrage', 'barrage.db');
+}
+
 /** The defaults as this environment sets them. */
 export function envDefaults(env: NodeJS.ProcessEnv = process.env): { db: string; logLevel: string } {
-  return { db: env[ENV.db] ?? DEFAULTS.db, logLevel: env[ENV.logLevel] ?? DEFAULTS.logLevel };
+  return { db: storeFile(env), logLevel: env[ENV.logLevel] ?? DEFAULTS.logLevel };
+}
+
+/** --db, with its default shown as the rule rather than this user's path (help texts stay the same for everyone). */
+export function dbOption(env: NodeJS.ProcessEnv = process.env): Option {
+  return new Option('--db <file>', 'run store (SQLite)').default(
+    storeFile(env),
+    env[ENV.db] ? '$BARRAGE_DB' : '$XDG_DATA_HOME/barrage/barrage.db, else ~/.local/share/barrage/barrage.db',
+  );
+}
+
+/** A duration default as help prints it: "60 s", "1.5 s", "250 ms". */
+export function humanMs(ms: number): string {
+  return ms >= 1000 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
 /** The agents' token: --token, else $BARRAGE_TOKEN, else a new one (`generated`: say it, agents need it). */
@@ -69,7 +96,13 @@ export const int = (min: number) => (v: string) => {
   if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`must be an integer >= ${min}`);
   return n;
 };
-export const collect = (v: string, prev: string[]) => [...prev, v];
+export const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
+/** --set NAME=VALUE, repeatable: NAME as ${env:NAME} spells it. The value is never echoed (it may be a secret). */
+export const setValue = (v: string, prev: Record<string, string> | undefined) => {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(v);
+  if (m === null) throw new InvalidArgumentError('must be NAME=VALUE, NAME made of letters, digits and _');
+  return { ...prev, [m[1]!]: m[2]! };
+};
 /** Checked here with the agent's own rule; passed on as given (`auto` is the agent host's cores). */
 export const agentWorkers = (v: string) => {
   if (parseWorkerCount(v) === undefined)
@@ -131,7 +164,8 @@ export interface StartFlags extends GuardFlags {
   agents: number;
   agentWorkers?: string;
   out?: string;
-  report?: string;
+  report: string[];
+  set: Record<string, string>;
   host: string;
   port?: number;
   token?: string;

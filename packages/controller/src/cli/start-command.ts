@@ -1,7 +1,7 @@
 // `controller start`: one run from the command line. Loads and validates the
 // scenario, listens for agents (spawning local ones), runs setup, executes the
-// run while showing its progress on stderr, prints the summary table, writes --out,
-// and maps the outcome to an exit code (exit-codes.ts).
+// run while showing its progress on stderr, prints the summary table, writes --out
+// and the reports, and maps the outcome to an exit code (exit-codes.ts).
 
 import { writeFileSync } from 'node:fs';
 import { REDACT, systemClock } from '@barrage/core';
@@ -15,7 +15,7 @@ import { apiTokenOf } from '../cluster/token.ts';
 import { ControllerErrors } from '../errors.ts';
 import { resolveEnv } from '../plan/setup.ts';
 import { admitScenario, type ControllerGuardOptions, type TargetPolicy, targetPolicy } from '../plan/target-policy.ts';
-import { formatOf, renderReport, storedSeries } from '../report/report.ts';
+import { renderReport, storedSeries } from '../report/report.ts';
 import { formatSummary } from '../report/summary-table.ts';
 import { type ActiveRun, RunManager } from '../runs/run-service.ts';
 import { loadScenario } from '../scenario/read.ts';
@@ -26,6 +26,7 @@ import { agentToken, DEFAULTS, isLoopback, stderrIsTty } from './config.ts';
 import { printError } from './error-output.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { ProgressDisplay, plannedLoadMs, progressEvents } from './progress-display.ts';
+import { checkReportTargets, reportFiles, writeReports } from './report-files.ts';
 
 export interface StartOptions extends ControllerGuardOptions {
   scenario: string;
@@ -35,7 +36,10 @@ export interface StartOptions extends ControllerGuardOptions {
   agentWorkers?: string;
   agents: number;
   out?: string;
-  report?: string;
+  /** --report values: files (format by extension) and directories (every format). */
+  report: string[];
+  /** --set NAME=VALUE: ${env:NAME} values for this run, over the process environment. */
+  set: Record<string, string>;
   /** The run store; runs are kept there and served by the API while this command runs. */
   db: string;
   port?: number;
@@ -60,6 +64,8 @@ export async function startCommand(o: StartOptions): Promise<number> {
   let baseUrl: string | undefined;
   let policy: TargetPolicy;
   let tls: ServerTls | undefined;
+  // --set values are read like the environment (secrets: never logged, never stored; docs/security.md).
+  const env = { ...process.env, ...o.set };
   try {
     tls = loadServerTls(o.tlsCert, o.tlsKey);
     scenario = loadScenario(o.scenario);
@@ -76,8 +82,8 @@ export async function startCommand(o: StartOptions): Promise<number> {
     }
     if (o.localAgents + o.agents < 1)
       throw new ControllerErrors.BAD_ARGUMENT('need at least one agent: --local-agents N or --agents N');
-    resolveEnv(scenario, process.env); // a missing ${env:NAME} fails now, not after the agents came
-    if (o.report !== undefined) formatOf(o.report);
+    resolveEnv(scenario, env); // a missing ${env:NAME} fails now, not after the agents came
+    checkReportTargets(o.report);
     policy = targetPolicy(o);
     await admitScenario(scenario, baseUrl, policy);
   } catch (e) {
@@ -155,26 +161,29 @@ export async function startCommand(o: StartOptions): Promise<number> {
       scenario,
       baseUrl,
       agents,
+      env,
       events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)],
     });
-    err(`run ${active.id}: ${url.replace(/^ws/, 'http')}/api/v1/runs/${active.id}`);
+    const http = url.replace(/^ws/, 'http');
+    err(`run ${active.id}: dashboard ${http}/runs/${active.id} (while it runs) · API ${http}/api/v1/runs/${active.id}`);
     // The last progress frame stays on screen, above the summary (or the error).
     const { summary, result } = await active.done.finally(() => display.done());
     process.stdout.write('\n' + formatSummary(summary));
     if (o.out) writeFileSync(o.out, JSON.stringify(summary, null, 2) + '\n');
-    if (o.report) {
-      writeFileSync(
-        o.report,
-        renderReport(formatOf(o.report), {
+    const runStore = store;
+    const runId = active.id;
+    await writeReports(
+      reportFiles(o.report, runId),
+      (format) =>
+        renderReport(format, {
           summary,
           scenario,
           target: baseUrl,
           monitorSamples: result.monitorSamples,
-          series: storedSeries(store, active.id),
+          series: storedSeries(runStore, runId),
         }),
-      );
-      err(`report written to ${o.report}`);
-    }
+      err,
+    );
     return exitCodeOf(summary.run.status);
   } catch (e) {
     printError(e, err);

@@ -265,6 +265,14 @@ export class RunStore {
     return row === undefined ? undefined : toRun(row);
   }
 
+  /** Ids of stored runs that start with `prefix`, at most `limit`, in id order. */
+  runIdsStartingWith(prefix: string, limit: number): string[] {
+    return this.db
+      .prepare('SELECT id FROM runs WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT ?')
+      .all(prefix.length, prefix, limit)
+      .map((r) => (r as { id: string }).id);
+  }
+
   getSummary(id: string): Summary | undefined {
     const row = this.db.prepare('SELECT summary_json FROM runs WHERE id = ?').get(id) as
       | { summary_json: string | null }
