@@ -18,12 +18,12 @@ export const API_ENV_PREFIX = 'BARRAGE_TARGET_';
 export interface Submission {
   scenario: Scenario;
   baseUrl: string | undefined;
-  /** What the scenario's ${env:…} read: the controller's BARRAGE_TARGET_* variables only. */
+  /** What the scenario's ${env:…} read: the controller's BARRAGE_TARGET_* variables, and the values the submission gave. */
   env: Record<string, string | undefined>;
 }
 
 export function submittedScenario(
-  body: { scenario: string | object; target?: string },
+  body: { scenario: string | object; target?: string; env?: Record<string, string> },
   processEnv: NodeJS.ProcessEnv = process.env,
 ): Submission {
   let scenario: Scenario;
@@ -50,12 +50,16 @@ export function submittedScenario(
         .filter((v) => v.startsWith('env:'))
         .map((v) => v.slice(4).split(':-')[0]!),
     ),
-  ].filter((n) => !n.startsWith(API_ENV_PREFIX));
+  ].filter((n) => !n.startsWith(API_ENV_PREFIX) && body.env?.[n] === undefined);
   if (foreign.length > 0)
     throw new ControllerErrors.SCENARIO_INVALID(
       `a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`,
     );
-  const env = Object.fromEntries(Object.entries(processEnv).filter(([k]) => k.startsWith(API_ENV_PREFIX)));
+  // Values the submitter gave (`start --controller --set`) are theirs to give: any name, over the controller's.
+  const env = {
+    ...Object.fromEntries(Object.entries(processEnv).filter(([k]) => k.startsWith(API_ENV_PREFIX))),
+    ...body.env,
+  };
   try {
     resolveEnv(scenario, env);
   } catch (err) {

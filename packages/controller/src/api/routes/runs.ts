@@ -41,6 +41,13 @@ const submitBody = {
       maximum: 10_000,
       description: 'use this many connected agents (default: all)',
     },
+    env: {
+      type: 'object',
+      maxProperties: 100,
+      propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$', maxLength: 100 },
+      additionalProperties: { type: 'string', maxLength: 65_536 },
+      description: '${env:NAME} values for this run (secrets: never logged or stored), over the controller environment',
+    },
   },
 } as const;
 
