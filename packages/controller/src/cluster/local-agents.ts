@@ -1,7 +1,9 @@
 // Spawns agent processes on this host (--local-agents N). They get the token
 // through the environment (argv is readable by every user), the controller's
 // certificate as their --ca when it speaks TLS, exit by themselves after one
-// run, and are killed by PID if they outstay the controller.
+// run, and are killed by PID if they outstay the controller. Each runs in its
+// own process group, so a terminal's Ctrl-C reaches only the controller, which
+// stops the run (and so the agents) once: one message, not one per process.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -47,6 +49,7 @@ export class LocalAgents {
         [program, '--controller', controllerUrl, ...ca, ...threads, '--name', `local-${i}`, '--once'],
         {
           env: { ...process.env, BARRAGE_TOKEN: token, BARRAGE_LOG_LEVEL: logLevel },
+          detached: true,
           stdio: ['ignore', 'ignore', log === undefined ? 'inherit' : 'pipe'],
         },
       );
