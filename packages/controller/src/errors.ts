@@ -13,6 +13,11 @@ export const ControllerErrors = {
     400,
   ),
   SETUP_FAILED: createError('CTRL_SETUP_FAILED', 'setup step %s failed: %s', 502),
+  MONITOR_PREFLIGHT: createError(
+    'CTRL_MONITOR_PREFLIGHT',
+    'a monitor failed its first poll, so no load was sent (fix it, or mark it optional: true to run without it):\n%s',
+    502,
+  ),
   NO_AGENTS: createError('CTRL_NO_AGENTS', '%s', 503),
   AGENT_REJECTED_PLAN: createError('CTRL_AGENT_REJECTED_PLAN', 'agent %s rejected its assignment: %s', 500),
   BAD_ARGUMENT: createError('CTRL_BAD_ARGUMENT', '%s', 400),

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { systemClock } from '@barrage/core';
+import { uncheckedPlan } from '../src/monitor/monitor-plan.ts';
 import { MonitorPoller } from '../src/monitor/monitor-poller.ts';
 import { monitorStats } from '../src/monitor/monitor-stats.ts';
 import { parseSelector, readPrometheus } from '../src/monitor/prometheus-text.ts';
@@ -39,7 +40,7 @@ test('series statistics: first, last, min, max, avg, growth, rate per second', (
         { t: 1000, value: 30 },
         { t: 2000, value: 20 },
       ],
-      1,
+      { 'HTTP 503': 1 },
     ),
     {
       first: 10,
@@ -51,6 +52,8 @@ test('series statistics: first, last, min, max, avg, growth, rate per second', (
       rate: 5,
       samples: 3,
       errors: 1,
+      failedPolls: 1,
+      failures: { 'HTTP 503': 1 },
     },
   );
   assert.ok(Number.isNaN(monitorStats([]).growth));
@@ -72,12 +75,15 @@ test('the poller samples on its interval from the start instant, takes a last sa
   await once(srv, 'listening');
   t.after(() => srv.close());
   const base = `http://127.0.0.1:${(srv.address() as AddressInfo).port}`;
+  const def = { alternatives: [], optional: false, intervalMs: 100, timeoutMs: 1000 };
   const poller = new MonitorPoller(
-    [
-      { name: 'pool', path: '/pool', json: '$.pool.in_use', intervalMs: 100, timeoutMs: 1000 },
-      { name: 'broken', path: '/bad', json: '$.x', intervalMs: 100, timeoutMs: 1000 },
-    ],
-    base,
+    uncheckedPlan(
+      [
+        { ...def, name: 'pool', path: '/pool', json: '$.pool.in_use' },
+        { ...def, name: 'broken', path: '/bad', json: '$.x' },
+      ],
+      base,
+    ),
     systemClock,
   );
   poller.start(systemClock.now());
@@ -94,4 +100,5 @@ test('the poller samples on its interval from the start instant, takes a last sa
   assert.ok(samples.every((x, i) => i === 0 || x.t >= samples[i - 1]!.t));
   assert.equal(s.broken!.samples, 0);
   assert.ok(s.broken!.errors >= 4);
+  assert.deepEqual(s.broken!.failures, { 'HTTP 500': s.broken!.failedPolls });
 });

@@ -265,7 +265,7 @@ export function markdownReport(input: ReportInput): string {
       out.push(
         `### ${name}`,
         '',
-        `Polled every ${(def?.intervalMs ?? 1000) / 1000} s from \`${def?.path ?? def?.url}\` (${def?.prometheus ? `Prometheus \`${def.prometheus.name}\`` : `JSON \`${def?.json}\``}).`,
+        `Polled every ${(def?.intervalMs ?? 1000) / 1000} s from \`${def?.path ?? def?.url}\` (${def?.prometheus ? `Prometheus \`${def.prometheus}\`` : `JSON \`${def?.json}\``}).`,
         '',
       );
       const mine = judged.filter((j) => j.metric.kind === 'monitor' && j.metric.monitor === name);

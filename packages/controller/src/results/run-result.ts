@@ -27,6 +27,8 @@ export interface RunResult {
   thresholdAbort: ThresholdResult | undefined;
   monitors: Record<string, MonitorStats>;
   monitorSamples: Record<string, MonitorSample[]>;
+  /** Requests sent per monitor URL (origin + path), the preflight's included. */
+  monitorRequests: Record<string, number>;
 }
 
 export interface ResultInput {
@@ -44,6 +46,7 @@ export interface ResultInput {
   thresholdAbort?: ThresholdResult;
   monitors?: Record<string, MonitorStats>;
   monitorSamples?: Record<string, MonitorSample[]>;
+  monitorRequests?: Record<string, number>;
 }
 
 /** An agent that started this much after the common instant is called out. */
@@ -71,10 +74,6 @@ export function assembleResult(i: ResultInput): RunResult {
         `agent ${p.name} started ${((p.startedAt - i.plannedStartAt) / 1000).toFixed(1)} s late: closed models lost its share of the first seconds; open models fired its overdue arrivals at once (their latency counts from when they were due) or dropped them`,
       );
     }
-  }
-  for (const [name, m] of Object.entries(i.monitors ?? {})) {
-    if (m.errors > 0)
-      notes.push(`monitor ${name}: ${m.errors} poll(s) failed${m.samples === 0 ? ', no sample at all' : ''}`);
   }
   for (const p of i.participants) {
     const note = agentLoadNote(p);
@@ -117,5 +116,6 @@ export function assembleResult(i: ResultInput): RunResult {
     thresholdAbort: i.thresholdAbort,
     monitors: i.monitors ?? {},
     monitorSamples: i.monitorSamples ?? {},
+    monitorRequests: i.monitorRequests ?? {},
   };
 }

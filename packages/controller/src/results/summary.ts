@@ -50,18 +50,23 @@ export interface Summary {
   run: {
     id: string;
     scenario: string;
-    status: RunStatus;
+    /** `error` only in the partial summary of a run that ended in error (partial-summary.ts). */
+    status: RunStatus | 'error';
     startedAt: string;
     endedAt: string;
     startSkewMs: number;
     activeWindowMs: number;
     agents: AgentSummary[];
     notes: string[];
+    /** Why the run ended in error or was interrupted: only in a partial summary, never in a run's own. */
+    error?: string;
   };
   totals: RequestSummary;
   requests: Record<string, RequestSummary>;
   thresholds: Array<{ expr: string; scope: string; value: number; ok: boolean }>;
   monitors: Record<string, MonitorStats>;
+  /** Requests the controller sent to each monitor URL (origin + path), the preflight's included. */
+  monitorRequests: Record<string, number>;
 }
 
 /**
@@ -173,5 +178,6 @@ export function buildSummary(
     requests,
     thresholds: judged,
     monitors: Object.fromEntries(Object.entries(r.monitors).map(([n, m]) => [n, { ...m }])),
+    monitorRequests: { ...r.monitorRequests },
   };
 }

@@ -12,6 +12,7 @@ import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster, RunListener } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
 import type { RunAggregate } from '../merge/run-aggregate.ts';
+import { type MonitorPlan, uncheckedPlan } from '../monitor/monitor-plan.ts';
 import { MonitorPoller } from '../monitor/monitor-poller.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import { planRun } from '../plan/assignments.ts';
@@ -49,6 +50,8 @@ export interface RunOptions {
   events?: readonly RunEvents[];
   /** The controller's target allowlist, for the agents to enforce after DNS resolution. */
   allowTargets?: readonly string[];
+  /** The monitors as the preflight checked them (monitor/monitor-preflight.ts); without: polled as written. */
+  monitors?: MonitorPlan;
 }
 
 const START_LEAD_MS = 300;
@@ -216,8 +219,10 @@ export class Run implements RunListener, RunView {
       plannedStartAt: s.startAt,
       intervalMs: s.intervalMs,
     });
-    if (o.scenario.monitors.length > 0) {
-      this.monitors = new MonitorPoller(o.scenario.monitors, o.baseUrl, o.clock);
+    const plan = o.monitors ?? uncheckedPlan(o.scenario.monitors, o.baseUrl);
+    s.notes.push(...plan.notes);
+    if (plan.active.length + plan.leftOut.length > 0) {
+      this.monitors = new MonitorPoller(plan, o.clock);
       this.monitors.start(s.startAt);
     }
     o.logger.info({ run: s.runId, agents: s.participants.size }, 'run started');
@@ -262,11 +267,12 @@ export class Run implements RunListener, RunView {
       aggregate: s.aggregate,
       closingStopId: this.stops.lastId,
       rejectedReports: this.intake.rejected,
-      notes: s.notes,
       abortedByThreshold: s.thresholdAbort !== undefined,
       thresholdAbort: s.thresholdAbort,
+      notes: [...s.notes, ...(this.monitors?.notes() ?? [])],
       monitors: this.monitors?.stats() ?? {},
       monitorSamples: this.monitors?.samples() ?? {},
+      monitorRequests: this.monitors?.requestCounts() ?? this.o.monitors?.requests ?? {},
     });
   }
 }

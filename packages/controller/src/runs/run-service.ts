@@ -9,7 +9,8 @@ import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
-import { runSetup } from '../plan/setup.ts';
+import { preflightMonitors } from '../monitor/monitor-preflight.ts';
+import { resolveEnv, runSetup } from '../plan/setup.ts';
 import type { RunResult } from '../results/run-result.ts';
 import { buildSummary, type Summary } from '../results/summary.ts';
 import { RunEventFanout, type RunEvents } from '../run/events.ts';
@@ -92,7 +93,10 @@ export class RunManager {
         logger,
       );
       try {
-        const vars = await runSetup(req.scenario, req.baseUrl, req.env ?? process.env);
+        const env = req.env ?? process.env;
+        // Every monitor answers once before any request of setup or load reaches the target.
+        const monitors = await preflightMonitors(req.scenario.monitors, req.baseUrl, resolveEnv(req.scenario, env));
+        const vars = await runSetup(req.scenario, req.baseUrl, env);
         const run = new Run({
           runId: id,
           scenario: req.scenario,
@@ -104,6 +108,7 @@ export class RunManager {
           logger,
           events: [events],
           allowTargets: this.o.allowTargets,
+          monitors,
         });
         active.run = run;
         if (stopReason !== undefined) run.abort(stopReason);

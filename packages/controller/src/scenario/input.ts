@@ -65,11 +65,15 @@ export interface ScenarioInput {
     path?: string;
     json?: string;
     prometheus?: string;
+    alternatives?: string[];
+    optional?: boolean;
     interval?: string;
     timeout?: string;
   }>;
   onAgentLoss?: AgentLossPolicy;
   agentTimeout?: string;
   lease?: string;
+  /** How often results are reported and merged (100ms..10s); absent: chosen from the load's length. */
+  interval?: string;
   scenarios: ScenarioModelInput[];
 }

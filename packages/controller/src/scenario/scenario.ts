@@ -1,7 +1,6 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
-import type { Selector } from '../monitor/prometheus-text.ts';
 import type { RequestInput, ScenarioInput } from './input.ts';
 import type { AgentLossPolicy } from './schema-agent-loss.ts';
 import type { ExecutorName } from './schema-models.ts';
@@ -84,8 +83,13 @@ export interface MonitorDef {
   /** Absolute URL, or a path joined to the run's base URL. */
   url?: string;
   path?: string;
+  /** A JSON path or a Prometheus selector as written: may hold ${env:NAME:-default}, resolved when the run starts. */
   json?: string;
-  prometheus?: Selector;
+  prometheus?: string;
+  /** Metric names (or JSON paths) tried, in order, when the written one with its default is missing. */
+  alternatives: string[];
+  /** A first poll that fails leaves the monitor out with a note, instead of failing the run. */
+  optional: boolean;
   intervalMs: number;
   timeoutMs: number;
 }

@@ -17,7 +17,21 @@ export const monitorsSchema = {
       url: text('an absolute URL to poll', { pattern: '^https?://', maxLength: 4096 }),
       path: text('a path joined to baseUrl (or --target)', { pattern: '^/', maxLength: 4096 }),
       json: jsonPath,
-      prometheus: text('a Prometheus metric: name or name{label="value"}', { maxLength: 500 }),
+      prometheus: text('a Prometheus metric: name or name{label="value"}; may hold ${env:NAME:-default}', {
+        maxLength: 500,
+      }),
+      alternatives: {
+        type: 'array',
+        description:
+          'other metric names (or JSON paths) to use when the one given, with its default, is missing at the first poll: the one the endpoint offers, if exactly one',
+        items: text('a metric name or selector (or a JSON path)', { minLength: 1, maxLength: 500 }),
+        maxItems: 10,
+      },
+      optional: {
+        type: 'boolean',
+        description:
+          'a first poll that fails leaves this monitor out with a note instead of failing the run (default false); no threshold may name it',
+      },
       interval: duration('how often to poll (default 1s)'),
       timeout: duration('time allowed for each poll (default 5s)'),
     },

@@ -61,11 +61,12 @@ export function referenceProblems(path: string, text: string): string[] {
   return out;
 }
 
-/** Every text of the document in which ${...} is substituted: vars and the requests' templated fields. */
+/** Every text of the document in which ${...} is substituted: vars, the requests' templated fields, and monitors' metrics and paths. */
 export function substitutedTexts(input: ScenarioInput): string[] {
   const requests = [...(input.setup ?? []), ...input.requests];
   return [
     ...Object.values(input.vars ?? {}),
     ...requests.flatMap((r) => templatedFields(r, input.defaults?.headers, '').map(([, t]) => t)),
+    ...(input.monitors ?? []).flatMap((m) => [m.prometheus ?? m.json ?? '']),
   ];
 }

@@ -2,21 +2,20 @@
 // cannot say (unique names, references, variables and where they come from,
 // flows, monitors, thresholds, agent-loss settings), every problem with its
 // path; the result normalised and frozen.
-import { parseJsonPath, variablesIn } from '@barrage/core';
+import { variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
-import { parseSelector, type Selector } from '../monitor/prometheus-text.ts';
 import type { ScenarioInput } from './input.ts';
-import { boundedMs, MAX_SCENARIO_MS } from './limits.ts';
 import { normalizeModel } from './normalize-model.ts';
 import { normalizeRequest } from './normalize-request.ts';
-import type { LoadScenario, MixEntry, MonitorDef, Scenario } from './scenario.ts';
+import type { LoadScenario, MixEntry, Scenario } from './scenario.ts';
 import { AGENT_LOSS_DEFAULTS } from './schema-agent-loss.ts';
 import { schemaErrors, unsafeShape } from './schema-errors.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { isEnv, referenceProblems, templatedFields } from './templated-fields.ts';
-import { liveProblem, parseThreshold, RESERVED_NAMES } from './thresholds.ts';
+import { liveProblem, parseThreshold } from './thresholds.ts';
 import { parseDuration } from './units.ts';
-import { baseUrlProblems, parsesAsUrl } from './urls.ts';
+import { baseUrlProblems } from './urls.ts';
+import { validateMonitors } from './validate-monitors.ts';
 
 /** Every problem of `doc` at once (SCENARIO_INVALID), or the scenario, normalised and frozen. */
 export function validateScenario(doc: unknown): Scenario {
@@ -153,35 +152,9 @@ export function validateScenario(doc: unknown): Scenario {
     }
     return normalizeModel(s, i, mix, problems);
   });
-  const monitorNames = new Set<string>();
-  const monitors = (input.monitors ?? []).flatMap((m, i): MonitorDef[] => {
-    if (monitorNames.has(m.name)) problems.push(`/monitors/${i}/name: duplicate monitor name ${m.name}`);
-    if (RESERVED_NAMES.has(m.name))
-      problems.push(`/monitors/${i}/name: ${m.name} is reserved (rate(${m.name}) means the requests')`);
-    monitorNames.add(m.name);
-    if (m.url !== undefined && !parsesAsUrl(m.url)) problems.push(`/monitors/${i}/url: not a valid URL`);
-    if (m.json !== undefined) {
-      try {
-        parseJsonPath(m.json);
-      } catch (err) {
-        problems.push(`/monitors/${i}/json: ${(err as Error).message}`);
-      }
-    }
-    let prometheus: Selector | undefined;
-    if (m.prometheus !== undefined) {
-      try {
-        prometheus = parseSelector(m.prometheus);
-      } catch (err) {
-        problems.push(`/monitors/${i}/prometheus: ${(err as Error).message}`);
-        return [];
-      }
-    }
-    const intervalMs = parseDuration(m.interval ?? '1s');
-    if (intervalMs < 100 || intervalMs > MAX_SCENARIO_MS)
-      problems.push(`/monitors/${i}/interval: between 100ms and 24 days`);
-    const timeoutMs = boundedMs(parseDuration(m.timeout ?? '5s'), `/monitors/${i}/timeout`, problems);
-    return [{ name: m.name, url: m.url, path: m.path, json: m.json, prometheus, intervalMs, timeoutMs }];
-  });
+  const monitors = validateMonitors(input, problems);
+  const monitorNames = new Set((input.monitors ?? []).map((m) => m.name));
+  const optionalMonitors = new Set(monitors.filter((m) => m.optional).map((m) => m.name));
   const thresholds = (input.thresholds ?? []).flatMap((t, i) => {
     const spec = typeof t === 'string' ? { expr: t } : t;
     try {
@@ -193,6 +166,10 @@ export function validateScenario(doc: unknown): Scenario {
         problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
       if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor))
         problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+      if (parsed.metric.kind === 'monitor' && optionalMonitors.has(parsed.metric.monitor))
+        problems.push(
+          `/thresholds/${i}: monitor ${parsed.metric.monitor} is optional (it may be left out), so no threshold may judge it; drop optional: true or the threshold`,
+        );
       const live = parsed.abortOnFail ? liveProblem(parsed) : '';
       if (live) problems.push(`/thresholds/${i}/abortOnFail: ${live}`);
       return [parsed];
