@@ -1,9 +1,9 @@
 // deploy/compose/compose.yaml brought up for real with Debian's docker-compose, by the very
 // `up` command docs/deploy.md tells users to run (`--scale agent=3`): the controller serves,
-// three agent replicas dial it with the agent token, and a built-in submitted through the
-// controller's container (as the docs show) is reconciled with the sample target's own
-// counters. An agent with a wrong token is refused and an API call without the API token
-// too. Torn down with `down -v` whatever happens.
+// three agent replicas dial it with the agent token, and ratelimit-150 submitted through the
+// controller's container (as the docs show), on all three agents and then on one, is
+// reconciled with the sample target's own counters. An agent with a wrong token is refused,
+// and so is an API call without the API token. Torn down with `down -v` whatever happens.
 //
 // Needs a Docker engine, the offline base image and docker-compose (test/helpers/docker.ts);
 // without them the test is skipped and says why, and under REQUIRE_DOCKER=1 (.ci/run) fails.
@@ -137,50 +137,31 @@ test('compose: deploy/compose up --scale agent=3 as documented; ratelimit-150 re
     assert.equal(h.agents, 3, 'still only the three agents with the token');
   });
 
-  await t.test('ratelimit-150 through the controller container: every count equals the target', async () => {
-    const out = '/tmp/ratelimit-150.json';
-    const run = await timed('ratelimit-150', () =>
-      compose(
-        [
-          ...pf,
-          'exec',
-          '-T',
-          'controller',
-          'barrage',
-          'controller',
-          'start',
-          '--controller',
-          'http://127.0.0.1:7400',
-          '--agents',
-          '3',
-          '--scenario',
-          'ratelimit-150',
-          '--target',
-          'http://sample-target:8080',
-          '--out',
-          out,
-        ],
-        env,
-      ),
+  type Stats = { total: number; routes: Record<string, Record<string, number>> };
+  /** The sample target's own counters, read inside its container (its port is not published). */
+  const targetStats = async (): Promise<Stats> => {
+    const read = "fetch('http://127.0.0.1:8080/__stats').then((r) => r.text()).then((b) => process.stdout.write(b))";
+    const r = await compose([...pf, 'exec', '-T', 'sample-target', 'node', '-e', read], env);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(r.stdout) as Stats;
+  };
+  /** ratelimit-150 on `agents` agents, submitted from the controller's container as the docs show. */
+  const ratelimit150 = async (agents: number): Promise<{ run: Done; s: Summary }> => {
+    const out = `/tmp/ratelimit-150-${agents}.json`;
+    const start = ['controller', 'start', '--controller', 'http://127.0.0.1:7400', '--agents', String(agents)];
+    const scenario = ['--scenario', 'ratelimit-150', '--target', 'http://sample-target:8080', '--out', out];
+    const run = await timed(`ratelimit-150 on ${agents}`, () =>
+      compose([...pf, 'exec', '-T', 'controller', 'barrage', ...start, ...scenario], env),
     );
     const cat = await compose([...pf, 'exec', '-T', 'controller', 'cat', out], env);
     if (cat.code !== 0) assert.fail(await logsOnFailure('controller start (no summary written)', run));
-    const s = JSON.parse(cat.stdout) as Summary;
-    const stats = await compose(
-      [
-        ...pf,
-        'exec',
-        '-T',
-        'sample-target',
-        'node',
-        '-e',
-        "fetch('http://127.0.0.1:8080/__stats').then((r) => r.text()).then((b) => process.stdout.write(b))",
-      ],
-      env,
-    );
-    assert.equal(stats.code, 0, stats.stderr);
-    const seen = JSON.parse(stats.stdout) as { total: number; routes: Record<string, Record<string, number>> };
+    return { run, s: JSON.parse(cat.stdout) as Summary };
+  };
+  const firstRun = new Map<string, number>();
 
+  await t.test('ratelimit-150 on the 3 replicas: every count equals the target', async () => {
+    const { run, s } = await ratelimit150(3);
+    const seen = await targetStats();
     // Three agents, each its own client IP under the target's default 100/min limit: none
     // is limited, so the scenario's own threshold count(429)>=1 fails (exit 99, `failed`).
     assert.equal(run.code, 99, `exit ${run.code}:\n${run.stdout}\n${run.stderr}`);
@@ -198,6 +179,7 @@ test('compose: deploy/compose up --scale agent=3 as documented; ratelimit-150 re
       s.run.agents.map((a) => a.requests).sort((a, b) => a - b),
       [45, 45, 60],
     );
+    for (const a of s.run.agents) firstRun.set(a.name, a.requests);
     assert.deepEqual(seen.routes['GET /api/sessions/'], { 200: 150 });
     assert.deepEqual(seen.routes['POST /api/auth/login'], { 200: 1 }, 'the setup login, run by the controller');
     assert.equal(seen.total, 151);
@@ -206,9 +188,35 @@ test('compose: deploy/compose up --scale agent=3 as documented; ratelimit-150 re
     assert.equal(s.totals.ok, 150);
     assert.equal(s.totals.failed, 0);
     t.diagnostic(
-      `ratelimit-150 via compose: exit ${run.code} (${s.run.status}); summary ${JSON.stringify(s.totals.status)} = target ${JSON.stringify(seen.routes)}; ` +
+      `ratelimit-150 on 3: exit ${run.code} (${s.run.status}); summary ${JSON.stringify(s.totals.status)} = target ${JSON.stringify(seen.routes)}; ` +
         `agents ${s.run.agents.map((a) => `${a.name} ${a.requests}`).join(', ')}`,
     );
   });
+
+  await t.test(
+    'ratelimit-150 on one agent (as docs/deploy.md says): the limiter trips, counts equal the target',
+    async () => {
+      assert.equal(firstRun.size, 3, 'the 3-agent run came first');
+      const before = await targetStats();
+      const { run, s } = await ratelimit150(1);
+      const after = await targetStats();
+      assert.equal(run.code, 0, `exit ${run.code}:\n${run.stdout}\n${run.stderr}`);
+      assert.equal(s.run.status, 'passed');
+      assert.equal(s.run.agents.length, 1);
+      const delta: Record<string, number> = {};
+      for (const [code, n] of Object.entries(after.routes['GET /api/sessions/'] ?? {}))
+        delta[code] = n - (before.routes['GET /api/sessions/']?.[code] ?? 0);
+      assert.deepEqual(s.totals.status, delta, "this run's statuses = what the target answered in it");
+      assert.equal(after.total - before.total, 151, '150 + the setup login');
+      // One client IP, 100 a minute: at least the 50 past the limit are 429, with Retry-After.
+      assert.equal((delta['200'] ?? 0) + (delta['429'] ?? 0), 150);
+      assert.ok((delta['429'] ?? 0) >= 50, JSON.stringify(delta));
+      assert.equal(s.totals.retryAfterPresent, delta['429']);
+      t.diagnostic(
+        `ratelimit-150 on 1 (${s.run.agents[0]?.name}, ${firstRun.get(s.run.agents[0]?.name ?? '')} requests in the first run): ` +
+          `exit ${run.code} (${s.run.status}); summary ${JSON.stringify(s.totals.status)} = target delta ${JSON.stringify(delta)}`,
+      );
+    },
+  );
   t.diagnostic(`timings: ${timings.join(', ')}`);
 });
