@@ -1,8 +1,17 @@
 #!/usr/bin/env node
 // `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
+// Logs: readable lines on a terminal, JSON lines otherwise.
 
-import { MAX_WORKERS, parseWorkerCount, REDACT, readTrust, type TrustOptions } from '@barrage/core';
+import {
+  humanLogLines,
+  logsForHumans,
+  MAX_WORKERS,
+  parseWorkerCount,
+  REDACT,
+  readTrust,
+  type TrustOptions,
+} from '@barrage/core';
 import { installFastHistogramDecode } from '@barrage/proto';
 import { Command, InvalidArgumentError } from 'commander';
 import pino from 'pino';
@@ -24,7 +33,10 @@ function workerCount(value: string): number {
 
 const program = new Command('agent')
   .description('barrage agent: connects to a controller and fires its share of the load')
-  .requiredOption('--controller <url>', 'controller address, ws://HOST:PORT or wss://HOST:PORT')
+  .requiredOption(
+    '--controller <url>',
+    'controller address, ws://HOST:PORT or wss://HOST:PORT (e.g. ws://127.0.0.1:7000)',
+  )
   .option('--token <token>', 'agent token (default: $BARRAGE_TOKEN)')
   .option(
     '--ca <file>',
@@ -59,9 +71,11 @@ const opts = program.opts<{
   allowTarget: string[];
   logLevel: string;
 }>();
+// Readable lines on a terminal, JSON lines for pipes, files and CI (BARRAGE_LOG_FORMAT=json|pretty decides instead).
+const human = logsForHumans(2) ? humanLogLines() : undefined;
 const logger = pino(
   { level: opts.logLevel, base: { role: 'agent', name: opts.name }, redact: REDACT },
-  pino.destination(2),
+  human === undefined ? pino.destination(2) : { write: (line: string) => process.stderr.write(human(line)) },
 );
 const token = opts.token ?? process.env.BARRAGE_TOKEN ?? '';
 if (!token) {
@@ -99,7 +113,7 @@ try {
     allowTargets: opts.allowTarget,
   });
 } catch (err) {
-  logger.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'cannot start');
+  logger.error({ code: (err as { code?: string }).code }, `cannot start: ${(err as Error).message}`);
   process.exit(1);
 }
 // The first signal stops the run and flushes its final report (bounded); a second one leaves at once.

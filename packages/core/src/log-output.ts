@@ -2,17 +2,17 @@
 // terminal, one readable line per entry (time, level, message, fields); to a
 // pipe, a file or CI, pino's JSON lines, one object per line, for machines.
 import { isatty } from 'node:tty';
-import { prettyFactory } from 'pino-pretty';
+import { isColorSupported, prettyFactory } from 'pino-pretty';
 
 /** Turns one pino JSON line into the readable line a terminal shows. */
 export type LogLineFormatter = (jsonLine: string) => string;
 
-/** The formatter for a terminal: local time, colours when the terminal has them; pid and hostname left out. */
-export function humanLogLines(colorize?: boolean): LogLineFormatter {
+/** The formatter for a terminal: local time, colours unless NO_COLOR (or a dumb terminal); pid, hostname and role left out (an agent shows its name). */
+export function humanLogLines(colorize: boolean = isColorSupported): LogLineFormatter {
   const pretty = prettyFactory({
     colorize,
     translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname',
+    ignore: 'pid,hostname,role',
     singleLine: true,
   });
   return (line) => pretty(line);

@@ -5,6 +5,7 @@
 import { type Clock, MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type TrustOptions } from '@barrage/core';
 import type { Logger } from 'pino';
 import { AgentErrors } from '../errors.ts';
+import { controllerUrl } from './controller-url.ts';
 
 export interface AgentOptions {
   controller: string; // ws://host:port (the /agents path is added when missing)
@@ -46,13 +47,10 @@ export function settleOptions(o: AgentOptions): AgentSettings {
     throw new AgentErrors.BAD_ARGUMENT(
       'worker threads run on the system clock (with clockSkewMs), not an injected clock',
     );
-  const url = new URL(o.controller);
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
-    throw new AgentErrors.BAD_ARGUMENT(`--controller must be ws:// or wss://, got ${url.protocol}`);
+  const url = controllerUrl(o.controller);
   // A CA given for a plain link would read as "this is secured" while nothing is.
   if (o.trust !== undefined && url.protocol !== 'wss:')
     throw new AgentErrors.BAD_ARGUMENT('--ca needs a wss:// controller URL');
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/agents';
   let allowTargets: TargetAllowlist | undefined;
   try {
     allowTargets = o.allowTargets && o.allowTargets.length > 0 ? new TargetAllowlist(o.allowTargets) : undefined;

@@ -18,6 +18,7 @@ import { WorkerPool } from '../workers/worker-pool.ts';
 import { type AgentOptions, settleOptions } from './agent-options.ts';
 import { ClockSync } from './clock-sync.ts';
 import { ControllerLink } from './connection.ts';
+import { type DialError, dialFailure } from './dial-failure.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { LinkWatch } from './link-watch.ts';
 import { ONCE_MAX_ATTEMPTS, Redial } from './redial.ts';
@@ -97,7 +98,7 @@ export class Agent {
     // the same token and CA would be refused again on every retry, and a fleet that keeps
     // redialling would hide the misconfiguration (or a man in the middle) in retry noise.
     this.link.on('refused', (err) => this.exit(1, err));
-    this.link.on('close', (code, reason, error) => this.onClose(code, reason, error));
+    this.link.on('close', (code, reason, error, opened) => this.onClose(code, reason, error, opened));
   }
 
   start(): void {
@@ -331,14 +332,18 @@ export class Agent {
     else this.o.logger.warn({ code: e.code, err: e.message }, 'controller reported an error');
   }
 
-  private onClose(code: number, reason: string, error: string | undefined): void {
+  private onClose(code: number, reason: string, error: DialError | undefined, opened: boolean): void {
     if (this.stopped) return;
     const delay = this.redial.next();
+    // An attempt that never opened says why and what to check; "disconnected" is for a link that was up.
+    const failed = `could not ${this.redial.connected ? 'reconnect' : 'connect'} to ${this.url}: ${dialFailure(this.url, error)}`;
     if (delay === undefined) {
-      this.exit(1, new AgentErrors.CONTROLLER_GONE(`no connection after ${this.redial.attempt} attempts`));
+      this.exit(1, new AgentErrors.CONTROLLER_GONE(`${failed}; gave up after ${this.redial.attempt} attempts`));
       return;
     }
-    this.o.logger.warn({ code, reason, err: error, retryInMs: Math.round(delay) }, 'disconnected from controller');
+    const retryInMs = Math.round(delay);
+    if (opened) this.o.logger.warn({ code, reason, err: error?.message, retryInMs }, 'disconnected from controller');
+    else this.o.logger.warn({ retryInMs }, failed);
     setTimeout(() => {
       if (!this.stopped) this.link.connect(this.url, this.o.token);
     }, delay);

@@ -7,14 +7,15 @@ import { certificateErrorCode, type TrustOptions } from '@barrage/core';
 import { type barrage, decodeEnvelope, frameBytes, MAX_FRAME_BYTES } from '@barrage/proto';
 import WebSocket from 'ws';
 import { AgentErrors } from '../errors.ts';
+import type { DialError } from './dial-failure.ts';
 
 export interface LinkEvents {
   open: [];
   message: [barrage.v1.Envelope];
   /** A frame that could not be decoded; the link is closed after it. */
   invalid: [Error];
-  /** `error`: why a link that never opened (or broke) failed, for the log. */
-  close: [code: number, reason: string, error: string | undefined];
+  /** `error`: why the attempt failed (socket error or HTTP answer); `opened`: whether this link ever opened. */
+  close: [code: number, reason: string, error: DialError | undefined, opened: boolean];
   /** The controller refused us at the upgrade (bad token), or its certificate is not trusted: do not retry. */
   refused: [Error];
   /** A ws ping from the controller: it is alive and the link carries frames. */
@@ -39,10 +40,14 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
       handshakeTimeout: 10_000,
       ...this.trust,
     });
-    let error: string | undefined;
+    let error: DialError | undefined;
+    let opened = false;
     this.ws = ws;
     ws.binaryType = 'nodebuffer';
-    ws.on('open', () => this.emit('open'));
+    ws.on('open', () => {
+      opened = true;
+      this.emit('open');
+    });
     ws.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
       try {
         if (!isBinary) throw new Error('text frame');
@@ -55,13 +60,14 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
     ws.on('ping', () => this.emit('contact'));
     ws.on('unexpected-response', (_req, res) => {
       const status = res.statusCode ?? 0;
+      error = { message: `HTTP ${status}`, status };
       res.resume();
       // terminate() emits 'close' below, which is what schedules any reconnect: emit nothing more here.
       if (status === 401 || status === 403) this.emit('refused', new AgentErrors.UNAUTHORIZED(status));
       ws.terminate();
     });
     ws.on('error', (err) => {
-      error = err.message;
+      error = { message: err.message, code: (err as { code?: string }).code };
       // Emitted before 'close', so the Agent stops before it would schedule a retry.
       const code = certificateErrorCode(err);
       if (code !== undefined) this.emit('refused', new AgentErrors.TLS_UNVERIFIED(err.message, code));
@@ -70,7 +76,7 @@ export class ControllerLink extends EventEmitter<LinkEvents> {
       // A socket we already replaced must not trigger a second reconnect.
       if (this.ws !== ws) return;
       this.ws = undefined;
-      this.emit('close', code, reason.toString(), error);
+      this.emit('close', code, reason.toString(), error, opened);
     });
   }
 

@@ -13,6 +13,8 @@ export class Redial {
   private readonly random: () => number;
   /** Consecutive attempts since the last link that opened. */
   attempt = 0;
+  /** Whether any link has opened yet: a failure before that is "could not connect", after it "could not reconnect". */
+  connected = false;
 
   /** `maxAttempts`: Infinity unless the agent leaves after one run. */
   constructor(maxAttempts = Infinity, random: () => number = Math.random) {
@@ -23,6 +25,7 @@ export class Redial {
   /** A link opened: the next drop starts from the shortest wait again. */
   reset(): void {
     this.attempt = 0;
+    this.connected = true;
   }
 
   /** The wait before the next attempt (100 ms doubling to 5 s, each from half to all of it), or undefined once attempts are spent. */
