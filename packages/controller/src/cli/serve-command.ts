@@ -4,7 +4,7 @@
 // run that is going (its data kept), then exits.
 
 import { once } from 'node:events';
-import { REDACT, systemClock } from '@barrage/core';
+import { humanLogLines, logsForHumans, REDACT, systemClock } from '@barrage/core';
 import pino from 'pino';
 import { buildApi } from '../api/server.ts';
 import { Cluster } from '../cluster/cluster.ts';
@@ -26,7 +26,12 @@ export interface ServeOptions extends ControllerGuardOptions {
 }
 
 export async function serveCommand(o: ServeOptions): Promise<number> {
-  const logger = pino({ level: o.logLevel, base: { role: 'controller' }, redact: REDACT }, pino.destination(2));
+  // Readable lines on a terminal, JSON lines for pipes, files and journald.
+  const human = logsForHumans(2) ? humanLogLines() : undefined;
+  const logger = pino(
+    { level: o.logLevel, base: { role: 'controller' }, redact: REDACT },
+    human === undefined ? pino.destination(2) : { write: (line: string) => process.stderr.write(human(line)) },
+  );
   let tls: ServerTls | undefined;
   try {
     tls = loadServerTls(o.tlsCert, o.tlsKey);

@@ -4,7 +4,7 @@
 // and the reports, and maps the outcome to an exit code (exit-codes.ts).
 
 import { writeFileSync } from 'node:fs';
-import { REDACT, systemClock } from '@barrage/core';
+import { humanLogLines, REDACT, systemClock } from '@barrage/core';
 import pino from 'pino';
 import { buildApi } from '../api/server.ts';
 import type { AgentSession } from '../cluster/agent-session.ts';
@@ -55,9 +55,11 @@ export async function startCommand(o: StartOptions): Promise<number> {
   // Everything this command says on stderr goes through the display, so on a TTY it lands above the progress frame.
   const display = new ProgressDisplay(process.stderr, { quiet: o.quiet, tty: stderrIsTty() });
   const err = (text: string) => display.write(text + '\n');
+  // On a terminal, log lines (the controller's and its local agents') are readable lines above the progress frame.
+  const human = display.mode === 'tty' ? humanLogLines() : undefined;
   const logger = pino(
     { level: o.logLevel, base: { role: 'controller' }, redact: REDACT },
-    display.mode === 'tty' ? { write: (line: string) => display.write(line) } : pino.destination(2),
+    human === undefined ? pino.destination(2) : { write: (line: string) => display.write(human(line)) },
   );
   const clock = systemClock;
   let scenario: Scenario;
@@ -151,7 +153,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
         o.logLevel === 'info' ? 'warn' : o.logLevel,
         tls?.certFile,
         o.agentWorkers,
-        display.mode === 'tty' ? (line) => display.write(line) : undefined,
+        human === undefined ? undefined : (line) => display.write(human(line)),
       );
     }
     const agents = await joined;
