@@ -73,6 +73,10 @@ for (const [name, want] of Object.entries(expectations)) {
       assert.ok(m.samples >= 2 && m.errors === 0, `monitor ${name}: ${JSON.stringify(m)}`);
     }
     if (name === 'memleak-200') assert.ok(s.monitors.rss!.first > 10 * 1024 * 1024, "the target's RSS, in bytes");
+    // Paced over 10 s or more and sampled every 250 ms: a series with a trend, not the seed's 2 samples.
+    if (name === 'memleak-200') assert.ok(s.monitors.rss!.samples >= 20, `${s.monitors.rss!.samples} RSS samples`);
+    if (name === 'pool-100' || name === 'memleak-200')
+      assert.deepEqual(Object.keys(s.monitorRequests), [`${target.url}/metrics`], 'one URL, its polls shared');
     if (name === 'pool-100')
       assert.ok(s.monitors.pool_peak!.max >= 1 && s.monitors.pool_peak!.max <= 15, 'the pool never exceeds 5 + 10');
   });
