@@ -114,6 +114,18 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
   assert.doesNotMatch(e.message, /BARRAGE_TARGET_OTHER/, 'a variable with a default is not missing');
   assert.match(e.message, /where `controller serve` runs\), not from the shell that submitted it/);
   assert.match(e.message, /set BARRAGE_TARGET_KEY=… for the serve process/);
+  assert.match(e.message, /give the value with the run \(controller start --controller URL --set BARRAGE_TARGET_KEY=…/);
+  const given = submittedScenario({ scenario, env: { BARRAGE_TARGET_KEY: 'v' } }, {});
+  assert.equal(given.env.BARRAGE_TARGET_KEY, 'v', '--set supplies it');
+
+  const foreign = messageOf(() =>
+    submittedScenario({ scenario: scenario.replace('BARRAGE_TARGET_KEY', 'API_KEY') }, {}),
+  );
+  assert.equal(foreign.code, 'SCENARIO_INVALID');
+  assert.match(
+    foreign.message,
+    /it reads API_KEY: give its value with the run instead \(controller start --controller URL --set API_KEY=…, or "env": \{"API_KEY": "…"\} in POST \/api\/v1\/runs\)/,
+  );
   assert.equal(submittedScenario({ scenario }, { BARRAGE_TARGET_KEY: 'k' }).env.BARRAGE_TARGET_KEY, 'k');
 
   const near = messageOf(() => submittedScenario({ scenario: 'helth-100' }));

@@ -53,7 +53,7 @@ export function submittedScenario(
   ].filter((n) => !n.startsWith(API_ENV_PREFIX) && body.env?.[n] === undefined);
   if (foreign.length > 0)
     throw new ControllerErrors.SCENARIO_INVALID(
-      `a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*}; it reads ${foreign.join(', ')}`,
+      `a scenario submitted through the API may only read \${env:${API_ENV_PREFIX}*} from the serving controller's environment; it reads ${foreign.join(', ')}: give ${foreign.length > 1 ? 'their values' : 'its value'} with the run instead (controller start --controller URL ${foreign.map((n) => `--set ${n}=…`).join(' ')}, or "env": {"${foreign[0]}": "…"} in POST /api/v1/runs)`,
     );
   // Values the submitter gave (`start --controller --set`) are theirs to give: any name, over the controller's.
   const env = {
@@ -84,6 +84,6 @@ function whoseEnvironment(err: Error, scenario: Scenario, env: Record<string, st
   const names = [...missing].sort();
   const first = names[0] ?? `${API_ENV_PREFIX}NAME`;
   return new ControllerErrors.SCENARIO_ENV_MISSING(
-    `${names.join(', ')}. This run was submitted to a serving controller, which reads \${env:…} from its own environment (where \`controller serve\` runs), not from the shell that submitted it: set ${first}=… for the serve process and restart it, or give the scenario a default (\${env:${first}:-value})`,
+    `${names.join(', ')}. This run was submitted to a serving controller, which reads \${env:…} from its own environment (where \`controller serve\` runs), not from the shell that submitted it: give the value with the run (controller start --controller URL --set ${first}=…, or "env" in POST /api/v1/runs), or set ${first}=… for the serve process and restart it, or give the scenario a default (\${env:${first}:-value})`,
   );
 }
