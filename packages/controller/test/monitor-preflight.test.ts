@@ -10,6 +10,8 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { preflightMonitors } from '../src/monitor/monitor-preflight.ts';
+import { resolveEnv } from '../src/plan/setup.ts';
+import { loadScenario } from '../src/scenario/read.ts';
 import type { MonitorDef } from '../src/scenario/scenario.ts';
 
 const METRICS = `# HELP db_pool_peak_in_use Most connections in use at once.
@@ -17,6 +19,7 @@ const METRICS = `# HELP db_pool_peak_in_use Most connections in use at once.
 db_pool_peak_in_use 4
 db_pool_in_use 1
 process_resident_memory_bytes 52428800
+process_cpu_seconds_total 1.5
 http_requests_total{route="/health",status="200"} 12
 `;
 
@@ -80,7 +83,7 @@ test('a missing metric fails before any load, listing what the endpoint offers a
   assert.match(
     err.message,
     new RegExp(
-      `- monitor pool_peak \\(${base}/metrics\\): metric db_pool_in_use_peak missing; did you mean db_pool_peak_in_use\\? The endpoint offers 4 metric\\(s\\): db_pool_peak_in_use, db_pool_in_use, `,
+      `- monitor pool_peak \\(${base}/metrics\\): metric db_pool_in_use_peak missing; did you mean db_pool_peak_in_use\\? The endpoint offers 5 metric\\(s\\): db_pool_peak_in_use, db_pool_in_use, `,
     ),
   );
   assert.match(err.message, /- monitor typo .*did you mean process_resident_memory_bytes\?/);
@@ -152,4 +155,29 @@ test('a default metric name falls back to the one alternative offered, never an 
     err.message,
     /metric pool_max missing.* \(BARRAGE_TARGET_POOL_PEAK_METRIC names it: set it to the right name\)/,
   );
+});
+
+test("the baseline built-in's monitors pass against the seed's kind of API, taking its pool metric name with a note", async (t) => {
+  const { base, hits } = await target(t);
+  const s = loadScenario('baseline');
+  const plan = await preflightMonitors(s.monitors, base, resolveEnv(s, {}));
+  assert.deepEqual(
+    plan.active.map((m) => [m.name, m.reading.text]),
+    [
+      ['rss', 'process_resident_memory_bytes'],
+      ['cpu', 'process_cpu_seconds_total'],
+      ['pool_peak', 'db_pool_peak_in_use'],
+    ],
+  );
+  assert.deepEqual(plan.notes, [
+    'monitor pool_peak: db_pool_in_use_peak is missing, the endpoint offers db_pool_peak_in_use: using it (set BARRAGE_TARGET_POOL_PEAK_METRIC to choose)',
+  ]);
+  assert.deepEqual(hits, { '/metrics': 1 }, 'three monitors, one request');
+  const named = await preflightMonitors(
+    s.monitors,
+    base,
+    resolveEnv(s, { BARRAGE_TARGET_POOL_PEAK_METRIC: 'db_pool_in_use' }),
+  );
+  assert.deepEqual(named.notes, [], 'the name given through the environment, as is');
+  assert.equal(named.active[2]!.reading.text, 'db_pool_in_use');
 });
