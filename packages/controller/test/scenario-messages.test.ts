@@ -131,3 +131,39 @@ scenarios: [{ name: s, executor: constant-vus, vus: 1, duration: 1s }]
   const near = messageOf(() => submittedScenario({ scenario: 'helth-100' }));
   assert.match(near.message, /helth-100; did you mean health-100\?/);
 });
+
+test('references to names: did you mean; thresholds written as other tools write them; ranges with the value', () => {
+  const { message } = messageOf(() =>
+    parseScenario(`
+name: x
+baseUrl: http://h
+agentTimeout: 1s
+requests: [{ name: login, path: /login }, { name: items, path: /items }]
+flows: [{ name: browse, steps: [login, itemz] }]
+thresholds: ['p95 < 500', 'p(99)<2 seconds', { expr: 'p(95)<1s', request: logn }, 'rate(ok) >> 1']
+scenarios:
+  - { name: s, executor: constant-vus, vus: 1, duration: 1s, requests: [item], flows: [brows] }
+`),
+  );
+  const lines = message.split('\n');
+  for (const line of [
+    '/flows/0/steps/1: no request named itemz (did you mean items?)',
+    '/scenarios/0/requests/0: no request named item (did you mean items?)',
+    '/scenarios/0/flows/0: no flow named brows (did you mean browse?)',
+    '/thresholds/2/request: no request named logn (did you mean login?)',
+    '/agentTimeout: 1s is out of range; write between 2s and 1h',
+  ])
+    assert.ok(lines.includes(line), `missing ${JSON.stringify(line)} in:\n${message}`);
+  assert.ok(
+    lines.some((l) => /^\/thresholds\/0: threshold p95 < 500 is invalid: .*; write p\(95\)<500ms$/.test(l)),
+    message,
+  );
+  assert.ok(
+    lines.some((l) => /^\/thresholds\/1: .*; write p\(99\)<2s$/.test(l)),
+    message,
+  );
+  assert.ok(
+    lines.some((l) => /^\/thresholds\/3: threshold rate\(ok\) >> 1 is invalid: expected METRIC OP VALUE/.test(l)),
+  );
+  assert.doesNotMatch(lines.find((l) => l.startsWith('/thresholds/3'))!, /; write/);
+});

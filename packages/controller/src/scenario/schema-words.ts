@@ -1,6 +1,7 @@
 // What each value the scenario schema checks by pattern means, in words with
 // an example to copy, so an error says `"5 minutes" is not a duration; write
-// 30s, 5m or 1h` instead of showing the regex it failed.
+// 30s, 5m or 1h` instead of showing the regex it failed; likewise a threshold
+// written the way other tools write it (p95<500 -> p(95)<500ms).
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts';
 
 const HEADER_NAME = "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$";
@@ -48,4 +49,34 @@ const TYPE_EXAMPLES: Record<string, string> = {
 export function typeExample(path: string): string | undefined {
   const keys = path.split('/').filter((k) => k !== '' && !/^\d+$/.test(k));
   return TYPE_EXAMPLES[keys.at(-1) ?? ''];
+}
+
+const OP = '(<=|>=|==|!=|<|>)';
+const UNIT_WORDS: Record<string, string> = {
+  milliseconds: 'ms',
+  millisecond: 'ms',
+  msec: 'ms',
+  seconds: 's',
+  second: 's',
+  sec: 's',
+  secs: 's',
+  minutes: 'm',
+  minute: 'm',
+  min: 'm',
+  mins: 'm',
+  kb: 'KB',
+  mb: 'MB',
+  gb: 'GB',
+  bytes: 'B',
+};
+
+/** `; write p(95)<500ms` for a threshold written the way other tools write it (p95<500, p(95)<5 minutes), or nothing. */
+export function thresholdHint(expr: string): string {
+  const e = expr.replace(/\s+/g, '');
+  const bare = new RegExp(`^p(\\d+(?:\\.\\d+)?)${OP}(\\d+(?:\\.\\d+)?)(ms|s|m)?$`).exec(e);
+  if (bare) return `; write p(${bare[1]})${bare[2]}${bare[3]}${bare[4] ?? 'ms'}`;
+  const worded = new RegExp(`^(.+?)${OP}(\\d+(?:\\.\\d+)?)([A-Za-z]+)$`).exec(e);
+  const unit = worded ? UNIT_WORDS[worded[4]!.toLowerCase()] : undefined;
+  if (worded && unit) return `; write ${worded[1]}${worded[2]}${worded[3]}${unit}`;
+  return '';
 }

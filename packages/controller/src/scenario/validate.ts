@@ -2,7 +2,7 @@
 // cannot say (unique names, references, variables and where they come from,
 // flows, monitors, thresholds, agent-loss settings), every problem with its
 // path; the result normalised and frozen.
-import { variablesIn } from '@barrage/core';
+import { didYouMean, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import type { ScenarioInput } from './input.ts';
 import { normalizeModel } from './normalize-model.ts';
@@ -10,6 +10,7 @@ import { normalizeRequest } from './normalize-request.ts';
 import type { LoadScenario, MixEntry, Scenario } from './scenario.ts';
 import { AGENT_LOSS_DEFAULTS } from './schema-agent-loss.ts';
 import { schemaErrors, unsafeShape } from './schema-errors.ts';
+import { thresholdHint } from './schema-words.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { isEnv, referenceProblems, templatedFields } from './templated-fields.ts';
 import { liveProblem, parseThreshold } from './thresholds.ts';
@@ -50,7 +51,7 @@ export function validateScenario(doc: unknown): Scenario {
       problems.push(`/flows/${i}/name: ${f.name} is already the name of a request or flow`);
     flowNames.add(f.name);
     f.steps.forEach((s, j) => {
-      if (!byName.has(s)) problems.push(`/flows/${i}/steps/${j}: no request named ${s}`);
+      if (!byName.has(s)) problems.push(`/flows/${i}/steps/${j}: no request named ${s}${didYouMean(s, byName.keys())}`);
     });
   });
 
@@ -121,10 +122,11 @@ export function validateScenario(doc: unknown): Scenario {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
     scenarioNames.add(s.name);
     (s.requests ?? []).forEach((n, j) => {
-      if (!byName.has(n)) problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}`);
+      if (!byName.has(n))
+        problems.push(`/scenarios/${i}/requests/${j}: no request named ${n}${didYouMean(n, byName.keys())}`);
     });
     (s.flows ?? []).forEach((n, j) => {
-      if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}`);
+      if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}${didYouMean(n, flowNames)}`);
     });
     const explicit = s.requests !== undefined || s.flows !== undefined;
     // Default mix: every flow, and every request that is not a flow step.
@@ -163,9 +165,13 @@ export function validateScenario(doc: unknown): Scenario {
         delayMs: spec.delay === undefined ? 0 : parseDuration(spec.delay),
       });
       if (spec.request !== undefined && !byName.has(spec.request))
-        problems.push(`/thresholds/${i}/request: no request named ${spec.request}`);
+        problems.push(
+          `/thresholds/${i}/request: no request named ${spec.request}${didYouMean(spec.request, byName.keys())}`,
+        );
       if (parsed.metric.kind === 'monitor' && !monitorNames.has(parsed.metric.monitor))
-        problems.push(`/thresholds/${i}: no monitor named ${parsed.metric.monitor}`);
+        problems.push(
+          `/thresholds/${i}: no monitor named ${parsed.metric.monitor}${didYouMean(parsed.metric.monitor, monitorNames)}`,
+        );
       if (parsed.metric.kind === 'monitor' && optionalMonitors.has(parsed.metric.monitor))
         problems.push(
           `/thresholds/${i}: monitor ${parsed.metric.monitor} is optional (it may be left out), so no threshold may judge it; drop optional: true or the threshold`,
@@ -174,20 +180,22 @@ export function validateScenario(doc: unknown): Scenario {
       if (live) problems.push(`/thresholds/${i}/abortOnFail: ${live}`);
       return [parsed];
     } catch (err) {
-      problems.push(`/thresholds/${i}: ${(err as Error).message}`);
+      problems.push(`/thresholds/${i}: ${(err as Error).message}${thresholdHint(spec.expr)}`);
       return [];
     }
   });
   const onAgentLoss = input.onAgentLoss ?? AGENT_LOSS_DEFAULTS.onAgentLoss;
   const agentTimeoutMs = parseDuration(input.agentTimeout ?? AGENT_LOSS_DEFAULTS.agentTimeout);
   // Statuses and pings come every second: a shorter timeout would take jitter for a loss.
-  if (agentTimeoutMs < 2_000 || agentTimeoutMs > 3_600_000) problems.push('/agentTimeout: between 2s and 1h');
+  if (agentTimeoutMs < 2_000 || agentTimeoutMs > 3_600_000)
+    problems.push(`/agentTimeout: ${input.agentTimeout} is out of range; write between 2s and 1h`);
   // Rebalance hands a lost agent's share to others: it must stop firing as soon as it is lost.
   const leaseMs =
     onAgentLoss === 'rebalance' && input.lease === undefined
       ? agentTimeoutMs
       : parseDuration(input.lease ?? AGENT_LOSS_DEFAULTS.lease);
-  if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000) problems.push('/lease: at least the agentTimeout, at most 1h');
+  if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000)
+    problems.push(`/lease: ${input.lease} is out of range; write at least the agentTimeout, at most 1h`);
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name,
