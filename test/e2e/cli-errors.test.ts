@@ -25,7 +25,7 @@ scenarios:
   const r = await runCli(bins.controller, ['start', '--scenario', file, '--local-agents', '1']);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /SCENARIO_INVALID/);
-  assert.match(r.stderr, /\/requests\/0\/method: must be equal to one of the allowed values/);
+  assert.match(r.stderr, /\/requests\/0\/method: "FETCH" is not one of GET, HEAD, POST/);
   assert.match(r.stderr, /\/requests\/0\/bogus: unknown property/);
   assert.match(r.stderr, /\/scenarios\/0\/vus: must be >= 1/);
 });
