@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Summary } from '@barrage/controller';
+import { formatCount, formatDuration, formatPercent, formatRate } from '@barrage/core';
 import { bins, runCli, startCli, startTarget } from '../helpers/processes.ts';
 
-const msText = (v: number) =>
-  v >= 1000 ? `${(v / 1000).toFixed(2)}s` : `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2)}ms`;
+// Every figure is printed by core's units.ts.
+const msText = formatDuration;
 
 test("ratelimit-150 --report r.md: the seed's layout, every number equal to the summary", async (t) => {
   const target = await startTarget();
@@ -36,7 +37,7 @@ test("ratelimit-150 --report r.md: the seed's layout, every number equal to the 
   ]);
   assert.equal(r.code, 0, r.stderr);
   // The run is in the store: a controller serving it answers GET /runs/:id/summary with the same figures.
-  const id = /run (\S+): http/.exec(r.stderr)![1]!;
+  const id = /run (\S+): /.exec(r.stderr)![1]!;
   const serve = startCli(bins.controller, ['serve', '--port', '0', '--db', db]);
   t.after(() => serve.kill());
   const api = (await serve.waitForStderr(/API (http:\/\/\S+)/))[1]!;
@@ -67,12 +68,12 @@ test("ratelimit-150 --report r.md: the seed's layout, every number equal to the 
   const q = s.requests.sessions!;
   const row = (metric: string) =>
     new RegExp(`^\\| ${metric.replace(/[()]/g, '\\$&')} \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$`, 'm').exec(md);
-  assert.equal(row('Total Requests')![1]!.trim(), String(q.requests));
-  assert.equal(row('Success Rate')![1]!.trim(), `${((100 * q.ok) / q.requests).toFixed(1)}%`);
+  assert.equal(row('Total Requests')![1]!.trim(), formatCount(q.requests));
+  assert.equal(row('Success Rate')![1]!.trim(), formatPercent(q.ok / q.requests));
   assert.equal(row('P95 Latency')![1]!.trim(), msText(q.latencyMs.p95));
   assert.equal(row('P99 Latency')![1]!.trim(), msText(q.latencyMs.p99));
   assert.equal(row('Average Latency')![1]!.trim(), msText(q.latencyMs.mean));
-  assert.equal(row('Requests/sec')![1]!.trim(), `${q.rps} RPS`);
+  assert.equal(row('Responses/sec')![1]!.trim(), formatRate(q.rps));
   assert.equal(
     row('Rate Limited (429)')![1]!.trim(),
     `${q.rateLimited} (${((100 * q.rateLimited) / q.requests).toFixed(1)}%)`,
@@ -96,7 +97,7 @@ test("ratelimit-150 --report r.md: the seed's layout, every number equal to the 
     assert.match(
       md,
       new RegExp(
-        `^\\| ${a.name} \\| .* \\| ${a.cpus} \\| ${a.share} \\| ${a.requests} \\| ${a.startOffsetMs} ms \\|`,
+        `^\\| ${a.name} \\| .* \\| ${a.cpus} \\| ${a.share} \\| ${formatCount(a.requests)} \\| ${formatDuration(a.startOffsetMs)} \\|`,
         'm',
       ),
     );
@@ -145,7 +146,7 @@ scenarios: [{ name: s, executor: shared-iterations, vus: 2, iterations: 20 }]
     ['barrage.junit-x.y.health', 'count(200)==20 [health]', false],
     ['barrage.junit-x.y', 'run', false],
   ]);
-  assert.match(x, /<failure type="threshold" message="rate\(ok\)&lt;0.5 failed: measured 1">/);
+  assert.match(x, /<failure type="threshold" message="rate\(ok\)&lt;0.5 failed: measured 100.0%">/);
   // Balanced: every opened element is closed.
   for (const tag of ['testsuites', 'testsuite', 'properties'])
     assert.equal(

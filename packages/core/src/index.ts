@@ -39,6 +39,7 @@ export {
   formatNumber,
   formatPercent,
   formatRate,
+  formatThresholdValue,
   isMissing,
   monitorHoldsBytes,
   NO_DATA,

@@ -5,11 +5,13 @@
 // defaults and the environment are in config.ts; the help's examples in
 // help-text.ts; exit codes in exit-codes.ts; each command's work in its own file.
 import { writeFileSync } from 'node:fs';
+import { formatCount } from '@barrage/core';
 import { installFastHistogramDecode } from '@barrage/proto';
 import { Command, Option } from 'commander';
 import { ControllerErrors } from '../errors.ts';
-import { type ReportFormat, renderReport, storedSeries } from '../report/report.ts';
+import { type ReportFormat, renderReport, storedSeries, storedSummary } from '../report/report.ts';
 import { builtinScenarios, loadScenario } from '../scenario/read.ts';
+import type { Scenario } from '../scenario/scenario.ts';
 import { validateScenario } from '../scenario/validate.ts';
 import { resolveRunId } from '../store/run-id.ts';
 import { RunStore } from '../store/run-store.ts';
@@ -190,9 +192,10 @@ program
     const store = openForReading(opts.db);
     const rows = store.listRuns(opts.limit);
     store.close();
+    // Why a run ended in error or was interrupted, last on its line (one line per run).
     for (const r of rows)
       process.stdout.write(
-        `${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${String(r.requests ?? '-').padStart(8)}  ${r.scenario}\n`,
+        `${r.id}  ${r.createdAt}  ${r.status.padEnd(11)}  ${formatCount(r.requests).padStart(9)}  ${r.scenario}${r.error ? `  ${r.error.replace(/\s*[\r\n]+\s*/g, ' ')}` : ''}\n`,
       );
   });
 
@@ -214,7 +217,8 @@ program
     const store = openForReading(opts.db);
     try {
       const id = idOf(store, given);
-      const summary = store.getSummary(id);
+      // A run that ended in error (or was interrupted) has a partial summary: its report leads with why.
+      const summary = storedSummary(store, id);
       const run = store.getRun(id);
       if (run === undefined) {
         printError(new ControllerErrors.RUN_NOT_FOUND(id));
@@ -226,9 +230,16 @@ program
       }
       let text: string;
       try {
+        let scenario: Scenario | undefined;
+        try {
+          scenario = validateScenario(store.getScenarioSource(id));
+        } catch (e) {
+          // An error run may have failed on its scenario; any other run's must still validate.
+          if (summary.run.error === undefined) throw e;
+        }
         text = renderReport(opts.format as ReportFormat, {
           summary,
-          scenario: validateScenario(store.getScenarioSource(id)),
+          scenario,
           target: run.target ?? undefined,
           monitorSamples: store.getMonitorSamples(id),
           series: storedSeries(store, id),

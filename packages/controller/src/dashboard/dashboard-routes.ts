@@ -21,7 +21,7 @@ function page(attrs: string): string {
 <title>barrage</title>
 <link rel="stylesheet" href="/assets/uplot.css"><link rel="stylesheet" href="/assets/dashboard.css">
 </head><body ${attrs}><main id="app"></main>
-<script src="/assets/uplot.js"></script><script src="/assets/charts.js"></script><script src="/assets/dashboard.js"></script>
+<script src="/assets/uplot.js"></script><script src="/assets/units.js"></script><script src="/assets/charts.js"></script><script src="/assets/dashboard.js"></script>
 </body></html>
 `;
 }

@@ -3,8 +3,9 @@
 // Content-Security-Policy it is served with from the API.
 import { createHash } from 'node:crypto';
 import { dashboardAssets } from '../dashboard/static-assets.ts';
-import { markdownReport, type ReportInput } from './markdown.ts';
+import { markdownReport } from './markdown.ts';
 import { escapeHtml, markdownToHtml } from './markdown-html.ts';
+import type { ReportInput } from './report-input.ts';
 
 /**
  * One self-contained page: the seed-style report as HTML, and the run's charts drawn by the
@@ -32,6 +33,7 @@ ${withCharts(markdownToHtml(markdownReport(input)), `<section id="charts" class=
 </article></main>
 <script type="application/json" id="barrage-series">${data}</script>
 ${script(assets['/assets/uplot.js']!.body)}
+${script(assets['/assets/units.js']!.body)}
 ${script(assets['/assets/charts.js']!.body)}
 ${script(`(function () {
   var model = JSON.parse(document.getElementById('barrage-series').textContent);

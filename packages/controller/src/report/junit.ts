@@ -1,6 +1,8 @@
 // JUnit XML for CI systems: one test case per threshold (a failure when it
-// failed), and one for the run itself, an error when the run was aborted or
-// degraded (a lost agent, rejected reports). Pure.
+// failed, its measured value printed by core's units.ts), and one for the run
+// itself, an error when the run was aborted or degraded (a lost agent,
+// rejected reports), ended in error or was interrupted (with why). Pure.
+import { formatThresholdValue } from '@barrage/core';
 import type { Summary } from '../results/summary.ts';
 
 const xml = (s: string) =>
@@ -16,7 +18,7 @@ export function junitReport(s: Summary): string {
   const cases: string[] = [];
   for (const t of s.thresholds) {
     const name = `${t.expr}${t.scope === 'all' ? '' : ` [${t.scope}]`}`;
-    const value = t.value === null || Number.isNaN(t.value) ? 'no value' : String(t.value);
+    const value = t.value === null || Number.isNaN(t.value) ? 'no value' : formatThresholdValue(t.expr, t.value);
     cases.push(
       `    <testcase classname="barrage.${suite}.${xml(t.scope)}" name="${xml(name)}" time="0">` +
         (t.ok
@@ -25,11 +27,13 @@ export function junitReport(s: Summary): string {
         '</testcase>',
     );
   }
-  const runError = r.status === 'aborted' || r.status === 'degraded' || r.status === 'interrupted';
+  const runError =
+    r.status === 'aborted' || r.status === 'degraded' || r.status === 'interrupted' || r.status === 'error';
+  const why = [...(r.error === undefined ? [] : [r.error]), ...r.notes];
   cases.push(
     `    <testcase classname="barrage.${suite}" name="run" time="${seconds}">` +
       (runError
-        ? `\n      <error type="${r.status}" message="${xml(`run ${r.status}`)}">${xml(r.notes.join('\n') || `run ${r.status}`)}</error>\n    `
+        ? `\n      <error type="${r.status}" message="${xml(r.error === undefined ? `run ${r.status}` : `run ${r.status}: ${r.error}`)}">${xml(why.join('\n') || `run ${r.status}`)}</error>\n    `
         : '') +
       '</testcase>',
   );

@@ -1,8 +1,21 @@
 // The end-of-run summary as a readable text table, one row per request name,
 // then checks, the first 429, and the agents. Columns for dropped arrivals and
-// service time appear only when the run has them.
+// service time appear only when the run has them. Every figure is printed by
+// core's units.ts, with its unit, as in the reports and on the dashboard.
+import {
+  formatCount,
+  formatDuration,
+  formatLatency,
+  formatMonitorRate,
+  formatMonitorValue,
+  formatPercent,
+  formatRate,
+  formatThresholdValue,
+  NO_DATA,
+} from '@barrage/core';
 import type { RequestSummary, Summary } from '../results/summary.ts';
 import { targetOf } from '../scenario/thresholds.ts';
+import { answered } from './markdown-tables.ts';
 
 function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
   const widths = cells[0]!.map((_c, i) => Math.max(...cells.map((r) => r[i]!.length)));
@@ -16,11 +29,6 @@ function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
     .join('\n');
 }
 
-/** A value that a JSON round trip turned from NaN into null, or NaN itself. */
-const missing = (n: number | null | undefined): n is null | undefined =>
-  n === null || n === undefined || Number.isNaN(n);
-const fmt = (n: number) => (missing(n) ? 'n/a' : n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2));
-
 interface Columns {
   dropped: boolean;
   service: boolean;
@@ -30,16 +38,16 @@ function header(c: Columns): string[] {
   return [
     'request',
     'reqs',
-    'rps',
+    'resp/s',
     'ok',
     '429',
     'retry-after',
     ...(c.dropped ? ['dropped'] : []),
-    'p50 ms',
-    'p90 ms',
-    'p95 ms',
-    'p99 ms',
-    'max ms',
+    'p50',
+    'p90',
+    'p95',
+    'p99',
+    'max',
     ...(c.service ? ['svc p50', 'svc p99'] : []),
     'status',
     'errors',
@@ -48,6 +56,8 @@ function header(c: Columns): string[] {
 
 function row(name: string, s: RequestSummary, c: Columns): string[] {
   const l = s.latencyMs;
+  const n = answered(s);
+  const ms = (v: number) => formatLatency(v, n);
   const errors =
     Object.entries(s.errors)
       .filter(([, v]) => v > 0)
@@ -55,18 +65,18 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
       .join(' ') || '-';
   return [
     name,
-    String(s.requests),
-    fmt(s.rps),
-    s.requests > 0 ? `${((100 * s.ok) / s.requests).toFixed(1)}%` : '-',
-    String(s.rateLimited),
-    String(s.retryAfterPresent),
-    ...(c.dropped ? [String(s.dropped)] : []),
-    fmt(l.p50),
-    fmt(l.p90),
-    fmt(l.p95),
-    fmt(l.p99),
-    fmt(l.max),
-    ...(c.service ? (s.serviceTimeMs ? [fmt(s.serviceTimeMs.p50), fmt(s.serviceTimeMs.p99)] : ['-', '-']) : []),
+    formatCount(s.requests),
+    formatRate(s.rps),
+    s.requests > 0 ? formatPercent(s.ok / s.requests) : NO_DATA,
+    formatCount(s.rateLimited),
+    formatCount(s.retryAfterPresent),
+    ...(c.dropped ? [formatCount(s.dropped)] : []),
+    ms(l.p50),
+    ms(l.p90),
+    ms(l.p95),
+    ms(l.p99),
+    ms(l.max),
+    ...(c.service ? (s.serviceTimeMs ? [ms(s.serviceTimeMs.p50), ms(s.serviceTimeMs.p99)] : ['-', '-']) : []),
     Object.entries(s.status)
       .map(([k, v]) => `${k}:${v}`)
       .join(' ') || '-',
@@ -76,7 +86,7 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
 
 export function formatSummary(s: Summary): string {
   const r = s.run;
-  const head = `barrage · ${r.scenario} · ${r.status} · ${r.agents.length} agent(s) · ${(r.activeWindowMs / 1000).toFixed(2)} s · start skew ${r.startSkewMs.toFixed(2)} ms`;
+  const head = `barrage · ${r.scenario} · ${r.status} · ${r.agents.length} agent(s) · ${formatDuration(r.activeWindowMs)} · start skew ${formatDuration(r.startSkewMs)}`;
   const all = [s.totals, ...Object.values(s.requests)];
   const cols: Columns = {
     dropped: all.some((q) => q.dropped > 0),
@@ -86,7 +96,7 @@ export function formatSummary(s: Summary): string {
   for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q, cols));
   if (Object.keys(s.requests).length > 1) cells.push(row('TOTAL', s.totals, cols));
   const numeric = cells[0]!.map((h) => h !== 'request' && h !== 'status' && h !== 'errors');
-  const lines = [head, '', pad(cells, (i) => numeric[i]!)];
+  const lines = [head, ...(r.error === undefined ? [] : [`error: ${r.error}`]), '', pad(cells, (i) => numeric[i]!)];
   if (cols.service)
     lines.push(
       'latency is measured from the intended send (open models: coordinated omission corrected); svc = service time from the actual send',
@@ -95,8 +105,8 @@ export function formatSummary(s: Summary): string {
     Object.entries(q.checks).map(([check, c]) => [
       name,
       check,
-      `${c.passes}/${c.passes + c.fails} passed`,
-      c.passes + c.fails > 0 ? `${((100 * c.passes) / (c.passes + c.fails)).toFixed(1)}%` : '-',
+      `${formatCount(c.passes)}/${formatCount(c.passes + c.fails)} passed`,
+      c.passes + c.fails > 0 ? formatPercent(c.passes / (c.passes + c.fails)) : NO_DATA,
     ]),
   );
   if (checks.length > 0)
@@ -111,7 +121,7 @@ export function formatSummary(s: Summary): string {
         t.expr.slice(0, t.expr.length - target.length),
         t.scope,
         target,
-        missing(t.value) ? 'n/a' : String(t.value),
+        formatThresholdValue(t.expr, t.value),
         t.ok ? 'pass' : 'FAIL',
       ];
     });
@@ -122,30 +132,25 @@ export function formatSummary(s: Summary): string {
   }
   const monitors = Object.entries(s.monitors);
   if (monitors.length > 0) {
-    const num = (v: number) =>
-      missing(v)
-        ? 'n/a'
-        : Math.abs(v) >= 1e6
-          ? `${(v / 1024 / 1024).toFixed(1)}Mi`
-          : Number.isInteger(v)
-            ? String(v)
-            : v.toFixed(3);
-    const rows = monitors.map(([n, m]) => [
-      n,
-      String(m.samples),
-      num(m.first),
-      num(m.last),
-      num(m.min),
-      num(m.max),
-      num(m.avg),
-      num(m.growth),
-      num(m.rate),
-      String(m.errors),
-    ]);
+    const rows = monitors.map(([n, m]) => {
+      const num = (v: number) => formatMonitorValue(n, v);
+      return [
+        n,
+        formatCount(m.samples),
+        num(m.first),
+        num(m.last),
+        num(m.min),
+        num(m.max),
+        num(m.avg),
+        num(m.growth),
+        formatMonitorRate(n, m.rate),
+        formatCount(m.failedPolls ?? m.errors),
+      ];
+    });
     lines.push(
       '',
       pad(
-        [['monitor', 'samples', 'first', 'last', 'min', 'max', 'avg', 'growth', 'rate/s', 'failed polls'], ...rows],
+        [['monitor', 'samples', 'first', 'last', 'min', 'max', 'avg', 'growth', 'change/s', 'failed polls'], ...rows],
         (i) => i > 0,
       ),
     );
@@ -154,11 +159,11 @@ export function formatSummary(s: Summary): string {
     const perName = Object.entries(s.requests).filter(([, q]) => q.firstRateLimitedAfter !== null);
     const detail =
       Object.keys(s.requests).length > 1
-        ? `; ${perName.map(([n, q]) => `${n}: after ${q.firstRateLimitedAfter} ${n} request(s)`).join(', ')}`
+        ? `; ${perName.map(([n, q]) => `${n}: after ${formatCount(q.firstRateLimitedAfter)} ${n} request(s)`).join(', ')}`
         : '';
     lines.push(
       '',
-      `first 429 after ${s.totals.firstRateLimitedAfter} request(s)${detail} (answered before limiting began, cluster-wide)`,
+      `first 429 after ${formatCount(s.totals.firstRateLimitedAfter)} request(s)${detail} (answered before limiting began, cluster-wide)`,
     );
   }
   const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
@@ -167,8 +172,8 @@ export function formatSummary(s: Summary): string {
       a.name,
       a.host,
       a.share.toFixed(3),
-      String(a.requests),
-      `${a.startOffsetMs.toFixed(2)} ms`,
+      formatCount(a.requests),
+      formatDuration(a.startOffsetMs),
       Object.entries(a.status)
         .map(([k, v]) => `${k}:${v}`)
         .join(' ') || '-',

@@ -1,6 +1,7 @@
 // A finished run's reports, rendered from the store on each request:
-// report.md, report.html, report.json (the summary) and junit.xml. The HTML
-// report is served with a CSP that lets it run its own inline scripts only.
+// report.md, report.html, report.json (the summary) and junit.xml; a run that
+// ended in error gets reports that lead with why. The HTML report is served
+// with a CSP that lets it run its own inline scripts only.
 import type { FastifyPluginAsyncJsonSchemaToTs } from '@fastify/type-provider-json-schema-to-ts';
 import { ControllerErrors } from '../../errors.ts';
 import { reportCsp } from '../../report/html.ts';
@@ -28,13 +29,15 @@ export const reportRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ReportRou
     app.get(`/runs/:id/${path}`, { schema: { params: idParam, produces: ['text/plain'] } }, async (req, reply) => {
       const { id } = req.params;
       const summary = finishedSummary(o.store, id);
-      let scenario: Scenario;
+      let scenario: Scenario | undefined;
       try {
         scenario = validateScenario(o.store.getScenarioSource(id));
       } catch (err) {
-        throw new ControllerErrors.INTERNAL(
-          `the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`,
-        );
+        // A run that ended in error may have failed on its scenario: its report leads with why, without it.
+        if (summary.run.error === undefined)
+          throw new ControllerErrors.INTERNAL(
+            `the stored scenario of run ${id} no longer validates (${(err as { code?: string }).code}); the summary is still at /summary`,
+          );
       }
       const run = o.store.getRun(id)!;
       const body = renderReport(format, {

@@ -2,8 +2,11 @@
 // live dashboard (points appended as intervals close) and inlined in the
 // self-contained HTML report (drawn once). Plain browser JavaScript, no build
 // step, no network. Every text that comes from a run (request, agent, monitor
-// names) goes in as text, never as markup.
-/* global uPlot */
+// names) goes in as text, never as markup. Figures and axes are printed by
+// units.js (core's units.ts); x is seconds from the run's start, y starts at
+// 0, and points are drawn as well as lines, so one interval, or an interval
+// alone between gaps, shows.
+/* global uPlot, BarrageUnits */
 (function () {
   'use strict';
 
@@ -19,15 +22,42 @@
     return e;
   }
 
-  /** Seconds from the run's start to the end of each interval. */
+  const U = BarrageUnits;
+  /** Points on every value when a series has at most this many; past that, only on values alone between gaps. */
+  const ALL_POINTS = 60;
+
+  /** Seconds from the run's start to the end of each interval (the run's own interval length). */
   function xs(model) {
-    const step = (model.intervalMs || 1000) / 1000;
+    const step = model.intervalMs / 1000;
     return model.intervals.map((p) => (p.interval + 1) * step);
   }
 
   function perSecond(model, v) {
-    const step = (model.intervalMs || 1000) / 1000;
-    return v / step;
+    return v / (model.intervalMs / 1000);
+  }
+
+  /** Indexes of values with no value on either side: a line cannot draw them. */
+  function isolated(values) {
+    const out = [];
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i];
+      if (v !== null && v !== undefined && (i === 0 || values[i - 1] == null) && (i === values.length - 1 || values[i + 1] == null)) out.push(i);
+    }
+    return out.length > 0 ? out : null;
+  }
+
+  /** From 0 (or below, for a falling monitor), with headroom above the highest value. */
+  function fromZero(_u, min, max) {
+    const lo = Math.min(0, min ?? 0);
+    let hi = Math.max(0, max ?? 0);
+    if (hi === lo) hi = lo + 1;
+    return [lo, hi + (hi - lo) * 0.08];
+  }
+
+  /** From the run's start to just past the last point. */
+  function fromStart(_u, _min, max) {
+    const hi = max > 0 ? max : 1;
+    return [0, hi * 1.04];
   }
 
   /** Keys of `field` (an object per interval) by total, the rest folded into "other". */
@@ -45,34 +75,50 @@
   /** The charts of a model: id, title, unit, and its series (label, values, colour). */
   function specs(model) {
     const out = [
-      { id: 'rps', title: 'Throughput', unit: 'req/s', series: [{ label: 'requests/s', values: model.intervals.map((p) => perSecond(model, p.requests)), color: COLORS[0] }] },
-      { id: 'latency', title: 'Latency', unit: 'ms', series: [
+      { id: 'rps', title: 'Throughput', format: U.formatRate, series: [{ label: 'requests/s', values: model.intervals.map((p) => perSecond(model, p.requests)), color: COLORS[0] }] },
+      { id: 'latency', title: 'Latency', format: U.formatDuration, series: [
         { label: 'p50', values: model.intervals.map((p) => p.p50Ms), color: COLORS[2] },
         { label: 'p95', values: model.intervals.map((p) => p.p95Ms), color: COLORS[3] },
         { label: 'p99', values: model.intervals.map((p) => p.p99Ms), color: COLORS[1] },
       ] },
-      { id: 'status', title: 'Status codes', unit: 'per s', series: keyed(model, 'status').map((s) => ({ ...s, color: STATUS_COLOR(s.label) })) },
-      { id: 'outcomes', title: 'Failed, 429 and dropped', unit: 'per s', series: [
+      { id: 'status', title: 'Status codes', format: U.formatRate, series: keyed(model, 'status').map((s) => ({ ...s, color: STATUS_COLOR(s.label) })) },
+      { id: 'outcomes', title: 'Failed, 429 and dropped', format: U.formatRate, series: [
         { label: 'failed', values: model.intervals.map((p) => perSecond(model, p.failed)), color: COLORS[1] },
         { label: '429', values: model.intervals.map((p) => perSecond(model, p.rateLimited)), color: COLORS[3] },
         { label: 'dropped', values: model.intervals.map((p) => perSecond(model, p.dropped || 0)), color: COLORS[8] },
       ] },
-      { id: 'agents', title: 'Per-agent throughput', unit: 'req/s', series: keyed(model, 'agents').map((s, i) => ({ ...s, color: COLORS[i % COLORS.length] })) },
+      { id: 'agents', title: 'Per-agent throughput', format: U.formatRate, series: keyed(model, 'agents').map((s, i) => ({ ...s, color: COLORS[i % COLORS.length] })) },
     ];
     for (const [name, samples] of Object.entries(model.monitors || {})) {
-      out.push({ id: `monitor-${name}`, title: `Monitor: ${name}`, unit: '', monitor: true, x: samples.map((s) => s.t / 1000), series: [{ label: name, values: samples.map((s) => s.value), color: COLORS[5] }] });
+      out.push({ id: `monitor-${name}`, title: `Monitor: ${name}`, format: (v) => U.formatMonitorValue(name, v), monitor: true, x: samples.map((s) => s.t / 1000), series: [{ label: name, values: samples.map((s) => s.value), color: COLORS[5] }] });
     }
     return out;
   }
 
   function chartOptions(spec, width) {
+    const seconds = (v) => U.formatDuration(v * 1000);
+    const values = (fmt) => (_u, splits) => splits.map((v) => fmt(v));
     return {
       width, height: 220,
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
-      scales: { x: { time: false } },
-      axes: [{ label: 's' }, { label: spec.unit, size: 60 }],
-      series: [{ label: 't (s)' }, ...spec.series.map((s) => ({ label: s.label, stroke: s.color, width: 1.5, points: { show: false } }))],
+      scales: { x: { time: false, range: fromStart }, y: { range: fromZero } },
+      axes: [{ label: 'time since the start', values: values(seconds) }, { size: 76, values: values(spec.format) }],
+      series: [
+        { label: 'since start', value: (_u, v) => (v == null ? U.NO_DATA : seconds(v)) },
+        ...spec.series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 1.5,
+          value: (_u, v) => spec.format(v),
+          points: {
+            size: 6,
+            fill: s.color,
+            show: (_u, _si, i0, i1) => i1 - i0 < ALL_POINTS,
+            filter: (u, si, show) => (show ? null : isolated(u.data[si])),
+          },
+        })),
+      ],
     };
   }
 

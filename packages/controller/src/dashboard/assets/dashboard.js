@@ -2,8 +2,10 @@
 // its headline figures, threshold table and charts. A finished run is drawn
 // from the store (/timeseries, /summary); a running one follows the merged
 // interval stream (/events, read with fetch so it can carry the API token).
+// A run that ended in error leads with its reason. Figures are printed by
+// units.js (core's units.ts), as in the terminal and the reports.
 // Everything from the API is written as text, never as markup.
-/* global BarrageCharts */
+/* global BarrageCharts, BarrageUnits */
 (function () {
   'use strict';
 
@@ -52,8 +54,8 @@
   }
 
   const json = async (path) => (await api(path)).json();
-  const num = (n) => (n === null || n === undefined || Number.isNaN(n) ? '–' : Number(n).toLocaleString('en-US'));
-  const ms = (v) => (v === null || v === undefined ? '–' : `${Number(v).toFixed(v >= 100 ? 0 : 2)} ms`);
+  const U = BarrageUnits;
+  const num = U.formatCount;
 
   // ---- runs list --------------------------------------------------------------------------
 
@@ -63,7 +65,7 @@
     if (runs.length === 0) { app.appendChild(el('p', {}, 'No runs yet: submit one with `controller start --controller URL` or POST /api/v1/runs.')); return; }
     const table = el('table', { class: 'runs' });
     const head = el('tr');
-    for (const h of ['run', 'scenario', 'status', 'started', 'ended', 'requests']) head.appendChild(el('th', {}, h));
+    for (const h of ['run', 'scenario', 'status', 'started', 'ended', 'requests', 'reason']) head.appendChild(el('th', {}, h));
     table.appendChild(head);
     for (const r of runs) {
       const tr = el('tr', { 'data-run': r.id });
@@ -76,6 +78,8 @@
       tr.appendChild(el('td', {}, r.createdAt ? new Date(r.createdAt).toLocaleString() : '–'));
       tr.appendChild(el('td', {}, r.endedAt ? new Date(r.endedAt).toLocaleString() : '–'));
       tr.appendChild(el('td', { class: 'n' }, num(r.requests)));
+      // Why a run ended in error (or was interrupted): the store's reason, else nothing.
+      tr.appendChild(el('td', { class: 'reason' }, r.error || ''));
       table.appendChild(tr);
     }
     app.appendChild(table);
@@ -106,11 +110,35 @@
       const tr = el('tr', { class: t.ok ? 'pass' : 'fail', 'data-threshold': t.expr });
       tr.appendChild(el('td', {}, t.expr));
       tr.appendChild(el('td', {}, t.scope));
-      tr.appendChild(el('td', { class: 'n' }, Number.isFinite(t.value) ? Number(t.value).toFixed(3) : String(t.value)));
+      tr.appendChild(el('td', { class: 'n' }, U.formatThresholdValue(t.expr, t.value)));
       tr.appendChild(el('td', {}, t.ok ? 'pass' : 'FAIL'));
       table.appendChild(tr);
     }
     return table;
+  }
+
+  /** A monitor's figures from the summary, and why polls failed when some did (fields a summary may lack show as nothing). */
+  function monitorTable(monitors, requestsByUrl) {
+    const box = el('div');
+    const table = el('table', { class: 'monitors' });
+    const head = el('tr');
+    for (const h of ['monitor', 'samples', 'first', 'last', 'growth', 'peak', 'change/s', 'failed polls']) head.appendChild(el('th', {}, h));
+    table.appendChild(head);
+    for (const [name, m] of Object.entries(monitors)) {
+      const tr = el('tr', { 'data-monitor': name });
+      tr.appendChild(el('td', {}, name));
+      tr.appendChild(el('td', { class: 'n' }, num(m.samples)));
+      for (const [k, v] of [['first', m.first], ['last', m.last], ['growth', m.growth], ['max', m.max]]) tr.appendChild(el('td', { class: 'n', 'data-stat': k }, U.formatMonitorValue(name, v)));
+      tr.appendChild(el('td', { class: 'n' }, U.formatMonitorRate(name, m.rate)));
+      const failed = m.failedPolls ?? m.errors;
+      const why = Object.entries(m.failures || {}).map(([reason, n]) => `${reason} ×${num(n)}`).join('; ');
+      tr.appendChild(el('td', {}, `${num(failed)}${why ? ` (${why})` : ''}`));
+      table.appendChild(tr);
+    }
+    box.appendChild(table);
+    const polled = Object.entries(requestsByUrl || {});
+    if (polled.length > 0) box.appendChild(el('p', { class: 'muted', 'data-monitor-requests': '' }, `monitor requests: ${polled.map(([url, n]) => `${url} ×${num(n)}`).join(', ')}`));
+    return box;
   }
 
   /** Reads an SSE stream from fetch: calls onEvent(name, data) for each event until it ends. */
@@ -148,17 +176,27 @@
     h1.appendChild(badge);
     app.appendChild(h1);
     app.appendChild(el('p', { class: 'muted' }, `run ${run.id}${run.target ? ` · target ${run.target}` : ''}`));
+    // Why the run ended in error (or was interrupted), first: the figures below are partial.
+    const reason = el('p', { class: 'error run-error', 'data-run-error': '' });
+    const showReason = (text) => {
+      if (!text) return;
+      reason.textContent = `This run ended in ${badge.textContent} and its figures are partial: ${text}`;
+      if (!reason.isConnected) app.insertBefore(reason, stats.node);
+    };
     const stats = statsBlock();
     app.appendChild(stats.node);
+    showReason(run.error);
     const thresholds = el('section', { class: 'threshold-box' });
     app.appendChild(thresholds);
+    const monitors = el('section', { class: 'monitor-box' });
+    app.appendChild(monitors);
     const charts = el('section', { class: 'charts' });
     app.appendChild(charts);
     const notes = el('section', { class: 'notes' });
     app.appendChild(notes);
 
     // Keyed by names from the run: no prototype, so any name is just a name.
-    const model = { intervalMs: 1000, intervals: [], monitors: Object.create(null) };
+    const model = { intervalMs: null, intervals: [], monitors: Object.create(null) };
     let view;
     const draw = () => { if (view === undefined) view = BarrageCharts.create(charts, model); else view.update(model); };
     const showTotals = () => {
@@ -169,8 +207,8 @@
       stats.set('rateLimited', num(sum('rateLimited')));
       stats.set('failed', num(sum('failed')));
       stats.set('dropped', num(sum('dropped')));
-      stats.set('rps', last ? num(Math.round(last.requests / (model.intervalMs / 1000))) : '–');
-      stats.set('p95', last ? ms(last.p95Ms) : '–');
+      stats.set('rps', last ? U.formatRate(last.requests / (model.intervalMs / 1000)) : U.NO_DATA);
+      stats.set('p95', last ? U.formatDuration(last.p95Ms) : U.NO_DATA);
       body.setAttribute('data-intervals', String(model.intervals.length));
     };
     const showThresholds = (results) => {
@@ -192,6 +230,12 @@
         stats.set('failed', num(t.failed));
         stats.set('dropped', num(t.dropped));
         showThresholds(s.thresholds || []);
+        showReason(s.run.error);
+        monitors.replaceChildren();
+        if (Object.keys(s.monitors || {}).length > 0) {
+          monitors.appendChild(el('h2', {}, 'Monitors'));
+          monitors.appendChild(monitorTable(s.monitors, s.monitorRequests));
+        }
         notes.replaceChildren();
         if ((s.run.notes || []).length > 0) {
           notes.appendChild(el('h2', {}, 'Notes'));
@@ -224,7 +268,7 @@
 
     if (run.status !== 'running') {
       const ts = await json(`/api/v1/runs/${encodeURIComponent(id)}/timeseries`);
-      model.intervalMs = ts.intervalMs || 1000;
+      model.intervalMs = ts.intervalMs;
       model.intervals = ts.intervals || [];
       model.monitors = Object.assign(Object.create(null), ts.monitors || {});
       draw();
@@ -242,7 +286,7 @@
       model.monitors = Object.create(null);
       try {
         await follow(`/api/v1/runs/${encodeURIComponent(id)}/events`, (name, data) => {
-          if (name === 'start') model.intervalMs = data.intervalMs || 1000;
+          if (name === 'start') model.intervalMs = data.intervalMs;
           else if (name === 'interval') {
             // Each interval once, in order (an interval re-sent after late reports replaces the first).
             const at = model.intervals.findIndex((p) => p.interval >= data.interval);
