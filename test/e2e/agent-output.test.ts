@@ -1,5 +1,6 @@
 // What a real agent process prints: readable lines on a terminal (a pseudo-TTY
-// from util-linux `script`), JSON lines on a pipe; an agent that never reached
+// from util-linux `script`), JSON lines on a pipe, and controller serve's log
+// lines alike; an agent that never reached
 // its controller says it could not connect and what to check, not that it was
 // "disconnected"; a --controller without ws:// is refused with the form to write.
 
@@ -22,9 +23,14 @@ async function closedPort(): Promise<number> {
 
 const hasScript = spawnSync('script', ['--version']).status === 0;
 
-/** Runs the agent under a pseudo-terminal until `until` matches its output (or it exits); then stops it by its process group. */
-async function agentOnTty(args: string[], until: RegExp): Promise<string> {
-  const quoted = [process.execPath, bins.agent, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+/** Runs a CLI under a pseudo-terminal until `until` matches its output (or it exits); then stops it by its process group. */
+async function onTty(
+  bin: string,
+  args: string[],
+  until: RegExp,
+  meanwhile: (waitFor: (re: RegExp) => Promise<RegExpExecArray>) => Promise<unknown> = async () => {},
+): Promise<string> {
+  const quoted = [process.execPath, bin, ...args].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
   const child = spawn('script', ['-qfec', quoted, '/dev/null'], {
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, BARRAGE_TOKEN: 'tok', NO_COLOR: '1', BARRAGE_LOG_FORMAT: '' },
@@ -33,16 +39,35 @@ async function agentOnTty(args: string[], until: RegExp): Promise<string> {
   let out = '';
   const exited = once(child, 'exit');
   const limit = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
-  await new Promise<void>((resolve) => {
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      if (until.test(out)) resolve();
-    });
-    void exited.then(() => resolve());
+  const waiters: Array<[RegExp, (m: RegExpExecArray) => void]> = [];
+  const check = () => {
+    for (const w of [...waiters]) {
+      const m = w[0].exec(out);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w[1](m);
+      }
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    check();
   });
-  clearTimeout(limit);
-  if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
-  await exited;
+  /** Resolves when the output matches `re`, already or later; rejects if the process exits first. */
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      waiters.push([re, resolve]);
+      check();
+      void exited.then(() => reject(new Error(`exited before ${re}:\n${out}`)));
+    });
+  try {
+    await meanwhile(waitFor);
+    await waitFor(until).catch(() => undefined);
+  } finally {
+    clearTimeout(limit);
+    if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
+    await exited;
+  }
   return out.replaceAll('\r', '');
 }
 
@@ -88,7 +113,8 @@ test('a --controller without ws:// is refused with the form to write', async () 
 
 test('on a terminal: readable lines, not JSON', { skip: hasScript ? false : 'no util-linux script here' }, async () => {
   const port = await closedPort();
-  const out = await agentOnTty(
+  const out = await onTty(
+    bins.agent,
     ['--controller', `ws://127.0.0.1:${port}`, '--name', 'tty-agent'],
     /could not connect[^\n]*\n/,
   );
@@ -105,9 +131,28 @@ test('on a terminal: readable lines, not JSON', { skip: hasScript ? false : 'no 
     `no JSON line on a terminal:\n${out}`,
   );
 
-  const refused = await agentOnTty(['--controller', '127.0.0.1:7000'], /ERROR[^\n]*\n/);
+  const refused = await onTty(bins.agent, ['--controller', '127.0.0.1:7000'], /ERROR[^\n]*\n/);
   assert.match(
     refused,
     /ERROR: cannot start: --controller 127\.0\.0\.1:7000 has no ws:\/\/ in front; write --controller ws:\/\/127\.0\.0\.1:7000/,
+  );
+});
+
+test('controller serve on a terminal: readable log lines', {
+  skip: hasScript ? false : 'no util-linux script here',
+}, async (t) => {
+  let agent: ReturnType<typeof startCli> | undefined;
+  t.after(() => agent?.kill());
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--token', 'tok', '--log-level', 'info'];
+  const out = await onTty(bins.controller, args, /INFO: agent connected[^\n]*\n/, async (waitFor) => {
+    // The agent joins once serve says where: its join is the controller's log line to look at.
+    const [, url] = await waitFor(/agent --controller (ws:\/\/\S+)/);
+    agent = startCli(bins.agent, ['--controller', url!, '--name', 'joiner'], { BARRAGE_TOKEN: 'tok' });
+  });
+  const line = out.split('\n').find((l) => l.includes('agent connected'));
+  assert.match(line ?? out, /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: agent connected \{"agent":"joiner"/);
+  assert.ok(
+    out.split('\n').every((l) => !l.startsWith('{')),
+    `no JSON line on a terminal:\n${out}`,
   );
 });
