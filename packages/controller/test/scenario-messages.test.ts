@@ -78,6 +78,22 @@ scenarios:
   const lines = message.split('\n');
   assert.ok(lines.includes('/requests/0/expects: unknown property (did you mean expect?)'), message);
   assert.ok(lines.includes('/scenarios/1/vu: unknown property (did you mean vus?)'), message);
+  const other = messageOf(() =>
+    parseScenario(`
+name: x
+baseUrl: http://h
+requests: [{ name: a, path: /a }]
+scenarios: [{ name: s, executor: constant-arrival-rate, vus: 2, rate: 10, duration: 1s }]
+`),
+  );
+  assert.ok(
+    other.message
+      .split('\n')
+      .includes(
+        '/scenarios/0/vus: not used by executor constant-arrival-rate, which takes rate, duration, timeUnit, maxInFlight, connections',
+      ),
+    other.message,
+  );
   assert.ok(
     lines.some((l) => /^\/requests\/0\/bogus: unknown property; known here: name, method, .*expect/.test(l)),
     message,

@@ -7,7 +7,7 @@ import { didYouMean } from '@barrage/core';
 import { Ajv, type ErrorObject } from 'ajv';
 import type { ScenarioInput } from './input.ts';
 import { scenarioSchema } from './schema.ts';
-import { EXECUTORS } from './schema-models.ts';
+import { EXECUTOR_KEYS, EXECUTORS } from './schema-models.ts';
 import { patternProblem, typeExample } from './schema-words.ts';
 
 // verbose: each error carries the value written and its schema, to say what was wrong with it.
@@ -44,7 +44,10 @@ const isStatus = (s: Record<string, unknown>) => s.type === 'integer' && s.minim
 function describe(e: ErrorObject): string {
   for (const [re, text] of COMBINATOR_MESSAGES) if (re.test(e.schemaPath)) return `${e.instancePath}: ${text}`;
   const rule = /\/scenarios\/items\/allOf\/(\d+)\/then\/properties\/([^/]+)\/false schema$/.exec(e.schemaPath);
-  if (rule) return `${e.instancePath}: not used by executor ${EXECUTORS[Number(rule[1])]}`;
+  if (rule) {
+    const executor = EXECUTORS[Number(rule[1])]!;
+    return `${e.instancePath}: not used by executor ${executor}, which takes ${EXECUTOR_KEYS[executor].flat().join(', ')}`;
+  }
   const parent = (e.parentSchema ?? {}) as Record<string, unknown>;
   const path = e.instancePath || '/';
   switch (e.keyword) {
