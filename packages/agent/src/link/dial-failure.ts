@@ -36,6 +36,10 @@ export function dialFailure(url: string, e: DialError | undefined): string {
       return 'the TLS handshake failed: the controller does not speak TLS on that port (write ws:// instead of wss://)';
   }
   if (/handshake has timed out/i.test(e.message)) return 'no answer to the WebSocket handshake within 10 s';
+  if (/closed before the connection was established/i.test(e.message))
+    return new URL(url).pathname === '/agents'
+      ? 'the server closed the connection before the WebSocket opened (is it a barrage controller, and no proxy in between?)'
+      : `the server closed the connection before the WebSocket opened: the controller's agent endpoint is /agents (write --controller ${tls ? 'wss' : 'ws'}://HOST:PORT)`;
   if (/socket hang up/i.test(e.message) && !tls)
     return 'the server closed the connection before the WebSocket opened (is the controller serving TLS? then write wss://)';
   return e.code === undefined ? e.message : `${e.message} (${e.code})`;
