@@ -66,7 +66,7 @@ export async function serveCommand(o: ServeOptions): Promise<number> {
   const { url } = await cluster.listen();
   const http = url.replace(/^ws/, 'http');
   err(
-    `controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db}`,
+    `controller serving: API ${http}/api/v1 · agents: agent --controller ${url}${generated ? ` --token ${token}` : ''} · store ${o.db} · dashboard ${http}/`,
   );
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   const active = manager.active;
