@@ -234,3 +234,67 @@ thresholds: ['p(95)<5s']
   assert.deepEqual(errors, []);
   await page.screenshot({ path: artifact('report-html.png'), fullPage: true });
 });
+
+test("a 0.3 s run's HTML report has every chart inked: points, not only lines, from the run's own intervals", {
+  skip,
+}, async (t) => {
+  const target = await startTarget();
+  t.after(() => target.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'barrage-browser-'));
+  writeFileSync(
+    join(dir, 's.yaml'),
+    `
+name: short-burst
+baseUrl: http://127.0.0.1:1
+requests: [{ name: health, path: /health }]
+scenarios: [{ name: open, executor: constant-arrival-rate, rate: 100, duration: 300ms, maxInFlight: 20 }]
+monitors: [{ name: rss, path: /metrics, prometheus: process_resident_memory_bytes, interval: 100ms }]
+`,
+  );
+  const report = join(dir, 'r.html');
+  const r = await runCli(bins.controller, [
+    ...['start', '--scenario', join(dir, 's.yaml'), '--target', target.url, '--local-agents', '1'],
+    ...['--report', report, '--out', join(dir, 'out.json'), '--db', join(dir, 'db'), '--quiet'],
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  assert.ok(s.run.activeWindowMs < 1000, `a short run: ${s.run.activeWindowMs} ms`);
+
+  const browser = await launchBrowser();
+  t.after(() => browser.close());
+  const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(pathToFileURL(report).href);
+  await page.waitForSelector('body[data-charts-drawn="1"]');
+  const charts = await page
+    .locator('figure[data-chart]')
+    .evaluateAll((fs) => fs.map((f) => [f.getAttribute('data-chart'), Number(f.getAttribute('data-points'))]));
+  assert.deepEqual(
+    charts.map((c) => c[0]),
+    ['rps', 'latency', 'status', 'outcomes', 'agents', 'monitor-rss'],
+  );
+  // The run's intervals are shorter than a second: several points where one 1 s interval drew none.
+  assert.ok((charts[0]![1] as number) >= 2, `${charts[0]![1]} intervals charted`);
+  const inked = await page.locator('figure[data-chart] canvas').evaluateAll((cs) =>
+    cs.map((c) => {
+      const canvas = c as HTMLCanvasElement;
+      const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let i = 3; i < px.length; i += 4) if (px[i]! > 0) n++;
+      return n;
+    }),
+  );
+  assert.ok(inked.length === 6 && inked.every((n) => n > 100), `inked pixels per chart: ${inked.join(', ')}`);
+  // Every x axis counts seconds from the run's start (not wall-clock), every y axis starts at 0.
+  const ranges = await page
+    .locator('figure[data-chart]')
+    .evaluateAll((fs) => fs.map((f) => [f.getAttribute('data-x-range'), f.getAttribute('data-y-range')]));
+  for (const [x, y] of ranges) {
+    const [x0, x1] = x!.split(',').map(Number);
+    assert.ok(x0 === 0 && x1! > 0 && x1! < 5, `x from the start, in seconds: ${x}`);
+    assert.equal(Number(y!.split(',')[0]), 0, `y from 0: ${y}`);
+  }
+  assert.deepEqual(errors, []);
+  await page.screenshot({ path: artifact('report-html-short.png'), fullPage: true });
+});

@@ -36,6 +36,15 @@
     return v / (model.intervalMs / 1000);
   }
 
+  /** Answers (a status) in an interval: throughput counts them, never refused or timed-out attempts. */
+  function responses(p) {
+    return Object.values(p.status || {}).reduce((n, c) => n + c, 0);
+  }
+
+  /** Axis steps for bytes: 1, 2, 5 times a power of 1,024 (ticks at 32 MiB, not at 47.7 MiB). */
+  const BYTE_STEPS = [];
+  for (let k = 0; k <= 5; k++) for (const m of [1, 2, 5, 10, 20, 50, 100, 200, 500]) BYTE_STEPS.push(m * 1024 ** k);
+
   /** Indexes of values with no value on either side: a line cannot draw them. */
   function isolated(values) {
     const out = [];
@@ -72,10 +81,10 @@
     return series;
   }
 
-  /** The charts of a model: id, title, unit, and its series (label, values, colour). */
+  /** The charts of a model: id, title, how its figures print (units.js), and its series (label, values, colour). */
   function specs(model) {
     const out = [
-      { id: 'rps', title: 'Throughput', format: U.formatRate, series: [{ label: 'requests/s', values: model.intervals.map((p) => perSecond(model, p.requests)), color: COLORS[0] }] },
+      { id: 'rps', title: 'Throughput', format: U.formatRate, series: [{ label: 'responses/s', values: model.intervals.map((p) => perSecond(model, responses(p))), color: COLORS[0] }] },
       { id: 'latency', title: 'Latency', format: U.formatDuration, series: [
         { label: 'p50', values: model.intervals.map((p) => p.p50Ms), color: COLORS[2] },
         { label: 'p95', values: model.intervals.map((p) => p.p95Ms), color: COLORS[3] },
@@ -90,7 +99,7 @@
       { id: 'agents', title: 'Per-agent throughput', format: U.formatRate, series: keyed(model, 'agents').map((s, i) => ({ ...s, color: COLORS[i % COLORS.length] })) },
     ];
     for (const [name, samples] of Object.entries(model.monitors || {})) {
-      out.push({ id: `monitor-${name}`, title: `Monitor: ${name}`, format: (v) => U.formatMonitorValue(name, v), monitor: true, x: samples.map((s) => s.t / 1000), series: [{ label: name, values: samples.map((s) => s.value), color: COLORS[5] }] });
+      out.push({ id: `monitor-${name}`, title: `Monitor: ${name}`, format: (v) => U.formatMonitorValue(name, v), incrs: U.monitorHoldsBytes(name) ? BYTE_STEPS : undefined, monitor: true, x: samples.map((s) => s.t / 1000), series: [{ label: name, values: samples.map((s) => s.value), color: COLORS[5] }] });
     }
     return out;
   }
@@ -102,8 +111,14 @@
       width, height: 220,
       legend: { live: true },
       cursor: { drag: { x: false, y: false } },
+      // The scales as drawn (x in seconds from the run's start, y from 0), on the figure for a reader or a test.
+      hooks: { draw: [(u) => {
+        const figure = u.root.parentNode;
+        figure.setAttribute('data-x-range', `${u.scales.x.min},${u.scales.x.max}`);
+        figure.setAttribute('data-y-range', `${u.scales.y.min},${u.scales.y.max}`);
+      }] },
       scales: { x: { time: false, range: fromStart }, y: { range: fromZero } },
-      axes: [{ label: 'time since the start', values: values(seconds) }, { size: 76, values: values(spec.format) }],
+      axes: [{ label: 'time since the start', values: values(seconds) }, { size: 76, values: values(spec.format), ...(spec.incrs ? { incrs: spec.incrs } : {}) }],
       series: [
         { label: 'since start', value: (_u, v) => (v == null ? U.NO_DATA : seconds(v)) },
         ...spec.series.map((s) => ({

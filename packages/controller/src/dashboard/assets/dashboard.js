@@ -91,7 +91,7 @@
   function statsBlock() {
     const dl = el('dl', { class: 'stats' });
     const cells = {};
-    for (const [key, label] of [['requests', 'requests'], ['rps', 'rps (last interval)'], ['p95', 'p95 (last interval)'], ['ok', 'ok'], ['rateLimited', '429'], ['failed', 'failed'], ['dropped', 'dropped']]) {
+    for (const [key, label] of [['requests', 'requests'], ['rps', 'responses/s (last interval)'], ['p95', 'p95 (last interval)'], ['p95Run', 'p95 (run)'], ['ok', 'ok'], ['rateLimited', '429'], ['failed', 'failed'], ['dropped', 'dropped']]) {
       const div = el('div');
       div.appendChild(el('dt', {}, label));
       cells[key] = el('dd', { 'data-stat': key }, '–');
@@ -207,7 +207,8 @@
       stats.set('rateLimited', num(sum('rateLimited')));
       stats.set('failed', num(sum('failed')));
       stats.set('dropped', num(sum('dropped')));
-      stats.set('rps', last ? U.formatRate(last.requests / (model.intervalMs / 1000)) : U.NO_DATA);
+      const answers = last ? Object.values(last.status || {}).reduce((n, c) => n + c, 0) : 0;
+      stats.set('rps', last ? U.formatRate(answers / (model.intervalMs / 1000)) : U.NO_DATA);
       stats.set('p95', last ? U.formatDuration(last.p95Ms) : U.NO_DATA);
       body.setAttribute('data-intervals', String(model.intervals.length));
     };
@@ -229,6 +230,9 @@
         stats.set('rateLimited', num(t.rateLimited));
         stats.set('failed', num(t.failed));
         stats.set('dropped', num(t.dropped));
+        // Latency exists only for answers (a summary from before `responses` counts its statuses).
+        const answered = t.responses ?? Object.values(t.status || {}).reduce((n, c) => n + c, 0);
+        stats.set('p95Run', U.formatLatency(t.latencyMs.p95, answered));
         showThresholds(s.thresholds || []);
         showReason(s.run.error);
         monitors.replaceChildren();
