@@ -97,6 +97,24 @@ test('CPU and utilisation are rates: a window under 250 ms reports neither; lag 
   assert.equal(s.eventLoopMaxMs, 90);
 });
 
+test('100 ms intervals: the rate window carries over until it is 250 ms long, then reports the whole window', async () => {
+  const { time, loop, health: h } = health();
+  h.start();
+  const samples = [];
+  for (let i = 0; i < 3; i++) {
+    loop.burn(100); // busy the whole interval
+    samples.push(h.sample());
+  }
+  assert.deepEqual(
+    samples.map((s) => s.eventLoopUtilization),
+    [0, 0, 1],
+    'the third sample covers 300 ms of a loop that never rested',
+  );
+  assert.ok(samples[2]!.cpuCores > 0);
+  await time.advance(100);
+  assert.equal(h.sample().eventLoopUtilization, 0, 'a new window starts after a report');
+});
+
 test('never started (a run stopped before its start instant): no lag to report', () => {
   const { loop, health: h } = health();
   loop.burn(5_000);

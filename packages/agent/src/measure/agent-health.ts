@@ -81,16 +81,21 @@ export class AgentHealth {
     const p99 = d[Math.min(d.length - 1, Math.ceil(0.99 * d.length) - 1)] ?? 0;
     const max = d[d.length - 1] ?? 0;
     const now = this.clock.now();
-    const used = this.gauges.cpuUsage(this.cpu);
-    this.cpu = this.gauges.cpuUsage();
-    // A rate over a sliver of time (the final, partial interval) says nothing: under a CPU quota
-    // a process may run on every core for a few ms. Such windows report 0 (the worst interval is kept).
+    // A rate over a sliver of time says nothing: under a CPU quota a process may run on every
+    // core for a few ms. Short intervals (100 ms) carry their time over until the window is long
+    // enough; a window still too short reports 0 (the worst interval is kept).
     const window = now - this.at;
-    const cores = window >= MIN_RATE_WINDOW_MS ? (used.user + used.system) / 1000 / window : 0;
-    this.at = now;
-    const elu = this.gauges.eventLoopUtilization();
-    const busy = window >= MIN_RATE_WINDOW_MS ? this.gauges.eventLoopUtilization(elu, this.elu).utilization : 0;
-    this.elu = elu;
+    let cores = 0;
+    let busy = 0;
+    if (window >= MIN_RATE_WINDOW_MS) {
+      const used = this.gauges.cpuUsage(this.cpu);
+      this.cpu = this.gauges.cpuUsage();
+      cores = (used.user + used.system) / 1000 / window;
+      this.at = now;
+      const elu = this.gauges.eventLoopUtilization();
+      busy = this.gauges.eventLoopUtilization(elu, this.elu).utilization;
+      this.elu = elu;
+    }
     return {
       eventLoopP99Ms: round3(p99),
       eventLoopMaxMs: round3(max),
