@@ -109,6 +109,8 @@ export interface Scenario {
   onAgentLoss: AgentLossPolicy;
   agentTimeoutMs: number;
   leaseMs: number;
+  /** Interval length as the scenario set it; absent: plan/interval-length.ts chooses from the load's length. */
+  intervalMs?: number;
   /** The document as written, kept for the record (environment references unresolved). */
   source: ScenarioInput;
 }

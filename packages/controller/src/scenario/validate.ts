@@ -10,8 +10,8 @@ import { normalizeRequest } from './normalize-request.ts';
 import type { LoadScenario, MixEntry, Scenario } from './scenario.ts';
 import { AGENT_LOSS_DEFAULTS } from './schema-agent-loss.ts';
 import { schemaErrors, unsafeShape } from './schema-errors.ts';
-import { thresholdHint } from './schema-words.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
+import { thresholdHint } from './schema-words.ts';
 import { isEnv, referenceProblems, templatedFields } from './templated-fields.ts';
 import { liveProblem, parseThreshold } from './thresholds.ts';
 import { parseDuration } from './units.ts';
@@ -196,6 +196,9 @@ export function validateScenario(doc: unknown): Scenario {
       : parseDuration(input.lease ?? AGENT_LOSS_DEFAULTS.lease);
   if (leaseMs < agentTimeoutMs || leaseMs > 3_600_000)
     problems.push(`/lease: ${input.lease} is out of range; write at least the agentTimeout, at most 1h`);
+  const intervalMs = input.interval === undefined ? undefined : parseDuration(input.interval);
+  if (intervalMs !== undefined && (intervalMs < 100 || intervalMs > 10_000))
+    problems.push(`/interval: ${input.interval} is not between 100ms and 10s`);
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name,
@@ -210,6 +213,7 @@ export function validateScenario(doc: unknown): Scenario {
     onAgentLoss,
     agentTimeoutMs,
     leaseMs,
+    ...(intervalMs === undefined ? {} : { intervalMs }),
     source: structuredClone(input),
   });
 }
