@@ -36,7 +36,13 @@ export function resolveEnv(s: Scenario, env: Readonly<Record<string, string | un
       else missing.add(m[1]!);
     }
   }
-  if (missing.size > 0) throw new ControllerErrors.SCENARIO_ENV_MISSING([...missing].sort().join(', '));
+  if (missing.size > 0) {
+    const names = [...missing].sort();
+    const first = names[0]!;
+    throw new ControllerErrors.SCENARIO_ENV_MISSING(
+      `${names.join(', ')}; set it in this shell (export ${first}=…), or pass --set ${first}=… to controller start, or give the scenario a default (\${env:${first}:-value})`,
+    );
+  }
   return out;
 }
 
