@@ -29,7 +29,7 @@ test('barrage installs from its packed tarball and runs outside the repository',
     .split(delimiter)
     .filter((d) => !d.startsWith(root))
     .join(delimiter);
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     PATH: `${join(prefix, 'bin')}${delimiter}${userPath}`,
     XDG_DATA_HOME: join(home, 'data'),
