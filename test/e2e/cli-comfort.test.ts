@@ -54,7 +54,7 @@ test('start: --set, repeated --report and a report directory, the dashboard URL,
   const reports = ['--report', `${dir}/reports/`, '--report', join(dir, 'r.md'), '--report', join(dir, 'r.html')];
   const done = await runCli(bins.controller, [...args, '--set', `COMFORT_KEY=${SECRET}`, ...reports], { env });
   assert.equal(done.code, 0, done.stderr);
-  const m = /^run (\S+): dashboard (http:\/\/127\.0\.0\.1:\d+\/runs\/(\S+)) /m.exec(done.stderr);
+  const m = /^run (\S+): \S+ · dashboard (http:\/\/127\.0\.0\.1:\d+\/runs\/(\S+)) /m.exec(done.stderr);
   assert.ok(m, done.stderr);
   assert.equal(m[3], m[1], 'the dashboard URL is the run’s');
   assertReports(dir, m[1]!, ['r.md', 'r.html']);
@@ -89,10 +89,10 @@ test('start --controller: --set travels with the run, reports and the dashboard 
     { env: { BARRAGE_TOKEN: 'comfort-token', COMFORT_KEY: '' } },
   );
   assert.equal(done.code, 0, done.stderr);
-  const m = /^run (\S+): dashboard (\S+) · API (\S+)$/m.exec(done.stderr);
+  const m = /^run (\S+): (\S+) · dashboard (\S+)$/m.exec(done.stderr);
   assert.ok(m, done.stderr);
-  assert.equal(m[2], `${cluster.origin}/runs/${m[1]}`);
-  assert.equal(m[3], `${cluster.api}/runs/${m[1]}`);
+  assert.equal(m[2], `${cluster.api}/runs/${m[1]}`);
+  assert.equal(m[3], `${cluster.origin}/runs/${m[1]}`);
   assertReports(dir, m[1]!, []);
   assert.ok(!(done.stdout + done.stderr + cluster.serve.stderr).includes(SECRET));
 });

@@ -97,7 +97,7 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
         }),
       }),
     ) as { id: string; url: string };
-    err(`run ${created.id}: dashboard ${new URL(`/runs/${created.id}`, created.url).href} · API ${created.url}`);
+    err(`run ${created.id}: ${created.url} · dashboard ${new URL(`/runs/${created.id}`, created.url).href}`);
     // The planned load, for "time left": from the scenario as read here (the controller may resolve
     // variables differently; a scenario that does not load here just shows no time left).
     let loadMs: number | undefined;

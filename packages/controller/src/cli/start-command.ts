@@ -167,7 +167,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
       events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)],
     });
     const http = url.replace(/^ws/, 'http');
-    err(`run ${active.id}: dashboard ${http}/runs/${active.id} (while it runs) · API ${http}/api/v1/runs/${active.id}`);
+    err(`run ${active.id}: ${http}/api/v1/runs/${active.id} · dashboard ${http}/runs/${active.id} (while it runs)`);
     // The last progress frame stays on screen, above the summary (or the error).
     const { summary, result } = await active.done.finally(() => display.done());
     process.stdout.write('\n' + formatSummary(summary));
