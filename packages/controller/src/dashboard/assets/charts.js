@@ -104,7 +104,7 @@
     return out;
   }
 
-  function chartOptions(spec, width) {
+  function chartOptions(spec, width, figure) {
     const seconds = (v) => U.formatDuration(v * 1000);
     const values = (fmt) => (_u, splits) => splits.map((v) => fmt(v));
     return {
@@ -113,7 +113,6 @@
       cursor: { drag: { x: false, y: false } },
       // The scales as drawn (x in seconds from the run's start, y from 0), on the figure for a reader or a test.
       hooks: { draw: [(u) => {
-        const figure = u.root.parentNode;
         figure.setAttribute('data-x-range', `${u.scales.x.min},${u.scales.x.max}`);
         figure.setAttribute('data-y-range', `${u.scales.y.min},${u.scales.y.max}`);
       }] },
@@ -157,7 +156,7 @@
           figure.appendChild(el('figcaption', {}, spec.title));
           if (c === undefined) root.appendChild(figure);
           else { c.figure.replaceWith(figure); c.plot.destroy(); }
-          const plot = new uPlot(chartOptions(spec, width()), data, figure);
+          const plot = new uPlot(chartOptions(spec, width(), figure), data, figure);
           c = { plot, figure, key };
           charts.set(spec.id, c);
         } else {

@@ -221,6 +221,8 @@
     const finish = async (status) => {
       badge.textContent = status;
       badge.className = `status ${status}`;
+      // Nothing recorded (a run that failed before its load): say so rather than show empty charts.
+      if (model.intervals.length === 0 && Object.keys(model.monitors).length === 0) charts.replaceChildren(el('p', { class: 'muted', 'data-no-intervals': '' }, 'No interval was recorded for this run.'));
       try {
         const s = await json(`/api/v1/runs/${encodeURIComponent(id)}/summary`);
         const t = s.totals;
