@@ -1,6 +1,6 @@
 // Ctrl-C as a terminal sends it: SIGINT to the whole foreground process group.
 // Whether the controller runs through `npx controller` (npm, a shell, then the
-// bin) or as the bin itself, the run stops once, prints its summary as
+// bin), as `barrage controller` (a launcher, then the bin) or as the bin itself, the run stops once, prints its summary as
 // aborted, and the command exits 1 as docs/cli.md says; the local agents, in
 // their own process group, hear nothing of it and log nothing about it.
 import assert from 'node:assert/strict';
@@ -15,6 +15,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const ways = {
   npx: ['npx', 'controller'],
   bin: [process.execPath, bins.controller],
+  barrage: [process.execPath, join(root, 'packages', 'cli', 'src', 'barrage.mjs'), 'controller'],
 } as const;
 
 for (const [way, command] of Object.entries(ways)) {
