@@ -11,12 +11,17 @@ test('the demo prints a merged summary that reconciles with the target', async (
   const r = await runCli(fileURLToPath(new URL('../../scripts/demo.ts', import.meta.url)), []);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /barrage · stress-100 · passed · 2 agent\(s\)/);
-  const total = /^TOTAL\s+(\d+)\s/m.exec(r.stdout);
+  // Counts are grouped by thousands in the table (1,234).
+  const total = /^TOTAL\s+([\d,]+)\s/m.exec(r.stdout);
   const served = /the target's own count: (\d+) responses/.exec(r.stdout);
   assert.ok(total && served, r.stdout);
-  assert.equal(Number(served[1]), Number(total[1]) + 1, 'TOTAL + 1 setup login = what the target answered');
+  assert.equal(
+    Number(served[1]),
+    Number(total[1].replace(/,/g, '')) + 1,
+    'TOTAL + 1 setup login = what the target answered',
+  );
   for (const name of ['health', 'sessions', 'ready', 'live']) {
-    const row = new RegExp(`^${name}\\s+(\\d+)\\s.*?\\s(200:\\d+(?: 429:\\d+)?)\\s`, 'm').exec(r.stdout);
+    const row = new RegExp(`^${name}\\s+([\\d,]+)\\s.*?\\s(200:\\d+(?: 429:\\d+)?)\\s`, 'm').exec(r.stdout);
     assert.ok(row, `row for ${name}`);
     const route = name === 'sessions' ? 'GET /api/sessions/' : `GET /${name}`;
     assert.match(
