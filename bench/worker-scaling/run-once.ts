@@ -181,7 +181,7 @@ export async function runOnce(
     const t1 = valid.find((x) => x.at >= start + summary!.run.activeWindowMs) ?? valid[valid.length - 1]!;
     const spanS = (t1.at - t0.at) / 1000;
     // The controller prints the merged totals just after each interval: during the load each must grow.
-    const counts = [...ctl.stderr.matchAll(/\] reqs (\d+) /g)].map((m) => Number(m[1]));
+    const counts = [...ctl.stderr.matchAll(/\] reqs ([\d,]+) /g)].map((m) => Number(m[1]!.replace(/,/g, '')));
     const loadLines = counts.slice(0, Math.max(0, Math.floor(windowS) - 1));
     const stalls = loadLines.filter((c, i) => c <= (i === 0 ? 0 : loadLines[i - 1]!)).length;
     const notes: string[] = [summary.run.status, `${threads} threads`];
