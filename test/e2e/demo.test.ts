@@ -17,7 +17,7 @@ test('the demo prints a merged summary that reconciles with the target', async (
   assert.ok(total && served, r.stdout);
   assert.equal(
     Number(served[1]),
-    Number(total[1].replace(/,/g, '')) + 1,
+    Number(total[1]!.replace(/,/g, '')) + 1,
     'TOTAL + 1 setup login = what the target answered',
   );
   for (const name of ['health', 'sessions', 'ready', 'live']) {
