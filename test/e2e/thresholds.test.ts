@@ -64,7 +64,7 @@ test('thresholds pass: exit 0; one fails: exit 99, status failed, each shown wit
       ['count(429)==51', 51, true],
     ],
   );
-  assert.match(fail.r.stdout, /rate\(ok\)\s+all\s+>0\.99\s+0\.66\s+FAIL/);
+  assert.match(fail.r.stdout, /rate\(ok\)\s+all\s+>0\.99\s+66\.0%\s+FAIL/);
   assert.equal(fail.s.totals.requests + 1, fail.seen.total, 'a failed threshold changes nothing in the counts');
 });
 

@@ -115,6 +115,22 @@ test('100 ms intervals: the rate window carries over until it is 250 ms long, th
   assert.equal(h.sample().eventLoopUtilization, 0, 'a new window starts after a report');
 });
 
+test('p99 is over the last second of ticks: one stall in a short run is its max, not its p99; two are its p99', async () => {
+  const { time, loop, health: h } = health();
+  h.start();
+  await time.advance(100);
+  loop.burn(70);
+  await time.advance(30);
+  const once = h.sample();
+  assert.equal(once.eventLoopMaxMs, 60);
+  assert.equal(once.eventLoopP99Ms, 0, '1 late tick of a second is under 1 %');
+  loop.burn(70);
+  await time.advance(30);
+  const twice = h.sample();
+  assert.equal(twice.eventLoopMaxMs, 60);
+  assert.equal(twice.eventLoopP99Ms, 60, '2 late ticks in the last second are 2 %');
+});
+
 test('never started (a run stopped before its start instant): no lag to report', () => {
   const { loop, health: h } = health();
   loop.burn(5_000);

@@ -37,6 +37,18 @@ test('a lag while the agent was not busy is a stall, never saturation', () => {
   assert.doesNotMatch(starved!, /saturated/);
 });
 
+test('a lag in a run too short to measure how busy the agent was claims neither saturation nor a pause', () => {
+  const short = agentLoadNote({
+    ...calm,
+    eventLoopP99Ms: 62,
+    eventLoopMaxMs: 62,
+    eventLoopUtilization: 0,
+    cpuCores: 0,
+  });
+  assert.match(short!, /^agent a1 stalled for up to 62 ms .*the run was too short to measure how busy it was/);
+  assert.doesNotMatch(short!, /saturated|not busy/);
+});
+
 test('the thresholds: at the limits nothing is said', () => {
   assert.equal(agentLoadNote({ ...calm, eventLoopP99Ms: 50, eventLoopMaxMs: 250, cpuCores: 0.79 }), undefined);
   assert.equal(agentLoadNote({ ...calm, eventLoopUtilization: 0.99, cpuCores: 1, busyIntervals: 1 }), undefined);

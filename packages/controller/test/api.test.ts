@@ -63,7 +63,7 @@ test('schemas and coded errors', async (t) => {
   );
   const badTarget = await post({ scenario: 'health-100', target: 'ftp://x' });
   assert.deepEqual([badTarget.statusCode, badTarget.json().code], [400, 'CTRL_BAD_REQUEST']);
-  const missing = await app.inject({ method: 'GET', url: '/api/v1/runs/x/histogram' });
+  const missing = await app.inject({ method: 'GET', url: '/api/v1/runs/no-such-run/histogram' });
   assert.deepEqual([missing.statusCode, missing.json().code], [404, 'CTRL_RUN_NOT_FOUND']);
   const leak = await post({
     scenario:
@@ -97,14 +97,14 @@ test('changes always need the API token; reads need it off loopback; health neve
       (
         await app.inject({
           method: 'POST',
-          url: '/api/v1/runs/x/stop',
+          url: '/api/v1/runs/no-such-run/stop',
           headers: { authorization: 'Bearer agent-token' },
         })
       ).statusCode,
       401,
       'the agent token is not the API token',
     );
-    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/runs/x/stop', headers: auth })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/runs/no-such-run/stop', headers: auth })).statusCode, 404);
     for (const url of ['/api/v1/runs', '/metrics']) {
       const read = await app.inject({ method: 'GET', url });
       assert.equal(
@@ -126,8 +126,8 @@ test('changes are rate limited per address and each leaves an audit line: who, w
   t.after(close);
   const codes: number[] = [];
   for (let i = 0; i < 4; i++)
-    codes.push((await app.inject({ method: 'POST', url: '/api/v1/runs/r1/stop', headers: auth })).statusCode);
-  const limited = await app.inject({ method: 'POST', url: '/api/v1/runs/r1/stop', headers: auth });
+    codes.push((await app.inject({ method: 'POST', url: '/api/v1/runs/run-1/stop', headers: auth })).statusCode);
+  const limited = await app.inject({ method: 'POST', url: '/api/v1/runs/run-1/stop', headers: auth });
   assert.deepEqual(codes, [404, 404, 404, 429]);
   assert.equal(limited.json().code, 'CTRL_API_RATE_LIMITED');
   assert.ok(Number(limited.headers['retry-after']) >= 1);
@@ -136,7 +136,7 @@ test('changes are rate limited per address and each leaves an audit line: who, w
   assert.equal(audit.length, 6, 'one line per change (reads are not audited), refusals included');
   assert.deepEqual(audit[0]!.who, { ip: '127.0.0.1', token: true });
   assert.equal(audit[0]!.what, 'POST /api/v1/runs/:id/stop');
-  assert.equal(audit[0]!.run, 'r1');
+  assert.equal(audit[0]!.run, 'run-1');
   assert.equal(audit[3]!.status, 429);
   assert.deepEqual([audit[5]!.what, audit[5]!.who.token, audit[5]!.status], ['POST /api/v1/runs', false, 401]);
   assert.ok(Date.parse(audit[0]!.at) > 0);

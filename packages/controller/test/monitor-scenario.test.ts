@@ -71,7 +71,7 @@ test('what a monitor may not say, each with its path', () => {
   );
   assert.equal(problems([{ name: 'x', path: '/metrics', prometheus: '${env:M}' }]), '', 'checked once set');
   const s = validateScenario({ ...base, monitors: [{ name: 'x', path: '/metrics', prometheus: '${env:M}' }] });
-  assert.throws(() => resolveEnv(s, {}), { code: 'SCENARIO_ENV_MISSING', message: /: M$/ });
+  assert.throws(() => resolveEnv(s, {}), { code: 'SCENARIO_ENV_MISSING', message: /not set: M;/ });
 });
 
 test('memleak-200 keeps 200 sequential requests from one VU, paced over 10 s or more, RSS every 250 ms', () => {

@@ -10,6 +10,8 @@ import type { Clock } from '@barrage/core';
 import type { Timer, Timers } from '../timers.ts';
 
 const TICK_MS = 10;
+/** p99 is taken over the last second of ticks, whatever the interval: 1 % of a second is one tick, not one of ten. */
+const P99_TICKS = 1_000 / TICK_MS;
 /** CPU and utilisation are rates: over less than this they are not reported. */
 const MIN_RATE_WINDOW_MS = 250;
 
@@ -39,6 +41,8 @@ export class AgentHealth {
   private readonly timers: Timers;
   private readonly gauges: ProcessGauges;
   private delays: number[] = [];
+  /** The last P99_TICKS lateness values, across samples. */
+  private recent: number[] = [];
   private timer: Timer | undefined;
   private expected = 0;
   private cpu: NodeJS.CpuUsage;
@@ -61,7 +65,10 @@ export class AgentHealth {
     this.expected = this.clock.now() + TICK_MS;
     this.timer = this.timers.setInterval(() => {
       const now = this.clock.now();
-      this.delays.push(Math.max(0, now - this.expected));
+      const late = Math.max(0, now - this.expected);
+      this.delays.push(late);
+      this.recent.push(late);
+      if (this.recent.length > P99_TICKS) this.recent.shift();
       this.expected = now + TICK_MS;
     }, TICK_MS);
     this.timer.unref();
@@ -76,10 +83,13 @@ export class AgentHealth {
     // The tick still due now counts too: a stall in progress shows at once. Never started
     // (a run stopped before its start instant): there is no tick, and no lateness to report.
     const pending = this.timer === undefined ? [] : [Math.max(0, this.clock.now() - this.expected)];
-    const d = [...this.delays, ...pending].sort((a, b) => a - b);
+    const max = Math.max(0, ...this.delays, ...pending);
     this.delays = [];
-    const p99 = d[Math.min(d.length - 1, Math.ceil(0.99 * d.length) - 1)] ?? 0;
-    const max = d[d.length - 1] ?? 0;
+    // Over the last second of ticks, padded with on-time ticks when fewer have run (a short run,
+    // short intervals): one stall in a 0.3 s run is 1 % of a second, not its p99.
+    const lastSecond = [...this.recent, ...pending].slice(-P99_TICKS);
+    const d = [...lastSecond, ...new Array<number>(P99_TICKS - lastSecond.length).fill(0)].sort((a, b) => a - b);
+    const p99 = d[Math.ceil(0.99 * d.length) - 1] ?? 0;
     const now = this.clock.now();
     // A rate over a sliver of time says nothing: under a CPU quota a process may run on every
     // core for a few ms. Short intervals (100 ms) carry their time over until the window is long

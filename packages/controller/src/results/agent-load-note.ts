@@ -4,6 +4,7 @@
 // about a core of CPU), and the note gives both. A lag while it was not busy
 // is a stall (garbage collection, a host that did not run it), said as such;
 // busy without lag is "could not keep up". Pure.
+import { formatDuration } from '@barrage/core';
 import type { Participant } from '../run/participant.ts';
 
 /** An event loop that lagged this much for 1 % of an interval (p99), or stalled this long once (max), fired and timed late. */
@@ -27,13 +28,16 @@ const cores = (n: number) => `${n.toFixed(2)} core${n === 1 ? '' : 's'}`;
 export function agentLoadNote(p: Health): string | undefined {
   const lagged = p.eventLoopP99Ms > LAGGED_P99_MS || p.eventLoopMaxMs > LAGGED_MAX_MS;
   const busy = p.eventLoopUtilization >= SATURATED_UTILIZATION || p.cpuCores >= SATURATED_CORES;
-  const lag = `its event loop lagged up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms)`;
+  const lag = `its event loop lagged up to ${formatDuration(p.eventLoopMaxMs)} (worst interval p99 ${formatDuration(p.eventLoopP99Ms)})`;
   const load = `its loop was running ${pct(p.eventLoopUtilization)} of its busiest interval and it used ${cores(p.cpuCores)} at most`;
   if (lagged && busy)
     return `agent ${p.name} was saturated: ${lag} while ${load}; it fired and timed its requests late, so its latencies are suspect: add agents or workers (agent --workers), or lower its share`;
+  // Both rates are 0 only when no window was long enough to measure them (a run under 250 ms).
+  if (lagged && p.eventLoopUtilization === 0 && p.cpuCores === 0)
+    return `agent ${p.name} stalled for up to ${formatDuration(p.eventLoopMaxMs)} (worst interval p99 ${formatDuration(p.eventLoopP99Ms)}); the run was too short to measure how busy it was, so whether that was saturation or a pause (garbage collection, its host not running it) is unknown; requests in flight then have latencies up to ${formatDuration(p.eventLoopMaxMs)} too long`;
   if (lagged)
-    return `agent ${p.name} stalled for up to ${p.eventLoopMaxMs} ms (worst interval p99 ${p.eventLoopP99Ms} ms) though it was not busy: ${load}; that is a pause (garbage collection, a long synchronous task, its host not running it), not saturation; requests in flight then have latencies up to ${p.eventLoopMaxMs} ms too long`;
+    return `agent ${p.name} stalled for up to ${formatDuration(p.eventLoopMaxMs)} (worst interval p99 ${formatDuration(p.eventLoopP99Ms)}) though it was not busy: ${load}; that is a pause (garbage collection, a long synchronous task, its host not running it), not saturation; requests in flight then have latencies up to ${formatDuration(p.eventLoopMaxMs)} too long`;
   if (p.busyIntervals >= 2)
-    return `agent ${p.name} could not keep up: its event loop was busy ${pct(p.eventLoopUtilization)} of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${p.eventLoopP99Ms} ms), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`;
+    return `agent ${p.name} could not keep up: its event loop was busy ${pct(p.eventLoopUtilization)} of the time in ${p.busyIntervals} interval(s), so responses waited in the agent before they were timed; its latencies are inflated by up to its loop delay (p99 ${formatDuration(p.eventLoopP99Ms)}), and its throughput was the agent's limit, not the target's; add agents or workers (agent --workers)`;
   return undefined;
 }
