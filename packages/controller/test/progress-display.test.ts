@@ -10,9 +10,10 @@ import {
   type Progress,
   ProgressDisplay,
   type ProgressStream,
+  plannedEndIsBound,
   plannedLoadMs,
 } from '../src/cli/progress-display.ts';
-import { parseScenario } from '../src/scenario/read.ts';
+import { loadScenario, parseScenario } from '../src/scenario/read.ts';
 
 const base: Progress = {
   elapsedS: 12.2,
@@ -71,6 +72,8 @@ test('edge values: no requests yet, all ok, one failure in many, past the planne
   assert.match(formatProgressFrame({ ...base, requests: 100_000, ok: 99_999 }), /ok 99\.9%/);
   assert.match(formatProgressLine({ ...base, remainingS: 0 }), /agents 2\/2  finishing$/);
   assert.match(formatProgressLine({ ...base, remainingS: 0.2 }), /  1s left$/);
+  // An iteration-bounded model ending last may finish long before its maxDuration: the time left is a bound.
+  assert.match(formatProgressLine({ ...base, remainingS: 65, remainingAtMost: true }), /  at most 1m05s left$/);
 });
 
 test('clock: seconds, minutes, hours', () => {
@@ -99,6 +102,13 @@ scenarios:
     stages: [{ duration: 15s, target: 10 }, { duration: 20s, target: 0 }]
 `);
   assert.equal(plannedLoadMs(s), 45_000);
+  assert.equal(plannedEndIsBound(s), false);
+});
+
+test("the built-in baseline ends on an iteration-bounded model: its planned end is only a bound ('at most')", () => {
+  const s = loadScenario('baseline');
+  assert.equal(plannedLoadMs(s), 495_000);
+  assert.equal(plannedEndIsBound(s), true);
 });
 
 /** An in-memory stream; a TTY when given a size. */

@@ -4,7 +4,15 @@
 // per update otherwise, or prints nothing with --quiet. Figures are printed by core's
 // units.ts, as in the reports and on the dashboard.
 
-import { type Clock, formatCount, formatDuration, formatPercent, formatRate, NO_DATA } from '@barrage/core';
+import {
+  type Clock,
+  formatCount,
+  formatDuration,
+  formatPercent,
+  formatRate,
+  LOAD_MODELS,
+  NO_DATA,
+} from '@barrage/core';
 import { createLogUpdate } from 'log-update';
 import { intervalP95Us } from '../merge/run-aggregate.ts';
 import type { RunEvents, RunView } from '../run/events.ts';
@@ -15,6 +23,8 @@ export interface Progress {
   /** Seconds since the run started, and left of its planned load (0 once past it). */
   elapsedS: number;
   remainingS: number;
+  /** The planned end is only a bound: the last load to end is iteration-bounded and may finish before its maxDuration. */
+  remainingAtMost?: boolean;
   /** The last complete interval: responses per second and 95th percentile latency (ms; NaN when nothing answered). */
   rps: number;
   p95Ms: number;
@@ -35,8 +45,14 @@ export function plannedLoadMs(s: Scenario): number {
   return Math.max(...s.scenarios.map((m) => m.startTimeMs + m.durationMs));
 }
 
+/** Whether plannedLoadMs is only an upper bound: a model ending last counts iterations, and may be done long before its maxDuration. */
+export function plannedEndIsBound(s: Scenario): boolean {
+  const end = plannedLoadMs(s);
+  return s.scenarios.some((m) => m.startTimeMs + m.durationMs === end && LOAD_MODELS[m.executor].iterationBounded);
+}
+
 /** The progress of a started run at `now` (controller clock). */
-export function progressOf(r: RunView, now: number, connected: number, loadMs: number): Progress {
+export function progressOf(r: RunView, now: number, connected: number, loadMs: number, atMost = false): Progress {
   const last = r.aggregate.intervals.get(r.completeInterval);
   const elapsedMs = Math.max(0, now - r.startAt);
   const t = r.aggregate.total;
@@ -48,6 +64,7 @@ export function progressOf(r: RunView, now: number, connected: number, loadMs: n
   return {
     elapsedS: elapsedMs / 1000,
     remainingS: Math.max(0, loadMs - elapsedMs) / 1000,
+    remainingAtMost: atMost,
     rps: last ? responses / (r.intervalMs / 1000) : Number.NaN,
     p95Ms: last && responses > 0 ? intervalP95Us(last) / 1000 : Number.NaN,
     requests: t.requests,
@@ -90,7 +107,8 @@ const okPercent = (p: Progress) => formatPercent(Math.floor((1000 * p.ok) / p.re
 const agents = (p: Progress) =>
   `agents ${p.agentsConnected}/${p.agentsPlanned}${p.agentsLost > 0 ? ` (${p.agentsLost} lost)` : ''}`;
 /** Past the planned load the agents are finishing: in-flight requests, final reports. */
-const left = (p: Progress) => (p.remainingS > 0 ? `${clock(Math.ceil(p.remainingS))} left` : 'finishing');
+const left = (p: Progress) =>
+  p.remainingS > 0 ? `${p.remainingAtMost ? 'at most ' : ''}${clock(Math.ceil(p.remainingS))} left` : 'finishing';
 
 /** `7s`, `1m05s`, `2h03m07s`: whole seconds, rounded. */
 export function clock(seconds: number): string {
@@ -109,9 +127,10 @@ export function progressEvents(
   clock: Clock,
   connected: () => number,
   loadMs: number,
+  atMost = false,
 ): RunEvents {
   return {
-    progress: (run) => display.update(progressOf(run, clock.now(), connected(), loadMs)),
+    progress: (run) => display.update(progressOf(run, clock.now(), connected(), loadMs, atMost)),
     ended: () => display.done(),
   };
 }

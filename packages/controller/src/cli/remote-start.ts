@@ -18,7 +18,7 @@ import { loadScenario } from '../scenario/read.ts';
 import { remoteApiToken, stderrIsTty } from './config.ts';
 import { printError, toStderr } from './error-output.ts';
 import { EXIT, type ExitCode, exitCodeOf } from './exit-codes.ts';
-import { type Progress, ProgressDisplay, plannedLoadMs } from './progress-display.ts';
+import { type Progress, ProgressDisplay, plannedEndIsBound, plannedLoadMs } from './progress-display.ts';
 import { checkReportTargets, reportFiles, writeReports } from './report-files.ts';
 
 export interface RemoteStartOptions {
@@ -101,8 +101,11 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
     // The planned load, for "time left": from the scenario as read here (the controller may resolve
     // variables differently; a scenario that does not load here just shows no time left).
     let loadMs: number | undefined;
+    let atMost = false;
     try {
-      loadMs = plannedLoadMs(loadScenario(o.scenario));
+      const scenario = loadScenario(o.scenario);
+      loadMs = plannedLoadMs(scenario);
+      atMost = plannedEndIsBound(scenario);
     } catch {
       loadMs = undefined;
     }
@@ -110,7 +113,7 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
     display.current = progress;
     const following = new AbortController();
     void followProgress(`${api}/runs/${created.id}/events`, headers, dispatcher, following.signal, loadMs, (p) =>
-      progress.update(p),
+      progress.update({ ...p, remainingAtMost: atMost }),
     ).catch(() => {});
     // Ctrl-C stops the remote run (its data is kept there); a second one leaves without waiting.
     let signals = 0;

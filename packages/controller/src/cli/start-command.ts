@@ -25,7 +25,7 @@ import { RunStore } from '../store/run-store.ts';
 import { agentToken, DEFAULTS, isLoopback, stderrIsTty } from './config.ts';
 import { printError } from './error-output.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
-import { ProgressDisplay, plannedLoadMs, progressEvents } from './progress-display.ts';
+import { ProgressDisplay, plannedEndIsBound, plannedLoadMs, progressEvents } from './progress-display.ts';
 import { checkReportTargets, reportFiles, writeReports } from './report-files.ts';
 
 export interface StartOptions extends ControllerGuardOptions {
@@ -164,7 +164,7 @@ export async function startCommand(o: StartOptions): Promise<number> {
       baseUrl,
       agents,
       env,
-      events: [progressEvents(display, clock, () => cluster.agents.size, loadMs)],
+      events: [progressEvents(display, clock, () => cluster.agents.size, loadMs, plannedEndIsBound(scenario))],
     });
     const http = url.replace(/^ws/, 'http');
     err(`run ${active.id}: ${http}/api/v1/runs/${active.id} · dashboard ${http}/runs/${active.id} (while it runs)`);

@@ -5,8 +5,8 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { dashboardAssets } from './static-assets.ts';
 
-/** Run ids are UUIDs; anything else is not a run page. */
-const RUN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** Run ids are UUIDs, or a prefix of one (4+ characters, resolved by the API); anything else is not a run page. */
+const RUN_ID = /^[0-9a-f][0-9a-f-]{3,35}$/;
 
 /** Paths that serve no data and need no token: the pages and their assets. */
 export function isDashboardPath(path: string): boolean {

@@ -166,8 +166,10 @@
     }
   }
 
-  async function runPage(id) {
-    const run = await json(`/api/v1/runs/${encodeURIComponent(id)}`);
+  async function runPage(given) {
+    // A unique prefix (the 8 characters the runs list shows) works too: the API resolves it.
+    const run = await json(`/api/v1/runs/${encodeURIComponent(given)}`);
+    const id = run.id;
     document.title = `barrage · ${run.scenario}`;
     const h1 = el('h1');
     h1.appendChild(el('a', { href: '/' }, 'Runs'));
