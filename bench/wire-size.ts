@@ -134,12 +134,14 @@ const t0 = performance.now();
 const loads = {
   open: `
 name: wire-open
+interval: 1s # bytes per 1 s report, as the wire-size claim is stated
 baseUrl: ${nginx.url}
 requests: [{ name: get, path: / }]
 scenarios: [{ name: open, executor: constant-arrival-rate, rate: ${RATE}, duration: ${SECONDS}s, maxInFlight: 2000, connections: 50, gracefulStop: 5s }]
 `,
   closed: `
 name: wire-closed
+interval: 1s
 baseUrl: ${nginx.url}
 requests: [{ name: get, path: / }]
 scenarios: [{ name: closed, executor: constant-vus, vus: 50, duration: ${SECONDS}s, connections: 50, gracefulStop: 5s }]

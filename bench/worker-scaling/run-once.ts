@@ -47,6 +47,7 @@ export function writeScenario(): { dir: string; scenarioFile: string } {
     scenarioFile,
     `
 name: worker-scaling
+interval: 1s # one progress line per second: the stall check below counts them
 requests: [{ name: page, path: / }]
 scenarios: [{ name: closed, executor: constant-vus, vus: ${VUS}, duration: ${SECONDS}s, gracefulStop: 5s }]
 `,
