@@ -104,7 +104,10 @@ test('changes always need the API token; reads need it off loopback; health neve
       401,
       'the agent token is not the API token',
     );
-    assert.equal((await app.inject({ method: 'POST', url: '/api/v1/runs/no-such-run/stop', headers: auth })).statusCode, 404);
+    assert.equal(
+      (await app.inject({ method: 'POST', url: '/api/v1/runs/no-such-run/stop', headers: auth })).statusCode,
+      404,
+    );
     for (const url of ['/api/v1/runs', '/metrics']) {
       const read = await app.inject({ method: 'GET', url });
       assert.equal(

@@ -2,6 +2,7 @@
 // the time since the start): what live views show on each progress tick, and
 // the abortOnFail ones that stop the run when they fail past their delay. The
 // summary judges them all again on the complete data (one judge, merge/judge.ts).
+import { formatDuration, formatThresholdValue } from '@barrage/core';
 import { firstLiveFailure, judge } from '../merge/judge.ts';
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold, ThresholdResult } from '../scenario/thresholds.ts';
@@ -37,7 +38,7 @@ export class LiveVerdicts {
     if (failed === undefined) return;
     s.thresholdAbort = failed;
     s.notes.push(
-      `threshold ${failed.expr} (${failed.scope}) failed at ${(elapsed / 1000).toFixed(1)} s with ${failed.value}: run stopped (abortOnFail)`,
+      `threshold ${failed.expr} (${failed.scope}) failed at ${formatDuration(elapsed)} with ${formatThresholdValue(failed.expr, failed.value)}: run stopped (abortOnFail)`,
     );
     s.logger.warn({ run: s.runId, threshold: failed.expr, value: failed.value }, 'threshold failed: aborting');
     s.abort(`threshold ${failed.expr} failed`);
