@@ -122,6 +122,6 @@ scenarios: [{ name: burst, executor: shared-iterations, vus: 10, iterations: 150
     `${rows.length} intervals for ${s.run.activeWindowMs} ms`,
   );
   t.diagnostic(
-    `health-100: ${s.totals.requests} requests in ${s.run.activeWindowMs} ms over ${rows.length} intervals of 100 ms`,
+    `burst: ${s.totals.requests} requests in ${s.run.activeWindowMs} ms over ${rows.length} intervals of 100 ms`,
   );
 });

@@ -142,7 +142,7 @@ export class Run implements RunListener, RunView {
           progress = setTimeout(() => {
             this.publisher.tick(this.monitorSamples(), this.verdicts.tick());
             tick(k + 1);
-          }, at - o.clock.now());
+          }, Math.max(0, at - o.clock.now()));
         };
         tick(1);
         // Re-checked on every message and watch tick; the deadline moves while a lost agent may return.
