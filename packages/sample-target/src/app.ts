@@ -1,15 +1,20 @@
 // The sample target: a small API shaped like the seed report's backend
 // (health/ready/live, JWT login, session list, multipart upload) with the
 // same per-IP rate limits, answering 429 with Retry-After, and counting every
-// response it sends (and every uploaded file's size) at /__stats. /stall/:key
-// holds one request for a while, to show coordinated omission.
+// response it sends (and every uploaded file's size, and what each known user
+// did) at /__stats. /stall/:key holds one request for a while, to show
+// coordinated omission. Logins, per-user routes and FastAPI's trailing-slash
+// redirect live in their own files (auth, user-routes, trailing-slash).
 
 import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { signJwt, verifyJwt } from './jwt.ts';
+import { Auth, registerLogin } from './auth.ts';
 import { MultipartCounter, type PartInfo } from './multipart-counter.ts';
 import { FixedWindowLimiter } from './rate-limiter.ts';
 import { ServerStats, type StatsJson } from './stats.ts';
+import { registerTrailingSlashRedirect } from './trailing-slash.ts';
+import { registerUserRoutes } from './user-routes.ts';
+import { accountTable } from './users.ts';
 
 export interface TargetOptions {
   apiLimit?: number;
@@ -19,6 +24,8 @@ export interface TargetOptions {
   user?: string;
   password?: string;
   jwtSecret?: string;
+  /** How long issued tokens are accepted (default 1 h); after that, 401 "Token expired". */
+  tokenTtlMs?: number;
   maxUploadBytes?: number;
   now?: () => number;
 }
@@ -38,6 +45,8 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   const maxUpload = o.maxUploadBytes ?? 100 * 1024 * 1024;
   const stats = new ServerStats();
   const app = Fastify({ logger: false, keepAliveTimeout: 72_000 });
+  const accounts = accountTable({ username: o.user ?? 'demo', password: o.password ?? 'demo' });
+  const auth = new Auth({ accounts, secret, tokenTtlMs: o.tokenTtlMs ?? 3_600_000, now, stats });
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/__stats' || req.url === '/metrics') return;
@@ -51,11 +60,7 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
     }
     reply.header('x-ratelimit-remaining', String(d.remaining));
   };
-  const authenticated = async (req: FastifyRequest, reply: FastifyReply) => {
-    const h = req.headers.authorization ?? '';
-    const payload = h.startsWith('Bearer ') ? verifyJwt(h.slice(7), secret, Math.floor(now() / 1000)) : null;
-    if (payload === null) return reply.code(401).send({ detail: 'Not authenticated' });
-  };
+  const authenticated = auth.authenticated;
 
   // A connection pool like the seed's: 5 + 10 overflow = at most 15 in use; a request that
   // finds it full waits its turn (up to 5 s, then 503 "pool exhausted"). /health holds a
@@ -141,16 +146,10 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
   app.get('/live', async () => ({ status: 'alive' }));
   app.get('/__stats', async () => stats.toJSON());
 
-  app.post('/api/auth/login', { onRequest: limited(api) }, async (req, reply) => {
-    const body = (req.body ?? {}) as { username?: unknown; password?: unknown };
-    if (body.username !== (o.user ?? 'demo') || body.password !== (o.password ?? 'demo')) {
-      return reply.code(401).send({ detail: 'Invalid credentials' });
-    }
-    const iat = Math.floor(now() / 1000);
-    return { access_token: signJwt({ sub: body.username, iat, exp: iat + 3600 }, secret), token_type: 'bearer' };
-  });
-
+  registerLogin(app, auth, limited(api));
   app.get('/api/sessions/', { onRequest: [limited(api), authenticated] }, async () => SESSIONS);
+  registerUserRoutes(app, auth, stats, new Map([...accounts.keys()].map((u, i) => [u, i])), limited(api));
+  registerTrailingSlashRedirect(app);
 
   // Uploads are streamed and counted, never buffered: memory stays flat whatever the size.
   app.addContentTypeParser('multipart/form-data', (req, payload, done) => {

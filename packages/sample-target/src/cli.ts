@@ -27,6 +27,7 @@ const o = new Command('sample-target')
     '--jwt-secret <secret>',
     'sign tokens with this secret (default: random), so several targets accept one token',
   )
+  .option('--token-ttl <duration>', 'how long an issued token or sid cookie is accepted (then 401)', seconds, 3_600_000)
   .parse()
   .opts<{
     port: number;
@@ -36,6 +37,7 @@ const o = new Command('sample-target')
     uploadLimit: number;
     uploadWindow: number;
     jwtSecret?: string;
+    tokenTtl: number;
   }>();
 
 const app = buildTarget({
@@ -44,6 +46,7 @@ const app = buildTarget({
   uploadLimit: o.uploadLimit,
   uploadWindowMs: o.uploadWindow,
   jwtSecret: o.jwtSecret,
+  tokenTtlMs: o.tokenTtl,
 });
 const url = await app.listen({ port: o.port, host: o.host });
 process.stdout.write(`sample-target listening on ${url}\n`);

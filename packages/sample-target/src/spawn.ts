@@ -23,10 +23,13 @@ export interface SpawnTargetOptions {
    * (keep the PID), since stop() signals that PID.
    */
   command?: string[];
+  /** How long issued tokens are accepted, as the CLI's --token-ttl takes it (`2s`, `500ms`, `1h`). */
+  tokenTtl?: string;
 }
 
 export async function spawnTarget(args: string[] = [], opts: SpawnTargetOptions = {}): Promise<SpawnedTarget> {
-  const argv = [...(opts.command ?? []), process.execPath, CLI, '--port', '0', ...args];
+  const ttl = opts.tokenTtl === undefined ? [] : ['--token-ttl', opts.tokenTtl];
+  const argv = [...(opts.command ?? []), process.execPath, CLI, '--port', '0', ...ttl, ...args];
   const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = '';

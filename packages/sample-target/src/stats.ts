@@ -1,10 +1,23 @@
 // The target's own exact count of what it answered, per route and status,
-// served at GET /__stats so tests can reconcile barrage's totals against it.
+// served at GET /__stats so tests can reconcile barrage's totals against it;
+// also, per known user, what that user did (only accounts the target has, so
+// the map stays bounded whatever clients send).
 export interface UploadRecord {
   field: string;
   filename: string | null;
   contentType: string | null;
   bytes: number;
+}
+
+/** What one user did. */
+export interface UserCounts {
+  /** Successful logins (token or cookie). */
+  logins: number;
+  /** Requests that passed authentication as this user (logins not included). */
+  requests: number;
+  /** Items this user created, and attempts that hit a key that already existed (409). */
+  created: number;
+  duplicates: number;
 }
 
 export interface StatsJson {
@@ -15,6 +28,8 @@ export interface StatsJson {
   /** Files received by the upload endpoint, oldest first (the last MAX_UPLOADS). */
   uploads: UploadRecord[];
   uploadBytes: number;
+  /** Per username, only users that did something, sorted by name. */
+  users: Record<string, UserCounts>;
 }
 
 const MAX_UPLOADS = 1000;
@@ -32,6 +47,14 @@ export class ServerStats {
   }
 
   private readonly times = new Map<string, { first: number; last: number }>();
+  private readonly users = new Map<string, UserCounts>();
+
+  /** Counts one event for a user; the caller passes only usernames it knows. */
+  user(username: string, what: keyof UserCounts): void {
+    let u = this.users.get(username);
+    if (u === undefined) this.users.set(username, (u = { logins: 0, requests: 0, created: 0, duplicates: 0 }));
+    u[what]++;
+  }
 
   count(route: string, status: number, at = Date.now()): void {
     const t = this.times.get(route);
@@ -52,6 +75,9 @@ export class ServerStats {
       times: Object.fromEntries([...this.times].map(([k, v]) => [k, { ...v }])),
       uploads: [...this.uploads],
       uploadBytes: this.uploadBytes,
+      users: Object.fromEntries(
+        [...this.users.keys()].sort().map((name) => [name, { ...this.users.get(name)! }] as const),
+      ),
     };
   }
 }
