@@ -24,6 +24,7 @@ thresholds: ['growth(rss)<50MB', 'p(95)<500ms']
 
 const figures = (o: Partial<RequestSummary> = {}): RequestSummary => ({
   requests: 3,
+  redirects: 0,
   responses: 3,
   ok: 3,
   rateLimited: 0,

@@ -31,6 +31,7 @@ test('built-in scenarios load and validate', () => {
     maxInFlight: 0,
     startTarget: 0,
     stages: [],
+    redirects: 10,
   });
 });
 

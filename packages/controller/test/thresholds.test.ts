@@ -10,6 +10,7 @@ import { parseThreshold } from '../src/scenario/thresholds.ts';
 
 const summary = (o: Partial<RequestSummary> = {}): RequestSummary => ({
   requests: 150,
+  redirects: 0,
   responses: 150,
   ok: 99,
   rateLimited: 51,

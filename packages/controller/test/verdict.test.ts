@@ -15,6 +15,7 @@ import { parseScenario } from '../src/scenario/read.ts';
 const NONE = { timeout: 0, refused: 0, reset: 0, other: 0 };
 const totals = (o: Partial<RequestSummary>): RequestSummary => ({
   requests: 0,
+  redirects: 0,
   responses: 0,
   ok: 0,
   rateLimited: 0,

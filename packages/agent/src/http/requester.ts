@@ -10,59 +10,22 @@
 import type { LookupFunction } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { Clock } from '@barrage/core';
-import { isSendableHeaderValue, readJsonPath, render, type Template } from '@barrage/core';
-import type { Dispatcher } from 'undici';
+import { isSendableHeaderValue, readJsonPath, render } from '@barrage/core';
 import type { CompletionLog } from '../measure/completion-log.ts';
 import type { ErrorKind, Recorder } from '../measure/recorder.ts';
 import { type HttpDispatch, UndiciDispatch } from './dispatch.ts';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
-import type { MultipartBody } from './multipart-body.ts';
+import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
+import { type HandlerOwner, ResponseHandler } from './response-handler.ts';
 
-export interface PreparedCheck {
-  name: string;
-  /** Lower-case header name: passes when present. */
-  header?: string;
-  jsonPath?: ReadonlyArray<string | number>;
-  /** With jsonPath: the expected value; absent: any non-null value passes. */
-  equals?: { value: unknown };
-  onStatus: ReadonlySet<number> | null;
-}
-
-export interface PreparedCapture {
-  variable: string;
-  header?: string;
-  jsonPath?: ReadonlyArray<string | number>;
-  /** Counted like a check: passes when the value was found. */
-  checkName: string;
-}
-
-/** A request template resolved for firing: run variables substituted, origin split off. */
-export interface PreparedRequest {
-  index: number; // name slot in the Recorder
-  origin: string;
-  method: Dispatcher.HttpMethod;
-  path: Template;
-  headers: Record<string, Template>;
-  /** Static body, or a template with flow variables; null for none or multipart. */
-  body: Buffer | Template | null;
-  multipart: MultipartBody | null;
-  timeoutMs: number;
-  expect: ReadonlySet<number> | null; // null: 2xx and 3xx are ok
-  checks: readonly PreparedCheck[];
-  captures: readonly PreparedCapture[];
-  /** Flow variables appear somewhere: render per fire. */
-  templated: boolean;
-  /** A check or capture reads the JSON body. */
-  readsBody: boolean;
-  /** Built on the first fire of a request without flow variables, then reused (undici does not change it). */
-  dispatchOptions?: DispatchOptions;
-}
-
-type DispatchOptions = Dispatcher.DispatchOptions & { origin: string };
-
-/** Flow variables of one iteration. */
-export type Scope = Map<string, string>;
-export type Done = () => void;
+export type {
+  DispatchOptions,
+  Done,
+  PreparedCapture,
+  PreparedCheck,
+  PreparedRequest,
+  Scope,
+} from './prepared-request.ts';
 
 export interface RequesterOptions {
   allowH2: boolean;
@@ -80,10 +43,12 @@ export interface RequesterOptions {
   serviceTime?: boolean;
   /** The HTTP client; default: undici Pools with the options above. */
   dispatch?: HttpDispatch;
+  /**
+   * Whether a redirect may go to `host` (the target allowlists); returns why not. A refused
+   * redirect is not followed: its 3xx is the request's answer. Absent: any host.
+   */
+  redirectRefused?: (host: string) => string | undefined;
 }
-
-/** Bodies read for checks and captures are bounded; past this, the JSON is treated as absent. */
-const MAX_READ_BODY = 1024 * 1024;
 
 export function classifyError(err: unknown): ErrorKind {
   const code = (err as { code?: string } | null)?.code ?? '';
@@ -113,7 +78,7 @@ export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+
 /** undici's refusals of a request it will not send. */
 const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
 
-export class Requester {
+export class Requester implements HandlerOwner {
   private readonly http: HttpDispatch;
   private readonly opts: RequesterOptions;
   readonly clock: Clock;
@@ -154,7 +119,7 @@ export class Requester {
       });
       this.inFlight++;
       const sent = req.body === null ? 0 : (req.body as Buffer).length;
-      this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, sent));
+      this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, opts, sent));
       return true;
     }
     let path: string;
@@ -184,20 +149,68 @@ export class Requester {
     if (req.multipart) body = req.multipart.stream();
     this.inFlight++;
     const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
-    const handler = new ResponseHandler(this, req, scope, done, intendedAt, sent);
-    this.http.dispatch(
-      {
-        origin: req.origin,
-        method: req.method,
-        path,
-        headers,
-        body: body as Buffer | string | null,
-        headersTimeout: req.timeoutMs,
-        bodyTimeout: req.timeoutMs,
-      },
-      handler,
-    );
+    const opts: DispatchOptions = {
+      origin: req.origin,
+      method: req.method,
+      path,
+      headers,
+      body: body as Buffer | string | null,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    };
+    this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, opts, sent));
     return true;
+  }
+
+  /**
+   * Sends the redirect `h` answered with, through the same handler: the body again on a
+   * 307/308 (a fresh stream for an upload), none after a 303. Not followed (the 3xx is the
+   * answer) once the Requester is closed or when the allowlists refuse the new host.
+   */
+  follow(h: ResponseHandler): void {
+    const hop = h.next!;
+    const from = h.sent;
+    if (this.closed || (hop.origin !== from.origin && this.refused(hop.origin))) {
+      h.next = null;
+      this.complete(h, null);
+      return;
+    }
+    if (h.redirects === 0) {
+      this.opts.recorder.noteFirstRedirect(
+        h.req.index,
+        from.method,
+        from.origin + from.path,
+        h.status,
+        h.headers?.location,
+      );
+    }
+    let body: Buffer | string | NodeJS.ReadableStream | null = null;
+    let sent = 0;
+    if (hop.keepBody) {
+      if (h.req.multipart !== null) {
+        body = h.req.multipart.stream();
+        sent = h.req.multipart.length;
+      } else {
+        body = from.body as Buffer | string | null;
+        sent = body === null ? 0 : Buffer.byteLength(body as Buffer | string);
+      }
+    }
+    const opts: DispatchOptions = {
+      origin: hop.origin,
+      method: hop.method,
+      path: hop.path,
+      headers: hop.headers,
+      body: body as Buffer | string | null,
+      headersTimeout: from.headersTimeout,
+      bodyTimeout: from.bodyTimeout,
+    };
+    h.resend(opts, sent);
+    this.http.dispatch(opts, h);
+  }
+
+  private refused(origin: string): boolean {
+    const check = this.opts.redirectRefused;
+    return check !== undefined && check(new URL(origin).hostname) !== undefined;
   }
 
   /** Called by handlers; keeps all accounting in one place. */
@@ -222,7 +235,8 @@ export class Requester {
     } else {
       const status = h.status;
       const expect = h.req.expect;
-      const ok = expect === null ? status >= 200 && status < 400 : expect.has(status);
+      // An unfollowed 3xx (limit reached, redirects: 0) is ok only when `expect` lists it.
+      const ok = expect === null ? status >= 200 && status < 300 : expect.has(status);
       // Closed models: from the dispatch (connecting included). Open models: from the intended
       // send (or the dispatch, if that was a hair earlier), with service time from the moment
       // the request went onto a connection.
@@ -240,6 +254,7 @@ export class Requester {
       log.note(h.req.index, h.dispatchedAt, at, status === 429);
       if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
     }
+    if (h.redirects > 0) recorder.recordRedirects(h.req.index, h.redirects);
     h.done();
   }
 
@@ -290,78 +305,5 @@ export class Requester {
   async close(): Promise<void> {
     this.closed = true;
     await this.http.close();
-  }
-}
-
-/** Undici dispatch handler for one request: status, headers, body bytes (kept only when read). */
-class ResponseHandler implements Dispatcher.DispatchHandler {
-  readonly exec: Requester;
-  readonly req: PreparedRequest;
-  readonly scope: Scope | null;
-  readonly done: Done;
-  readonly intendedAt: number | undefined;
-  readonly bytesSent: number;
-  /** Run clock: when the request was handed to the dispatcher. */
-  readonly dispatchedAt: number;
-  /** Run clock: when undici hands the request to a connection; until then, the dispatch. */
-  startedAt: number;
-  onConnection = false;
-  status = 0;
-  headers: Record<string, string | string[] | undefined> | null = null;
-  bytes = 0;
-  body: Buffer[] | null = null;
-  private finished = false;
-
-  constructor(
-    exec: Requester,
-    req: PreparedRequest,
-    scope: Scope | null,
-    done: Done,
-    intendedAt: number | undefined,
-    bytesSent: number,
-  ) {
-    this.exec = exec;
-    this.req = req;
-    this.scope = scope;
-    this.done = done;
-    this.intendedAt = intendedAt;
-    this.bytesSent = bytesSent;
-    this.dispatchedAt = this.startedAt = exec.clock.now();
-  }
-
-  onRequestStart(): void {
-    // The request is about to be written on a connection: service time starts here.
-    if (this.exec.serviceTime) this.startedAt = this.exec.clock.now();
-    this.onConnection = true;
-  }
-
-  onResponseStart(
-    _c: Dispatcher.DispatchController,
-    statusCode: number,
-    headers: Record<string, string | string[] | undefined>,
-  ): void {
-    this.status = statusCode;
-    this.headers = headers;
-    if (this.req.readsBody) this.body = [];
-  }
-
-  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.bytes += chunk.length;
-    if (this.body !== null) {
-      if (this.bytes <= MAX_READ_BODY) this.body.push(chunk);
-      else this.body = null;
-    }
-  }
-
-  onResponseEnd(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.exec.complete(this, null);
-  }
-
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.exec.complete(this, err);
   }
 }

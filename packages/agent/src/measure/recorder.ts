@@ -28,6 +28,10 @@ class Slot {
   serviceTimeUsed = false;
   /** Per check name: [passes, fails]. */
   readonly checks = new Map<string, [number, number]>();
+  redirects = 0;
+  /** The first redirect of this name, until a snapshot sends it (once per run). */
+  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
+  firstRedirectSent = false;
 
   get active(): boolean {
     return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0;
@@ -47,6 +51,7 @@ class Slot {
     this.firstRateLimitedAt = 0;
     this.serviceTimeUsed = false;
     this.checks.clear();
+    this.redirects = 0;
   }
 }
 
@@ -136,6 +141,26 @@ export class Recorder {
     this.slots[name]!.dropped++;
   }
 
+  /** Redirect hops one request followed (recorded with its outcome). */
+  recordRedirects(name: number, hops: number): void {
+    this.slots[name]!.redirects += hops;
+  }
+
+  /** The first redirect followed for this name: kept until sent, then never again. */
+  noteFirstRedirect(
+    name: number,
+    method: string,
+    url: string,
+    status: number,
+    location: string | string[] | undefined,
+  ): void {
+    const slot = this.slots[name]!;
+    if (slot.firstRedirect !== null || slot.firstRedirectSent) return;
+    const loc = Array.isArray(location) ? location[0] : location;
+    // Bounded here as the controller bounds them: a URL is for a note, not a payload.
+    slot.firstRedirect = { method, url: url.slice(0, 2048), status, location: (loc ?? '').slice(0, 2048) };
+  }
+
   /** One check (or capture) outcome for an answered request of this name. */
   recordCheck(name: number, check: string, pass: boolean): void {
     const m = this.slots[name]!.checks;
@@ -165,7 +190,14 @@ export class Recorder {
         bytesSent: s.bytesSent,
         firstRateLimitedAt: s.firstRateLimitedAt,
         checks: [...s.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
+        redirects: s.redirects,
+        // Sent with the interval that counts its request's redirects (the hop may finish later).
+        firstRedirect: s.redirects > 0 ? s.firstRedirect : null,
       });
+      if (s.firstRedirect !== null && s.redirects > 0) {
+        s.firstRedirect = null;
+        s.firstRedirectSent = true;
+      }
       s.clear();
     }
     return out;

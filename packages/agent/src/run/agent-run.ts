@@ -29,7 +29,7 @@ import { concurrency, type OwnSegment, ownPart } from './own-part.ts';
 import { modelFor, type Part, type PartContext } from './part.ts';
 import type { RunHandle } from './run-handle.ts';
 import { badTakeover, checkTakeover, takenShares } from './takeover.ts';
-import { checkTargets, targetLookup } from './target-guard.ts';
+import { checkTargets, redirectGuard, targetLookup } from './target-guard.ts';
 
 export interface AgentRunOptions {
   assign: barrage.v1.Assign.$Properties;
@@ -94,6 +94,7 @@ export class AgentRun implements RunHandle {
   private readonly grace: number[];
   private readonly allowH2: boolean;
   private readonly lookup: LookupFunction;
+  private readonly redirectRefused: (host: string) => string | undefined;
   /** What every model of this run is given besides its part. */
   private readonly partContext: PartContext;
   /** Responses (answers with a status) so far: the Status message's rate comes from it. */
@@ -112,7 +113,9 @@ export class AgentRun implements RunHandle {
     const segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
     this.own = { segment, vuSegment: w === undefined ? segment : subSegment(segment, w), worker: w };
     this.pending = this.scenarios.length;
-    this.lookup = targetLookup(checkTargets(o.assign, this.scenarios, o.allowTargets), o.onTargetRefused);
+    const lists = checkTargets(o.assign, this.scenarios, o.allowTargets);
+    this.lookup = targetLookup(lists, o.onTargetRefused);
+    this.redirectRefused = redirectGuard(lists, o.onTargetRefused);
     this.offset = o.offset;
     this.offsetMs = o.offset();
     const base = o.clock;
@@ -170,6 +173,7 @@ export class AgentRun implements RunHandle {
       clock: this.clock,
       onComplete: this.onComplete,
       lookup: this.lookup,
+      redirectRefused: this.redirectRefused,
       dispatch: this.dispatch?.({ connections, allowH2: this.allowH2, lookup: this.lookup }),
     });
   }
@@ -304,6 +308,7 @@ export class AgentRun implements RunHandle {
         phase: share.phase,
         maxInFlight: share.maxInFlight,
         include: share.include,
+        indexes: share.indexes,
       });
     }
   }

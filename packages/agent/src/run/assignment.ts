@@ -19,6 +19,7 @@ import type { barrage } from '@barrage/proto';
 import type { Dispatcher } from 'undici';
 import { AgentErrors } from '../errors.ts';
 import { MultipartBody } from '../http/multipart-body.ts';
+import { MAX_REDIRECTS } from '../http/redirects.ts';
 import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from '../http/requester.ts';
 import type { PreparedEntry } from '../load/iteration.ts';
 
@@ -43,6 +44,14 @@ export interface PreparedScenario {
   maxInFlight: number;
   connections: number;
   entries: PreparedEntry[];
+  /** Global indexes: the agent's first VU and iteration (or arrival), the plan's VU index count, the seed, and ${seq}'s layout. */
+  vuOffset: number;
+  iterationOffset: number;
+  vuSpan: number;
+  seed: string;
+  scenarioIndex: number;
+  scenarioCount: number;
+  maxSteps: number;
 }
 
 const MAX_VUS = 100_000;
@@ -133,7 +142,7 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
             name: specs[i]!.name!,
             weight: positive(specs[i]!.weight),
             steps: [r],
-            scoped: false,
+            scoped: r.templated,
           }))
         : mix.map((m, mi) => {
             const steps = (m.steps ?? []).map((k) => {
@@ -146,7 +155,7 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
               name: m.name ?? `entry-${mi}`,
               weight: positive(m.weight),
               steps,
-              scoped: steps.some((r) => r.captures.length > 0),
+              scoped: steps.some((r) => r.captures.length > 0 || r.templated),
             };
           });
     if (entries.length === 0 && (vus > 0 || (s.iterations ?? 0) > 0 || stages.length > 0))
@@ -167,6 +176,13 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
       maxInFlight: s.maxInFlight ?? 0,
       connections: s.connections ?? 0,
       entries,
+      vuOffset: s.vuOffset ?? 0,
+      iterationOffset: s.iterationOffset ?? 0,
+      vuSpan: s.vuSpan ?? 0,
+      seed: (s.seed ?? '').slice(0, 200),
+      scenarioIndex: s.scenarioIndex ?? si,
+      scenarioCount: Math.max(1, s.scenarioCount ?? (a.scenarios ?? []).length, (s.scenarioIndex ?? si) + 1),
+      maxSteps: Math.max(1, ...entries.map((e) => e.steps.length)),
     };
   });
 }
@@ -295,6 +311,7 @@ function prepareRequest(
     multipart,
     timeoutMs: r.timeoutMs || 60_000,
     expect,
+    maxRedirects: Math.min(r.maxRedirects ?? 0, MAX_REDIRECTS),
     checks,
     captures,
     templated,

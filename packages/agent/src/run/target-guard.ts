@@ -52,6 +52,29 @@ export function targetLookup(
 }
 
 /**
+ * Whether a redirect may lead to `host`: the same lists, checked before the hop is sent
+ * (its addresses are checked again by the lookup). A refused host is reported once.
+ */
+export function redirectGuard(
+  lists: TargetAllowlist[],
+  onRefused: ((host: string, why: string) => void) | undefined,
+): (host: string) => string | undefined {
+  const refused = new Set<string>();
+  return (host) => {
+    for (const list of lists) {
+      const why = list.checkHost(host);
+      if (why === undefined) continue;
+      if (!refused.has(host)) {
+        refused.add(host);
+        onRefused?.(host, `a redirect was not followed: ${why}`);
+      }
+      return why;
+    }
+    return undefined;
+  };
+}
+
+/**
  * Every check an AgentRun makes of its Assign, without building the run: for a caller that
  * hands the plan on (the multi-worker agent's main thread). Returns the run's liveness settings.
  */

@@ -33,6 +33,8 @@ class NameTotals {
   bytesSent = 0;
   firstRateLimitedAt = 0;
   readonly checks = new Map<string, [number, number]>();
+  redirects = 0;
+  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
 
   add(s: Stats): void {
     addWireHistogram(this.latency, s.latency);
@@ -65,6 +67,9 @@ class NameTotals {
       t[0] += c.passes ?? 0;
       t[1] += c.fails ?? 0;
     }
+    this.redirects += s.redirects ?? 0;
+    // One per name for the agent, as from a single-threaded one: the first worker's to arrive.
+    if (this.firstRedirect === null && s.firstRedirect != null) this.firstRedirect = s.firstRedirect;
   }
 
   wire(name: string): Stats {
@@ -83,6 +88,8 @@ class NameTotals {
       bytesSent: this.bytesSent,
       firstRateLimitedAt: this.firstRateLimitedAt,
       checks: [...this.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
+      redirects: this.redirects,
+      firstRedirect: this.firstRedirect,
     };
   }
 }

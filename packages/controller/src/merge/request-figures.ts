@@ -43,6 +43,8 @@ export interface RequestSummary {
   serviceTimeMs?: LatencyMs;
   /** Per check (and capture): how many answered requests passed and failed it. */
   checks: Record<string, { passes: number; fails: number }>;
+  /** Redirect hops followed; each request is still one request and one latency sample. */
+  redirects: number;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -93,6 +95,7 @@ export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: n
     bytesSent: t.bytesSent,
     latencyMs: latencyMs(t.latency),
     checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
+    redirects: t.redirects,
   };
   // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
   if (t.serviceTime && t.serviceTime.totalCount === t.latency.totalCount) out.serviceTimeMs = latencyMs(t.serviceTime);

@@ -33,6 +33,10 @@ export class RequestTotals {
   bytesSent = 0;
   firstRateLimitedAt = 0;
   readonly checks = new Map<string, { passes: number; fails: number }>();
+  /** Redirect hops followed (a request may follow several). */
+  redirects = 0;
+  /** The first redirect an agent reported for this name (agents send theirs once). */
+  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
 
   get latency(): Float64Histogram {
     return this.latencyHistogram;
@@ -87,6 +91,8 @@ export class RequestTotals {
       t.passes += c.passes ?? 0;
       t.fails += c.fails ?? 0;
     }
+    this.redirects += s.redirects ?? 0;
+    if (this.firstRedirect === null && s.firstRedirect != null) this.firstRedirect = s.firstRedirect;
   }
 }
 

@@ -6,7 +6,7 @@
 // floor(T·b) − floor(T·a) of the target T at each instant (exact at every
 // instant). Open models: the cluster's N arrivals are apportioned by segment
 // width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
-import { ArrivalSchedule, LOAD_MODELS, peakShare } from '@barrage/core';
+import { ArrivalSchedule, LOAD_MODELS, offsetsOf, peakShare } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
 import { requestUrl } from '../scenario/urls.ts';
@@ -82,7 +82,11 @@ export function shares(sc: LoadScenario, segs: readonly Segment[]): Array<Share 
   }
 }
 
-function requestSpec(r: RequestDef, baseUrl: string | undefined): barrage.v1.RequestSpec.$Properties {
+function requestSpec(
+  r: RequestDef,
+  baseUrl: string | undefined,
+  redirects: number,
+): barrage.v1.RequestSpec.$Properties {
   return {
     name: r.name,
     method: r.method,
@@ -92,6 +96,8 @@ function requestSpec(r: RequestDef, baseUrl: string | undefined): barrage.v1.Req
     weight: r.weight,
     timeoutMs: r.timeoutMs,
     expectStatus: r.expect,
+    // The request's own limit wins over its load model's (which holds the defaults').
+    maxRedirects: r.redirects ?? redirects,
     captures: r.captures.map((c) => ({ var: c.variable, jsonPath: c.json ?? '', header: c.header ?? '' })),
     checks: r.checks.map((c) => ({
       name: c.name,
@@ -119,12 +125,27 @@ export function planRun(p: PlanInput): AgentPlan[] {
   for (const sc of p.scenario.scenarios) {
     // The requests this scenario's mix uses, each once; mix steps index into them.
     const used = [...new Set(sc.mix.flatMap((m) => m.steps))];
-    const requests = used.map((n) => requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl));
+    const requests = used.map((n) =>
+      requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects),
+    );
     const mix = sc.mix.map((m) => ({ name: m.name, weight: m.weight, steps: m.steps.map((n) => used.indexOf(n)) }));
     const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
-    shares(sc, segs).forEach((share, i) => {
+    const split = shares(sc, segs);
+    // Global indexes (core's global-index.ts): where each agent's VUs and iterations or arrivals start.
+    const vuOffsets = offsetsOf(split.map((s) => s?.vus ?? 0));
+    const iterationOffsets = offsetsOf(split.map((s) => s?.iterations ?? 0));
+    const source = p.scenario.source?.scenarios?.find((x) => x.name === sc.name);
+    const seed = String(source?.seed ?? p.scenario.source?.seed ?? '');
+    const scenarioIndex = p.scenario.scenarios.indexOf(sc);
+    split.forEach((share, i) => {
       if (share === null) return;
       plans[i]!.push({
+        vuOffset: vuOffsets[i],
+        iterationOffset: iterationOffsets[i],
+        vuSpan: split.reduce((a, s) => a + (s?.vus ?? 0), 0),
+        seed,
+        scenarioIndex,
+        scenarioCount: p.scenario.scenarios.length,
         name: sc.name,
         executor: LOAD_MODELS[sc.executor].executor,
         ...share,

@@ -70,6 +70,7 @@ function totalsOf(intervals: readonly StoredInterval[], windowMs: number): Reque
       max,
     },
     checks: {},
+    redirects: none,
   };
 }
 

@@ -5,6 +5,7 @@ import { type RequestSummary, requestSummary, statusRecord } from '../merge/requ
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold } from '../scenario/thresholds.ts';
 import { nothingAnswered } from './answer-verdict.ts';
+import { redirectNotes } from './redirect-note.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
 
 export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
@@ -119,7 +120,7 @@ export function buildSummary(
     if (i >= 0) judged[i] = { ...stop, ok: false };
   }
   const unanswered = nothingAnswered(totals, options.expects429 ?? false);
-  const notes = unanswered === undefined ? [...r.notes] : [unanswered, ...r.notes];
+  const notes = [...(unanswered === undefined ? [] : [unanswered]), ...r.notes, ...redirectNotes(r.aggregate.byName)];
   return {
     run: {
       id: r.runId,

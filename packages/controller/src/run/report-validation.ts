@@ -15,6 +15,9 @@ const MAX_INTERVAL = 10_000_000;
  */
 /** More drops per name in one report than any scenario has arrivals (the planner's cap). */
 const MAX_DROPPED = 1_000_000_000;
+/** Redirects one request follows at most (the agent's cap), and the longest URL a redirect note keeps. */
+const MAX_REDIRECTS = 10;
+const MAX_REDIRECT_URL = 2048;
 
 /**
  * `instantOk` judges instants the report carries (when the first 429 came): an agent's clock is
@@ -69,6 +72,17 @@ export function validateReport(
     for (const v of [s.bytesReceived ?? 0, s.bytesSent ?? 0, s.firstRateLimitedAt ?? 0]) {
       if (!Number.isFinite(v) || v < 0 || v > Number.MAX_SAFE_INTEGER)
         throw bad(`${name}: negative, non-finite or absurd figure`);
+    }
+    if ((s.redirects ?? 0) > MAX_REDIRECTS * (responses + errors))
+      throw bad(`${name}: more redirects than ${MAX_REDIRECTS} per request`);
+    const fr = s.firstRedirect;
+    if (fr != null) {
+      if ((s.redirects ?? 0) === 0) throw bad(`${name}: a first redirect without redirects`);
+      const st = fr.status ?? 0;
+      if (st < 300 || st > 399) throw bad(`${name}: redirect status ${st}`);
+      if ((fr.method ?? '').length > 16 || (fr.url ?? '').length > MAX_REDIRECT_URL)
+        throw bad(`${name}: redirect method or URL too long`);
+      if ((fr.location ?? '').length > MAX_REDIRECT_URL) throw bad(`${name}: redirect location too long`);
     }
     // Each check (or capture) is judged at most once per answered request.
     const checks = s.checks ?? [];

@@ -22,6 +22,7 @@ export interface RequestInput {
   };
   timeout?: string;
   expect?: number[];
+  redirects?: number;
   weight?: number;
   capture?: Record<string, string | { json: string } | { header: string }>;
   checks?: Array<{ name?: string; header?: string; json?: string; equals?: unknown; status?: number[] }>;
@@ -46,6 +47,8 @@ export interface ScenarioModelInput {
   timeUnit?: string;
   startRate?: number;
   maxInFlight?: number;
+  seed?: string | number;
+  redirects?: number;
 }
 
 /** The scenario document as written (after schema validation). */
@@ -53,7 +56,8 @@ export interface ScenarioInput {
   name: string;
   description?: string;
   baseUrl?: string;
-  defaults?: { headers?: Record<string, string>; timeout?: string };
+  seed?: string | number;
+  defaults?: { headers?: Record<string, string>; timeout?: string; redirects?: number };
   vars?: Record<string, string>;
   setup?: RequestInput[];
   requests: RequestInput[];

@@ -5,12 +5,20 @@ import type { ScenarioModelInput } from './input.ts';
 import { boundedMs, MAX_SCENARIO_MS } from './limits.ts';
 import type { LoadScenario, MixEntry } from './scenario.ts';
 import { MODEL_DEFAULTS } from './schema-models.ts';
+import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { parseDuration } from './units.ts';
 
 const MAX_ARRIVALS = 1_000_000_000;
 
-export function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
-  const m = modelOf(s, i, mix, problems);
+/** `redirects`: the scenario's default limit (defaults.redirects), for a model that sets none. */
+export function normalizeModel(
+  s: ScenarioModelInput,
+  i: number,
+  mix: MixEntry[],
+  problems: string[],
+  redirects: number = REQUEST_DEFAULTS.redirects,
+): LoadScenario {
+  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects };
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
   if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS)
     problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
@@ -25,7 +33,12 @@ export function normalizeModel(s: ScenarioModelInput, i: number, mix: MixEntry[]
   return m;
 }
 
-function modelOf(s: ScenarioModelInput, i: number, mix: MixEntry[], problems: string[]): LoadScenario {
+function modelOf(
+  s: ScenarioModelInput,
+  i: number,
+  mix: MixEntry[],
+  problems: string[],
+): Omit<LoadScenario, 'redirects'> {
   const unitMs = parseDuration(s.timeUnit ?? MODEL_DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);

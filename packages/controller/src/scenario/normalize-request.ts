@@ -113,6 +113,7 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
       problems,
     ),
     expect: r.expect ?? [],
+    redirects: r.redirects,
     weight: r.weight ?? REQUEST_DEFAULTS.weight,
     captures,
     checks,

@@ -43,6 +43,8 @@ export interface RequestDef {
   multipart?: MultipartDef;
   timeoutMs: number;
   expect: number[];
+  /** Redirects followed at most as written on the request (else the model's, the defaults', 10). */
+  redirects?: number;
   weight: number;
   captures: CaptureDef[];
   checks: CheckDef[];
@@ -75,6 +77,8 @@ export interface LoadScenario {
   startTarget: number;
   stages: Array<{ durationMs: number; target: number }>;
   maxInFlight: number;
+  /** Redirects followed at most by this model's requests that do not set their own. */
+  redirects: number;
 }
 
 /** A target-side figure polled while the run goes. */

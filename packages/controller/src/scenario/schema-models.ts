@@ -1,7 +1,8 @@
 // The scenario schema's load models: the executor table (what each model takes
 // besides the common keys), the model fields, the if/then rules that refuse a
 // key a model does not use, and the model defaults beside what they default.
-import { duration, name } from './schema-fields.ts';
+import { duration, name, seed } from './schema-fields.ts';
+import { redirects } from './schema-requests.ts';
 
 export const MODEL_DEFAULTS = Object.freeze({
   gracefulStop: '30s',
@@ -135,6 +136,8 @@ export const loadModelsSchema = {
         minItems: 1,
         uniqueItems: true,
       },
+      redirects,
+      seed: seed("this model's seed for random generators (default: the scenario's seed)"),
       ...modelProps,
     },
     allOf: executorRules,

@@ -12,7 +12,16 @@ export const REQUEST_DEFAULTS = Object.freeze({
   multipartField: 'file',
   multipartFilename: 'upload.bin',
   multipartContentType: 'application/octet-stream',
+  redirects: 10,
 });
+
+/** `redirects:` on a request, a load model or the defaults; k6 and Gatling follow 10. */
+export const redirects = {
+  type: 'integer',
+  description: `redirects (301, 302, 303, 307, 308) followed at most; 0: none, the 3xx is the answer (default ${REQUEST_DEFAULTS.redirects})`,
+  minimum: 0,
+  maximum: 10,
+} as const;
 
 const capture = {
   type: 'object',
@@ -93,7 +102,8 @@ const requestProps = {
   timeout: duration(
     `time allowed for the response headers and for each body chunk (default ${REQUEST_DEFAULTS.timeout})`,
   ),
-  expect: statuses('statuses that count as ok (default: 2xx and 3xx)'),
+  expect: statuses('statuses that count as ok (default: 2xx; list a 3xx that is not followed to make it ok)'),
+  redirects,
   capture,
 } as const;
 
@@ -115,7 +125,11 @@ export const requestDefaultsSchema = {
   type: 'object',
   additionalProperties: false,
   description: 'applied to every request',
-  properties: { headers, timeout: duration(`default request timeout (default ${REQUEST_DEFAULTS.timeout})`) },
+  properties: {
+    headers,
+    timeout: duration(`default request timeout (default ${REQUEST_DEFAULTS.timeout})`),
+    redirects,
+  },
 } as const;
 
 export const setupSchema = {

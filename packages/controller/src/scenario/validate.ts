@@ -2,7 +2,7 @@
 // cannot say (unique names, references, variables and where they come from,
 // flows, monitors, thresholds, agent-loss settings), every problem with its
 // path; the result normalised and frozen.
-import { didYouMean, variablesIn } from '@barrage/core';
+import { didYouMean, GENERATORS, generatorProblem, parseGenerator, variablesIn } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
 import type { ScenarioInput } from './input.ts';
 import { normalizeModel } from './normalize-model.ts';
@@ -66,7 +66,11 @@ export function validateScenario(doc: unknown): Scenario {
     for (const [path, text] of templatedFields(r, defaultsHeaders, `/setup/${i}`)) {
       for (const n of variablesIn(text))
         if (!isEnv(n) && !runVars.has(n))
-          problems.push(`${path}: variable \${${n}} is not defined by vars or an earlier setup step`);
+          problems.push(
+            parseGenerator(n) === undefined
+              ? `${path}: variable \${${n}} is not defined by vars or an earlier setup step`
+              : `${path}: \${${n}} is generated per request by the agents; setup steps run once, on the controller`,
+          );
     }
     for (const c of step.captures) if (c.variable !== undefined) runVars.add(c.variable);
     return step;
@@ -78,11 +82,13 @@ export function validateScenario(doc: unknown): Scenario {
     for (const [path, text] of templatedFields(r, defaultsHeaders, `/requests/${i}`)) {
       for (const n of variablesIn(text)) {
         if (isEnv(n) || runVars.has(n)) continue;
-        if (path.includes('/multipart/'))
+        const wrong = generatorProblem(n);
+        if (wrong !== undefined) problems.push(`${path}: ${wrong}`);
+        else if (path.includes('/multipart/'))
           problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
         else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`))
           problems.push(`${path}: variable \${${n}} may not be part of the origin`);
-        else needs.push([path, n]);
+        else if (parseGenerator(n) === undefined) needs.push([path, n]);
       }
     }
     return needs;
@@ -99,7 +105,9 @@ export function validateScenario(doc: unknown): Scenario {
   flowNeeds.forEach((needs) => {
     for (const [path, n] of needs)
       if (!capturedAnywhere.has(n))
-        problems.push(`${path}: variable \${${n}} is not captured by any setup step or request (or set in vars)`);
+        problems.push(
+          `${path}: variable \${${n}} is not captured by any setup step or request (or set in vars), nor a generator${didYouMean(n, [...GENERATORS, ...capturedAnywhere])}`,
+        );
   });
   flows.forEach((f, i) => {
     const known = new Set<string>();
@@ -152,7 +160,7 @@ export function validateScenario(doc: unknown): Scenario {
             `/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`,
           );
     }
-    return normalizeModel(s, i, mix, problems);
+    return normalizeModel(s, i, mix, problems, input.defaults?.redirects);
   });
   const monitors = validateMonitors(input, problems);
   const monitorNames = new Set((input.monitors ?? []).map((m) => m.name));

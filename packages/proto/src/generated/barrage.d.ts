@@ -811,6 +811,9 @@ export namespace barrage {
             /** RequestSpec multipart. */
             multipart?: (barrage.v1.Multipart.$Properties|null);
 
+            /** RequestSpec maxRedirects. */
+            maxRedirects: number;
+
             /**
              * Creates a new RequestSpec instance using the specified properties.
              * @param [properties] Properties to set
@@ -896,6 +899,9 @@ export namespace barrage {
 
                 /** RequestSpec multipart */
                 multipart?: (barrage.v1.Multipart.$Properties|null);
+
+                /** RequestSpec maxRedirects */
+                maxRedirects?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1483,6 +1489,24 @@ export namespace barrage {
             /** ScenarioPlan iterationsPerVu. */
             iterationsPerVu: number;
 
+            /** ScenarioPlan vuOffset. */
+            vuOffset: number;
+
+            /** ScenarioPlan iterationOffset. */
+            iterationOffset: number;
+
+            /** ScenarioPlan vuSpan. */
+            vuSpan: number;
+
+            /** ScenarioPlan seed. */
+            seed: string;
+
+            /** ScenarioPlan scenarioIndex. */
+            scenarioIndex: number;
+
+            /** ScenarioPlan scenarioCount. */
+            scenarioCount: number;
+
             /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @param [properties] Properties to set
@@ -1586,6 +1610,24 @@ export namespace barrage {
 
                 /** ScenarioPlan iterationsPerVu */
                 iterationsPerVu?: (number|null);
+
+                /** ScenarioPlan vuOffset */
+                vuOffset?: (number|null);
+
+                /** ScenarioPlan iterationOffset */
+                iterationOffset?: (number|null);
+
+                /** ScenarioPlan vuSpan */
+                vuSpan?: (number|null);
+
+                /** ScenarioPlan seed */
+                seed?: (string|null);
+
+                /** ScenarioPlan scenarioIndex */
+                scenarioIndex?: (number|null);
+
+                /** ScenarioPlan scenarioCount */
+                scenarioCount?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2678,6 +2720,12 @@ export namespace barrage {
             /** RequestStats checks. */
             checks: barrage.v1.CheckCount.$Properties[];
 
+            /** RequestStats redirects. */
+            redirects: number;
+
+            /** RequestStats firstRedirect. */
+            firstRedirect?: (barrage.v1.RedirectSeen.$Properties|null);
+
             /**
              * Creates a new RequestStats instance using the specified properties.
              * @param [properties] Properties to set
@@ -2773,12 +2821,122 @@ export namespace barrage {
                 /** RequestStats checks */
                 checks?: (barrage.v1.CheckCount.$Properties[]|null);
 
+                /** RequestStats redirects */
+                redirects?: (number|null);
+
+                /** RequestStats firstRedirect */
+                firstRedirect?: (barrage.v1.RedirectSeen.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RequestStats. */
             type $Shape = barrage.v1.RequestStats.$Properties;
+        }
+
+        /**
+         * Properties of a RedirectSeen.
+         * @deprecated Use barrage.v1.RedirectSeen.$Properties instead.
+         */
+        interface IRedirectSeen extends barrage.v1.RedirectSeen.$Properties {
+        }
+
+        /** Represents a RedirectSeen. */
+        class RedirectSeen {
+
+            /**
+             * Constructs a new RedirectSeen.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.RedirectSeen.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RedirectSeen method. */
+            method: string;
+
+            /** RedirectSeen url. */
+            url: string;
+
+            /** RedirectSeen status. */
+            status: number;
+
+            /** RedirectSeen location. */
+            location: string;
+
+            /**
+             * Creates a new RedirectSeen instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RedirectSeen instance
+             */
+            static create(properties: barrage.v1.RedirectSeen.$Shape): barrage.v1.RedirectSeen & barrage.v1.RedirectSeen.$Shape;
+            static create(properties?: barrage.v1.RedirectSeen.$Properties): barrage.v1.RedirectSeen;
+
+            /**
+             * Encodes the specified RedirectSeen message. Does not implicitly {@link barrage.v1.RedirectSeen.verify|verify} messages.
+             * @param message RedirectSeen message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.RedirectSeen.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RedirectSeen message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.RedirectSeen & barrage.v1.RedirectSeen.$Shape} RedirectSeen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.RedirectSeen & barrage.v1.RedirectSeen.$Shape;
+
+            /**
+             * Creates a RedirectSeen message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RedirectSeen
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.RedirectSeen;
+
+            /**
+             * Creates a plain object from a RedirectSeen message. Also converts values to other types if specified.
+             * @param message RedirectSeen
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.RedirectSeen, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RedirectSeen to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace RedirectSeen {
+
+            /** Properties of a RedirectSeen. */
+            interface $Properties {
+
+                /** RedirectSeen method */
+                method?: (string|null);
+
+                /** RedirectSeen url */
+                url?: (string|null);
+
+                /** RedirectSeen status */
+                status?: (number|null);
+
+                /** RedirectSeen location */
+                location?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RedirectSeen. */
+            type $Shape = barrage.v1.RedirectSeen.$Properties;
         }
 
         /**
@@ -3624,6 +3782,12 @@ export namespace barrage {
             /** TakeoverShare partEnd. */
             partEnd: number;
 
+            /** TakeoverShare vuOffset. */
+            vuOffset: number;
+
+            /** TakeoverShare arrivalOffset. */
+            arrivalOffset: number;
+
             /**
              * Creates a new TakeoverShare instance using the specified properties.
              * @param [properties] Properties to set
@@ -3694,6 +3858,12 @@ export namespace barrage {
 
                 /** TakeoverShare partEnd */
                 partEnd?: (number|null);
+
+                /** TakeoverShare vuOffset */
+                vuOffset?: (number|null);
+
+                /** TakeoverShare arrivalOffset */
+                arrivalOffset?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

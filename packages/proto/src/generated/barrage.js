@@ -2204,6 +2204,7 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<barrage.v1.Capture.$Properties>|null} [captures] RequestSpec captures
              * @property {Array.<barrage.v1.Check.$Properties>|null} [checks] RequestSpec checks
              * @property {barrage.v1.Multipart.$Properties|null} [multipart] RequestSpec multipart
+             * @property {number|null} [maxRedirects] RequestSpec maxRedirects
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2328,6 +2329,14 @@ export const barrage = $root.barrage = (() => {
             RequestSpec.prototype.multipart = null;
 
             /**
+             * RequestSpec maxRedirects.
+             * @member {number} maxRedirects
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.maxRedirects = 0;
+
+            /**
              * Creates a new RequestSpec instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestSpec
@@ -2384,6 +2393,8 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.Check.encode(message.checks[i], writer.uint32(/* id 10, wireType 2 =*/82).fork(), _depth + 1).ldelim();
                 if (message.multipart != null && $Object.hasOwnProperty.call(message, "multipart"))
                     $root.barrage.v1.Multipart.encode(message.multipart, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.maxRedirects != null && $Object.hasOwnProperty.call(message, "maxRedirects") && message.maxRedirects !== 0)
+                    writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.maxRedirects);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2526,6 +2537,15 @@ export const barrage = $root.barrage = (() => {
                             message.multipart = $root.barrage.v1.Multipart.decode(reader, reader.size(), $undefined, _depth + 1, message.multipart);
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxRedirects = value;
+                            else
+                                delete message.maxRedirects;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2624,6 +2644,9 @@ export const barrage = $root.barrage = (() => {
                         throw $TypeError(".barrage.v1.RequestSpec.multipart: object expected");
                     message.multipart = $root.barrage.v1.Multipart.fromObject(object.multipart, _depth + 1);
                 }
+                if (object.maxRedirects != null)
+                    if ($Number(object.maxRedirects) !== 0)
+                        message.maxRedirects = object.maxRedirects >>> 0;
                 return message;
             };
 
@@ -2664,6 +2687,7 @@ export const barrage = $root.barrage = (() => {
                     object.weight = 0;
                     object.timeoutMs = 0;
                     object.multipart = null;
+                    object.maxRedirects = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -2699,6 +2723,8 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.multipart != null && $Object.hasOwnProperty.call(message, "multipart"))
                     object.multipart = $root.barrage.v1.Multipart.toObject(message.multipart, options, _depth + 1);
+                if (message.maxRedirects != null && $Object.hasOwnProperty.call(message, "maxRedirects"))
+                    object.maxRedirects = message.maxRedirects;
                 return object;
             };
 
@@ -4176,6 +4202,12 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [connections] ScenarioPlan connections
              * @property {number|null} [thinkTimeMs] ScenarioPlan thinkTimeMs
              * @property {number|null} [iterationsPerVu] ScenarioPlan iterationsPerVu
+             * @property {number|null} [vuOffset] ScenarioPlan vuOffset
+             * @property {number|null} [iterationOffset] ScenarioPlan iterationOffset
+             * @property {number|null} [vuSpan] ScenarioPlan vuSpan
+             * @property {string|null} [seed] ScenarioPlan seed
+             * @property {number|null} [scenarioIndex] ScenarioPlan scenarioIndex
+             * @property {number|null} [scenarioCount] ScenarioPlan scenarioCount
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4347,6 +4379,54 @@ export const barrage = $root.barrage = (() => {
             ScenarioPlan.prototype.iterationsPerVu = 0;
 
             /**
+             * ScenarioPlan vuOffset.
+             * @member {number} vuOffset
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.vuOffset = 0;
+
+            /**
+             * ScenarioPlan iterationOffset.
+             * @member {number} iterationOffset
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.iterationOffset = 0;
+
+            /**
+             * ScenarioPlan vuSpan.
+             * @member {number} vuSpan
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.vuSpan = 0;
+
+            /**
+             * ScenarioPlan seed.
+             * @member {string} seed
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.seed = "";
+
+            /**
+             * ScenarioPlan scenarioIndex.
+             * @member {number} scenarioIndex
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.scenarioIndex = 0;
+
+            /**
+             * ScenarioPlan scenarioCount.
+             * @member {number} scenarioCount
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.scenarioCount = 0;
+
+            /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @function create
              * @memberof barrage.v1.ScenarioPlan
@@ -4415,6 +4495,18 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 16, wireType 1 =*/129).double(message.thinkTimeMs);
                 if (message.iterationsPerVu != null && $Object.hasOwnProperty.call(message, "iterationsPerVu") && message.iterationsPerVu !== 0)
                     writer.uint32(/* id 17, wireType 0 =*/136).uint32(message.iterationsPerVu);
+                if (message.vuOffset != null && $Object.hasOwnProperty.call(message, "vuOffset") && message.vuOffset !== 0)
+                    writer.uint32(/* id 18, wireType 0 =*/144).uint32(message.vuOffset);
+                if (message.iterationOffset != null && $Object.hasOwnProperty.call(message, "iterationOffset") && message.iterationOffset !== 0)
+                    writer.uint32(/* id 19, wireType 0 =*/152).uint32(message.iterationOffset);
+                if (message.vuSpan != null && $Object.hasOwnProperty.call(message, "vuSpan") && message.vuSpan !== 0)
+                    writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.vuSpan);
+                if (message.seed != null && $Object.hasOwnProperty.call(message, "seed") && message.seed !== "")
+                    writer.uint32(/* id 21, wireType 2 =*/170).string(message.seed);
+                if (message.scenarioIndex != null && $Object.hasOwnProperty.call(message, "scenarioIndex") && message.scenarioIndex !== 0)
+                    writer.uint32(/* id 22, wireType 0 =*/176).uint32(message.scenarioIndex);
+                if (message.scenarioCount != null && $Object.hasOwnProperty.call(message, "scenarioCount") && message.scenarioCount !== 0)
+                    writer.uint32(/* id 23, wireType 0 =*/184).uint32(message.scenarioCount);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4609,6 +4701,60 @@ export const barrage = $root.barrage = (() => {
                                 delete message.iterationsPerVu;
                             continue;
                         }
+                    case 18: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.vuOffset = value;
+                            else
+                                delete message.vuOffset;
+                            continue;
+                        }
+                    case 19: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.iterationOffset = value;
+                            else
+                                delete message.iterationOffset;
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.vuSpan = value;
+                            else
+                                delete message.vuSpan;
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.seed = value;
+                            else
+                                delete message.seed;
+                            continue;
+                        }
+                    case 22: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.scenarioIndex = value;
+                            else
+                                delete message.scenarioIndex;
+                            continue;
+                        }
+                    case 23: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.scenarioCount = value;
+                            else
+                                delete message.scenarioCount;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4747,6 +4893,24 @@ export const barrage = $root.barrage = (() => {
                 if (object.iterationsPerVu != null)
                     if ($Number(object.iterationsPerVu) !== 0)
                         message.iterationsPerVu = object.iterationsPerVu >>> 0;
+                if (object.vuOffset != null)
+                    if ($Number(object.vuOffset) !== 0)
+                        message.vuOffset = object.vuOffset >>> 0;
+                if (object.iterationOffset != null)
+                    if ($Number(object.iterationOffset) !== 0)
+                        message.iterationOffset = object.iterationOffset >>> 0;
+                if (object.vuSpan != null)
+                    if ($Number(object.vuSpan) !== 0)
+                        message.vuSpan = object.vuSpan >>> 0;
+                if (object.seed != null)
+                    if (typeof object.seed !== "string" || object.seed.length)
+                        message.seed = $String(object.seed);
+                if (object.scenarioIndex != null)
+                    if ($Number(object.scenarioIndex) !== 0)
+                        message.scenarioIndex = object.scenarioIndex >>> 0;
+                if (object.scenarioCount != null)
+                    if ($Number(object.scenarioCount) !== 0)
+                        message.scenarioCount = object.scenarioCount >>> 0;
                 return message;
             };
 
@@ -4787,6 +4951,12 @@ export const barrage = $root.barrage = (() => {
                     object.connections = 0;
                     object.thinkTimeMs = 0;
                     object.iterationsPerVu = 0;
+                    object.vuOffset = 0;
+                    object.iterationOffset = 0;
+                    object.vuSpan = 0;
+                    object.seed = "";
+                    object.scenarioIndex = 0;
+                    object.scenarioCount = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -4831,6 +5001,18 @@ export const barrage = $root.barrage = (() => {
                     object.thinkTimeMs = options.json && !$isFinite(message.thinkTimeMs) ? $String(message.thinkTimeMs) : message.thinkTimeMs;
                 if (message.iterationsPerVu != null && $Object.hasOwnProperty.call(message, "iterationsPerVu"))
                     object.iterationsPerVu = message.iterationsPerVu;
+                if (message.vuOffset != null && $Object.hasOwnProperty.call(message, "vuOffset"))
+                    object.vuOffset = message.vuOffset;
+                if (message.iterationOffset != null && $Object.hasOwnProperty.call(message, "iterationOffset"))
+                    object.iterationOffset = message.iterationOffset;
+                if (message.vuSpan != null && $Object.hasOwnProperty.call(message, "vuSpan"))
+                    object.vuSpan = message.vuSpan;
+                if (message.seed != null && $Object.hasOwnProperty.call(message, "seed"))
+                    object.seed = message.seed;
+                if (message.scenarioIndex != null && $Object.hasOwnProperty.call(message, "scenarioIndex"))
+                    object.scenarioIndex = message.scenarioIndex;
+                if (message.scenarioCount != null && $Object.hasOwnProperty.call(message, "scenarioCount"))
+                    object.scenarioCount = message.scenarioCount;
                 return object;
             };
 
@@ -7747,6 +7929,8 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [bytesSent] RequestStats bytesSent
              * @property {number|null} [firstRateLimitedAt] RequestStats firstRateLimitedAt
              * @property {Array.<barrage.v1.CheckCount.$Properties>|null} [checks] RequestStats checks
+             * @property {number|null} [redirects] RequestStats redirects
+             * @property {barrage.v1.RedirectSeen.$Properties|null} [firstRedirect] RequestStats firstRedirect
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -7893,6 +8077,22 @@ export const barrage = $root.barrage = (() => {
             RequestStats.prototype.checks = $util.emptyArray;
 
             /**
+             * RequestStats redirects.
+             * @member {number} redirects
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.redirects = 0;
+
+            /**
+             * RequestStats firstRedirect.
+             * @member {barrage.v1.RedirectSeen.$Properties|null|undefined} firstRedirect
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.firstRedirect = null;
+
+            /**
              * Creates a new RequestStats instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestStats
@@ -7954,6 +8154,10 @@ export const barrage = $root.barrage = (() => {
                 if (message.checks != null && message.checks.length)
                     for (let i = 0; i < message.checks.length; ++i)
                         $root.barrage.v1.CheckCount.encode(message.checks[i], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.redirects != null && $Object.hasOwnProperty.call(message, "redirects") && message.redirects !== 0)
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.redirects);
+                if (message.firstRedirect != null && $Object.hasOwnProperty.call(message, "firstRedirect"))
+                    $root.barrage.v1.RedirectSeen.encode(message.firstRedirect, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8113,6 +8317,21 @@ export const barrage = $root.barrage = (() => {
                             message.checks.push($root.barrage.v1.CheckCount.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.redirects = value;
+                            else
+                                delete message.redirects;
+                            continue;
+                        }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            message.firstRedirect = $root.barrage.v1.RedirectSeen.decode(reader, reader.size(), $undefined, _depth + 1, message.firstRedirect);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8210,6 +8429,14 @@ export const barrage = $root.barrage = (() => {
                         message.checks[i] = $root.barrage.v1.CheckCount.fromObject(object.checks[i], _depth + 1);
                     }
                 }
+                if (object.redirects != null)
+                    if ($Number(object.redirects) !== 0)
+                        message.redirects = object.redirects >>> 0;
+                if (object.firstRedirect != null) {
+                    if (!$util.isObject(object.firstRedirect))
+                        throw $TypeError(".barrage.v1.RequestStats.firstRedirect: object expected");
+                    message.firstRedirect = $root.barrage.v1.RedirectSeen.fromObject(object.firstRedirect, _depth + 1);
+                }
                 return message;
             };
 
@@ -8247,6 +8474,8 @@ export const barrage = $root.barrage = (() => {
                     object.bytesReceived = 0;
                     object.bytesSent = 0;
                     object.firstRateLimitedAt = 0;
+                    object.redirects = 0;
+                    object.firstRedirect = null;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -8282,6 +8511,10 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.checks.length; ++j)
                         object.checks[j] = $root.barrage.v1.CheckCount.toObject(message.checks[j], options, _depth + 1);
                 }
+                if (message.redirects != null && $Object.hasOwnProperty.call(message, "redirects"))
+                    object.redirects = message.redirects;
+                if (message.firstRedirect != null && $Object.hasOwnProperty.call(message, "firstRedirect"))
+                    object.firstRedirect = $root.barrage.v1.RedirectSeen.toObject(message.firstRedirect, options, _depth + 1);
                 return object;
             };
 
@@ -8297,6 +8530,296 @@ export const barrage = $root.barrage = (() => {
             };
 
             return RequestStats;
+        })();
+
+        v1.RedirectSeen = (function() {
+
+            /**
+             * Properties of a RedirectSeen.
+             * @typedef {Object} barrage.v1.RedirectSeen.$Properties
+             * @property {string|null} [method] RedirectSeen method
+             * @property {string|null} [url] RedirectSeen url
+             * @property {number|null} [status] RedirectSeen status
+             * @property {string|null} [location] RedirectSeen location
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RedirectSeen.
+             * @memberof barrage.v1
+             * @interface IRedirectSeen
+             * @augments barrage.v1.RedirectSeen.$Properties
+             * @deprecated Use barrage.v1.RedirectSeen.$Properties instead.
+             */
+
+            /**
+             * Shape of a RedirectSeen.
+             * @typedef {barrage.v1.RedirectSeen.$Properties} barrage.v1.RedirectSeen.$Shape
+             */
+
+            /**
+             * Constructs a new RedirectSeen.
+             * @memberof barrage.v1
+             * @classdesc Represents a RedirectSeen.
+             * @constructor
+             * @param {barrage.v1.RedirectSeen.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RedirectSeen = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RedirectSeen method.
+             * @member {string} method
+             * @memberof barrage.v1.RedirectSeen
+             * @instance
+             */
+            RedirectSeen.prototype.method = "";
+
+            /**
+             * RedirectSeen url.
+             * @member {string} url
+             * @memberof barrage.v1.RedirectSeen
+             * @instance
+             */
+            RedirectSeen.prototype.url = "";
+
+            /**
+             * RedirectSeen status.
+             * @member {number} status
+             * @memberof barrage.v1.RedirectSeen
+             * @instance
+             */
+            RedirectSeen.prototype.status = 0;
+
+            /**
+             * RedirectSeen location.
+             * @member {string} location
+             * @memberof barrage.v1.RedirectSeen
+             * @instance
+             */
+            RedirectSeen.prototype.location = "";
+
+            /**
+             * Creates a new RedirectSeen instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.RedirectSeen
+             * @static
+             * @param {barrage.v1.RedirectSeen.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.RedirectSeen} RedirectSeen instance
+             * @type {{
+             *   (properties: barrage.v1.RedirectSeen.$Shape): barrage.v1.RedirectSeen & barrage.v1.RedirectSeen.$Shape;
+             *   (properties?: barrage.v1.RedirectSeen.$Properties): barrage.v1.RedirectSeen;
+             * }}
+             */
+            RedirectSeen.create = function(properties) {
+                return new RedirectSeen(properties);
+            };
+
+            /**
+             * Encodes the specified RedirectSeen message. Does not implicitly {@link barrage.v1.RedirectSeen.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.RedirectSeen
+             * @static
+             * @param {barrage.v1.RedirectSeen.$Properties} message RedirectSeen message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RedirectSeen.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.method != null && $Object.hasOwnProperty.call(message, "method") && message.method !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.method);
+                if (message.url != null && $Object.hasOwnProperty.call(message, "url") && message.url !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.url);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.status);
+                if (message.location != null && $Object.hasOwnProperty.call(message, "location") && message.location !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.location);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RedirectSeen message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.RedirectSeen
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.RedirectSeen & barrage.v1.RedirectSeen.$Shape} RedirectSeen
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RedirectSeen.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.RedirectSeen();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.method = value;
+                            else
+                                delete message.method;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.url = value;
+                            else
+                                delete message.url;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.location = value;
+                            else
+                                delete message.location;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a RedirectSeen message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.RedirectSeen
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.RedirectSeen} RedirectSeen
+             */
+            RedirectSeen.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.RedirectSeen)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.RedirectSeen: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.RedirectSeen();
+                if (object.method != null)
+                    if (typeof object.method !== "string" || object.method.length)
+                        message.method = $String(object.method);
+                if (object.url != null)
+                    if (typeof object.url !== "string" || object.url.length)
+                        message.url = $String(object.url);
+                if (object.status != null)
+                    if ($Number(object.status) !== 0)
+                        message.status = object.status >>> 0;
+                if (object.location != null)
+                    if (typeof object.location !== "string" || object.location.length)
+                        message.location = $String(object.location);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RedirectSeen message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.RedirectSeen
+             * @static
+             * @param {barrage.v1.RedirectSeen} message RedirectSeen
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RedirectSeen.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.method = "";
+                    object.url = "";
+                    object.status = 0;
+                    object.location = "";
+                }
+                if (message.method != null && $Object.hasOwnProperty.call(message, "method"))
+                    object.method = message.method;
+                if (message.url != null && $Object.hasOwnProperty.call(message, "url"))
+                    object.url = message.url;
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = message.status;
+                if (message.location != null && $Object.hasOwnProperty.call(message, "location"))
+                    object.location = message.location;
+                return object;
+            };
+
+            /**
+             * Converts this RedirectSeen to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.RedirectSeen
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RedirectSeen.prototype.toJSON = function() {
+                return RedirectSeen.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return RedirectSeen;
         })();
 
         v1.CheckCount = (function() {
@@ -10714,6 +11237,8 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [maxInFlight] TakeoverShare maxInFlight
              * @property {number|null} [partStart] TakeoverShare partStart
              * @property {number|null} [partEnd] TakeoverShare partEnd
+             * @property {number|null} [vuOffset] TakeoverShare vuOffset
+             * @property {number|null} [arrivalOffset] TakeoverShare arrivalOffset
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -10794,6 +11319,22 @@ export const barrage = $root.barrage = (() => {
             TakeoverShare.prototype.partEnd = 0;
 
             /**
+             * TakeoverShare vuOffset.
+             * @member {number} vuOffset
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.vuOffset = 0;
+
+            /**
+             * TakeoverShare arrivalOffset.
+             * @member {number} arrivalOffset
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.arrivalOffset = 0;
+
+            /**
              * Creates a new TakeoverShare instance using the specified properties.
              * @function create
              * @memberof barrage.v1.TakeoverShare
@@ -10837,6 +11378,10 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 5, wireType 1 =*/41).double(message.partStart);
                 if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd") && !$Object.is(message.partEnd, 0))
                     writer.uint32(/* id 6, wireType 1 =*/49).double(message.partEnd);
+                if (message.vuOffset != null && $Object.hasOwnProperty.call(message, "vuOffset") && message.vuOffset !== 0)
+                    writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.vuOffset);
+                if (message.arrivalOffset != null && $Object.hasOwnProperty.call(message, "arrivalOffset") && message.arrivalOffset !== 0)
+                    writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.arrivalOffset);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -10935,6 +11480,24 @@ export const barrage = $root.barrage = (() => {
                                 delete message.partEnd;
                             continue;
                         }
+                    case 7: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.vuOffset = value;
+                            else
+                                delete message.vuOffset;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.arrivalOffset = value;
+                            else
+                                delete message.arrivalOffset;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -10988,6 +11551,12 @@ export const barrage = $root.barrage = (() => {
                 if (object.partEnd != null)
                     if (!$Object.is($Number(object.partEnd), 0))
                         message.partEnd = $Number(object.partEnd);
+                if (object.vuOffset != null)
+                    if ($Number(object.vuOffset) !== 0)
+                        message.vuOffset = object.vuOffset >>> 0;
+                if (object.arrivalOffset != null)
+                    if ($Number(object.arrivalOffset) !== 0)
+                        message.arrivalOffset = object.arrivalOffset >>> 0;
                 return message;
             };
 
@@ -11015,6 +11584,8 @@ export const barrage = $root.barrage = (() => {
                     object.maxInFlight = 0;
                     object.partStart = 0;
                     object.partEnd = 0;
+                    object.vuOffset = 0;
+                    object.arrivalOffset = 0;
                 }
                 if (message.scenario != null && $Object.hasOwnProperty.call(message, "scenario"))
                     object.scenario = message.scenario;
@@ -11028,6 +11599,10 @@ export const barrage = $root.barrage = (() => {
                     object.partStart = options.json && !$isFinite(message.partStart) ? $String(message.partStart) : message.partStart;
                 if (message.partEnd != null && $Object.hasOwnProperty.call(message, "partEnd"))
                     object.partEnd = options.json && !$isFinite(message.partEnd) ? $String(message.partEnd) : message.partEnd;
+                if (message.vuOffset != null && $Object.hasOwnProperty.call(message, "vuOffset"))
+                    object.vuOffset = message.vuOffset;
+                if (message.arrivalOffset != null && $Object.hasOwnProperty.call(message, "arrivalOffset"))
+                    object.arrivalOffset = message.arrivalOffset;
                 return object;
             };
 

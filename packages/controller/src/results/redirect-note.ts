@@ -1,0 +1,31 @@
+// The run note for requests that were redirected: a path written without the
+// trailing slash the server wants (FastAPI's 307 to `/api/sessions/`) still
+// "works", at the cost of a hop on every request. The note names the first
+// redirect seen per request name, so the user can write the path it leads to.
+import type { RequestTotals } from '../merge/request-totals.ts';
+
+/** The path and query of a URL as the agent reported it (the whole text when it is no URL). */
+function pathOf(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.pathname}${u.search}`;
+  } catch {
+    return url;
+  }
+}
+
+/** One note per request name that followed redirects, in name order. */
+export function redirectNotes(byName: ReadonlyMap<string, RequestTotals>): string[] {
+  const notes: string[] = [];
+  for (const [name, t] of [...byName].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const r = t.firstRedirect;
+    if (t.redirects === 0 || r === null) continue;
+    const n = t.redirects;
+    notes.push(
+      `${name}: ${n} ${n === 1 ? 'response was a redirect' : 'responses were redirects'}, followed: ` +
+        `${r.method} ${pathOf(r.url ?? '')} → ${r.status} → ${r.location} ` +
+        '(write the path the server redirects to, or set redirects: 0)',
+    );
+  }
+  return notes;
+}
