@@ -139,10 +139,13 @@ export class Run implements RunListener, RunView {
         // Just after each interval boundary, when the agents' reports for it have had time to land.
         const tick = (k: number) => {
           const at = s.startAt + k * s.intervalMs + PROGRESS_LAG_MS;
-          progress = setTimeout(() => {
-            this.publisher.tick(this.monitorSamples(), this.verdicts.tick());
-            tick(k + 1);
-          }, Math.max(0, at - o.clock.now()));
+          progress = setTimeout(
+            () => {
+              this.publisher.tick(this.monitorSamples(), this.verdicts.tick());
+              tick(k + 1);
+            },
+            Math.max(0, at - o.clock.now()),
+          );
         };
         tick(1);
         // Re-checked on every message and watch tick; the deadline moves while a lost agent may return.
