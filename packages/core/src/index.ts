@@ -4,6 +4,17 @@
 export { ArrivalSchedule, type RateStage } from './arrival-schedule.ts';
 export { type Clock, offsetClock, systemClock } from './clock.ts';
 export { closestName, didYouMean } from './closest-name.ts';
+export {
+  globalIteration,
+  type IndexKind,
+  indexKindOf,
+  offsetsOf,
+  type PartIndexes,
+  pairIndex,
+  rampWorkerVuOffset,
+  takeoverVuOffset,
+  workerOffsets,
+} from './global-index.ts';
 export { FORBIDDEN_HEADERS, HEADER_NAME, isSendableHeaderValue } from './header-rules.ts';
 export { parseJsonPath, readJsonPath } from './json-path.ts';
 export { DEFAULT_AGENT_TIMEOUT_MS, DEFAULT_LEASE_MS } from './liveness.ts';
@@ -18,12 +29,15 @@ export {
 } from './load-models.ts';
 export { humanLogLines, type LogLineFormatter, logsForHumans } from './log-output.ts';
 export { REDACT } from './log-redaction.ts';
+export { type RowMode, rowFor } from './row-assignment.ts';
+export { type Draw, seededDraw, seededUnit } from './seeded-random.ts';
 export { MAX_PATTERNS, TargetAllowlist } from './target-allowlist.ts';
 export {
   compileTemplate,
   type Filter,
   render,
   type Template,
+  type TemplateScope,
   UnknownVariableError,
   VARIABLE,
   variablesIn,
@@ -44,6 +58,19 @@ export {
   monitorHoldsBytes,
   NO_DATA,
 } from './units.ts';
+export {
+  GENERATORS,
+  type Generator,
+  type GeneratorInput,
+  type GeneratorName,
+  generatedValue,
+  generatorProblem,
+  isCall,
+  MAX_RANDOM_INT_RANGE,
+  MAX_RANDOM_STRING,
+  parseGenerator,
+  seqOf,
+} from './value-generators.ts';
 export { clusterVusAt, peakShare, segmentShare, type VuStage } from './vu-ramp.ts';
 export { MAX_WORKERS, parseWorkerCount } from './worker-count.ts';
 export { arrivalsOf, evenShare, ownsArrival, subSegment, type WorkerSlot } from './worker-split.ts';

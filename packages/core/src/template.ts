@@ -7,7 +7,12 @@
 // A filter encodes a value for where it lands: ${name|uri} percent-encodes it
 // (query values), ${name|json} escapes it for a JSON string (json bodies); the
 // controller adds these where the scenario puts a variable in such a place.
-export const VARIABLE = /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}|]*)?|[A-Za-z_][A-Za-z0-9_]*)(?:\|(uri|json))?\}/g;
+// Generators (${seq}, ${randomInt(1,10)}: value-generators.ts) are kept like
+// flow variables and filled per request, unless a run variable has that name.
+export const VARIABLE =
+  /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}|]*)?|[A-Za-z_][A-Za-z0-9_]*(?:\([^(){}|]*\))?)(?:\|(uri|json))?\}/g;
+
+import { parseGenerator } from './value-generators.ts';
 
 export type Filter = 'uri' | 'json';
 
@@ -44,7 +49,7 @@ export function compileTemplate(text: string, run: ReadonlyMap<string, string>, 
       literal += apply(value, filter);
       continue;
     }
-    if (!flow.has(name)) throw new UnknownVariableError(name);
+    if (!flow.has(name) && parseGenerator(name) === undefined) throw new UnknownVariableError(name);
     parts.push(literal, filter === undefined ? { v: name } : { v: name, f: filter });
     literal = '';
   }
@@ -62,8 +67,13 @@ export class UnknownVariableError extends Error {
   }
 }
 
+/** Where render() looks flow variables and generators up (a Map, or an iteration's scope). */
+export interface TemplateScope {
+  get(name: string): string | undefined;
+}
+
 /** The text with flow variables from `scope`; undefined when one of them was not captured. */
-export function render(t: Template, scope: ReadonlyMap<string, string> | null): string | undefined {
+export function render(t: Template, scope: TemplateScope | null): string | undefined {
   if (typeof t === 'string') return t;
   let out = '';
   for (const p of t) {
