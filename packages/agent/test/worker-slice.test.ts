@@ -24,6 +24,13 @@ const base: PreparedScenario = {
   maxInFlight: 0,
   connections: 0,
   entries: [],
+  vuOffset: 0,
+  iterationOffset: 0,
+  vuSpan: 0,
+  seed: '',
+  scenarioIndex: 0,
+  scenarioCount: 1,
+  maxSteps: 1,
 };
 const slots = (count: number) => Array.from({ length: count }, (_, index) => ({ index, count }));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -109,5 +116,26 @@ test('evenShare is the cumulative rule: parts differ by at most one', () => {
     const parts = [0, 1, 2, 3, 4, 5].map((i) => evenShare(total, i, 6));
     assert.equal(sum(parts), total);
     assert.ok(Math.max(...parts) - Math.min(...parts) <= 1);
+  }
+});
+
+test("global indexes: the workers' VUs and shared iterations follow on from each other, from the agent's offsets", () => {
+  for (const count of [1, 2, 3, 7]) {
+    for (const vus of [1, 2, 5, 13]) {
+      for (const iterations of [0, 1, 37, 300]) {
+        const agent = { ...base, executor: 2, vus, iterations, vuOffset: 40, iterationOffset: 1000 };
+        const parts = slots(count).map((w) => sliceScenario(agent, w, false));
+        let vu = 40;
+        let it = 1000;
+        for (const p of parts) {
+          assert.equal(p.vuOffset, vu);
+          assert.equal(p.iterationOffset, it);
+          vu += p.vus;
+          it += p.iterations;
+        }
+        assert.equal(vu, 40 + vus);
+        assert.equal(it, 1000 + iterations);
+      }
+    }
   }
 });

@@ -5,6 +5,7 @@
 // by the VUs, one per VU, or a VU target that moves with the stages.
 import type { Timer, Timers } from '../timers.ts';
 import { runIteration } from './iteration.ts';
+import { indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
 import type { ModelContext, Scheduler } from './scheduler.ts';
 import { VirtualUser, type VuHost } from './virtual-user.ts';
@@ -33,6 +34,9 @@ export class ClosedModel implements Scheduler, VuHost {
   private readonly opts: ClosedModelOptions;
   private readonly vus: Array<VirtualUser | undefined> = [];
   private remaining: number;
+  /** Iterations taken so far by the part, and by each VU slot (a slot a ramp refills keeps counting: no index twice). */
+  private taken = 0;
+  private readonly slotIterations: number[] = [];
   private stopped = false;
   private idle = false;
   private endTimer: Timer | undefined;
@@ -111,11 +115,16 @@ export class ClosedModel implements Scheduler, VuHost {
     }
     this.remaining--;
     vu.remaining--;
+    vu.taken = this.taken++;
     return true;
   }
 
-  run(entry: number, done: () => void): void {
-    runIteration(this.ctx.requester, this.ctx.entries[entry]!, undefined, done);
+  run(entry: number, done: () => void, vu: VirtualUser): void {
+    const g = this.ctx.generation;
+    const k = this.slotIterations[vu.id] ?? 0;
+    this.slotIterations[vu.id] = k + 1;
+    const index = g === undefined ? undefined : indexOf(g, vu.id, k, vu.taken);
+    runIteration(this.ctx.requester, this.ctx.entries[entry]!, undefined, done, g, index);
   }
 
   vuExited(vu: VirtualUser): void {

@@ -3,24 +3,32 @@
 // iteration only. A step that cannot be formed (its flow variable was not
 // captured) is not sent, nor is anything after it: those steps count as
 // dropped. Once the scenario's executor is closed, nothing more is sent.
+// Generated values (${seq}, ${uuid}, …) come from the scope too: iteration-scope.ts.
 import type { PreparedRequest, Requester, Scope } from '../http/requester.ts';
+import { type GenerationPlan, type IterationIndex, IterationScope } from './iteration-scope.ts';
 
 export interface PreparedEntry {
   name: string;
   weight: number;
   steps: readonly PreparedRequest[];
-  /** Some step captures: the iteration needs a scope. */
+  /** Some step captures or is templated (flow variables, generators): the iteration needs a scope. */
   scoped: boolean;
 }
 
-/** Runs every step of `entry`; `intendedAt` (run clock, ms) applies to the first step. Calls done once. */
+/**
+ * Runs every step of `entry`; `intendedAt` (run clock, ms) applies to the first step. Calls done once.
+ * `generation` and `index` number the iteration for generated values.
+ */
 export function runIteration(
   exec: Requester,
   entry: PreparedEntry,
   intendedAt: number | undefined,
   done: () => void,
+  generation?: GenerationPlan,
+  index?: IterationIndex,
 ): void {
-  const scope: Scope | null = entry.scoped ? new Map() : null;
+  const generated = entry.scoped && generation !== undefined && index !== undefined;
+  const scope: Scope | null = generated ? new IterationScope(generation, index) : entry.scoped ? new Map() : null;
   let i = 0;
   let firing = false;
   let completedSync = false;
@@ -40,6 +48,7 @@ export function runIteration(
       }
       const req = entry.steps[i]!;
       const intended = i === 0 ? intendedAt : undefined;
+      if (generated) (scope as IterationScope).beginStep(i);
       i++;
       firing = true;
       completedSync = false;

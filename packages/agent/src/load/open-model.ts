@@ -8,6 +8,7 @@
 import type { ArrivalSchedule } from '@barrage/core';
 import type { Timer } from '../timers.ts';
 import { runIteration } from './iteration.ts';
+import { indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
 import type { ModelContext, Scheduler } from './scheduler.ts';
 
@@ -99,13 +100,13 @@ export class OpenModel implements Scheduler {
         this.timer = timers.setTimeout(this.pump, at - now - EARLY_MS);
         return;
       }
-      this.next++;
-      this.arrive(at);
+      this.arrive(at, this.next++);
     }
     this.checkIdle();
   };
 
-  private arrive(at: number): void {
+  /** Fires the agent's arrival `j` (its global index is the agent's offset + j). */
+  private arrive(at: number, j: number): void {
     const entry = this.ctx.entries[this.mix.next()]!;
     const requester = this.ctx.requester;
     // Full, or the scenario's connections already closed at its hard end: never sent, dropped.
@@ -114,7 +115,8 @@ export class OpenModel implements Scheduler {
       return;
     }
     this.activeVus++;
-    runIteration(requester, entry, at, this.onDone);
+    const g = this.ctx.generation;
+    runIteration(requester, entry, at, this.onDone, g, g === undefined ? undefined : indexOf(g, 0, 0, j));
   }
 
   private checkIdle(): void {

@@ -8,6 +8,7 @@ import type { Clock } from '@barrage/core';
 import type { Requester } from '../http/requester.ts';
 import type { Timers } from '../timers.ts';
 import type { PreparedEntry } from './iteration.ts';
+import type { GenerationPlan } from './iteration-scope.ts';
 
 export interface Scheduler {
   /** Begins firing now. */
@@ -29,6 +30,8 @@ export interface ModelContext {
   timers: Timers;
   requester: Requester;
   entries: readonly PreparedEntry[];
+  /** How this part numbers its iterations (global indexes) for generated values. */
+  generation?: GenerationPlan;
   /** Asked before each iteration or arrival: false stops the model for good (the agent's lease ran out). */
   mayFire?: () => boolean;
   /** Called once, when the model will start nothing more and nothing it started is still running. */

@@ -11,8 +11,8 @@ export interface VuHost {
   take(vu: VirtualUser): boolean;
   /** Whether `vu` may start another iteration now. */
   mayContinue(vu: VirtualUser): boolean;
-  /** Runs mix entry `entry` once; `done` once it is over. */
-  run(entry: number, done: () => void): void;
+  /** Runs mix entry `entry` once for `vu`; `done` once it is over. */
+  run(entry: number, done: () => void, vu: VirtualUser): void;
   vuExited(vu: VirtualUser): void;
 }
 
@@ -22,6 +22,8 @@ export class VirtualUser {
   readonly id: number;
   /** Iterations this VU may still run (per-vu-iterations); Infinity otherwise. */
   remaining: number;
+  /** The model's count of iterations taken when this VU took its current one (shared-iterations numbering). */
+  taken = 0;
   private running = false;
   private completedSync = false;
   private sleep: Timer | undefined;
@@ -49,7 +51,7 @@ export class VirtualUser {
     }
     this.running = true;
     this.completedSync = false;
-    this.host.run(this.mix.next(), this.onDone);
+    this.host.run(this.mix.next(), this.onDone, this);
     this.running = false;
     if (this.completedSync) this.host.timers.setImmediate(() => this.after());
   }

@@ -2,7 +2,15 @@
 // worker's slice of it): how many iterations it runs at once, which sizes its
 // connections, and the Part launched at the start instant. Pure; takeover.ts
 // is the counterpart for a share of a lost agent's.
-import { isOpenExecutor, modelOfExecutor, ownsArrival, peakShare, type WorkerSlot } from '@barrage/core';
+import {
+  indexKindOf,
+  isOpenExecutor,
+  modelOfExecutor,
+  ownsArrival,
+  peakShare,
+  rampWorkerVuOffset,
+  type WorkerSlot,
+} from '@barrage/core';
 import type { Requester } from '../http/requester.ts';
 import type { PreparedScenario } from './assignment.ts';
 import type { Part } from './part.ts';
@@ -27,6 +35,12 @@ export function ownPart(s: PreparedScenario, requester: Requester, startAt: numb
   const scenarioAt = startAt + s.startOffsetMs;
   const seg = own.vuSegment;
   const w = own.worker;
+  const model = modelOfExecutor(s.executor);
+  // A worker's offsets were set when its slice was cut (worker-slice.ts); a ramp's depend on the segment.
+  const vuOffset =
+    model?.ramping === true && w !== undefined
+      ? rampWorkerVuOffset(s.vuOffset, s.startTarget, s.stages, own.segment, w)
+      : s.vuOffset;
   return {
     scenario: s,
     requester,
@@ -38,5 +52,11 @@ export function ownPart(s: PreparedScenario, requester: Requester, startAt: numb
     phase: own.segment.start,
     maxInFlight: s.maxInFlight,
     include: w === undefined ? undefined : (j) => ownsArrival(j, w),
+    indexes: {
+      kind: indexKindOf(model?.name ?? ''),
+      vuOffset,
+      iterationOffset: s.iterationOffset,
+      iterationsPerVu: s.iterationsPerVu,
+    },
   };
 }

@@ -3,7 +3,14 @@
 // launchPart) and fired by the load model of the scenario's kind, built here
 // from the part: the executor picks the model and its budget, the part says
 // how much of the cluster's load is this agent's.
-import { ArrivalSchedule, clusterVusAt, isOpenExecutor, modelOfExecutor, segmentShare } from '@barrage/core';
+import {
+  ArrivalSchedule,
+  clusterVusAt,
+  isOpenExecutor,
+  modelOfExecutor,
+  type PartIndexes,
+  segmentShare,
+} from '@barrage/core';
 import { barrage } from '@barrage/proto';
 import type { Requester } from '../http/requester.ts';
 import { ClosedModel } from '../load/closed-model.ts';
@@ -28,6 +35,8 @@ export interface Part {
   phase: number;
   maxInFlight: number;
   include?: (j: number) => boolean;
+  /** Where the part's VUs and iterations sit among the cluster's (core's global-index.ts). */
+  indexes: PartIndexes;
 }
 
 /** What every model of a run shares: the run's clock and timers, its lease, and where it says it is idle. */
@@ -36,7 +45,15 @@ export type PartContext = Omit<ModelContext, 'requester' | 'entries'>;
 /** The load model that fires `p`. */
 export function modelFor(p: Part, run: PartContext): Scheduler {
   const s = p.scenario;
-  const ctx: ModelContext = { ...run, requester: p.requester, entries: s.entries };
+  const generation = {
+    indexes: p.indexes,
+    seed: s.seed,
+    scenarioIndex: s.scenarioIndex,
+    scenarioCount: s.scenarioCount,
+    maxSteps: s.maxSteps,
+    clock: run.clock,
+  };
+  const ctx: ModelContext = { ...run, requester: p.requester, entries: s.entries, generation };
   if (isOpenExecutor(s.executor)) {
     return new OpenModel(ctx, {
       schedule: new ArrivalSchedule(s.startTarget, s.stages),

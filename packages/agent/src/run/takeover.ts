@@ -4,7 +4,7 @@
 // bounded scenarios are never taken over (what the lost agent completed is
 // unknown); AgentRun launches the rest like its own parts.
 
-import { isOpenExecutor, modelOfExecutor, peakShare } from '@barrage/core';
+import { indexKindOf, isOpenExecutor, modelOfExecutor, type PartIndexes, peakShare } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import type { PreparedScenario } from './assignment.ts';
@@ -30,6 +30,8 @@ export interface TakenShare {
   include: (j: number) => boolean;
   /** VUs or in-flight slots this share adds to the run (bounded per run). */
   adds: number;
+  /** Taken VUs get fresh global indexes from the controller; taken arrivals keep the lost agent's. */
+  indexes: PartIndexes;
 }
 
 export const badTakeover = (t: barrage.v1.Takeover.$Properties, why: string) =>
@@ -82,6 +84,12 @@ export function takenShares(t: barrage.v1.Takeover.$Properties, scenarios: reado
       maxInFlight,
       include: (j) => inPart(j, partStart, partEnd),
       adds: open ? maxInFlight : vus,
+      indexes: {
+        kind: indexKindOf(modelOfExecutor(s.executor)?.name ?? ''),
+        vuOffset: share.vuOffset ?? 0,
+        iterationOffset: share.arrivalOffset ?? 0,
+        iterationsPerVu: 0,
+      },
     });
   }
   return out;

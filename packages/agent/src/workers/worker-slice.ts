@@ -9,7 +9,10 @@
 //   - open models: worker k fires the agent's arrivals j with j mod N = k, so
 //     the agent's own evenly spread schedule is kept whole.
 
-import { arrivalsOf, evenShare, type WorkerSlot } from '@barrage/core';
+//   - global indexes: a worker's VUs and shared iterations start where the
+//     earlier workers' end (core's workerOffsets; ramps: own-part.ts).
+
+import { arrivalsOf, evenShare, modelOfExecutor, type WorkerSlot, workerOffsets } from '@barrage/core';
 import type { PreparedScenario } from '../run/assignment.ts';
 
 /** The scenario as this worker runs it: its VUs, iterations, in-flight cap and connections. */
@@ -24,8 +27,11 @@ export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean)
       ? 0
       : Math.floor((s.iterations * (vusBefore + vus)) / s.vus) - Math.floor((s.iterations * vusBefore) / s.vus);
   const fires = open ? arrivalsOf(s.iterations, w) > 0 : true;
+  const offsets = open || modelOfExecutor(s.executor)?.ramping === true ? s : workerOffsets(s, w);
   return {
     ...s,
+    vuOffset: offsets.vuOffset,
+    iterationOffset: offsets.iterationOffset,
     vus,
     iterations,
     // An open model's count stays the agent's: the worker walks the agent's arrivals and fires its own.

@@ -2,7 +2,7 @@
 // by scenario, split over the agents still running that hold that scenario, by
 // weight, with the same apportionment as the original plan. Pure: the run decides
 // when, and sends what this returns.
-import { modelOfExecutor } from '@barrage/core';
+import { modelOfExecutor, peakShare, takeoverVuOffset } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import { apportion, segments } from './apportion.ts';
 
@@ -23,7 +23,8 @@ export interface TakeoverPlan {
   skipped: string[];
 }
 
-export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPlan {
+/** `id` numbers the takeover within the run (1, 2, …): its VUs get global indexes of their own. */
+export function planTakeover(lost: Assign, takers: readonly Taker[], id = 1): TakeoverPlan {
   const shares = new Map<string, TakeoverShare[]>();
   const skipped = new Set<string>();
   for (const sc of lost.scenarios ?? []) {
@@ -43,7 +44,19 @@ export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPl
     const widths = parts.map((x) => x.end - x.start);
     const vus = apportion(sc.vus ?? 0, widths);
     const caps = apportion(sc.maxInFlight ?? 0, widths).map((c) => Math.max(1, c));
+    // Fresh VU indexes per taker, counted as the agent will count its VUs (a ramp: its part's peak).
+    const lostStart = lost.segmentStart ?? 0;
+    const lostWidth = (lost.segmentEnd ?? 1) - lostStart;
+    const stages = (sc.stages ?? []).map((s) => ({ durationMs: s.durationMs ?? 0, target: s.target ?? 0 }));
+    const added = parts.map((part, k) =>
+      modelOfExecutor(sc.executor ?? 0)?.ramping === true
+        ? peakShare(sc.startTarget ?? 0, stages, lostStart + lostWidth * part.start, lostStart + lostWidth * part.end)
+        : vus[k]!,
+    );
+    let before = 0;
     holders.forEach((h, k) => {
+      const vuOffset = takeoverVuOffset(sc.vuSpan ?? 0, id, before);
+      before += added[k]!;
       const list = shares.get(h.t.id) ?? [];
       shares.set(h.t.id, list);
       list.push({
@@ -53,6 +66,8 @@ export function planTakeover(lost: Assign, takers: readonly Taker[]): TakeoverPl
         maxInFlight: caps[k],
         partStart: parts[k]!.start,
         partEnd: parts[k]!.end,
+        vuOffset,
+        arrivalOffset: sc.iterationOffset ?? 0,
       });
     });
   }

@@ -101,11 +101,12 @@ export class AgentLossHandler {
     );
     if (takers.length === 0) return 'no agent left to take its share over (onAgentLoss: rebalance)';
     const fromAt = at + c.scenario.leaseMs + LEASE_MARGIN_MS;
+    const id = ++this.takeoverId;
     const plan = planTakeover(
       c.plans.get(lost.id)!.assign,
       takers.map((p) => ({ id: p.id, weight: p.weight, assign: c.plans.get(p.id)!.assign })),
+      id,
     );
-    const id = ++this.takeoverId;
     const takenBy: string[] = [];
     for (const [takerId, shares] of plan.shares) {
       const p = c.participants.get(takerId)!;

@@ -20,4 +20,13 @@ const status = { type: 'integer', minimum: 100, maximum: 599 } as const;
 export const statuses = (description: string) =>
   ({ type: 'array', description, items: status, minItems: 1, maxItems: 50, uniqueItems: true }) as const;
 export const varName = { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
+/** A seed for random generators: the same seed and plan give the same values. */
+export const seed = (description: string) =>
+  ({
+    description,
+    anyOf: [
+      { type: 'string', minLength: 1, maxLength: 100 },
+      { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+    ],
+  }) as const;
 export const jsonPath = text("a JSON path: $.a.b, $.items[0], $['odd-key']", { pattern: '^\\$', maxLength: 500 });

@@ -5,7 +5,7 @@
 // path. The same schema is published as schemas/scenario.schema.json for
 // editors (npm run gen).
 import { agentLossProps } from './schema-agent-loss.ts';
-import { duration, name, text, varName } from './schema-fields.ts';
+import { duration, name, seed, text, varName } from './schema-fields.ts';
 import { monitorsSchema, thresholdsSchema } from './schema-judging.ts';
 import { loadModelsSchema } from './schema-models.ts';
 import { flowsSchema, requestDefaultsSchema, requestsSchema, setupSchema } from './schema-requests.ts';
@@ -27,6 +27,9 @@ export const scenarioSchema = {
     }),
     interval: duration(
       'how often results are reported and merged, 100ms..10s; default: 100ms when the load lasts at most 10s (or is a burst of at most 1000 iterations), else 1s',
+    ),
+    seed: seed(
+      'seed for ${randomInt(a,b)}, ${randomString(n)} and random rows: the same seed and plan give the same values whatever the agent count (default: unseeded)',
     ),
     defaults: requestDefaultsSchema,
     vars: {

@@ -48,7 +48,7 @@ export function referenceProblems(path: string, text: string): string[] {
   for (const m of text.matchAll(/\$\{/g)) {
     if (!known.has(m.index))
       out.push(
-        `${path}: ${JSON.stringify(text.slice(m.index, m.index + 40))} is not a variable reference (\${name}, \${name|uri}, \${name|json}, \${env:NAME}, \${env:NAME:-default})`,
+        `${path}: ${JSON.stringify(text.slice(m.index, m.index + 40))} is not a variable reference (\${name}, \${name|uri}, \${name|json}, \${env:NAME}, \${env:NAME:-default}, or a generator: \${seq}, \${randomInt(1,10)})`,
       );
   }
   for (const m of text.matchAll(VARIABLE)) {
