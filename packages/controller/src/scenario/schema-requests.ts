@@ -103,7 +103,6 @@ const requestProps = {
     `time allowed for the response headers and for each body chunk (default ${REQUEST_DEFAULTS.timeout})`,
   ),
   expect: statuses('statuses that count as ok (default: 2xx; list a 3xx that is not followed to make it ok)'),
-  redirects,
   capture,
 } as const;
 
@@ -156,6 +155,7 @@ export const requestsSchema = {
     required: ['name'],
     properties: {
       ...requestProps,
+      redirects,
       multipart,
       checks: { type: 'array', maxItems: 20, items: { ...check, ...oneCheckKind } },
       weight: {
