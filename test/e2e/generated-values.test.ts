@@ -3,7 +3,7 @@
 // and ${vu} in its query and a header. A tiny HTTP server records what it
 // received: every iteration 0..299 exactly once, 300 distinct ${seq}, exactly
 // `vus` distinct ${vu}; and a seeded run gives the same ${randomInt} for each
-// global iteration again, on 2 agents as on 3.
+// global iteration again, on 2 agents of 2 worker threads as on 3 agents.
 
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -54,7 +54,7 @@ async function recorder() {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, close: () => server.close() };
 }
 
-async function run(agents: number): Promise<Seen[]> {
+async function run(agents: number, workers = 1): Promise<Seen[]> {
   const target = await recorder();
   try {
     const dir = mkdtempSync(join(tmpdir(), 'barrage-gen-'));
@@ -67,6 +67,8 @@ async function run(agents: number): Promise<Seen[]> {
       target.url,
       '--local-agents',
       String(agents),
+      '--agent-workers',
+      String(workers),
     ]);
     assert.equal(r.code, 0, r.stderr);
     return target.seen;
@@ -75,7 +77,7 @@ async function run(agents: number): Promise<Seen[]> {
   }
 }
 
-test('3 agents: 300 distinct iterations 0..299, 300 distinct seq, exactly vus distinct vu; a seed repeats randomInt', async () => {
+test('3 agents: 300 distinct iterations 0..299, 300 distinct seq, exactly vus distinct vu; a seed repeats randomInt on 2x2 workers', async () => {
   const three = await run(3);
   assert.equal(three.length, 300);
   assert.deepEqual(
@@ -93,7 +95,13 @@ test('3 agents: 300 distinct iterations 0..299, 300 distinct seq, exactly vus di
   const byIteration = (seen: Seen[]) => new Map(seen.map((s) => [s.it, s.r]));
   const first = byIteration(three);
   assert.ok(new Set(first.values()).size > 250, 'randomInt draws differ between iterations');
-  const again = await run(2);
+  // 2 agents of 2 worker threads each: the same global numbering, split another way.
+  const again = await run(2, 2);
   assert.equal(again.length, 300);
+  assert.equal(new Set(again.map((s) => s.seq)).size, 300);
+  assert.deepEqual(
+    [...new Set(again.map((s) => Number(s.vu)))].sort((a, b) => a - b),
+    Array.from({ length: VUS }, (_, i) => i + 1),
+  );
   assert.deepEqual(byIteration(again), first, 'the same seed gives the same value for each global iteration');
 });
