@@ -126,6 +126,9 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
     ] as const) {
       if (!Number.isInteger(v) || v < 0 || v > 1e9) throw bad(`${where}: ${what} ${v}`);
     }
+    // ${seq} multiplies by the scenario count: keep it small enough for exact numbers.
+    if ((s.scenarioIndex ?? 0) >= 1000 || (s.scenarioCount ?? 0) > 1000)
+      throw bad(`${where}: scenario ${s.scenarioIndex} of ${s.scenarioCount}`);
     const specs = s.requests ?? [];
     // Variables some step of this scenario captures: left in templates until the request fires.
     const flowVars = new Set<string>();
