@@ -32,6 +32,7 @@ test('built-in scenarios load and validate', () => {
     startTarget: 0,
     stages: [],
     redirects: 10,
+    cookies: true,
   });
 });
 

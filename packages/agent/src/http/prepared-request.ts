@@ -20,6 +20,8 @@ export interface PreparedCapture {
   variable: string;
   header?: string;
   jsonPath?: ReadonlyArray<string | number>;
+  /** The name of a cookie the response sets. */
+  cookie?: string;
   /** Counted like a check: passes when the value was found. */
   checkName: string;
 }

@@ -13,6 +13,7 @@ import type { Clock } from '@barrage/core';
 import { isSendableHeaderValue, readJsonPath, render } from '@barrage/core';
 import type { CompletionLog } from '../measure/completion-log.ts';
 import type { ErrorKind, Recorder } from '../measure/recorder.ts';
+import { setCookieValue, VuCookies } from './cookie-jar.ts';
 import { type HttpDispatch, UndiciDispatch } from './dispatch.ts';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
@@ -48,6 +49,8 @@ export interface RequesterOptions {
    * redirect is not followed: its 3xx is the request's answer. Absent: any host.
    */
   redirectRefused?: (host: string) => string | undefined;
+  /** Whether VUs keep cookies (the model's `cookies`); default true. */
+  cookies?: boolean;
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -105,9 +108,16 @@ export class Requester implements HandlerOwner {
    * when the request cannot be formed (a flow variable was not captured, or a captured
    * value cannot stand in a header) or the executor is closed.
    */
-  fire(req: PreparedRequest, scope: Scope | null, done: Done, intendedAt?: number): boolean {
+  fire(
+    req: PreparedRequest,
+    scope: Scope | null,
+    done: Done,
+    intendedAt?: number,
+    cookies?: VuCookies | null,
+  ): boolean {
     if (this.closed) return false;
-    if (!req.templated && req.multipart === null) {
+    const jar = cookies ?? null;
+    if (!req.templated && req.multipart === null && jar?.header(req.origin + (req.path as string)) === undefined) {
       const opts = (req.dispatchOptions ??= {
         origin: req.origin,
         method: req.method,
@@ -119,7 +129,9 @@ export class Requester implements HandlerOwner {
       });
       this.inFlight++;
       const sent = req.body === null ? 0 : (req.body as Buffer).length;
-      this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, opts, sent));
+      const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
+      h.cookies = jar;
+      this.http.dispatch(opts, h);
       return true;
     }
     let path: string;
@@ -146,6 +158,10 @@ export class Requester implements HandlerOwner {
       headers = req.headers as Record<string, string>;
       body = req.body as Buffer | null;
     }
+    const own = headers.cookie;
+    const fromJar = jar?.header(req.origin + path);
+    // The request's own Cookie header first, then the VU's (a copy: req.headers is shared).
+    if (fromJar !== undefined) headers = { ...headers, cookie: own === undefined ? fromJar : `${own}; ${fromJar}` };
     if (req.multipart) body = req.multipart.stream();
     this.inFlight++;
     const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
@@ -158,8 +174,16 @@ export class Requester implements HandlerOwner {
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     };
-    this.http.dispatch(opts, new ResponseHandler(this, req, scope, done, intendedAt, opts, sent));
+    const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
+    h.cookies = jar;
+    h.ownCookie = own;
+    this.http.dispatch(opts, h);
     return true;
+  }
+
+  /** A cookie jar for one VU (or open-model iteration); null when the model keeps none. */
+  newCookies(): VuCookies | null {
+    return this.opts.cookies === false ? null : new VuCookies();
   }
 
   /**
@@ -194,6 +218,14 @@ export class Requester implements HandlerOwner {
         body = from.body as Buffer | string | null;
         sent = body === null ? 0 : Buffer.byteLength(body as Buffer | string);
       }
+    }
+    if (h.cookies !== null) {
+      // The hop's cookies: the VU's for its URL, and the request's own only on the request's origin.
+      const own = hop.origin === h.req.origin ? h.ownCookie : undefined;
+      const fromJar = h.cookies.header(hop.origin + hop.path);
+      delete hop.headers.cookie;
+      const both = [own, fromJar].filter((c) => c !== undefined).join('; ');
+      if (both !== '') hop.headers.cookie = both;
     }
     const opts: DispatchOptions = {
       origin: hop.origin,
@@ -289,7 +321,8 @@ export class Requester implements HandlerOwner {
       if (c.header !== undefined) {
         const hv = h.headers !== null && Object.hasOwn(h.headers, c.header) ? h.headers[c.header] : undefined;
         v = Array.isArray(hv) ? hv[0] : hv;
-      } else v = readJsonPath(doc(), c.jsonPath!);
+      } else if (c.cookie !== undefined) v = setCookieValue(h.headers?.['set-cookie'], c.cookie);
+      else v = readJsonPath(doc(), c.jsonPath!);
       const ok = v !== undefined && v !== null && typeof v !== 'object';
       if (ok) h.scope?.set(c.variable, String(v));
       this.opts.recorder.recordCheck(req.index, c.checkName, ok);

@@ -5,6 +5,7 @@
 // every hop's bytes are counted.
 import type { Clock } from '@barrage/core';
 import type { Dispatcher } from 'undici';
+import type { VuCookies } from './cookie-jar.ts';
 import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
 import { type Hop, nextHop } from './redirects.ts';
 
@@ -43,6 +44,9 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   redirects = 0;
   /** The redirect to follow once this answer's body is read; null: this answer is the outcome. */
   next: Hop | null = null;
+  /** The VU's cookie jar (null: the model keeps none), and the request's own Cookie header. */
+  cookies: VuCookies | null = null;
+  ownCookie: string | undefined = undefined;
   private finished = false;
 
   constructor(
@@ -98,6 +102,9 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   ): void {
     this.status = statusCode;
     this.headers = headers;
+    // Every hop's Set-Cookie is kept, so a login that redirects still logs the VU in.
+    if (this.cookies !== null && headers['set-cookie'] !== undefined)
+      this.cookies.store(this.sent.origin + this.sent.path, headers['set-cookie']);
     this.next =
       statusCode >= 300 && statusCode < 400 && this.redirects < (this.req.maxRedirects ?? 0)
         ? nextHop(this.hop(), statusCode, headers.location)

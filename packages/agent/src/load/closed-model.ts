@@ -124,7 +124,8 @@ export class ClosedModel implements Scheduler, VuHost {
     const k = this.slotIterations[vu.id] ?? 0;
     this.slotIterations[vu.id] = k + 1;
     const index = g === undefined ? undefined : indexOf(g, vu.id, k, vu.taken);
-    runIteration(this.ctx.requester, this.ctx.entries[entry]!, undefined, done, g, index);
+    vu.cookies ??= this.ctx.requester.newCookies();
+    runIteration(this.ctx.requester, this.ctx.entries[entry]!, undefined, done, g, index, vu.cookies);
   }
 
   vuExited(vu: VirtualUser): void {

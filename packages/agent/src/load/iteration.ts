@@ -4,6 +4,7 @@
 // captured) is not sent, nor is anything after it: those steps count as
 // dropped. Once the scenario's executor is closed, nothing more is sent.
 // Generated values (${seq}, ${uuid}, …) come from the scope too: iteration-scope.ts.
+import type { VuCookies } from '../http/cookie-jar.ts';
 import type { PreparedRequest, Requester, Scope } from '../http/requester.ts';
 import { type GenerationPlan, type IterationIndex, IterationScope } from './iteration-scope.ts';
 
@@ -17,7 +18,7 @@ export interface PreparedEntry {
 
 /**
  * Runs every step of `entry`; `intendedAt` (run clock, ms) applies to the first step. Calls done once.
- * `generation` and `index` number the iteration for generated values.
+ * `generation` and `index` number the iteration for generated values; `cookies` is the VU's jar.
  */
 export function runIteration(
   exec: Requester,
@@ -26,6 +27,7 @@ export function runIteration(
   done: () => void,
   generation?: GenerationPlan,
   index?: IterationIndex,
+  cookies?: VuCookies | null,
 ): void {
   const generated = entry.scoped && generation !== undefined && index !== undefined;
   const scope: Scope | null = generated ? new IterationScope(generation, index) : entry.scoped ? new Map() : null;
@@ -54,7 +56,7 @@ export function runIteration(
       completedSync = false;
       let sent: boolean;
       try {
-        sent = exec.fire(req, scope, onDone, intended);
+        sent = exec.fire(req, scope, onDone, intended, cookies);
       } catch {
         sent = false;
       }

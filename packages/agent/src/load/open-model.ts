@@ -116,7 +116,10 @@ export class OpenModel implements Scheduler {
     }
     this.activeVus++;
     const g = this.ctx.generation;
-    runIteration(requester, entry, at, this.onDone, g, g === undefined ? undefined : indexOf(g, 0, 0, j));
+    // Each arrival is a new visitor: its own cookies, kept across its flow's steps.
+    // (A single request too: a redirect it follows may need what the first answer set.)
+    const cookies = requester.newCookies();
+    runIteration(requester, entry, at, this.onDone, g, g === undefined ? undefined : indexOf(g, 0, 0, j), cookies);
   }
 
   private checkIdle(): void {

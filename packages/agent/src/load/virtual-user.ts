@@ -1,6 +1,7 @@
 // One closed-model VU: run an iteration, wait for it (and the think time),
 // repeat, for as long as its model lets it. What it asks of the model is the
 // VuHost interface, so the loop reads on its own.
+import type { VuCookies } from '../http/cookie-jar.ts';
 import type { Timer, Timers } from '../timers.ts';
 import type { RequestMix } from './request-mix.ts';
 
@@ -24,6 +25,8 @@ export class VirtualUser {
   remaining: number;
   /** The model's count of iterations taken when this VU took its current one (shared-iterations numbering). */
   taken = 0;
+  /** Its cookies, kept across its iterations (made on its first; null: the model keeps none). */
+  cookies: VuCookies | null | undefined = undefined;
   private running = false;
   private completedSync = false;
   private sleep: Timer | undefined;

@@ -131,7 +131,7 @@ export class AgentRun implements RunHandle {
     this.recorder = new Recorder(this.names, openNames);
     // One Requester per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.requesters = this.scenarios.map((s) =>
-      this.newRequester(s.connections || concurrency(s, this.own), isOpenExecutor(s.executor)),
+      this.newRequester(s.connections || concurrency(s, this.own), isOpenExecutor(s.executor), s.cookies !== false),
     );
     this.grace = this.scenarios.map((s) => s.gracefulStopMs);
     this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
@@ -163,8 +163,9 @@ export class AgentRun implements RunHandle {
     });
   }
 
-  private newRequester(connections: number, open: boolean): Requester {
+  private newRequester(connections: number, open: boolean, cookies: boolean): Requester {
     return new Requester({
+      cookies,
       allowH2: this.allowH2,
       connections,
       serviceTime: open,
@@ -293,7 +294,7 @@ export class AgentRun implements RunHandle {
       // Within the scenario: a from_at far off must not overflow a timer.
       const fromAt = Math.min(Math.max(t.fromAt!, scenarioAt), endAt);
       if (this.clock.now() >= endAt) continue;
-      const requester = this.newRequester(s.connections || share.adds, isOpenExecutor(s.executor));
+      const requester = this.newRequester(s.connections || share.adds, isOpenExecutor(s.executor), s.cookies !== false);
       this.requesters.push(requester);
       this.grace.push(s.gracefulStopMs);
       this.pending++;

@@ -52,6 +52,8 @@ export interface PreparedScenario {
   scenarioIndex: number;
   scenarioCount: number;
   maxSteps: number;
+  /** VUs keep cookies unless false (the model's `cookies: false`). */
+  cookies?: boolean;
 }
 
 const MAX_VUS = 100_000;
@@ -186,6 +188,7 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
       scenarioIndex: s.scenarioIndex ?? si,
       scenarioCount: Math.max(1, s.scenarioCount ?? (a.scenarios ?? []).length, (s.scenarioIndex ?? si) + 1),
       maxSteps: Math.max(1, ...entries.map((e) => e.steps.length)),
+      cookies: !s.cookiesOff,
     };
   });
 }
@@ -296,6 +299,7 @@ function prepareRequest(
   const captures = (r.captures ?? []).map((c): PreparedCapture => {
     const checkName = `capture ${c.var}`;
     if (c.header) return { variable: c.var!, header: c.header.toLowerCase(), checkName };
+    if (c.cookie) return { variable: c.var!, cookie: c.cookie, checkName };
     if (!c.jsonPath) throw bad(`capture ${c.var}: give a header or a JSON path`);
     return { variable: c.var!, jsonPath: jsonPath(c.jsonPath, `capture ${c.var}`), checkName };
   });

@@ -98,7 +98,12 @@ function requestSpec(
     expectStatus: r.expect,
     // The request's own limit wins over its load model's (which holds the defaults').
     maxRedirects: r.redirects ?? redirects,
-    captures: r.captures.map((c) => ({ var: c.variable, jsonPath: c.json ?? '', header: c.header ?? '' })),
+    captures: r.captures.map((c) => ({
+      var: c.variable,
+      jsonPath: c.json ?? '',
+      header: c.header ?? '',
+      cookie: c.cookie ?? '',
+    })),
     checks: r.checks.map((c) => ({
       name: c.name,
       header: c.header ?? '',
@@ -159,6 +164,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
         totalArrivals: total,
         requests,
         mix,
+        cookiesOff: !sc.cookies,
       });
     });
   }

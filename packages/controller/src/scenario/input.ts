@@ -24,7 +24,7 @@ export interface RequestInput {
   expect?: number[];
   redirects?: number;
   weight?: number;
-  capture?: Record<string, string | { json: string } | { header: string }>;
+  capture?: Record<string, string | { json: string } | { header: string } | { cookie: string }>;
   checks?: Array<{ name?: string; header?: string; json?: string; equals?: unknown; status?: number[] }>;
 }
 
@@ -49,6 +49,7 @@ export interface ScenarioModelInput {
   maxInFlight?: number;
   seed?: string | number;
   redirects?: number;
+  cookies?: boolean;
 }
 
 /** The scenario document as written (after schema validation). */

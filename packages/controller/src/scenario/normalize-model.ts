@@ -18,7 +18,7 @@ export function normalizeModel(
   problems: string[],
   redirects: number = REQUEST_DEFAULTS.redirects,
 ): LoadScenario {
-  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects };
+  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects, cookies: s.cookies ?? true };
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
   if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS)
     problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
@@ -38,7 +38,7 @@ function modelOf(
   i: number,
   mix: MixEntry[],
   problems: string[],
-): Omit<LoadScenario, 'redirects'> {
+): Omit<LoadScenario, 'redirects' | 'cookies'> {
   const unitMs = parseDuration(s.timeUnit ?? MODEL_DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);

@@ -60,8 +60,15 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
       ? { variable, json: c }
       : 'json' in c
         ? { variable, json: c.json }
-        : { variable, header: c.header },
+        : 'cookie' in c
+          ? { variable, cookie: c.cookie }
+          : { variable, header: c.header },
   );
+  for (const c of captures)
+    if (c.cookie !== undefined && path.startsWith('/setup/'))
+      problems.push(
+        `${path}/capture/${c.variable}: a cookie capture works in requests only (setup steps keep no cookies)`,
+      );
   const checkPath = (p: string | undefined, where: string) => {
     if (p === undefined) return;
     try {

@@ -10,6 +10,8 @@ export interface CaptureDef {
   variable: string;
   json?: string;
   header?: string;
+  /** The name of a cookie the response sets (requests only). */
+  cookie?: string;
 }
 
 export interface CheckDef {
@@ -79,6 +81,8 @@ export interface LoadScenario {
   maxInFlight: number;
   /** Redirects followed at most by this model's requests that do not set their own. */
   redirects: number;
+  /** Each VU keeps a cookie jar (`cookies: false` turns it off). */
+  cookies: boolean;
 }
 
 /** A target-side figure polled while the run goes. */

@@ -137,6 +137,11 @@ export const loadModelsSchema = {
         uniqueItems: true,
       },
       redirects,
+      cookies: {
+        type: 'boolean',
+        description:
+          'each VU keeps a cookie jar (open models: each arrival); false: Set-Cookie is ignored (default true)',
+      },
       seed: seed("this model's seed for random generators (default: the scenario's seed)"),
       ...modelProps,
     },

@@ -25,7 +25,8 @@ export const redirects = {
 
 const capture = {
   type: 'object',
-  description: 'variables taken from the response: { token: $.access_token } or { loc: { header: Location } }',
+  description:
+    'variables taken from the response: { token: $.access_token }, { loc: { header: Location } } or { sid: { cookie: sid } }',
   minProperties: 1,
   maxProperties: 20,
   propertyNames: varName,
@@ -38,6 +39,16 @@ const capture = {
         additionalProperties: false,
         required: ['header'],
         properties: { header: text('response header name', { pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$" }) },
+      },
+      {
+        type: 'object',
+        additionalProperties: false,
+        required: ['cookie'],
+        properties: {
+          cookie: text('the name of a cookie the response sets (requests only)', {
+            pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,200}$",
+          }),
+        },
       },
     ],
   },

@@ -939,6 +939,9 @@ export namespace barrage {
             /** Capture header. */
             header: string;
 
+            /** Capture cookie. */
+            cookie: string;
+
             /**
              * Creates a new Capture instance using the specified properties.
              * @param [properties] Properties to set
@@ -1000,6 +1003,9 @@ export namespace barrage {
 
                 /** Capture header */
                 header?: (string|null);
+
+                /** Capture cookie */
+                cookie?: (string|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1507,6 +1513,9 @@ export namespace barrage {
             /** ScenarioPlan scenarioCount. */
             scenarioCount: number;
 
+            /** ScenarioPlan cookiesOff. */
+            cookiesOff: boolean;
+
             /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @param [properties] Properties to set
@@ -1628,6 +1637,9 @@ export namespace barrage {
 
                 /** ScenarioPlan scenarioCount */
                 scenarioCount?: (number|null);
+
+                /** ScenarioPlan cookiesOff */
+                cookiesOff?: (boolean|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -2750,6 +2750,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} ["var"] Capture var
              * @property {string|null} [jsonPath] Capture jsonPath
              * @property {string|null} [header] Capture header
+             * @property {string|null} [cookie] Capture cookie
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2806,6 +2807,14 @@ export const barrage = $root.barrage = (() => {
             Capture.prototype.header = "";
 
             /**
+             * Capture cookie.
+             * @member {string} cookie
+             * @memberof barrage.v1.Capture
+             * @instance
+             */
+            Capture.prototype.cookie = "";
+
+            /**
              * Creates a new Capture instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Capture
@@ -2843,6 +2852,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 2, wireType 2 =*/18).string(message.jsonPath);
                 if (message.header != null && $Object.hasOwnProperty.call(message, "header") && message.header !== "")
                     writer.uint32(/* id 3, wireType 2 =*/26).string(message.header);
+                if (message.cookie != null && $Object.hasOwnProperty.call(message, "cookie") && message.cookie !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.cookie);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2914,6 +2925,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.header;
                             continue;
                         }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.cookie = value;
+                            else
+                                delete message.cookie;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2958,6 +2978,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.header != null)
                     if (typeof object.header !== "string" || object.header.length)
                         message.header = $String(object.header);
+                if (object.cookie != null)
+                    if (typeof object.cookie !== "string" || object.cookie.length)
+                        message.cookie = $String(object.cookie);
                 return message;
             };
 
@@ -2982,6 +3005,7 @@ export const barrage = $root.barrage = (() => {
                     object["var"] = "";
                     object.jsonPath = "";
                     object.header = "";
+                    object.cookie = "";
                 }
                 if (message["var"] != null && $Object.hasOwnProperty.call(message, "var"))
                     object["var"] = message["var"];
@@ -2989,6 +3013,8 @@ export const barrage = $root.barrage = (() => {
                     object.jsonPath = message.jsonPath;
                 if (message.header != null && $Object.hasOwnProperty.call(message, "header"))
                     object.header = message.header;
+                if (message.cookie != null && $Object.hasOwnProperty.call(message, "cookie"))
+                    object.cookie = message.cookie;
                 return object;
             };
 
@@ -4208,6 +4234,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [seed] ScenarioPlan seed
              * @property {number|null} [scenarioIndex] ScenarioPlan scenarioIndex
              * @property {number|null} [scenarioCount] ScenarioPlan scenarioCount
+             * @property {boolean|null} [cookiesOff] ScenarioPlan cookiesOff
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4427,6 +4454,14 @@ export const barrage = $root.barrage = (() => {
             ScenarioPlan.prototype.scenarioCount = 0;
 
             /**
+             * ScenarioPlan cookiesOff.
+             * @member {boolean} cookiesOff
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.cookiesOff = false;
+
+            /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @function create
              * @memberof barrage.v1.ScenarioPlan
@@ -4507,6 +4542,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 22, wireType 0 =*/176).uint32(message.scenarioIndex);
                 if (message.scenarioCount != null && $Object.hasOwnProperty.call(message, "scenarioCount") && message.scenarioCount !== 0)
                     writer.uint32(/* id 23, wireType 0 =*/184).uint32(message.scenarioCount);
+                if (message.cookiesOff != null && $Object.hasOwnProperty.call(message, "cookiesOff") && message.cookiesOff !== false)
+                    writer.uint32(/* id 30, wireType 0 =*/240).bool(message.cookiesOff);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4755,6 +4792,15 @@ export const barrage = $root.barrage = (() => {
                                 delete message.scenarioCount;
                             continue;
                         }
+                    case 30: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.cookiesOff = value;
+                            else
+                                delete message.cookiesOff;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4911,6 +4957,9 @@ export const barrage = $root.barrage = (() => {
                 if (object.scenarioCount != null)
                     if ($Number(object.scenarioCount) !== 0)
                         message.scenarioCount = object.scenarioCount >>> 0;
+                if (object.cookiesOff != null)
+                    if (object.cookiesOff)
+                        message.cookiesOff = $Boolean(object.cookiesOff);
                 return message;
             };
 
@@ -4957,6 +5006,7 @@ export const barrage = $root.barrage = (() => {
                     object.seed = "";
                     object.scenarioIndex = 0;
                     object.scenarioCount = 0;
+                    object.cookiesOff = false;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -5013,6 +5063,8 @@ export const barrage = $root.barrage = (() => {
                     object.scenarioIndex = message.scenarioIndex;
                 if (message.scenarioCount != null && $Object.hasOwnProperty.call(message, "scenarioCount"))
                     object.scenarioCount = message.scenarioCount;
+                if (message.cookiesOff != null && $Object.hasOwnProperty.call(message, "cookiesOff"))
+                    object.cookiesOff = message.cookiesOff;
                 return object;
             };
 
