@@ -2,7 +2,8 @@
 // node:http server in the test: POST /login sets `sid`, GET /me needs it. Each
 // VU keeps its own jar, so a login-then-me flow works without writing a Cookie
 // header; a cookie set on a redirect hop is kept for the next hop; a capture
-// reads a cookie; `cookies: false` turns the jar off (and /me answers 401).
+// reads a cookie; `cookies: false` turns the jar off (and /me answers 401). A
+// VU's jar lasts its whole run; an open-model arrival starts with an empty one.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -27,6 +28,8 @@ requests:
   - { name: login-then-me, method: POST, path: '/login?next=/me', expect: [200] }
   - { name: login-off, method: POST, path: /login, expect: [204] }
   - { name: me-off, path: /me, expect: [401] }
+  - { name: visit, path: /count, expect: [200] }
+  - { name: visit-open, path: '/count?open=1', expect: [200] }
 flows:
   - { name: session, steps: [login, me] }
   - { name: session-off, steps: [login-off, me-off] }
@@ -34,11 +37,15 @@ scenarios:
   - { name: jar, executor: per-vu-iterations, vus: 3, iterations: 2, flows: [session] }
   - { name: redirect, executor: shared-iterations, vus: 2, iterations: 4, requests: [login-then-me] }
   - { name: off, executor: shared-iterations, vus: 1, iterations: 3, cookies: false, flows: [session-off] }
+  - { name: returning, executor: per-vu-iterations, vus: 2, iterations: 3, requests: [visit] }
+  - { name: arrivals, executor: constant-arrival-rate, rate: 4, duration: 1s, requests: [visit-open] }
 `;
 
 test('a cookie login works without a Cookie header: per-VU jars, Set-Cookie on a redirect hop, cookie captures, cookies: false', async (t) => {
   const sessions = new Set<string>();
   const seen = { logins: 0, me: 0, meWithout: 0, meUnknown: 0 };
+  // Visits by the count the visitor's cookie said it had made before: a jar kept across iterations counts up.
+  const visits: Record<string, Record<number, number>> = { closed: {}, open: {} };
   const srv = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
@@ -51,6 +58,13 @@ test('a cookie login works without a Cookie header: per-VU jars, Set-Cookie on a
         const next = url.searchParams.get('next');
         if (next) res.writeHead(303, { 'set-cookie': cookie, location: next }).end();
         else res.writeHead(204, { 'set-cookie': [cookie, 'theme=dark; Path=/'] }).end();
+        return;
+      }
+      if (url.pathname === '/count') {
+        const n = Number(/(?:^|; )n=(\d+)/.exec(req.headers.cookie ?? '')?.[1] ?? 0);
+        const by = visits[url.searchParams.has('open') ? 'open' : 'closed']!;
+        by[n] = (by[n] ?? 0) + 1;
+        res.writeHead(200, { 'set-cookie': `n=${n + 1}; Path=/count; Max-Age=600` }).end();
         return;
       }
       if (url.pathname === '/me') {
@@ -103,4 +117,6 @@ test('a cookie login works without a Cookie header: per-VU jars, Set-Cookie on a
   assert.deepEqual(s.requests['me-off']!.status, { 401: 3 });
   assert.equal(s.requests['me-off']!.ok, 3);
   assert.deepEqual(seen, { logins: 6 + 4 + 3, me: 6 + 4, meWithout: 3, meUnknown: 0 });
+  // A closed-model VU keeps its jar across its iterations; each open-model arrival starts with none.
+  assert.deepEqual(visits, { closed: { 0: 2, 1: 2, 2: 2 }, open: { 0: 4 } });
 });
