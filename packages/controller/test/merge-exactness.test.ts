@@ -120,6 +120,17 @@ test('inconsistent reports are rejected whole', () => {
       .report as barrage.v1.Report;
   };
   const base = good();
+  const redirect = () =>
+    ({
+      method: 'GET',
+      url: 'http://h/api/sessions',
+      status: 307,
+      location: '/api/sessions/',
+    }) as barrage.v1.RedirectSeen;
+  const redirected = good();
+  redirected.stats[0]!.redirects = 1;
+  redirected.stats[0]!.firstRedirect = redirect();
+  assert.doesNotThrow(() => validateReport(redirected, 'r', new Map([['a', new Set<string>()]]), 10));
   const cases: Array<[string, (r: barrage.v1.Report) => void]> = [
     [
       'unknown name',
@@ -182,6 +193,32 @@ test('inconsistent reports are rejected whole', () => {
       'bad histogram',
       (r) => {
         r.stats[0]!.latency!.counts = [-99999, 1];
+      },
+    ],
+    [
+      'more than 10 redirects per request',
+      (r) => {
+        r.stats[0]!.redirects = 1_000_000;
+      },
+    ],
+    [
+      'a first redirect without redirects',
+      (r) => {
+        r.stats[0]!.firstRedirect = redirect();
+      },
+    ],
+    [
+      'a first redirect that is no 3xx',
+      (r) => {
+        r.stats[0]!.redirects = 1;
+        r.stats[0]!.firstRedirect = { ...redirect(), status: 200 };
+      },
+    ],
+    [
+      'a first redirect with an absurd URL',
+      (r) => {
+        r.stats[0]!.redirects = 1;
+        r.stats[0]!.firstRedirect = { ...redirect(), location: `/${'x'.repeat(5000)}` };
       },
     ],
   ];
