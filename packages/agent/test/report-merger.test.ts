@@ -191,3 +191,33 @@ test('every worker gone: an empty final report still ends the run', () => {
     'nothing reported: an empty final report',
   );
 });
+
+test("workers' redirects add up, and the agent sends one first redirect per name, once", () => {
+  const recorders = [new Recorder(['a']), new Recorder(['a'])];
+  const out: MergedInterval[] = [];
+  const merger = new ReportMerger(2, (m) => out.push(m));
+  recorders.forEach((r, w) => {
+    r.noteFirstRedirect(0, 'GET', `http://h/w${w}`, 307, `/w${w}/`);
+    r.record(0, { latencyUs: 100, status: 200, ok: true, retryAfter: false, bytesReceived: 0, bytesSent: 0, at: 1 });
+    r.recordRedirects(0, w + 1);
+  });
+  recorders.forEach((r, w) => merger.add(w, report(0, r.snapshot())));
+  // The next interval: more redirects, but the first one was sent already.
+  recorders.forEach((r, w) => {
+    r.noteFirstRedirect(0, 'GET', 'http://h/later', 302, '/later');
+    r.record(0, { latencyUs: 100, status: 200, ok: true, retryAfter: false, bytesReceived: 0, bytesSent: 0, at: 2 });
+    r.recordRedirects(0, 1);
+    merger.add(w, report(1, r.snapshot(), { final: true }));
+  });
+  assert.deepEqual(
+    out.map((m) => m.stats[0]!.redirects),
+    [3, 2],
+  );
+  assert.deepEqual(out[0]!.stats[0]!.firstRedirect, {
+    method: 'GET',
+    url: 'http://h/w0',
+    status: 307,
+    location: '/w0/',
+  });
+  assert.equal(out[1]!.stats[0]!.firstRedirect, null);
+});
