@@ -77,4 +77,7 @@ test('/api/sessions is followed to /api/sessions/ and counted; with redirects: 0
     s.run.notes.join('\n'),
   );
   assert.equal(s.run.notes.filter((n) => n.includes('redirect')).length, 1, 'only the name that followed one');
+  // The table shows the redirects column, as the summary counts them.
+  assert.match(r.stdout, /^request\s+reqs\s+resp\/s\s+ok\s+429\s+retry-after\s+redirects\s/m);
+  assert.match(r.stdout, /^sessions\s+30\s+\S+\s+100\.0%\s+0\s+0\s+30\s/m);
 });

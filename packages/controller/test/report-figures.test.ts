@@ -128,6 +128,15 @@ test('nothing answered: latency is "–", never "0 ms"', () => {
   assert.match(formatSummary(s), /^health\s+3\s+0\/s\s+0\.0%\s+0\s+0\s+–\s+–\s+–\s+–\s+–\s/m);
 });
 
+test('redirects followed: a row in the Markdown metric table and a column in the terminal table, only when there were some', () => {
+  const s = { ...summary(figures({ redirects: 3 })), thresholds: [] };
+  assert.match(markdownReport(input(s)), /^\| Redirects Followed \| 3 \| - \| - \|$/m);
+  assert.match(formatSummary(s), /^request\s+reqs\s+resp\/s\s+ok\s+429\s+retry-after\s+redirects\s/m);
+  const none = { ...summary(figures()), thresholds: [] };
+  assert.doesNotMatch(markdownReport(input(none)), /Redirects Followed/);
+  assert.doesNotMatch(formatSummary(none), /redirects/);
+});
+
 test('a run that ended in error: its partial summary and a report that leads with the reason', () => {
   const s = partialSummary(
     {

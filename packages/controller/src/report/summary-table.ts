@@ -1,6 +1,6 @@
 // The end-of-run summary as a readable text table, one row per request name,
-// then checks, the first 429, and the agents. Columns for dropped arrivals and
-// service time appear only when the run has them. Every figure is printed by
+// then checks, the first 429, and the agents. Columns for dropped arrivals,
+// redirects followed and service time appear only when the run has them. Every figure is printed by
 // core's units.ts, with its unit, as in the reports and on the dashboard.
 import {
   formatCount,
@@ -31,6 +31,7 @@ function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
 
 interface Columns {
   dropped: boolean;
+  redirects: boolean;
   service: boolean;
 }
 
@@ -43,6 +44,7 @@ function header(c: Columns): string[] {
     '429',
     'retry-after',
     ...(c.dropped ? ['dropped'] : []),
+    ...(c.redirects ? ['redirects'] : []),
     'p50',
     'p90',
     'p95',
@@ -71,6 +73,7 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
     formatCount(s.rateLimited),
     formatCount(s.retryAfterPresent),
     ...(c.dropped ? [formatCount(s.dropped)] : []),
+    ...(c.redirects ? [formatCount(s.redirects)] : []),
     ms(l.p50),
     ms(l.p90),
     ms(l.p95),
@@ -90,6 +93,8 @@ export function formatSummary(s: Summary): string {
   const all = [s.totals, ...Object.values(s.requests)];
   const cols: Columns = {
     dropped: all.some((q) => q.dropped > 0),
+    // A partial summary (a run in error) has no redirect count: null.
+    redirects: all.some((q) => (q.redirects ?? 0) > 0),
     service: all.some((q) => q.serviceTimeMs !== undefined),
   };
   const cells = [header(cols)];
