@@ -1,6 +1,7 @@
 // The `redirects` key from the scenario to each agent's RequestSpec: the
 // request's own limit wins over its load model's, which wins over defaults;
-// unset everywhere, 10. Out-of-range values and setup steps are refused.
+// unset everywhere, 10. Out-of-range values and setup steps are refused. And
+// `cookies`: the model's own, else defaults.cookies, else on.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { planRun } from '../src/plan/assignments.ts';
@@ -55,4 +56,19 @@ scenarios:
   assert.throws(() => parseScenario(doc('eleven')), /\/requests\/0\/redirects/);
   assert.throws(() => parseScenario(doc('setup')), /\/setup\/0.*redirects/);
   assert.doesNotThrow(() => parseScenario(doc('')));
+});
+
+test('cookies: the model wins, then defaults.cookies, then on; the plan tells agents whose jar is off', () => {
+  const yaml = (defaults: string) => `
+name: c
+baseUrl: http://127.0.0.1:1
+${defaults}requests: [{ name: a, path: /a }]
+scenarios:
+  - { name: on, executor: shared-iterations, vus: 1, iterations: 1, cookies: true }
+  - { name: off, executor: shared-iterations, vus: 1, iterations: 1, cookies: false }
+  - { name: unset, executor: shared-iterations, vus: 1, iterations: 1 }
+`;
+  const off = (y: string) => Object.fromEntries(plan(y)[0]!.assign.scenarios!.map((s) => [s.name, s.cookiesOff]));
+  assert.deepEqual(off(yaml('')), { on: false, off: true, unset: false });
+  assert.deepEqual(off(yaml('defaults: { cookies: false }\n')), { on: false, off: true, unset: true });
 });

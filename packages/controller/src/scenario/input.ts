@@ -58,7 +58,7 @@ export interface ScenarioInput {
   description?: string;
   baseUrl?: string;
   seed?: string | number;
-  defaults?: { headers?: Record<string, string>; timeout?: string; redirects?: number };
+  defaults?: { headers?: Record<string, string>; timeout?: string; redirects?: number; cookies?: boolean };
   vars?: Record<string, string>;
   setup?: RequestInput[];
   requests: RequestInput[];

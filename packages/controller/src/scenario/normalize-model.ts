@@ -10,15 +10,16 @@ import { parseDuration } from './units.ts';
 
 const MAX_ARRIVALS = 1_000_000_000;
 
-/** `redirects`: the scenario's default limit (defaults.redirects), for a model that sets none. */
+/** `redirects`, `cookies`: the scenario's defaults (defaults.redirects, defaults.cookies), for a model that sets none. */
 export function normalizeModel(
   s: ScenarioModelInput,
   i: number,
   mix: MixEntry[],
   problems: string[],
   redirects: number = REQUEST_DEFAULTS.redirects,
+  cookies = true,
 ): LoadScenario {
-  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects, cookies: s.cookies ?? true };
+  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects, cookies: s.cookies ?? cookies };
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
   if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS)
     problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);

@@ -139,6 +139,10 @@ export const requestDefaultsSchema = {
     headers,
     timeout: duration(`default request timeout (default ${REQUEST_DEFAULTS.timeout})`),
     redirects,
+    cookies: {
+      type: 'boolean',
+      description: 'every load model keeps a cookie jar per VU unless it says otherwise; false: none do (default true)',
+    },
   },
 } as const;
 

@@ -160,7 +160,7 @@ export function validateScenario(doc: unknown): Scenario {
             `/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`,
           );
     }
-    return normalizeModel(s, i, mix, problems, input.defaults?.redirects);
+    return normalizeModel(s, i, mix, problems, input.defaults?.redirects, input.defaults?.cookies);
   });
   const monitors = validateMonitors(input, problems);
   const monitorNames = new Set((input.monitors ?? []).map((m) => m.name));
