@@ -2,12 +2,16 @@
 // the controller's environment), and the captures of its setup steps, which run
 // once, on the controller, before agents start (log in, capture
 // $.access_token). Every agent substitutes them. They are secrets: never
-// logged, never stored, never named in an error with their value.
+// logged, never stored, never named in an error with their value. A setup step
+// follows redirects as the agents' requests do (a login often 307s to a
+// trailing slash), so a scenario does not log in by one rule and load by another.
 
-import { compileTemplate, readJsonPath, render, variablesIn } from '@barrage/core';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { compileTemplate, readJsonPath, render, TargetAllowlist, variablesIn } from '@barrage/core';
 import { type Dispatcher, request } from 'undici';
 import { ControllerErrors } from '../errors.ts';
-import type { Scenario } from '../scenario/scenario.ts';
+import type { Scenario, SetupStep } from '../scenario/scenario.ts';
 import { substitutedTexts } from '../scenario/templated-fields.ts';
 import { requestUrl } from '../scenario/urls.ts';
 
@@ -18,6 +22,88 @@ export interface RunVar {
 }
 
 const MAX_SETUP_BODY = 1024 * 1024;
+
+// The redirect rules of packages/agent/src/http/redirects.ts, restated here because the
+// controller may not import the agent; change both together. 303, and 301/302 after a
+// POST, become a GET without a body; 307/308 resend method and body; a hop to another
+// origin drops the credentials. Setup steps take no `redirects:`, so the limit is the
+// agents' default and cap.
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 10;
+const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+interface SetupHop {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/** The hop a redirect leads to, or null when `status`/`location` is not one to follow. */
+export function nextSetupHop(from: SetupHop, status: number, location: string | string[] | undefined): SetupHop | null {
+  if (!REDIRECT_STATUSES.has(status)) return null;
+  const loc = Array.isArray(location) ? location[0] : location;
+  if (loc === undefined || loc === '') return null;
+  let url: URL;
+  try {
+    url = new URL(loc, from.url);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
+  const toGet =
+    (status === 303 && from.method !== 'HEAD') || ((status === 301 || status === 302) && from.method === 'POST');
+  const crossOrigin = url.origin !== from.url.origin;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(from.headers)) {
+    const name = k.toLowerCase();
+    if (name === 'host') continue;
+    if (toGet && name.startsWith('content-')) continue;
+    if (crossOrigin && CREDENTIALS.has(name)) continue;
+    headers[k] = v;
+  }
+  return { url, method: toGet ? 'GET' : from.method, headers, body: toGet ? undefined : from.body };
+}
+
+/**
+ * Why the allowlist refuses a redirect's target, or undefined. The first hop was admitted
+ * with the scenario (plan/target-policy.ts); a Location is the target's to choose, so each
+ * hop is judged again, its name and (unlike admission, which leaves an unresolvable name
+ * to the agents) the addresses it resolves to here, since the controller itself connects.
+ */
+async function refusedHop(allow: TargetAllowlist, url: URL): Promise<string | undefined> {
+  const host = url.hostname;
+  const why = allow.checkHost(host);
+  if (why !== undefined || isIP(host.replace(/^\[|\]$/g, '')) !== 0) return why;
+  let addresses: string[];
+  try {
+    addresses = (await lookup(host, { all: true })).map((a) => a.address);
+  } catch (err) {
+    return `${host} does not resolve (${(err as Error).message})`;
+  }
+  for (const a of addresses) {
+    const refused = allow.checkAddress(host, a);
+    if (refused !== undefined) return refused;
+  }
+  return undefined;
+}
+
+/**
+ * "POST /login → 307 → /login/", the first origin left out of paths on it. Run variables
+ * are secrets, so the first hop is shown as written (its `${…}` unfilled) and no hop's
+ * query string is shown.
+ */
+function chainText(step: SetupStep, first: SetupHop, hops: ReadonlyArray<{ status: number; to: SetupHop }>): string {
+  const where = (h: SetupHop) =>
+    h.url.origin === first.url.origin ? h.url.pathname : `${h.url.origin}${h.url.pathname}`;
+  let text = `${first.method} ${(step.path ?? step.url ?? '').replace(/[?#].*$/s, '')}`;
+  let method = first.method;
+  for (const { status, to } of hops) {
+    text += ` → ${status} → ${to.method === method ? '' : `${to.method} `}${where(to)}`;
+    method = to.method;
+  }
+  return text;
+}
 
 /**
  * ${env:NAME} and ${env:NAME:-default} references of the scenario, resolved. An unset
@@ -55,6 +141,7 @@ export async function runSetup(
   s: Scenario,
   baseUrl: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
+  allow: TargetAllowlist = new TargetAllowlist(),
 ): Promise<RunVar[]> {
   const vars = resolveEnv(s, env);
   const fill = (text: string) => render(compileTemplate(text, vars, new Set()), null)!;
@@ -63,17 +150,40 @@ export async function runSetup(
     if (step.captures.length > 0 && step.captures.every((c) => (vars.get(c.variable) ?? '') !== '')) continue;
     const fail = (why: string) => new ControllerErrors.SETUP_FAILED(step.name, why);
     const headers = Object.fromEntries(Object.entries(step.headers).map(([k, v]) => [k, fill(v)]));
-    let res: Dispatcher.ResponseData;
+    let hop: SetupHop;
     try {
-      res = await request(fill(requestUrl(step, baseUrl)), {
-        method: step.method as 'POST',
+      hop = {
+        url: new URL(fill(requestUrl(step, baseUrl))),
+        method: step.method,
         headers,
         body: step.body === undefined ? undefined : fill(step.body),
-        headersTimeout: step.timeoutMs,
-        bodyTimeout: step.timeoutMs,
-      });
+      };
     } catch (err) {
       throw fail((err as Error).message);
+    }
+    const first = hop;
+    const hops: Array<{ status: number; to: SetupHop }> = [];
+    let res: Dispatcher.ResponseData;
+    for (;;) {
+      try {
+        res = await request(hop.url, {
+          method: hop.method as 'POST',
+          headers: hop.headers,
+          body: hop.body,
+          headersTimeout: step.timeoutMs,
+          bodyTimeout: step.timeoutMs,
+        });
+      } catch (err) {
+        throw fail(`${hops.length > 0 ? `${chainText(step, first, hops)}: ` : ''}${(err as Error).message}`);
+      }
+      const next = hops.length < MAX_REDIRECTS ? nextSetupHop(hop, res.statusCode, res.headers.location) : null;
+      if (next === null) break;
+      // A redirect's own body is nobody's: drain it so its connection is reused.
+      await res.body.dump();
+      hops.push({ status: res.statusCode, to: next });
+      const refused = await refusedHop(allow, next.url);
+      if (refused !== undefined) throw fail(`${chainText(step, first, hops)} refused: ${refused}`);
+      hop = next;
     }
     // Keep at most MAX_SETUP_BODY; a longer body is read to its end and discarded.
     const chunks: Buffer[] = [];
@@ -83,9 +193,14 @@ export async function runSetup(
       size += (c as Buffer).length;
     }
     const buf = Buffer.concat(chunks);
+    // As on the agents: 2xx, or exactly the listed statuses; a 3xx left unfollowed
+    // (no usable Location, the limit reached) is ok only when listed.
     const ok =
-      step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 400;
-    if (!ok) throw fail(`HTTP ${res.statusCode}`);
+      step.expect.length > 0 ? step.expect.includes(res.statusCode) : res.statusCode >= 200 && res.statusCode < 300;
+    if (!ok)
+      throw fail(
+        hops.length > 0 ? `${chainText(step, first, hops)} answered ${res.statusCode}` : `HTTP ${res.statusCode}`,
+      );
     if (step.captures.length === 0) continue;
     let doc: unknown;
     const json = () => {

@@ -4,7 +4,7 @@
 // event listeners are registered: the store writer (store-writer.ts), its live
 // channel (run-events.ts), and whatever the caller adds (a progress display).
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '@barrage/core';
+import { type Clock, TargetAllowlist } from '@barrage/core';
 import type { Logger } from 'pino';
 import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster } from '../cluster/cluster.ts';
@@ -96,7 +96,8 @@ export class RunManager {
         const env = req.env ?? process.env;
         // Every monitor answers once before any request of setup or load reaches the target.
         const monitors = await preflightMonitors(req.scenario.monitors, req.baseUrl, resolveEnv(req.scenario, env));
-        const vars = await runSetup(req.scenario, req.baseUrl, env);
+        // Setup's redirects may lead anywhere; each hop meets the allowlist the load does.
+        const vars = await runSetup(req.scenario, req.baseUrl, env, new TargetAllowlist(this.o.allowTargets ?? []));
         const run = new Run({
           runId: id,
           scenario: req.scenario,
