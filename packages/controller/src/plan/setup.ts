@@ -23,7 +23,7 @@ export interface RunVar {
 
 const MAX_SETUP_BODY = 1024 * 1024;
 
-// The redirect rules of packages/agent/src/http/redirects.ts, restated here because the
+// The redirect rules of the agent's http/redirects.ts, restated here because the
 // controller may not import the agent; change both together. 303, and 301/302 after a
 // POST, become a GET without a body; 307/308 resend method and body; a hop to another
 // origin drops the credentials. Setup steps take no `redirects:`, so the limit is the
