@@ -2,9 +2,10 @@
 // instead, in words. A run where nothing answered as expected is `failed`
 // whatever its thresholds: an empty or all-refused run must never read as a
 // pass. Pure.
+import { formatCount } from '@barrage/core';
 import type { RequestSummary } from '../merge/request-figures.ts';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`) => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 /**
  * Why no request got an expected answer, or undefined when some did. An expected answer is
@@ -24,17 +25,17 @@ export function nothingAnswered(t: RequestSummary, expects429: boolean): string 
     if (e.timeout === all) return `all ${plural(all, 'request')} timed out without an answer`;
     if (e.reset === all) return `the target reset all ${plural(all, 'connection')}`;
     const parts = [
-      e.refused > 0 ? `${e.refused.toLocaleString('en-US')} refused` : '',
-      e.timeout > 0 ? `${e.timeout.toLocaleString('en-US')} timed out` : '',
-      e.reset > 0 ? `${e.reset.toLocaleString('en-US')} reset` : '',
-      e.other > 0 ? `${e.other.toLocaleString('en-US')} failed otherwise` : '',
+      e.refused > 0 ? `${formatCount(e.refused)} refused` : '',
+      e.timeout > 0 ? `${formatCount(e.timeout)} timed out` : '',
+      e.reset > 0 ? `${formatCount(e.reset)} reset` : '',
+      e.other > 0 ? `${formatCount(e.other)} failed otherwise` : '',
     ].filter((p) => p !== '');
     return `none of ${plural(all, 'request')} got an answer: ${parts.join(', ')}`;
   }
   const statuses = Object.entries(t.status)
     .sort((a, b) => b[1] - a[1])
     .slice(0, 5)
-    .map(([code, n]) => `${code} ×${n.toLocaleString('en-US')}`)
+    .map(([code, n]) => `${code} ×${formatCount(n)}`)
     .join(', ');
   const lost = t.requests - answered;
   return `no request got an expected answer: ${plural(answered, 'response')} (${statuses})${lost > 0 ? `, ${plural(lost, 'request')} without an answer` : ''}`;
