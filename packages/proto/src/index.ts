@@ -10,3 +10,4 @@ export { installFastHistogramDecode } from './histogram/fast-decode.ts';
 export { addWireHistogram, addWireHistogramTo } from './histogram/merge.ts';
 export { type HistogramScan, scanHistogram } from './histogram/scan.ts';
 export * from './version.ts';
+export { addWireCounters, newWireCounters, type WireCounters } from './wire-counters.ts';

@@ -5,7 +5,14 @@
 // (histograms added bucket by bucket, counts summed), and the last worker's
 // final report makes the merged one final. A worker that dies is written off
 // where it stopped: what it reported is kept, the others are not held up.
-import { addWireHistogram, type barrage, encodeHistogram, newIntervalHistogram } from '@barrage/proto';
+import {
+  addWireCounters,
+  addWireHistogram,
+  type barrage,
+  encodeHistogram,
+  newIntervalHistogram,
+  type WireCounters,
+} from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 import type { ReportStatus } from '../measure/reporter.ts';
 
@@ -18,7 +25,7 @@ export interface MergedInterval {
   status: Required<ReportStatus>;
 }
 
-class NameTotals {
+class NameTotals implements WireCounters {
   readonly latency: Int32Histogram = newIntervalHistogram();
   readonly serviceTime: Int32Histogram = newIntervalHistogram();
   serviceTimeUsed = false;
@@ -32,7 +39,7 @@ class NameTotals {
   bytesReceived = 0;
   bytesSent = 0;
   firstRateLimitedAt = 0;
-  readonly checks = new Map<string, [number, number]>();
+  readonly checks = new Map<string, { passes: number; fails: number }>();
   redirects = 0;
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
 
@@ -42,34 +49,9 @@ class NameTotals {
       addWireHistogram(this.serviceTime, s.serviceTime);
       this.serviceTimeUsed = true;
     }
-    for (const c of s.status ?? [])
-      this.status.set(c.status ?? 0, (this.status.get(c.status ?? 0) ?? 0) + (c.count ?? 0));
-    const e = s.errors;
-    if (e != null) {
-      this.errors.timeout += e.timeout ?? 0;
-      this.errors.refused += e.refused ?? 0;
-      this.errors.reset += e.reset ?? 0;
-      this.errors.other += e.other ?? 0;
-    }
-    this.ok += s.ok ?? 0;
-    this.rateLimited += s.rateLimited ?? 0;
-    this.failed += s.failed ?? 0;
-    this.retryAfterPresent += s.retryAfterPresent ?? 0;
-    this.dropped += s.dropped ?? 0;
-    this.bytesReceived += s.bytesReceived ?? 0;
-    this.bytesSent += s.bytesSent ?? 0;
-    const first = s.firstRateLimitedAt ?? 0;
-    if (first > 0 && (this.firstRateLimitedAt === 0 || first < this.firstRateLimitedAt))
-      this.firstRateLimitedAt = first;
-    for (const c of s.checks ?? []) {
-      let t = this.checks.get(c.name ?? '');
-      if (t === undefined) this.checks.set(c.name ?? '', (t = [0, 0]));
-      t[0] += c.passes ?? 0;
-      t[1] += c.fails ?? 0;
-    }
-    this.redirects += s.redirects ?? 0;
-    // One per name for the agent, as from a single-threaded one: the first worker's to arrive.
-    if (this.firstRedirect === null && s.firstRedirect != null) this.firstRedirect = s.firstRedirect;
+    // Counts summed; first_redirect is one per name for the agent, as from a
+    // single-threaded one: the first worker's to arrive.
+    addWireCounters(this, s);
   }
 
   wire(name: string): Stats {
@@ -87,7 +69,7 @@ class NameTotals {
       bytesReceived: this.bytesReceived,
       bytesSent: this.bytesSent,
       firstRateLimitedAt: this.firstRateLimitedAt,
-      checks: [...this.checks].map(([name, [passes, fails]]) => ({ name, passes, fails })),
+      checks: [...this.checks].map(([name, { passes, fails }]) => ({ name, passes, fails })),
       redirects: this.redirects,
       firstRedirect: this.firstRedirect,
     };

@@ -1,6 +1,6 @@
 // Everything known about one request name (or all of them) over any span of
 // time: counters and latency histograms, added exactly from wire RequestStats.
-import { addWireHistogram, type barrage, newTotalHistogram } from '@barrage/proto';
+import { addWireCounters, addWireHistogram, type barrage, newTotalHistogram, type WireCounters } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
@@ -19,7 +19,7 @@ export function errorsOf(s: WireStats): number {
 }
 
 /** Everything known about one request name (or all of them), over any span of time. */
-export class RequestTotals {
+export class RequestTotals implements WireCounters {
   protected readonly latencyHistogram: Float64Histogram = newTotalHistogram();
   protected serviceTimeHistogram: Float64Histogram | null = null;
   readonly status = new Map<number, number>();
@@ -70,29 +70,7 @@ export class RequestTotals {
 
   /** Everything of `s` but its histograms (RunAggregate adds those into several totals at once). */
   addCounters(s: WireStats): void {
-    for (const sc of s.status ?? []) this.status.set(sc.status!, (this.status.get(sc.status!) ?? 0) + sc.count!);
-    const e = s.errors ?? {};
-    this.errors.timeout += e.timeout ?? 0;
-    this.errors.refused += e.refused ?? 0;
-    this.errors.reset += e.reset ?? 0;
-    this.errors.other += e.other ?? 0;
-    this.ok += s.ok ?? 0;
-    this.rateLimited += s.rateLimited ?? 0;
-    this.failed += s.failed ?? 0;
-    this.retryAfterPresent += s.retryAfterPresent ?? 0;
-    this.dropped += s.dropped ?? 0;
-    this.bytesReceived += s.bytesReceived ?? 0;
-    this.bytesSent += s.bytesSent ?? 0;
-    const at = s.firstRateLimitedAt ?? 0;
-    if (at > 0 && (this.firstRateLimitedAt === 0 || at < this.firstRateLimitedAt)) this.firstRateLimitedAt = at;
-    for (const c of s.checks ?? []) {
-      let t = this.checks.get(c.name!);
-      if (t === undefined) this.checks.set(c.name!, (t = { passes: 0, fails: 0 }));
-      t.passes += c.passes ?? 0;
-      t.fails += c.fails ?? 0;
-    }
-    this.redirects += s.redirects ?? 0;
-    if (this.firstRedirect === null && s.firstRedirect != null) this.firstRedirect = s.firstRedirect;
+    addWireCounters(this, s);
   }
 }
 

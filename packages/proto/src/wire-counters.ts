@@ -1,0 +1,82 @@
+// Adds up the counters of wire RequestStats: every field but the name and the
+// histograms. The agent (merging its worker threads' reports) and the controller
+// (merging agents' reports) both do this; one function keeps them from drifting
+// apart when a field is added to RequestStats. Histograms stay with the callers
+// (they keep them in different layouts). test/wire-counters.test.ts fails when a
+// RequestStats field is neither handled here nor listed as deliberately left out.
+import type { barrage } from './generated/barrage.js';
+
+type WireStats = barrage.v1.RequestStats.$Properties;
+
+/** An accumulator of RequestStats counters; agent and controller totals implement it. */
+export interface WireCounters {
+  /** Responses by HTTP status. */
+  readonly status: Map<number, number>;
+  readonly errors: { timeout: number; refused: number; reset: number; other: number };
+  ok: number;
+  rateLimited: number;
+  failed: number;
+  retryAfterPresent: number;
+  dropped: number;
+  bytesReceived: number;
+  bytesSent: number;
+  /** The earliest non-zero one seen; 0 = none. */
+  firstRateLimitedAt: number;
+  /** Passes and fails by check name. */
+  readonly checks: Map<string, { passes: number; fails: number }>;
+  redirects: number;
+  /** The first one seen (agents send theirs once per name). */
+  firstRedirect: barrage.v1.RedirectSeen.$Properties | null;
+}
+
+/** A zeroed accumulator. */
+export function newWireCounters(): WireCounters {
+  return {
+    status: new Map(),
+    errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+    ok: 0,
+    rateLimited: 0,
+    failed: 0,
+    retryAfterPresent: 0,
+    dropped: 0,
+    bytesReceived: 0,
+    bytesSent: 0,
+    firstRateLimitedAt: 0,
+    checks: new Map(),
+    redirects: 0,
+    firstRedirect: null,
+  };
+}
+
+/** Adds every counter of `s` (all but name, latency and service_time) into `into`. */
+export function addWireCounters(into: WireCounters, s: WireStats): void {
+  for (const sc of s.status ?? []) {
+    const code = sc.status ?? 0;
+    into.status.set(code, (into.status.get(code) ?? 0) + (sc.count ?? 0));
+  }
+  const e = s.errors;
+  if (e != null) {
+    into.errors.timeout += e.timeout ?? 0;
+    into.errors.refused += e.refused ?? 0;
+    into.errors.reset += e.reset ?? 0;
+    into.errors.other += e.other ?? 0;
+  }
+  into.ok += s.ok ?? 0;
+  into.rateLimited += s.rateLimited ?? 0;
+  into.failed += s.failed ?? 0;
+  into.retryAfterPresent += s.retryAfterPresent ?? 0;
+  into.dropped += s.dropped ?? 0;
+  into.bytesReceived += s.bytesReceived ?? 0;
+  into.bytesSent += s.bytesSent ?? 0;
+  const at = s.firstRateLimitedAt ?? 0;
+  if (at > 0 && (into.firstRateLimitedAt === 0 || at < into.firstRateLimitedAt)) into.firstRateLimitedAt = at;
+  for (const c of s.checks ?? []) {
+    const name = c.name ?? '';
+    let t = into.checks.get(name);
+    if (t === undefined) into.checks.set(name, (t = { passes: 0, fails: 0 }));
+    t.passes += c.passes ?? 0;
+    t.fails += c.fails ?? 0;
+  }
+  into.redirects += s.redirects ?? 0;
+  if (into.firstRedirect === null && s.firstRedirect != null) into.firstRedirect = s.firstRedirect;
+}
