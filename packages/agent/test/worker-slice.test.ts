@@ -31,6 +31,7 @@ const base: PreparedScenario = {
   scenarioIndex: 0,
   scenarioCount: 1,
   maxSteps: 1,
+  data: [],
 };
 const slots = (count: number) => Array.from({ length: count }, (_, index) => ({ index, count }));
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);

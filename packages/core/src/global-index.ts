@@ -55,6 +55,9 @@ export interface PartIndexes {
   iterationOffset: number;
   /** per-vu-iterations: iterations each VU runs. */
   iterationsPerVu: number;
+  /** Unbounded models: the part's VUs and the plan's VU index count (rowIteration's stripes). */
+  partVus?: number;
+  vuSpan?: number;
 }
 
 /**
@@ -72,6 +75,22 @@ export function globalIteration(p: PartIndexes, localVu: number, vuIteration: nu
     case 'unbounded':
       return pairIndex(p.vuOffset + localVu, vuIteration);
   }
+}
+
+/**
+ * The iteration's place in a dense numbering, for data rows: the global
+ * iteration, except in unbounded closed models, whose pairing is sparse. There
+ * the part's n-th iteration taken is n's round times the plan's VU span, plus
+ * the part's first VU, plus n's place in the round: every part owns the same
+ * stripe of each round, so parts never meet and rows are used in order
+ * (as k6 stripes its segments). A takeover part has no stripe of its own: a
+ * model whose rows must each be used once is not taken over.
+ */
+export function rowIteration(p: PartIndexes, localVu: number, vuIteration: number, partIteration: number): number {
+  if (p.kind !== 'unbounded') return globalIteration(p, localVu, vuIteration, partIteration);
+  const vus = Math.max(1, p.partVus ?? 1);
+  const span = Math.max(vus, p.vuSpan ?? vus);
+  return Math.floor(partIteration / vus) * span + p.vuOffset + (partIteration % vus);
 }
 
 /** Where worker `w`'s slice of an agent's closed share starts (VUs and shared iterations). */

@@ -4,6 +4,7 @@
 export { ArrivalSchedule, type RateStage } from './arrival-schedule.ts';
 export { type Clock, offsetClock, systemClock } from './clock.ts';
 export { closestName, didYouMean } from './closest-name.ts';
+export { type DataReference, isReferableColumn, parseDataReference } from './data-reference.ts';
 export {
   globalIteration,
   type IndexKind,
@@ -12,6 +13,7 @@ export {
   type PartIndexes,
   pairIndex,
   rampWorkerVuOffset,
+  rowIteration,
   takeoverVuOffset,
   workerOffsets,
 } from './global-index.ts';

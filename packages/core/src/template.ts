@@ -7,10 +7,11 @@
 // A filter encodes a value for where it lands: ${name|uri} percent-encodes it
 // (query values), ${name|json} escapes it for a JSON string (json bodies); the
 // controller adds these where the scenario puts a variable in such a place.
-// Generators (${seq}, ${randomInt(1,10)}: value-generators.ts) are kept like
-// flow variables and filled per request, unless a run variable has that name.
+// Generators (${seq}, ${randomInt(1,10)}: value-generators.ts) and data
+// columns (${users.username}: data-reference.ts) are kept like flow variables
+// and filled per request, unless a run variable has that name.
 export const VARIABLE =
-  /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}|]*)?|[A-Za-z_][A-Za-z0-9_]*(?:\([^(){}|]*\))?)(?:\|(uri|json))?\}/g;
+  /\$\{(env:[A-Za-z_][A-Za-z0-9_]*(?::-[^}|]*)?|[A-Za-z_][A-Za-z0-9_]*(?:\([^(){}|]*\)|\.[A-Za-z_][A-Za-z0-9_]*)?)(?:\|(uri|json))?\}/g;
 
 import { parseGenerator } from './value-generators.ts';
 

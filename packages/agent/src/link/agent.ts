@@ -12,6 +12,7 @@ import type { Clock, TargetAllowlist } from '@barrage/core';
 import { barrage, type EnvelopeShape, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import { AgentRun } from '../run/agent-run.ts';
+import { DataInbox } from '../run/data-inbox.ts';
 import type { RunHandle } from '../run/run-handle.ts';
 import { ThreadedRun } from '../workers/threaded-run.ts';
 import { WorkerPool } from '../workers/worker-pool.ts';
@@ -41,6 +42,8 @@ export class Agent {
   private readonly redial: Redial;
   private run: RunHandle | undefined;
   private readonly pool: WorkerPool | undefined;
+  /** Rows of the next run's data sources, which come before its Assign. */
+  private readonly dataInbox = new DataInbox();
   private stopped = false;
   private shuttingDown = false;
   private pendingStop: barrage.v1.Stop | undefined;
@@ -163,6 +166,8 @@ export class Agent {
         return this.onError(env.error as InstanceType<typeof v1.ErrorReport>);
       case 'takeover':
         return this.onTakeover(env.takeover as InstanceType<typeof v1.Takeover>);
+      case 'dataChunk':
+        return this.onDataChunk(env.dataChunk as InstanceType<typeof v1.DataChunk>);
       default:
         this.o.logger.warn({ kind: env.body }, 'unexpected message from controller');
     }
@@ -197,6 +202,12 @@ export class Agent {
     if (this.run?.state === 'assigned') this.sendReady();
   }
 
+  private onDataChunk(c: barrage.v1.DataChunk): void {
+    // The Assign that follows finds the rows missing; the error names no cell (a column may be secret).
+    const e = this.dataInbox.offer(c);
+    if (e !== undefined) this.o.logger.error({ code: e.code, err: e.message }, 'data rejected');
+  }
+
   private onAssign(a: barrage.v1.Assign): void {
     if (this.run && this.run.state !== 'done') {
       const busy = new AgentErrors.BUSY(this.run.runId);
@@ -206,6 +217,7 @@ export class Agent {
     try {
       const o = {
         assign: a,
+        data: this.dataInbox.take(a.runId),
         clock: this.clock,
         offset: () => this.sync.offsetMs,
         contactAgeMs: () => this.watch.contactAgeMs,

@@ -4,10 +4,12 @@
 // away, or time is up. The four differ only in their options: a budget shared
 // by the VUs, one per VU, or a VU target that moves with the stages.
 import type { Timer, Timers } from '../timers.ts';
+import { attachRows } from './data-rows.ts';
 import { runIteration } from './iteration.ts';
 import { indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
 import type { ModelContext, Scheduler } from './scheduler.ts';
+import { VuSession } from './session.ts';
 import { VirtualUser, type VuHost } from './virtual-user.ts';
 
 export interface ClosedModelOptions {
@@ -28,6 +30,9 @@ export interface ClosedModelOptions {
 
 /** How often a ramp looks for VUs to add; VUs above the target leave after their iteration. */
 export const RAMP_TICK_MS = 50;
+
+/** Wait after a failed session before the VU tries again, when the model has no think time. */
+export const SESSION_RETRY_MS = 1_000;
 
 export class ClosedModel implements Scheduler, VuHost {
   private readonly ctx: ModelContext;
@@ -74,7 +79,7 @@ export class ClosedModel implements Scheduler, VuHost {
     this.timers.clearTimeout(this.endTimer);
     this.timers.clearInterval(this.rampTimer);
     this.endTimer = this.rampTimer = undefined;
-    for (const vu of this.vus) vu?.wake();
+    for (const vu of this.vus) if (!vu?.session?.wake()) vu?.wake();
     this.checkIdle();
   }
 
@@ -124,11 +129,55 @@ export class ClosedModel implements Scheduler, VuHost {
     const k = this.slotIterations[vu.id] ?? 0;
     this.slotIterations[vu.id] = k + 1;
     const index = g === undefined ? undefined : indexOf(g, vu.id, k, vu.taken);
+    const out = attachRows(g, index, k === 0);
+    if (out !== undefined) {
+      // Its rows ran out (onExhausted: stop): a unique source ends the model, a perVU one this VU.
+      if (out.mode === 'unique') this.stop();
+      else vu.remaining = 0;
+      done();
+      return;
+    }
     vu.cookies ??= this.ctx.requester.newCookies();
-    runIteration(this.ctx.requester, this.ctx.entries[entry]!, undefined, done, g, index, vu.cookies);
+    const requester = this.ctx.requester;
+    const e = this.ctx.entries[entry]!;
+    const session = this.sessionOf(vu);
+    if (session === undefined) {
+      runIteration(requester, e, undefined, done, g, index, vu.cookies);
+      return;
+    }
+    session.before(index, (state) => {
+      if (state === 'up') runIteration(requester, e, undefined, done, g, index, vu.cookies, session);
+      else {
+        // No session: nothing of the iteration is sent on a missing token (stopped: nothing was due).
+        if (state === 'down' && !requester.closed) for (const step of e.steps) requester.drop(step);
+        done();
+      }
+    });
+  }
+
+  /** The VU's session; its first waits for the VU's rampUp instant (VU i of the plan's N: rampUp·i/N). */
+  private sessionOf(vu: VirtualUser): VuSession | undefined {
+    const plan = this.ctx.session;
+    if (plan === undefined) return undefined;
+    if (vu.session === undefined) {
+      const i = (this.ctx.generation?.indexes.vuOffset ?? 0) + vu.id;
+      const n = Math.max(1, plan.vuSpan);
+      vu.session = new VuSession(plan, this.ctx, vu.cookies ?? null, {
+        notBefore: this.opts.startAt + (plan.rampUpMs * (i % n)) / n,
+        retryMs: this.opts.thinkTimeMs > 0 ? this.opts.thinkTimeMs : SESSION_RETRY_MS,
+        waits: true,
+      });
+    }
+    return vu.session;
   }
 
   vuExited(vu: VirtualUser): void {
+    // Its teardown first (when its session was ever up); the VU is gone once that is over.
+    if (vu.session?.teardown(() => this.left(vu))) return;
+    this.left(vu);
+  }
+
+  private left(vu: VirtualUser): void {
     this.vus[vu.id] = undefined;
     this.activeVus--;
     // Without a ramp, a VU leaves only when nothing more will start: done once the last one is gone.

@@ -9,10 +9,13 @@ import {
   generatedValue,
   globalIteration,
   type PartIndexes,
+  parseDataReference,
   parseGenerator,
+  rowIteration,
   seededDraw,
   seqOf,
 } from '@barrage/core';
+import type { IterationRows, RunTable } from './data-rows.ts';
 
 /** How a part of a scenario numbers its iterations and draws random values. */
 export interface GenerationPlan {
@@ -23,13 +26,20 @@ export interface GenerationPlan {
   scenarioCount: number;
   /** The most steps of any entry of the scenario (${seq} leaves room for each). */
   maxSteps: number;
+  /** The data sources this scenario reads, and where each row taken is counted. */
+  tables?: readonly RunTable[];
+  countRow?: (source: string) => void;
   clock: Clock;
 }
 
-/** Global indexes of one iteration (0-based). */
+/** Global indexes of one iteration (0-based), and the data rows it reads. */
 export interface IterationIndex {
   vu: number;
   iteration: number;
+  /** The iteration's dense index (core's rowIteration): unique, circular and random rows follow it. */
+  row?: number;
+  /** Each data source's row for this iteration (data-rows.ts). */
+  data?: IterationRows;
 }
 
 // Template references are few and fixed per run: parse each once.
@@ -50,11 +60,14 @@ export class IterationScope extends Map<string, string> {
   private readonly index: IterationIndex;
   private step = 0;
   private occurrence = 0;
+  /** The VU's session captures (session.ts): looked up after the iteration's own, before generators. */
+  private readonly parent: ReadonlyMap<string, string> | undefined;
 
-  constructor(plan: GenerationPlan, index: IterationIndex) {
+  constructor(plan: GenerationPlan, index: IterationIndex, parent?: ReadonlyMap<string, string>) {
     super();
     this.plan = plan;
     this.index = index;
+    this.parent = parent;
   }
 
   /** Step `i` of the iteration is being formed: ${seq} and random draws are keyed by it. */
@@ -64,10 +77,10 @@ export class IterationScope extends Map<string, string> {
   }
 
   override get(name: string): string | undefined {
-    const captured = super.get(name);
+    const captured = super.get(name) ?? this.parent?.get(name);
     if (captured !== undefined) return captured;
     const g = generatorOf(name);
-    if (g === undefined) return undefined;
+    if (g === undefined) return this.index.data === undefined ? undefined : this.dataValue(name);
     const p = this.plan;
     // Each reference of a request draws its own value; keyed, so a seeded run repeats it.
     const key = `${p.scenarioIndex}:${this.index.iteration}:${this.step}:${this.occurrence++}`;
@@ -78,6 +91,15 @@ export class IterationScope extends Map<string, string> {
       nowMs: p.clock.now(),
       draw: p.seed === '' ? unseeded : seededDraw(p.seed, key),
     });
+  }
+
+  /** ${source.column} from the iteration's row of that source. */
+  private dataValue(name: string): string | undefined {
+    const ref = parseDataReference(name);
+    const r = ref === undefined ? undefined : this.index.data?.get(ref.source);
+    if (r === undefined) return undefined;
+    const k = r.table.column.get(ref!.column);
+    return k === undefined ? undefined : r.values[k];
   }
 }
 
@@ -90,6 +112,7 @@ export function indexOf(
 ): IterationIndex {
   const ix = plan.indexes;
   const iteration = globalIteration(ix, localVu, vuIteration, partIteration);
+  const row = rowIteration(ix, localVu, vuIteration, partIteration);
   // Open models have no VUs: each arrival is its own user.
-  return { vu: ix.kind === 'open' ? iteration : ix.vuOffset + localVu, iteration };
+  return { vu: ix.kind === 'open' ? iteration : ix.vuOffset + localVu, iteration, row };
 }

@@ -7,10 +7,12 @@
 // placed on the run's clock.
 import type { ArrivalSchedule } from '@barrage/core';
 import type { Timer } from '../timers.ts';
-import { runIteration } from './iteration.ts';
-import { indexOf } from './iteration-scope.ts';
+import { attachRows } from './data-rows.ts';
+import { type PreparedEntry, runIteration } from './iteration.ts';
+import { type IterationIndex, indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
 import type { ModelContext, Scheduler } from './scheduler.ts';
+import { SessionPool } from './session-pool.ts';
 
 export interface OpenModelOptions {
   schedule: ArrivalSchedule;
@@ -42,6 +44,8 @@ export class OpenModel implements Scheduler {
   private stopped = false;
   private idle = false;
   private timer: Timer | undefined;
+  /** Sessions, one per in-flight slot, when the model has a `session:`. */
+  private readonly sessions: SessionPool | undefined;
   activeVus = 0;
   private readonly onDone = (): void => {
     this.activeVus--;
@@ -52,6 +56,7 @@ export class OpenModel implements Scheduler {
     this.ctx = ctx;
     this.opts = opts;
     this.mix = new RequestMix(ctx.entries.map((e) => e.weight));
+    this.sessions = ctx.session === undefined ? undefined : new SessionPool(ctx.session, ctx);
   }
 
   /** When the agent's j-th arrival is due (run clock). */
@@ -119,11 +124,43 @@ export class OpenModel implements Scheduler {
     // Each arrival is a new visitor: its own cookies, kept across its flow's steps.
     // (A single request too: a redirect it follows may need what the first answer set.)
     const cookies = requester.newCookies();
-    runIteration(requester, entry, at, this.onDone, g, g === undefined ? undefined : indexOf(g, 0, 0, j), cookies);
+    const index = g === undefined ? undefined : indexOf(g, 0, 0, j);
+    // Each arrival is its own user: a source whose rows ran out (onExhausted: stop) ends the model.
+    if (attachRows(g, index, true) !== undefined) {
+      this.activeVus--;
+      this.stop();
+      return;
+    }
+    if (this.sessions !== undefined) this.withSession(entry, at, index);
+    else runIteration(requester, entry, at, this.onDone, g, index, cookies);
+  }
+
+  /**
+   * An arrival with a session runs on a free slot's session and cookies. When the slot ran its
+   * session's steps first, the arrival's first request is measured from its own send (the login
+   * is measured under its own name). A slot whose session is down drops the arrival's steps.
+   */
+  private withSession(entry: PreparedEntry, at: number, index: IterationIndex | undefined): void {
+    const { requester, generation } = this.ctx;
+    const slot = this.sessions!.take();
+    const done = () => {
+      this.sessions!.give(slot);
+      this.onDone();
+    };
+    slot.before(index, (state, fresh) => {
+      if (state === 'up')
+        runIteration(requester, entry, fresh ? undefined : at, done, generation, index, slot.cookies, slot);
+      else {
+        if (!requester.closed) for (const step of entry.steps) requester.drop(step);
+        done();
+      }
+    });
   }
 
   private checkIdle(): void {
     if (this.idle || this.activeVus > 0 || (!this.stopped && this.next < this.opts.count)) return;
+    // The slots' teardowns first (sessions that were ever up, connections still open).
+    if (this.sessions?.tearDown(() => this.checkIdle())) return;
     this.idle = true;
     this.ctx.onIdle();
   }

@@ -9,6 +9,7 @@ import type { Requester } from '../http/requester.ts';
 import type { Timers } from '../timers.ts';
 import type { PreparedEntry } from './iteration.ts';
 import type { GenerationPlan } from './iteration-scope.ts';
+import type { PreparedSession } from './session.ts';
 
 export interface Scheduler {
   /** Begins firing now. */
@@ -32,8 +33,12 @@ export interface ModelContext {
   entries: readonly PreparedEntry[];
   /** How this part numbers its iterations (global indexes) for generated values. */
   generation?: GenerationPlan;
+  /** The model's per-VU session (session.ts), if it has one. */
+  session?: PreparedSession;
   /** Asked before each iteration or arrival: false stops the model for good (the agent's lease ran out). */
   mayFire?: () => boolean;
   /** Called once, when the model will start nothing more and nothing it started is still running. */
   onIdle: () => void;
+  /** Hears each data row taken, by source (the report's data_rows). */
+  countRow?: (source: string) => void;
 }

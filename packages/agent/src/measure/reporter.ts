@@ -30,6 +30,8 @@ export interface ReportStatus {
   cpuCores?: number;
   leaseExpiredAt?: number;
   eventLoopUtilization?: number;
+  /** Rows taken per data source over the interval. */
+  dataRows?: barrage.v1.NamedCount.$Properties[];
 }
 
 export class Reporter {
@@ -100,6 +102,7 @@ export class Reporter {
       cpuCores = 0,
       leaseExpiredAt = 0,
       eventLoopUtilization = 0,
+      dataRows = [],
     } = status;
     const frame = encodeEnvelope({
       report: {
@@ -116,6 +119,7 @@ export class Reporter {
         cpuCores,
         leaseExpiredAt,
         eventLoopUtilization,
+        dataRows,
       },
     });
     this.outbox.set(seq, frame);

@@ -19,11 +19,13 @@ import { Requester } from '../http/requester.ts';
 import type { Scheduler } from '../load/scheduler.ts';
 import { AgentHealth, type ProcessGauges } from '../measure/agent-health.ts';
 import { CompletionLog } from '../measure/completion-log.ts';
+import { DataRowCount } from '../measure/data-row-count.ts';
 import { Recorder } from '../measure/recorder.ts';
 import { Reporter } from '../measure/reporter.ts';
 import { systemTimers, type Timer, type Timers } from '../timers.ts';
 import { sliceScenario } from '../workers/worker-slice.ts';
 import { type PreparedScenario, prepareAssignment } from './assignment.ts';
+import type { ReceivedTable } from './data-inbox.ts';
 import { Lease } from './lease.ts';
 import { concurrency, type OwnSegment, ownPart } from './own-part.ts';
 import { modelFor, type Part, type PartContext } from './part.ts';
@@ -46,6 +48,8 @@ export interface AgentRunOptions {
   allowTargets?: TargetAllowlist;
   /** A connection refused by an allowlist after DNS resolution (reported once per host). */
   onTargetRefused?: (host: string, why: string) => void;
+  /** The rows of the Assign's data sources, as their chunks brought them. */
+  data?: ReadonlyMap<string, ReceivedTable>;
   /** Run as one of the agent's worker threads: only this worker's slice of the agent's share. */
   worker?: WorkerSlot;
   /** What the run waits on; default: Node's timers. */
@@ -65,6 +69,7 @@ export class AgentRun implements RunHandle {
   readonly reporter: Reporter;
   private readonly scenarios: PreparedScenario[];
   private readonly recorder: Recorder;
+  private readonly dataRows = new DataRowCount();
   private readonly log = new CompletionLog();
   private readonly requesters: Requester[];
   private readonly health: AgentHealth;
@@ -107,7 +112,7 @@ export class AgentRun implements RunHandle {
   constructor(o: AgentRunOptions) {
     this.runId = o.assign.runId!;
     const w = o.worker;
-    this.scenarios = prepareAssignment(o.assign, this.names).map((s) =>
+    this.scenarios = prepareAssignment(o.assign, this.names, o.data).map((s) =>
       w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor)),
     );
     const segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
@@ -149,6 +154,7 @@ export class AgentRun implements RunHandle {
       timers: this.timers,
       mayFire: this.lease.mayFire,
       onIdle: () => this.scenarioIdle(),
+      countRow: this.dataRows.count,
     };
     this.health = new AgentHealth({ clock: this.clock, timers: this.timers, gauges: o.gauges });
     this.onFinalReport = o.onFinalReport;
@@ -159,7 +165,12 @@ export class AgentRun implements RunHandle {
       timers: this.timers,
       recorder: this.recorder,
       send: o.send,
-      status: () => ({ ...this.load(), leaseExpiredAt: this.lease.expiredAt, ...this.health.sample() }),
+      status: () => ({
+        ...this.load(),
+        leaseExpiredAt: this.lease.expiredAt,
+        ...this.health.sample(),
+        dataRows: this.dataRows.take(),
+      }),
     });
   }
 

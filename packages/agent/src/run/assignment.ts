@@ -21,7 +21,12 @@ import { AgentErrors } from '../errors.ts';
 import { MultipartBody } from '../http/multipart-body.ts';
 import { MAX_REDIRECTS } from '../http/redirects.ts';
 import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from '../http/requester.ts';
+import type { RunTable } from '../load/data-rows.ts';
 import type { PreparedEntry } from '../load/iteration.ts';
+import type { PreparedSession } from '../load/session.ts';
+import type { ReceivedTable } from './data-inbox.ts';
+import { prepareTables, referenceNames } from './data-tables.ts';
+import { prepareSession } from './session-plan.ts';
 
 export interface Stage {
   durationMs: number;
@@ -54,6 +59,10 @@ export interface PreparedScenario {
   maxSteps: number;
   /** VUs keep cookies unless false (the model's `cookies: false`). */
   cookies?: boolean;
+  /** The model's per-VU session (ScenarioPlan 40-44), if it has one. */
+  session?: PreparedSession;
+  /** The data sources its templates read. */
+  data: RunTable[];
 }
 
 const MAX_VUS = 100_000;
@@ -67,10 +76,15 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const finiteIn = (v: number, lo: number, hi: number) => Number.isFinite(v) && v >= lo && v <= hi;
 
 /** Validates and prepares every scenario of an Assign. `names` collects request names in slot order. */
-export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: string[]): PreparedScenario[] {
+export function prepareAssignment(
+  a: barrage.v1.Assign.$Properties,
+  names: string[],
+  received: ReadonlyMap<string, ReceivedTable> = new Map(),
+): PreparedScenario[] {
   const bad = (why: string) => new AgentErrors.BAD_ASSIGN(why);
   if (!a.runId) throw bad('run id missing');
   const vars = new Map((a.vars ?? []).map((v) => [v.name ?? '', v.value ?? '']));
+  const tables = prepareTables(a.data ?? [], received);
   const slot = new Map<string, number>();
   const segStart = a.segmentStart ?? 0;
   const segEnd = a.segmentEnd ?? 1;
@@ -139,8 +153,17 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
         if (!VAR_NAME.test(c.var ?? '')) throw bad(`${where}: capture variable ${JSON.stringify(c.var)}`);
         flowVars.add(c.var!);
       }
+    const data = (s.dataSources ?? []).map((k) => {
+      const t = tables[k];
+      if (t === undefined) throw bad(`${where}: data source ${k} does not exist`);
+      return t;
+    });
+    for (const t of data) for (const n of referenceNames(t)) flowVars.add(n);
     const requests = specs.map((r, ri) => prepareRequest(r, `${where} request ${ri}`, vars, flowVars, names, slot));
     const mix = s.mix ?? [];
+    const session = prepareSession(s, requests, s.vuSpan ?? 0, where);
+    // Without a mix every request is an entry: a session's steps would run as load too.
+    if (session !== undefined && mix.length === 0) throw bad(`${where}: a session needs a mix`);
     const entries: PreparedEntry[] =
       mix.length === 0
         ? requests.map((r, i) => ({
@@ -189,6 +212,8 @@ export function prepareAssignment(a: barrage.v1.Assign.$Properties, names: strin
       scenarioCount: Math.max(1, s.scenarioCount ?? (a.scenarios ?? []).length, (s.scenarioIndex ?? si) + 1),
       maxSteps: Math.max(1, ...entries.map((e) => e.steps.length)),
       cookies: !s.cookiesOff,
+      ...(session === undefined ? {} : { session }),
+      data,
     };
   });
 }

@@ -52,8 +52,10 @@ export function modelFor(p: Part, run: PartContext): Scheduler {
     scenarioCount: s.scenarioCount,
     maxSteps: s.maxSteps,
     clock: run.clock,
+    tables: s.data,
+    countRow: run.countRow,
   };
-  const ctx: ModelContext = { ...run, requester: p.requester, entries: s.entries, generation };
+  const ctx: ModelContext = { ...run, requester: p.requester, entries: s.entries, generation, session: s.session };
   if (isOpenExecutor(s.executor)) {
     return new OpenModel(ctx, {
       schedule: new ArrivalSchedule(s.startTarget, s.stages),

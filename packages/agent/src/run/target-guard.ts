@@ -9,6 +9,7 @@ import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import { guardedLookup } from '../http/guarded-lookup.ts';
 import { type PreparedScenario, prepareAssignment } from './assignment.ts';
+import type { ReceivedTable } from './data-inbox.ts';
 
 /** The allowlists of a run (the controller's, then the agent's own); throws when a request's host is outside one. */
 export function checkTargets(
@@ -81,8 +82,9 @@ export function redirectGuard(
 export function checkAssign(
   assign: barrage.v1.Assign.$Properties,
   own?: TargetAllowlist,
+  data?: ReadonlyMap<string, ReceivedTable>,
 ): { runId: string; agentTimeoutMs: number; leaseMs: number } {
-  checkTargets(assign, prepareAssignment(assign, []), own);
+  checkTargets(assign, prepareAssignment(assign, [], data), own);
   return {
     runId: assign.runId!,
     agentTimeoutMs: assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS,

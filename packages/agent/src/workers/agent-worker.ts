@@ -50,6 +50,7 @@ port.on('message', (m: ToWorker) => {
       try {
         const r: AgentRun = new AgentRun({
           assign: barrage.v1.Assign.decode(m.assign),
+          data: m.data,
           clock,
           offset: () => offsetMs,
           worker: slot,

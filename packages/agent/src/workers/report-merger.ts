@@ -42,6 +42,7 @@ class NameTotals implements WireCounters {
   readonly checks = new Map<string, { passes: number; fails: number }>();
   redirects = 0;
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
+  sessionRetries = 0;
 
   add(s: Stats): void {
     addWireHistogram(this.latency, s.latency);
@@ -72,6 +73,7 @@ class NameTotals implements WireCounters {
       checks: [...this.checks].map(([name, { passes, fails }]) => ({ name, passes, fails })),
       redirects: this.redirects,
       firstRedirect: this.firstRedirect,
+      sessionRetries: this.sessionRetries,
     };
   }
 }
@@ -82,6 +84,8 @@ class IntervalTotals {
   eventLoopMaxMs = 0;
   eventLoopUtilization = 0;
   cpuCores = 0;
+  /** Rows taken per data source: the workers' counts add up. */
+  readonly dataRows = new Map<string, number>();
 }
 
 interface WorkerState {
@@ -137,6 +141,8 @@ export class ReportMerger {
       if (n === undefined) t.names.set(name, (n = new NameTotals()));
       n.add(s);
     }
+    for (const d of r.dataRows ?? [])
+      t.dataRows.set(d.name ?? '', (t.dataRows.get(d.name ?? '') ?? 0) + (d.count ?? 0));
     t.eventLoopP99Ms = Math.max(t.eventLoopP99Ms, r.eventLoopP99Ms ?? 0);
     t.eventLoopMaxMs = Math.max(t.eventLoopMaxMs, r.eventLoopMaxMs ?? 0);
     t.eventLoopUtilization = Math.max(t.eventLoopUtilization, r.eventLoopUtilization ?? 0);
@@ -194,6 +200,7 @@ export class ReportMerger {
         eventLoopUtilization: t.eventLoopUtilization,
         cpuCores: t.cpuCores,
         leaseExpiredAt: expiries.length > 0 ? Math.min(...expiries) : 0,
+        dataRows: [...t.dataRows].map(([name, count]) => ({ name, count })),
       },
     });
   }

@@ -27,6 +27,7 @@ export interface ThreadedRunOptions
     | 'onLeaseExpired'
     | 'onTargetRefused'
     | 'allowTargets'
+    | 'data'
   > {
   pool: WorkerPool;
   /** A worker refused its part or died: said to the controller as a non-fatal error. */
@@ -78,7 +79,7 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       runId: this.runId,
       agentTimeoutMs: this.agentTimeoutMs,
       leaseMs: this.leaseMs,
-    } = checkAssign(o.assign, o.allowTargets));
+    } = checkAssign(o.assign, o.allowTargets, o.data));
     this.workers = Array.from({ length: this.pool.size }, () => ({
       state: 'assigned',
       inFlight: 0,
@@ -106,6 +107,7 @@ export class ThreadedRun implements RunHandle, WorkerListener {
       gen: this.gen,
       assign: barrage.v1.Assign.encode(o.assign).finish(),
       offsetMs: o.offset(),
+      data: o.data ?? new Map(),
     });
   }
 

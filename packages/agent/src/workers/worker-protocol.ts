@@ -5,10 +5,18 @@
 // before each arrival without a message in between. Every message names the
 // run's generation: a worker's late words about an earlier run are ignored.
 import type { barrage } from '@barrage/proto';
+import type { ReceivedTable } from '../run/data-inbox.ts';
 
 /** Main -> worker. Protobuf messages travel encoded (class instances do not survive structured clone). */
 export type ToWorker =
-  | { t: 'assign'; gen: number; assign: Uint8Array; offsetMs: number }
+  | {
+      t: 'assign';
+      gen: number;
+      assign: Uint8Array;
+      offsetMs: number;
+      /** The data sources' rows (structured clone copies them to each worker). */
+      data: ReadonlyMap<string, ReceivedTable>;
+    }
   | { t: 'start'; startAt: number; offsetMs: number }
   | { t: 'stop' }
   | { t: 'takeover'; takeover: Uint8Array }

@@ -232,7 +232,7 @@ program
       try {
         let scenario: Scenario | undefined;
         try {
-          scenario = validateScenario(store.getScenarioSource(id));
+          scenario = validateScenario(store.getScenarioSource(id), { record: true });
         } catch (e) {
           // An error run may have failed on its scenario; any other run's must still validate.
           if (summary.run.error === undefined) throw e;

@@ -51,6 +51,8 @@ export type IntervalDetail = IntervalPoint & IntervalBreakdown;
 
 export interface AgentTotals {
   requests: number;
+  /** Rows taken per data source. */
+  dataRows: Map<string, number>;
   status: Map<number, number>;
   lastInterval: number;
   reports: number;
@@ -71,6 +73,12 @@ export class RunAggregate {
   readonly byName = new Map<string, RequestTotals>();
   /** Every name together; its histograms are the names' summed when read. */
   readonly total: RequestTotals = new RunTotals(this.byName);
+  /**
+   * What thresholds scoped to all requests judge: every name but the session-only ones (session
+   * and teardown steps, docs/scenarios.md "Sessions"); the total itself when there are none.
+   */
+  readonly judged: RequestTotals;
+  private readonly sessionOnly: ReadonlySet<string>;
   /** Latency samples merged so far (the total's count, without summing its histogram). */
   private samples = 0;
   readonly intervals = new Map<number, IntervalDetail>();
@@ -82,9 +90,14 @@ export class RunAggregate {
   private readonly onClosed: IntervalClosed | undefined;
 
   /** `onClosed` is told each interval's final histogram as it closes (the run publishes it: the store keeps it). */
-  constructor(names: Iterable<string>, onClosed?: IntervalClosed) {
+  constructor(names: Iterable<string>, onClosed?: IntervalClosed, sessionOnly: Iterable<string> = []) {
     for (const n of names) this.byName.set(n, new RequestTotals());
     this.onClosed = onClosed;
+    this.sessionOnly = new Set(sessionOnly);
+    this.judged =
+      this.sessionOnly.size === 0
+        ? this.total
+        : new RunTotals(new Map([...this.byName].filter(([n]) => !this.sessionOnly.has(n))));
   }
 
   /** Merges a validated report once; returns false for an (agent, seq) already merged. */
@@ -106,9 +119,10 @@ export class RunAggregate {
     if (agent === undefined)
       this.agents.set(
         agentId,
-        (agent = { requests: 0, status: new Map(), lastInterval: -1, reports: 0, final: false }),
+        (agent = { requests: 0, dataRows: new Map(), status: new Map(), lastInterval: -1, reports: 0, final: false }),
       );
     agent.reports++;
+    for (const d of r.dataRows ?? []) agent.dataRows.set(d.name!, (agent.dataRows.get(d.name!) ?? 0) + (d.count ?? 0));
     agent.final ||= r.final ?? false;
     agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
     const point = this.point(r.interval ?? 0);
@@ -123,6 +137,7 @@ export class RunAggregate {
       if (s.serviceTime) addWireHistogram(named.serviceTimeTarget(), s.serviceTime);
       named.addCounters(s);
       this.total.add(s);
+      if (this.judged !== this.total && !this.sessionOnly.has(s.name!)) this.judged.add(s);
       const requests = responsesOf(s) + errorsOf(s);
       agent.requests += requests;
       for (const sc of s.status ?? []) {

@@ -11,6 +11,7 @@ import type { barrage } from '@barrage/proto';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
 import { requestUrl } from '../scenario/urls.ts';
 import { apportion, type Segment, segments } from './apportion.ts';
+import { dataSources } from './data-chunks.ts';
 import type { RunVar } from './setup.ts';
 
 export interface AgentPlan {
@@ -128,8 +129,11 @@ export function planRun(p: PlanInput): AgentPlan[] {
   const segs = segments(p.agents);
   const plans: barrage.v1.ScenarioPlan.$Properties[][] = segs.map(() => []);
   for (const sc of p.scenario.scenarios) {
-    // The requests this scenario's mix uses, each once; mix steps index into them.
-    const used = [...new Set(sc.mix.flatMap((m) => m.steps))];
+    // The requests this scenario's mix and session use, each once; mix and session steps index into them.
+    const session = sc.session;
+    const used = [
+      ...new Set([...sc.mix.flatMap((m) => m.steps), ...(session?.steps ?? []), ...(session?.teardown ?? [])]),
+    ];
     const requests = used.map((n) =>
       requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects),
     );
@@ -165,6 +169,16 @@ export function planRun(p: PlanInput): AgentPlan[] {
         requests,
         mix,
         cookiesOff: !sc.cookies,
+        ...(session === undefined
+          ? {}
+          : {
+              sessionSteps: session.steps.map((n) => used.indexOf(n)),
+              sessionRefreshEveryMs: session.everyMs,
+              sessionRefreshOn: [...session.refreshOn],
+              sessionRampUpMs: session.rampUpMs,
+              sessionTeardown: session.teardown.map((n) => used.indexOf(n)),
+            }),
+        dataSources: sc.data.map((n) => p.scenario.data.findIndex((d) => d.name === n)),
       });
     });
   }
@@ -181,6 +195,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
       agentTimeoutMs: p.scenario.agentTimeoutMs,
       leaseMs: p.scenario.leaseMs,
       allowTargets: [...(p.allowTargets ?? [])],
+      data: dataSources(p.scenario.data),
     },
   }));
 }

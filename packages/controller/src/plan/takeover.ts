@@ -2,7 +2,7 @@
 // by scenario, split over the agents still running that hold that scenario, by
 // weight, with the same apportionment as the original plan. Pure: the run decides
 // when, and sends what this returns.
-import { modelOfExecutor, peakShare, takeoverVuOffset } from '@barrage/core';
+import { isOpenExecutor, modelOfExecutor, peakShare, takeoverVuOffset } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import { apportion, segments } from './apportion.ts';
 
@@ -19,7 +19,7 @@ export interface Taker {
 export interface TakeoverPlan {
   /** Per taker id, in the order they were first given something: the parts of scenarios it takes. */
   shares: Map<string, TakeoverShare[]>;
-  /** Scenarios nobody takes: iteration-bounded ones (what the lost agent completed is unknown), or ones no taker runs. */
+  /** Scenarios nobody takes: iteration-bounded ones (what the lost agent completed is unknown), closed ones drawing unique rows, or ones no taker runs. */
   skipped: string[];
 }
 
@@ -28,7 +28,10 @@ export function planTakeover(lost: Assign, takers: readonly Taker[], id = 1): Ta
   const shares = new Map<string, TakeoverShare[]>();
   const skipped = new Set<string>();
   for (const sc of lost.scenarios ?? []) {
-    if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false) {
+    // A closed model drawing unique rows has no stripe to give a taker: each row is used once, or not at all.
+    const uniqueRows = (sc.dataSources ?? []).some((k) => lost.data?.[k]?.mode === 'unique');
+    const closed = !isOpenExecutor(sc.executor ?? 0);
+    if (modelOfExecutor(sc.executor ?? 0)?.iterationBounded !== false || (closed && uniqueRows)) {
       skipped.add(sc.name!);
       continue;
     }

@@ -5,6 +5,7 @@ import { type RequestSummary, requestSummary, statusRecord } from '../merge/requ
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold } from '../scenario/thresholds.ts';
 import { nothingAnswered } from './answer-verdict.ts';
+import { type DataSourceFacts, type DataSummary, dataSummary } from './data-summary.ts';
 import { redirectNotes } from './redirect-note.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
 
@@ -68,6 +69,8 @@ export interface Summary {
   monitors: Record<string, MonitorStats>;
   /** Requests the controller sent to each monitor URL (origin + path), the preflight's included. */
   monitorRequests: Record<string, number>;
+  /** Per data source: rows used, in all and per agent (only when the scenario has sources). */
+  data?: Record<string, DataSummary>;
 }
 
 /**
@@ -89,6 +92,8 @@ export function finalStatus(
 export interface SummaryOptions {
   /** A request of the run lists 429 in its `expect`: a 429 is then an expected answer too. */
   expects429?: boolean;
+  /** The scenario's data sources (their rows used are reported per agent). */
+  data?: readonly DataSourceFacts[];
 }
 
 export function buildSummary(
@@ -180,5 +185,14 @@ export function buildSummary(
     thresholds: judged,
     monitors: Object.fromEntries(Object.entries(r.monitors).map(([n, m]) => [n, { ...m }])),
     monitorRequests: { ...r.monitorRequests },
+    ...(options.data === undefined || options.data.length === 0
+      ? {}
+      : {
+          data: dataSummary(
+            options.data,
+            r.aggregate.agents,
+            (id) => r.participants.find((p) => p.id === id)?.name ?? id,
+          ),
+        }),
   };
 }

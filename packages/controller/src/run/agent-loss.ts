@@ -120,7 +120,7 @@ export class AgentLossHandler {
     if (plan.shares.size > 0) lost.lost!.takenFrom = fromAt;
     const left =
       plan.skipped.length > 0
-        ? `; not taken over: ${plan.skipped.join(', ')} (iteration-bounded: what it completed is unknown; or no other agent runs it)`
+        ? `; not taken over: ${plan.skipped.join(', ')} (iteration-bounded, or a VU model drawing unique rows: what it completed is unknown; or no other agent runs it)`
         : '';
     if (plan.shares.size === 0) return `nothing of its share could be re-planned${left}`;
     return `its share re-planned from ${secondsInto(fromAt, c.startAt)} (past its lease) to the end across ${takenBy.join(', ')} (onAgentLoss: rebalance)${left}`;

@@ -26,11 +26,14 @@ export class ReportIntake {
   private readonly o: RunState;
   /** Per request name: the checks (and captures) its reports may count. */
   private readonly checkNames: ReadonlyMap<string, ReadonlySet<string>>;
+  /** The run's data sources: the only ones reports may count rows of. */
+  private readonly sources: ReadonlySet<string>;
   /** Per agent: report sequences already rejected (a resend is not counted again). */
   private readonly rejectedSeqs = new Map<string, Set<number>>();
 
   constructor(state: RunState) {
     this.o = state;
+    this.sources = new Set(state.scenario.data.map((d) => d.name));
     this.checkNames = new Map(
       state.scenario.requests.map((r) => [
         r.name,
@@ -72,6 +75,7 @@ export class ReportIntake {
         this.checkNames,
         Math.max(0, elapsed) + Math.ceil(INTERVAL_SLACK_MS / o.intervalMs),
         (t) => this.plausible(t, false),
+        this.sources,
       );
     } catch (err) {
       this.reject(p, r, err as Error);

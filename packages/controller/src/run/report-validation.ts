@@ -29,6 +29,7 @@ export function validateReport(
   names: ReadonlyMap<string, ReadonlySet<string>>,
   maxInterval = MAX_INTERVAL,
   instantOk: (t: number) => boolean = () => true,
+  sources: ReadonlySet<string> = new Set(),
 ): void {
   const bad = (why: string) => new ControllerErrors.REPORT_INVALID(why);
   if (r.runId !== runId) throw bad(`run ${r.runId} is not the current run`);
@@ -61,7 +62,9 @@ export function validateReport(
     if (byStatus !== responses) throw bad(`${name}: ${byStatus} statuses for ${responses} latencies`);
     const e = s.errors ?? {};
     const errors = (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
-    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) !== responses + errors)
+    // A session retry is an answer (a refresh.on status) that is neither ok nor failed.
+    if ((s.sessionRetries ?? 0) > responses) throw bad(`${name}: more session retries than responses`);
+    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) + (s.sessionRetries ?? 0) !== responses + errors)
       throw bad(`${name}: outcome classes do not add up`);
     if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
@@ -97,5 +100,15 @@ export function validateReport(
       if ((c.passes ?? 0) + (c.fails ?? 0) > responses)
         throw bad(`${name}: check ${check} judged more often than there were responses`);
     }
+  }
+  // Rows taken per data source: known sources, each once, whole counts no agent could exceed.
+  const rowSources = new Set<string>();
+  for (const d of r.dataRows ?? []) {
+    const source = d.name ?? '';
+    if (!sources.has(source)) throw bad(`rows of unknown data source ${JSON.stringify(source.slice(0, 100))}`);
+    if (rowSources.has(source)) throw bad(`data source ${source} twice in one report`);
+    rowSources.add(source);
+    if (!Number.isSafeInteger(d.count ?? 0) || (d.count ?? 0) > MAX_DROPPED)
+      throw bad(`data source ${source}: ${d.count} rows in one interval`);
   }
 }

@@ -16,6 +16,7 @@ import { type MonitorPlan, uncheckedPlan } from '../monitor/monitor-plan.ts';
 import { MonitorPoller } from '../monitor/monitor-poller.ts';
 import type { MonitorSample } from '../monitor/monitor-stats.ts';
 import { planRun } from '../plan/assignments.ts';
+import { dataChunks } from '../plan/data-chunks.ts';
 import { intervalLengthMs } from '../plan/interval-length.ts';
 import type { RunVar } from '../plan/setup.ts';
 import { assembleResult, type RunResult } from '../results/run-result.ts';
@@ -203,9 +204,12 @@ export class Run implements RunListener, RunView {
     const { o, state: s } = this;
     const agents = o.agents.map((a) => ({ id: a.id, weight: a.hello!.weight }));
     const plans = planRun({ ...o, agents, intervalMs: s.intervalMs });
+    // Every agent gets every row: a takeover may need any agent's rows.
+    const chunks = dataChunks(s.runId, o.scenario.data);
     o.agents.forEach((a, i) => {
       s.participants.set(a.id, newParticipant(a, plans[i]!.segment));
       s.plans.set(a.id, plans[i]!);
+      for (const dataChunk of chunks) a.send({ dataChunk });
       a.send({ assign: plans[i]!.assign });
     });
   }

@@ -117,6 +117,7 @@ export class RunManager {
         result.notes.push(...(storeWriter?.notes ?? []));
         const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds, {
           expects429: req.scenario.requests.some((r) => r.expect.includes(429)),
+          data: req.scenario.data.map((d) => ({ name: d.name, mode: d.mode, rows: d.rows.length })),
         });
         events.ended({ runId: id, status: summary.run.status, summary, result });
         this.o.onEnd?.(id, summary.run.status);

@@ -50,6 +50,12 @@ export interface ScenarioModelInput {
   seed?: string | number;
   redirects?: number;
   cookies?: boolean;
+  session?: {
+    steps: string[];
+    refresh?: { every?: string; on?: number[] };
+    rampUp?: string;
+    teardown?: string[];
+  };
 }
 
 /** The scenario document as written (after schema validation). */
@@ -80,5 +86,18 @@ export interface ScenarioInput {
   lease?: string;
   /** How often results are reported and merged (100ms..10s); absent: chosen from the load's length. */
   interval?: string;
+  /** Named data sources (${source.column}). */
+  data?: Record<string, DataSourceInput>;
   scenarios: ScenarioModelInput[];
+}
+
+/** A data source as written: exactly one of file, csv, rows. */
+export interface DataSourceInput {
+  file?: string;
+  csv?: string;
+  rows?: Array<Record<string, string | number | boolean>>;
+  mode: 'unique' | 'perVU' | 'circular' | 'random';
+  secret?: string[];
+  onExhausted?: 'refuse' | 'stop';
+  seed?: string | number;
 }

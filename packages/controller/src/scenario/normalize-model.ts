@@ -19,7 +19,12 @@ export function normalizeModel(
   redirects: number = REQUEST_DEFAULTS.redirects,
   cookies = true,
 ): LoadScenario {
-  const m = { ...modelOf(s, i, mix, problems), redirects: s.redirects ?? redirects, cookies: s.cookies ?? cookies };
+  const m = {
+    ...modelOf(s, i, mix, problems),
+    redirects: s.redirects ?? redirects,
+    cookies: s.cookies ?? cookies,
+    data: [] as string[],
+  };
   if (!(m.durationMs > 0)) problems.push(`/scenarios/${i}: the model must run for more than 0s`);
   if (m.startTimeMs + m.durationMs + m.gracefulStopMs > MAX_SCENARIO_MS)
     problems.push(`/scenarios/${i}: startTime + duration + gracefulStop must stay under 24 days`);
@@ -39,7 +44,7 @@ function modelOf(
   i: number,
   mix: MixEntry[],
   problems: string[],
-): Omit<LoadScenario, 'redirects' | 'cookies'> {
+): Omit<LoadScenario, 'redirects' | 'cookies' | 'data'> {
   const unitMs = parseDuration(s.timeUnit ?? MODEL_DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);

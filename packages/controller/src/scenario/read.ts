@@ -2,9 +2,12 @@
 // YAML aliases, then validated (validate.ts). A name nobody ships gets the
 // nearest built-in; a syntax error gets FILE:LINE:COL and its line.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { closestName } from '@barrage/core';
 import { parse as parseYaml } from 'yaml';
 import { ControllerErrors } from '../errors.ts';
+import type { DataOrigin } from './data-sources.ts';
 import type { Scenario } from './scenario.ts';
 import { validateScenario } from './validate.ts';
 
@@ -35,11 +38,12 @@ export function loadScenario(ref: string): Scenario {
   if (statSync(file).size > MAX_SCENARIO_BYTES)
     throw new ControllerErrors.SCENARIO_PARSE(ref, `larger than ${MAX_SCENARIO_BYTES} bytes`);
   const text = readFileSync(file, 'utf8');
-  return parseScenario(text, String(ref));
+  // Data files are read beside the scenario file (a built-in's beside it, in scenarios/).
+  return parseScenario(text, String(ref), { dir: dirname(file instanceof URL ? fileURLToPath(file) : resolve(file)) });
 }
 
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */
-export function parseScenario(text: string, label = 'scenario'): Scenario {
+export function parseScenario(text: string, label = 'scenario', origin: DataOrigin = {}): Scenario {
   if (Buffer.byteLength(text) > MAX_SCENARIO_BYTES)
     throw new ControllerErrors.SCENARIO_PARSE(label, `larger than ${MAX_SCENARIO_BYTES} bytes`);
   let doc: unknown;
@@ -48,7 +52,7 @@ export function parseScenario(text: string, label = 'scenario'): Scenario {
   } catch (err) {
     throw yamlError(err as Error, text, label);
   }
-  return validateScenario(doc);
+  return validateScenario(doc, origin);
 }
 
 /** What to write instead, for the YAML mistakes people make most (by the yaml package's error code). */

@@ -1,6 +1,7 @@
 // A validated, normalised, frozen scenario: what the planner and the run use.
 // Units are resolved (ms, bytes, arrivals per second), defaults applied, mixes
 // resolved into entries, checks named.
+import type { RowMode } from '@barrage/core';
 import type { RequestInput, ScenarioInput } from './input.ts';
 import type { AgentLossPolicy } from './schema-agent-loss.ts';
 import type { ExecutorName } from './schema-models.ts';
@@ -83,6 +84,39 @@ export interface LoadScenario {
   redirects: number;
   /** Each VU keeps a cookie jar (`cookies: false` turns it off). */
   cookies: boolean;
+  /** Names of the data sources this model's requests read. */
+  data: string[];
+  /** Per-VU session (docs/scenarios.md "Sessions"); absent: none. */
+  session?: SessionDef;
+}
+
+/** A load model's session: request names run once per VU (open models: per in-flight slot). */
+export interface SessionDef {
+  steps: string[];
+  /** Re-run the steps before an iteration once the session is this old; 0: never. */
+  everyMs: number;
+  /** Statuses that re-run the steps and retry the request once. */
+  refreshOn: number[];
+  /** Closed models: the VUs' first sessions spread over this window. */
+  rampUpMs: number;
+  /** Run once per VU when it leaves. */
+  teardown: string[];
+}
+
+/** A data source, read and checked: every value a string, rows in file order. */
+export interface DataSourceDef {
+  name: string;
+  mode: RowMode;
+  columns: string[];
+  rows: string[][];
+  /** Columns whose values are never shown (logs, reports, API, store). */
+  secret: string[];
+  /** unique/perVU: a model whose rows run out ends (else a plan needing more is refused). */
+  stopWhenExhausted: boolean;
+  /** random: the seed rows are drawn from ("" unseeded). */
+  seed: string;
+  /** Where the rows came from, for messages: the file as written, "inline CSV" or "inline rows". */
+  origin: string;
 }
 
 /** A target-side figure polled while the run goes. */
@@ -113,6 +147,8 @@ export interface Scenario {
   scenarios: LoadScenario[];
   thresholds: Threshold[];
   monitors: MonitorDef[];
+  /** Data sources, in the order written. */
+  data: DataSourceDef[];
   /** Agent loss: the policy, how long a silent agent has before it is lost, and its lease (ms). */
   onAgentLoss: AgentLossPolicy;
   agentTimeoutMs: number;

@@ -5,6 +5,7 @@
 // path. The same schema is published as schemas/scenario.schema.json for
 // editors (npm run gen).
 import { agentLossProps } from './schema-agent-loss.ts';
+import { dataSchema } from './schema-data.ts';
 import { duration, name, seed, text, varName } from './schema-fields.ts';
 import { monitorsSchema, thresholdsSchema } from './schema-judging.ts';
 import { loadModelsSchema } from './schema-models.ts';
@@ -40,6 +41,7 @@ export const scenarioSchema = {
       maxProperties: 50,
     },
     setup: setupSchema,
+    data: dataSchema,
     requests: requestsSchema,
     flows: flowsSchema,
     ...agentLossProps,

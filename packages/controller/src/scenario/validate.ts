@@ -2,8 +2,17 @@
 // cannot say (unique names, references, variables and where they come from,
 // flows, monitors, thresholds, agent-loss settings), every problem with its
 // path; the result normalised and frozen.
-import { didYouMean, GENERATORS, generatorProblem, parseGenerator, variablesIn } from '@barrage/core';
+import {
+  didYouMean,
+  GENERATORS,
+  generatorProblem,
+  parseDataReference,
+  parseGenerator,
+  variablesIn,
+} from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
+import { checkDataUse, type DataUse } from './data-needs.ts';
+import { type DataOrigin, readDataSources } from './data-sources.ts';
 import type { ScenarioInput } from './input.ts';
 import { normalizeModel } from './normalize-model.ts';
 import { normalizeRequest } from './normalize-request.ts';
@@ -17,9 +26,10 @@ import { liveProblem, parseThreshold } from './thresholds.ts';
 import { parseDuration } from './units.ts';
 import { baseUrlProblems } from './urls.ts';
 import { validateMonitors } from './validate-monitors.ts';
+import { sessionStepNames, sessionVariables, validateSession } from './validate-session.ts';
 
 /** Every problem of `doc` at once (SCENARIO_INVALID), or the scenario, normalised and frozen. */
-export function validateScenario(doc: unknown): Scenario {
+export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenario {
   const shape = unsafeShape(doc);
   if (shape !== undefined) throw new ControllerErrors.SCENARIO_INVALID(shape);
   const errors = schemaErrors(doc);
@@ -67,27 +77,33 @@ export function validateScenario(doc: unknown): Scenario {
       for (const n of variablesIn(text))
         if (!isEnv(n) && !runVars.has(n))
           problems.push(
-            parseGenerator(n) === undefined
-              ? `${path}: variable \${${n}} is not defined by vars or an earlier setup step`
-              : `${path}: \${${n}} is generated per request by the agents; setup steps run once, on the controller`,
+            parseGenerator(n) !== undefined
+              ? `${path}: \${${n}} is generated per request by the agents; setup steps run once, on the controller`
+              : parseDataReference(n) !== undefined
+                ? `${path}: \${${n}} is a data row, given per iteration or VU by the agents; setup steps run once, on the controller`
+                : `${path}: variable \${${n}} is not defined by vars or an earlier setup step`,
           );
     }
     for (const c of step.captures) if (c.variable !== undefined) runVars.add(c.variable);
     return step;
   });
 
-  // Which flow variables each request needs, and where.
+  // Which flow variables (and data columns) each request needs, and where.
+  const dataUses = new Map<string, DataUse[]>();
   const flowNeeds = input.requests.map((r, i) => {
     const needs: Array<[string, string]> = [];
+    const uses: DataUse[] = [];
+    dataUses.set(r.name, uses);
     for (const [path, text] of templatedFields(r, defaultsHeaders, `/requests/${i}`)) {
       for (const n of variablesIn(text)) {
         if (isEnv(n) || runVars.has(n)) continue;
-        const wrong = generatorProblem(n);
+        const wrong = parseDataReference(n) === undefined ? generatorProblem(n) : undefined;
         if (wrong !== undefined) problems.push(`${path}: ${wrong}`);
         else if (path.includes('/multipart/'))
           problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
         else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`))
           problems.push(`${path}: variable \${${n}} may not be part of the origin`);
+        else if (parseDataReference(n) !== undefined) uses.push({ path, ...parseDataReference(n)! });
         else if (parseGenerator(n) === undefined) needs.push([path, n]);
       }
     }
@@ -109,13 +125,16 @@ export function validateScenario(doc: unknown): Scenario {
           `${path}: variable \${${n}} is not captured by any setup step or request (or set in vars), nor a generator${didYouMean(n, [...GENERATORS, ...capturedAnywhere])}`,
         );
   });
+  // Sessions: their captures count for the requests of the model that has them (validate-session.ts).
+  const sessionChecks = { byName, requests, flowNeeds };
+  const sessionVars = sessionVariables(input, sessionChecks);
   flows.forEach((f, i) => {
     const known = new Set<string>();
     f.steps.forEach((s, j) => {
       const k = byName.get(s);
       if (k === undefined) return;
       for (const [path, n] of flowNeeds[k]!) {
-        if (!known.has(n) && capturedAnywhere.has(n))
+        if (!known.has(n) && capturedAnywhere.has(n) && !sessionVars.has(n))
           problems.push(
             `/flows/${i}/steps/${j}: ${s} uses \${${n}} (${path}), which no setup step and no earlier step of ${f.name} captures`,
           );
@@ -124,7 +143,9 @@ export function validateScenario(doc: unknown): Scenario {
     });
   });
   const inFlows = new Set(flows.flatMap((f) => f.steps));
+  const inSessions = sessionStepNames(input);
 
+  const data = readDataSources(input, origin, problems);
   const scenarioNames = new Set<string>();
   const scenarios = input.scenarios.map((s, i): LoadScenario => {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
@@ -137,8 +158,10 @@ export function validateScenario(doc: unknown): Scenario {
       if (!flowNames.has(n)) problems.push(`/scenarios/${i}/flows/${j}: no flow named ${n}${didYouMean(n, flowNames)}`);
     });
     const explicit = s.requests !== undefined || s.flows !== undefined;
-    // Default mix: every flow, and every request that is not a flow step.
-    const reqNames = explicit ? (s.requests ?? []) : requests.map((r) => r.name).filter((n) => !inFlows.has(n));
+    // Default mix: every flow, and every request that is not a flow, session or teardown step.
+    const reqNames = explicit
+      ? (s.requests ?? [])
+      : requests.map((r) => r.name).filter((n) => !inFlows.has(n) && !inSessions.has(n));
     const flowList = explicit ? (s.flows ?? []) : flows.map((f) => f.name);
     const mix: MixEntry[] = [
       ...reqNames
@@ -155,12 +178,30 @@ export function validateScenario(doc: unknown): Scenario {
       const k = byName.get(n);
       if (k === undefined) continue;
       for (const [path, v] of flowNeeds[k]!)
-        if (capturedAnywhere.has(v))
+        if (capturedAnywhere.has(v) && !sessionVars.has(v))
           problems.push(
             `/scenarios/${i}: request ${n} runs on its own but uses \${${v}} (${path}), which no setup step captures; put it in a flow after the step that captures it`,
           );
     }
-    return normalizeModel(s, i, mix, problems, input.defaults?.redirects, input.defaults?.cookies);
+    const session = validateSession(s, i, mix, sessionVars, sessionChecks, problems);
+    const model = normalizeModel(s, i, mix, problems, input.defaults?.redirects, input.defaults?.cookies);
+    return session === undefined ? model : { ...model, session };
+  });
+  const sourcesOf = origin.record
+    ? []
+    : checkDataUse(
+        data,
+        dataUses,
+        scenarios,
+        scenarios.map((m) => [
+          ...m.mix.flatMap((e) => e.steps),
+          ...(m.session?.steps ?? []),
+          ...(m.session?.teardown ?? []),
+        ]),
+        problems,
+      );
+  scenarios.forEach((m, i) => {
+    m.data = sourcesOf[i] ?? [];
   });
   const monitors = validateMonitors(input, problems);
   const monitorNames = new Set((input.monitors ?? []).map((m) => m.name));
@@ -218,12 +259,23 @@ export function validateScenario(doc: unknown): Scenario {
     scenarios,
     thresholds,
     monitors,
+    data,
     onAgentLoss,
     agentTimeoutMs,
     leaseMs,
     ...(intervalMs === undefined ? {} : { intervalMs }),
-    source: structuredClone(input),
+    source: withoutRows(input),
   });
+}
+
+/** The document for the record: data sources keep their settings, not their rows (a column may be secret, and rows may be many). */
+function withoutRows(input: ScenarioInput): ScenarioInput {
+  const copy = structuredClone(input);
+  for (const d of Object.values(copy.data ?? {})) {
+    delete d.rows;
+    delete d.csv;
+  }
+  return copy;
 }
 
 function deepFreeze<T>(o: T): T {

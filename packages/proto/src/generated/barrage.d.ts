@@ -69,8 +69,11 @@ export namespace barrage {
             /** Envelope takeover. */
             takeover?: (barrage.v1.Takeover.$Properties|null);
 
+            /** Envelope dataChunk. */
+            dataChunk?: (barrage.v1.DataChunk.$Properties|null);
+
             /** Envelope body. */
-            body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover");
+            body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|"dataChunk");
 
             /**
              * Creates a new Envelope instance using the specified properties.
@@ -167,8 +170,11 @@ export namespace barrage {
                 /** Envelope takeover */
                 takeover?: (barrage.v1.Takeover.$Properties|null);
 
+                /** Envelope dataChunk */
+                dataChunk?: (barrage.v1.DataChunk.$Properties|null);
+
                 /** Envelope body */
-                body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover");
+                body?: ("hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|"dataChunk");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -190,9 +196,10 @@ export namespace barrage {
               error?: barrage.v1.ErrorReport.$Shape|null;
               status?: barrage.v1.Status.$Shape|null;
               takeover?: barrage.v1.Takeover.$Shape|null;
+              dataChunk?: barrage.v1.DataChunk.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape })
+              ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null; dataChunk?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null; dataChunk?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape; dataChunk?: null }|{ body?: "dataChunk"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk: barrage.v1.DataChunk.$Shape })
             );
         }
 
@@ -1516,6 +1523,24 @@ export namespace barrage {
             /** ScenarioPlan cookiesOff. */
             cookiesOff: boolean;
 
+            /** ScenarioPlan dataSources. */
+            dataSources: number[];
+
+            /** ScenarioPlan sessionSteps. */
+            sessionSteps: number[];
+
+            /** ScenarioPlan sessionRefreshEveryMs. */
+            sessionRefreshEveryMs: number;
+
+            /** ScenarioPlan sessionRefreshOn. */
+            sessionRefreshOn: number[];
+
+            /** ScenarioPlan sessionRampUpMs. */
+            sessionRampUpMs: number;
+
+            /** ScenarioPlan sessionTeardown. */
+            sessionTeardown: number[];
+
             /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @param [properties] Properties to set
@@ -1640,6 +1665,24 @@ export namespace barrage {
 
                 /** ScenarioPlan cookiesOff */
                 cookiesOff?: (boolean|null);
+
+                /** ScenarioPlan dataSources */
+                dataSources?: (number[]|null);
+
+                /** ScenarioPlan sessionSteps */
+                sessionSteps?: (number[]|null);
+
+                /** ScenarioPlan sessionRefreshEveryMs */
+                sessionRefreshEveryMs?: (number|null);
+
+                /** ScenarioPlan sessionRefreshOn */
+                sessionRefreshOn?: (number[]|null);
+
+                /** ScenarioPlan sessionRampUpMs */
+                sessionRampUpMs?: (number|null);
+
+                /** ScenarioPlan sessionTeardown */
+                sessionTeardown?: (number[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1796,6 +1839,9 @@ export namespace barrage {
             /** Assign allowTargets. */
             allowTargets: string[];
 
+            /** Assign data. */
+            data: barrage.v1.DataSource.$Properties[];
+
             /**
              * Creates a new Assign instance using the specified properties.
              * @param [properties] Properties to set
@@ -1879,12 +1925,247 @@ export namespace barrage {
                 /** Assign allowTargets */
                 allowTargets?: (string[]|null);
 
+                /** Assign data */
+                data?: (barrage.v1.DataSource.$Properties[]|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of an Assign. */
             type $Shape = barrage.v1.Assign.$Properties;
+        }
+
+        /**
+         * Properties of a DataSource.
+         * @deprecated Use barrage.v1.DataSource.$Properties instead.
+         */
+        interface IDataSource extends barrage.v1.DataSource.$Properties {
+        }
+
+        /** Represents a DataSource. */
+        class DataSource {
+
+            /**
+             * Constructs a new DataSource.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.DataSource.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DataSource name. */
+            name: string;
+
+            /** DataSource columns. */
+            columns: string[];
+
+            /** DataSource rows. */
+            rows: number;
+
+            /** DataSource mode. */
+            mode: string;
+
+            /** DataSource seed. */
+            seed: string;
+
+            /** DataSource stopWhenExhausted. */
+            stopWhenExhausted: boolean;
+
+            /** DataSource secretColumns. */
+            secretColumns: string[];
+
+            /**
+             * Creates a new DataSource instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DataSource instance
+             */
+            static create(properties: barrage.v1.DataSource.$Shape): barrage.v1.DataSource & barrage.v1.DataSource.$Shape;
+            static create(properties?: barrage.v1.DataSource.$Properties): barrage.v1.DataSource;
+
+            /**
+             * Encodes the specified DataSource message. Does not implicitly {@link barrage.v1.DataSource.verify|verify} messages.
+             * @param message DataSource message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.DataSource.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DataSource message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.DataSource & barrage.v1.DataSource.$Shape} DataSource
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.DataSource & barrage.v1.DataSource.$Shape;
+
+            /**
+             * Creates a DataSource message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DataSource
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.DataSource;
+
+            /**
+             * Creates a plain object from a DataSource message. Also converts values to other types if specified.
+             * @param message DataSource
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.DataSource, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DataSource to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace DataSource {
+
+            /** Properties of a DataSource. */
+            interface $Properties {
+
+                /** DataSource name */
+                name?: (string|null);
+
+                /** DataSource columns */
+                columns?: (string[]|null);
+
+                /** DataSource rows */
+                rows?: (number|null);
+
+                /** DataSource mode */
+                mode?: (string|null);
+
+                /** DataSource seed */
+                seed?: (string|null);
+
+                /** DataSource stopWhenExhausted */
+                stopWhenExhausted?: (boolean|null);
+
+                /** DataSource secretColumns */
+                secretColumns?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DataSource. */
+            type $Shape = barrage.v1.DataSource.$Properties;
+        }
+
+        /**
+         * Properties of a DataChunk.
+         * @deprecated Use barrage.v1.DataChunk.$Properties instead.
+         */
+        interface IDataChunk extends barrage.v1.DataChunk.$Properties {
+        }
+
+        /** Represents a DataChunk. */
+        class DataChunk {
+
+            /**
+             * Constructs a new DataChunk.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.DataChunk.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** DataChunk runId. */
+            runId: string;
+
+            /** DataChunk source. */
+            source: string;
+
+            /** DataChunk columns. */
+            columns: number;
+
+            /** DataChunk firstRow. */
+            firstRow: number;
+
+            /** DataChunk cells. */
+            cells: string[];
+
+            /**
+             * Creates a new DataChunk instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns DataChunk instance
+             */
+            static create(properties: barrage.v1.DataChunk.$Shape): barrage.v1.DataChunk & barrage.v1.DataChunk.$Shape;
+            static create(properties?: barrage.v1.DataChunk.$Properties): barrage.v1.DataChunk;
+
+            /**
+             * Encodes the specified DataChunk message. Does not implicitly {@link barrage.v1.DataChunk.verify|verify} messages.
+             * @param message DataChunk message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.DataChunk.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a DataChunk message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.DataChunk & barrage.v1.DataChunk.$Shape} DataChunk
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.DataChunk & barrage.v1.DataChunk.$Shape;
+
+            /**
+             * Creates a DataChunk message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns DataChunk
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.DataChunk;
+
+            /**
+             * Creates a plain object from a DataChunk message. Also converts values to other types if specified.
+             * @param message DataChunk
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.DataChunk, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this DataChunk to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace DataChunk {
+
+            /** Properties of a DataChunk. */
+            interface $Properties {
+
+                /** DataChunk runId */
+                runId?: (string|null);
+
+                /** DataChunk source */
+                source?: (string|null);
+
+                /** DataChunk columns */
+                columns?: (number|null);
+
+                /** DataChunk firstRow */
+                firstRow?: (number|null);
+
+                /** DataChunk cells */
+                cells?: (string[]|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a DataChunk. */
+            type $Shape = barrage.v1.DataChunk.$Properties;
         }
 
         /**
@@ -2738,6 +3019,9 @@ export namespace barrage {
             /** RequestStats firstRedirect. */
             firstRedirect?: (barrage.v1.RedirectSeen.$Properties|null);
 
+            /** RequestStats sessionRetries. */
+            sessionRetries: number;
+
             /**
              * Creates a new RequestStats instance using the specified properties.
              * @param [properties] Properties to set
@@ -2838,6 +3122,9 @@ export namespace barrage {
 
                 /** RequestStats firstRedirect */
                 firstRedirect?: (barrage.v1.RedirectSeen.$Properties|null);
+
+                /** RequestStats sessionRetries */
+                sessionRetries?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -3107,6 +3394,9 @@ export namespace barrage {
             /** Report eventLoopUtilization. */
             eventLoopUtilization: number;
 
+            /** Report dataRows. */
+            dataRows: barrage.v1.NamedCount.$Properties[];
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -3198,6 +3488,9 @@ export namespace barrage {
 
                 /** Report eventLoopUtilization */
                 eventLoopUtilization?: (number|null);
+
+                /** Report dataRows */
+                dataRows?: (barrage.v1.NamedCount.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -46,7 +46,8 @@ export const barrage = $root.barrage = (() => {
              * @property {barrage.v1.ErrorReport.$Properties|null} [error] Envelope error
              * @property {barrage.v1.Status.$Properties|null} [status] Envelope status
              * @property {barrage.v1.Takeover.$Properties|null} [takeover] Envelope takeover
-             * @property {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"} [body] Envelope body
+             * @property {barrage.v1.DataChunk.$Properties|null} [dataChunk] Envelope dataChunk
+             * @property {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|"dataChunk"} [body] Envelope body
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -75,9 +76,10 @@ export const barrage = $root.barrage = (() => {
              *   error?: barrage.v1.ErrorReport.$Shape|null;
              *   status?: barrage.v1.Status.$Shape|null;
              *   takeover?: barrage.v1.Takeover.$Shape|null;
+             *   dataChunk?: barrage.v1.DataChunk.$Shape|null;
              *   $unknowns?: Array.<Uint8Array>;
              * } & (
-             *   ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape })
+             *   ({ body?: undefined; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "hello"; hello: barrage.v1.Hello.$Shape; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "welcome"; hello?: null; welcome: barrage.v1.Welcome.$Shape; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "clockPing"; hello?: null; welcome?: null; clockPing: barrage.v1.ClockPing.$Shape; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "clockPong"; hello?: null; welcome?: null; clockPing?: null; clockPong: barrage.v1.ClockPong.$Shape; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "assign"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign: barrage.v1.Assign.$Shape; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "ready"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready: barrage.v1.Ready.$Shape; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "start"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start: barrage.v1.Start.$Shape; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "stop"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop: barrage.v1.Stop.$Shape; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "report"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report: barrage.v1.Report.$Shape; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "ack"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack: barrage.v1.Ack.$Shape; finished?: null; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "finished"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished: barrage.v1.Finished.$Shape; error?: null; status?: null; takeover?: null; dataChunk?: null }|{ body?: "error"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error: barrage.v1.ErrorReport.$Shape; status?: null; takeover?: null; dataChunk?: null }|{ body?: "status"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status: barrage.v1.Status.$Shape; takeover?: null; dataChunk?: null }|{ body?: "takeover"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover: barrage.v1.Takeover.$Shape; dataChunk?: null }|{ body?: "dataChunk"; hello?: null; welcome?: null; clockPing?: null; clockPong?: null; assign?: null; ready?: null; start?: null; stop?: null; report?: null; ack?: null; finished?: null; error?: null; status?: null; takeover?: null; dataChunk: barrage.v1.DataChunk.$Shape })
              * )} barrage.v1.Envelope.$Shape
              */
 
@@ -208,17 +210,25 @@ export const barrage = $root.barrage = (() => {
              */
             Envelope.prototype.takeover = null;
 
+            /**
+             * Envelope dataChunk.
+             * @member {barrage.v1.DataChunk.$Properties|null|undefined} dataChunk
+             * @memberof barrage.v1.Envelope
+             * @instance
+             */
+            Envelope.prototype.dataChunk = null;
+
             // OneOf field names bound to virtual getters and setters
             let $oneOfFields;
 
             /**
              * Envelope body.
-             * @member {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|undefined} body
+             * @member {"hello"|"welcome"|"clockPing"|"clockPong"|"assign"|"ready"|"start"|"stop"|"report"|"ack"|"finished"|"error"|"status"|"takeover"|"dataChunk"|undefined} body
              * @memberof barrage.v1.Envelope
              * @instance
              */
             $Object.defineProperty(Envelope.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "welcome", "clockPing", "clockPong", "assign", "ready", "start", "stop", "report", "ack", "finished", "error", "status", "takeover"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "welcome", "clockPing", "clockPong", "assign", "ready", "start", "stop", "report", "ack", "finished", "error", "status", "takeover", "dataChunk"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -282,6 +292,8 @@ export const barrage = $root.barrage = (() => {
                     $root.barrage.v1.Status.encode(message.status, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
                 if (message.takeover != null && $Object.hasOwnProperty.call(message, "takeover"))
                     $root.barrage.v1.Takeover.encode(message.takeover, writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.dataChunk != null && $Object.hasOwnProperty.call(message, "dataChunk"))
+                    $root.barrage.v1.DataChunk.encode(message.dataChunk, writer.uint32(/* id 15, wireType 2 =*/122).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -424,6 +436,13 @@ export const barrage = $root.barrage = (() => {
                             message.body = "takeover";
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            message.dataChunk = $root.barrage.v1.DataChunk.decode(reader, reader.size(), $undefined, _depth + 1, message.dataChunk);
+                            message.body = "dataChunk";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -529,6 +548,11 @@ export const barrage = $root.barrage = (() => {
                         throw $TypeError(".barrage.v1.Envelope.takeover: object expected");
                     message.takeover = $root.barrage.v1.Takeover.fromObject(object.takeover, _depth + 1);
                 }
+                if (object.dataChunk != null) {
+                    if (!$util.isObject(object.dataChunk))
+                        throw $TypeError(".barrage.v1.Envelope.dataChunk: object expected");
+                    message.dataChunk = $root.barrage.v1.DataChunk.fromObject(object.dataChunk, _depth + 1);
+                }
                 return message;
             };
 
@@ -618,6 +642,11 @@ export const barrage = $root.barrage = (() => {
                     object.takeover = $root.barrage.v1.Takeover.toObject(message.takeover, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "takeover";
+                }
+                if (message.dataChunk != null && $Object.hasOwnProperty.call(message, "dataChunk")) {
+                    object.dataChunk = $root.barrage.v1.DataChunk.toObject(message.dataChunk, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "dataChunk";
                 }
                 return object;
             };
@@ -4235,6 +4264,12 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [scenarioIndex] ScenarioPlan scenarioIndex
              * @property {number|null} [scenarioCount] ScenarioPlan scenarioCount
              * @property {boolean|null} [cookiesOff] ScenarioPlan cookiesOff
+             * @property {Array.<number>|null} [dataSources] ScenarioPlan dataSources
+             * @property {Array.<number>|null} [sessionSteps] ScenarioPlan sessionSteps
+             * @property {number|null} [sessionRefreshEveryMs] ScenarioPlan sessionRefreshEveryMs
+             * @property {Array.<number>|null} [sessionRefreshOn] ScenarioPlan sessionRefreshOn
+             * @property {number|null} [sessionRampUpMs] ScenarioPlan sessionRampUpMs
+             * @property {Array.<number>|null} [sessionTeardown] ScenarioPlan sessionTeardown
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -4263,6 +4298,10 @@ export const barrage = $root.barrage = (() => {
                 this.requests = [];
                 this.mix = [];
                 this.stages = [];
+                this.dataSources = [];
+                this.sessionSteps = [];
+                this.sessionRefreshOn = [];
+                this.sessionTeardown = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -4462,6 +4501,54 @@ export const barrage = $root.barrage = (() => {
             ScenarioPlan.prototype.cookiesOff = false;
 
             /**
+             * ScenarioPlan dataSources.
+             * @member {Array.<number>} dataSources
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.dataSources = $util.emptyArray;
+
+            /**
+             * ScenarioPlan sessionSteps.
+             * @member {Array.<number>} sessionSteps
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.sessionSteps = $util.emptyArray;
+
+            /**
+             * ScenarioPlan sessionRefreshEveryMs.
+             * @member {number} sessionRefreshEveryMs
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.sessionRefreshEveryMs = 0;
+
+            /**
+             * ScenarioPlan sessionRefreshOn.
+             * @member {Array.<number>} sessionRefreshOn
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.sessionRefreshOn = $util.emptyArray;
+
+            /**
+             * ScenarioPlan sessionRampUpMs.
+             * @member {number} sessionRampUpMs
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.sessionRampUpMs = 0;
+
+            /**
+             * ScenarioPlan sessionTeardown.
+             * @member {Array.<number>} sessionTeardown
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.sessionTeardown = $util.emptyArray;
+
+            /**
              * Creates a new ScenarioPlan instance using the specified properties.
              * @function create
              * @memberof barrage.v1.ScenarioPlan
@@ -4544,6 +4631,18 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 23, wireType 0 =*/184).uint32(message.scenarioCount);
                 if (message.cookiesOff != null && $Object.hasOwnProperty.call(message, "cookiesOff") && message.cookiesOff !== false)
                     writer.uint32(/* id 30, wireType 0 =*/240).bool(message.cookiesOff);
+                if (message.dataSources != null && message.dataSources.length)
+                    writer.uint32(/* id 31, wireType 2 =*/250).uint32s(message.dataSources);
+                if (message.sessionSteps != null && message.sessionSteps.length)
+                    writer.uint32(/* id 40, wireType 2 =*/322).uint32s(message.sessionSteps);
+                if (message.sessionRefreshEveryMs != null && $Object.hasOwnProperty.call(message, "sessionRefreshEveryMs") && !$Object.is(message.sessionRefreshEveryMs, 0))
+                    writer.uint32(/* id 41, wireType 1 =*/329).double(message.sessionRefreshEveryMs);
+                if (message.sessionRefreshOn != null && message.sessionRefreshOn.length)
+                    writer.uint32(/* id 42, wireType 2 =*/338).uint32s(message.sessionRefreshOn);
+                if (message.sessionRampUpMs != null && $Object.hasOwnProperty.call(message, "sessionRampUpMs") && !$Object.is(message.sessionRampUpMs, 0))
+                    writer.uint32(/* id 43, wireType 1 =*/345).double(message.sessionRampUpMs);
+                if (message.sessionTeardown != null && message.sessionTeardown.length)
+                    writer.uint32(/* id 44, wireType 2 =*/354).uint32s(message.sessionTeardown);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4801,6 +4900,80 @@ export const barrage = $root.barrage = (() => {
                                 delete message.cookiesOff;
                             continue;
                         }
+                    case 31: {
+                            if (wireType === 2) {
+                                if (!(message.dataSources && message.dataSources.length))
+                                    message.dataSources = [];
+                                reader.uint32s(message.dataSources);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.dataSources && message.dataSources.length))
+                                message.dataSources = [];
+                            message.dataSources.push(reader.uint32());
+                            continue;
+                        }
+                    case 40: {
+                            if (wireType === 2) {
+                                if (!(message.sessionSteps && message.sessionSteps.length))
+                                    message.sessionSteps = [];
+                                reader.uint32s(message.sessionSteps);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.sessionSteps && message.sessionSteps.length))
+                                message.sessionSteps = [];
+                            message.sessionSteps.push(reader.uint32());
+                            continue;
+                        }
+                    case 41: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.sessionRefreshEveryMs = value;
+                            else
+                                delete message.sessionRefreshEveryMs;
+                            continue;
+                        }
+                    case 42: {
+                            if (wireType === 2) {
+                                if (!(message.sessionRefreshOn && message.sessionRefreshOn.length))
+                                    message.sessionRefreshOn = [];
+                                reader.uint32s(message.sessionRefreshOn);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.sessionRefreshOn && message.sessionRefreshOn.length))
+                                message.sessionRefreshOn = [];
+                            message.sessionRefreshOn.push(reader.uint32());
+                            continue;
+                        }
+                    case 43: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.sessionRampUpMs = value;
+                            else
+                                delete message.sessionRampUpMs;
+                            continue;
+                        }
+                    case 44: {
+                            if (wireType === 2) {
+                                if (!(message.sessionTeardown && message.sessionTeardown.length))
+                                    message.sessionTeardown = [];
+                                reader.uint32s(message.sessionTeardown);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.sessionTeardown && message.sessionTeardown.length))
+                                message.sessionTeardown = [];
+                            message.sessionTeardown.push(reader.uint32());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4960,6 +5133,40 @@ export const barrage = $root.barrage = (() => {
                 if (object.cookiesOff != null)
                     if (object.cookiesOff)
                         message.cookiesOff = $Boolean(object.cookiesOff);
+                if (object.dataSources) {
+                    if (!$Array.isArray(object.dataSources))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.dataSources: array expected");
+                    message.dataSources = $Array(object.dataSources.length);
+                    for (let i = 0; i < object.dataSources.length; ++i)
+                        message.dataSources[i] = object.dataSources[i] >>> 0;
+                }
+                if (object.sessionSteps) {
+                    if (!$Array.isArray(object.sessionSteps))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.sessionSteps: array expected");
+                    message.sessionSteps = $Array(object.sessionSteps.length);
+                    for (let i = 0; i < object.sessionSteps.length; ++i)
+                        message.sessionSteps[i] = object.sessionSteps[i] >>> 0;
+                }
+                if (object.sessionRefreshEveryMs != null)
+                    if (!$Object.is($Number(object.sessionRefreshEveryMs), 0))
+                        message.sessionRefreshEveryMs = $Number(object.sessionRefreshEveryMs);
+                if (object.sessionRefreshOn) {
+                    if (!$Array.isArray(object.sessionRefreshOn))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.sessionRefreshOn: array expected");
+                    message.sessionRefreshOn = $Array(object.sessionRefreshOn.length);
+                    for (let i = 0; i < object.sessionRefreshOn.length; ++i)
+                        message.sessionRefreshOn[i] = object.sessionRefreshOn[i] >>> 0;
+                }
+                if (object.sessionRampUpMs != null)
+                    if (!$Object.is($Number(object.sessionRampUpMs), 0))
+                        message.sessionRampUpMs = $Number(object.sessionRampUpMs);
+                if (object.sessionTeardown) {
+                    if (!$Array.isArray(object.sessionTeardown))
+                        throw $TypeError(".barrage.v1.ScenarioPlan.sessionTeardown: array expected");
+                    message.sessionTeardown = $Array(object.sessionTeardown.length);
+                    for (let i = 0; i < object.sessionTeardown.length; ++i)
+                        message.sessionTeardown[i] = object.sessionTeardown[i] >>> 0;
+                }
                 return message;
             };
 
@@ -4984,6 +5191,10 @@ export const barrage = $root.barrage = (() => {
                     object.requests = [];
                     object.mix = [];
                     object.stages = [];
+                    object.dataSources = [];
+                    object.sessionSteps = [];
+                    object.sessionRefreshOn = [];
+                    object.sessionTeardown = [];
                 }
                 if (options.defaults) {
                     object.name = "";
@@ -5007,6 +5218,8 @@ export const barrage = $root.barrage = (() => {
                     object.scenarioIndex = 0;
                     object.scenarioCount = 0;
                     object.cookiesOff = false;
+                    object.sessionRefreshEveryMs = 0;
+                    object.sessionRampUpMs = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -5065,6 +5278,30 @@ export const barrage = $root.barrage = (() => {
                     object.scenarioCount = message.scenarioCount;
                 if (message.cookiesOff != null && $Object.hasOwnProperty.call(message, "cookiesOff"))
                     object.cookiesOff = message.cookiesOff;
+                if (message.dataSources && message.dataSources.length) {
+                    object.dataSources = $Array(message.dataSources.length);
+                    for (let j = 0; j < message.dataSources.length; ++j)
+                        object.dataSources[j] = message.dataSources[j];
+                }
+                if (message.sessionSteps && message.sessionSteps.length) {
+                    object.sessionSteps = $Array(message.sessionSteps.length);
+                    for (let j = 0; j < message.sessionSteps.length; ++j)
+                        object.sessionSteps[j] = message.sessionSteps[j];
+                }
+                if (message.sessionRefreshEveryMs != null && $Object.hasOwnProperty.call(message, "sessionRefreshEveryMs"))
+                    object.sessionRefreshEveryMs = options.json && !$isFinite(message.sessionRefreshEveryMs) ? $String(message.sessionRefreshEveryMs) : message.sessionRefreshEveryMs;
+                if (message.sessionRefreshOn && message.sessionRefreshOn.length) {
+                    object.sessionRefreshOn = $Array(message.sessionRefreshOn.length);
+                    for (let j = 0; j < message.sessionRefreshOn.length; ++j)
+                        object.sessionRefreshOn[j] = message.sessionRefreshOn[j];
+                }
+                if (message.sessionRampUpMs != null && $Object.hasOwnProperty.call(message, "sessionRampUpMs"))
+                    object.sessionRampUpMs = options.json && !$isFinite(message.sessionRampUpMs) ? $String(message.sessionRampUpMs) : message.sessionRampUpMs;
+                if (message.sessionTeardown && message.sessionTeardown.length) {
+                    object.sessionTeardown = $Array(message.sessionTeardown.length);
+                    for (let j = 0; j < message.sessionTeardown.length; ++j)
+                        object.sessionTeardown[j] = message.sessionTeardown[j];
+                }
                 return object;
             };
 
@@ -5361,6 +5598,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [agentTimeoutMs] Assign agentTimeoutMs
              * @property {number|null} [leaseMs] Assign leaseMs
              * @property {Array.<string>|null} [allowTargets] Assign allowTargets
+             * @property {Array.<barrage.v1.DataSource.$Properties>|null} [data] Assign data
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5389,6 +5627,7 @@ export const barrage = $root.barrage = (() => {
                 this.scenarios = [];
                 this.vars = [];
                 this.allowTargets = [];
+                this.data = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5476,6 +5715,14 @@ export const barrage = $root.barrage = (() => {
             Assign.prototype.allowTargets = $util.emptyArray;
 
             /**
+             * Assign data.
+             * @member {Array.<barrage.v1.DataSource.$Properties>} data
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.data = $util.emptyArray;
+
+            /**
              * Creates a new Assign instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Assign
@@ -5530,6 +5777,9 @@ export const barrage = $root.barrage = (() => {
                 if (message.allowTargets != null && message.allowTargets.length)
                     for (let i = 0; i < message.allowTargets.length; ++i)
                         writer.uint32(/* id 10, wireType 2 =*/82).string(message.allowTargets[i]);
+                if (message.data != null && message.data.length)
+                    for (let i = 0; i < message.data.length; ++i)
+                        $root.barrage.v1.DataSource.encode(message.data[i], writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5661,6 +5911,14 @@ export const barrage = $root.barrage = (() => {
                             message.allowTargets.push(reader.stringVerify());
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.data && message.data.length))
+                                message.data = [];
+                            message.data.push($root.barrage.v1.DataSource.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -5744,6 +6002,16 @@ export const barrage = $root.barrage = (() => {
                     for (let i = 0; i < object.allowTargets.length; ++i)
                         message.allowTargets[i] = $String(object.allowTargets[i]);
                 }
+                if (object.data) {
+                    if (!$Array.isArray(object.data))
+                        throw $TypeError(".barrage.v1.Assign.data: array expected");
+                    message.data = $Array(object.data.length);
+                    for (let i = 0; i < object.data.length; ++i) {
+                        if (!$util.isObject(object.data[i]))
+                            throw $TypeError(".barrage.v1.Assign.data: object expected");
+                        message.data[i] = $root.barrage.v1.DataSource.fromObject(object.data[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -5768,6 +6036,7 @@ export const barrage = $root.barrage = (() => {
                     object.scenarios = [];
                     object.vars = [];
                     object.allowTargets = [];
+                    object.data = [];
                 }
                 if (options.defaults) {
                     object.runId = "";
@@ -5807,6 +6076,11 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.allowTargets.length; ++j)
                         object.allowTargets[j] = message.allowTargets[j];
                 }
+                if (message.data && message.data.length) {
+                    object.data = $Array(message.data.length);
+                    for (let j = 0; j < message.data.length; ++j)
+                        object.data[j] = $root.barrage.v1.DataSource.toObject(message.data[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -5822,6 +6096,717 @@ export const barrage = $root.barrage = (() => {
             };
 
             return Assign;
+        })();
+
+        v1.DataSource = (function() {
+
+            /**
+             * Properties of a DataSource.
+             * @typedef {Object} barrage.v1.DataSource.$Properties
+             * @property {string|null} [name] DataSource name
+             * @property {Array.<string>|null} [columns] DataSource columns
+             * @property {number|null} [rows] DataSource rows
+             * @property {string|null} [mode] DataSource mode
+             * @property {string|null} [seed] DataSource seed
+             * @property {boolean|null} [stopWhenExhausted] DataSource stopWhenExhausted
+             * @property {Array.<string>|null} [secretColumns] DataSource secretColumns
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DataSource.
+             * @memberof barrage.v1
+             * @interface IDataSource
+             * @augments barrage.v1.DataSource.$Properties
+             * @deprecated Use barrage.v1.DataSource.$Properties instead.
+             */
+
+            /**
+             * Shape of a DataSource.
+             * @typedef {barrage.v1.DataSource.$Properties} barrage.v1.DataSource.$Shape
+             */
+
+            /**
+             * Constructs a new DataSource.
+             * @memberof barrage.v1
+             * @classdesc Represents a DataSource.
+             * @constructor
+             * @param {barrage.v1.DataSource.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DataSource = function (properties) {
+                this.columns = [];
+                this.secretColumns = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DataSource name.
+             * @member {string} name
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.name = "";
+
+            /**
+             * DataSource columns.
+             * @member {Array.<string>} columns
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.columns = $util.emptyArray;
+
+            /**
+             * DataSource rows.
+             * @member {number} rows
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.rows = 0;
+
+            /**
+             * DataSource mode.
+             * @member {string} mode
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.mode = "";
+
+            /**
+             * DataSource seed.
+             * @member {string} seed
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.seed = "";
+
+            /**
+             * DataSource stopWhenExhausted.
+             * @member {boolean} stopWhenExhausted
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.stopWhenExhausted = false;
+
+            /**
+             * DataSource secretColumns.
+             * @member {Array.<string>} secretColumns
+             * @memberof barrage.v1.DataSource
+             * @instance
+             */
+            DataSource.prototype.secretColumns = $util.emptyArray;
+
+            /**
+             * Creates a new DataSource instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.DataSource
+             * @static
+             * @param {barrage.v1.DataSource.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.DataSource} DataSource instance
+             * @type {{
+             *   (properties: barrage.v1.DataSource.$Shape): barrage.v1.DataSource & barrage.v1.DataSource.$Shape;
+             *   (properties?: barrage.v1.DataSource.$Properties): barrage.v1.DataSource;
+             * }}
+             */
+            DataSource.create = function(properties) {
+                return new DataSource(properties);
+            };
+
+            /**
+             * Encodes the specified DataSource message. Does not implicitly {@link barrage.v1.DataSource.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.DataSource
+             * @static
+             * @param {barrage.v1.DataSource.$Properties} message DataSource message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DataSource.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name") && message.name !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.name);
+                if (message.columns != null && message.columns.length)
+                    for (let i = 0; i < message.columns.length; ++i)
+                        writer.uint32(/* id 2, wireType 2 =*/18).string(message.columns[i]);
+                if (message.rows != null && $Object.hasOwnProperty.call(message, "rows") && message.rows !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.rows);
+                if (message.mode != null && $Object.hasOwnProperty.call(message, "mode") && message.mode !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.mode);
+                if (message.seed != null && $Object.hasOwnProperty.call(message, "seed") && message.seed !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.seed);
+                if (message.stopWhenExhausted != null && $Object.hasOwnProperty.call(message, "stopWhenExhausted") && message.stopWhenExhausted !== false)
+                    writer.uint32(/* id 6, wireType 0 =*/48).bool(message.stopWhenExhausted);
+                if (message.secretColumns != null && message.secretColumns.length)
+                    for (let i = 0; i < message.secretColumns.length; ++i)
+                        writer.uint32(/* id 7, wireType 2 =*/58).string(message.secretColumns[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DataSource message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.DataSource
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.DataSource & barrage.v1.DataSource.$Shape} DataSource
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DataSource.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.DataSource();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.name = value;
+                            else
+                                delete message.name;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.columns && message.columns.length))
+                                message.columns = [];
+                            message.columns.push(reader.stringVerify());
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.rows = value;
+                            else
+                                delete message.rows;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.mode = value;
+                            else
+                                delete message.mode;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.seed = value;
+                            else
+                                delete message.seed;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.stopWhenExhausted = value;
+                            else
+                                delete message.stopWhenExhausted;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.secretColumns && message.secretColumns.length))
+                                message.secretColumns = [];
+                            message.secretColumns.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a DataSource message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.DataSource
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.DataSource} DataSource
+             */
+            DataSource.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.DataSource)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.DataSource: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.DataSource();
+                if (object.name != null)
+                    if (typeof object.name !== "string" || object.name.length)
+                        message.name = $String(object.name);
+                if (object.columns) {
+                    if (!$Array.isArray(object.columns))
+                        throw $TypeError(".barrage.v1.DataSource.columns: array expected");
+                    message.columns = $Array(object.columns.length);
+                    for (let i = 0; i < object.columns.length; ++i)
+                        message.columns[i] = $String(object.columns[i]);
+                }
+                if (object.rows != null)
+                    if ($Number(object.rows) !== 0)
+                        message.rows = object.rows >>> 0;
+                if (object.mode != null)
+                    if (typeof object.mode !== "string" || object.mode.length)
+                        message.mode = $String(object.mode);
+                if (object.seed != null)
+                    if (typeof object.seed !== "string" || object.seed.length)
+                        message.seed = $String(object.seed);
+                if (object.stopWhenExhausted != null)
+                    if (object.stopWhenExhausted)
+                        message.stopWhenExhausted = $Boolean(object.stopWhenExhausted);
+                if (object.secretColumns) {
+                    if (!$Array.isArray(object.secretColumns))
+                        throw $TypeError(".barrage.v1.DataSource.secretColumns: array expected");
+                    message.secretColumns = $Array(object.secretColumns.length);
+                    for (let i = 0; i < object.secretColumns.length; ++i)
+                        message.secretColumns[i] = $String(object.secretColumns[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DataSource message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.DataSource
+             * @static
+             * @param {barrage.v1.DataSource} message DataSource
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DataSource.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults) {
+                    object.columns = [];
+                    object.secretColumns = [];
+                }
+                if (options.defaults) {
+                    object.name = "";
+                    object.rows = 0;
+                    object.mode = "";
+                    object.seed = "";
+                    object.stopWhenExhausted = false;
+                }
+                if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
+                    object.name = message.name;
+                if (message.columns && message.columns.length) {
+                    object.columns = $Array(message.columns.length);
+                    for (let j = 0; j < message.columns.length; ++j)
+                        object.columns[j] = message.columns[j];
+                }
+                if (message.rows != null && $Object.hasOwnProperty.call(message, "rows"))
+                    object.rows = message.rows;
+                if (message.mode != null && $Object.hasOwnProperty.call(message, "mode"))
+                    object.mode = message.mode;
+                if (message.seed != null && $Object.hasOwnProperty.call(message, "seed"))
+                    object.seed = message.seed;
+                if (message.stopWhenExhausted != null && $Object.hasOwnProperty.call(message, "stopWhenExhausted"))
+                    object.stopWhenExhausted = message.stopWhenExhausted;
+                if (message.secretColumns && message.secretColumns.length) {
+                    object.secretColumns = $Array(message.secretColumns.length);
+                    for (let j = 0; j < message.secretColumns.length; ++j)
+                        object.secretColumns[j] = message.secretColumns[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this DataSource to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.DataSource
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DataSource.prototype.toJSON = function() {
+                return DataSource.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return DataSource;
+        })();
+
+        v1.DataChunk = (function() {
+
+            /**
+             * Properties of a DataChunk.
+             * @typedef {Object} barrage.v1.DataChunk.$Properties
+             * @property {string|null} [runId] DataChunk runId
+             * @property {string|null} [source] DataChunk source
+             * @property {number|null} [columns] DataChunk columns
+             * @property {number|null} [firstRow] DataChunk firstRow
+             * @property {Array.<string>|null} [cells] DataChunk cells
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a DataChunk.
+             * @memberof barrage.v1
+             * @interface IDataChunk
+             * @augments barrage.v1.DataChunk.$Properties
+             * @deprecated Use barrage.v1.DataChunk.$Properties instead.
+             */
+
+            /**
+             * Shape of a DataChunk.
+             * @typedef {barrage.v1.DataChunk.$Properties} barrage.v1.DataChunk.$Shape
+             */
+
+            /**
+             * Constructs a new DataChunk.
+             * @memberof barrage.v1
+             * @classdesc Represents a DataChunk.
+             * @constructor
+             * @param {barrage.v1.DataChunk.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const DataChunk = function (properties) {
+                this.cells = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * DataChunk runId.
+             * @member {string} runId
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             */
+            DataChunk.prototype.runId = "";
+
+            /**
+             * DataChunk source.
+             * @member {string} source
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             */
+            DataChunk.prototype.source = "";
+
+            /**
+             * DataChunk columns.
+             * @member {number} columns
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             */
+            DataChunk.prototype.columns = 0;
+
+            /**
+             * DataChunk firstRow.
+             * @member {number} firstRow
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             */
+            DataChunk.prototype.firstRow = 0;
+
+            /**
+             * DataChunk cells.
+             * @member {Array.<string>} cells
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             */
+            DataChunk.prototype.cells = $util.emptyArray;
+
+            /**
+             * Creates a new DataChunk instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.DataChunk
+             * @static
+             * @param {barrage.v1.DataChunk.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.DataChunk} DataChunk instance
+             * @type {{
+             *   (properties: barrage.v1.DataChunk.$Shape): barrage.v1.DataChunk & barrage.v1.DataChunk.$Shape;
+             *   (properties?: barrage.v1.DataChunk.$Properties): barrage.v1.DataChunk;
+             * }}
+             */
+            DataChunk.create = function(properties) {
+                return new DataChunk(properties);
+            };
+
+            /**
+             * Encodes the specified DataChunk message. Does not implicitly {@link barrage.v1.DataChunk.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.DataChunk
+             * @static
+             * @param {barrage.v1.DataChunk.$Properties} message DataChunk message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            DataChunk.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId") && message.runId !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.runId);
+                if (message.source != null && $Object.hasOwnProperty.call(message, "source") && message.source !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.source);
+                if (message.columns != null && $Object.hasOwnProperty.call(message, "columns") && message.columns !== 0)
+                    writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.columns);
+                if (message.firstRow != null && $Object.hasOwnProperty.call(message, "firstRow") && message.firstRow !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.firstRow);
+                if (message.cells != null && message.cells.length)
+                    for (let i = 0; i < message.cells.length; ++i)
+                        writer.uint32(/* id 5, wireType 2 =*/42).string(message.cells[i]);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a DataChunk message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.DataChunk
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.DataChunk & barrage.v1.DataChunk.$Shape} DataChunk
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            DataChunk.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.DataChunk();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.runId = value;
+                            else
+                                delete message.runId;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.source = value;
+                            else
+                                delete message.source;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.columns = value;
+                            else
+                                delete message.columns;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.firstRow = value;
+                            else
+                                delete message.firstRow;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.cells && message.cells.length))
+                                message.cells = [];
+                            message.cells.push(reader.stringVerify());
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a DataChunk message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.DataChunk
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.DataChunk} DataChunk
+             */
+            DataChunk.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.DataChunk)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.DataChunk: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.DataChunk();
+                if (object.runId != null)
+                    if (typeof object.runId !== "string" || object.runId.length)
+                        message.runId = $String(object.runId);
+                if (object.source != null)
+                    if (typeof object.source !== "string" || object.source.length)
+                        message.source = $String(object.source);
+                if (object.columns != null)
+                    if ($Number(object.columns) !== 0)
+                        message.columns = object.columns >>> 0;
+                if (object.firstRow != null)
+                    if ($Number(object.firstRow) !== 0)
+                        message.firstRow = object.firstRow >>> 0;
+                if (object.cells) {
+                    if (!$Array.isArray(object.cells))
+                        throw $TypeError(".barrage.v1.DataChunk.cells: array expected");
+                    message.cells = $Array(object.cells.length);
+                    for (let i = 0; i < object.cells.length; ++i)
+                        message.cells[i] = $String(object.cells[i]);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a DataChunk message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.DataChunk
+             * @static
+             * @param {barrage.v1.DataChunk} message DataChunk
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            DataChunk.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.cells = [];
+                if (options.defaults) {
+                    object.runId = "";
+                    object.source = "";
+                    object.columns = 0;
+                    object.firstRow = 0;
+                }
+                if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
+                    object.runId = message.runId;
+                if (message.source != null && $Object.hasOwnProperty.call(message, "source"))
+                    object.source = message.source;
+                if (message.columns != null && $Object.hasOwnProperty.call(message, "columns"))
+                    object.columns = message.columns;
+                if (message.firstRow != null && $Object.hasOwnProperty.call(message, "firstRow"))
+                    object.firstRow = message.firstRow;
+                if (message.cells && message.cells.length) {
+                    object.cells = $Array(message.cells.length);
+                    for (let j = 0; j < message.cells.length; ++j)
+                        object.cells[j] = message.cells[j];
+                }
+                return object;
+            };
+
+            /**
+             * Converts this DataChunk to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.DataChunk
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            DataChunk.prototype.toJSON = function() {
+                return DataChunk.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return DataChunk;
         })();
 
         v1.Ready = (function() {
@@ -7983,6 +8968,7 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<barrage.v1.CheckCount.$Properties>|null} [checks] RequestStats checks
              * @property {number|null} [redirects] RequestStats redirects
              * @property {barrage.v1.RedirectSeen.$Properties|null} [firstRedirect] RequestStats firstRedirect
+             * @property {number|null} [sessionRetries] RequestStats sessionRetries
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8145,6 +9131,14 @@ export const barrage = $root.barrage = (() => {
             RequestStats.prototype.firstRedirect = null;
 
             /**
+             * RequestStats sessionRetries.
+             * @member {number} sessionRetries
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.sessionRetries = 0;
+
+            /**
              * Creates a new RequestStats instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestStats
@@ -8210,6 +9204,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.redirects);
                 if (message.firstRedirect != null && $Object.hasOwnProperty.call(message, "firstRedirect"))
                     $root.barrage.v1.RedirectSeen.encode(message.firstRedirect, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
+                if (message.sessionRetries != null && $Object.hasOwnProperty.call(message, "sessionRetries") && message.sessionRetries !== 0)
+                    writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.sessionRetries);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8384,6 +9380,15 @@ export const barrage = $root.barrage = (() => {
                             message.firstRedirect = $root.barrage.v1.RedirectSeen.decode(reader, reader.size(), $undefined, _depth + 1, message.firstRedirect);
                             continue;
                         }
+                    case 20: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.sessionRetries = value;
+                            else
+                                delete message.sessionRetries;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8489,6 +9494,9 @@ export const barrage = $root.barrage = (() => {
                         throw $TypeError(".barrage.v1.RequestStats.firstRedirect: object expected");
                     message.firstRedirect = $root.barrage.v1.RedirectSeen.fromObject(object.firstRedirect, _depth + 1);
                 }
+                if (object.sessionRetries != null)
+                    if ($Number(object.sessionRetries) !== 0)
+                        message.sessionRetries = object.sessionRetries >>> 0;
                 return message;
             };
 
@@ -8528,6 +9536,7 @@ export const barrage = $root.barrage = (() => {
                     object.firstRateLimitedAt = 0;
                     object.redirects = 0;
                     object.firstRedirect = null;
+                    object.sessionRetries = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -8567,6 +9576,8 @@ export const barrage = $root.barrage = (() => {
                     object.redirects = message.redirects;
                 if (message.firstRedirect != null && $Object.hasOwnProperty.call(message, "firstRedirect"))
                     object.firstRedirect = $root.barrage.v1.RedirectSeen.toObject(message.firstRedirect, options, _depth + 1);
+                if (message.sessionRetries != null && $Object.hasOwnProperty.call(message, "sessionRetries"))
+                    object.sessionRetries = message.sessionRetries;
                 return object;
             };
 
@@ -9156,6 +10167,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [eventLoopMaxMs] Report eventLoopMaxMs
              * @property {number|null} [leaseExpiredAt] Report leaseExpiredAt
              * @property {number|null} [eventLoopUtilization] Report eventLoopUtilization
+             * @property {Array.<barrage.v1.NamedCount.$Properties>|null} [dataRows] Report dataRows
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -9182,6 +10194,7 @@ export const barrage = $root.barrage = (() => {
              */
             const Report = function (properties) {
                 this.stats = [];
+                this.dataRows = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -9293,6 +10306,14 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.eventLoopUtilization = 0;
 
             /**
+             * Report dataRows.
+             * @member {Array.<barrage.v1.NamedCount.$Properties>} dataRows
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.dataRows = $util.emptyArray;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -9351,6 +10372,9 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 12, wireType 1 =*/97).double(message.leaseExpiredAt);
                 if (message.eventLoopUtilization != null && $Object.hasOwnProperty.call(message, "eventLoopUtilization") && !$Object.is(message.eventLoopUtilization, 0))
                     writer.uint32(/* id 13, wireType 1 =*/105).double(message.eventLoopUtilization);
+                if (message.dataRows != null && message.dataRows.length)
+                    for (let i = 0; i < message.dataRows.length; ++i)
+                        $root.barrage.v1.NamedCount.encode(message.dataRows[i], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -9511,6 +10535,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.eventLoopUtilization;
                             continue;
                         }
+                    case 14: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.dataRows && message.dataRows.length))
+                                message.dataRows = [];
+                            message.dataRows.push($root.barrage.v1.NamedCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -9592,6 +10624,16 @@ export const barrage = $root.barrage = (() => {
                 if (object.eventLoopUtilization != null)
                     if (!$Object.is($Number(object.eventLoopUtilization), 0))
                         message.eventLoopUtilization = $Number(object.eventLoopUtilization);
+                if (object.dataRows) {
+                    if (!$Array.isArray(object.dataRows))
+                        throw $TypeError(".barrage.v1.Report.dataRows: array expected");
+                    message.dataRows = $Array(object.dataRows.length);
+                    for (let i = 0; i < object.dataRows.length; ++i) {
+                        if (!$util.isObject(object.dataRows[i]))
+                            throw $TypeError(".barrage.v1.Report.dataRows: object expected");
+                        message.dataRows[i] = $root.barrage.v1.NamedCount.fromObject(object.dataRows[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -9612,8 +10654,10 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.stats = [];
+                    object.dataRows = [];
+                }
                 if (options.defaults) {
                     object.runId = "";
                     object.seq = 0;
@@ -9657,6 +10701,11 @@ export const barrage = $root.barrage = (() => {
                     object.leaseExpiredAt = options.json && !$isFinite(message.leaseExpiredAt) ? $String(message.leaseExpiredAt) : message.leaseExpiredAt;
                 if (message.eventLoopUtilization != null && $Object.hasOwnProperty.call(message, "eventLoopUtilization"))
                     object.eventLoopUtilization = options.json && !$isFinite(message.eventLoopUtilization) ? $String(message.eventLoopUtilization) : message.eventLoopUtilization;
+                if (message.dataRows && message.dataRows.length) {
+                    object.dataRows = $Array(message.dataRows.length);
+                    for (let j = 0; j < message.dataRows.length; ++j)
+                        object.dataRows[j] = $root.barrage.v1.NamedCount.toObject(message.dataRows[j], options, _depth + 1);
+                }
                 return object;
             };
 

@@ -31,7 +31,7 @@ export const reportRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: ReportRou
       const summary = finishedSummary(o.store, id);
       let scenario: Scenario | undefined;
       try {
-        scenario = validateScenario(o.store.getScenarioSource(id));
+        scenario = validateScenario(o.store.getScenarioSource(id), { record: true });
       } catch (err) {
         // A run that ended in error may have failed on its scenario: its report leads with why, without it.
         if (summary.run.error === undefined)
