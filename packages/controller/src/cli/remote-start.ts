@@ -14,6 +14,7 @@ import { ControllerErrors } from '../errors.ts';
 import type { StoredInterval } from '../merge/interval-figures.ts';
 import { formatSummary } from '../report/summary-table.ts';
 import type { Summary } from '../results/summary.ts';
+import { withInlineData } from '../scenario/data-inline.ts';
 import { loadScenario } from '../scenario/read.ts';
 import { remoteApiToken, stderrIsTty } from './config.ts';
 import { printError, toStderr } from './error-output.ts';
@@ -84,8 +85,11 @@ export async function remoteStart(o: RemoteStartOptions): Promise<ExitCode> {
       dispatcher = new Agent({ connect: loadClientTrust(o.ca) });
     }
     checkReportTargets(o.report);
+    // A file's data files go inline: the controller reads no file for a scenario it is sent.
     const scenario =
-      /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario) ? o.scenario : readFileSync(o.scenario, 'utf8');
+      /^[a-z0-9-]+$/.test(o.scenario) && !existsSync(o.scenario)
+        ? o.scenario
+        : withInlineData(readFileSync(o.scenario, 'utf8'), o.scenario);
     const created = JSON.parse(
       await call('/runs', {
         method: 'POST',

@@ -14,17 +14,33 @@ function pathOf(url: string): string {
   }
 }
 
-/** One note per request name that followed redirects, in name order. */
-export function redirectNotes(byName: ReadonlyMap<string, RequestTotals>): string[] {
+/**
+ * Each secret (run variables, secret data columns) in `text`, as written or
+ * percent-encoded, replaced by [secret]: a URL the agents rendered may carry one.
+ */
+export function withoutSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s.length < 3) continue;
+    for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join('[secret]');
+  }
+  return out;
+}
+
+/** One note per request name that followed redirects, in name order, secrets masked. */
+export function redirectNotes(byName: ReadonlyMap<string, RequestTotals>, secrets: readonly string[] = []): string[] {
   const notes: string[] = [];
   for (const [name, t] of [...byName].sort((a, b) => a[0].localeCompare(b[0]))) {
     const r = t.firstRedirect;
     if (t.redirects === 0 || r === null) continue;
     const n = t.redirects;
     notes.push(
-      `${name}: ${n} ${n === 1 ? 'response was a redirect' : 'responses were redirects'}, followed: ` +
-        `${r.method} ${pathOf(r.url ?? '')} → ${r.status} → ${r.location} ` +
-        '(write the path the server redirects to, or set redirects: 0)',
+      withoutSecrets(
+        `${name}: ${n} ${n === 1 ? 'response was a redirect' : 'responses were redirects'}, followed: ` +
+          `${r.method} ${pathOf(r.url ?? '')} → ${r.status} → ${r.location} ` +
+          '(write the path the server redirects to, or set redirects: 0)',
+        secrets,
+      ),
     );
   }
   return notes;

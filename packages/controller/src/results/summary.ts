@@ -94,6 +94,8 @@ export interface SummaryOptions {
   expects429?: boolean;
   /** The scenario's data sources (their rows used are reported per agent). */
   data?: readonly DataSourceFacts[];
+  /** Values no note may show (secret run variables, secret data columns). */
+  secrets?: readonly string[];
 }
 
 export function buildSummary(
@@ -125,7 +127,11 @@ export function buildSummary(
     if (i >= 0) judged[i] = { ...stop, ok: false };
   }
   const unanswered = nothingAnswered(totals, options.expects429 ?? false);
-  const notes = [...(unanswered === undefined ? [] : [unanswered]), ...r.notes, ...redirectNotes(r.aggregate.byName)];
+  const notes = [
+    ...(unanswered === undefined ? [] : [unanswered]),
+    ...r.notes,
+    ...redirectNotes(r.aggregate.byName, options.secrets),
+  ];
   return {
     run: {
       id: r.runId,

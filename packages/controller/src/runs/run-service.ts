@@ -15,6 +15,7 @@ import type { RunResult } from '../results/run-result.ts';
 import { buildSummary, type Summary } from '../results/summary.ts';
 import { RunEventFanout, type RunEvents } from '../run/events.ts';
 import { Run } from '../run/run.ts';
+import { secretCells } from '../scenario/data-sources.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { RunEventHub } from './run-events.ts';
@@ -118,6 +119,7 @@ export class RunManager {
         const summary = buildSummary(req.scenario.name, result, req.scenario.thresholds, {
           expects429: req.scenario.requests.some((r) => r.expect.includes(429)),
           data: req.scenario.data.map((d) => ({ name: d.name, mode: d.mode, rows: d.rows.length })),
+          secrets: [...vars.filter((v) => v.secret).map((v) => v.value), ...secretCells(req.scenario.data)],
         });
         events.ended({ runId: id, status: summary.run.status, summary, result });
         this.o.onEnd?.(id, summary.run.status);

@@ -217,3 +217,14 @@ function fromObjects(items: unknown[], where: string, problems: string[], bytes:
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Every value of every secret column (distinct): what no output may show. */
+export function secretCells(data: readonly DataSourceDef[]): string[] {
+  const out = new Set<string>();
+  for (const d of data)
+    for (const c of d.secret) {
+      const k = d.columns.indexOf(c);
+      for (const row of d.rows) out.add(row[k]!);
+    }
+  return [...out];
+}

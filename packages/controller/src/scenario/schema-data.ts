@@ -3,6 +3,9 @@
 // its rows out. Reading and checking the rows is data-sources.ts.
 import { seed, text, varName } from './schema-fields.ts';
 
+/** The most data a scenario can bring inline (and so the most a POST /runs body may hold). */
+export const INLINE_DATA_BYTES = 32 * 1024 * 1024;
+
 export const ROW_MODES = ['unique', 'perVU', 'circular', 'random'] as const;
 
 const cell = { type: ['string', 'number', 'boolean'] } as const;
@@ -16,12 +19,12 @@ const dataSource = {
       'a .csv file (header row first) or a .json file (an array of objects), relative to the scenario file; not for scenarios posted to the API (send csv or rows instead)',
       { minLength: 1, maxLength: 1024 },
     ),
-    csv: text('inline CSV text, header row first', { maxLength: 1024 * 1024 }),
+    csv: text('inline CSV text, header row first', { maxLength: INLINE_DATA_BYTES }),
     rows: {
       type: 'array',
       description: 'inline rows: [{ column: value }]',
       items: { type: 'object', propertyNames: { maxLength: 200 }, additionalProperties: cell, maxProperties: 100 },
-      maxItems: 100_000,
+      maxItems: 1_000_000,
     },
     mode: {
       enum: ROW_MODES,

@@ -7,6 +7,7 @@ import { ControllerErrors } from '../../errors.ts';
 import { percentileMs } from '../../merge/request-figures.ts';
 import { admitScenario, type TargetPolicy } from '../../plan/target-policy.ts';
 import type { RunManager } from '../../runs/run-service.ts';
+import { INLINE_DATA_BYTES } from '../../scenario/schema-data.ts';
 import type { RunStore } from '../../store/run-store.ts';
 import { auditRun } from '../guard.ts';
 import { anyObject, errorBody, idParam, runBody } from '../schemas.ts';
@@ -60,7 +61,11 @@ export const runRoutes: FastifyPluginAsyncJsonSchemaToTs<{ Options: RunRoutesOpt
 
   app.post(
     '/runs',
-    { schema: { body: submitBody, response: { 202: runBody, '4xx': errorBody, '5xx': errorBody } } },
+    {
+      // A scenario brings its data sources with it (the controller reads no file for it).
+      bodyLimit: INLINE_DATA_BYTES,
+      schema: { body: submitBody, response: { 202: runBody, '4xx': errorBody, '5xx': errorBody } },
+    },
     async (req, reply) => {
       const { scenario, baseUrl, env } = submittedScenario(req.body);
       await admitScenario(scenario, baseUrl, o.policy);
