@@ -86,7 +86,7 @@ test('flows: a captured value feeds the next step, encoded for a query; a value 
     ],
     [{ name: 'flow', weight: 1, steps: [0, 1, 2, 3] }],
   );
-  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, r));
+  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, () => r()));
   assert.deepEqual(
     seen,
     ['/login', '/use?t=a%20b%26c%3Dd'],
@@ -138,7 +138,7 @@ test('a captured lone surrogate does not hang the iteration', async (t) => {
     ],
     [{ name: 'f', weight: 1, steps: [0, 1] }],
   );
-  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, r));
+  await new Promise<void>((r) => runIteration(exec, scenario.entries[0]!, undefined, () => r()));
   assert.deepEqual(seen, ['/a', '/b/%EF%BF%BDx']);
   await exec.close();
 });

@@ -92,7 +92,10 @@ async function fireOnce(
     redirectRefused: opts.redirectRefused,
   });
   const finished = new Promise<void>((r) => {
-    assert.equal(exec.fire(scenario!.entries[0]!.steps[0]!, new Map(), r), true);
+    assert.equal(
+      exec.fire(scenario!.entries[0]!.steps[0]!, new Map(), () => r()),
+      true,
+    );
   });
   await finished;
   await exec.close();

@@ -27,6 +27,8 @@ export interface WireCounters {
   redirects: number;
   /** The first one seen (agents send theirs once per name). */
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null;
+  /** Answers with a session refresh.on status (refreshed and retried): neither ok nor failed. */
+  sessionRetries: number;
 }
 
 /** A zeroed accumulator. */
@@ -45,6 +47,7 @@ export function newWireCounters(): WireCounters {
     checks: new Map(),
     redirects: 0,
     firstRedirect: null,
+    sessionRetries: 0,
   };
 }
 
@@ -79,4 +82,5 @@ export function addWireCounters(into: WireCounters, s: WireStats): void {
   }
   into.redirects += s.redirects ?? 0;
   if (into.firstRedirect === null && s.firstRedirect != null) into.firstRedirect = s.firstRedirect;
+  into.sessionRetries += s.sessionRetries ?? 0;
 }

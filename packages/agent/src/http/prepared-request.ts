@@ -54,4 +54,5 @@ export type DispatchOptions = Dispatcher.DispatchOptions & { origin: string };
 
 /** Flow variables of one iteration. */
 export type Scope = Map<string, string>;
-export type Done = () => void;
+/** A request's outcome reached its iteration: the status (0: no answer) and whether it was the expected one. */
+export type Done = (status: number, ok: boolean) => void;

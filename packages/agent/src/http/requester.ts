@@ -106,7 +106,8 @@ export class Requester implements HandlerOwner {
    * `intendedAt` (run clock, ms) is the open model's scheduled send: latency is
    * measured from it, service time from the actual send. Returns false, sending nothing,
    * when the request cannot be formed (a flow variable was not captured, or a captured
-   * value cannot stand in a header) or the executor is closed.
+   * value cannot stand in a header) or the executor is closed. An answer with a status in
+   * `refreshOn` (the session's refresh.on) is recorded as a session retry, not as failed.
    */
   fire(
     req: PreparedRequest,
@@ -114,6 +115,7 @@ export class Requester implements HandlerOwner {
     done: Done,
     intendedAt?: number,
     cookies?: VuCookies | null,
+    refreshOn?: ReadonlySet<number> | null,
   ): boolean {
     if (this.closed) return false;
     const jar = cookies ?? null;
@@ -131,6 +133,7 @@ export class Requester implements HandlerOwner {
       const sent = req.body === null ? 0 : (req.body as Buffer).length;
       const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
       h.cookies = jar;
+      h.refreshOn = refreshOn ?? null;
       this.http.dispatch(opts, h);
       return true;
     }
@@ -177,6 +180,7 @@ export class Requester implements HandlerOwner {
     const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
     h.cookies = jar;
     h.ownCookie = own;
+    h.refreshOn = refreshOn ?? null;
     this.http.dispatch(opts, h);
     return true;
   }
@@ -252,6 +256,8 @@ export class Requester implements HandlerOwner {
     const at = this.clock.now();
     this.lastCompletionAt = at;
     this.opts.onComplete?.(at, error === null);
+    let answer = 0;
+    let expected = false;
     if (
       error !== null &&
       !h.onConnection &&
@@ -269,6 +275,10 @@ export class Requester implements HandlerOwner {
       const expect = h.req.expect;
       // An unfollowed 3xx (limit reached, redirects: 0) is ok only when `expect` lists it.
       const ok = expect === null ? status >= 200 && status < 300 : expect.has(status);
+      // A session's refresh.on status: the VU refreshes and retries; this answer is neither ok nor failed.
+      const refreshed = h.refreshOn !== null && status !== 429 && h.refreshOn.has(status);
+      answer = status;
+      expected = ok && !refreshed;
       // Closed models: from the dispatch (connecting included). Open models: from the intended
       // send (or the dispatch, if that was a hair earlier), with service time from the moment
       // the request went onto a connection.
@@ -282,12 +292,13 @@ export class Requester implements HandlerOwner {
         h.bytes,
         h.bytesSent,
         at,
+        refreshed,
       );
       log.note(h.req.index, h.dispatchedAt, at, status === 429);
-      if (h.req.checks.length > 0 || h.req.captures.length > 0) this.inspect(h, status);
+      if (!refreshed && (h.req.checks.length > 0 || h.req.captures.length > 0)) this.inspect(h, status);
     }
     if (h.redirects > 0) recorder.recordRedirects(h.req.index, h.redirects);
-    h.done();
+    h.done(answer, expected);
   }
 
   /** Checks and captures of one answered request. */

@@ -47,6 +47,8 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   /** The VU's cookie jar (null: the model keeps none), and the request's own Cookie header. */
   cookies: VuCookies | null = null;
   ownCookie: string | undefined = undefined;
+  /** Statuses that refresh the VU's session (refresh.on): such an answer is recorded as a session retry. */
+  refreshOn: ReadonlySet<number> | null = null;
   private finished = false;
 
   constructor(

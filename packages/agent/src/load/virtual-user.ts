@@ -4,6 +4,7 @@
 import type { VuCookies } from '../http/cookie-jar.ts';
 import type { Timer, Timers } from '../timers.ts';
 import type { RequestMix } from './request-mix.ts';
+import type { VuSession } from './session.ts';
 
 export interface VuHost {
   readonly timers: Timers;
@@ -27,6 +28,8 @@ export class VirtualUser {
   taken = 0;
   /** Its cookies, kept across its iterations (made on its first; null: the model keeps none). */
   cookies: VuCookies | null | undefined = undefined;
+  /** Its session, when the model has one (made on its first iteration). */
+  session: VuSession | undefined = undefined;
   private running = false;
   private completedSync = false;
   private sleep: Timer | undefined;

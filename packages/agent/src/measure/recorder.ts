@@ -32,6 +32,8 @@ class Slot {
   /** The first redirect of this name, until a snapshot sends it (once per run). */
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
   firstRedirectSent = false;
+  /** Answers with a session refresh.on status: neither ok nor failed (the VU refreshed and retried). */
+  sessionRetries = 0;
 
   get active(): boolean {
     return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0;
@@ -52,6 +54,7 @@ class Slot {
     this.serviceTimeUsed = false;
     this.checks.clear();
     this.redirects = 0;
+    this.sessionRetries = 0;
   }
 }
 
@@ -106,6 +109,7 @@ export class Recorder {
     bytesReceived: number,
     bytesSent: number,
     at: number,
+    refreshed = false,
   ): void {
     const slot = this.slots[name]!;
     slot.latency.recordValue(clampLatencyUs(latencyUs));
@@ -119,7 +123,9 @@ export class Recorder {
     } else slot.otherStatus.set(status, (slot.otherStatus.get(status) ?? 0) + 1);
     slot.bytesReceived += bytesReceived;
     slot.bytesSent += bytesSent;
-    if (status === 429) {
+    if (refreshed) {
+      slot.sessionRetries++;
+    } else if (status === 429) {
       slot.rateLimited++;
       if (retryAfter) slot.retryAfterPresent++;
       if (slot.firstRateLimitedAt === 0 || at < slot.firstRateLimitedAt) slot.firstRateLimitedAt = at;
@@ -193,6 +199,7 @@ export class Recorder {
         redirects: s.redirects,
         // Sent with the interval that counts its request's redirects (the hop may finish later).
         firstRedirect: s.redirects > 0 ? s.firstRedirect : null,
+        sessionRetries: s.sessionRetries,
       });
       if (s.firstRedirect !== null && s.redirects > 0) {
         s.firstRedirect = null;

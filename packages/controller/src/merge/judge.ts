@@ -118,7 +118,8 @@ export interface JudgeInput {
 export function judge(ts: readonly Threshold[], i: JudgeInput): ThresholdResult[] {
   if (ts.length === 0) return [];
   const agg = i.aggregate;
-  const totalsOf = (scope: string) => (scope === '' ? agg.total : agg.byName.get(scope)!);
+  // All requests, as thresholds see them: session-only names are judged only where named.
+  const totalsOf = (scope: string) => (scope === '' ? agg.judged : agg.byName.get(scope)!);
   const summaryOf = (scope: string) => requestSummary(totalsOf(scope), i.windowMs, i.firstRateLimitedAfter?.get(scope));
   const scopes = new Set(ts.filter((t) => t.metric.kind !== 'monitor').map((t) => t.scope));
   const requests = Object.fromEntries(

@@ -45,6 +45,12 @@ export interface RequestSummary {
   checks: Record<string, { passes: number; fails: number }>;
   /** Redirect hops followed; each request is still one request and one latency sample. */
   redirects: number;
+  /**
+   * Answers with a session refresh.on status (say 401): in `requests`, `responses` and `status`,
+   * neither ok nor failed; the VU refreshed its session and retried, and the retry is its own
+   * request. ok + rateLimited + failed + sessionRetries = requests. Present when not 0.
+   */
+  sessionRetries?: number;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -96,6 +102,7 @@ export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: n
     latencyMs: latencyMs(t.latency),
     checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
     redirects: t.redirects,
+    ...(t.sessionRetries > 0 ? { sessionRetries: t.sessionRetries } : {}),
   };
   // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
   if (t.serviceTime && t.serviceTime.totalCount === t.latency.totalCount) out.serviceTimeMs = latencyMs(t.serviceTime);

@@ -37,6 +37,8 @@ export class RequestTotals implements WireCounters {
   redirects = 0;
   /** The first redirect an agent reported for this name (agents send theirs once). */
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
+  /** Answers with a session refresh.on status: the VU refreshed its session and retried (its own attempt). */
+  sessionRetries = 0;
 
   get latency(): Float64Histogram {
     return this.latencyHistogram;

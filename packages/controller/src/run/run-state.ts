@@ -8,6 +8,7 @@ import { type IntervalClosed, RunAggregate } from '../merge/run-aggregate.ts';
 import type { AgentPlan } from '../plan/assignments.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { ThresholdResult } from '../scenario/thresholds.ts';
+import { sessionOnlyNames } from '../scenario/validate-session.ts';
 import type { Participant } from './participant.ts';
 import type { RunSpan } from './settling.ts';
 import { Waiter } from './waiter.ts';
@@ -49,6 +50,7 @@ export class RunState {
     this.aggregate = new RunAggregate(
       o.scenario.requests.map((r) => r.name),
       onClosed,
+      sessionOnlyNames(o.scenario),
     );
   }
 

@@ -3,6 +3,7 @@
 // key a model does not use, and the model defaults beside what they default.
 import { duration, name, seed } from './schema-fields.ts';
 import { redirects } from './schema-requests.ts';
+import { sessionSchema } from './schema-session.ts';
 
 export const MODEL_DEFAULTS = Object.freeze({
   gracefulStop: '30s',
@@ -143,6 +144,7 @@ export const loadModelsSchema = {
           'each VU keeps a cookie jar (open models: each arrival); false: Set-Cookie is ignored (default true)',
       },
       seed: seed("this model's seed for random generators (default: the scenario's seed)"),
+      session: sessionSchema,
       ...modelProps,
     },
     allOf: executorRules,
