@@ -208,3 +208,22 @@ export function monitorSection(
   }
   return out;
 }
+
+/** Test data: per source its mode and rows, how many were used (in all and per agent) and left unused. */
+export function dataTable(data: Summary['data']): string[] {
+  const sources = Object.entries(data ?? {});
+  if (sources.length === 0) return [];
+  return [
+    '',
+    '| Data source | Mode | Rows | Used | Unused | By agent |',
+    '|-------------|------|------|------|--------|----------|',
+    ...sources.map(
+      ([n, d]) =>
+        `| ${esc(n)} | ${d.mode} | ${formatCount(d.rows)} | ${formatCount(d.used)} | ${d.unused === undefined ? NO_DATA : formatCount(d.unused)} | ${
+          Object.entries(d.byAgent)
+            .map(([a, k]) => `${esc(a)}: ${formatCount(k)}`)
+            .join(', ') || NO_DATA
+        } |`,
+    ),
+  ];
+}

@@ -18,7 +18,7 @@ import {
 } from '@barrage/core';
 import type { LoadScenario } from '../scenario/scenario.ts';
 import { errorReport } from './error-report.ts';
-import { answered, esc, type Judged, metricTable, monitorSection, ok, rowKey } from './markdown-tables.ts';
+import { answered, dataTable, esc, type Judged, metricTable, monitorSection, ok, rowKey } from './markdown-tables.ts';
 import type { ReportInput } from './report-input.ts';
 
 function modelLine(m: LoadScenario): string {
@@ -97,6 +97,7 @@ export function markdownReport(input: ReportInput): string {
     out.push(
       `| ${esc(a.name)} | ${esc(a.hostname || a.host)} (${esc(a.host)}) | ${a.cpus} | ${a.share} | ${formatCount(a.requests)} | ${formatDuration(a.startOffsetMs)} | ${formatDuration(a.clockOffsetMs)} |`,
     );
+  out.push(...dataTable(s.data));
   out.push('', '---', '', '## Test Results', '');
   const single = Object.keys(s.requests).length === 1;
 

@@ -1,5 +1,6 @@
 // The end-of-run summary as a readable text table, one row per request name,
-// then checks, the first 429, and the agents. Columns for dropped arrivals,
+// then checks, thresholds, monitors, the first 429, the data sources (rows used
+// per agent) and the agents. Columns for dropped arrivals,
 // redirects followed and service time appear only when the run has them. Every figure is printed by
 // core's units.ts, with its unit, as in the reports and on the dashboard.
 import {
@@ -169,6 +170,23 @@ export function formatSummary(s: Summary): string {
     lines.push(
       '',
       `first 429 after ${formatCount(s.totals.firstRateLimitedAfter)} request(s)${detail} (answered before limiting began, cluster-wide)`,
+    );
+  }
+  const data = Object.entries(s.data ?? {});
+  if (data.length > 0) {
+    const rows = data.map(([n, d]) => [
+      n,
+      d.mode,
+      formatCount(d.rows),
+      formatCount(d.used),
+      d.unused === undefined ? NO_DATA : formatCount(d.unused),
+      Object.entries(d.byAgent)
+        .map(([a, k]) => `${a}:${k}`)
+        .join(' ') || '-',
+    ]);
+    lines.push(
+      '',
+      pad([['data', 'mode', 'rows', 'used', 'unused', 'by agent'], ...rows], (i) => i >= 2 && i <= 4),
     );
   }
   const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
