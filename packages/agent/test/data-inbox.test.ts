@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { barrage } from '@barrage/proto';
 import { attachRows, pickRows, type RowPick, type RunTable } from '../src/load/data-rows.ts';
-import { DataInbox, MAX_DATA_BYTES } from '../src/run/data-inbox.ts';
+import { DataInbox, MAX_DATA_CELLS, MAX_DATA_CHARS } from '../src/run/data-inbox.ts';
 import { prepareTables, referenceNames } from '../src/run/data-tables.ts';
 
 type Chunk = barrage.v1.DataChunk.$Properties;
@@ -98,27 +98,40 @@ test('a new run id drops the older run’s rows', () => {
   assert.deepEqual(again.take('new').get('users')?.rows, [['c']]);
 });
 
-test(`more than ${MAX_DATA_BYTES} bytes is refused, and the run’s rows are dropped`, () => {
+test(`more than ${MAX_DATA_CHARS} characters is refused, and the run’s rows are dropped`, () => {
   const inbox = new DataInbox();
   const cell = 'z'.repeat(8192);
   const perChunk = 100 * 10; // 10 rows of 100 columns
   let row = 0;
   let err: (Error & { code: string }) | undefined;
-  for (let n = 0; n < 20 && err === undefined; n++) {
+  for (let n = 0; n < 30 && err === undefined; n++) {
     err = inbox.offer(chunk('big', 't', 100, row, Array(perChunk).fill(cell)));
     row += 10;
   }
   assert.ok(err !== undefined, 'never refused');
   assert.equal(err.code, 'AGENT_BAD_ASSIGN');
-  assert.match(err.message, new RegExp(`more than ${MAX_DATA_BYTES} bytes`));
+  assert.match(err.message, new RegExp(`more than ${MAX_DATA_CELLS} values or ${MAX_DATA_CHARS} characters`));
   assert.ok(!err.message.includes(cell));
-  // Refused at the first chunk that takes the count (2 bytes a character and 16 a cell) over the cap.
-  const perRow = 100 * (8192 * 2 + 16);
-  assert.ok(row * perRow > MAX_DATA_BYTES && (row - 10) * perRow <= MAX_DATA_BYTES, `refused after ${row} rows`);
+  // Refused at the first chunk that takes the characters over the cap.
+  const perRow = 100 * 8192;
+  assert.ok(row * perRow > MAX_DATA_CHARS && (row - 10) * perRow <= MAX_DATA_CHARS, `refused after ${row} rows`);
   assert.equal(inbox.take('big').size, 0);
   // The inbox is usable again: a new run starts from nothing.
   assert.equal(inbox.offer(chunk('next', 't', 1, 0, ['ok'])), undefined);
   assert.deepEqual(inbox.take('next').get('t')?.rows, [['ok']]);
+});
+
+test(`more than ${MAX_DATA_CELLS} values is refused`, () => {
+  const inbox = new DataInbox();
+  const cells = Array(100 * 10_000).fill('1');
+  let err: (Error & { code: string }) | undefined;
+  let row = 0;
+  for (let n = 0; n < 11 && err === undefined; n++) {
+    err = inbox.offer(chunk('many', 't', 100, row, cells));
+    row += 10_000;
+  }
+  assert.equal(row, 110_000, 'refused at the chunk past 10 million values');
+  assert.match(err!.message, /more than 10000000 values/);
 });
 
 const source = (o: Partial<barrage.v1.DataSource.$Properties> = {}): barrage.v1.DataSource.$Properties => ({

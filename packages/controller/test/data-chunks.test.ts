@@ -154,14 +154,9 @@ test('no rows, no chunks', () => {
   assert.deepEqual(dataChunks('run-7', []), []);
 });
 
-// Known bug (reported, not fixed here): the agent's DataInbox counts each cell as
-// 2 bytes a character plus 16 and holds at most 160 MiB, while the controller
-// caps a source at 64 MiB of text and 1,000,000 rows of 100 columns. A table of
-// short cells within the controller's caps — 1,000,000 rows of ten "123" cells,
-// a 40 MB CSV — is refused by every agent (BAD_ASSIGN) after its Assign.
-test('a table within the controller’s caps is accepted by the agent’s inbox', {
-  todo: 'agent data-inbox.ts MAX_DATA_BYTES is below what the controller’s DATA_LIMITS let through',
-}, () => {
+// The agent's caps must let through whatever the controller's let through: here
+// 1,000,000 rows of ten "123" values (a 40 MB CSV), 10 million values, the cells cap.
+test('a table within the controller’s caps is accepted by the agent’s inbox', () => {
   const row = Array.from({ length: 10 }, () => '123');
   const rows = Array.from({ length: DATA_LIMITS.rows }, () => row);
   const csvBytes = rows.length * (row.join(',').length + 1);

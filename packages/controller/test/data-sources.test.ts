@@ -74,12 +74,9 @@ test('a CSV file with CRLF line ends (as spreadsheets write them) reads the same
   ]);
 });
 
-// Known bug (reported, not fixed here): csv-parse takes the record delimiter from
-// the first line end it meets, so a file that mixes LF and CRLF lines (edited on
-// two systems) keeps a stray \r at the end of some values, or runs rows together.
-test('a CSV file mixing LF and CRLF line ends keeps no stray \\r in any value', {
-  todo: 'data-sources.ts: mixed line ends are not recognised',
-}, () => {
+// csv-parse would take the record delimiter from the first line end it meets: a file that
+// mixes LF and CRLF lines (edited on two systems) would keep a stray \r, or run rows together.
+test('a CSV file mixing LF and CRLF line ends keeps no stray \\r in any value', () => {
   file('mixed.csv', 'username,password\nalice,p1\r\nbob,p2\n');
   assert.deepEqual(read({ file: 'mixed.csv' }).data[0]!.rows, [
     ['alice', 'p1'],
@@ -167,15 +164,11 @@ test('inline csv: and rows: are read without any file', () => {
   );
 });
 
-// Known bug (reported, not fixed here): rows: [{}] reads as a source of no columns
-// and one row; it validates, the Assign announces 1 row, but dataChunks sends no
-// chunk for it (no cells), so every agent refuses the Assign ("no rows arrived").
-test('a source with no columns (rows: [{}]) is refused when the scenario is read', {
-  todo: 'data-sources.ts: a source of empty objects validates, then the agents refuse its Assign',
-}, () => {
+// rows: [{}] is a source of no columns: no chunk would carry its row, and every agent would refuse the Assign.
+test('a source with no columns (rows: [{}]) is refused when the scenario is read', () => {
   assert.match(
     invalid(() => parseScenario(doc({ rows: [{}] }, { requests: [{ name: 'a', path: '/' }] }))),
-    /users/,
+    /\/data\/users: no columns/,
   );
 });
 

@@ -33,6 +33,7 @@ test('built-in scenarios load and validate', () => {
     stages: [],
     redirects: 10,
     cookies: true,
+    data: [],
   });
 });
 

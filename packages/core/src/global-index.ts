@@ -103,6 +103,27 @@ export function workerOffsets(
   return { vuOffset: agent.vuOffset + vusBefore, iterationOffset: agent.iterationOffset + iterationsBefore };
 }
 
+/**
+ * ramping-vus: the VU indexes an agent with `workers` threads needs, its workers'
+ * peak shares added up. A worker's share peaks at its own cluster total (a
+ * segment's share is not monotone), so the sum can pass the agent's own peak
+ * share: the planner gives each agent a block this wide, or its last worker's
+ * VUs would take the next agent's numbers.
+ */
+export function rampVuBlock(
+  startVus: number,
+  stages: readonly VuStage[],
+  segment: { start: number; end: number },
+  workers: number,
+): number {
+  let n = 0;
+  for (let index = 0; index < Math.max(1, workers); index++) {
+    const s = subSegment(segment, { index, count: Math.max(1, workers) });
+    n += peakShare(startVus, stages, s.start, s.end);
+  }
+  return n;
+}
+
 /** ramping-vus: where worker `w`'s VUs start, after the earlier workers' peak shares of the agent's segment. */
 export function rampWorkerVuOffset(
   agentVuOffset: number,

@@ -12,6 +12,7 @@ export {
   offsetsOf,
   type PartIndexes,
   pairIndex,
+  rampVuBlock,
   rampWorkerVuOffset,
   rowIteration,
   takeoverVuOffset,

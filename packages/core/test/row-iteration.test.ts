@@ -13,6 +13,7 @@ import {
   type IndexKind,
   offsetsOf,
   type PartIndexes,
+  rampVuBlock,
   rampWorkerVuOffset,
   rowIteration,
   workerOffsets,
@@ -145,9 +146,10 @@ test('unbounded constant-vus as planned: agents by weight, each split among its 
 function rampParts(peak: number, agents: number, workers: number): { vuIndexes: number[]; parts: PartIndexes[] } {
   const stages = [{ durationMs: 1000, target: peak }];
   const segs = segments(Array.from({ length: agents }, (_v, i) => ({ id: String(i), weight: 1 })));
-  const agentPeaks = segs.map((s) => peakShare(0, stages, s.start, s.end));
-  const offsets = offsetsOf(agentPeaks);
-  const span = agentPeaks.reduce((a, v) => a + v, 0);
+  // The planner's blocks: each agent's workers' peaks added up (rampVuBlock).
+  const blocks = segs.map((s) => rampVuBlock(0, stages, s, workers));
+  const offsets = offsetsOf(blocks);
+  const span = blocks.reduce((a, v) => a + v, 0);
   const vuIndexes: number[] = [];
   const parts: PartIndexes[] = [];
   segs.forEach((seg, a) => {
@@ -164,17 +166,12 @@ function rampParts(peak: number, agents: number, workers: number): { vuIndexes: 
   return { vuIndexes, parts };
 }
 
-// Known bug (reported, not fixed here): a worker's ramp share peaks at another
-// cluster total than its neighbours' (segmentShare is not monotone), so the
-// workers' peak shares can add up to more than their agent's peak share. Worker
-// VU numbers (rampWorkerVuOffset) then run past the agent's block into the next
-// agent's: ramp 0→3 VUs, 2 agents of 3 workers — agent 0's workers peak at 1 VU
-// each (at 3 and at 2 VUs) but agent 0 peaks at 1, so its third worker's VU is
-// global VU 1, which is also agent 1's first VU. ${vu}, perVU rows and unique
-// rows (striped by rowIteration) are then shared by two VUs.
-test('ramping-vus with workers: no two VUs of the cluster share a global VU index or a row', {
-  todo: 'core rampWorkerVuOffset: workers’ peak shares can add up to more than the agent’s',
-}, () => {
+// A worker's ramp share peaks at another cluster total than its neighbours'
+// (segmentShare is not monotone), so the workers' peak shares can add up to more
+// than their agent's peak share: ramp 0→3 VUs, 2 agents of 3 workers — agent 0's
+// workers peak at 1 VU each but agent 0 peaks at 1. The planner sizes each
+// agent's block by rampVuBlock, so worker numbers never reach the next agent's.
+test('ramping-vus with workers: no two VUs of the cluster share a global VU index or a row', () => {
   const example = rampParts(3, 2, 3);
   assertDisjoint(example.vuIndexes, 'global VU');
   fc.assert(

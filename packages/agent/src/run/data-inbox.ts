@@ -6,8 +6,9 @@
 import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 
-/** What an agent holds at most for one run: the controller's own cap (128 MiB of cells) plus room for overhead. */
-export const MAX_DATA_BYTES = 160 * 1024 * 1024;
+/** What an agent holds at most for one run: the controller's own caps (10 million values, 128 MiB of text) and some room. */
+export const MAX_DATA_CELLS = 10_000_000;
+export const MAX_DATA_CHARS = 160 * 1024 * 1024;
 const MAX_SOURCES = 10;
 const MAX_COLUMNS = 100;
 const MAX_CELL = 8192;
@@ -20,7 +21,8 @@ export interface ReceivedTable {
 
 export class DataInbox {
   private runId = '';
-  private bytes = 0;
+  private cells = 0;
+  private chars = 0;
   private tables = new Map<string, ReceivedTable>();
 
   /** Adds a chunk; the BAD_ASSIGN error for one that breaks the order, the shape or the caps. */
@@ -51,11 +53,12 @@ export class DataInbox {
     if ((c.firstRow ?? 0) !== t.rows.length) throw bad(`source ${c.source}: row ${c.firstRow} after ${t.rows.length}`);
     for (const cell of cells) {
       if (cell.length > MAX_CELL) throw bad(`source ${c.source}: a value longer than ${MAX_CELL}`);
-      this.bytes += cell.length * 2 + 16;
+      this.chars += cell.length;
     }
-    if (this.bytes > MAX_DATA_BYTES) {
+    this.cells += cells.length;
+    if (this.cells > MAX_DATA_CELLS || this.chars > MAX_DATA_CHARS) {
       this.clear('');
-      throw bad(`more than ${MAX_DATA_BYTES} bytes`);
+      throw bad(`more than ${MAX_DATA_CELLS} values or ${MAX_DATA_CHARS} characters`);
     }
     for (let i = 0; i < cells.length; i += width) t.rows.push(cells.slice(i, i + width));
   }
@@ -69,7 +72,8 @@ export class DataInbox {
 
   private clear(runId: string): void {
     this.runId = runId;
-    this.bytes = 0;
+    this.cells = 0;
+    this.chars = 0;
     this.tables = new Map();
   }
 }

@@ -6,7 +6,7 @@
 // floor(T·b) − floor(T·a) of the target T at each instant (exact at every
 // instant). Open models: the cluster's N arrivals are apportioned by segment
 // width, and the in-flight cap by arrivals (at least one slot per agent with arrivals).
-import { ArrivalSchedule, LOAD_MODELS, offsetsOf, peakShare } from '@barrage/core';
+import { ArrivalSchedule, LOAD_MODELS, offsetsOf, peakShare, rampVuBlock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
 import { requestUrl } from '../scenario/urls.ts';
@@ -23,7 +23,8 @@ export interface PlanInput {
   runId: string;
   scenario: Scenario;
   baseUrl: string | undefined;
-  agents: ReadonlyArray<{ id: string; weight: number }>;
+  /** `workers`: the agent's worker threads (Hello.workers; 0 or 1: one). */
+  agents: ReadonlyArray<{ id: string; weight: number; workers?: number }>;
   vars: readonly RunVar[];
   intervalMs: number;
   allowTargets?: readonly string[];
@@ -141,7 +142,15 @@ export function planRun(p: PlanInput): AgentPlan[] {
     const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
     const split = shares(sc, segs);
     // Global indexes (core's global-index.ts): where each agent's VUs and iterations or arrivals start.
-    const vuOffsets = offsetsOf(split.map((s) => s?.vus ?? 0));
+    // A ramp's agent with worker threads needs its workers' peaks added up (core's rampVuBlock).
+    const blocks = split.map((s, i) =>
+      s === null
+        ? 0
+        : sc.executor === 'ramping-vus' && (p.agents[i]!.workers ?? 1) > 1
+          ? rampVuBlock(sc.startTarget, sc.stages, segs[i]!, p.agents[i]!.workers!)
+          : (s.vus ?? 0),
+    );
+    const vuOffsets = offsetsOf(blocks);
     const iterationOffsets = offsetsOf(split.map((s) => s?.iterations ?? 0));
     const source = p.scenario.source?.scenarios?.find((x) => x.name === sc.name);
     const seed = String(source?.seed ?? p.scenario.source?.seed ?? '');
@@ -151,7 +160,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
       plans[i]!.push({
         vuOffset: vuOffsets[i],
         iterationOffset: iterationOffsets[i],
-        vuSpan: split.reduce((a, s) => a + (s?.vus ?? 0), 0),
+        vuSpan: blocks.reduce((a, b) => a + b, 0),
         seed,
         scenarioIndex,
         scenarioCount: p.scenario.scenarios.length,

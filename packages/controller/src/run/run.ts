@@ -202,7 +202,7 @@ export class Run implements RunListener, RunView {
   /** Sends every agent its plan. */
   private assign(): void {
     const { o, state: s } = this;
-    const agents = o.agents.map((a) => ({ id: a.id, weight: a.hello!.weight }));
+    const agents = o.agents.map((a) => ({ id: a.id, weight: a.hello!.weight, workers: a.hello!.workers }));
     const plans = planRun({ ...o, agents, intervalMs: s.intervalMs });
     // Every agent gets every row: a takeover may need any agent's rows.
     const chunks = dataChunks(s.runId, o.scenario.data);

@@ -18,6 +18,8 @@ export const DATA_LIMITS = {
   totalBytes: 128 * 1024 * 1024,
   rows: 1_000_000,
   columns: 100,
+  /** Values of all sources together (rows × columns): what every agent holds in memory. */
+  cells: 10_000_000,
   cellBytes: 8192,
 } as const;
 
@@ -34,6 +36,7 @@ export interface DataOrigin {
 /** Reads and checks every source of `input`, adding each problem (with its path) to `problems`. */
 export function readDataSources(input: ScenarioInput, origin: DataOrigin, problems: string[]): DataSourceDef[] {
   let total = 0;
+  let cells = 0;
   const out: DataSourceDef[] = [];
   if (origin.record === true) return out;
   for (const [name, src] of Object.entries(input.data ?? {})) {
@@ -57,6 +60,7 @@ export function readDataSources(input: ScenarioInput, origin: DataOrigin, proble
         if (!table.columns.includes(c))
           mine.push(`${path}/secret: no column named ${JSON.stringify(c)} (columns: ${table.columns.join(', ')})`);
       if (table.rows.length === 0) mine.push(`${path}: no rows`);
+      else if (table.columns.length === 0) mine.push(`${path}: no columns`);
       if (table.rows.length > DATA_LIMITS.rows)
         mine.push(`${path}: ${table.rows.length} rows; at most ${DATA_LIMITS.rows} are allowed`);
       if (table.columns.length > DATA_LIMITS.columns)
@@ -65,6 +69,7 @@ export function readDataSources(input: ScenarioInput, origin: DataOrigin, proble
         mine.push(`${path}/onExhausted: a ${src.mode} source never runs out; onExhausted is for unique and perVU`);
       if (src.mode !== 'random' && src.seed !== undefined) mine.push(`${path}/seed: only a random source takes a seed`);
       total += table.bytes;
+      cells += table.rows.length * table.columns.length;
     }
     if (mine.length > SHOWN) mine.splice(SHOWN, mine.length, `${path}: … and ${mine.length - SHOWN} more problems`);
     problems.push(...mine);
@@ -80,6 +85,10 @@ export function readDataSources(input: ScenarioInput, origin: DataOrigin, proble
       origin: src.file ?? (src.csv !== undefined ? 'inline CSV' : 'inline rows'),
     });
   }
+  if (cells > DATA_LIMITS.cells)
+    problems.push(
+      `/data: the sources hold ${cells} values together (rows × columns); at most ${DATA_LIMITS.cells} are allowed`,
+    );
   if (total > DATA_LIMITS.totalBytes)
     problems.push(`/data: the sources hold ${total} bytes together; at most ${DATA_LIMITS.totalBytes} are allowed`);
   return out;
@@ -150,6 +159,8 @@ function fromCsv(text: string, where: string, problems: string[]): Table | undef
     records = parseCsv(text, {
       bom: true,
       info: true,
+      // Files edited on two systems mix line ends; csv-parse would otherwise take the first it meets.
+      record_delimiter: ['\r\n', '\n'],
       relax_column_count: true,
       skip_empty_lines: true,
       to: DATA_LIMITS.rows + 2,
