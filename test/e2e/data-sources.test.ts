@@ -295,3 +295,83 @@ scenarios:
     `searched ${places.reduce((a, [, x]) => a + x.length, 0)} bytes (output, logs at debug, summaries, report, API, stores) for ${used.length} passwords: none found`,
   );
 });
+
+test('onExhausted: stop ends a model when its unique rows run out: each row once, nothing after', async (t) => {
+  const target = await startTarget(TARGET_ARGS);
+  t.after(() => target.stop());
+  // The first 30 users of the file, as inline CSV.
+  const lines = readFileSync(USERS_CSV, 'utf8').trim().split('\n').slice(0, 31);
+  const rows = lines.slice(1).map((l) => l.split(',')[0]!);
+  const { dir, file } = scenarioDir(`
+name: run-out
+baseUrl: http://127.0.0.1:1
+data:
+  few: { csv: "${lines.join('\\n')}", mode: unique, onExhausted: stop, secret: [password] }
+requests:
+  - name: login
+    method: POST
+    path: /api/auth/login
+    json: { username: '\${few.username}', password: '\${few.password}' }
+    expect: [200]
+scenarios:
+  - { name: burst, executor: shared-iterations, vus: 8, iterations: 100 }
+`);
+  const r = await runCli(bins.controller, [
+    'start',
+    '--scenario',
+    file,
+    '--target',
+    target.url,
+    '--local-agents',
+    '2',
+    '--out',
+    join(dir, 'out.json'),
+  ]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const users = await usersOf(target);
+  assert.deepEqual(Object.keys(users).sort(), rows, 'the 30 users of the source, none other');
+  assert.ok(Object.values(users).every((u) => u.logins === 1));
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  assert.equal(s.requests.login!.requests, 30, '30 of the 100 planned iterations: one per row, then the model ended');
+  assert.deepEqual([s.data!.few!.used, s.data!.few!.unused], [30, 0]);
+});
+
+test('a cookie login against the sample target needs no Cookie header: each VU its own user and jar', async (t) => {
+  const target = await startTarget(TARGET_ARGS);
+  t.after(() => target.stop());
+  const { dir, file } = scenarioDir(`
+name: cookie-users
+baseUrl: http://127.0.0.1:1
+data:
+  users: { file: users.csv, mode: perVU, secret: [password] }
+requests:
+  - name: cookie-login
+    method: POST
+    path: /api/auth/cookie-login
+    json: { username: '\${users.username}', password: '\${users.password}' }
+    expect: [200]
+  - { name: me, path: /api/me, expect: [200], checks: [{ name: whoami, json: $.username }] }
+scenarios:
+  - { name: users, executor: per-vu-iterations, vus: 20, iterations: 3, requests: [me], session: { steps: [cookie-login] } }
+`);
+  const r = await runCli(bins.controller, [
+    'start',
+    '--scenario',
+    file,
+    '--target',
+    target.url,
+    '--local-agents',
+    '2',
+    '--out',
+    join(dir, 'out.json'),
+  ]);
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  const users = await usersOf(target);
+  assert.equal(Object.keys(users).length, 20);
+  assert.ok(
+    Object.values(users).every((u) => u.logins === 1 && u.requests === 3),
+    'each user logged in once, then made its 3 requests with the cookie its jar kept',
+  );
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  assert.equal(s.requests.me!.ok, 60);
+});
