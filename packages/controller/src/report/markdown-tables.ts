@@ -110,6 +110,12 @@ function rows(s: RequestSummary): Row[] {
   if (s.dropped > 0) out.push({ key: 'dropped', metric: 'Dropped (never sent)', value: formatCount(s.dropped) });
   if ((s.redirects ?? 0) > 0)
     out.push({ key: 'redirects', metric: 'Redirects Followed', value: formatCount(s.redirects) });
+  if ((s.sessionRetries ?? 0) > 0)
+    out.push({
+      key: 'refreshed',
+      metric: 'Session Refreshed, Retried',
+      value: `${formatCount(s.sessionRetries ?? 0)} (failed: ${formatCount(s.failed)})`,
+    });
   const net = Object.entries(s.errors).filter(([, v]) => v > 0);
   if (net.length > 0)
     out.push({ key: 'net', metric: 'Network Errors', value: net.map(([k, v]) => `${k} ${formatCount(v)}`).join(', ') });

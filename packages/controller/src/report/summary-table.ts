@@ -1,6 +1,6 @@
 // The end-of-run summary as a readable text table, one row per request name,
 // then checks, thresholds, monitors, the first 429, the data sources (rows used
-// per agent) and the agents. Columns for dropped arrivals,
+// per agent) and the agents. Columns for refreshed sessions, dropped arrivals,
 // redirects followed and service time appear only when the run has them. Every figure is printed by
 // core's units.ts, with its unit, as in the reports and on the dashboard.
 import {
@@ -33,6 +33,8 @@ function pad(cells: string[][], rightAlign: (col: number) => boolean): string {
 interface Columns {
   dropped: boolean;
   redirects: boolean;
+  /** Answers that refreshed the VU's session and were retried (neither ok nor failed). */
+  refreshed: boolean;
   service: boolean;
 }
 
@@ -44,6 +46,7 @@ function header(c: Columns): string[] {
     'ok',
     '429',
     'retry-after',
+    ...(c.refreshed ? ['refreshed', 'failed'] : []),
     ...(c.dropped ? ['dropped'] : []),
     ...(c.redirects ? ['redirects'] : []),
     'p50',
@@ -73,6 +76,7 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
     s.requests > 0 ? formatPercent(s.ok / s.requests) : NO_DATA,
     formatCount(s.rateLimited),
     formatCount(s.retryAfterPresent),
+    ...(c.refreshed ? [formatCount(s.sessionRetries ?? 0), formatCount(s.failed)] : []),
     ...(c.dropped ? [formatCount(s.dropped)] : []),
     ...(c.redirects ? [formatCount(s.redirects)] : []),
     ms(l.p50),
@@ -94,6 +98,8 @@ export function formatSummary(s: Summary): string {
   const all = [s.totals, ...Object.values(s.requests)];
   const cols: Columns = {
     dropped: all.some((q) => q.dropped > 0),
+    // ok then no longer says all the rest failed: refreshed answers and failures get a column each.
+    refreshed: all.some((q) => (q.sessionRetries ?? 0) > 0),
     // A partial summary (a run in error) has no redirect count: null.
     redirects: all.some((q) => (q.redirects ?? 0) > 0),
     service: all.some((q) => q.serviceTimeMs !== undefined),
