@@ -58,6 +58,12 @@ export interface PartIndexes {
   /** Unbounded models: the part's VUs and the plan's VU index count (rowIteration's stripes). */
   partVus?: number;
   vuSpan?: number;
+  /**
+   * Whose identity (perVU data row) the part's first VU or session slot takes; absent: its own
+   * (vuOffset). A takeover's VUs are new VUs (fresh vuOffset: no ${vu} or ${iteration} repeats)
+   * standing in for the lost agent's users, so they take those users' rows.
+   */
+  identityOffset?: number;
 }
 
 /**

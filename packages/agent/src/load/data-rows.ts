@@ -24,7 +24,7 @@ export type IterationRows = ReadonlyMap<string, { table: RunTable; values: reado
 export type RowPick = { rows: IterationRows } | { exhausted: RunTable };
 
 /**
- * Rows of `tables` for the iteration with dense index `row` run by global VU `vu`.
+ * Rows of `tables` for the iteration with dense index `row` run for user `vu` (the global VU index, or the identity it stands in for).
  * `firstOfVu`: the VU's first iteration (a perVU row is counted once per VU).
  * `count` hears each row taken, per source.
  */
@@ -51,11 +51,11 @@ export function pickRows(
  */
 export function attachRows(
   plan: { tables?: readonly RunTable[]; countRow?: (source: string) => void } | undefined,
-  index: { vu: number; iteration: number; row?: number; data?: IterationRows } | undefined,
+  index: { vu: number; iteration: number; row?: number; user?: number; data?: IterationRows } | undefined,
   firstOfVu: boolean,
 ): RunTable | undefined {
   if (plan?.tables === undefined || plan.tables.length === 0 || index === undefined) return undefined;
-  const pick = pickRows(plan.tables, index.vu, index.row ?? index.iteration, firstOfVu, plan.countRow);
+  const pick = pickRows(plan.tables, index.user ?? index.vu, index.row ?? index.iteration, firstOfVu, plan.countRow);
   if ('exhausted' in pick) return pick.exhausted;
   index.data = pick.rows;
   return undefined;

@@ -38,6 +38,8 @@ export interface IterationIndex {
   iteration: number;
   /** The iteration's dense index (core's rowIteration): unique, circular and random rows follow it. */
   row?: number;
+  /** The user it acts for, whose perVU row it reads: its VU's identity (or session slot's); open models without one: the arrival. */
+  user?: number;
   /** Each data source's row for this iteration (data-rows.ts). */
   data?: IterationRows;
 }
@@ -113,6 +115,8 @@ export function indexOf(
   const ix = plan.indexes;
   const iteration = globalIteration(ix, localVu, vuIteration, partIteration);
   const row = rowIteration(ix, localVu, vuIteration, partIteration);
-  // Open models have no VUs: each arrival is its own user.
-  return { vu: ix.kind === 'open' ? iteration : ix.vuOffset + localVu, iteration, row };
+  // Open models have no VUs: each arrival is its own user (a session slot's arrivals act for the slot's: open-model.ts).
+  const vu = ix.kind === 'open' ? iteration : ix.vuOffset + localVu;
+  const user = ix.kind === 'open' ? iteration : (ix.identityOffset ?? ix.vuOffset) + localVu;
+  return { vu, iteration, row, user };
 }

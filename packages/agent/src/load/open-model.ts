@@ -125,14 +125,17 @@ export class OpenModel implements Scheduler {
     // (A single request too: a redirect it follows may need what the first answer set.)
     const cookies = requester.newCookies();
     const index = g === undefined ? undefined : indexOf(g, 0, 0, j);
+    if (this.sessions !== undefined) {
+      this.withSession(entry, at, index);
+      return;
+    }
     // Each arrival is its own user: a source whose rows ran out (onExhausted: stop) ends the model.
     if (attachRows(g, index, true) !== undefined) {
       this.activeVus--;
       this.stop();
       return;
     }
-    if (this.sessions !== undefined) this.withSession(entry, at, index);
-    else runIteration(requester, entry, at, this.onDone, g, index, cookies);
+    runIteration(requester, entry, at, this.onDone, g, index, cookies);
   }
 
   /**
@@ -142,11 +145,26 @@ export class OpenModel implements Scheduler {
    */
   private withSession(entry: PreparedEntry, at: number, index: IterationIndex | undefined): void {
     const { requester, generation } = this.ctx;
-    const slot = this.sessions!.take();
+    const pool = this.sessions!;
+    const slot = pool.take();
     const done = () => {
-      this.sessions!.give(slot);
+      pool.give(slot);
       this.onDone();
     };
+    // The arrival acts for its slot's user: the slot's perVU row (the slot logged in as that user).
+    const k = pool.slotOf(slot);
+    if (index !== undefined && generation !== undefined) {
+      const ix = generation.indexes;
+      index.user = (ix.identityOffset ?? ix.vuOffset) + k.number;
+      const out = attachRows(generation, index, k.first);
+      if (out !== undefined) {
+        // No row: a unique source ends the model; a slot without a user of its own sends nothing (dropped).
+        if (out.mode === 'unique') this.stop();
+        else if (!requester.closed) for (const step of entry.steps) requester.drop(step);
+        done();
+        return;
+      }
+    }
     slot.before(index, (state, fresh) => {
       if (state === 'up')
         runIteration(requester, entry, fresh ? undefined : at, done, generation, index, slot.cookies, slot);

@@ -15,6 +15,7 @@ export class SessionPool {
   private readonly ctx: SessionContext;
   private readonly free: VuSession[] = [];
   private readonly all: VuSession[] = [];
+  private readonly used = new WeakSet<VuSession>();
   private tornDown = false;
 
   constructor(plan: PreparedSession, ctx: SessionContext) {
@@ -33,6 +34,14 @@ export class SessionPool {
     });
     this.all.push(made);
     return made;
+  }
+
+  /** A slot's number in this pool (0, 1, … in the order they were made) and whether it is on its first use. */
+  slotOf(s: VuSession): { number: number; first: boolean } {
+    const number = this.all.indexOf(s);
+    const first = !this.used.has(s);
+    this.used.add(s);
+    return { number, first };
   }
 
   give(s: VuSession): void {

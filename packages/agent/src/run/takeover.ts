@@ -89,6 +89,7 @@ export function takenShares(t: barrage.v1.Takeover.$Properties, scenarios: reado
         vuOffset: share.vuOffset ?? 0,
         iterationOffset: share.arrivalOffset ?? 0,
         iterationsPerVu: 0,
+        ...(share.identityOffset == null ? {} : { identityOffset: share.identityOffset }),
       },
     });
   }

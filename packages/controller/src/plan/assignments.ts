@@ -142,13 +142,16 @@ export function planRun(p: PlanInput): AgentPlan[] {
     const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
     const split = shares(sc, segs);
     // Global indexes (core's global-index.ts): where each agent's VUs and iterations or arrivals start.
-    // A ramp's agent with worker threads needs its workers' peaks added up (core's rampVuBlock).
+    // A ramp's agent with worker threads needs its workers' peaks added up (core's rampVuBlock);
+    // an open model's "VUs" are its session slots, one per in-flight iteration.
     const blocks = split.map((s, i) =>
       s === null
         ? 0
-        : sc.executor === 'ramping-vus' && (p.agents[i]!.workers ?? 1) > 1
-          ? rampVuBlock(sc.startTarget, sc.stages, segs[i]!, p.agents[i]!.workers!)
-          : (s.vus ?? 0),
+        : LOAD_MODELS[sc.executor].kind === 'open'
+          ? (s.maxInFlight ?? 0)
+          : sc.executor === 'ramping-vus' && (p.agents[i]!.workers ?? 1) > 1
+            ? rampVuBlock(sc.startTarget, sc.stages, segs[i]!, p.agents[i]!.workers!)
+            : (s.vus ?? 0),
     );
     const vuOffsets = offsetsOf(blocks);
     const iterationOffsets = offsetsOf(split.map((s) => s?.iterations ?? 0));

@@ -56,10 +56,16 @@ export function planTakeover(lost: Assign, takers: readonly Taker[], id = 1): Ta
         ? peakShare(sc.startTarget ?? 0, stages, lostStart + lostWidth * part.start, lostStart + lostWidth * part.end)
         : vus[k]!,
     );
+    // Open models: a taker's "VUs" are its session slots.
+    const open = isOpenExecutor(sc.executor ?? 0);
+    const adds = open ? caps : added;
+    // The lost agent's users (their perVU rows) move to the takers, as long as their parts fit its block.
+    const lostBlock = open ? (sc.maxInFlight ?? 0) : (sc.vus ?? 0);
     let before = 0;
     holders.forEach((h, k) => {
       const vuOffset = takeoverVuOffset(sc.vuSpan ?? 0, id, before);
-      before += added[k]!;
+      const identity = before + adds[k]! <= lostBlock ? { identityOffset: (sc.vuOffset ?? 0) + before } : {};
+      before += adds[k]!;
       const list = shares.get(h.t.id) ?? [];
       shares.set(h.t.id, list);
       list.push({
@@ -71,6 +77,7 @@ export function planTakeover(lost: Assign, takers: readonly Taker[], id = 1): Ta
         partEnd: parts[k]!.end,
         vuOffset,
         arrivalOffset: sc.iterationOffset ?? 0,
+        ...identity,
       });
     });
   }

@@ -16,7 +16,11 @@ export interface DataUse {
 /** Rows a model needs from a source of `mode`: one per iteration (unique) or per VU (perVU); Infinity when unknown. */
 export function rowsNeeded(model: LoadScenario, mode: 'unique' | 'perVU'): number {
   const m = LOAD_MODELS[model.executor];
-  if (m.kind === 'open') return new ArrivalSchedule(model.startTarget, model.stages).total;
+  // An open model's users are its arrivals, or with a session its slots (one per in-flight iteration).
+  if (m.kind === 'open')
+    return mode === 'perVU' && model.session !== undefined
+      ? model.maxInFlight
+      : new ArrivalSchedule(model.startTarget, model.stages).total;
   if (mode === 'perVU') return model.vus;
   switch (model.executor) {
     case 'shared-iterations':

@@ -4093,6 +4093,9 @@ export namespace barrage {
             /** TakeoverShare arrivalOffset. */
             arrivalOffset: number;
 
+            /** TakeoverShare identityOffset. */
+            identityOffset?: (number|null);
+
             /**
              * Creates a new TakeoverShare instance using the specified properties.
              * @param [properties] Properties to set
@@ -4169,6 +4172,9 @@ export namespace barrage {
 
                 /** TakeoverShare arrivalOffset */
                 arrivalOffset?: (number|null);
+
+                /** TakeoverShare identityOffset */
+                identityOffset?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -12340,6 +12340,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [partEnd] TakeoverShare partEnd
              * @property {number|null} [vuOffset] TakeoverShare vuOffset
              * @property {number|null} [arrivalOffset] TakeoverShare arrivalOffset
+             * @property {number|null} [identityOffset] TakeoverShare identityOffset
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -12436,6 +12437,23 @@ export const barrage = $root.barrage = (() => {
             TakeoverShare.prototype.arrivalOffset = 0;
 
             /**
+             * TakeoverShare identityOffset.
+             * @member {number|null|undefined} identityOffset
+             * @memberof barrage.v1.TakeoverShare
+             * @instance
+             */
+            TakeoverShare.prototype.identityOffset = null;
+
+            // OneOf field names bound to virtual getters and setters
+            let $oneOfFields;
+
+            // Virtual OneOf for proto3 optional field
+            $Object.defineProperty(TakeoverShare.prototype, "_identityOffset", {
+                get: $util.oneOfGetter($oneOfFields = ["identityOffset"]),
+                set: $util.oneOfSetter($oneOfFields)
+            });
+
+            /**
              * Creates a new TakeoverShare instance using the specified properties.
              * @function create
              * @memberof barrage.v1.TakeoverShare
@@ -12483,6 +12501,8 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 7, wireType 0 =*/56).uint32(message.vuOffset);
                 if (message.arrivalOffset != null && $Object.hasOwnProperty.call(message, "arrivalOffset") && message.arrivalOffset !== 0)
                     writer.uint32(/* id 8, wireType 0 =*/64).uint32(message.arrivalOffset);
+                if (message.identityOffset != null && $Object.hasOwnProperty.call(message, "identityOffset"))
+                    writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.identityOffset);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -12599,6 +12619,13 @@ export const barrage = $root.barrage = (() => {
                                 delete message.arrivalOffset;
                             continue;
                         }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            message.identityOffset = reader.uint32();
+                            message._identityOffset = "identityOffset";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -12658,6 +12685,8 @@ export const barrage = $root.barrage = (() => {
                 if (object.arrivalOffset != null)
                     if ($Number(object.arrivalOffset) !== 0)
                         message.arrivalOffset = object.arrivalOffset >>> 0;
+                if (object.identityOffset != null)
+                    message.identityOffset = object.identityOffset >>> 0;
                 return message;
             };
 
@@ -12704,6 +12733,8 @@ export const barrage = $root.barrage = (() => {
                     object.vuOffset = message.vuOffset;
                 if (message.arrivalOffset != null && $Object.hasOwnProperty.call(message, "arrivalOffset"))
                     object.arrivalOffset = message.arrivalOffset;
+                if (message.identityOffset != null && $Object.hasOwnProperty.call(message, "identityOffset"))
+                    object.identityOffset = message.identityOffset;
                 return object;
             };
 
