@@ -48,6 +48,13 @@ test("each agent's offsets start where the earlier agents' shares end; seeds and
         for (const name of ['shared', 'steady', 'open']) {
           let vu = 0;
           let it = 0;
+          // An open model's VU indexes are its session slots, one per in-flight iteration.
+          const slots = (sc: { vus?: number | null; maxInFlight?: number | null }) =>
+            name === 'open' ? (sc.maxInFlight ?? 0) : (sc.vus ?? 0);
+          const span = plans.reduce((a, p) => {
+            const sc = p.assign.scenarios!.find((s) => s.name === name);
+            return a + (sc === undefined ? 0 : slots(sc));
+          }, 0);
           for (const p of plans) {
             const sc = p.assign.scenarios!.find((s) => s.name === name);
             if (sc === undefined) continue;
@@ -55,9 +62,9 @@ test("each agent's offsets start where the earlier agents' shares end; seeds and
             assert.equal(sc.iterationOffset, it, `${name} iteration offset`);
             assert.equal(sc.scenarioCount, 3);
             assert.equal(sc.seed, name === 'shared' ? 'own' : '9');
-            vu += sc.vus ?? 0;
+            vu += slots(sc);
             it += sc.iterations ?? 0;
-            assert.equal(sc.vuSpan, name === 'open' ? 0 : vus);
+            assert.equal(sc.vuSpan, name === 'open' ? span : vus);
           }
           if (name === 'shared') assert.equal(it, iterations);
           if (name === 'open') assert.equal(it, rate * 10);
