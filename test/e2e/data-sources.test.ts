@@ -29,6 +29,21 @@ async function usersOf(target: { stats(): Promise<unknown> }): Promise<UserCount
   return ((await target.stats()) as { users: UserCounts }).users;
 }
 
+/** `controller start` of `scenario` against `url` with `agents` local agents, its summary written to `out`. */
+const start = (scenario: string, url: string, agents: number, out: string, ...more: string[]) =>
+  runCli(bins.controller, [
+    'start',
+    '--scenario',
+    scenario,
+    '--target',
+    url,
+    '--local-agents',
+    String(agents),
+    '--out',
+    out,
+    ...more,
+  ]);
+
 /** A scratch directory holding users.csv beside the scenario written there. */
 function scenarioDir(yaml: string): { dir: string; file: string } {
   const dir = mkdtempSync(join(tmpdir(), 'barrage-data-'));
@@ -42,17 +57,7 @@ test('users-500 by name over 3 local agents: the target sees 500 distinct users,
   const target = await startTarget(TARGET_ARGS);
   t.after(() => target.stop());
   const out = join(mkdtempSync(join(tmpdir(), 'barrage-data-')), 'out.json');
-  const r = await runCli(bins.controller, [
-    'start',
-    '--scenario',
-    'users-500',
-    '--target',
-    target.url,
-    '--local-agents',
-    '3',
-    '--out',
-    out,
-  ]);
+  const r = await start('users-500', target.url, 3, out);
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const users = await usersOf(target);
   const names = Object.keys(users);
@@ -101,17 +106,7 @@ flows: [{ name: signup, steps: [login, create] }]
 scenarios:
   - { name: once-each, executor: shared-iterations, vus: 30, iterations: 500 }
 `);
-  const r = await runCli(bins.controller, [
-    'start',
-    '--scenario',
-    file,
-    '--target',
-    target.url,
-    '--local-agents',
-    '3',
-    '--out',
-    join(dir, 'out.json'),
-  ]);
+  const r = await start(file, target.url, 3, join(dir, 'out.json'));
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const users = await usersOf(target);
   const counts = Object.values(users);
@@ -166,17 +161,7 @@ scenarios:
     stages: [{ duration: 1s, target: 12 }, { duration: 1s, target: 12 }, { duration: 500ms, target: 3 }]
     thinkTime: 50ms
 `);
-  const r = await runCli(bins.controller, [
-    'start',
-    '--scenario',
-    file,
-    '--target',
-    target.url,
-    '--local-agents',
-    '3',
-    '--out',
-    join(dir, 'out.json'),
-  ]);
+  const r = await start(file, target.url, 3, join(dir, 'out.json'));
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const users = await usersOf(target);
   const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
@@ -316,17 +301,7 @@ requests:
 scenarios:
   - { name: burst, executor: shared-iterations, vus: 8, iterations: 100 }
 `);
-  const r = await runCli(bins.controller, [
-    'start',
-    '--scenario',
-    file,
-    '--target',
-    target.url,
-    '--local-agents',
-    '2',
-    '--out',
-    join(dir, 'out.json'),
-  ]);
+  const r = await start(file, target.url, 2, join(dir, 'out.json'));
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const users = await usersOf(target);
   assert.deepEqual(Object.keys(users).sort(), rows, 'the 30 users of the source, none other');
@@ -354,17 +329,7 @@ requests:
 scenarios:
   - { name: users, executor: per-vu-iterations, vus: 20, iterations: 3, requests: [me], session: { steps: [cookie-login] } }
 `);
-  const r = await runCli(bins.controller, [
-    'start',
-    '--scenario',
-    file,
-    '--target',
-    target.url,
-    '--local-agents',
-    '2',
-    '--out',
-    join(dir, 'out.json'),
-  ]);
+  const r = await start(file, target.url, 2, join(dir, 'out.json'));
   assert.equal(r.code, 0, r.stderr + r.stdout);
   const users = await usersOf(target);
   assert.equal(Object.keys(users).length, 20);

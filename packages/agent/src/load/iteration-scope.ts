@@ -1,7 +1,9 @@
 // What one iteration's templates see: the flow variables its steps capture,
-// and the generated values (${vu}, ${iteration}, ${seq}, ${uuid}, ${random…},
-// ${now}) computed from the iteration's global indexes when a request is
-// formed. Captures shadow generators, as run variables do.
+// then its VU's session captures, then the generated values (${vu},
+// ${iteration}, ${seq}, ${uuid}, ${random…}, ${now}) computed from the
+// iteration's global indexes when a request is formed, and the columns of the
+// data rows it was given (${users.username}: data-rows.ts). Captures shadow
+// generators, as run variables do.
 import {
   type Clock,
   type Draw,
