@@ -95,3 +95,41 @@ test('teardown runs once per VU when the model ends', async (t) => {
   assert.equal(s.requests.whoami!.ok, VUS);
   assert.equal(seen.routes['GET /api/me']?.['200'], VUS);
 });
+
+test('logins answered but no session established (a wrong capture path): the load never went, so the run is failed, not passed', async (t) => {
+  const target = await spawnTarget(['--api-limit', '1000000']);
+  t.after(() => target.stop());
+  const dir = mkdtempSync(join(tmpdir(), 'barrage-sessions-'));
+  // No thresholds: only the verdict on answers can fail this run.
+  writeFileSync(
+    join(dir, 's.yaml'),
+    scenario('')
+      .replace('capture: { token: $.access_token }', 'capture: { token: $.accessToken }')
+      .replace(/thresholds:\n {2}- count\(failed\) == 0\n/, '')
+      .replace('duration: 7s', 'duration: 2500ms'),
+  );
+  const r = await runCli(bins.controller, [
+    'start',
+    '--scenario',
+    join(dir, 's.yaml'),
+    '--target',
+    target.url,
+    '--local-agents',
+    '1',
+    '--out',
+    join(dir, 'out.json'),
+  ]);
+  assert.equal(r.code, 99, r.stderr + r.stdout);
+  const s = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as Summary;
+  assert.equal(s.run.status, 'failed');
+  assert.equal(s.requests.list?.requests ?? 0, 0, 'no list request went without a token');
+  assert.match(
+    s.run.notes[0]!,
+    /^no request of the load was sent: \d+ steps were dropped for want of a session \(login: (\d+) ok of \1 \(200 ×\1\); capture token found nothing \1 time\(s\)\)/,
+  );
+  // A failed login is tried again 1 s later at the soonest (thinkTime is 50 ms here): 2.5 s, so 3 per VU at most.
+  assert.ok(s.requests.login!.requests <= 3 * VUS, `${s.requests.login!.requests} logins`);
+  const seen = await target.stats();
+  assert.equal(seen.routes['GET /api/sessions/'], undefined, 'the target saw no list request');
+  t.diagnostic(s.run.notes.slice(0, 2).join(' | '));
+});

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { barrage } from '@barrage/proto';
-import { attachRows, pickRows, type RowPick, type RunTable } from '../src/load/data-rows.ts';
+import { attachRows, countRows, pickRows, type RowPick, type RunTable } from '../src/load/data-rows.ts';
 import { DataInbox, MAX_DATA_CELLS, MAX_DATA_CHARS } from '../src/run/data-inbox.ts';
 import { prepareTables, referenceNames } from '../src/run/data-tables.ts';
 
@@ -254,21 +254,28 @@ test('pickRows: random rows are drawn from the seed, the same for the same index
   assert.equal('rows' in again && again.rows.get('any')!.values[0], draws[17]);
 });
 
-test('attachRows: an index gets its rows (by its row, else its iteration); an exhausted source is returned', () => {
+test('attachRows: an index gets its rows (by its row, else its iteration); an exhausted source is returned; countRows counts what went', () => {
   const once = table('once', 'unique', 2);
+  const per = table('per', 'perVU', 3);
   const counted: string[] = [];
-  const plan = { tables: [once], countRow: (s: string) => counted.push(s) };
+  const plan = { tables: [once, per], countRow: (s: string) => counted.push(s) };
   const byRow: { vu: number; iteration: number; row?: number; data?: unknown } = { vu: 0, iteration: 99, row: 1 };
-  assert.equal(attachRows(plan, byRow as Parameters<typeof attachRows>[1], false), undefined);
+  assert.equal(attachRows(plan, byRow as Parameters<typeof attachRows>[1]), undefined);
   assert.equal((byRow.data as Map<string, { values: string[] }>).get('once')!.values[0], 'once1');
+  assert.deepEqual(counted, [], 'attaching counts nothing: the iteration may never go');
+  countRows(plan, byRow as Parameters<typeof countRows>[1], false);
+  assert.deepEqual(counted, ['once'], 'a perVU row counts only on its user’s first iteration');
   const byIteration: { vu: number; iteration: number; data?: unknown } = { vu: 0, iteration: 0 };
-  assert.equal(attachRows(plan, byIteration as Parameters<typeof attachRows>[1], false), undefined);
+  assert.equal(attachRows(plan, byIteration as Parameters<typeof attachRows>[1]), undefined);
   assert.equal((byIteration.data as Map<string, { values: string[] }>).get('once')!.values[0], 'once0');
-  assert.equal(attachRows(plan, { vu: 0, iteration: 2 }, false), once);
-  assert.deepEqual(counted, ['once', 'once']);
+  countRows(plan, byIteration as Parameters<typeof countRows>[1], true);
+  assert.deepEqual(counted, ['once', 'once', 'per']);
+  assert.equal(attachRows(plan, { vu: 0, iteration: 2 }), once);
+  // A user past the perVU rows (a slot without a user of its own) finds none.
+  assert.equal(attachRows(plan, { vu: 0, iteration: 0, user: Number.MAX_SAFE_INTEGER }), per);
   // No tables: nothing attached.
   const none: { vu: number; iteration: number; data?: unknown } = { vu: 0, iteration: 0 };
-  assert.equal(attachRows({ tables: [] }, none as Parameters<typeof attachRows>[1], true), undefined);
-  assert.equal(attachRows(undefined, none as Parameters<typeof attachRows>[1], true), undefined);
+  assert.equal(attachRows({ tables: [] }, none as Parameters<typeof attachRows>[1]), undefined);
+  assert.equal(attachRows(undefined, none as Parameters<typeof attachRows>[1]), undefined);
   assert.equal(none.data, undefined);
 });

@@ -190,12 +190,15 @@ test('a missing file is named; both file and rows are refused', () => {
   );
 });
 
-test('secret: naming no column lists the columns', () => {
+test('secret: naming no column says so without listing the columns (a file without its header row would show a secret)', () => {
   file('cols.csv', 'username,password\nu1,p1\n');
   assert.match(
     invalid(() => read({ file: 'cols.csv', secret: ['nope'] })),
-    /\/data\/users\/secret: no column named "nope" \(columns: username, password\)/,
+    /\/data\/users\/secret: no column named "nope"; the header row \(the first line, or the first object's keys\) must name every column/,
   );
+  file('headless.csv', 'alice,hunter2-secret\nbob,pw2\n');
+  const message = invalid(() => read({ file: 'headless.csv', secret: ['password'] }));
+  assert.ok(!message.includes('hunter2-secret'), message);
 });
 
 test(`a cell over ${DATA_LIMITS.cellBytes} characters is refused, one of exactly that length is not`, () => {

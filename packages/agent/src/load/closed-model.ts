@@ -4,7 +4,7 @@
 // away, or time is up. The four differ only in their options: a budget shared
 // by the VUs, one per VU, or a VU target that moves with the stages.
 import type { Timer, Timers } from '../timers.ts';
-import { attachRows } from './data-rows.ts';
+import { attachRows, countRows } from './data-rows.ts';
 import { runIteration } from './iteration.ts';
 import { indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
@@ -31,7 +31,7 @@ export interface ClosedModelOptions {
 /** How often a ramp looks for VUs to add; VUs above the target leave after their iteration. */
 export const RAMP_TICK_MS = 50;
 
-/** Wait after a failed session before the VU tries again, when the model has no think time. */
+/** Wait after a failed session before the VU tries again (or the think time, when longer). */
 export const SESSION_RETRY_MS = 1_000;
 
 export class ClosedModel implements Scheduler, VuHost {
@@ -42,6 +42,9 @@ export class ClosedModel implements Scheduler, VuHost {
   /** Iterations taken so far by the part, and by each VU slot (a slot a ramp refills keeps counting: no index twice). */
   private taken = 0;
   private readonly slotIterations: number[] = [];
+  /** Slots whose perVU rows were counted (a ramp's refilled slot is the same user), and slots whose user has none. */
+  private readonly counted: boolean[] = [];
+  private readonly rowless: boolean[] = [];
   private stopped = false;
   private idle = false;
   private endTimer: Timer | undefined;
@@ -93,7 +96,7 @@ export class ClosedModel implements Scheduler, VuHost {
     if (this.stopped) return;
     const want = this.wanted();
     for (let id = 0; id < want; id++) {
-      if (this.vus[id] !== undefined) continue;
+      if (this.vus[id] !== undefined || this.rowless[id] === true) continue;
       const vu = new VirtualUser(
         this,
         id,
@@ -129,11 +132,15 @@ export class ClosedModel implements Scheduler, VuHost {
     const k = this.slotIterations[vu.id] ?? 0;
     this.slotIterations[vu.id] = k + 1;
     const index = g === undefined ? undefined : indexOf(g, vu.id, k, vu.taken);
-    const out = attachRows(g, index, k === 0);
+    const out = attachRows(g, index);
     if (out !== undefined) {
       // Its rows ran out (onExhausted: stop): a unique source ends the model, a perVU one this VU.
       if (out.mode === 'unique') this.stop();
-      else vu.remaining = 0;
+      else {
+        vu.remaining = 0;
+        // A ramp would refill the slot on its next tick: the slot's user has no row, for good.
+        this.counted[vu.id] = this.rowless[vu.id] = true;
+      }
       done();
       return;
     }
@@ -141,13 +148,22 @@ export class ClosedModel implements Scheduler, VuHost {
     const requester = this.ctx.requester;
     const e = this.ctx.entries[entry]!;
     const session = this.sessionOf(vu);
+    // Rows count once the iteration goes; a perVU row on its slot's first that goes (never a
+    // stand-in's: a takeover VU acting for a lost agent's user, whose row that agent counted).
+    const go = () => {
+      countRows(g, index, g?.indexes.identityOffset === undefined && this.counted[vu.id] !== true);
+      this.counted[vu.id] = true;
+    };
     if (session === undefined) {
+      go();
       runIteration(requester, e, undefined, done, g, index, vu.cookies);
       return;
     }
     session.before(index, (state) => {
-      if (state === 'up') runIteration(requester, e, undefined, done, g, index, vu.cookies, session);
-      else {
+      if (state === 'up') {
+        go();
+        runIteration(requester, e, undefined, done, g, index, vu.cookies, session);
+      } else {
         // No session: nothing of the iteration is sent on a missing token (stopped: nothing was due).
         if (state === 'down' && !requester.closed) for (const step of e.steps) requester.drop(step);
         done();
@@ -164,7 +180,7 @@ export class ClosedModel implements Scheduler, VuHost {
       const n = Math.max(1, plan.vuSpan);
       vu.session = new VuSession(plan, this.ctx, vu.cookies ?? null, {
         notBefore: this.opts.startAt + (plan.rampUpMs * (i % n)) / n,
-        retryMs: this.opts.thinkTimeMs > 0 ? this.opts.thinkTimeMs : SESSION_RETRY_MS,
+        retryMs: Math.max(this.opts.thinkTimeMs, SESSION_RETRY_MS),
         waits: true,
       });
     }

@@ -45,18 +45,28 @@ export function pickRows(
   return { rows };
 }
 
+type RowPlan = { tables?: readonly RunTable[]; countRow?: (source: string) => void } | undefined;
+type RowIndex = { vu: number; iteration: number; row?: number; user?: number; data?: IterationRows };
+
 /**
  * Gives `index` its rows from the plan's tables (nothing to do without tables);
- * returns the source that ran out, if one did.
+ * returns the source that ran out, if one did. Counts nothing: see countRows.
  */
-export function attachRows(
-  plan: { tables?: readonly RunTable[]; countRow?: (source: string) => void } | undefined,
-  index: { vu: number; iteration: number; row?: number; user?: number; data?: IterationRows } | undefined,
-  firstOfVu: boolean,
-): RunTable | undefined {
+export function attachRows(plan: RowPlan, index: RowIndex | undefined): RunTable | undefined {
   if (plan?.tables === undefined || plan.tables.length === 0 || index === undefined) return undefined;
-  const pick = pickRows(plan.tables, index.user ?? index.vu, index.row ?? index.iteration, firstOfVu, plan.countRow);
+  const pick = pickRows(plan.tables, index.user ?? index.vu, index.row ?? index.iteration, false);
   if ('exhausted' in pick) return pick.exhausted;
   index.data = pick.rows;
   return undefined;
+}
+
+/**
+ * Counts the rows `index` holds as used, once its iteration is really sent (a
+ * row whose iteration never went, its session down, is not used). A perVU row
+ * counts on its user's first iteration, and never for a stand-in: a takeover's
+ * VU acting for a lost agent's user, whose row that agent already counted.
+ */
+export function countRows(plan: RowPlan, index: RowIndex | undefined, firstOfUser: boolean): void {
+  if (plan?.countRow === undefined || index?.data === undefined) return;
+  for (const { table } of index.data.values()) if (table.mode !== 'perVU' || firstOfUser) plan.countRow(table.name);
 }

@@ -7,7 +7,7 @@
 // placed on the run's clock.
 import type { ArrivalSchedule } from '@barrage/core';
 import type { Timer } from '../timers.ts';
-import { attachRows } from './data-rows.ts';
+import { attachRows, countRows } from './data-rows.ts';
 import { type PreparedEntry, runIteration } from './iteration.ts';
 import { type IterationIndex, indexOf } from './iteration-scope.ts';
 import { RequestMix } from './request-mix.ts';
@@ -130,11 +130,12 @@ export class OpenModel implements Scheduler {
       return;
     }
     // Each arrival is its own user: a source whose rows ran out (onExhausted: stop) ends the model.
-    if (attachRows(g, index, true) !== undefined) {
+    if (attachRows(g, index) !== undefined) {
       this.activeVus--;
       this.stop();
       return;
     }
+    countRows(g, index, true);
     runIteration(requester, entry, at, this.onDone, g, index, cookies);
   }
 
@@ -155,8 +156,10 @@ export class OpenModel implements Scheduler {
     const k = pool.slotOf(slot);
     if (index !== undefined && generation !== undefined) {
       const ix = generation.indexes;
-      index.user = (ix.identityOffset ?? ix.vuOffset) + k.number;
-      const out = attachRows(generation, index, k.first);
+      // A slot past the part's own users (a worker's cap rounded up) has none: it finds no perVU row.
+      index.user =
+        k < (ix.partVus ?? Number.POSITIVE_INFINITY) ? (ix.identityOffset ?? ix.vuOffset) + k : Number.MAX_SAFE_INTEGER;
+      const out = attachRows(generation, index);
       if (out !== undefined) {
         // No row: a unique source ends the model; a slot without a user of its own sends nothing (dropped).
         if (out.mode === 'unique') this.stop();
@@ -166,9 +169,11 @@ export class OpenModel implements Scheduler {
       }
     }
     slot.before(index, (state, fresh) => {
-      if (state === 'up')
+      if (state === 'up') {
+        // Rows count once the arrival goes; the slot's perVU row on its first that does (never a stand-in's).
+        countRows(generation, index, generation?.indexes.identityOffset === undefined && pool.count(slot));
         runIteration(requester, entry, fresh ? undefined : at, done, generation, index, slot.cookies, slot);
-      else {
+      } else {
         if (!requester.closed) for (const step of entry.steps) requester.drop(step);
         done();
       }

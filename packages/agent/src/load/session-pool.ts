@@ -15,7 +15,7 @@ export class SessionPool {
   private readonly ctx: SessionContext;
   private readonly free: VuSession[] = [];
   private readonly all: VuSession[] = [];
-  private readonly used = new WeakSet<VuSession>();
+  private readonly counted = new WeakSet<VuSession>();
   private tornDown = false;
 
   constructor(plan: PreparedSession, ctx: SessionContext) {
@@ -36,12 +36,16 @@ export class SessionPool {
     return made;
   }
 
-  /** A slot's number in this pool (0, 1, … in the order they were made) and whether it is on its first use. */
-  slotOf(s: VuSession): { number: number; first: boolean } {
-    const number = this.all.indexOf(s);
-    const first = !this.used.has(s);
-    this.used.add(s);
-    return { number, first };
+  /** A slot's number in this pool: 0, 1, … in the order they were made (its user, with perVU data). */
+  slotOf(s: VuSession): number {
+    return this.all.indexOf(s);
+  }
+
+  /** True the first time it is asked for `s`: its user's row is then counted as used. */
+  count(s: VuSession): boolean {
+    if (this.counted.has(s)) return false;
+    this.counted.add(s);
+    return true;
   }
 
   give(s: VuSession): void {

@@ -63,6 +63,8 @@ export interface PreparedScenario {
   session?: PreparedSession;
   /** The data sources its templates read. */
   data: RunTable[];
+  /** Open models on a worker thread: how many of its session slots have users of their own (the rest: none). */
+  identitySlots?: number;
 }
 
 const MAX_VUS = 100_000;

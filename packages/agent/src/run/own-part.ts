@@ -57,8 +57,11 @@ export function ownPart(s: PreparedScenario, requester: Requester, startAt: numb
       vuOffset,
       iterationOffset: s.iterationOffset,
       iterationsPerVu: s.iterationsPerVu,
-      partVus:
-        modelOfExecutor(s.executor)?.ramping === true ? peakShare(s.startTarget, s.stages, seg.start, seg.end) : s.vus,
+      partVus: isOpenExecutor(s.executor)
+        ? (s.identitySlots ?? s.maxInFlight)
+        : modelOfExecutor(s.executor)?.ramping === true
+          ? peakShare(s.startTarget, s.stages, seg.start, seg.end)
+          : s.vus,
       vuSpan: s.vuSpan,
     },
   };

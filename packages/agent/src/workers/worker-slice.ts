@@ -10,7 +10,8 @@
 //     the agent's own evenly spread schedule is kept whole.
 
 //   - global indexes: a worker's VUs and shared iterations start where the
-//     earlier workers' end (core's workerOffsets; ramps: own-part.ts).
+//     earlier workers' end (core's workerOffsets; ramps: own-part.ts); an open
+//     model's session slots (its users) likewise, by the cumulative rule.
 
 import { arrivalsOf, evenShare, modelOfExecutor, type WorkerSlot, workerOffsets } from '@barrage/core';
 import type { PreparedScenario } from '../run/assignment.ts';
@@ -30,7 +31,9 @@ export function sliceScenario(s: PreparedScenario, w: WorkerSlot, open: boolean)
   const offsets = open || modelOfExecutor(s.executor)?.ramping === true ? s : workerOffsets(s, w);
   return {
     ...s,
-    vuOffset: offsets.vuOffset,
+    // An open model's session slots are users too: worker k's are the k-th Nth of the agent's.
+    vuOffset: open ? s.vuOffset + Math.floor((s.maxInFlight * index) / count) : offsets.vuOffset,
+    ...(open ? { identitySlots: evenShare(s.maxInFlight, index, count) } : {}),
     iterationOffset: offsets.iterationOffset,
     vus,
     iterations,

@@ -8,6 +8,7 @@ import { nothingAnswered } from './answer-verdict.ts';
 import { type DataSourceFacts, type DataSummary, dataSummary } from './data-summary.ts';
 import { redirectNotes } from './redirect-note.ts';
 import type { RunResult, RunStatus } from './run-result.ts';
+import { noSessionVerdict, sessionNote } from './session-note.ts';
 
 export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
 
@@ -96,6 +97,10 @@ export interface SummaryOptions {
   data?: readonly DataSourceFacts[];
   /** Values no note may show (secret run variables, secret data columns). */
   secrets?: readonly string[];
+  /** Each request's path and query as written (with their ${…}): shown instead of a URL that holds a secret. */
+  written?: ReadonlyMap<string, string>;
+  /** Request names only sessions send: the load's verdict leaves them out. */
+  sessionOnly?: ReadonlySet<string>;
 }
 
 export function buildSummary(
@@ -126,11 +131,18 @@ export function buildSummary(
     const i = judged.findIndex((j) => j.expr === stop.expr && j.scope === stop.scope);
     if (i >= 0) judged[i] = { ...stop, ok: false };
   }
-  const unanswered = nothingAnswered(totals, options.expects429 ?? false);
+  // The load's verdict leaves session steps out: answered logins are not an answered load.
+  const sessionOnly = options.sessionOnly ?? new Set<string>();
+  const sessions = Object.entries(requests).filter(([n]) => sessionOnly.has(n));
+  const load = sessions.length === 0 ? totals : requestSummary(r.aggregate.judged, windowMs, undefined);
+  const noSession = noSessionVerdict(load, sessions);
+  const unanswered = noSession ?? nothingAnswered(load, options.expects429 ?? false);
+  const sessionTrouble = noSession === undefined ? sessionNote(load, sessions) : undefined;
   const notes = [
     ...(unanswered === undefined ? [] : [unanswered]),
+    ...(sessionTrouble === undefined ? [] : [sessionTrouble]),
     ...r.notes,
-    ...redirectNotes(r.aggregate.byName, options.secrets),
+    ...redirectNotes(r.aggregate.byName, options.secrets, options.written),
   ];
   return {
     run: {

@@ -10,6 +10,7 @@ import type { AgentSession } from '../cluster/agent-session.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { ControllerErrors } from '../errors.ts';
 import { preflightMonitors } from '../monitor/monitor-preflight.ts';
+import { perVuShortfalls } from '../plan/data-plan-check.ts';
 import { resolveEnv, runSetup } from '../plan/setup.ts';
 import type { RunResult } from '../results/run-result.ts';
 import { buildSummary, type Summary } from '../results/summary.ts';
@@ -17,6 +18,8 @@ import { RunEventFanout, type RunEvents } from '../run/events.ts';
 import { Run } from '../run/run.ts';
 import { secretCells } from '../scenario/data-sources.ts';
 import type { Scenario } from '../scenario/scenario.ts';
+import { writtenPath } from '../scenario/urls.ts';
+import { sessionOnlyNames } from '../scenario/validate-session.ts';
 import type { RunStore } from '../store/run-store.ts';
 import { RunEventHub } from './run-events.ts';
 import { StoreWriter } from './store-writer.ts';
@@ -95,6 +98,12 @@ export class RunManager {
       );
       try {
         const env = req.env ?? process.env;
+        // perVU rows against the VU numbers these agents will give out: refused before any request.
+        const short = perVuShortfalls(
+          req.scenario,
+          req.agents.map((a) => ({ id: a.id, weight: a.hello?.weight ?? 1, workers: a.hello?.workers })),
+        );
+        if (short.length > 0) throw new ControllerErrors.SCENARIO_INVALID(short.join('\n'));
         // Every monitor answers once before any request of setup or load reaches the target.
         const monitors = await preflightMonitors(req.scenario.monitors, req.baseUrl, resolveEnv(req.scenario, env));
         // Setup's redirects may lead anywhere; each hop meets the allowlist the load does.
@@ -120,6 +129,8 @@ export class RunManager {
           expects429: req.scenario.requests.some((r) => r.expect.includes(429)),
           data: req.scenario.data.map((d) => ({ name: d.name, mode: d.mode, rows: d.rows.length })),
           secrets: [...vars.filter((v) => v.secret).map((v) => v.value), ...secretCells(req.scenario.data)],
+          written: new Map(req.scenario.requests.map((r) => [r.name, writtenPath(r)])),
+          sessionOnly: sessionOnlyNames(req.scenario),
         });
         events.ended({ runId: id, status: summary.run.status, summary, result });
         this.o.onEnd?.(id, summary.run.status);

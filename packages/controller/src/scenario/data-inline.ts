@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { ControllerErrors } from '../errors.ts';
+import { jsonErrorPlace } from './data-sources.ts';
 import type { DataSourceInput, ScenarioInput } from './input.ts';
 
 /** The scenario text as written, or, when it names data files, the document with them inline. */
@@ -35,7 +36,7 @@ export function withInlineData(text: string, file: string): string | ScenarioInp
         d.rows = JSON.parse(body) as DataSourceInput['rows'];
       } catch (err) {
         throw new ControllerErrors.SCENARIO_INVALID(
-          `/data/${name}/file: ${d.file} is not JSON (${(err as Error).message})`,
+          `/data/${name}/file: ${d.file} is not JSON${jsonErrorPlace(err, body)}`,
         );
       }
     } else d.csv = body;

@@ -56,9 +56,12 @@ export function readDataSources(input: ScenarioInput, origin: DataOrigin, proble
         else if (table.columns.indexOf(c) !== i)
           mine.push(`${path}: column ${JSON.stringify(c)} appears twice in the header row`);
       });
+      // The columns are not listed: a file without its header row would show its first row, secrets and all.
       for (const c of src.secret ?? [])
         if (!table.columns.includes(c))
-          mine.push(`${path}/secret: no column named ${JSON.stringify(c)} (columns: ${table.columns.join(', ')})`);
+          mine.push(
+            `${path}/secret: no column named ${JSON.stringify(c)}; the header row (the first line, or the first object's keys) must name every column`,
+          );
       if (table.rows.length === 0) mine.push(`${path}: no rows`);
       else if (table.columns.length === 0) mine.push(`${path}: no columns`);
       if (table.rows.length > DATA_LIMITS.rows)
@@ -132,7 +135,7 @@ function readTable(src: DataSourceInput, origin: DataOrigin, path: string, probl
     try {
       doc = JSON.parse(text);
     } catch (err) {
-      problems.push(`${path}/file: ${file} is not JSON (${(err as Error).message.split('\n')[0]})`);
+      problems.push(`${path}/file: ${file} is not JSON${jsonErrorPlace(err, text)}`);
       return undefined;
     }
     if (!Array.isArray(doc)) {
@@ -228,6 +231,19 @@ function fromObjects(items: unknown[], where: string, problems: string[], bytes:
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * Where JSON.parse failed, as a line and column: never its message, which quotes
+ * the text around the spot (a secret column's value, say).
+ */
+export function jsonErrorPlace(err: unknown, text: string): string {
+  const m = /position (\d+)/.exec((err as Error).message ?? '');
+  if (m === null) return '';
+  const at = Math.min(Number(m[1]), text.length);
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return ` (at line ${line}, column ${at - before.lastIndexOf('\n')})`;
+}
 
 /** Every value of every secret column (distinct): what no output may show. */
 export function secretCells(data: readonly DataSourceDef[]): string[] {

@@ -41,6 +41,15 @@ export function requestUrl(r: RequestDef, baseUrl: string | undefined): string {
   return url;
 }
 
+/** A request's path (or URL) and query as written, ${…} and all: what a note may show of a URL holding a secret. */
+export function writtenPath(r: RequestDef): string {
+  const query = Object.entries(r.query)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const at = r.path ?? r.url ?? '';
+  return query ? `${at}${at.includes('?') ? '&' : '?'}${query}` : at;
+}
+
 /** Percent-encodes text for a query string; its ${variables} get the uri filter, so their values are encoded too. */
 function encodeKeepingVariables(text: string): string {
   let out = '';
