@@ -227,7 +227,11 @@ scenarios:
   );
   assert.equal(local.code, 0, local.stderr + local.stdout);
   const summary = readFileSync(join(dir, 'out.json'), 'utf8');
-  assert.match(summary, /GET \/api\/sessions\?probe=\$\{users.password\} → 307/, 'the redirect note shows the URL as written, not the secret');
+  assert.match(
+    summary,
+    /GET \/api\/sessions\?probe=\$\{users.password\} → 307/,
+    'the redirect note shows the URL as written, not the secret',
+  );
 
   // The same file sent to a serving controller: its data file goes inline, and the API keeps no row.
   const TOKEN = 'data-test-token';
