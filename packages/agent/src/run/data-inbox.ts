@@ -38,6 +38,7 @@ export class DataInbox {
   private add(c: barrage.v1.DataChunk.$Properties): void {
     const bad = (why: string) => new AgentErrors.BAD_ASSIGN(`data chunk: ${why}`);
     if (!c.runId) throw bad('run id missing');
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(c.source ?? '')) throw bad('source name');
     if (c.runId !== this.runId) this.clear(c.runId);
     const width = c.columns ?? 0;
     if (!Number.isInteger(width) || width < 1 || width > MAX_COLUMNS) throw bad(`${width} columns`);

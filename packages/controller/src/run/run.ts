@@ -127,7 +127,9 @@ export class Run implements RunListener, RunView {
     }, WATCH_MS);
     try {
       this.assign();
-      await s.until(() => all().every((p) => p.ready), o.readyTimeoutMs ?? 15_000, 'abortable');
+      // Data rows travel before the plan: a large table gets time to arrive (a second per million values).
+      const values = o.scenario.data.reduce((a, d) => a + d.rows.length * d.columns.length, 0);
+      await s.until(() => all().every((p) => p.ready), (o.readyTimeoutMs ?? 15_000) + values / 1000, 'abortable');
       if (s.failure) throw s.failure;
       const late = all().filter((p) => !p.ready);
       if (s.aborted === undefined && late.length > 0) {
