@@ -32,6 +32,15 @@ export {
 } from './load-models.ts';
 export { humanLogLines, type LogLineFormatter, logsForHumans } from './log-output.ts';
 export { REDACT } from './log-redaction.ts';
+export {
+  backoffMs,
+  decideRetry,
+  MAX_RETRY_AFTER_MS,
+  type RetryDecision,
+  type RetryPolicy,
+  type RetryTrigger,
+  retryAfterMs,
+} from './retry-policy.ts';
 export { type RowMode, rowFor } from './row-assignment.ts';
 export { type Draw, seededDraw, seededUnit } from './seeded-random.ts';
 export { MAX_PATTERNS, TargetAllowlist } from './target-allowlist.ts';
