@@ -10,6 +10,7 @@ export const AgentErrors = {
   CONTROLLER_GONE: createError('AGENT_CONTROLLER_GONE', 'controller unreachable: %s', 503),
   TLS_UNVERIFIED: createError('AGENT_TLS_UNVERIFIED', "the controller's certificate is not trusted: %s (%s)", 502),
   TARGET_NOT_ALLOWED: createError('AGENT_TARGET_NOT_ALLOWED', 'target not allowed: %s', 403),
+  BODY_FILE: createError('AGENT_BODY_FILE', 'body file %s: %s', 409),
   STOPPED: createError(AGENT_STOPPED, 'agent stopped by %s before the run ended: it fired nothing after that', 503),
   WORKER_FAILED: createError(
     AGENT_WORKER_FAILED,

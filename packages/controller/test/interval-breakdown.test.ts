@@ -165,7 +165,7 @@ test('a store written by the previous version opens read-only and read-write, ga
       meanMs: 1.75,
       dropped: 0,
       status: {},
-      errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+      errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
       agents: {},
     },
     {
@@ -181,7 +181,7 @@ test('a store written by the previous version opens read-only and read-write, ga
       meanMs: null,
       dropped: 0,
       status: {},
-      errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+      errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
       agents: {},
     },
   ];
@@ -236,7 +236,7 @@ test('a store written by the previous version opens read-only and read-write, ga
         [429, 1],
         [200, 9],
       ]),
-      errors: { timeout: 1, refused: 1, reset: 0, other: 0 },
+      errors: { timeout: 1, refused: 1, reset: 0, other: 0, tls: 0 },
       agents: new Map([
         ['id-1', 7],
         ['id-2', 5],
@@ -264,7 +264,7 @@ test('a store written by the previous version opens read-only and read-write, ga
       meanMs: undefined,
       dropped: 3,
       status: { 200: 9, 429: 1 },
-      errors: { timeout: 1, refused: 1, reset: 0, other: 0 },
+      errors: { timeout: 1, refused: 1, reset: 0, other: 0, tls: 0 },
       agents: { a1: 7, a2: 5 },
     },
   );
@@ -294,7 +294,7 @@ test('agent names that are also Object.prototype keys stay plain names with thei
     meanUs: 0,
     dropped: 0,
     status: new Map([[200, 5]]),
-    errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+    errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
     agents: new Map([
       ['a', 2],
       ['b', 3],

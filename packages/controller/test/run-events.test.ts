@@ -64,7 +64,7 @@ const figures = (
   meanMs: 1.5,
   dropped: 0,
   status: { 200: requests },
-  errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+  errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
   agents,
 });
 
@@ -230,7 +230,7 @@ test('a long live run: the channel keeps the recent intervals, the replay takes 
     meanMs: 1,
     dropped: 0,
     status: { 200: 1 },
-    errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+    errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
     agents: { a: 1 },
   });
   for (let k = 0; k < 500; k++) channel.interval(point(k));

@@ -145,7 +145,7 @@ test('what the write paths store, row by row', async () => {
         [200, 5],
         [429, 1],
       ]),
-      errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+      errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
       agents: new Map([
         ['id-b', 3],
         ['id-a', 4],

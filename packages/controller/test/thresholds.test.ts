@@ -18,7 +18,7 @@ const summary = (o: Partial<RequestSummary> = {}): RequestSummary => ({
   dropped: 0,
   rps: 140.5,
   status: { 200: 99, 429: 51 },
-  errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+  errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
   retryAfterPresent: 51,
   firstRateLimitedAfter: 99,
   bytesReceived: 0,

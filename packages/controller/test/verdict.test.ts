@@ -12,7 +12,7 @@ import { nothingAnswered } from '../src/results/answer-verdict.ts';
 import { finalStatus } from '../src/results/summary.ts';
 import { parseScenario } from '../src/scenario/read.ts';
 
-const NONE = { timeout: 0, refused: 0, reset: 0, other: 0 };
+const NONE = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
 const totals = (o: Partial<RequestSummary>): RequestSummary => ({
   requests: 0,
   redirects: 0,

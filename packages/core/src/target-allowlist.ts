@@ -74,6 +74,22 @@ export class TargetAllowlist {
     return undefined;
   }
 
+  /**
+   * A connection override (hosts, connectTo) sends `host`'s connections to `ip`: the address
+   * is judged on its own, never allowed by the name it stands in for (else an allowed name
+   * could carry load anywhere). Why it is refused, or undefined.
+   */
+  checkOverride(host: string, ip: string): string | undefined {
+    const h = bare(host);
+    const a = bare(ip);
+    const explicit = this.addressMatches(a);
+    if (this.sensitive.check(a, family(a)) && !explicit)
+      return `${h} is overridden to ${a}, a link-local or cloud metadata address (allow it explicitly to target it)`;
+    if (!this.empty && !explicit)
+      return `${h} is overridden to ${a}, which is not in the target allowlist (an override's address must match an address pattern)`;
+    return undefined;
+  }
+
   /** After DNS: why connecting to `ip` for `host` is refused, or undefined. */
   checkAddress(host: string, ip: string): string | undefined {
     const h = bare(host);

@@ -138,3 +138,15 @@ test("after DNS: a name whose address the agent's own list refuses is never conn
   assert.equal(refused.length, 1, 'reported once per host');
   assert.match(refused[0]!, /^localhost: localhost \((127\.0\.0\.1|::1)\) is not in the target allowlist$/);
 });
+
+test('an override address is judged on its own, never by the name it stands in for', () => {
+  const names = new TargetAllowlist(['api.example.com']);
+  assert.match(names.checkOverride('api.example.com', '10.0.0.5')!, /overridden to 10\.0\.0\.5.*address pattern/);
+  const cidr = new TargetAllowlist(['api.example.com', '10.0.0.0/8']);
+  assert.equal(cidr.checkOverride('api.example.com', '10.0.0.5'), undefined);
+  assert.match(cidr.checkOverride('api.example.com', '192.168.1.1')!, /not in the target allowlist/);
+  const any = new TargetAllowlist();
+  assert.equal(any.checkOverride('x.test', '127.0.0.1'), undefined);
+  assert.match(any.checkOverride('x.test', '169.254.169.254')!, /metadata/);
+  assert.match(any.checkOverride('x.test', '[fe80::1]')!, /link-local/);
+});

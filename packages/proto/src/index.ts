@@ -10,4 +10,10 @@ export { installFastHistogramDecode } from './histogram/fast-decode.ts';
 export { addWireHistogram, addWireHistogramTo } from './histogram/merge.ts';
 export { type HistogramScan, scanHistogram } from './histogram/scan.ts';
 export * from './version.ts';
-export { addWireCounters, newWireCounters, type WireCounters } from './wire-counters.ts';
+export {
+  addWireCounters,
+  MAX_TLS_REASONS,
+  newWireCounters,
+  type WireCounters,
+  wireErrorTotal,
+} from './wire-counters.ts';

@@ -12,7 +12,9 @@ type WireStats = barrage.v1.RequestStats.$Properties;
 export interface WireCounters {
   /** Responses by HTTP status. */
   readonly status: Map<number, number>;
-  readonly errors: { timeout: number; refused: number; reset: number; other: number };
+  readonly errors: { timeout: number; refused: number; reset: number; other: number; tls: number };
+  /** TLS failures by reason (an OpenSSL or Node code); at most MAX_TLS_REASONS, the rest under OTHER. */
+  readonly tlsReasons: Map<string, number>;
   ok: number;
   rateLimited: number;
   failed: number;
@@ -31,11 +33,23 @@ export interface WireCounters {
   sessionRetries: number;
 }
 
+/** Distinct TLS failure reasons kept per name; later ones are counted under OTHER. */
+export const MAX_TLS_REASONS = 16;
+
+/** Network errors of a wire ErrorCounts, TLS failures included. */
+export function wireErrorTotal(e: barrage.v1.ErrorCounts.$Properties | null | undefined): number {
+  if (e == null) return 0;
+  let n = (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
+  for (const r of e.tls ?? []) n += r.count ?? 0;
+  return n;
+}
+
 /** A zeroed accumulator. */
 export function newWireCounters(): WireCounters {
   return {
     status: new Map(),
-    errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+    errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
+    tlsReasons: new Map(),
     ok: 0,
     rateLimited: 0,
     failed: 0,
@@ -63,6 +77,13 @@ export function addWireCounters(into: WireCounters, s: WireStats): void {
     into.errors.refused += e.refused ?? 0;
     into.errors.reset += e.reset ?? 0;
     into.errors.other += e.other ?? 0;
+    for (const r of e.tls ?? []) {
+      const n = r.count ?? 0;
+      into.errors.tls += n;
+      const reason =
+        into.tlsReasons.has(r.name ?? '') || into.tlsReasons.size < MAX_TLS_REASONS ? (r.name ?? '') : 'OTHER';
+      into.tlsReasons.set(reason, (into.tlsReasons.get(reason) ?? 0) + n);
+    }
   }
   into.ok += s.ok ?? 0;
   into.rateLimited += s.rateLimited ?? 0;

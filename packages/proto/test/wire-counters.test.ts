@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { addWireCounters, type barrage, newWireCounters } from '../src/index.ts';
+import { addWireCounters, type barrage, MAX_TLS_REASONS, newWireCounters } from '../src/index.ts';
 
 type Stats = barrage.v1.RequestStats.$Properties;
 
@@ -35,7 +35,16 @@ function stats(seed: number): Stats {
     { status: 200, count: seed * 10 + 1 },
     { status: 500, count: seed * 10 + 2 },
   ];
-  s.errors = { timeout: seed * 100 + 1, refused: seed * 100 + 2, reset: seed * 100 + 3, other: seed * 100 + 4 };
+  s.errors = {
+    timeout: seed * 100 + 1,
+    refused: seed * 100 + 2,
+    reset: seed * 100 + 3,
+    other: seed * 100 + 4,
+    tls: [
+      { name: 'CERT_HAS_EXPIRED', count: seed * 100 + 5 },
+      { name: `R${seed}`, count: 1 },
+    ],
+  };
   s.firstRateLimitedAt = 5000 - seed;
   s.checks = [{ name: 'c', passes: seed * 10 + 3, fails: seed * 10 + 4 }];
   s.firstRedirect = { method: 'GET', url: `http://x/${seed}`, status: 301, location: '/y' };
@@ -62,7 +71,14 @@ test('sums two RequestStats, every counter', () => {
       [500, 12 + 22],
     ],
   );
-  assert.deepEqual(acc.errors, { timeout: 101 + 201, refused: 102 + 202, reset: 103 + 203, other: 104 + 204 });
+  assert.deepEqual(acc.errors, {
+    timeout: 101 + 201,
+    refused: 102 + 202,
+    reset: 103 + 203,
+    other: 104 + 204,
+    tls: 105 + 205 + 2,
+  });
+  assert.deepEqual(Object.fromEntries(acc.tlsReasons), { CERT_HAS_EXPIRED: 105 + 205, R1: 1, R2: 1 });
   assert.equal(acc.firstRateLimitedAt, 4998, 'the earliest');
   assert.deepEqual([...acc.checks], [['c', { passes: 13 + 23, fails: 14 + 24 }]]);
   assert.equal(acc.firstRedirect, a.firstRedirect, 'the first seen');
@@ -109,11 +125,22 @@ test('every RequestStats field is added or deliberately left out', () => {
     );
     assert.ok(f.name in acc, `RequestStats.${f.name} has no place in WireCounters / newWireCounters`);
   }
-  // The errors sub-message: every field summed (the first test checks the four by name).
+  // The errors sub-message: every field summed (the first test checks the four by name); tls, a
+  // list of counts by reason, is summed into errors.tls and kept by reason in tlsReasons.
   const errorFields = numericFields(root.lookupType('barrage.v1.ErrorCounts'));
-  assert.deepEqual(Object.keys(acc.errors as object).sort(), [...errorFields].sort());
+  assert.deepEqual(Object.keys(acc.errors as object).sort(), [...errorFields, 'tls'].sort());
+  assert.ok(root.lookupType('barrage.v1.ErrorCounts').fields.tls?.repeated, 'errors.tls: counts by reason');
   const one = newWireCounters();
   addWireCounters(one, { errors: Object.fromEntries(errorFields.map((f, i) => [f, i + 1])) });
   const errors = one.errors as Record<string, number>;
   errorFields.forEach((f, i) => assert.equal(errors[f], i + 1, `errors.${f}`));
+});
+
+test('tls reasons are bounded: past MAX_TLS_REASONS they count under OTHER', () => {
+  const acc = newWireCounters();
+  for (let i = 0; i < MAX_TLS_REASONS + 5; i++)
+    addWireCounters(acc, { name: 'n', errors: { tls: [{ name: `R${i}`, count: 2 }] } });
+  assert.equal(acc.tlsReasons.size, MAX_TLS_REASONS + 1);
+  assert.equal(acc.tlsReasons.get('OTHER'), 10);
+  assert.equal(acc.errors.tls, 2 * (MAX_TLS_REASONS + 5));
 });

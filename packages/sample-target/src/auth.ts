@@ -1,5 +1,6 @@
-// Logging in and proving who you are: the two login routes (the token in the
-// body, or the same token as an HttpOnly `sid` cookie), the check every
+// Logging in and proving who you are: the login routes (the token in the
+// body, the same token as an HttpOnly `sid` cookie, or an OAuth2 password
+// grant that takes only a form, as FastAPI's token route does), the check every
 // protected route runs first (a Bearer token or that cookie), and which user a
 // request belongs to, for the per-user counts in /__stats.
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
@@ -79,13 +80,25 @@ export class Auth {
   };
 }
 
-/** POST /api/auth/login (token in the body) and POST /api/auth/cookie-login (token as the sid cookie). */
+/**
+ * POST /api/auth/login (token in the body), POST /api/auth/cookie-login (token as the sid cookie)
+ * and POST /api/auth/token (OAuth2 password grant: a form body only, else 415).
+ */
 export function registerLogin(app: FastifyInstance, auth: Auth, limited: onRequestHookHandler): void {
   // FastAPI's OAuth2 login takes a form, so a form body is read as well as JSON.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
   });
   app.post('/api/auth/login', { onRequest: limited }, async (req, reply) => {
+    const user = auth.login(req.body);
+    if (user === undefined) return reply.code(401).send({ detail: 'Invalid credentials' });
+    return { access_token: auth.issue(user), token_type: 'bearer' };
+  });
+  app.post('/api/auth/token', { onRequest: limited }, async (req, reply) => {
+    if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? ''))
+      return reply.code(415).send({ detail: 'send the credentials as application/x-www-form-urlencoded' });
+    const grant = (req.body as { grant_type?: unknown }).grant_type;
+    if (grant !== undefined && grant !== 'password') return reply.code(400).send({ detail: 'unsupported_grant_type' });
     const user = auth.login(req.body);
     if (user === undefined) return reply.code(401).send({ detail: 'Invalid credentials' });
     return { access_token: auth.issue(user), token_type: 'bearer' };

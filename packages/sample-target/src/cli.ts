@@ -28,6 +28,8 @@ const o = new Command('sample-target')
     'sign tokens with this secret (default: random), so several targets accept one token',
   )
   .option('--token-ttl <duration>', 'how long an issued token or sid cookie is accepted (then 401)', seconds, 3_600_000)
+  .option('--user <name>', 'the demo account (beside user001..user500)', 'demo')
+  .option('--password <password>', "the demo account's password", 'demo')
   .parse()
   .opts<{
     port: number;
@@ -38,6 +40,8 @@ const o = new Command('sample-target')
     uploadWindow: number;
     jwtSecret?: string;
     tokenTtl: number;
+    user: string;
+    password: string;
   }>();
 
 const app = buildTarget({
@@ -47,6 +51,8 @@ const app = buildTarget({
   uploadWindowMs: o.uploadWindow,
   jwtSecret: o.jwtSecret,
   tokenTtlMs: o.tokenTtl,
+  user: o.user,
+  password: o.password,
 });
 const url = await app.listen({ port: o.port, host: o.host });
 process.stdout.write(`sample-target listening on ${url}\n`);

@@ -4,7 +4,7 @@
 // response handler.
 import type { Template } from '@barrage/core';
 import type { Dispatcher } from 'undici';
-import type { MultipartBody } from './multipart-body.ts';
+import type { StreamedBody } from './streamed-body.ts';
 
 export interface PreparedCheck {
   name: string;
@@ -33,9 +33,10 @@ export interface PreparedRequest {
   method: Dispatcher.HttpMethod;
   path: Template;
   headers: Record<string, Template>;
-  /** Static body, or a template with flow variables; null for none or multipart. */
+  /** Static body, or a template with flow variables; null for none or a streamed one. */
   body: Buffer | Template | null;
-  multipart: MultipartBody | null;
+  /** A body streamed per request (a multipart upload, a file), with its Content-Length. */
+  streamed: StreamedBody | null;
   timeoutMs: number;
   expect: ReadonlySet<number> | null; // null: 2xx are ok
   /** Redirects followed at most (0..10); absent: none. */

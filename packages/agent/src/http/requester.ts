@@ -13,11 +13,13 @@ import type { Clock } from '@barrage/core';
 import { isSendableHeaderValue, readJsonPath, render } from '@barrage/core';
 import type { CompletionLog } from '../measure/completion-log.ts';
 import type { ErrorKind, Recorder } from '../measure/recorder.ts';
+import type { ConnectionProfile } from './connection-profile.ts';
 import { setCookieValue, VuCookies } from './cookie-jar.ts';
 import { type HttpDispatch, UndiciDispatch } from './dispatch.ts';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
 import { type HandlerOwner, ResponseHandler } from './response-handler.ts';
+import { tlsFailureReason } from './tls-failure.ts';
 
 export type {
   DispatchOptions,
@@ -51,6 +53,9 @@ export interface RequesterOptions {
   redirectRefused?: (host: string) => string | undefined;
   /** Whether VUs keep cookies (the model's `cookies`); default true. */
   cookies?: boolean;
+  /** Connection settings (TLS, hosts, connectTo) by profile, and each request name's profile (index: name slot). */
+  profiles?: readonly ConnectionProfile[];
+  profileOf?: readonly number[];
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -71,7 +76,7 @@ export function classifyError(err: unknown): ErrorKind {
     case 'UND_ERR_ABORTED':
       return 'reset';
     default:
-      return 'other';
+      return tlsFailureReason(err) === undefined ? 'other' : 'tls';
   }
 }
 
@@ -91,6 +96,8 @@ export class Requester implements HandlerOwner {
   closed = false;
   /** Service time is recorded (open models): the moment a request goes onto a connection is read. */
   readonly serviceTime: boolean;
+  /** Each request name's connection profile (0: the run's default). */
+  private readonly profileOf: readonly number[];
 
   constructor(opts: RequesterOptions) {
     this.opts = opts;
@@ -98,7 +105,13 @@ export class Requester implements HandlerOwner {
     this.serviceTime = opts.serviceTime ?? true;
     this.http =
       opts.dispatch ??
-      new UndiciDispatch({ connections: opts.connections, allowH2: opts.allowH2, lookup: opts.lookup });
+      new UndiciDispatch({
+        connections: opts.connections,
+        allowH2: opts.allowH2,
+        lookup: opts.lookup,
+        profiles: opts.profiles,
+      });
+    this.profileOf = opts.profileOf ?? [];
   }
 
   /**
@@ -119,7 +132,7 @@ export class Requester implements HandlerOwner {
   ): boolean {
     if (this.closed) return false;
     const jar = cookies ?? null;
-    if (!req.templated && req.multipart === null && jar?.header(req.origin + (req.path as string)) === undefined) {
+    if (!req.templated && req.streamed === null && jar?.header(req.origin + (req.path as string)) === undefined) {
       const opts = (req.dispatchOptions ??= {
         origin: req.origin,
         method: req.method,
@@ -134,7 +147,7 @@ export class Requester implements HandlerOwner {
       const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
       h.cookies = jar;
       h.refreshOn = refreshOn ?? null;
-      this.http.dispatch(opts, h);
+      this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
       return true;
     }
     let path: string;
@@ -165,9 +178,15 @@ export class Requester implements HandlerOwner {
     const fromJar = jar?.header(req.origin + path);
     // The request's own Cookie header first, then the VU's (a copy: req.headers is shared).
     if (fromJar !== undefined) headers = { ...headers, cookie: own === undefined ? fromJar : `${own}; ${fromJar}` };
-    if (req.multipart) body = req.multipart.stream();
+    // A streamed body is opened (its flow variables filled in) for this request, with its exact length.
+    const upload = req.streamed === null ? null : (req.streamed.open(scope) ?? null);
+    if (req.streamed !== null && upload === null) return false;
+    if (upload !== null) {
+      body = upload.stream();
+      headers = { ...headers, 'content-length': String(upload.length) };
+    }
     this.inFlight++;
-    const sent = req.multipart ? req.multipart.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
+    const sent = upload !== null ? upload.length : body === null ? 0 : Buffer.byteLength(body as Buffer | string);
     const opts: DispatchOptions = {
       origin: req.origin,
       method: req.method,
@@ -181,7 +200,8 @@ export class Requester implements HandlerOwner {
     h.cookies = jar;
     h.ownCookie = own;
     h.refreshOn = refreshOn ?? null;
-    this.http.dispatch(opts, h);
+    h.upload = upload;
+    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
     return true;
   }
 
@@ -215,9 +235,9 @@ export class Requester implements HandlerOwner {
     let body: Buffer | string | NodeJS.ReadableStream | null = null;
     let sent = 0;
     if (hop.keepBody) {
-      if (h.req.multipart !== null) {
-        body = h.req.multipart.stream();
-        sent = h.req.multipart.length;
+      if (h.upload !== null) {
+        body = h.upload.stream();
+        sent = h.upload.length;
       } else {
         body = from.body as Buffer | string | null;
         sent = body === null ? 0 : Buffer.byteLength(body as Buffer | string);
@@ -241,7 +261,7 @@ export class Requester implements HandlerOwner {
       bodyTimeout: from.bodyTimeout,
     };
     h.resend(opts, sent);
-    this.http.dispatch(opts, h);
+    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
   }
 
   private refused(origin: string): boolean {
@@ -269,7 +289,14 @@ export class Requester implements HandlerOwner {
     } else if (error !== null) {
       // Not logged for firstRateLimitedAfter: the server may never have seen it.
       // Bytes count as sent only once the request went onto a connection.
-      recorder.recordError(h.req.index, classifyError(error), h.onConnection ? h.bytesSent : 0);
+      // A TLS failure may hide behind a reset: the alert its socket saw names it (tls-failure.ts).
+      const tls = this.http.tlsReason?.(error) ?? tlsFailureReason(error);
+      recorder.recordError(
+        h.req.index,
+        tls === undefined ? classifyError(error) : 'tls',
+        h.onConnection ? h.bytesSent : 0,
+        tls,
+      );
     } else {
       const status = h.status;
       const expect = h.req.expect;

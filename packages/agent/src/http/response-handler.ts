@@ -8,6 +8,7 @@ import type { Dispatcher } from 'undici';
 import type { VuCookies } from './cookie-jar.ts';
 import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
 import { type Hop, nextHop } from './redirects.ts';
+import type { OpenedBody } from './streamed-body.ts';
 
 /** Bodies read for checks and captures are bounded; past this, the JSON is treated as absent. */
 const MAX_READ_BODY = 1024 * 1024;
@@ -49,6 +50,8 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   ownCookie: string | undefined = undefined;
   /** Statuses that refresh the VU's session (refresh.on): such an answer is recorded as a session retry. */
   refreshOn: ReadonlySet<number> | null = null;
+  /** The streamed body as opened for this request: a redirect that keeps the body sends it again. */
+  upload: OpenedBody | null = null;
   private finished = false;
 
   constructor(

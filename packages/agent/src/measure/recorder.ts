@@ -4,7 +4,10 @@
 import { type barrage, clampLatencyUs, encodeHistogram, newIntervalHistogram } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 
-export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other';
+export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other' | 'tls';
+
+/** Distinct TLS reasons a name reports per interval; later ones count as OTHER. */
+const MAX_TLS_REASONS = 8;
 
 class Slot {
   readonly latency: Int32Histogram = newIntervalHistogram();
@@ -17,6 +20,8 @@ class Slot {
   refused = 0;
   reset = 0;
   other = 0;
+  /** TLS failures by reason (tls-failure.ts); their sum is the name's tls count. */
+  readonly tls = new Map<string, number>();
   ok = 0;
   rateLimited = 0;
   failed = 0;
@@ -48,6 +53,7 @@ class Slot {
     }
     this.otherStatus.clear();
     this.timeout = this.refused = this.reset = this.other = 0;
+    this.tls.clear();
     this.ok = this.rateLimited = this.failed = this.retryAfterPresent = this.dropped = 0;
     this.bytesReceived = this.bytesSent = 0;
     this.firstRateLimitedAt = 0;
@@ -136,9 +142,13 @@ export class Recorder {
     }
   }
 
-  recordError(name: number, kind: ErrorKind, bytesSent: number): void {
+  /** A request that got no answer; a `tls` one with its reason (an OpenSSL or Node code). */
+  recordError(name: number, kind: ErrorKind, bytesSent: number, tlsReason = 'OTHER'): void {
     const slot = this.slots[name]!;
-    slot[kind]++;
+    if (kind === 'tls') {
+      const reason = slot.tls.has(tlsReason) || slot.tls.size < MAX_TLS_REASONS ? tlsReason : 'OTHER';
+      slot.tls.set(reason, (slot.tls.get(reason) ?? 0) + 1);
+    } else slot[kind]++;
     slot.failed++;
     slot.bytesSent += bytesSent;
   }
@@ -186,7 +196,13 @@ export class Recorder {
         latency: encodeHistogram(s.latency),
         serviceTime: s.serviceTimeUsed ? encodeHistogram(s.serviceTime) : null,
         status: statusCounts(s),
-        errors: { timeout: s.timeout, refused: s.refused, reset: s.reset, other: s.other },
+        errors: {
+          timeout: s.timeout,
+          refused: s.refused,
+          reset: s.reset,
+          other: s.other,
+          tls: [...s.tls].map(([name, count]) => ({ name, count })),
+        },
         ok: s.ok,
         rateLimited: s.rateLimited,
         failed: s.failed,

@@ -25,6 +25,7 @@ import { Reporter } from '../measure/reporter.ts';
 import { systemTimers, type Timer, type Timers } from '../timers.ts';
 import { sliceScenario } from '../workers/worker-slice.ts';
 import { type PreparedScenario, prepareAssignment } from './assignment.ts';
+import { type ConnectionPlan, prepareConnections } from './connection-plan.ts';
 import type { ReceivedTable } from './data-inbox.ts';
 import { Lease } from './lease.ts';
 import { concurrency, type OwnSegment, ownPart } from './own-part.ts';
@@ -100,6 +101,7 @@ export class AgentRun implements RunHandle {
   private readonly allowH2: boolean;
   private readonly lookup: LookupFunction;
   private readonly redirectRefused: (host: string) => string | undefined;
+  private readonly connections: ConnectionPlan; // TLS and overrides (hosts, connectTo) by profile
   /** What every model of this run is given besides its part. */
   private readonly partContext: PartContext;
   /** Responses (answers with a status) so far: the Status message's rate comes from it. */
@@ -112,7 +114,7 @@ export class AgentRun implements RunHandle {
   constructor(o: AgentRunOptions) {
     this.runId = o.assign.runId!;
     const w = o.worker;
-    this.scenarios = prepareAssignment(o.assign, this.names, o.data).map((s) =>
+    this.scenarios = prepareAssignment(o.assign, this.names, o.data, w === undefined).map((s) =>
       w === undefined ? s : sliceScenario(s, w, isOpenExecutor(s.executor)),
     );
     const segment = { start: o.assign.segmentStart ?? 0, end: o.assign.segmentEnd ?? 1 };
@@ -121,6 +123,7 @@ export class AgentRun implements RunHandle {
     const lists = checkTargets(o.assign, this.scenarios, o.allowTargets);
     this.lookup = targetLookup(lists, o.onTargetRefused);
     this.redirectRefused = redirectGuard(lists, o.onTargetRefused);
+    this.connections = prepareConnections(o.assign, this.names, lists);
     this.offset = o.offset;
     this.offsetMs = o.offset();
     const base = o.clock;
@@ -186,7 +189,8 @@ export class AgentRun implements RunHandle {
       onComplete: this.onComplete,
       lookup: this.lookup,
       redirectRefused: this.redirectRefused,
-      dispatch: this.dispatch?.({ connections, allowH2: this.allowH2, lookup: this.lookup }),
+      ...this.connections,
+      dispatch: this.dispatch?.({ connections, allowH2: this.allowH2, lookup: this.lookup, ...this.connections }),
     });
   }
 

@@ -24,6 +24,8 @@ import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequ
 import type { RunTable } from '../load/data-rows.ts';
 import type { PreparedEntry } from '../load/iteration.ts';
 import type { PreparedSession } from '../load/session.ts';
+import { verifyBodyFiles } from './body-files.ts';
+import { prepareStreamedBody } from './body-plan.ts';
 import type { ReceivedTable } from './data-inbox.ts';
 import { prepareTables, referenceNames } from './data-tables.ts';
 import { prepareSession } from './session-plan.ts';
@@ -69,7 +71,6 @@ export interface PreparedScenario {
 
 const MAX_VUS = 100_000;
 const MAX_STAGES = 100;
-const MAX_UPLOAD_BYTES = 10 * 1024 ** 3;
 /** Node timers hold at most 2^31-1 ms (24.8 days); a longer value would fire at once. */
 const MAX_DURATION_MS = 2 ** 31 - 1;
 const METHOD = /^[A-Z]{1,16}$/;
@@ -77,14 +78,20 @@ const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const finiteIn = (v: number, lo: number, hi: number) => Number.isFinite(v) && v >= lo && v <= hi;
 
-/** Validates and prepares every scenario of an Assign. `names` collects request names in slot order. */
+/**
+ * Validates and prepares every scenario of an Assign. `names` collects request names in slot
+ * order. `verifyFiles`: this agent's copies of the body files are checked first (body-files.ts);
+ * a worker thread's AgentRun does not, its main thread did (checkAssign).
+ */
 export function prepareAssignment(
   a: barrage.v1.Assign.$Properties,
   names: string[],
   received: ReadonlyMap<string, ReceivedTable> = new Map(),
+  verifyFiles = false,
 ): PreparedScenario[] {
   const bad = (why: string) => new AgentErrors.BAD_ASSIGN(why);
   if (!a.runId) throw bad('run id missing');
+  if (verifyFiles) verifyBodyFiles(a);
   const vars = new Map((a.vars ?? []).map((v) => [v.name ?? '', v.value ?? '']));
   const tables = prepareTables(a.data ?? [], received);
   const slot = new Map<string, number>();
@@ -276,27 +283,10 @@ function prepareRequest(
       throw bad(`the value of header ${name} has characters a header cannot carry`);
     headers[name] = value;
   }
-  let multipart: MultipartBody | null = null;
-  if (r.multipart) {
-    const m = r.multipart;
-    const size = m.size ?? 0;
-    if (!Number.isSafeInteger(size) || size < 0 || size > MAX_UPLOAD_BYTES) throw bad(`upload size ${size}`);
-    const fill = (t: string | null | undefined) => {
-      const v = compile(t ?? '');
-      if (typeof v !== 'string') throw bad('flow variables are not supported in multipart fields');
-      return v;
-    };
-    multipart = new MultipartBody({
-      field: fill(m.field) || 'file',
-      filename: fill(m.filename) || 'upload.bin',
-      contentType: fill(m.contentType) || 'application/octet-stream',
-      size,
-      fields: (m.fields ?? []).map((f) => ({ name: fill(f.name), value: fill(f.value) })),
-    });
-    headers['content-type'] = multipart.contentType;
-    headers['content-length'] = String(multipart.length);
-  }
-  const bodyText = r.body && r.body.length > 0 && !multipart ? Buffer.from(r.body).toString('utf8') : null;
+  // Multipart and file bodies are streamed; the Requester sets each one's Content-Length as it opens it.
+  const streamed = prepareStreamedBody(r, compile, bad);
+  if (streamed instanceof MultipartBody) headers['content-type'] = streamed.contentType;
+  const bodyText = r.body && r.body.length > 0 && !streamed ? Buffer.from(r.body).toString('utf8') : null;
   const bodyTemplate = bodyText === null ? null : compile(bodyText);
   const body =
     bodyTemplate === null ? null : typeof bodyTemplate === 'string' ? Buffer.from(bodyTemplate) : bodyTemplate;
@@ -334,7 +324,8 @@ function prepareRequest(
   const templated =
     typeof path !== 'string' ||
     Object.values(headers).some((t) => typeof t !== 'string') ||
-    (body !== null && !Buffer.isBuffer(body));
+    (body !== null && !Buffer.isBuffer(body)) ||
+    streamed?.templated === true;
   return {
     index,
     origin,
@@ -342,7 +333,7 @@ function prepareRequest(
     path,
     headers,
     body,
-    multipart,
+    streamed,
     timeoutMs: r.timeoutMs || 60_000,
     expect,
     maxRedirects: Math.min(r.maxRedirects ?? 0, MAX_REDIRECTS),

@@ -9,6 +9,7 @@ import type { barrage } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import { guardedLookup } from '../http/guarded-lookup.ts';
 import { type PreparedScenario, prepareAssignment } from './assignment.ts';
+import { prepareConnections } from './connection-plan.ts';
 import type { ReceivedTable } from './data-inbox.ts';
 
 /** The allowlists of a run (the controller's, then the agent's own); throws when a request's host is outside one. */
@@ -84,7 +85,9 @@ export function checkAssign(
   own?: TargetAllowlist,
   data?: ReadonlyMap<string, ReceivedTable>,
 ): { runId: string; agentTimeoutMs: number; leaseMs: number } {
-  checkTargets(assign, prepareAssignment(assign, [], data), own);
+  const names: string[] = [];
+  const lists = checkTargets(assign, prepareAssignment(assign, names, data, true), own);
+  prepareConnections(assign, names, lists);
   return {
     runId: assign.runId!,
     agentTimeoutMs: assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS,

@@ -30,7 +30,8 @@ class NameTotals implements WireCounters {
   readonly serviceTime: Int32Histogram = newIntervalHistogram();
   serviceTimeUsed = false;
   readonly status = new Map<number, number>();
-  readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0 };
+  readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
+  readonly tlsReasons = new Map<string, number>();
   ok = 0;
   rateLimited = 0;
   failed = 0;
@@ -61,7 +62,13 @@ class NameTotals implements WireCounters {
       latency: encodeHistogram(this.latency),
       serviceTime: this.serviceTimeUsed ? encodeHistogram(this.serviceTime) : null,
       status: [...this.status].map(([status, count]) => ({ status, count })),
-      errors: { ...this.errors },
+      errors: {
+        timeout: this.errors.timeout,
+        refused: this.errors.refused,
+        reset: this.errors.reset,
+        other: this.errors.other,
+        tls: [...this.tlsReasons].map(([name, count]) => ({ name, count })),
+      },
       ok: this.ok,
       rateLimited: this.rateLimited,
       failed: this.failed,

@@ -33,7 +33,7 @@ export interface StoredInterval {
 /** An interval point, with or without its breakdown (a point without one stores zeros). */
 export type IntervalInput = IntervalPoint & Partial<IntervalBreakdown>;
 
-export const NO_ERRORS: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
+export const NO_ERRORS: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
 
 const ms = (us: number) => Math.round(us) / 1000;
 

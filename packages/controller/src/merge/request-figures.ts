@@ -27,7 +27,9 @@ export interface RequestSummary {
   /** Responses (not attempts) per second over the active window. */
   rps: number;
   status: Record<string, number>;
-  errors: { timeout: number; refused: number; reset: number; other: number };
+  errors: { timeout: number; refused: number; reset: number; other: number; tls: number };
+  /** TLS failures by reason (an OpenSSL or Node code, e.g. CERT_HAS_EXPIRED); present when errors.tls > 0. */
+  tlsReasons?: Record<string, number>;
   retryAfterPresent: number;
   /**
    * Requests answered with anything but 429 that were sent before the cluster's first 429
@@ -95,6 +97,7 @@ export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: n
     rps: windowMs > 0 ? Math.round((responses / (windowMs / 1000)) * 100) / 100 : 0,
     status: statusRecord(t.status),
     errors: { ...t.errors },
+    ...(t.errors.tls > 0 ? { tlsReasons: Object.fromEntries([...t.tlsReasons].sort((a, b) => b[1] - a[1])) } : {}),
     retryAfterPresent: t.retryAfterPresent,
     firstRateLimitedAfter: t.rateLimited > 0 ? (firstAfter ?? null) : null,
     bytesReceived: t.bytesReceived,

@@ -1,9 +1,16 @@
 // Everything known about one request name (or all of them) over any span of
 // time: counters and latency histograms, added exactly from wire RequestStats.
-import { addWireCounters, addWireHistogram, type barrage, newTotalHistogram, type WireCounters } from '@barrage/proto';
+import {
+  addWireCounters,
+  addWireHistogram,
+  type barrage,
+  newTotalHistogram,
+  type WireCounters,
+  wireErrorTotal,
+} from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
-export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number };
+export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number; tls: number };
 
 type WireStats = barrage.v1.RequestStats.$Properties;
 
@@ -14,8 +21,7 @@ export function responsesOf(s: WireStats): number {
 
 /** Network errors in a wire RequestStats. */
 export function errorsOf(s: WireStats): number {
-  const e = s.errors ?? {};
-  return (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
+  return wireErrorTotal(s.errors);
 }
 
 /** Everything known about one request name (or all of them), over any span of time. */
@@ -23,7 +29,9 @@ export class RequestTotals implements WireCounters {
   protected readonly latencyHistogram: Float64Histogram = newTotalHistogram();
   protected serviceTimeHistogram: Float64Histogram | null = null;
   readonly status = new Map<number, number>();
-  readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0 };
+  readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
+  /** TLS failures by reason (bounded: MAX_TLS_REASONS, then OTHER). */
+  readonly tlsReasons = new Map<string, number>();
   ok = 0;
   rateLimited = 0;
   failed = 0;
@@ -51,7 +59,8 @@ export class RequestTotals implements WireCounters {
 
   /** Attempts: responses and requests that got none. */
   get requests(): number {
-    return this.responses + this.errors.timeout + this.errors.refused + this.errors.reset + this.errors.other;
+    const e = this.errors;
+    return this.responses + e.timeout + e.refused + e.reset + e.other + e.tls;
   }
 
   /** Answers with a status (one latency sample each): what throughput counts. */

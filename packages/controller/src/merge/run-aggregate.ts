@@ -149,6 +149,7 @@ export class RunAggregate {
       point.errors.refused += e.refused ?? 0;
       point.errors.reset += e.reset ?? 0;
       point.errors.other += e.other ?? 0;
+      for (const r of e.tls ?? []) point.errors.tls += r.count ?? 0;
       point.requests += requests;
       completed += requests;
       point.ok += s.ok ?? 0;
@@ -180,7 +181,7 @@ export class RunAggregate {
         meanUs: 0,
         dropped: 0,
         status: new Map(),
-        errors: { timeout: 0, refused: 0, reset: 0, other: 0 },
+        errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
         agents: new Map(),
       };
       this.intervals.set(interval, p);

@@ -11,6 +11,7 @@ import type { barrage } from '@barrage/proto';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
 import { requestUrl } from '../scenario/urls.ts';
 import { apportion, type Segment, segments } from './apportion.ts';
+import { connectionAssign, requestConnection } from './connection-specs.ts';
 import { dataSources } from './data-chunks.ts';
 import type { RunVar } from './setup.ts';
 
@@ -122,7 +123,15 @@ function requestSpec(
             contentType: r.multipart.contentType,
             size: r.multipart.size,
             fields: Object.entries(r.multipart.fields).map(([name, value]) => ({ name, value })),
+            parts: r.multipart.parts.map((p) => ({
+              field: p.field,
+              filename: p.filename,
+              contentType: p.contentType,
+              size: p.size,
+              file: p.file === undefined ? null : { ...p.file },
+            })),
           },
+    bodyFile: r.bodyFile === undefined ? null : { ...r.bodyFile },
   };
 }
 
@@ -135,9 +144,10 @@ export function planRun(p: PlanInput): AgentPlan[] {
     const used = [
       ...new Set([...sc.mix.flatMap((m) => m.steps), ...(session?.steps ?? []), ...(session?.teardown ?? [])]),
     ];
-    const requests = used.map((n) =>
-      requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects),
-    );
+    const requests = used.map((n) => ({
+      ...requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects),
+      ...requestConnection(p.scenario.connections, n),
+    }));
     const mix = sc.mix.map((m) => ({ name: m.name, weight: m.weight, steps: m.steps.map((n) => used.indexOf(n)) }));
     const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
     const split = shares(sc, segs);
@@ -208,6 +218,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
       leaseMs: p.scenario.leaseMs,
       allowTargets: [...(p.allowTargets ?? [])],
       data: dataSources(p.scenario.data),
+      ...connectionAssign(p.scenario.connections),
     },
   }));
 }

@@ -91,6 +91,12 @@ export async function admitScenario(
     throw new ControllerErrors.OVER_LIMIT(`${+rate.toFixed(3)} arrivals/s`, `--max-rate ${p.maxRate}`);
   if (p.maxDurationMs !== undefined && length > p.maxDurationMs)
     throw new ControllerErrors.OVER_LIMIT(`${length / 1000} s of load`, `--max-duration ${p.maxDurationMs / 1000}s`);
+  // An override's address is judged on its own (core's checkOverride): hosts, connectTo.
+  const c = s.connections;
+  for (const r of [...(c?.rules ?? []), ...Object.values(c?.requestRules ?? {}).flat()]) {
+    const why = p.allow.checkOverride(r.host, r.address);
+    if (why !== undefined) throw new ControllerErrors.TARGET_NOT_ALLOWED(why);
+  }
   for (const host of scenarioHosts(s, baseUrl)) {
     const why = p.allow.checkHost(host);
     if (why !== undefined) throw new ControllerErrors.TARGET_NOT_ALLOWED(why);

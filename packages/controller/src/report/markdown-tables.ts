@@ -119,6 +119,14 @@ function rows(s: RequestSummary): Row[] {
   const net = Object.entries(s.errors).filter(([, v]) => v > 0);
   if (net.length > 0)
     out.push({ key: 'net', metric: 'Network Errors', value: net.map(([k, v]) => `${k} ${formatCount(v)}`).join(', ') });
+  if (s.tlsReasons !== undefined)
+    out.push({
+      key: 'tls',
+      metric: 'TLS Failures by Reason',
+      value: Object.entries(s.tlsReasons)
+        .map(([k, v]) => `${k} ${formatCount(v)}`)
+        .join(', '),
+    });
   return out;
 }
 

@@ -67,7 +67,8 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
   const errors =
     Object.entries(s.errors)
       .filter(([, v]) => v > 0)
-      .map(([k, v]) => `${k}:${v}`)
+      // A TLS failure shows its commonest reason (the summary's tlsReasons has them all).
+      .map(([k, v]) => `${k}:${v}${k === 'tls' && s.tlsReasons ? `(${Object.keys(s.tlsReasons)[0]})` : ''}`)
       .join(' ') || '-';
   return [
     name,

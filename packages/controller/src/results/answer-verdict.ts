@@ -24,10 +24,12 @@ export function nothingAnswered(t: RequestSummary, expects429: boolean): string 
     if (e.refused === all) return `the target refused all ${plural(all, 'connection')}`;
     if (e.timeout === all) return `all ${plural(all, 'request')} timed out without an answer`;
     if (e.reset === all) return `the target reset all ${plural(all, 'connection')}`;
+    if (e.tls === all) return `TLS failed for all ${plural(all, 'request')} (see tlsReasons)`;
     const parts = [
       e.refused > 0 ? `${formatCount(e.refused)} refused` : '',
       e.timeout > 0 ? `${formatCount(e.timeout)} timed out` : '',
       e.reset > 0 ? `${formatCount(e.reset)} reset` : '',
+      e.tls > 0 ? `${formatCount(e.tls)} failed TLS` : '',
       e.other > 0 ? `${formatCount(e.other)} failed otherwise` : '',
     ].filter((p) => p !== '');
     return `none of ${plural(all, 'request')} got an answer: ${parts.join(', ')}`;

@@ -29,7 +29,7 @@ const add = (into: Record<string, number>, from: Readonly<Record<string, number>
 /** The intervals' counters summed; latency max and mean where intervals had answers, percentiles NaN. */
 function totalsOf(intervals: readonly StoredInterval[], windowMs: number): RequestSummary {
   const status: Record<string, number> = {};
-  const errors = { timeout: 0, refused: 0, reset: 0, other: 0 };
+  const errors = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
   let [requests, ok, rateLimited, failed, dropped, weighted, max] = [0, 0, 0, 0, 0, 0, Number.NaN];
   for (const p of intervals) {
     requests += p.requests;

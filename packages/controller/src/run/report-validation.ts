@@ -1,7 +1,7 @@
 // Checks a Report from an agent before any of it is merged: known names,
 // bounded sizes, internally consistent counters, well-formed histograms.
 // A report either passes whole or is rejected whole.
-import { type barrage, scanHistogram } from '@barrage/proto';
+import { type barrage, MAX_TLS_REASONS, scanHistogram, wireErrorTotal } from '@barrage/proto';
 import { ControllerErrors } from '../errors.ts';
 
 const MAX_STATS = 1000;
@@ -61,7 +61,15 @@ export function validateReport(
     }
     if (byStatus !== responses) throw bad(`${name}: ${byStatus} statuses for ${responses} latencies`);
     const e = s.errors ?? {};
-    const errors = (e.timeout ?? 0) + (e.refused ?? 0) + (e.reset ?? 0) + (e.other ?? 0);
+    // TLS failures come by reason: a few short codes, each at most once.
+    const tls = e.tls ?? [];
+    if (tls.length > MAX_TLS_REASONS + 1) throw bad(`${name}: ${tls.length} TLS failure reasons`);
+    const reasons = new Set<string>();
+    for (const r of tls) {
+      if (!/^[A-Z0-9_]{1,64}$/.test(r.name ?? '') || reasons.has(r.name!)) throw bad(`${name}: bad TLS failure reason`);
+      reasons.add(r.name!);
+    }
+    const errors = wireErrorTotal(e);
     // A session retry is an answer (a refresh.on status) that is neither ok nor failed.
     if ((s.sessionRetries ?? 0) > responses) throw bad(`${name}: more session retries than responses`);
     if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) + (s.sessionRetries ?? 0) !== responses + errors)

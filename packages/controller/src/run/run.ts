@@ -20,6 +20,8 @@ import { dataChunks } from '../plan/data-chunks.ts';
 import { intervalLengthMs } from '../plan/interval-length.ts';
 import type { RunVar } from '../plan/setup.ts';
 import { assembleResult, type RunResult } from '../results/run-result.ts';
+import { bodyFileBytes } from '../scenario/body-files.ts';
+import { connectionNotes } from '../scenario/connections.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import type { Threshold, ThresholdResult } from '../scenario/thresholds.ts';
 import { AgentLossHandler, WATCH_MS } from './agent-loss.ts';
@@ -127,9 +129,15 @@ export class Run implements RunListener, RunView {
     }, WATCH_MS);
     try {
       this.assign();
-      // Data rows travel before the plan: a large table gets time to arrive (a second per million values).
+      // Data rows travel before the plan: a large table gets time to arrive (a second per million values);
+      // agents hash their copies of body files before they are ready (a second per 200 MB).
       const values = o.scenario.data.reduce((a, d) => a + d.rows.length * d.columns.length, 0);
-      await s.until(() => all().every((p) => p.ready), (o.readyTimeoutMs ?? 15_000) + values / 1000, 'abortable');
+      const fileMs = bodyFileBytes(o.scenario.requests) / 200_000;
+      await s.until(
+        () => all().every((p) => p.ready),
+        (o.readyTimeoutMs ?? 15_000) + values / 1000 + fileMs,
+        'abortable',
+      );
       if (s.failure) throw s.failure;
       const late = all().filter((p) => !p.ready);
       if (s.aborted === undefined && late.length > 0) {
@@ -229,7 +237,7 @@ export class Run implements RunListener, RunView {
       intervalMs: s.intervalMs,
     });
     const plan = o.monitors ?? uncheckedPlan(o.scenario.monitors, o.baseUrl);
-    s.notes.push(...plan.notes);
+    s.notes.push(...plan.notes, ...connectionNotes(o.scenario.connections));
     if (plan.active.length + plan.leftOut.length > 0) {
       this.monitors = new MonitorPoller(plan, o.clock);
       this.monitors.start(s.startAt);

@@ -3,9 +3,22 @@
 import type { AgentLossPolicy } from './schema-agent-loss.ts';
 import type { ExecutorName } from './schema-models.ts';
 
+/** TLS to targets as written (docs/scenarios.md "TLS to targets"). */
+export interface TlsInput {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+}
+
 /** A request as written (after schema validation). */
 export interface RequestInput {
   name: string;
+  tls?: TlsInput;
+  /** host[:port] -> address[:port] for this request, over the document's. */
+  connectTo?: Record<string, string>;
   method?: string;
   url?: string;
   path?: string;
@@ -13,8 +26,11 @@ export interface RequestInput {
   query?: Record<string, string | number | boolean>;
   json?: unknown;
   body?: string;
+  form?: Record<string, string | number | boolean>;
+  bodyFile?: string;
   multipart?: {
-    size: string;
+    size?: string;
+    parts?: Array<{ field: string; file?: string; size?: string; filename?: string; contentType?: string }>;
     field?: string;
     filename?: string;
     contentType?: string;
@@ -66,6 +82,10 @@ export interface ScenarioInput {
   seed?: string | number;
   defaults?: { headers?: Record<string, string>; timeout?: string; redirects?: number; cookies?: boolean };
   vars?: Record<string, string>;
+  /** TLS for every request; host -> IP; host[:port] -> address[:port]. */
+  tls?: TlsInput;
+  hosts?: Record<string, string>;
+  connectTo?: Record<string, string>;
   setup?: RequestInput[];
   requests: RequestInput[];
   flows?: Array<{ name: string; steps: string[]; weight?: number }>;

@@ -1,10 +1,12 @@
 // A request (or setup step) as written turned into what the planner sends:
 // headers merged with the defaults and checked, the body and its type, captures,
 // named checks, a generated upload's size; every problem noted with its path.
+import { basename } from 'node:path';
 import { FORBIDDEN_HEADERS, isSendableHeaderValue, parseJsonPath, VARIABLE } from '@barrage/core';
+import { formBody } from './form-body.ts';
 import type { RequestInput, ScenarioInput } from './input.ts';
 import { boundedMs } from './limits.ts';
-import type { CheckDef, RequestDef } from './scenario.ts';
+import type { CheckDef, MultipartDef, RequestDef } from './scenario.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
 import { mergedHeaders } from './templated-fields.ts';
 import { parseDuration, parseSize } from './units.ts';
@@ -28,8 +30,9 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
   }
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(mergedHeaders(input.defaults?.headers, r.headers))) {
-    // An upload sets its own content type and length; a default one does not apply to it.
-    if (r.multipart !== undefined && (k === 'content-type' || k === 'content-length') && !own.has(k)) continue;
+    // An upload, a form or a file sets its own content type and length; a default one does not apply to it.
+    const typed = r.multipart !== undefined || r.form !== undefined || r.bodyFile !== undefined;
+    if (typed && (k === 'content-type' || k === 'content-length') && !own.has(k)) continue;
     if (FORBIDDEN_HEADERS.has(k))
       problems.push(`${path}/headers/${k}: barrage cannot send this header (HTTP/1.1 framing is set by the client)`);
     if (!isSendableHeaderValue(v.replace(VARIABLE, '')))
@@ -47,13 +50,22 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
   } else if (r.body !== undefined) {
     body = r.body;
     contentType = 'text/plain; charset=utf-8';
+  } else if (r.form !== undefined) {
+    body = formBody(r.form, `${path}/form`, problems);
+    contentType = 'application/x-www-form-urlencoded';
+  } else if (r.bodyFile !== undefined) {
+    contentType = REQUEST_DEFAULTS.multipartContentType;
   }
   if (contentType !== undefined && headers['content-type'] === undefined) headers['content-type'] = contentType;
-  if (r.multipart !== undefined) {
+  if (r.multipart !== undefined || r.bodyFile !== undefined) {
+    const what = r.multipart !== undefined ? 'a multipart upload' : 'a bodyFile';
     if (r.method === undefined || r.method === 'GET' || r.method === 'HEAD')
-      problems.push(`${path}/method: a multipart upload needs POST, PUT or PATCH`);
-    for (const h of ['content-type', 'content-length'])
-      if (own.has(h)) problems.push(`${path}/headers/${h}: set by the multipart upload`);
+      problems.push(`${path}/method: ${what} needs POST, PUT or PATCH`);
+    for (const h of r.multipart !== undefined ? ['content-type', 'content-length'] : ['content-length'])
+      if (own.has(h))
+        problems.push(
+          `${path}/headers/${h}: set by the ${r.multipart !== undefined ? 'multipart upload' : 'bodyFile'}`,
+        );
   }
   const captures = Object.entries(r.capture ?? {}).map(([variable, c]) =>
     typeof c === 'string'
@@ -93,17 +105,8 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
       status: c.status ?? [],
     });
   });
-  let multipart: RequestDef['multipart'];
-  if (r.multipart !== undefined) {
-    multipart = {
-      size: parseSize(r.multipart.size),
-      field: r.multipart.field ?? REQUEST_DEFAULTS.multipartField,
-      filename: r.multipart.filename ?? REQUEST_DEFAULTS.multipartFilename,
-      contentType: r.multipart.contentType ?? REQUEST_DEFAULTS.multipartContentType,
-      fields: { ...r.multipart.fields },
-    };
-    if (multipart.size > 10 * 1024 ** 3) problems.push(`${path}/multipart/size: at most 10GB`);
-  }
+  const multipart =
+    r.multipart === undefined ? undefined : normalizeMultipart(r.multipart, `${path}/multipart`, problems);
   return {
     name: r.name,
     method: r.method ?? REQUEST_DEFAULTS.method,
@@ -114,6 +117,7 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
     body,
     contentType,
     multipart,
+    ...(r.bodyFile === undefined ? {} : { bodyFile: { path: r.bodyFile, size: 0, sha256: '' } }),
     timeoutMs: boundedMs(
       parseDuration(r.timeout ?? input.defaults?.timeout ?? REQUEST_DEFAULTS.timeout),
       `${path}/timeout`,
@@ -124,5 +128,46 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
     weight: r.weight ?? REQUEST_DEFAULTS.weight,
     captures,
     checks,
+  };
+}
+
+/** Generated content is bounded like a file: what one request may send. */
+const MAX_PART_BYTES = 10 * 1024 ** 3;
+
+/** One generated file (size), or parts: files from disk (read by body-files.ts) and generated ones. */
+function normalizeMultipart(m: NonNullable<RequestInput['multipart']>, path: string, problems: string[]): MultipartDef {
+  const size = (s: string, where: string) => {
+    const n = parseSize(s);
+    if (n > MAX_PART_BYTES) problems.push(`${where}: at most 10GB`);
+    return n;
+  };
+  if ((m.size === undefined) === (m.parts === undefined))
+    problems.push(
+      `${path}: give size (one generated file) or parts, ${m.size === undefined ? 'one of them' : 'not both'}`,
+    );
+  if (m.parts !== undefined)
+    for (const k of ['field', 'filename', 'contentType'] as const)
+      if (m[k] !== undefined) problems.push(`${path}/${k}: with parts, each part names its own ${k}`);
+  const parts = (m.parts ?? []).map((p, i) => {
+    const where = `${path}/parts/${i}`;
+    if ((p.file === undefined) === (p.size === undefined))
+      problems.push(
+        `${where}: give file (from disk) or size (generated), ${p.file === undefined ? 'one of them' : 'not both'}`,
+      );
+    return {
+      field: p.field,
+      filename: p.filename ?? (p.file === undefined ? REQUEST_DEFAULTS.multipartFilename : basename(p.file)),
+      contentType: p.contentType ?? REQUEST_DEFAULTS.multipartContentType,
+      size: p.size === undefined ? 0 : size(p.size, `${where}/size`),
+      ...(p.file === undefined ? {} : { file: { path: p.file, size: 0, sha256: '' } }),
+    };
+  });
+  return {
+    size: m.size === undefined ? 0 : size(m.size, `${path}/size`),
+    field: m.field ?? REQUEST_DEFAULTS.multipartField,
+    filename: m.filename ?? REQUEST_DEFAULTS.multipartFilename,
+    contentType: m.contentType ?? REQUEST_DEFAULTS.multipartContentType,
+    fields: { ...m.fields },
+    parts,
   };
 }

@@ -18,7 +18,8 @@ const validate = ajv.compile<ScenarioInput>(scenarioSchema);
 const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/(requests|setup)\/items\/allOf\/0\/anyOf/, 'give url or path'],
   [/\/(requests|setup)\/items\/allOf\/0\/not$/, 'give url or path, not both'],
-  [/\/(requests|setup)\/items\/allOf\/1\/not$/, 'give one body: json, body or multipart'],
+  [/\/requests\/items\/allOf\/1\/not$/, 'give one body: json, body, form, bodyFile or multipart'],
+  [/\/setup\/items\/allOf\/1\/not$/, 'give one body: json, body or form'],
   [/\/checks\/items\/anyOf/, 'a check needs header or json'],
   [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
   [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],

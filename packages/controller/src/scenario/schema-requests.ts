@@ -2,6 +2,7 @@
 // captures and uploads, the setup requests, the flows that order requests into
 // one iteration, and the per-request defaults. The defaults sit beside the
 // fields they default, so a description's "(default ...)" cannot drift.
+import { connectToSchema, tlsSchema } from './schema-connections.ts';
 import { duration, headers, jsonPath, name, statuses, text, varName } from './schema-fields.ts';
 import { SIZE_PATTERN } from './units.ts';
 
@@ -67,13 +68,37 @@ const check = {
   },
 } as const;
 
+/** A file sent from the agents' disks: relative to the scenario file (docs/scenarios.md "Bodies"). */
+const filePath = (what: string) => text(what, { minLength: 1, maxLength: 4096 });
+
+const part = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['field'],
+  description: 'one part: a file from disk (file) or generated content (size)',
+  properties: {
+    field: text('form field of the part', { minLength: 1, maxLength: 200 }),
+    file: filePath('a file sent as this part, streamed from disk (relative to the scenario file)'),
+    size: text('size of generated content (100KB, 50MB)', { pattern: SIZE_PATTERN }),
+    filename: text(`file name sent (default: the file's own name, or ${REQUEST_DEFAULTS.multipartFilename})`, {
+      minLength: 1,
+      maxLength: 200,
+    }),
+    contentType: text(`the part's content type (default ${REQUEST_DEFAULTS.multipartContentType})`, {
+      pattern: '^[!-~]+/[!-~ ]+$',
+      maxLength: 200,
+    }),
+  },
+} as const;
+
 const multipart = {
   type: 'object',
   additionalProperties: false,
-  required: ['size'],
-  description: 'a multipart/form-data upload of generated content, streamed with a Content-Length',
+  description:
+    'a multipart/form-data upload streamed with a Content-Length: one generated file (size), or parts (files from disk and generated ones)',
   properties: {
-    size: text('size of the generated file (100KB, 50MB)', { pattern: SIZE_PATTERN }),
+    size: text('size of the one generated file (100KB, 50MB)', { pattern: SIZE_PATTERN }),
+    parts: { type: 'array', minItems: 1, maxItems: 20, items: part, description: 'the parts, after the fields' },
     field: text(`form field of the file (default ${REQUEST_DEFAULTS.multipartField})`, {
       minLength: 1,
       maxLength: 200,
@@ -110,6 +135,12 @@ const requestProps = {
   },
   json: { description: 'a JSON body (sets content-type: application/json)' },
   body: text('a text body', { maxLength: 1_048_576 }),
+  form: {
+    type: 'object',
+    description: 'an application/x-www-form-urlencoded body; names and values are url-encoded (variables too)',
+    additionalProperties: { type: ['string', 'number', 'boolean'], maxLength: 8192 },
+    maxProperties: 100,
+  },
   timeout: duration(
     `time allowed for the response headers and for each body chunk (default ${REQUEST_DEFAULTS.timeout})`,
   ),
@@ -121,11 +152,11 @@ const oneTarget = {
   not: { required: ['url', 'path'] },
   anyOf: [{ required: ['url'] }, { required: ['path'] }],
 } as const;
-const oneBody = {
-  not: {
-    anyOf: [{ required: ['json', 'body'] }, { required: ['json', 'multipart'] }, { required: ['body', 'multipart'] }],
-  },
-} as const;
+/** At most one of `kinds` (a request has one body). */
+const oneOf = (kinds: readonly string[]) => ({
+  not: { anyOf: kinds.flatMap((a, i) => kinds.slice(i + 1).map((b) => ({ required: [a, b] }))) },
+});
+const oneBody = oneOf(['json', 'body', 'form', 'bodyFile', 'multipart']);
 const oneCheckKind = {
   anyOf: [{ required: ['header'] }, { required: ['json'] }],
   not: { anyOf: [{ required: ['header', 'json'] }, { required: ['header', 'equals'] }] },
@@ -155,7 +186,7 @@ export const setupSchema = {
     additionalProperties: false,
     required: ['name'],
     properties: requestProps,
-    allOf: [oneTarget, { not: { required: ['json', 'body'] } }],
+    allOf: [oneTarget, oneOf(['json', 'body', 'form'])],
   },
 } as const;
 
@@ -172,7 +203,10 @@ export const requestsSchema = {
       ...requestProps,
       redirects,
       multipart,
+      bodyFile: filePath('a file sent as the body, streamed from disk (relative to the scenario file)'),
       checks: { type: 'array', maxItems: 20, items: { ...check, ...oneCheckKind } },
+      tls: tlsSchema,
+      connectTo: connectToSchema,
       weight: {
         type: 'number',
         description: `share of this request in a mix (default ${REQUEST_DEFAULTS.weight})`,

@@ -5,6 +5,7 @@
 // path. The same schema is published as schemas/scenario.schema.json for
 // editors (npm run gen).
 import { agentLossProps } from './schema-agent-loss.ts';
+import { connectToSchema, hostsSchema, tlsSchema } from './schema-connections.ts';
 import { dataSchema } from './schema-data.ts';
 import { duration, name, seed, text, varName } from './schema-fields.ts';
 import { monitorsSchema, thresholdsSchema } from './schema-judging.ts';
@@ -33,6 +34,9 @@ export const scenarioSchema = {
       'seed for ${randomInt(a,b)}, ${randomString(n)} and random rows: the same seed and plan give the same values whatever the agent count (default: unseeded)',
     ),
     defaults: requestDefaultsSchema,
+    tls: tlsSchema,
+    hosts: hostsSchema,
+    connectTo: connectToSchema,
     vars: {
       type: 'object',
       description: 'run variables: { name: value }; values may use ${env:NAME} or ${env:NAME:-default}',

@@ -23,6 +23,14 @@ export function templatedFields(
     const v = r.multipart?.[k];
     if (v !== undefined) out.push([`${path}/multipart/${k}`, v]);
   }
+  (r.multipart?.parts ?? []).forEach((p, i) => {
+    for (const k of ['filename', 'field', 'contentType'] as const) {
+      const v = p[k];
+      if (v !== undefined) out.push([`${path}/multipart/parts/${i}/${k}`, v]);
+    }
+  });
+  for (const [k, v] of Object.entries(r.form ?? {}))
+    out.push([`${path}/form/${k}`, String(v)], [`${path}/form/${k} (name)`, k]);
   return out;
 }
 

@@ -11,6 +11,8 @@ import {
   variablesIn,
 } from '@barrage/core';
 import { ControllerErrors } from '../errors.ts';
+import { readBodyFiles } from './body-files.ts';
+import { readConnections, withoutTlsSecrets } from './connections.ts';
 import { checkDataUse, type DataUse } from './data-needs.ts';
 import { type DataOrigin, readDataSources } from './data-sources.ts';
 import type { ScenarioInput } from './input.ts';
@@ -99,8 +101,6 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
         if (isEnv(n) || runVars.has(n)) continue;
         const wrong = parseDataReference(n) === undefined ? generatorProblem(n) : undefined;
         if (wrong !== undefined) problems.push(`${path}: ${wrong}`);
-        else if (path.includes('/multipart/'))
-          problems.push(`${path}: variable \${${n}} must be a run variable (vars or setup capture)`);
         else if (path.endsWith('/url') && (/^https?:\/\/[^/?#]*/.exec(text)?.[0] ?? '').includes(`\${${n}}`))
           problems.push(`${path}: variable \${${n}} may not be part of the origin`);
         else if (parseDataReference(n) !== undefined) uses.push({ path, ...parseDataReference(n)! });
@@ -146,6 +146,8 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
   const inSessions = sessionStepNames(input);
 
   const data = readDataSources(input, origin, problems);
+  const connections = readConnections(input, origin, problems);
+  readBodyFiles(requests, origin, problems);
   const scenarioNames = new Set<string>();
   const scenarios = input.scenarios.map((s, i): LoadScenario => {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
@@ -260,11 +262,12 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
     thresholds,
     monitors,
     data,
+    connections,
     onAgentLoss,
     agentTimeoutMs,
     leaseMs,
     ...(intervalMs === undefined ? {} : { intervalMs }),
-    source: withoutRows(input),
+    source: withoutTlsSecrets(withoutRows(input)),
   });
 }
 

@@ -821,6 +821,15 @@ export namespace barrage {
             /** RequestSpec maxRedirects. */
             maxRedirects: number;
 
+            /** RequestSpec bodyFile. */
+            bodyFile?: (barrage.v1.FileRef.$Properties|null);
+
+            /** RequestSpec tls. */
+            tls: number;
+
+            /** RequestSpec connectTo. */
+            connectTo: barrage.v1.ConnectRule.$Properties[];
+
             /**
              * Creates a new RequestSpec instance using the specified properties.
              * @param [properties] Properties to set
@@ -910,12 +919,241 @@ export namespace barrage {
                 /** RequestSpec maxRedirects */
                 maxRedirects?: (number|null);
 
+                /** RequestSpec bodyFile */
+                bodyFile?: (barrage.v1.FileRef.$Properties|null);
+
+                /** RequestSpec tls */
+                tls?: (number|null);
+
+                /** RequestSpec connectTo */
+                connectTo?: (barrage.v1.ConnectRule.$Properties[]|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RequestSpec. */
             type $Shape = barrage.v1.RequestSpec.$Properties;
+        }
+
+        /**
+         * Properties of a TlsSettings.
+         * @deprecated Use barrage.v1.TlsSettings.$Properties instead.
+         */
+        interface ITlsSettings extends barrage.v1.TlsSettings.$Properties {
+        }
+
+        /** Represents a TlsSettings. */
+        class TlsSettings {
+
+            /**
+             * Constructs a new TlsSettings.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.TlsSettings.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** TlsSettings ca. */
+            ca: Uint8Array;
+
+            /** TlsSettings cert. */
+            cert: Uint8Array;
+
+            /** TlsSettings key. */
+            key: Uint8Array;
+
+            /** TlsSettings passphrase. */
+            passphrase: string;
+
+            /** TlsSettings serverName. */
+            serverName: string;
+
+            /** TlsSettings insecureSkipVerify. */
+            insecureSkipVerify: boolean;
+
+            /**
+             * Creates a new TlsSettings instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns TlsSettings instance
+             */
+            static create(properties: barrage.v1.TlsSettings.$Shape): barrage.v1.TlsSettings & barrage.v1.TlsSettings.$Shape;
+            static create(properties?: barrage.v1.TlsSettings.$Properties): barrage.v1.TlsSettings;
+
+            /**
+             * Encodes the specified TlsSettings message. Does not implicitly {@link barrage.v1.TlsSettings.verify|verify} messages.
+             * @param message TlsSettings message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.TlsSettings.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a TlsSettings message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.TlsSettings & barrage.v1.TlsSettings.$Shape} TlsSettings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.TlsSettings & barrage.v1.TlsSettings.$Shape;
+
+            /**
+             * Creates a TlsSettings message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns TlsSettings
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.TlsSettings;
+
+            /**
+             * Creates a plain object from a TlsSettings message. Also converts values to other types if specified.
+             * @param message TlsSettings
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.TlsSettings, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this TlsSettings to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace TlsSettings {
+
+            /** Properties of a TlsSettings. */
+            interface $Properties {
+
+                /** TlsSettings ca */
+                ca?: (Uint8Array|null);
+
+                /** TlsSettings cert */
+                cert?: (Uint8Array|null);
+
+                /** TlsSettings key */
+                key?: (Uint8Array|null);
+
+                /** TlsSettings passphrase */
+                passphrase?: (string|null);
+
+                /** TlsSettings serverName */
+                serverName?: (string|null);
+
+                /** TlsSettings insecureSkipVerify */
+                insecureSkipVerify?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a TlsSettings. */
+            type $Shape = barrage.v1.TlsSettings.$Properties;
+        }
+
+        /**
+         * Properties of a ConnectRule.
+         * @deprecated Use barrage.v1.ConnectRule.$Properties instead.
+         */
+        interface IConnectRule extends barrage.v1.ConnectRule.$Properties {
+        }
+
+        /** Represents a ConnectRule. */
+        class ConnectRule {
+
+            /**
+             * Constructs a new ConnectRule.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.ConnectRule.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** ConnectRule host. */
+            host: string;
+
+            /** ConnectRule port. */
+            port: number;
+
+            /** ConnectRule address. */
+            address: string;
+
+            /** ConnectRule toPort. */
+            toPort: number;
+
+            /**
+             * Creates a new ConnectRule instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns ConnectRule instance
+             */
+            static create(properties: barrage.v1.ConnectRule.$Shape): barrage.v1.ConnectRule & barrage.v1.ConnectRule.$Shape;
+            static create(properties?: barrage.v1.ConnectRule.$Properties): barrage.v1.ConnectRule;
+
+            /**
+             * Encodes the specified ConnectRule message. Does not implicitly {@link barrage.v1.ConnectRule.verify|verify} messages.
+             * @param message ConnectRule message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.ConnectRule.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a ConnectRule message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.ConnectRule & barrage.v1.ConnectRule.$Shape} ConnectRule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.ConnectRule & barrage.v1.ConnectRule.$Shape;
+
+            /**
+             * Creates a ConnectRule message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns ConnectRule
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.ConnectRule;
+
+            /**
+             * Creates a plain object from a ConnectRule message. Also converts values to other types if specified.
+             * @param message ConnectRule
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.ConnectRule, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this ConnectRule to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace ConnectRule {
+
+            /** Properties of a ConnectRule. */
+            interface $Properties {
+
+                /** ConnectRule host */
+                host?: (string|null);
+
+                /** ConnectRule port */
+                port?: (number|null);
+
+                /** ConnectRule address */
+                address?: (string|null);
+
+                /** ConnectRule toPort */
+                toPort?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a ConnectRule. */
+            type $Shape = barrage.v1.ConnectRule.$Properties;
         }
 
         /**
@@ -1166,6 +1404,9 @@ export namespace barrage {
             /** Multipart fields. */
             fields: barrage.v1.Header.$Properties[];
 
+            /** Multipart parts. */
+            parts: barrage.v1.MultipartPart.$Properties[];
+
             /**
              * Creates a new Multipart instance using the specified properties.
              * @param [properties] Properties to set
@@ -1234,12 +1475,223 @@ export namespace barrage {
                 /** Multipart fields */
                 fields?: (barrage.v1.Header.$Properties[]|null);
 
+                /** Multipart parts */
+                parts?: (barrage.v1.MultipartPart.$Properties[]|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Multipart. */
             type $Shape = barrage.v1.Multipart.$Properties;
+        }
+
+        /**
+         * Properties of a MultipartPart.
+         * @deprecated Use barrage.v1.MultipartPart.$Properties instead.
+         */
+        interface IMultipartPart extends barrage.v1.MultipartPart.$Properties {
+        }
+
+        /** Represents a MultipartPart. */
+        class MultipartPart {
+
+            /**
+             * Constructs a new MultipartPart.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.MultipartPart.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** MultipartPart field. */
+            field: string;
+
+            /** MultipartPart filename. */
+            filename: string;
+
+            /** MultipartPart contentType. */
+            contentType: string;
+
+            /** MultipartPart size. */
+            size: number;
+
+            /** MultipartPart file. */
+            file?: (barrage.v1.FileRef.$Properties|null);
+
+            /**
+             * Creates a new MultipartPart instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns MultipartPart instance
+             */
+            static create(properties: barrage.v1.MultipartPart.$Shape): barrage.v1.MultipartPart & barrage.v1.MultipartPart.$Shape;
+            static create(properties?: barrage.v1.MultipartPart.$Properties): barrage.v1.MultipartPart;
+
+            /**
+             * Encodes the specified MultipartPart message. Does not implicitly {@link barrage.v1.MultipartPart.verify|verify} messages.
+             * @param message MultipartPart message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.MultipartPart.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a MultipartPart message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.MultipartPart & barrage.v1.MultipartPart.$Shape} MultipartPart
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.MultipartPart & barrage.v1.MultipartPart.$Shape;
+
+            /**
+             * Creates a MultipartPart message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns MultipartPart
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.MultipartPart;
+
+            /**
+             * Creates a plain object from a MultipartPart message. Also converts values to other types if specified.
+             * @param message MultipartPart
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.MultipartPart, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this MultipartPart to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace MultipartPart {
+
+            /** Properties of a MultipartPart. */
+            interface $Properties {
+
+                /** MultipartPart field */
+                field?: (string|null);
+
+                /** MultipartPart filename */
+                filename?: (string|null);
+
+                /** MultipartPart contentType */
+                contentType?: (string|null);
+
+                /** MultipartPart size */
+                size?: (number|null);
+
+                /** MultipartPart file */
+                file?: (barrage.v1.FileRef.$Properties|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a MultipartPart. */
+            type $Shape = barrage.v1.MultipartPart.$Properties;
+        }
+
+        /**
+         * Properties of a FileRef.
+         * @deprecated Use barrage.v1.FileRef.$Properties instead.
+         */
+        interface IFileRef extends barrage.v1.FileRef.$Properties {
+        }
+
+        /** Represents a FileRef. */
+        class FileRef {
+
+            /**
+             * Constructs a new FileRef.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.FileRef.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** FileRef path. */
+            path: string;
+
+            /** FileRef size. */
+            size: number;
+
+            /** FileRef sha256. */
+            sha256: string;
+
+            /**
+             * Creates a new FileRef instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns FileRef instance
+             */
+            static create(properties: barrage.v1.FileRef.$Shape): barrage.v1.FileRef & barrage.v1.FileRef.$Shape;
+            static create(properties?: barrage.v1.FileRef.$Properties): barrage.v1.FileRef;
+
+            /**
+             * Encodes the specified FileRef message. Does not implicitly {@link barrage.v1.FileRef.verify|verify} messages.
+             * @param message FileRef message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.FileRef.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.FileRef & barrage.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.FileRef & barrage.v1.FileRef.$Shape;
+
+            /**
+             * Creates a FileRef message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns FileRef
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.FileRef;
+
+            /**
+             * Creates a plain object from a FileRef message. Also converts values to other types if specified.
+             * @param message FileRef
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.FileRef, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this FileRef to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace FileRef {
+
+            /** Properties of a FileRef. */
+            interface $Properties {
+
+                /** FileRef path */
+                path?: (string|null);
+
+                /** FileRef size */
+                size?: (number|null);
+
+                /** FileRef sha256 */
+                sha256?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a FileRef. */
+            type $Shape = barrage.v1.FileRef.$Properties;
         }
 
         /**
@@ -1842,6 +2294,12 @@ export namespace barrage {
             /** Assign data. */
             data: barrage.v1.DataSource.$Properties[];
 
+            /** Assign tls. */
+            tls: barrage.v1.TlsSettings.$Properties[];
+
+            /** Assign connectTo. */
+            connectTo: barrage.v1.ConnectRule.$Properties[];
+
             /**
              * Creates a new Assign instance using the specified properties.
              * @param [properties] Properties to set
@@ -1927,6 +2385,12 @@ export namespace barrage {
 
                 /** Assign data */
                 data?: (barrage.v1.DataSource.$Properties[]|null);
+
+                /** Assign tls */
+                tls?: (barrage.v1.TlsSettings.$Properties[]|null);
+
+                /** Assign connectTo */
+                connectTo?: (barrage.v1.ConnectRule.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2879,6 +3343,9 @@ export namespace barrage {
             /** ErrorCounts other. */
             other: number;
 
+            /** ErrorCounts tls. */
+            tls: barrage.v1.NamedCount.$Properties[];
+
             /**
              * Creates a new ErrorCounts instance using the specified properties.
              * @param [properties] Properties to set
@@ -2943,6 +3410,9 @@ export namespace barrage {
 
                 /** ErrorCounts other */
                 other?: (number|null);
+
+                /** ErrorCounts tls */
+                tls?: (barrage.v1.NamedCount.$Properties[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

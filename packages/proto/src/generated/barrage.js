@@ -2234,6 +2234,9 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<barrage.v1.Check.$Properties>|null} [checks] RequestSpec checks
              * @property {barrage.v1.Multipart.$Properties|null} [multipart] RequestSpec multipart
              * @property {number|null} [maxRedirects] RequestSpec maxRedirects
+             * @property {barrage.v1.FileRef.$Properties|null} [bodyFile] RequestSpec bodyFile
+             * @property {number|null} [tls] RequestSpec tls
+             * @property {Array.<barrage.v1.ConnectRule.$Properties>|null} [connectTo] RequestSpec connectTo
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2263,6 +2266,7 @@ export const barrage = $root.barrage = (() => {
                 this.expectStatus = [];
                 this.captures = [];
                 this.checks = [];
+                this.connectTo = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -2366,6 +2370,30 @@ export const barrage = $root.barrage = (() => {
             RequestSpec.prototype.maxRedirects = 0;
 
             /**
+             * RequestSpec bodyFile.
+             * @member {barrage.v1.FileRef.$Properties|null|undefined} bodyFile
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.bodyFile = null;
+
+            /**
+             * RequestSpec tls.
+             * @member {number} tls
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.tls = 0;
+
+            /**
+             * RequestSpec connectTo.
+             * @member {Array.<barrage.v1.ConnectRule.$Properties>} connectTo
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.connectTo = $util.emptyArray;
+
+            /**
              * Creates a new RequestSpec instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestSpec
@@ -2424,6 +2452,13 @@ export const barrage = $root.barrage = (() => {
                     $root.barrage.v1.Multipart.encode(message.multipart, writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
                 if (message.maxRedirects != null && $Object.hasOwnProperty.call(message, "maxRedirects") && message.maxRedirects !== 0)
                     writer.uint32(/* id 12, wireType 0 =*/96).uint32(message.maxRedirects);
+                if (message.bodyFile != null && $Object.hasOwnProperty.call(message, "bodyFile"))
+                    $root.barrage.v1.FileRef.encode(message.bodyFile, writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
+                if (message.tls != null && $Object.hasOwnProperty.call(message, "tls") && message.tls !== 0)
+                    writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.tls);
+                if (message.connectTo != null && message.connectTo.length)
+                    for (let i = 0; i < message.connectTo.length; ++i)
+                        $root.barrage.v1.ConnectRule.encode(message.connectTo[i], writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2575,6 +2610,29 @@ export const barrage = $root.barrage = (() => {
                                 delete message.maxRedirects;
                             continue;
                         }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            message.bodyFile = $root.barrage.v1.FileRef.decode(reader, reader.size(), $undefined, _depth + 1, message.bodyFile);
+                            continue;
+                        }
+                    case 20: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.tls = value;
+                            else
+                                delete message.tls;
+                            continue;
+                        }
+                    case 21: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.connectTo && message.connectTo.length))
+                                message.connectTo = [];
+                            message.connectTo.push($root.barrage.v1.ConnectRule.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2676,6 +2734,24 @@ export const barrage = $root.barrage = (() => {
                 if (object.maxRedirects != null)
                     if ($Number(object.maxRedirects) !== 0)
                         message.maxRedirects = object.maxRedirects >>> 0;
+                if (object.bodyFile != null) {
+                    if (!$util.isObject(object.bodyFile))
+                        throw $TypeError(".barrage.v1.RequestSpec.bodyFile: object expected");
+                    message.bodyFile = $root.barrage.v1.FileRef.fromObject(object.bodyFile, _depth + 1);
+                }
+                if (object.tls != null)
+                    if ($Number(object.tls) !== 0)
+                        message.tls = object.tls >>> 0;
+                if (object.connectTo) {
+                    if (!$Array.isArray(object.connectTo))
+                        throw $TypeError(".barrage.v1.RequestSpec.connectTo: array expected");
+                    message.connectTo = $Array(object.connectTo.length);
+                    for (let i = 0; i < object.connectTo.length; ++i) {
+                        if (!$util.isObject(object.connectTo[i]))
+                            throw $TypeError(".barrage.v1.RequestSpec.connectTo: object expected");
+                        message.connectTo[i] = $root.barrage.v1.ConnectRule.fromObject(object.connectTo[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -2701,6 +2777,7 @@ export const barrage = $root.barrage = (() => {
                     object.expectStatus = [];
                     object.captures = [];
                     object.checks = [];
+                    object.connectTo = [];
                 }
                 if (options.defaults) {
                     object.name = "";
@@ -2717,6 +2794,8 @@ export const barrage = $root.barrage = (() => {
                     object.timeoutMs = 0;
                     object.multipart = null;
                     object.maxRedirects = 0;
+                    object.bodyFile = null;
+                    object.tls = 0;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -2754,6 +2833,15 @@ export const barrage = $root.barrage = (() => {
                     object.multipart = $root.barrage.v1.Multipart.toObject(message.multipart, options, _depth + 1);
                 if (message.maxRedirects != null && $Object.hasOwnProperty.call(message, "maxRedirects"))
                     object.maxRedirects = message.maxRedirects;
+                if (message.bodyFile != null && $Object.hasOwnProperty.call(message, "bodyFile"))
+                    object.bodyFile = $root.barrage.v1.FileRef.toObject(message.bodyFile, options, _depth + 1);
+                if (message.tls != null && $Object.hasOwnProperty.call(message, "tls"))
+                    object.tls = message.tls;
+                if (message.connectTo && message.connectTo.length) {
+                    object.connectTo = $Array(message.connectTo.length);
+                    for (let j = 0; j < message.connectTo.length; ++j)
+                        object.connectTo[j] = $root.barrage.v1.ConnectRule.toObject(message.connectTo[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -2769,6 +2857,665 @@ export const barrage = $root.barrage = (() => {
             };
 
             return RequestSpec;
+        })();
+
+        v1.TlsSettings = (function() {
+
+            /**
+             * Properties of a TlsSettings.
+             * @typedef {Object} barrage.v1.TlsSettings.$Properties
+             * @property {Uint8Array|null} [ca] TlsSettings ca
+             * @property {Uint8Array|null} [cert] TlsSettings cert
+             * @property {Uint8Array|null} [key] TlsSettings key
+             * @property {string|null} [passphrase] TlsSettings passphrase
+             * @property {string|null} [serverName] TlsSettings serverName
+             * @property {boolean|null} [insecureSkipVerify] TlsSettings insecureSkipVerify
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a TlsSettings.
+             * @memberof barrage.v1
+             * @interface ITlsSettings
+             * @augments barrage.v1.TlsSettings.$Properties
+             * @deprecated Use barrage.v1.TlsSettings.$Properties instead.
+             */
+
+            /**
+             * Shape of a TlsSettings.
+             * @typedef {barrage.v1.TlsSettings.$Properties} barrage.v1.TlsSettings.$Shape
+             */
+
+            /**
+             * Constructs a new TlsSettings.
+             * @memberof barrage.v1
+             * @classdesc Represents a TlsSettings.
+             * @constructor
+             * @param {barrage.v1.TlsSettings.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const TlsSettings = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * TlsSettings ca.
+             * @member {Uint8Array} ca
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.ca = $util.newBuffer([]);
+
+            /**
+             * TlsSettings cert.
+             * @member {Uint8Array} cert
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.cert = $util.newBuffer([]);
+
+            /**
+             * TlsSettings key.
+             * @member {Uint8Array} key
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.key = $util.newBuffer([]);
+
+            /**
+             * TlsSettings passphrase.
+             * @member {string} passphrase
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.passphrase = "";
+
+            /**
+             * TlsSettings serverName.
+             * @member {string} serverName
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.serverName = "";
+
+            /**
+             * TlsSettings insecureSkipVerify.
+             * @member {boolean} insecureSkipVerify
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             */
+            TlsSettings.prototype.insecureSkipVerify = false;
+
+            /**
+             * Creates a new TlsSettings instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.TlsSettings
+             * @static
+             * @param {barrage.v1.TlsSettings.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.TlsSettings} TlsSettings instance
+             * @type {{
+             *   (properties: barrage.v1.TlsSettings.$Shape): barrage.v1.TlsSettings & barrage.v1.TlsSettings.$Shape;
+             *   (properties?: barrage.v1.TlsSettings.$Properties): barrage.v1.TlsSettings;
+             * }}
+             */
+            TlsSettings.create = function(properties) {
+                return new TlsSettings(properties);
+            };
+
+            /**
+             * Encodes the specified TlsSettings message. Does not implicitly {@link barrage.v1.TlsSettings.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.TlsSettings
+             * @static
+             * @param {barrage.v1.TlsSettings.$Properties} message TlsSettings message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            TlsSettings.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.ca != null && $Object.hasOwnProperty.call(message, "ca") && message.ca.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).bytes(message.ca);
+                if (message.cert != null && $Object.hasOwnProperty.call(message, "cert") && message.cert.length)
+                    writer.uint32(/* id 2, wireType 2 =*/18).bytes(message.cert);
+                if (message.key != null && $Object.hasOwnProperty.call(message, "key") && message.key.length)
+                    writer.uint32(/* id 3, wireType 2 =*/26).bytes(message.key);
+                if (message.passphrase != null && $Object.hasOwnProperty.call(message, "passphrase") && message.passphrase !== "")
+                    writer.uint32(/* id 4, wireType 2 =*/34).string(message.passphrase);
+                if (message.serverName != null && $Object.hasOwnProperty.call(message, "serverName") && message.serverName !== "")
+                    writer.uint32(/* id 5, wireType 2 =*/42).string(message.serverName);
+                if (message.insecureSkipVerify != null && $Object.hasOwnProperty.call(message, "insecureSkipVerify") && message.insecureSkipVerify !== false)
+                    writer.uint32(/* id 6, wireType 0 =*/48).bool(message.insecureSkipVerify);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a TlsSettings message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.TlsSettings
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.TlsSettings & barrage.v1.TlsSettings.$Shape} TlsSettings
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            TlsSettings.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.TlsSettings();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.ca = value;
+                            else
+                                delete message.ca;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.cert = value;
+                            else
+                                delete message.cert;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.key = value;
+                            else
+                                delete message.key;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.passphrase = value;
+                            else
+                                delete message.passphrase;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.serverName = value;
+                            else
+                                delete message.serverName;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.insecureSkipVerify = value;
+                            else
+                                delete message.insecureSkipVerify;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a TlsSettings message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.TlsSettings
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.TlsSettings} TlsSettings
+             */
+            TlsSettings.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.TlsSettings)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.TlsSettings: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.TlsSettings();
+                if (object.ca != null)
+                    if (object.ca.length)
+                        if (typeof object.ca === "string")
+                            $util.base64.decode(object.ca, message.ca = $util.newBuffer($util.base64.length(object.ca)), 0);
+                        else if (object.ca.length >= 0)
+                            message.ca = object.ca;
+                if (object.cert != null)
+                    if (object.cert.length)
+                        if (typeof object.cert === "string")
+                            $util.base64.decode(object.cert, message.cert = $util.newBuffer($util.base64.length(object.cert)), 0);
+                        else if (object.cert.length >= 0)
+                            message.cert = object.cert;
+                if (object.key != null)
+                    if (object.key.length)
+                        if (typeof object.key === "string")
+                            $util.base64.decode(object.key, message.key = $util.newBuffer($util.base64.length(object.key)), 0);
+                        else if (object.key.length >= 0)
+                            message.key = object.key;
+                if (object.passphrase != null)
+                    if (typeof object.passphrase !== "string" || object.passphrase.length)
+                        message.passphrase = $String(object.passphrase);
+                if (object.serverName != null)
+                    if (typeof object.serverName !== "string" || object.serverName.length)
+                        message.serverName = $String(object.serverName);
+                if (object.insecureSkipVerify != null)
+                    if (object.insecureSkipVerify)
+                        message.insecureSkipVerify = $Boolean(object.insecureSkipVerify);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a TlsSettings message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.TlsSettings
+             * @static
+             * @param {barrage.v1.TlsSettings} message TlsSettings
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            TlsSettings.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    if (options.bytes === $String)
+                        object.ca = "";
+                    else {
+                        object.ca = [];
+                        if (options.bytes !== $Array)
+                            object.ca = $util.newBuffer(object.ca);
+                    }
+                    if (options.bytes === $String)
+                        object.cert = "";
+                    else {
+                        object.cert = [];
+                        if (options.bytes !== $Array)
+                            object.cert = $util.newBuffer(object.cert);
+                    }
+                    if (options.bytes === $String)
+                        object.key = "";
+                    else {
+                        object.key = [];
+                        if (options.bytes !== $Array)
+                            object.key = $util.newBuffer(object.key);
+                    }
+                    object.passphrase = "";
+                    object.serverName = "";
+                    object.insecureSkipVerify = false;
+                }
+                if (message.ca != null && $Object.hasOwnProperty.call(message, "ca"))
+                    object.ca = options.bytes === $String ? $util.base64.encode(message.ca, 0, message.ca.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.ca) : message.ca;
+                if (message.cert != null && $Object.hasOwnProperty.call(message, "cert"))
+                    object.cert = options.bytes === $String ? $util.base64.encode(message.cert, 0, message.cert.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.cert) : message.cert;
+                if (message.key != null && $Object.hasOwnProperty.call(message, "key"))
+                    object.key = options.bytes === $String ? $util.base64.encode(message.key, 0, message.key.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.key) : message.key;
+                if (message.passphrase != null && $Object.hasOwnProperty.call(message, "passphrase"))
+                    object.passphrase = message.passphrase;
+                if (message.serverName != null && $Object.hasOwnProperty.call(message, "serverName"))
+                    object.serverName = message.serverName;
+                if (message.insecureSkipVerify != null && $Object.hasOwnProperty.call(message, "insecureSkipVerify"))
+                    object.insecureSkipVerify = message.insecureSkipVerify;
+                return object;
+            };
+
+            /**
+             * Converts this TlsSettings to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.TlsSettings
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            TlsSettings.prototype.toJSON = function() {
+                return TlsSettings.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return TlsSettings;
+        })();
+
+        v1.ConnectRule = (function() {
+
+            /**
+             * Properties of a ConnectRule.
+             * @typedef {Object} barrage.v1.ConnectRule.$Properties
+             * @property {string|null} [host] ConnectRule host
+             * @property {number|null} [port] ConnectRule port
+             * @property {string|null} [address] ConnectRule address
+             * @property {number|null} [toPort] ConnectRule toPort
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a ConnectRule.
+             * @memberof barrage.v1
+             * @interface IConnectRule
+             * @augments barrage.v1.ConnectRule.$Properties
+             * @deprecated Use barrage.v1.ConnectRule.$Properties instead.
+             */
+
+            /**
+             * Shape of a ConnectRule.
+             * @typedef {barrage.v1.ConnectRule.$Properties} barrage.v1.ConnectRule.$Shape
+             */
+
+            /**
+             * Constructs a new ConnectRule.
+             * @memberof barrage.v1
+             * @classdesc Represents a ConnectRule.
+             * @constructor
+             * @param {barrage.v1.ConnectRule.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const ConnectRule = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * ConnectRule host.
+             * @member {string} host
+             * @memberof barrage.v1.ConnectRule
+             * @instance
+             */
+            ConnectRule.prototype.host = "";
+
+            /**
+             * ConnectRule port.
+             * @member {number} port
+             * @memberof barrage.v1.ConnectRule
+             * @instance
+             */
+            ConnectRule.prototype.port = 0;
+
+            /**
+             * ConnectRule address.
+             * @member {string} address
+             * @memberof barrage.v1.ConnectRule
+             * @instance
+             */
+            ConnectRule.prototype.address = "";
+
+            /**
+             * ConnectRule toPort.
+             * @member {number} toPort
+             * @memberof barrage.v1.ConnectRule
+             * @instance
+             */
+            ConnectRule.prototype.toPort = 0;
+
+            /**
+             * Creates a new ConnectRule instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.ConnectRule
+             * @static
+             * @param {barrage.v1.ConnectRule.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.ConnectRule} ConnectRule instance
+             * @type {{
+             *   (properties: barrage.v1.ConnectRule.$Shape): barrage.v1.ConnectRule & barrage.v1.ConnectRule.$Shape;
+             *   (properties?: barrage.v1.ConnectRule.$Properties): barrage.v1.ConnectRule;
+             * }}
+             */
+            ConnectRule.create = function(properties) {
+                return new ConnectRule(properties);
+            };
+
+            /**
+             * Encodes the specified ConnectRule message. Does not implicitly {@link barrage.v1.ConnectRule.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.ConnectRule
+             * @static
+             * @param {barrage.v1.ConnectRule.$Properties} message ConnectRule message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            ConnectRule.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host") && message.host !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.host);
+                if (message.port != null && $Object.hasOwnProperty.call(message, "port") && message.port !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.port);
+                if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.address);
+                if (message.toPort != null && $Object.hasOwnProperty.call(message, "toPort") && message.toPort !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.toPort);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a ConnectRule message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.ConnectRule
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.ConnectRule & barrage.v1.ConnectRule.$Shape} ConnectRule
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            ConnectRule.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.ConnectRule();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.host = value;
+                            else
+                                delete message.host;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.port = value;
+                            else
+                                delete message.port;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.address = value;
+                            else
+                                delete message.address;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.toPort = value;
+                            else
+                                delete message.toPort;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a ConnectRule message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.ConnectRule
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.ConnectRule} ConnectRule
+             */
+            ConnectRule.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.ConnectRule)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.ConnectRule: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.ConnectRule();
+                if (object.host != null)
+                    if (typeof object.host !== "string" || object.host.length)
+                        message.host = $String(object.host);
+                if (object.port != null)
+                    if ($Number(object.port) !== 0)
+                        message.port = object.port >>> 0;
+                if (object.address != null)
+                    if (typeof object.address !== "string" || object.address.length)
+                        message.address = $String(object.address);
+                if (object.toPort != null)
+                    if ($Number(object.toPort) !== 0)
+                        message.toPort = object.toPort >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a ConnectRule message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.ConnectRule
+             * @static
+             * @param {barrage.v1.ConnectRule} message ConnectRule
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            ConnectRule.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.host = "";
+                    object.port = 0;
+                    object.address = "";
+                    object.toPort = 0;
+                }
+                if (message.host != null && $Object.hasOwnProperty.call(message, "host"))
+                    object.host = message.host;
+                if (message.port != null && $Object.hasOwnProperty.call(message, "port"))
+                    object.port = message.port;
+                if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                    object.address = message.address;
+                if (message.toPort != null && $Object.hasOwnProperty.call(message, "toPort"))
+                    object.toPort = message.toPort;
+                return object;
+            };
+
+            /**
+             * Converts this ConnectRule to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.ConnectRule
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            ConnectRule.prototype.toJSON = function() {
+                return ConnectRule.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return ConnectRule;
         })();
 
         v1.Capture = (function() {
@@ -3401,6 +4148,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [contentType] Multipart contentType
              * @property {number|null} [size] Multipart size
              * @property {Array.<barrage.v1.Header.$Properties>|null} [fields] Multipart fields
+             * @property {Array.<barrage.v1.MultipartPart.$Properties>|null} [parts] Multipart parts
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -3427,6 +4175,7 @@ export const barrage = $root.barrage = (() => {
              */
             const Multipart = function (properties) {
                 this.fields = [];
+                this.parts = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -3474,6 +4223,14 @@ export const barrage = $root.barrage = (() => {
             Multipart.prototype.fields = $util.emptyArray;
 
             /**
+             * Multipart parts.
+             * @member {Array.<barrage.v1.MultipartPart.$Properties>} parts
+             * @memberof barrage.v1.Multipart
+             * @instance
+             */
+            Multipart.prototype.parts = $util.emptyArray;
+
+            /**
              * Creates a new Multipart instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Multipart
@@ -3516,6 +4273,9 @@ export const barrage = $root.barrage = (() => {
                 if (message.fields != null && message.fields.length)
                     for (let i = 0; i < message.fields.length; ++i)
                         $root.barrage.v1.Header.encode(message.fields[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.parts != null && message.parts.length)
+                    for (let i = 0; i < message.parts.length; ++i)
+                        $root.barrage.v1.MultipartPart.encode(message.parts[i], writer.uint32(/* id 6, wireType 2 =*/50).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3604,6 +4364,14 @@ export const barrage = $root.barrage = (() => {
                             message.fields.push($root.barrage.v1.Header.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.parts && message.parts.length))
+                                message.parts = [];
+                            message.parts.push($root.barrage.v1.MultipartPart.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3661,6 +4429,16 @@ export const barrage = $root.barrage = (() => {
                         message.fields[i] = $root.barrage.v1.Header.fromObject(object.fields[i], _depth + 1);
                     }
                 }
+                if (object.parts) {
+                    if (!$Array.isArray(object.parts))
+                        throw $TypeError(".barrage.v1.Multipart.parts: array expected");
+                    message.parts = $Array(object.parts.length);
+                    for (let i = 0; i < object.parts.length; ++i) {
+                        if (!$util.isObject(object.parts[i]))
+                            throw $TypeError(".barrage.v1.Multipart.parts: object expected");
+                        message.parts[i] = $root.barrage.v1.MultipartPart.fromObject(object.parts[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -3681,8 +4459,10 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
-                if (options.arrays || options.defaults)
+                if (options.arrays || options.defaults) {
                     object.fields = [];
+                    object.parts = [];
+                }
                 if (options.defaults) {
                     object.field = "";
                     object.filename = "";
@@ -3702,6 +4482,11 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.fields.length; ++j)
                         object.fields[j] = $root.barrage.v1.Header.toObject(message.fields[j], options, _depth + 1);
                 }
+                if (message.parts && message.parts.length) {
+                    object.parts = $Array(message.parts.length);
+                    for (let j = 0; j < message.parts.length; ++j)
+                        object.parts[j] = $root.barrage.v1.MultipartPart.toObject(message.parts[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -3717,6 +4502,585 @@ export const barrage = $root.barrage = (() => {
             };
 
             return Multipart;
+        })();
+
+        v1.MultipartPart = (function() {
+
+            /**
+             * Properties of a MultipartPart.
+             * @typedef {Object} barrage.v1.MultipartPart.$Properties
+             * @property {string|null} [field] MultipartPart field
+             * @property {string|null} [filename] MultipartPart filename
+             * @property {string|null} [contentType] MultipartPart contentType
+             * @property {number|null} [size] MultipartPart size
+             * @property {barrage.v1.FileRef.$Properties|null} [file] MultipartPart file
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a MultipartPart.
+             * @memberof barrage.v1
+             * @interface IMultipartPart
+             * @augments barrage.v1.MultipartPart.$Properties
+             * @deprecated Use barrage.v1.MultipartPart.$Properties instead.
+             */
+
+            /**
+             * Shape of a MultipartPart.
+             * @typedef {barrage.v1.MultipartPart.$Properties} barrage.v1.MultipartPart.$Shape
+             */
+
+            /**
+             * Constructs a new MultipartPart.
+             * @memberof barrage.v1
+             * @classdesc Represents a MultipartPart.
+             * @constructor
+             * @param {barrage.v1.MultipartPart.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const MultipartPart = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * MultipartPart field.
+             * @member {string} field
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             */
+            MultipartPart.prototype.field = "";
+
+            /**
+             * MultipartPart filename.
+             * @member {string} filename
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             */
+            MultipartPart.prototype.filename = "";
+
+            /**
+             * MultipartPart contentType.
+             * @member {string} contentType
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             */
+            MultipartPart.prototype.contentType = "";
+
+            /**
+             * MultipartPart size.
+             * @member {number} size
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             */
+            MultipartPart.prototype.size = 0;
+
+            /**
+             * MultipartPart file.
+             * @member {barrage.v1.FileRef.$Properties|null|undefined} file
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             */
+            MultipartPart.prototype.file = null;
+
+            /**
+             * Creates a new MultipartPart instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.MultipartPart
+             * @static
+             * @param {barrage.v1.MultipartPart.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.MultipartPart} MultipartPart instance
+             * @type {{
+             *   (properties: barrage.v1.MultipartPart.$Shape): barrage.v1.MultipartPart & barrage.v1.MultipartPart.$Shape;
+             *   (properties?: barrage.v1.MultipartPart.$Properties): barrage.v1.MultipartPart;
+             * }}
+             */
+            MultipartPart.create = function(properties) {
+                return new MultipartPart(properties);
+            };
+
+            /**
+             * Encodes the specified MultipartPart message. Does not implicitly {@link barrage.v1.MultipartPart.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.MultipartPart
+             * @static
+             * @param {barrage.v1.MultipartPart.$Properties} message MultipartPart message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            MultipartPart.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.field != null && $Object.hasOwnProperty.call(message, "field") && message.field !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.field);
+                if (message.filename != null && $Object.hasOwnProperty.call(message, "filename") && message.filename !== "")
+                    writer.uint32(/* id 2, wireType 2 =*/18).string(message.filename);
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType") && message.contentType !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.contentType);
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size") && !$Object.is(message.size, 0))
+                    writer.uint32(/* id 4, wireType 1 =*/33).double(message.size);
+                if (message.file != null && $Object.hasOwnProperty.call(message, "file"))
+                    $root.barrage.v1.FileRef.encode(message.file, writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a MultipartPart message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.MultipartPart
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.MultipartPart & barrage.v1.MultipartPart.$Shape} MultipartPart
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            MultipartPart.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.MultipartPart();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.field = value;
+                            else
+                                delete message.field;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.filename = value;
+                            else
+                                delete message.filename;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contentType = value;
+                            else
+                                delete message.contentType;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.size = value;
+                            else
+                                delete message.size;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            message.file = $root.barrage.v1.FileRef.decode(reader, reader.size(), $undefined, _depth + 1, message.file);
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a MultipartPart message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.MultipartPart
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.MultipartPart} MultipartPart
+             */
+            MultipartPart.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.MultipartPart)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.MultipartPart: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.MultipartPart();
+                if (object.field != null)
+                    if (typeof object.field !== "string" || object.field.length)
+                        message.field = $String(object.field);
+                if (object.filename != null)
+                    if (typeof object.filename !== "string" || object.filename.length)
+                        message.filename = $String(object.filename);
+                if (object.contentType != null)
+                    if (typeof object.contentType !== "string" || object.contentType.length)
+                        message.contentType = $String(object.contentType);
+                if (object.size != null)
+                    if (!$Object.is($Number(object.size), 0))
+                        message.size = $Number(object.size);
+                if (object.file != null) {
+                    if (!$util.isObject(object.file))
+                        throw $TypeError(".barrage.v1.MultipartPart.file: object expected");
+                    message.file = $root.barrage.v1.FileRef.fromObject(object.file, _depth + 1);
+                }
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a MultipartPart message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.MultipartPart
+             * @static
+             * @param {barrage.v1.MultipartPart} message MultipartPart
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            MultipartPart.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.field = "";
+                    object.filename = "";
+                    object.contentType = "";
+                    object.size = 0;
+                    object.file = null;
+                }
+                if (message.field != null && $Object.hasOwnProperty.call(message, "field"))
+                    object.field = message.field;
+                if (message.filename != null && $Object.hasOwnProperty.call(message, "filename"))
+                    object.filename = message.filename;
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType"))
+                    object.contentType = message.contentType;
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size"))
+                    object.size = options.json && !$isFinite(message.size) ? $String(message.size) : message.size;
+                if (message.file != null && $Object.hasOwnProperty.call(message, "file"))
+                    object.file = $root.barrage.v1.FileRef.toObject(message.file, options, _depth + 1);
+                return object;
+            };
+
+            /**
+             * Converts this MultipartPart to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.MultipartPart
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            MultipartPart.prototype.toJSON = function() {
+                return MultipartPart.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return MultipartPart;
+        })();
+
+        v1.FileRef = (function() {
+
+            /**
+             * Properties of a FileRef.
+             * @typedef {Object} barrage.v1.FileRef.$Properties
+             * @property {string|null} [path] FileRef path
+             * @property {number|null} [size] FileRef size
+             * @property {string|null} [sha256] FileRef sha256
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a FileRef.
+             * @memberof barrage.v1
+             * @interface IFileRef
+             * @augments barrage.v1.FileRef.$Properties
+             * @deprecated Use barrage.v1.FileRef.$Properties instead.
+             */
+
+            /**
+             * Shape of a FileRef.
+             * @typedef {barrage.v1.FileRef.$Properties} barrage.v1.FileRef.$Shape
+             */
+
+            /**
+             * Constructs a new FileRef.
+             * @memberof barrage.v1
+             * @classdesc Represents a FileRef.
+             * @constructor
+             * @param {barrage.v1.FileRef.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const FileRef = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * FileRef path.
+             * @member {string} path
+             * @memberof barrage.v1.FileRef
+             * @instance
+             */
+            FileRef.prototype.path = "";
+
+            /**
+             * FileRef size.
+             * @member {number} size
+             * @memberof barrage.v1.FileRef
+             * @instance
+             */
+            FileRef.prototype.size = 0;
+
+            /**
+             * FileRef sha256.
+             * @member {string} sha256
+             * @memberof barrage.v1.FileRef
+             * @instance
+             */
+            FileRef.prototype.sha256 = "";
+
+            /**
+             * Creates a new FileRef instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.FileRef
+             * @static
+             * @param {barrage.v1.FileRef.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.FileRef} FileRef instance
+             * @type {{
+             *   (properties: barrage.v1.FileRef.$Shape): barrage.v1.FileRef & barrage.v1.FileRef.$Shape;
+             *   (properties?: barrage.v1.FileRef.$Properties): barrage.v1.FileRef;
+             * }}
+             */
+            FileRef.create = function(properties) {
+                return new FileRef(properties);
+            };
+
+            /**
+             * Encodes the specified FileRef message. Does not implicitly {@link barrage.v1.FileRef.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.FileRef
+             * @static
+             * @param {barrage.v1.FileRef.$Properties} message FileRef message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            FileRef.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.path);
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size") && !$Object.is(message.size, 0))
+                    writer.uint32(/* id 2, wireType 1 =*/17).double(message.size);
+                if (message.sha256 != null && $Object.hasOwnProperty.call(message, "sha256") && message.sha256 !== "")
+                    writer.uint32(/* id 3, wireType 2 =*/26).string(message.sha256);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a FileRef message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.FileRef
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.FileRef & barrage.v1.FileRef.$Shape} FileRef
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            FileRef.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.FileRef();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.path = value;
+                            else
+                                delete message.path;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.size = value;
+                            else
+                                delete message.size;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.sha256 = value;
+                            else
+                                delete message.sha256;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a FileRef message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.FileRef
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.FileRef} FileRef
+             */
+            FileRef.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.FileRef)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.FileRef: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.FileRef();
+                if (object.path != null)
+                    if (typeof object.path !== "string" || object.path.length)
+                        message.path = $String(object.path);
+                if (object.size != null)
+                    if (!$Object.is($Number(object.size), 0))
+                        message.size = $Number(object.size);
+                if (object.sha256 != null)
+                    if (typeof object.sha256 !== "string" || object.sha256.length)
+                        message.sha256 = $String(object.sha256);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a FileRef message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.FileRef
+             * @static
+             * @param {barrage.v1.FileRef} message FileRef
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            FileRef.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.path = "";
+                    object.size = 0;
+                    object.sha256 = "";
+                }
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    object.path = message.path;
+                if (message.size != null && $Object.hasOwnProperty.call(message, "size"))
+                    object.size = options.json && !$isFinite(message.size) ? $String(message.size) : message.size;
+                if (message.sha256 != null && $Object.hasOwnProperty.call(message, "sha256"))
+                    object.sha256 = message.sha256;
+                return object;
+            };
+
+            /**
+             * Converts this FileRef to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.FileRef
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            FileRef.prototype.toJSON = function() {
+                return FileRef.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return FileRef;
         })();
 
         v1.MixEntry = (function() {
@@ -5599,6 +6963,8 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [leaseMs] Assign leaseMs
              * @property {Array.<string>|null} [allowTargets] Assign allowTargets
              * @property {Array.<barrage.v1.DataSource.$Properties>|null} [data] Assign data
+             * @property {Array.<barrage.v1.TlsSettings.$Properties>|null} [tls] Assign tls
+             * @property {Array.<barrage.v1.ConnectRule.$Properties>|null} [connectTo] Assign connectTo
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -5628,6 +6994,8 @@ export const barrage = $root.barrage = (() => {
                 this.vars = [];
                 this.allowTargets = [];
                 this.data = [];
+                this.tls = [];
+                this.connectTo = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -5723,6 +7091,22 @@ export const barrage = $root.barrage = (() => {
             Assign.prototype.data = $util.emptyArray;
 
             /**
+             * Assign tls.
+             * @member {Array.<barrage.v1.TlsSettings.$Properties>} tls
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.tls = $util.emptyArray;
+
+            /**
+             * Assign connectTo.
+             * @member {Array.<barrage.v1.ConnectRule.$Properties>} connectTo
+             * @memberof barrage.v1.Assign
+             * @instance
+             */
+            Assign.prototype.connectTo = $util.emptyArray;
+
+            /**
              * Creates a new Assign instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Assign
@@ -5780,6 +7164,12 @@ export const barrage = $root.barrage = (() => {
                 if (message.data != null && message.data.length)
                     for (let i = 0; i < message.data.length; ++i)
                         $root.barrage.v1.DataSource.encode(message.data[i], writer.uint32(/* id 11, wireType 2 =*/90).fork(), _depth + 1).ldelim();
+                if (message.tls != null && message.tls.length)
+                    for (let i = 0; i < message.tls.length; ++i)
+                        $root.barrage.v1.TlsSettings.encode(message.tls[i], writer.uint32(/* id 12, wireType 2 =*/98).fork(), _depth + 1).ldelim();
+                if (message.connectTo != null && message.connectTo.length)
+                    for (let i = 0; i < message.connectTo.length; ++i)
+                        $root.barrage.v1.ConnectRule.encode(message.connectTo[i], writer.uint32(/* id 13, wireType 2 =*/106).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -5919,6 +7309,22 @@ export const barrage = $root.barrage = (() => {
                             message.data.push($root.barrage.v1.DataSource.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 12: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.tls && message.tls.length))
+                                message.tls = [];
+                            message.tls.push($root.barrage.v1.TlsSettings.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 13: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.connectTo && message.connectTo.length))
+                                message.connectTo = [];
+                            message.connectTo.push($root.barrage.v1.ConnectRule.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -6012,6 +7418,26 @@ export const barrage = $root.barrage = (() => {
                         message.data[i] = $root.barrage.v1.DataSource.fromObject(object.data[i], _depth + 1);
                     }
                 }
+                if (object.tls) {
+                    if (!$Array.isArray(object.tls))
+                        throw $TypeError(".barrage.v1.Assign.tls: array expected");
+                    message.tls = $Array(object.tls.length);
+                    for (let i = 0; i < object.tls.length; ++i) {
+                        if (!$util.isObject(object.tls[i]))
+                            throw $TypeError(".barrage.v1.Assign.tls: object expected");
+                        message.tls[i] = $root.barrage.v1.TlsSettings.fromObject(object.tls[i], _depth + 1);
+                    }
+                }
+                if (object.connectTo) {
+                    if (!$Array.isArray(object.connectTo))
+                        throw $TypeError(".barrage.v1.Assign.connectTo: array expected");
+                    message.connectTo = $Array(object.connectTo.length);
+                    for (let i = 0; i < object.connectTo.length; ++i) {
+                        if (!$util.isObject(object.connectTo[i]))
+                            throw $TypeError(".barrage.v1.Assign.connectTo: object expected");
+                        message.connectTo[i] = $root.barrage.v1.ConnectRule.fromObject(object.connectTo[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -6037,6 +7463,8 @@ export const barrage = $root.barrage = (() => {
                     object.vars = [];
                     object.allowTargets = [];
                     object.data = [];
+                    object.tls = [];
+                    object.connectTo = [];
                 }
                 if (options.defaults) {
                     object.runId = "";
@@ -6080,6 +7508,16 @@ export const barrage = $root.barrage = (() => {
                     object.data = $Array(message.data.length);
                     for (let j = 0; j < message.data.length; ++j)
                         object.data[j] = $root.barrage.v1.DataSource.toObject(message.data[j], options, _depth + 1);
+                }
+                if (message.tls && message.tls.length) {
+                    object.tls = $Array(message.tls.length);
+                    for (let j = 0; j < message.tls.length; ++j)
+                        object.tls[j] = $root.barrage.v1.TlsSettings.toObject(message.tls[j], options, _depth + 1);
+                }
+                if (message.connectTo && message.connectTo.length) {
+                    object.connectTo = $Array(message.connectTo.length);
+                    for (let j = 0; j < message.connectTo.length; ++j)
+                        object.connectTo[j] = $root.barrage.v1.ConnectRule.toObject(message.connectTo[j], options, _depth + 1);
                 }
                 return object;
             };
@@ -8666,6 +10104,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [refused] ErrorCounts refused
              * @property {number|null} [reset] ErrorCounts reset
              * @property {number|null} [other] ErrorCounts other
+             * @property {Array.<barrage.v1.NamedCount.$Properties>|null} [tls] ErrorCounts tls
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -8691,6 +10130,7 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const ErrorCounts = function (properties) {
+                this.tls = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -8728,6 +10168,14 @@ export const barrage = $root.barrage = (() => {
              * @instance
              */
             ErrorCounts.prototype.other = 0;
+
+            /**
+             * ErrorCounts tls.
+             * @member {Array.<barrage.v1.NamedCount.$Properties>} tls
+             * @memberof barrage.v1.ErrorCounts
+             * @instance
+             */
+            ErrorCounts.prototype.tls = $util.emptyArray;
 
             /**
              * Creates a new ErrorCounts instance using the specified properties.
@@ -8769,6 +10217,9 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 3, wireType 0 =*/24).uint32(message.reset);
                 if (message.other != null && $Object.hasOwnProperty.call(message, "other") && message.other !== 0)
                     writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.other);
+                if (message.tls != null && message.tls.length)
+                    for (let i = 0; i < message.tls.length; ++i)
+                        $root.barrage.v1.NamedCount.encode(message.tls[i], writer.uint32(/* id 5, wireType 2 =*/42).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -8849,6 +10300,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.other;
                             continue;
                         }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.tls && message.tls.length))
+                                message.tls = [];
+                            message.tls.push($root.barrage.v1.NamedCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -8896,6 +10355,16 @@ export const barrage = $root.barrage = (() => {
                 if (object.other != null)
                     if ($Number(object.other) !== 0)
                         message.other = object.other >>> 0;
+                if (object.tls) {
+                    if (!$Array.isArray(object.tls))
+                        throw $TypeError(".barrage.v1.ErrorCounts.tls: array expected");
+                    message.tls = $Array(object.tls.length);
+                    for (let i = 0; i < object.tls.length; ++i) {
+                        if (!$util.isObject(object.tls[i]))
+                            throw $TypeError(".barrage.v1.ErrorCounts.tls: object expected");
+                        message.tls[i] = $root.barrage.v1.NamedCount.fromObject(object.tls[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -8916,6 +10385,8 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.tls = [];
                 if (options.defaults) {
                     object.timeout = 0;
                     object.refused = 0;
@@ -8930,6 +10401,11 @@ export const barrage = $root.barrage = (() => {
                     object.reset = message.reset;
                 if (message.other != null && $Object.hasOwnProperty.call(message, "other"))
                     object.other = message.other;
+                if (message.tls && message.tls.length) {
+                    object.tls = $Array(message.tls.length);
+                    for (let j = 0; j < message.tls.length; ++j)
+                        object.tls[j] = $root.barrage.v1.NamedCount.toObject(message.tls[j], options, _depth + 1);
+                }
                 return object;
             };
 
