@@ -95,6 +95,7 @@ export class Cluster extends EventEmitter<ClusterEvents> {
   }
 
   private readonly pinger: NodeJS.Timeout;
+  private lastBeat = 0;
 
   /**
    * Pings every agent (a cut link never closes by itself: TCP waits for minutes); an agent
@@ -103,8 +104,13 @@ export class Cluster extends EventEmitter<ClusterEvents> {
    */
   private heartbeat(): void {
     const now = this.o.clock.now();
+    // After a stall of our own (a long synchronous task), the agents' frames are still unread in
+    // their sockets: their silence is ours. Judge them on the next beat, once those are read.
+    const stalled = this.lastBeat > 0 && now - this.lastBeat > 2 * PING_MS;
+    this.lastBeat = now;
     for (const s of this.agents.values()) {
       s.ping();
+      if (stalled) continue;
       if (this.run?.holds(s) !== true && now - s.lastSeen > (this.o.idleTimeoutMs ?? IDLE_TIMEOUT_MS)) {
         this.o.logger.warn(
           { agent: s.name, silentMs: Math.round(now - s.lastSeen) },
