@@ -14,6 +14,8 @@ export {
   addWireCounters,
   MAX_TLS_REASONS,
   newWireCounters,
+  RETRY_AFTER_BUCKETS_MS,
+  retryAfterBucket,
   type WireCounters,
   wireErrorTotal,
 } from './wire-counters.ts';

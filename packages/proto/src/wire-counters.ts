@@ -31,6 +31,36 @@ export interface WireCounters {
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null;
   /** Answers with a session refresh.on status (refreshed and retried): neither ok nor failed. */
   sessionRetries: number;
+  /** Answers by the protocol they came over (HTTP/1.x, HTTP/2). */
+  answeredH1: number;
+  answeredH2: number;
+  /** Attempts retried (RequestSpec.retry): recorded with their status or error, neither ok nor failed. */
+  retries: number;
+  /** Of those, attempts answered with a status (in `status`, without a latency sample). */
+  retriedAnswers: number;
+  /** Of those, 429s (rateLimited counts only a logical request's final 429). */
+  retriedRateLimited: number;
+  /** Final outcomes that were still retryable, the retries spent. */
+  giveUps: number;
+  /** Retries sent before the server's Retry-After had elapsed: must be 0. */
+  retriesBeforeRetryAfter: number;
+  /** Retry-After waits of retried attempts by RETRY_AFTER_BUCKETS_MS bucket (length: bounds + 1). */
+  readonly retryAfterBuckets: number[];
+}
+
+/**
+ * Upper bounds (ms, inclusive) of the Retry-After distribution's buckets; one more bucket
+ * counts the longer waits. Fixed on the wire, so agents and controller add bucket by bucket.
+ */
+export const RETRY_AFTER_BUCKETS_MS: readonly number[] = Object.freeze([
+  0, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, 3_600_000,
+]);
+
+/** The bucket a Retry-After wait of `ms` falls in. */
+export function retryAfterBucket(ms: number): number {
+  let i = 0;
+  while (i < RETRY_AFTER_BUCKETS_MS.length && ms > RETRY_AFTER_BUCKETS_MS[i]!) i++;
+  return i;
 }
 
 /** Distinct TLS failure reasons kept per name; later ones are counted under OTHER. */
@@ -62,6 +92,14 @@ export function newWireCounters(): WireCounters {
     redirects: 0,
     firstRedirect: null,
     sessionRetries: 0,
+    answeredH1: 0,
+    answeredH2: 0,
+    retries: 0,
+    retriedAnswers: 0,
+    retriedRateLimited: 0,
+    giveUps: 0,
+    retriesBeforeRetryAfter: 0,
+    retryAfterBuckets: new Array<number>(RETRY_AFTER_BUCKETS_MS.length + 1).fill(0),
   };
 }
 
@@ -104,4 +142,15 @@ export function addWireCounters(into: WireCounters, s: WireStats): void {
   into.redirects += s.redirects ?? 0;
   if (into.firstRedirect === null && s.firstRedirect != null) into.firstRedirect = s.firstRedirect;
   into.sessionRetries += s.sessionRetries ?? 0;
+  into.answeredH1 += s.answeredH1 ?? 0;
+  into.answeredH2 += s.answeredH2 ?? 0;
+  into.retries += s.retries ?? 0;
+  into.retriedAnswers += s.retriedAnswers ?? 0;
+  into.retriedRateLimited += s.retriedRateLimited ?? 0;
+  into.giveUps += s.giveUps ?? 0;
+  into.retriesBeforeRetryAfter += s.retriesBeforeRetryAfter ?? 0;
+  // Bucket by bucket; a longer list (the controller validates reports) adds nothing past the last.
+  const b = s.retryAfterBuckets ?? [];
+  const last = into.retryAfterBuckets.length - 1;
+  for (let i = 0; i < b.length; i++) into.retryAfterBuckets[Math.min(i, last)]! += b[i] ?? 0;
 }

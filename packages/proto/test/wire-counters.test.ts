@@ -14,9 +14,9 @@ const root = protobuf.loadSync(fileURLToPath(new URL('../barrage.proto', import.
 const RequestStats = root.lookupType('barrage.v1.RequestStats');
 
 /** Not counters: the name keys the stats; histograms are added by the callers. */
-const EXCLUDED = new Set(['name', 'latency', 'serviceTime']);
+const EXCLUDED = new Set(['name', 'latency', 'serviceTime', 'attemptServiceTime']);
 /** Counters not simply summed, each checked by name below. */
-const SPECIAL = new Set(['status', 'errors', 'firstRateLimitedAt', 'checks', 'firstRedirect']);
+const SPECIAL = new Set(['status', 'errors', 'firstRateLimitedAt', 'checks', 'firstRedirect', 'retryAfterBuckets']);
 
 /** The scalar numeric fields of a message type, by JS name. */
 function numericFields(type: protobuf.Type): string[] {
@@ -48,6 +48,7 @@ function stats(seed: number): Stats {
   s.firstRateLimitedAt = 5000 - seed;
   s.checks = [{ name: 'c', passes: seed * 10 + 3, fails: seed * 10 + 4 }];
   s.firstRedirect = { method: 'GET', url: `http://x/${seed}`, status: 301, location: '/y' };
+  s.retryAfterBuckets = [0, seed, 0, seed * 2];
   return s as Stats;
 }
 
@@ -82,6 +83,7 @@ test('sums two RequestStats, every counter', () => {
   assert.equal(acc.firstRateLimitedAt, 4998, 'the earliest');
   assert.deepEqual([...acc.checks], [['c', { passes: 13 + 23, fails: 14 + 24 }]]);
   assert.equal(acc.firstRedirect, a.firstRedirect, 'the first seen');
+  assert.deepEqual(acc.retryAfterBuckets.slice(0, 5), [0, 3, 0, 6, 0], 'bucket by bucket');
   // Explicit too, so the list above cannot silently shrink.
   assert.deepEqual(
     [acc.ok, acc.rateLimited, acc.failed, acc.retryAfterPresent, acc.dropped],

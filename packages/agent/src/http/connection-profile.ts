@@ -28,6 +28,10 @@ export interface ConnectRule {
 export interface ConnectionProfile {
   tls: TlsConnect | null;
   rules: readonly ConnectRule[];
+  /** HTTP/2: by ALPN on https (HTTP/1.1 if the server declines), with prior knowledge (h2c) on http. */
+  h2?: boolean;
+  /** HTTP/2 concurrent streams per connection; 0: undici's default (100). */
+  maxStreams?: number;
 }
 
 /** The first rule for host:port, if any. */
@@ -55,16 +59,18 @@ function fixedLookup(address: string): LookupFunction {
 export function connectOption(
   profile: ConnectionProfile | undefined,
   origin: string,
-  o: { allowH2: boolean; lookup?: LookupFunction; alerts: TlsAlerts },
+  o: { allowH2: boolean; useH2c?: boolean; lookup?: LookupFunction; alerts: TlsAlerts },
 ): buildConnector.connector | { lookup: LookupFunction } | undefined {
   const url = new URL(origin);
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const rule = profile === undefined ? undefined : matchRule(profile.rules, host, defaultPort(url));
   const lookup = rule === undefined ? o.lookup : fixedLookup(rule.address);
-  if (url.protocol !== 'https:' && rule === undefined) return lookup === undefined ? undefined : { lookup };
+  if (url.protocol !== 'https:' && rule === undefined && o.useH2c !== true)
+    return lookup === undefined ? undefined : { lookup };
   const tls = profile?.tls ?? null;
   const base = buildConnector({
     allowH2: o.allowH2,
+    ...(o.useH2c === true ? { useH2c: true } : {}),
     ...(lookup === undefined ? {} : { lookup }),
     ...(tls === null ? {} : tls),
     ...(tls?.ca === undefined ? {} : { allowPartialTrustChain: true }),

@@ -6,6 +6,12 @@ import { Cookie, CookieJar } from 'tough-cookie';
 
 export class VuCookies {
   private jar: CookieJar | null = null;
+  /** false: a jar that keeps nothing (cookies off), standing for its VU (connections: perVU). */
+  private readonly keeps: boolean;
+
+  constructor(keeps = true) {
+    this.keeps = keeps;
+  }
 
   /** The Cookie header for a request to `url`; undefined when there is none to send. */
   header(url: string): string | undefined {
@@ -16,7 +22,7 @@ export class VuCookies {
 
   /** Keeps what a response from `url` sets. */
   store(url: string, setCookie: string | string[] | undefined): void {
-    if (setCookie === undefined) return;
+    if (setCookie === undefined || !this.keeps) return;
     this.jar ??= new CookieJar();
     for (const c of Array.isArray(setCookie) ? setCookie : [setCookie]) {
       try {

@@ -2,7 +2,7 @@
 // once at assignment (run variables in, origin split off), with its checks and
 // captures, plus the per-iteration flow scope. Shared by the Requester and its
 // response handler.
-import type { Template } from '@barrage/core';
+import type { RetryPolicy, Template } from '@barrage/core';
 import type { Dispatcher } from 'undici';
 import type { StreamedBody } from './streamed-body.ts';
 
@@ -41,6 +41,8 @@ export interface PreparedRequest {
   expect: ReadonlySet<number> | null; // null: 2xx are ok
   /** Redirects followed at most (0..10); absent: none. */
   maxRedirects?: number;
+  /** When an attempt is tried again (retry.ts); absent or null: never. */
+  retry?: RetryPolicy | null;
   checks: readonly PreparedCheck[];
   captures: readonly PreparedCapture[];
   /** Flow variables appear somewhere: render per fire. */

@@ -1,7 +1,7 @@
 // Fires one HTTP request through the dispatch adapter (undici's dispatch API)
 // and reports its outcome to the Recorder: status, checks, captures. One
 // Requester per scenario, with its own Pool per origin (so one scenario's
-// connection limit is its own), no retries, every body consumed, HTTP/2
+// connection limit is its own), retries in retry.ts, every body consumed, HTTP/2
 // explicit. Knows nothing about load models: they decide when, the Requester
 // does how. Every instant it reads (dispatch, onto a connection, completion)
 // is on the run's clock, the one the models plan intended sends on. The hot
@@ -15,7 +15,7 @@ import type { CompletionLog } from '../measure/completion-log.ts';
 import type { ErrorKind, Recorder } from '../measure/recorder.ts';
 import type { ConnectionProfile } from './connection-profile.ts';
 import { setCookieValue, VuCookies } from './cookie-jar.ts';
-import { type HttpDispatch, UndiciDispatch } from './dispatch.ts';
+import { type HttpDispatch, UndiciDispatch, type UndiciDispatchOptions } from './dispatch.ts';
 import { TARGET_NOT_ALLOWED } from './guarded-lookup.ts';
 import type { DispatchOptions, Done, PreparedRequest, Scope } from './prepared-request.ts';
 import { type HandlerOwner, ResponseHandler } from './response-handler.ts';
@@ -56,6 +56,8 @@ export interface RequesterOptions {
   /** Connection settings (TLS, hosts, connectTo) by profile, and each request name's profile (index: name slot). */
   profiles?: readonly ConnectionProfile[];
   profileOf?: readonly number[];
+  /** The model's connection use (pipelining, keepAlive), for the default dispatch. */
+  transport?: Pick<UndiciDispatchOptions, 'pipelining' | 'keepAlive' | 'perVU'>;
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -84,10 +86,10 @@ export function classifyError(err: unknown): ErrorKind {
 export const encodePath = (p: string) => p.toWellFormed().replace(/[^\x21-\x7e]+/g, (s) => encodeURIComponent(s));
 
 /** undici's refusals of a request it will not send. */
-const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
+export const NOT_SENDABLE = new Set(['UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED', TARGET_NOT_ALLOWED]);
 
 export class Requester implements HandlerOwner {
-  private readonly http: HttpDispatch;
+  readonly http: HttpDispatch;
   private readonly opts: RequesterOptions;
   readonly clock: Clock;
   inFlight = 0;
@@ -97,7 +99,9 @@ export class Requester implements HandlerOwner {
   /** Service time is recorded (open models): the moment a request goes onto a connection is read. */
   readonly serviceTime: boolean;
   /** Each request name's connection profile (0: the run's default). */
-  private readonly profileOf: readonly number[];
+  protected readonly profileOf: readonly number[];
+  /** Whether each profile may speak HTTP/2 (index: profile number). */
+  private readonly h2Profile: readonly boolean[];
 
   constructor(opts: RequesterOptions) {
     this.opts = opts;
@@ -110,8 +114,10 @@ export class Requester implements HandlerOwner {
         allowH2: opts.allowH2,
         lookup: opts.lookup,
         profiles: opts.profiles,
+        ...opts.transport,
       });
     this.profileOf = opts.profileOf ?? [];
+    this.h2Profile = (opts.profiles ?? []).map((p) => opts.allowH2 || p.h2 === true);
   }
 
   /**
@@ -147,7 +153,7 @@ export class Requester implements HandlerOwner {
       const h = new ResponseHandler(this, req, scope, done, intendedAt, opts, sent);
       h.cookies = jar;
       h.refreshOn = refreshOn ?? null;
-      this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
+      this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0, h.cookies);
       return true;
     }
     let path: string;
@@ -201,13 +207,15 @@ export class Requester implements HandlerOwner {
     h.ownCookie = own;
     h.refreshOn = refreshOn ?? null;
     h.upload = upload;
-    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
+    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0, h.cookies);
     return true;
   }
 
   /** A cookie jar for one VU (or open-model iteration); null when the model keeps none. */
   newCookies(): VuCookies | null {
-    return this.opts.cookies === false ? null : new VuCookies();
+    // Under connections: perVU the jar is also the VU's identity for its pools: one that keeps nothing.
+    if (this.opts.cookies === false) return this.opts.transport?.perVU === true ? new VuCookies(false) : null;
+    return new VuCookies();
   }
 
   /**
@@ -215,6 +223,16 @@ export class Requester implements HandlerOwner {
    * 307/308 (a fresh stream for an upload), none after a 303. Not followed (the 3xx is the
    * answer) once the Requester is closed or when the allowlists refuse the new host.
    */
+  /**
+   * Counts an answer by protocol. undici gives HTTP/2 answers an empty status text and HTTP/1.x
+   * ones the reason phrase the server sent; only a connection that may speak HTTP/2 is asked,
+   * so an HTTP/1.1 server sending no reason phrase is miscounted only behind `http: 2` with ALPN.
+   */
+  answered(h: ResponseHandler, statusText: string): void {
+    const h2 = statusText === '' && this.h2Profile[this.profileOf[h.req.index] ?? 0] === true;
+    this.opts.recorder.recordProtocol(h.req.index, h2);
+  }
+
   follow(h: ResponseHandler): void {
     const hop = h.next!;
     const from = h.sent;
@@ -261,7 +279,7 @@ export class Requester implements HandlerOwner {
       bodyTimeout: from.bodyTimeout,
     };
     h.resend(opts, sent);
-    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0);
+    this.http.dispatch(opts, h, this.profileOf[h.req.index] ?? 0, h.cookies);
   }
 
   private refused(origin: string): boolean {
@@ -321,7 +339,7 @@ export class Requester implements HandlerOwner {
         at,
         refreshed,
       );
-      log.note(h.req.index, h.dispatchedAt, at, status === 429);
+      log.note(h.req.index, h.retries > 0 ? h.startedAt : h.dispatchedAt, at, status === 429);
       if (!refreshed && (h.req.checks.length > 0 || h.req.captures.length > 0)) this.inspect(h, status);
     }
     if (h.redirects > 0) recorder.recordRedirects(h.req.index, h.redirects);

@@ -21,6 +21,8 @@ export interface HandlerOwner {
   complete(h: ResponseHandler, error: unknown): void;
   /** A redirect answered in full: send `h.next`. */
   follow(h: ResponseHandler): void;
+  /** An answer (any hop or attempt) came back; `statusText` is '' over HTTP/2 (see Requester.answered). */
+  answered(h: ResponseHandler, statusText: string): void;
 }
 
 export class ResponseHandler implements Dispatcher.DispatchHandler {
@@ -31,6 +33,10 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
   readonly intendedAt: number | undefined;
   /** The hop in flight as dispatched (the first: the request itself). */
   sent: DispatchOptions;
+  /** The request itself as first dispatched: what a retry sends again (retry.ts). */
+  readonly first: DispatchOptions;
+  /** Retries sent so far (retry.ts); each resets the attempt's state below. */
+  retries = 0;
   bytesSent: number;
   /** Run clock: when the request was handed to the dispatcher. */
   readonly dispatchedAt: number;
@@ -68,7 +74,7 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
     this.scope = scope;
     this.done = done;
     this.intendedAt = intendedAt;
-    this.sent = sent;
+    this.sent = this.first = sent;
     this.bytesSent = bytesSent;
     this.dispatchedAt = this.startedAt = exec.clock.now();
   }
@@ -93,6 +99,23 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
     this.finished = false;
   }
 
+  /**
+   * A new attempt of the request (a retry): the same handler dispatched again, its answer state
+   * cleared. `dispatchedAt` stays the first attempt's (latency runs through the final attempt).
+   */
+  again(sent: DispatchOptions, bytesSent: number): void {
+    this.sent = sent;
+    this.bytesSent = bytesSent;
+    this.retries++;
+    this.startedAt = this.exec.clock.now();
+    this.onConnection = false;
+    this.status = this.bytes = this.redirects = 0;
+    this.headers = null;
+    this.body = null;
+    this.next = null;
+    this.finished = false;
+  }
+
   onRequestStart(): void {
     // The request is about to be written on a connection: service time starts here (first hop).
     if (this.onConnection) return;
@@ -104,9 +127,11 @@ export class ResponseHandler implements Dispatcher.DispatchHandler {
     _c: Dispatcher.DispatchController,
     statusCode: number,
     headers: Record<string, string | string[] | undefined>,
+    statusText: string,
   ): void {
     this.status = statusCode;
     this.headers = headers;
+    this.exec.answered(this, statusText);
     // Every hop's Set-Cookie is kept, so a login that redirects still logs the VU in.
     if (this.cookies !== null && headers['set-cookie'] !== undefined)
       this.cookies.store(this.sent.origin + this.sent.path, headers['set-cookie']);

@@ -1,7 +1,14 @@
 // Per-interval measurements of one agent, one slot per request name. The hot
 // path (record/recordError) only increments counters and records into an
 // HdrHistogram; snapshot() turns the interval into wire RequestStats and resets.
-import { type barrage, clampLatencyUs, encodeHistogram, newIntervalHistogram } from '@barrage/proto';
+import {
+  type barrage,
+  clampLatencyUs,
+  encodeHistogram,
+  newIntervalHistogram,
+  RETRY_AFTER_BUCKETS_MS,
+  retryAfterBucket,
+} from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 
 export type ErrorKind = 'timeout' | 'refused' | 'reset' | 'other' | 'tls';
@@ -39,9 +46,22 @@ class Slot {
   firstRedirectSent = false;
   /** Answers with a session refresh.on status: neither ok nor failed (the VU refreshed and retried). */
   sessionRetries = 0;
+  /** Retried attempts (http/retry.ts): recorded with their status or error, neither ok nor failed. */
+  retries = 0;
+  retriedAnswers = 0;
+  retriedRateLimited = 0;
+  giveUps = 0;
+  retriesBeforeRetryAfter = 0;
+  readonly retryAfter = new Uint32Array(RETRY_AFTER_BUCKETS_MS.length + 1);
+  /** Retried answers' time from their send; created on the first. */
+  attemptTime: Int32Histogram | null = null;
+  /** Answers by the protocol they came over (every hop and attempt: what the target served). */
+  answeredH1 = 0;
+  answeredH2 = 0;
 
   get active(): boolean {
-    return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0;
+    if (this.retries > 0 || this.retriesBeforeRetryAfter > 0) return true;
+    return this.latency.totalCount > 0 || this.failed > 0 || this.dropped > 0 || this.answeredH1 + this.answeredH2 > 0;
   }
 
   clear(): void {
@@ -61,6 +81,10 @@ class Slot {
     this.checks.clear();
     this.redirects = 0;
     this.sessionRetries = 0;
+    this.retries = this.retriedAnswers = this.retriedRateLimited = this.giveUps = this.retriesBeforeRetryAfter = 0;
+    this.retryAfter.fill(0);
+    this.attemptTime?.reset();
+    this.answeredH1 = this.answeredH2 = 0;
   }
 }
 
@@ -153,6 +177,62 @@ export class Recorder {
     slot.bytesSent += bytesSent;
   }
 
+  /** One answer (a status came back) over HTTP/2 (`h2`) or HTTP/1.x. */
+  recordProtocol(name: number, h2: boolean): void {
+    if (h2) this.slots[name]!.answeredH2++;
+    else this.slots[name]!.answeredH1++;
+  }
+
+  /**
+   * An attempt that is tried again: its answer's status (0: none, `kind` says why) is counted
+   * like any answer's, but it is neither ok nor failed and has no latency sample (its request
+   * gets one at its final attempt). `retryAfterMs`: the wait the server asked, if it did.
+   */
+  recordRetried(
+    name: number,
+    status: number,
+    kind: ErrorKind,
+    attemptUs: number,
+    retryAfterMs: number | undefined,
+    bytesReceived: number,
+    bytesSent: number,
+    at: number,
+    tlsReason = 'OTHER',
+  ): void {
+    const slot = this.slots[name]!;
+    slot.retries++;
+    slot.bytesSent += bytesSent;
+    if (retryAfterMs !== undefined) slot.retryAfter[retryAfterBucket(retryAfterMs)]!++;
+    if (status === 0) {
+      if (kind === 'tls') {
+        const reason = slot.tls.has(tlsReason) || slot.tls.size < MAX_TLS_REASONS ? tlsReason : 'OTHER';
+        slot.tls.set(reason, (slot.tls.get(reason) ?? 0) + 1);
+      } else slot[kind]++;
+      return;
+    }
+    slot.retriedAnswers++;
+    slot.bytesReceived += bytesReceived;
+    (slot.attemptTime ??= newIntervalHistogram()).recordValue(clampLatencyUs(attemptUs));
+    if (status >= 100 && status < 600) {
+      slot.status[status - 100]!++;
+      slot.statusUsed = true;
+    } else slot.otherStatus.set(status, (slot.otherStatus.get(status) ?? 0) + 1);
+    if (status === 429) {
+      slot.retriedRateLimited++;
+      if (slot.firstRateLimitedAt === 0 || at < slot.firstRateLimitedAt) slot.firstRateLimitedAt = at;
+    }
+  }
+
+  /** A request's final outcome was still retryable, but its retries were spent. */
+  recordGiveUp(name: number): void {
+    this.slots[name]!.giveUps++;
+  }
+
+  /** A retry went out before the server's Retry-After had elapsed (a compliance fault: must stay 0). */
+  recordEarlyRetry(name: number): void {
+    this.slots[name]!.retriesBeforeRetryAfter++;
+  }
+
   recordDropped(name: number): void {
     this.slots[name]!.dropped++;
   }
@@ -216,6 +296,15 @@ export class Recorder {
         // Sent with the interval that counts its request's redirects (the hop may finish later).
         firstRedirect: s.redirects > 0 ? s.firstRedirect : null,
         sessionRetries: s.sessionRetries,
+        retries: s.retries,
+        retriedAnswers: s.retriedAnswers,
+        retriedRateLimited: s.retriedRateLimited,
+        giveUps: s.giveUps,
+        retriesBeforeRetryAfter: s.retriesBeforeRetryAfter,
+        retryAfterBuckets: s.retries > 0 ? [...s.retryAfter] : [],
+        attemptServiceTime: s.retriedAnswers > 0 && s.attemptTime !== null ? encodeHistogram(s.attemptTime) : null,
+        answeredH1: s.answeredH1,
+        answeredH2: s.answeredH2,
       });
       if (s.firstRedirect !== null && s.redirects > 0) {
         s.firstRedirect = null;

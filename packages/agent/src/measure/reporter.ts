@@ -32,6 +32,8 @@ export interface ReportStatus {
   eventLoopUtilization?: number;
   /** Rows taken per data source over the interval. */
   dataRows?: barrage.v1.NamedCount.$Properties[];
+  /** Connections opened to targets over the interval. */
+  connectionsOpened?: number;
 }
 
 export class Reporter {
@@ -103,6 +105,7 @@ export class Reporter {
       leaseExpiredAt = 0,
       eventLoopUtilization = 0,
       dataRows = [],
+      connectionsOpened = 0,
     } = status;
     const frame = encodeEnvelope({
       report: {
@@ -120,6 +123,7 @@ export class Reporter {
         leaseExpiredAt,
         eventLoopUtilization,
         dataRows,
+        connectionsOpened,
       },
     });
     this.outbox.set(seq, frame);

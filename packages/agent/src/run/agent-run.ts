@@ -15,7 +15,7 @@ import {
 } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import type { DispatchFactory } from '../http/dispatch.ts';
-import { Requester } from '../http/requester.ts';
+import type { Requester } from '../http/requester.ts';
 import type { Scheduler } from '../load/scheduler.ts';
 import { AgentHealth, type ProcessGauges } from '../measure/agent-health.ts';
 import { CompletionLog } from '../measure/completion-log.ts';
@@ -30,6 +30,7 @@ import type { ReceivedTable } from './data-inbox.ts';
 import { Lease } from './lease.ts';
 import { concurrency, type OwnSegment, ownPart } from './own-part.ts';
 import { modelFor, type Part, type PartContext } from './part.ts';
+import { Requesters } from './requesters.ts';
 import type { RunHandle } from './run-handle.ts';
 import { badTakeover, checkTakeover, takenShares } from './takeover.ts';
 import { checkTargets, redirectGuard, targetLookup } from './target-guard.ts';
@@ -73,6 +74,8 @@ export class AgentRun implements RunHandle {
   private readonly dataRows = new DataRowCount();
   private readonly log = new CompletionLog();
   private readonly requesters: Requester[];
+  /** Makes the run's Requesters and sums the connections they open. */
+  private readonly made: Requesters;
   private readonly health: AgentHealth;
   private readonly lease: Lease;
   /** The agent's segment, and this process's or worker's part of it. */
@@ -81,7 +84,6 @@ export class AgentRun implements RunHandle {
   /** The run's one time base: controller time, as this agent's clock plus the measured offset. */
   private readonly clock: Clock;
   private readonly timers: Timers;
-  private readonly dispatch: DispatchFactory | undefined;
   private readonly schedulers: Scheduler[] = [];
   private readonly runTimers: Timer[] = [];
   /** Parts waiting for their first instant, by key; cleared when launched. */
@@ -98,7 +100,6 @@ export class AgentRun implements RunHandle {
   private readonly queuedTakeovers: barrage.v1.Takeover.$Properties[] = [];
   /** Per requester: how long its requests may finish after a stop (takeover requesters are appended). */
   private readonly grace: number[];
-  private readonly allowH2: boolean;
   private readonly lookup: LookupFunction;
   private readonly redirectRefused: (host: string) => string | undefined;
   private readonly connections: ConnectionPlan; // TLS and overrides (hosts, connectTo) by profile
@@ -129,17 +130,27 @@ export class AgentRun implements RunHandle {
     const base = o.clock;
     this.clock = { now: () => base.now() + this.offsetMs };
     this.timers = o.timers ?? systemTimers;
-    this.dispatch = o.dispatch;
-    this.allowH2 = o.assign.allowH2 ?? false;
     const openNames = new Set(
       this.scenarios
         .filter((s) => isOpenExecutor(s.executor))
         .flatMap((s) => s.entries.flatMap((e) => e.steps.map((r) => this.names[r.index]!))),
     );
     this.recorder = new Recorder(this.names, openNames);
+    this.made = new Requesters({
+      allowH2: o.assign.allowH2 ?? false,
+      recorder: this.recorder,
+      log: this.log,
+      clock: this.clock,
+      onComplete: this.onComplete,
+      lookup: this.lookup,
+      redirectRefused: this.redirectRefused,
+      connections: this.connections,
+      dispatch: o.dispatch,
+      timers: this.timers,
+    });
     // One Requester per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.requesters = this.scenarios.map((s) =>
-      this.newRequester(s.connections || concurrency(s, this.own), isOpenExecutor(s.executor), s.cookies !== false),
+      this.made.make(s, s.connections || concurrency(s, this.own), isOpenExecutor(s.executor)),
     );
     this.grace = this.scenarios.map((s) => s.gracefulStopMs);
     this.agentTimeoutMs = o.assign.agentTimeoutMs || DEFAULT_AGENT_TIMEOUT_MS;
@@ -173,24 +184,8 @@ export class AgentRun implements RunHandle {
         leaseExpiredAt: this.lease.expiredAt,
         ...this.health.sample(),
         dataRows: this.dataRows.take(),
+        connectionsOpened: this.made.takeOpened(),
       }),
-    });
-  }
-
-  private newRequester(connections: number, open: boolean, cookies: boolean): Requester {
-    return new Requester({
-      cookies,
-      allowH2: this.allowH2,
-      connections,
-      serviceTime: open,
-      recorder: this.recorder,
-      log: this.log,
-      clock: this.clock,
-      onComplete: this.onComplete,
-      lookup: this.lookup,
-      redirectRefused: this.redirectRefused,
-      ...this.connections,
-      dispatch: this.dispatch?.({ connections, allowH2: this.allowH2, lookup: this.lookup, ...this.connections }),
     });
   }
 
@@ -309,7 +304,7 @@ export class AgentRun implements RunHandle {
       // Within the scenario: a from_at far off must not overflow a timer.
       const fromAt = Math.min(Math.max(t.fromAt!, scenarioAt), endAt);
       if (this.clock.now() >= endAt) continue;
-      const requester = this.newRequester(s.connections || share.adds, isOpenExecutor(s.executor), s.cookies !== false);
+      const requester = this.made.make(s, s.connections || share.adds, isOpenExecutor(s.executor));
       this.requesters.push(requester);
       this.grace.push(s.gracefulStopMs);
       this.pending++;

@@ -21,6 +21,7 @@ import { AgentErrors } from '../errors.ts';
 import { MultipartBody } from '../http/multipart-body.ts';
 import { MAX_REDIRECTS } from '../http/redirects.ts';
 import { encodePath, type PreparedCapture, type PreparedCheck, type PreparedRequest } from '../http/requester.ts';
+import { retryPolicyOf } from '../http/retry.ts';
 import type { RunTable } from '../load/data-rows.ts';
 import type { PreparedEntry } from '../load/iteration.ts';
 import type { PreparedSession } from '../load/session.ts';
@@ -29,6 +30,7 @@ import { prepareStreamedBody } from './body-plan.ts';
 import type { ReceivedTable } from './data-inbox.ts';
 import { prepareTables, referenceNames } from './data-tables.ts';
 import { prepareSession } from './session-plan.ts';
+import { prepareTransport, type Transport } from './transport-plan.ts';
 
 export interface Stage {
   durationMs: number;
@@ -61,6 +63,8 @@ export interface PreparedScenario {
   maxSteps: number;
   /** VUs keep cookies unless false (the model's `cookies: false`). */
   cookies?: boolean;
+  /** keepAlive, pipelining, connections per VU (transport-plan.ts); absent: shared, kept alive, no pipelining. */
+  transport?: Transport;
   /** The model's per-VU session (ScenarioPlan 40-44), if it has one. */
   session?: PreparedSession;
   /** The data sources its templates read. */
@@ -221,6 +225,7 @@ export function prepareAssignment(
       scenarioCount: Math.max(1, s.scenarioCount ?? (a.scenarios ?? []).length, (s.scenarioIndex ?? si) + 1),
       maxSteps: Math.max(1, ...entries.map((e) => e.steps.length)),
       cookies: !s.cookiesOff,
+      transport: prepareTransport(s, where),
       ...(session === undefined ? {} : { session }),
       data,
     };
@@ -337,6 +342,7 @@ function prepareRequest(
     timeoutMs: r.timeoutMs || 60_000,
     expect,
     maxRedirects: Math.min(r.maxRedirects ?? 0, MAX_REDIRECTS),
+    retry: retryPolicyOf(r.retry),
     checks,
     captures,
     templated,

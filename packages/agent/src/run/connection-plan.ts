@@ -1,9 +1,10 @@
 // How the run's requests connect: the Assign's TLS settings and connection
 // overrides (hosts, connectTo), checked as untrusted bytes (bounded sizes, PEM
 // that loads, IP addresses, ports) and judged by the target allowlists before
-// anything is sent, then grouped into connection profiles: profile 0 is the
-// run's default, each request with settings of its own gets another. Key
-// material never appears in an error message.
+// anything is sent, with each request's HTTP version (HTTP/2 streams), then
+// grouped into connection profiles: profile 0 is the run's default, each request
+// with settings of its own gets another. Key material never appears in an error
+// message.
 import { isIP } from 'node:net';
 import { createSecureContext } from 'node:tls';
 import type { TargetAllowlist } from '@barrage/core';
@@ -21,6 +22,7 @@ const MAX_TLS = 64;
 const MAX_PEM_BYTES = 256 * 1024;
 const MAX_PASSPHRASE = 1024;
 const MAX_RULES = 256;
+const MAX_STREAMS = 1000;
 const HOST = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const PEM = (b: Uint8Array, what: string) => Buffer.from(b).includes(`-----BEGIN ${what}`);
 
@@ -83,6 +85,17 @@ function rulesOf(
   });
 }
 
+/** A request's HTTP version (0 or 11: HTTP/1.1, 2: HTTP/2) and streams per HTTP/2 connection. */
+function httpOf(r: barrage.v1.RequestSpec.$Properties, where: string): { h2: boolean; maxStreams: number } {
+  const v = r.http ?? 0;
+  if (v !== 0 && v !== 11 && v !== 2) throw new AgentErrors.BAD_ASSIGN(`${where}: http ${v} (1.1 or 2)`);
+  const maxStreams = r.maxStreams ?? 0;
+  if (!Number.isInteger(maxStreams) || maxStreams > MAX_STREAMS)
+    throw new AgentErrors.BAD_ASSIGN(`${where}: maxStreams ${maxStreams} (1..${MAX_STREAMS})`);
+  if (maxStreams > 0 && v !== 2) throw new AgentErrors.BAD_ASSIGN(`${where}: maxStreams needs http 2`);
+  return { h2: v === 2, maxStreams };
+}
+
 /** The run's connection profiles, and each request name's; throws BAD_ASSIGN or TARGET_NOT_ALLOWED. */
 export function prepareConnections(
   a: barrage.v1.Assign.$Properties,
@@ -103,11 +116,12 @@ export function prepareConnections(
       if (!Number.isInteger(t) || t < 0 || t > tls.length) throw new AgentErrors.BAD_ASSIGN(`${where}: tls ${t}`);
       const own = r.connectTo ?? [];
       const rules = own.length > 0 ? rulesOf(own, `${where} connectTo`, lists) : runRules;
-      const key = `${t} ${own.length > 0 ? JSON.stringify(rules) : '[]'}`;
+      const { h2, maxStreams } = httpOf(r, where);
+      const key = `${t} ${own.length > 0 ? JSON.stringify(rules) : '[]'}${h2 ? ` h2 ${maxStreams}` : ''}`;
       let p = byKey.get(key);
       if (p === undefined) {
         p = profiles.length;
-        profiles.push({ tls: t === 0 ? null : tls[t - 1]!, rules });
+        profiles.push({ tls: t === 0 ? null : tls[t - 1]!, rules, ...(h2 ? { h2, maxStreams } : {}) });
         byKey.set(key, p);
       }
       const slot = names.indexOf(r.name ?? '');

@@ -11,6 +11,7 @@ import {
   type barrage,
   encodeHistogram,
   newIntervalHistogram,
+  newWireCounters,
   type WireCounters,
 } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
@@ -29,6 +30,8 @@ class NameTotals implements WireCounters {
   readonly latency: Int32Histogram = newIntervalHistogram();
   readonly serviceTime: Int32Histogram = newIntervalHistogram();
   serviceTimeUsed = false;
+  /** Retried attempts' service times (created on the first). */
+  attemptServiceTime: Int32Histogram | null = null;
   readonly status = new Map<number, number>();
   readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
   readonly tlsReasons = new Map<string, number>();
@@ -44,6 +47,14 @@ class NameTotals implements WireCounters {
   redirects = 0;
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
   sessionRetries = 0;
+  answeredH1 = 0;
+  answeredH2 = 0;
+  retries = 0;
+  retriedAnswers = 0;
+  retriedRateLimited = 0;
+  giveUps = 0;
+  retriesBeforeRetryAfter = 0;
+  readonly retryAfterBuckets = newWireCounters().retryAfterBuckets;
 
   add(s: Stats): void {
     addWireHistogram(this.latency, s.latency);
@@ -51,6 +62,8 @@ class NameTotals implements WireCounters {
       addWireHistogram(this.serviceTime, s.serviceTime);
       this.serviceTimeUsed = true;
     }
+    if (s.attemptServiceTime != null)
+      addWireHistogram((this.attemptServiceTime ??= newIntervalHistogram()), s.attemptServiceTime);
     // Counts summed; first_redirect is one per name for the agent, as from a
     // single-threaded one: the first worker's to arrive.
     addWireCounters(this, s);
@@ -81,6 +94,15 @@ class NameTotals implements WireCounters {
       redirects: this.redirects,
       firstRedirect: this.firstRedirect,
       sessionRetries: this.sessionRetries,
+      answeredH1: this.answeredH1,
+      answeredH2: this.answeredH2,
+      retries: this.retries,
+      retriedAnswers: this.retriedAnswers,
+      retriedRateLimited: this.retriedRateLimited,
+      giveUps: this.giveUps,
+      retriesBeforeRetryAfter: this.retriesBeforeRetryAfter,
+      retryAfterBuckets: this.retries > 0 ? [...this.retryAfterBuckets] : [],
+      attemptServiceTime: this.attemptServiceTime === null ? null : encodeHistogram(this.attemptServiceTime),
     };
   }
 }
@@ -93,6 +115,8 @@ class IntervalTotals {
   cpuCores = 0;
   /** Rows taken per data source: the workers' counts add up. */
   readonly dataRows = new Map<string, number>();
+  /** Connections the workers opened: they add up. */
+  connectionsOpened = 0;
 }
 
 interface WorkerState {
@@ -150,6 +174,7 @@ export class ReportMerger {
     }
     for (const d of r.dataRows ?? [])
       t.dataRows.set(d.name ?? '', (t.dataRows.get(d.name ?? '') ?? 0) + (d.count ?? 0));
+    t.connectionsOpened += r.connectionsOpened ?? 0;
     t.eventLoopP99Ms = Math.max(t.eventLoopP99Ms, r.eventLoopP99Ms ?? 0);
     t.eventLoopMaxMs = Math.max(t.eventLoopMaxMs, r.eventLoopMaxMs ?? 0);
     t.eventLoopUtilization = Math.max(t.eventLoopUtilization, r.eventLoopUtilization ?? 0);
@@ -206,6 +231,7 @@ export class ReportMerger {
         eventLoopMaxMs: t.eventLoopMaxMs,
         eventLoopUtilization: t.eventLoopUtilization,
         cpuCores: t.cpuCores,
+        connectionsOpened: t.connectionsOpened,
         leaseExpiredAt: expiries.length > 0 ? Math.min(...expiries) : 0,
         dataRows: [...t.dataRows].map(([name, count]) => ({ name, count })),
       },

@@ -21,6 +21,8 @@ export interface FakeTargetOptions {
   status?: number | ((path: string) => number);
   /** Response body; default empty. */
   body?: (path: string) => string;
+  /** Headers beside content-type, given the status just chosen; default none. */
+  headers?: (path: string, status: number) => Record<string, string>;
 }
 
 const CONTROLLER = {} as Dispatcher.DispatchController;
@@ -62,10 +64,11 @@ class FakePool implements HttpDispatch {
     if (!this.active.delete(f)) return;
     f.req.answeredAt = this.target.time.now();
     const body = this.target.body(f.req.path);
+    const status = this.target.status(f.req.path);
     f.handler.onResponseStart?.(
       CONTROLLER,
-      this.target.status(f.req.path),
-      { 'content-type': 'application/json' },
+      status,
+      { 'content-type': 'application/json', ...this.target.headers(f.req.path, status) },
       'OK',
     );
     if (body.length > 0) f.handler.onResponseData?.(CONTROLLER, Buffer.from(body));
@@ -102,6 +105,10 @@ export class FakeTarget {
   status(path: string): number {
     const s = this.o.status ?? 200;
     return typeof s === 'number' ? s : s(path);
+  }
+
+  headers(path: string, status: number): Record<string, string> {
+    return this.o.headers?.(path, status) ?? {};
   }
 
   body(path: string): string {

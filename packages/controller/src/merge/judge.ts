@@ -21,7 +21,9 @@ export function requestValue(m: Metric, s: RequestSummary, percentile?: (q: numb
     }
     case 'rate': {
       if (m.of === 'retry_after') return s.rateLimited === 0 ? NaN : s.retryAfterPresent / s.rateLimited;
-      return s.requests === 0 ? NaN : count(m.of, s) / s.requests;
+      // Of logical requests: a retried attempt is part of its request, not one of its own.
+      const logical = s.requests - (s.retries ?? 0);
+      return logical <= 0 ? NaN : count(m.of, s) / logical;
     }
     case 'count':
       return count(m.of, s);

@@ -1,6 +1,7 @@
 // What a request name (or all of them) amounts to over a span of time, in the
 // summary's units: counts, rps over the window, latency in ms with percentiles
 // clamped into [min, max]. Pure: read from merged totals, no clock.
+import { RETRY_AFTER_BUCKETS_MS } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 import type { RequestTotals } from './run-aggregate.ts';
 
@@ -53,6 +54,23 @@ export interface RequestSummary {
    * request. ok + rateLimited + failed + sessionRetries = requests. Present when not 0.
    */
   sessionRetries?: number;
+  /** Answers by the protocol they came over ("h1", "h2"; every hop and attempt); present when some came back. */
+  protocols?: Record<string, number>;
+  /**
+   * Retries (docs/scenarios.md "Retries"), present when the name retried or gave up: attempts
+   * tried again (each in `requests`, `status` or `errors`, neither ok nor failed; only the final
+   * attempt has a latency sample), so ok + rateLimited + failed + sessionRetries + retries =
+   * requests, and requests - retries are the logical requests.
+   */
+  retries?: number;
+  /** Final outcomes still retryable with the retries spent. */
+  giveUps?: number;
+  /** Retries sent before the server's Retry-After had elapsed (must be 0). */
+  retriesBeforeRetryAfter?: number;
+  /** Retry-After waits the retried attempts were asked for: count per bucket, keyed by its upper bound in ms ("inf": longer). */
+  retryAfterMs?: Record<string, number>;
+  /** Retried attempts' own time from their send (the final attempt's is in latency / serviceTime). */
+  attemptTimeMs?: LatencyMs;
 }
 
 const ms = (us: number) => Math.round(us) / 1000;
@@ -106,10 +124,35 @@ export function requestSummary(t: RequestTotals, windowMs: number, firstAfter: n
     checks: Object.fromEntries([...t.checks].sort((a, b) => a[0].localeCompare(b[0])).map(([k, v]) => [k, { ...v }])),
     redirects: t.redirects,
     ...(t.sessionRetries > 0 ? { sessionRetries: t.sessionRetries } : {}),
+    ...(t.answeredH1 + t.answeredH2 > 0 ? { protocols: protocolCounts(t) } : {}),
+    ...retryFigures(t),
   };
   // Shown only where it covers every sample: a TOTAL over open and closed models has no service time.
   if (t.serviceTime && t.serviceTime.totalCount === t.latency.totalCount) out.serviceTimeMs = latencyMs(t.serviceTime);
   return out;
+}
+
+/** Answers per protocol, the ones used only. */
+function protocolCounts(t: RequestTotals): Record<string, number> {
+  return { ...(t.answeredH1 > 0 ? { h1: t.answeredH1 } : {}), ...(t.answeredH2 > 0 ? { h2: t.answeredH2 } : {}) };
+}
+
+/** The summary's retry figures; none when the name neither retried nor gave up. */
+function retryFigures(t: RequestTotals): Partial<RequestSummary> {
+  if (t.retries === 0 && t.giveUps === 0 && t.retriesBeforeRetryAfter === 0) return {};
+  const buckets: Record<string, number> = {};
+  t.retryAfterBuckets.forEach((n, i) => {
+    if (n > 0) buckets[String(RETRY_AFTER_BUCKETS_MS[i] ?? 'inf')] = n;
+  });
+  return {
+    retries: t.retries,
+    giveUps: t.giveUps,
+    retriesBeforeRetryAfter: t.retriesBeforeRetryAfter,
+    retryAfterMs: buckets,
+    ...(t.attemptServiceTime !== null && t.attemptServiceTime.totalCount > 0
+      ? { attemptTimeMs: latencyMs(t.attemptServiceTime) }
+      : {}),
+  };
 }
 
 /** Any percentile (ms) of a histogram, clamped into [min, max] like the summary's. */

@@ -5,6 +5,7 @@ import {
   addWireHistogram,
   type barrage,
   newTotalHistogram,
+  newWireCounters,
   type WireCounters,
   wireErrorTotal,
 } from '@barrage/proto';
@@ -47,6 +48,18 @@ export class RequestTotals implements WireCounters {
   firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
   /** Answers with a session refresh.on status: the VU refreshed its session and retried (its own attempt). */
   sessionRetries = 0;
+  answeredH1 = 0;
+  answeredH2 = 0;
+  /** Attempts retried (answered or not): each in `status` or `errors`, neither ok nor failed. */
+  retries = 0;
+  /** Retried attempts answered with a status (in `status`, no latency sample: their request has one). */
+  retriedAnswers = 0;
+  retriedRateLimited = 0;
+  giveUps = 0;
+  retriesBeforeRetryAfter = 0;
+  readonly retryAfterBuckets = newWireCounters().retryAfterBuckets;
+  /** Retried attempts' service times (per name only; null until one arrived). */
+  attemptServiceTime: Float64Histogram | null = null;
 
   get latency(): Float64Histogram {
     return this.latencyHistogram;
@@ -63,14 +76,15 @@ export class RequestTotals implements WireCounters {
     return this.responses + e.timeout + e.refused + e.reset + e.other + e.tls;
   }
 
-  /** Answers with a status (one latency sample each): what throughput counts. */
+  /** Answers with a status (one latency sample each, or a retried attempt's): what throughput counts. */
   get responses(): number {
-    return this.latency.totalCount;
+    return this.latency.totalCount + this.retriedAnswers;
   }
 
   add(s: WireStats): void {
     addWireHistogram(this.latencyHistogram, s.latency);
     if (s.serviceTime) addWireHistogram(this.serviceTimeTarget(), s.serviceTime);
+    if (s.attemptServiceTime) addWireHistogram((this.attemptServiceTime ??= newTotalHistogram()), s.attemptServiceTime);
     this.addCounters(s);
   }
 

@@ -57,6 +57,8 @@ export interface AgentTotals {
   lastInterval: number;
   reports: number;
   final: boolean;
+  /** Connections it opened to targets (Report.connections_opened). */
+  connectionsOpened: number;
 }
 
 /** An interval closing: its counters, and its final histogram (released once this returns). */
@@ -119,11 +121,20 @@ export class RunAggregate {
     if (agent === undefined)
       this.agents.set(
         agentId,
-        (agent = { requests: 0, dataRows: new Map(), status: new Map(), lastInterval: -1, reports: 0, final: false }),
+        (agent = {
+          requests: 0,
+          dataRows: new Map(),
+          status: new Map(),
+          lastInterval: -1,
+          reports: 0,
+          final: false,
+          connectionsOpened: 0,
+        }),
       );
     agent.reports++;
     for (const d of r.dataRows ?? []) agent.dataRows.set(d.name!, (agent.dataRows.get(d.name!) ?? 0) + (d.count ?? 0));
     agent.final ||= r.final ?? false;
+    agent.connectionsOpened += r.connectionsOpened ?? 0;
     agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
     const point = this.point(r.interval ?? 0);
     // One scan of each wire histogram, its buckets added straight into its name's and its

@@ -9,11 +9,13 @@
 import { ArrivalSchedule, LOAD_MODELS, offsetsOf, peakShare, rampVuBlock } from '@barrage/core';
 import type { barrage } from '@barrage/proto';
 import type { LoadScenario, RequestDef, Scenario } from '../scenario/scenario.ts';
+import type { RetryDef } from '../scenario/schema-retry.ts';
 import { requestUrl } from '../scenario/urls.ts';
 import { apportion, type Segment, segments } from './apportion.ts';
 import { connectionAssign, requestConnection } from './connection-specs.ts';
 import { dataSources } from './data-chunks.ts';
 import type { RunVar } from './setup.ts';
+import { requestTransport, scenarioTransport } from './transport-specs.ts';
 
 export interface AgentPlan {
   segment: Segment;
@@ -89,6 +91,7 @@ function requestSpec(
   r: RequestDef,
   baseUrl: string | undefined,
   redirects: number,
+  retry: RetryDef | undefined,
 ): barrage.v1.RequestSpec.$Properties {
   return {
     name: r.name,
@@ -101,6 +104,7 @@ function requestSpec(
     expectStatus: r.expect,
     // The request's own limit wins over its load model's (which holds the defaults').
     maxRedirects: r.redirects ?? redirects,
+    retry: retrySpec(r.retry ?? retry),
     captures: r.captures.map((c) => ({
       var: c.variable,
       jsonPath: c.json ?? '',
@@ -135,6 +139,22 @@ function requestSpec(
   };
 }
 
+/** A retry policy on the wire; none (or max 0): never retried. */
+function retrySpec(r: RetryDef | undefined): barrage.v1.RetrySpec.$Properties | null {
+  if (r === undefined || r.max === 0) return null;
+  return {
+    onStatus: r.statuses,
+    onReset: r.errors.includes('reset'),
+    onTimeout: r.errors.includes('timeout'),
+    onRefused: r.errors.includes('refused'),
+    max: r.max,
+    baseMs: r.baseMs,
+    maxMs: r.maxMs,
+    jitter: r.jitter,
+    honorRetryAfter: r.honorRetryAfter,
+  };
+}
+
 export function planRun(p: PlanInput): AgentPlan[] {
   const segs = segments(p.agents);
   const plans: barrage.v1.ScenarioPlan.$Properties[][] = segs.map(() => []);
@@ -145,8 +165,9 @@ export function planRun(p: PlanInput): AgentPlan[] {
       ...new Set([...sc.mix.flatMap((m) => m.steps), ...(session?.steps ?? []), ...(session?.teardown ?? [])]),
     ];
     const requests = used.map((n) => ({
-      ...requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects),
+      ...requestSpec(p.scenario.requests.find((r) => r.name === n)!, p.baseUrl, sc.redirects, sc.retry),
       ...requestConnection(p.scenario.connections, n),
+      ...requestTransport(p.scenario.transport?.[p.scenario.scenarios.indexOf(sc)], n),
     }));
     const mix = sc.mix.map((m) => ({ name: m.name, weight: m.weight, steps: m.steps.map((n) => used.indexOf(n)) }));
     const total = LOAD_MODELS[sc.executor].kind === 'open' ? new ArrivalSchedule(sc.startTarget, sc.stages).total : 0;
@@ -191,6 +212,7 @@ export function planRun(p: PlanInput): AgentPlan[] {
         requests,
         mix,
         cookiesOff: !sc.cookies,
+        ...scenarioTransport(p.scenario.transport?.[scenarioIndex]),
         ...(session === undefined
           ? {}
           : {

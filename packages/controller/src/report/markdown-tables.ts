@@ -31,6 +31,9 @@ const pct = formatPercent;
 /** Text from scenarios and agents inside a table cell: pipes escaped, line breaks flattened. */
 export const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
 
+/** Requests as the scenario made them: attempts less the retried ones. */
+const logical = (s: RequestSummary) => s.requests - (s.retries ?? 0);
+
 /** Answers with a status: latency exists only for them (a summary from before `responses` counts its statuses). */
 export const answered = (s: RequestSummary) => s.responses ?? Object.values(s.status).reduce((n, c) => n + c, 0);
 
@@ -78,7 +81,8 @@ function rows(s: RequestSummary): Row[] {
   const ms = (v: number) => formatLatency(v, n);
   const out: Row[] = [
     { key: 'requests', metric: 'Total Requests', value: formatCount(s.requests) },
-    { key: 'success', metric: 'Success Rate', value: s.requests > 0 ? pct(s.ok / s.requests) : NO_DATA },
+    // Of logical requests: a retried attempt is part of its request.
+    { key: 'success', metric: 'Success Rate', value: logical(s) > 0 ? pct(s.ok / logical(s)) : NO_DATA },
     {
       key: 'errors',
       metric: 'Errors',
@@ -115,6 +119,20 @@ function rows(s: RequestSummary): Row[] {
       key: 'refreshed',
       metric: 'Session Refreshed, Retried',
       value: `${formatCount(s.sessionRetries ?? 0)} (failed: ${formatCount(s.failed)})`,
+    });
+  if (s.retries !== undefined)
+    out.push({
+      key: 'retries',
+      metric: 'Retries (attempts tried again)',
+      value: `${formatCount(s.retries)} (gave up: ${formatCount(s.giveUps ?? 0)}, before Retry-After: ${formatCount(s.retriesBeforeRetryAfter ?? 0)})`,
+    });
+  if (s.retryAfterMs !== undefined && Object.keys(s.retryAfterMs).length > 0)
+    out.push({
+      key: 'retryAfterWaits',
+      metric: 'Retry-After Asked (ms, up to)',
+      value: Object.entries(s.retryAfterMs)
+        .map(([k, v]) => `≤${k} ${formatCount(v)}`)
+        .join(', '),
     });
   const net = Object.entries(s.errors).filter(([, v]) => v > 0);
   if (net.length > 0)

@@ -1,7 +1,7 @@
 // The end-of-run summary as a readable text table, one row per request name,
 // then checks, thresholds, monitors, the first 429, the data sources (rows used
 // per agent) and the agents. Columns for refreshed sessions, dropped arrivals,
-// redirects followed and service time appear only when the run has them. Every figure is printed by
+// redirects followed, HTTP/2 answers and service time appear only when the run has them. Every figure is printed by
 // core's units.ts, with its unit, as in the reports and on the dashboard.
 import {
   formatCount,
@@ -36,6 +36,10 @@ interface Columns {
   /** Answers that refreshed the VU's session and were retried (neither ok nor failed). */
   refreshed: boolean;
   service: boolean;
+  /** Retried attempts, give-ups and retries sent before Retry-After (docs/scenarios.md "Retries"). */
+  retries: boolean;
+  /** Answers that came over HTTP/2 (only when some name used it). */
+  h2: boolean;
 }
 
 function header(c: Columns): string[] {
@@ -47,8 +51,10 @@ function header(c: Columns): string[] {
     '429',
     'retry-after',
     ...(c.refreshed ? ['refreshed', 'failed'] : []),
+    ...(c.retries ? ['retries', 'gave up', 'early'] : []),
     ...(c.dropped ? ['dropped'] : []),
     ...(c.redirects ? ['redirects'] : []),
+    ...(c.h2 ? ['h2'] : []),
     'p50',
     'p90',
     'p95',
@@ -74,12 +80,17 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
     name,
     formatCount(s.requests),
     formatRate(s.rps),
-    s.requests > 0 ? formatPercent(s.ok / s.requests) : NO_DATA,
+    // Of logical requests: retried attempts are parts of theirs.
+    s.requests - (s.retries ?? 0) > 0 ? formatPercent(s.ok / (s.requests - (s.retries ?? 0))) : NO_DATA,
     formatCount(s.rateLimited),
     formatCount(s.retryAfterPresent),
     ...(c.refreshed ? [formatCount(s.sessionRetries ?? 0), formatCount(s.failed)] : []),
+    ...(c.retries
+      ? [formatCount(s.retries ?? 0), formatCount(s.giveUps ?? 0), formatCount(s.retriesBeforeRetryAfter ?? 0)]
+      : []),
     ...(c.dropped ? [formatCount(s.dropped)] : []),
     ...(c.redirects ? [formatCount(s.redirects)] : []),
+    ...(c.h2 ? [formatCount(s.protocols?.h2 ?? 0)] : []),
     ms(l.p50),
     ms(l.p90),
     ms(l.p95),
@@ -104,6 +115,8 @@ export function formatSummary(s: Summary): string {
     // A partial summary (a run in error) has no redirect count: null.
     redirects: all.some((q) => (q.redirects ?? 0) > 0),
     service: all.some((q) => q.serviceTimeMs !== undefined),
+    retries: all.some((q) => q.retries !== undefined),
+    h2: all.some((q) => (q.protocols?.h2 ?? 0) > 0),
   };
   const cells = [header(cols)];
   for (const [name, q] of Object.entries(s.requests)) cells.push(row(name, q, cols));
@@ -196,13 +209,14 @@ export function formatSummary(s: Summary): string {
       pad([['data', 'mode', 'rows', 'used', 'unused', 'by agent'], ...rows], (i) => i >= 2 && i <= 4),
     );
   }
-  const agents = [['agent', 'host', 'share', 'reqs', 'start offset', 'status']];
+  const agents = [['agent', 'host', 'share', 'reqs', 'conns opened', 'start offset', 'status']];
   for (const a of r.agents) {
     agents.push([
       a.name,
       a.host,
       a.share.toFixed(3),
       formatCount(a.requests),
+      a.connectionsOpened === undefined ? NO_DATA : formatCount(a.connectionsOpened),
       formatDuration(a.startOffsetMs),
       Object.entries(a.status)
         .map(([k, v]) => `${k}:${v}`)
@@ -211,7 +225,7 @@ export function formatSummary(s: Summary): string {
   }
   lines.push(
     '',
-    pad(agents, (i) => i >= 2 && i <= 4),
+    pad(agents, (i) => i >= 2 && i <= 5),
   );
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';

@@ -27,6 +27,8 @@ export interface AgentSummary {
   version: string;
   /** Threads that fired its load (agent --workers). */
   workers: number;
+  /** Connections it opened to targets (keepAlive: false: one per request). */
+  connectionsOpened?: number;
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
@@ -60,6 +62,8 @@ export interface Summary {
     startSkewMs: number;
     activeWindowMs: number;
     agents: AgentSummary[];
+    /** Connections the agents opened to targets, together. */
+    connectionsOpened?: number;
     notes: string[];
     /** Why the run ended in error or was interrupted: only in a partial summary, never in a run's own. */
     error?: string;
@@ -173,6 +177,7 @@ export function buildSummary(
           cpus: p.session.hello?.cpus ?? 0,
           version: p.session.hello?.version ?? '',
           workers: Math.max(1, p.session.hello?.workers ?? 1),
+          connectionsOpened: a?.connectionsOpened ?? 0,
           eventLoopP99Ms: p.eventLoopP99Ms,
           eventLoopMaxMs: p.eventLoopMaxMs,
           cpuCores: p.cpuCores,
@@ -196,6 +201,7 @@ export function buildSummary(
               }),
         };
       }),
+      connectionsOpened: [...r.aggregate.agents.values()].reduce((n, a) => n + a.connectionsOpened, 0),
       notes,
     },
     totals,

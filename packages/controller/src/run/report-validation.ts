@@ -43,11 +43,18 @@ export function validateReport(
     if (!names.has(name)) throw bad(`unknown request name ${JSON.stringify(name.slice(0, 100))}`);
     if (seen.has(name)) throw bad(`request name ${name} twice in one report`);
     seen.add(name);
-    const responses = scanHistogram(s.latency).total;
+    const latencies = scanHistogram(s.latency).total;
     if (s.serviceTime) {
       const st = scanHistogram(s.serviceTime).total;
-      if (st !== responses) throw bad(`${name}: service-time count ${st} != latency count ${responses}`);
+      if (st !== latencies) throw bad(`${name}: service-time count ${st} != latency count ${latencies}`);
     }
+    // A retried attempt's answer has a status but no latency sample (its request has one, at its final attempt).
+    const retried = s.retriedAnswers ?? 0;
+    if (retried > (s.retries ?? 0) || (s.retriedRateLimited ?? 0) > retried)
+      throw bad(`${name}: retried answers do not fit the retries`);
+    if (s.attemptServiceTime && scanHistogram(s.attemptServiceTime).total > retried)
+      throw bad(`${name}: more attempt service times than retried answers`);
+    const responses = latencies + retried;
     const status = s.status ?? [];
     if (status.length > MAX_STATUSES) throw bad(`${name}: ${status.length} status codes`);
     let byStatus = 0;
@@ -72,9 +79,17 @@ export function validateReport(
     const errors = wireErrorTotal(e);
     // A session retry is an answer (a refresh.on status) that is neither ok nor failed.
     if ((s.sessionRetries ?? 0) > responses) throw bad(`${name}: more session retries than responses`);
-    if ((s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) + (s.sessionRetries ?? 0) !== responses + errors)
-      throw bad(`${name}: outcome classes do not add up`);
-    if ((s.rateLimited ?? 0) !== rateLimited) throw bad(`${name}: rateLimited != count of 429`);
+    // A retried attempt (answered or not) is neither ok nor failed either.
+    const classes = (s.ok ?? 0) + (s.rateLimited ?? 0) + (s.failed ?? 0) + (s.sessionRetries ?? 0) + (s.retries ?? 0);
+    if (classes !== responses + errors) throw bad(`${name}: outcome classes do not add up`);
+    if ((s.rateLimited ?? 0) + (s.retriedRateLimited ?? 0) !== rateLimited)
+      throw bad(`${name}: rateLimited != count of 429`);
+    if ((s.retryAfterBuckets ?? []).length > 12) throw bad(`${name}: too many Retry-After buckets`);
+    let asked = 0;
+    for (const n of s.retryAfterBuckets ?? []) asked += n;
+    // Early retries are counted when the retry goes out, possibly an interval after its attempt.
+    if (asked > (s.retries ?? 0) || (s.giveUps ?? 0) > classes || (s.retriesBeforeRetryAfter ?? 0) > MAX_DROPPED)
+      throw bad(`${name}: retry figures do not fit the attempts`);
     if ((s.retryAfterPresent ?? 0) > rateLimited) throw bad(`${name}: more Retry-After than 429s`);
     if ((s.dropped ?? 0) > MAX_DROPPED) throw bad(`${name}: ${s.dropped} dropped in one interval`);
     if ((s.firstRateLimitedAt ?? 0) > 0 && !instantOk(s.firstRateLimitedAt!))

@@ -2,6 +2,7 @@
 // that normalises it. The schema is the check; these types only describe its result.
 import type { AgentLossPolicy } from './schema-agent-loss.ts';
 import type { ExecutorName } from './schema-models.ts';
+import type { RetryInput } from './schema-retry.ts';
 
 /** TLS to targets as written (docs/scenarios.md "TLS to targets"). */
 export interface TlsInput {
@@ -39,6 +40,10 @@ export interface RequestInput {
   timeout?: string;
   expect?: number[];
   redirects?: number;
+  retry?: RetryInput;
+  /** HTTP version and HTTP/2 streams (schema-transport.ts). */
+  http?: string | number;
+  maxStreams?: number;
   weight?: number;
   capture?: Record<string, string | { json: string } | { header: string } | { cookie: string }>;
   checks?: Array<{ name?: string; header?: string; json?: string; equals?: unknown; status?: number[] }>;
@@ -56,7 +61,11 @@ export interface ScenarioModelInput {
   iterations?: number;
   maxDuration?: string;
   thinkTime?: string;
-  connections?: number;
+  connections?: number | 'perVU';
+  http?: string | number;
+  maxStreams?: number;
+  keepAlive?: boolean;
+  pipelining?: number;
   startVUs?: number;
   stages?: Array<{ duration: string; target: number }>;
   rate?: number;
@@ -65,6 +74,7 @@ export interface ScenarioModelInput {
   maxInFlight?: number;
   seed?: string | number;
   redirects?: number;
+  retry?: RetryInput;
   cookies?: boolean;
   session?: {
     steps: string[];
@@ -80,7 +90,15 @@ export interface ScenarioInput {
   description?: string;
   baseUrl?: string;
   seed?: string | number;
-  defaults?: { headers?: Record<string, string>; timeout?: string; redirects?: number; cookies?: boolean };
+  defaults?: {
+    headers?: Record<string, string>;
+    timeout?: string;
+    redirects?: number;
+    retry?: RetryInput;
+    cookies?: boolean;
+    http?: string | number;
+    maxStreams?: number;
+  };
   vars?: Record<string, string>;
   /** TLS for every request; host -> IP; host[:port] -> address[:port]. */
   tls?: TlsInput;

@@ -6,6 +6,7 @@ import { boundedMs, MAX_SCENARIO_MS } from './limits.ts';
 import type { LoadScenario, MixEntry } from './scenario.ts';
 import { MODEL_DEFAULTS } from './schema-models.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
+import { normalizeRetry, type RetryDef } from './schema-retry.ts';
 import { parseDuration } from './units.ts';
 
 const MAX_ARRIVALS = 1_000_000_000;
@@ -18,10 +19,12 @@ export function normalizeModel(
   problems: string[],
   redirects: number = REQUEST_DEFAULTS.redirects,
   cookies = true,
+  retry?: RetryDef,
 ): LoadScenario {
   const m = {
     ...modelOf(s, i, mix, problems),
     redirects: s.redirects ?? redirects,
+    ...retryOf(s, i, problems, retry),
     cookies: s.cookies ?? cookies,
     data: [] as string[],
   };
@@ -39,12 +42,18 @@ export function normalizeModel(
   return m;
 }
 
+/** The model's own `retry:`, else the defaults' (already normalized); none: its requests are not retried. */
+function retryOf(s: ScenarioModelInput, i: number, problems: string[], retry?: RetryDef): { retry?: RetryDef } {
+  if (s.retry !== undefined) return { retry: normalizeRetry(s.retry, `/scenarios/${i}/retry`, problems) };
+  return retry === undefined ? {} : { retry };
+}
+
 function modelOf(
   s: ScenarioModelInput,
   i: number,
   mix: MixEntry[],
   problems: string[],
-): Omit<LoadScenario, 'redirects' | 'cookies' | 'data'> {
+): Omit<LoadScenario, 'redirects' | 'cookies' | 'data' | 'retry'> {
   const unitMs = parseDuration(s.timeUnit ?? MODEL_DEFAULTS.timeUnit);
   if (unitMs <= 0) problems.push(`/scenarios/${i}/timeUnit: must be more than 0`);
   const perSecond = (rate: number) => (rate * 1000) / Math.max(1, unitMs);
@@ -65,7 +74,8 @@ function modelOf(
     vus: s.vus ?? 0,
     iterations: s.iterations ?? 0,
     thinkTimeMs: parseDuration(s.thinkTime ?? MODEL_DEFAULTS.thinkTime),
-    connections: s.connections ?? 0,
+    // perVU (transport.ts): each VU its own connections; the shared count stays the default.
+    connections: typeof s.connections === 'number' ? s.connections : 0,
     maxInFlight: 0,
     startTarget: 0,
     stages: [] as LoadScenario['stages'],

@@ -8,6 +8,7 @@ import type { RequestInput, ScenarioInput } from './input.ts';
 import { boundedMs } from './limits.ts';
 import type { CheckDef, MultipartDef, RequestDef } from './scenario.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
+import { normalizeRetry } from './schema-retry.ts';
 import { mergedHeaders } from './templated-fields.ts';
 import { parseDuration, parseSize } from './units.ts';
 import { parsesAsUrl } from './urls.ts';
@@ -125,6 +126,7 @@ export function normalizeRequest(r: RequestInput, input: ScenarioInput, path: st
     ),
     expect: r.expect ?? [],
     redirects: r.redirects,
+    ...(r.retry === undefined ? {} : { retry: normalizeRetry(r.retry, `${path}/retry`, problems) }),
     weight: r.weight ?? REQUEST_DEFAULTS.weight,
     captures,
     checks,

@@ -5,6 +5,8 @@ import type { RowMode } from '@barrage/core';
 import type { RequestInput, ScenarioInput } from './input.ts';
 import type { AgentLossPolicy } from './schema-agent-loss.ts';
 import type { ExecutorName } from './schema-models.ts';
+import type { RetryDef } from './schema-retry.ts';
+import type { ModelTransport } from './schema-transport.ts';
 import type { SecretText } from './secret-text.ts';
 import type { Threshold } from './thresholds.ts';
 
@@ -72,6 +74,8 @@ export interface RequestDef {
   expect: number[];
   /** Redirects followed at most as written on the request (else the model's, the defaults', 10). */
   redirects?: number;
+  /** Retries as written on the request (else the model's, the defaults'; none: never retried). */
+  retry?: RetryDef;
   weight: number;
   captures: CaptureDef[];
   checks: CheckDef[];
@@ -106,6 +110,8 @@ export interface LoadScenario {
   maxInFlight: number;
   /** Redirects followed at most by this model's requests that do not set their own. */
   redirects: number;
+  /** Retries of this model's requests that do not set their own (the defaults' when it sets none). */
+  retry?: RetryDef;
   /** Each VU keeps a cookie jar (`cookies: false` turns it off). */
   cookies: boolean;
   /** Names of the data sources this model's requests read. */
@@ -205,6 +211,8 @@ export interface Scenario {
   data: DataSourceDef[];
   /** TLS to targets and connection overrides (hosts, connectTo); connections.ts. */
   connections: ConnectionsDef;
+  /** Per load model, in order: HTTP versions, keepAlive, pipelining, perVU (transport.ts); absent: HTTP/1.1, shared, kept alive. */
+  transport?: ModelTransport[];
   /** Agent loss: the policy, how long a silent agent has before it is lost, and its lease (ms). */
   onAgentLoss: AgentLossPolicy;
   agentTimeoutMs: number;

@@ -21,6 +21,7 @@ const COMBINATOR_MESSAGES: Array<[RegExp, string]> = [
   [/\/requests\/items\/allOf\/1\/not$/, 'give one body: json, body, form, bodyFile or multipart'],
   [/\/setup\/items\/allOf\/1\/not$/, 'give one body: json, body or form'],
   [/\/checks\/items\/anyOf/, 'a check needs header or json'],
+  [/\/scenarios\/items\/properties\/connections\/oneOf/, 'give a count of connections (1 to 100000) or perVU'],
   [/\/checks\/items\/not$/, 'a check takes header, or json (with equals), not both'],
   [/\/capture\/additionalProperties\/anyOf/, 'a capture is a JSON path ($.a.b), { json: $.a.b } or { header: Name }'],
   [/\/monitors\/items\/allOf\/0\/anyOf/, 'give url or path'],
@@ -68,7 +69,8 @@ function describe(e: ErrorObject): string {
       return `${path}: ${shown(e.data)} is not valid here${parent.description ? `: ${parent.description}` : ''}`;
     }
     case 'enum': {
-      const allowed = (e.params.allowedValues as unknown[]).map(String);
+      // Deduplicated: `http` takes 2 and "2" alike.
+      const allowed = [...new Set((e.params.allowedValues as unknown[]).map(String))];
       return `${path}: ${shown(e.data)} is not one of ${allowed.join(', ')}${didYouMean(String(e.data), allowed)}`;
     }
     case 'type': {

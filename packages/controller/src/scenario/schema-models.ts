@@ -3,7 +3,9 @@
 // key a model does not use, and the model defaults beside what they default.
 import { duration, name, seed } from './schema-fields.ts';
 import { redirects } from './schema-requests.ts';
+import { retrySchema } from './schema-retry.ts';
 import { sessionSchema } from './schema-session.ts';
+import { modelTransportProps } from './schema-transport.ts';
 
 export const MODEL_DEFAULTS = Object.freeze({
   gracefulStop: '30s',
@@ -52,10 +54,9 @@ const modelProps = {
   maxDuration: duration(`hard stop for iteration-bounded models (default ${MODEL_DEFAULTS.maxDuration})`),
   thinkTime: duration('closed models: pause after each iteration (default none)'),
   connections: {
-    type: 'integer',
-    description: 'connections per origin across the cluster (default: one per VU, or per in-flight slot)',
-    minimum: 1,
-    maximum: 100_000,
+    description:
+      'connections per origin across the cluster (default: one per VU, or per in-flight slot); perVU: each VU its own (open models: each arrival)',
+    oneOf: [{ type: 'integer', minimum: 1, maximum: 100_000 }, { const: 'perVU' }],
   },
   startVUs: {
     type: 'integer',
@@ -138,6 +139,7 @@ export const loadModelsSchema = {
         uniqueItems: true,
       },
       redirects,
+      retry: retrySchema,
       cookies: {
         type: 'boolean',
         description:
@@ -145,6 +147,7 @@ export const loadModelsSchema = {
       },
       seed: seed("this model's seed for random generators (default: the scenario's seed)"),
       session: sessionSchema,
+      ...modelTransportProps,
       ...modelProps,
     },
     allOf: executorRules,

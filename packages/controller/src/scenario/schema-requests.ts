@@ -4,6 +4,8 @@
 // fields they default, so a description's "(default ...)" cannot drift.
 import { connectToSchema, tlsSchema } from './schema-connections.ts';
 import { duration, headers, jsonPath, name, statuses, text, varName } from './schema-fields.ts';
+import { retrySchema } from './schema-retry.ts';
+import { httpSchema, maxStreamsSchema } from './schema-transport.ts';
 import { SIZE_PATTERN } from './units.ts';
 
 export const REQUEST_DEFAULTS = Object.freeze({
@@ -170,6 +172,9 @@ export const requestDefaultsSchema = {
     headers,
     timeout: duration(`default request timeout (default ${REQUEST_DEFAULTS.timeout})`),
     redirects,
+    retry: retrySchema,
+    http: httpSchema,
+    maxStreams: maxStreamsSchema,
     cookies: {
       type: 'boolean',
       description: 'every load model keeps a cookie jar per VU unless it says otherwise; false: none do (default true)',
@@ -202,6 +207,9 @@ export const requestsSchema = {
     properties: {
       ...requestProps,
       redirects,
+      retry: retrySchema,
+      http: httpSchema,
+      maxStreams: maxStreamsSchema,
       multipart,
       bodyFile: filePath('a file sent as the body, streamed from disk (relative to the scenario file)'),
       checks: { type: 'array', maxItems: 20, items: { ...check, ...oneCheckKind } },

@@ -22,9 +22,11 @@ import type { LoadScenario, MixEntry, Scenario } from './scenario.ts';
 import { AGENT_LOSS_DEFAULTS } from './schema-agent-loss.ts';
 import { schemaErrors, unsafeShape } from './schema-errors.ts';
 import { REQUEST_DEFAULTS } from './schema-requests.ts';
+import { normalizeRetry } from './schema-retry.ts';
 import { thresholdHint } from './schema-words.ts';
 import { isEnv, referenceProblems, templatedFields } from './templated-fields.ts';
 import { liveProblem, parseThreshold } from './thresholds.ts';
+import { readTransport } from './transport.ts';
 import { parseDuration } from './units.ts';
 import { baseUrlProblems } from './urls.ts';
 import { validateMonitors } from './validate-monitors.ts';
@@ -149,6 +151,8 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
   const connections = readConnections(input, origin, problems);
   readBodyFiles(requests, origin, problems);
   const scenarioNames = new Set<string>();
+  const dr = input.defaults?.retry;
+  const defaultRetry = dr === undefined ? undefined : normalizeRetry(dr, '/defaults/retry', problems);
   const scenarios = input.scenarios.map((s, i): LoadScenario => {
     if (scenarioNames.has(s.name)) problems.push(`/scenarios/${i}/name: duplicate scenario name ${s.name}`);
     scenarioNames.add(s.name);
@@ -186,7 +190,7 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
           );
     }
     const session = validateSession(s, i, mix, sessionVars, sessionChecks, problems);
-    const model = normalizeModel(s, i, mix, problems, input.defaults?.redirects, input.defaults?.cookies);
+    const model = normalizeModel(s, i, mix, problems, input.defaults?.redirects, input.defaults?.cookies, defaultRetry);
     return session === undefined ? model : { ...model, session };
   });
   const sourcesOf = origin.record
@@ -250,6 +254,7 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
   const intervalMs = input.interval === undefined ? undefined : parseDuration(input.interval);
   if (intervalMs !== undefined && (intervalMs < 100 || intervalMs > 10_000))
     problems.push(`/interval: ${input.interval} is not between 100ms and 10s`);
+  const transport = readTransport(input, scenarios, problems);
   if (problems.length > 0) throw new ControllerErrors.SCENARIO_INVALID([...new Set(problems)].sort().join('\n'));
   return deepFreeze({
     name: input.name,
@@ -263,6 +268,7 @@ export function validateScenario(doc: unknown, origin: DataOrigin = {}): Scenari
     monitors,
     data,
     connections,
+    transport,
     onAgentLoss,
     agentTimeoutMs,
     leaseMs,

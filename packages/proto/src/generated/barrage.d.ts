@@ -830,6 +830,15 @@ export namespace barrage {
             /** RequestSpec connectTo. */
             connectTo: barrage.v1.ConnectRule.$Properties[];
 
+            /** RequestSpec http. */
+            http: number;
+
+            /** RequestSpec maxStreams. */
+            maxStreams: number;
+
+            /** RequestSpec retry. */
+            retry?: (barrage.v1.RetrySpec.$Properties|null);
+
             /**
              * Creates a new RequestSpec instance using the specified properties.
              * @param [properties] Properties to set
@@ -928,12 +937,155 @@ export namespace barrage {
                 /** RequestSpec connectTo */
                 connectTo?: (barrage.v1.ConnectRule.$Properties[]|null);
 
+                /** RequestSpec http */
+                http?: (number|null);
+
+                /** RequestSpec maxStreams */
+                maxStreams?: (number|null);
+
+                /** RequestSpec retry */
+                retry?: (barrage.v1.RetrySpec.$Properties|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a RequestSpec. */
             type $Shape = barrage.v1.RequestSpec.$Properties;
+        }
+
+        /**
+         * Properties of a RetrySpec.
+         * @deprecated Use barrage.v1.RetrySpec.$Properties instead.
+         */
+        interface IRetrySpec extends barrage.v1.RetrySpec.$Properties {
+        }
+
+        /** Represents a RetrySpec. */
+        class RetrySpec {
+
+            /**
+             * Constructs a new RetrySpec.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.RetrySpec.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RetrySpec onStatus. */
+            onStatus: number[];
+
+            /** RetrySpec onReset. */
+            onReset: boolean;
+
+            /** RetrySpec onTimeout. */
+            onTimeout: boolean;
+
+            /** RetrySpec onRefused. */
+            onRefused: boolean;
+
+            /** RetrySpec max. */
+            max: number;
+
+            /** RetrySpec baseMs. */
+            baseMs: number;
+
+            /** RetrySpec maxMs. */
+            maxMs: number;
+
+            /** RetrySpec jitter. */
+            jitter: boolean;
+
+            /** RetrySpec honorRetryAfter. */
+            honorRetryAfter: boolean;
+
+            /**
+             * Creates a new RetrySpec instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RetrySpec instance
+             */
+            static create(properties: barrage.v1.RetrySpec.$Shape): barrage.v1.RetrySpec & barrage.v1.RetrySpec.$Shape;
+            static create(properties?: barrage.v1.RetrySpec.$Properties): barrage.v1.RetrySpec;
+
+            /**
+             * Encodes the specified RetrySpec message. Does not implicitly {@link barrage.v1.RetrySpec.verify|verify} messages.
+             * @param message RetrySpec message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.RetrySpec.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RetrySpec message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.RetrySpec & barrage.v1.RetrySpec.$Shape} RetrySpec
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.RetrySpec & barrage.v1.RetrySpec.$Shape;
+
+            /**
+             * Creates a RetrySpec message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RetrySpec
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.RetrySpec;
+
+            /**
+             * Creates a plain object from a RetrySpec message. Also converts values to other types if specified.
+             * @param message RetrySpec
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.RetrySpec, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RetrySpec to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace RetrySpec {
+
+            /** Properties of a RetrySpec. */
+            interface $Properties {
+
+                /** RetrySpec onStatus */
+                onStatus?: (number[]|null);
+
+                /** RetrySpec onReset */
+                onReset?: (boolean|null);
+
+                /** RetrySpec onTimeout */
+                onTimeout?: (boolean|null);
+
+                /** RetrySpec onRefused */
+                onRefused?: (boolean|null);
+
+                /** RetrySpec max */
+                max?: (number|null);
+
+                /** RetrySpec baseMs */
+                baseMs?: (number|null);
+
+                /** RetrySpec maxMs */
+                maxMs?: (number|null);
+
+                /** RetrySpec jitter */
+                jitter?: (boolean|null);
+
+                /** RetrySpec honorRetryAfter */
+                honorRetryAfter?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RetrySpec. */
+            type $Shape = barrage.v1.RetrySpec.$Properties;
         }
 
         /**
@@ -1978,6 +2130,15 @@ export namespace barrage {
             /** ScenarioPlan dataSources. */
             dataSources: number[];
 
+            /** ScenarioPlan keepAliveOff. */
+            keepAliveOff: boolean;
+
+            /** ScenarioPlan pipelining. */
+            pipelining: number;
+
+            /** ScenarioPlan connectionsPerVu. */
+            connectionsPerVu: boolean;
+
             /** ScenarioPlan sessionSteps. */
             sessionSteps: number[];
 
@@ -2120,6 +2281,15 @@ export namespace barrage {
 
                 /** ScenarioPlan dataSources */
                 dataSources?: (number[]|null);
+
+                /** ScenarioPlan keepAliveOff */
+                keepAliveOff?: (boolean|null);
+
+                /** ScenarioPlan pipelining */
+                pipelining?: (number|null);
+
+                /** ScenarioPlan connectionsPerVu */
+                connectionsPerVu?: (boolean|null);
 
                 /** ScenarioPlan sessionSteps */
                 sessionSteps?: (number[]|null);
@@ -3492,6 +3662,33 @@ export namespace barrage {
             /** RequestStats sessionRetries. */
             sessionRetries: number;
 
+            /** RequestStats answeredH1. */
+            answeredH1: number;
+
+            /** RequestStats answeredH2. */
+            answeredH2: number;
+
+            /** RequestStats retries. */
+            retries: number;
+
+            /** RequestStats retriedAnswers. */
+            retriedAnswers: number;
+
+            /** RequestStats retriedRateLimited. */
+            retriedRateLimited: number;
+
+            /** RequestStats giveUps. */
+            giveUps: number;
+
+            /** RequestStats retriesBeforeRetryAfter. */
+            retriesBeforeRetryAfter: number;
+
+            /** RequestStats retryAfterBuckets. */
+            retryAfterBuckets: number[];
+
+            /** RequestStats attemptServiceTime. */
+            attemptServiceTime?: (barrage.v1.Histogram.$Properties|null);
+
             /**
              * Creates a new RequestStats instance using the specified properties.
              * @param [properties] Properties to set
@@ -3595,6 +3792,33 @@ export namespace barrage {
 
                 /** RequestStats sessionRetries */
                 sessionRetries?: (number|null);
+
+                /** RequestStats answeredH1 */
+                answeredH1?: (number|null);
+
+                /** RequestStats answeredH2 */
+                answeredH2?: (number|null);
+
+                /** RequestStats retries */
+                retries?: (number|null);
+
+                /** RequestStats retriedAnswers */
+                retriedAnswers?: (number|null);
+
+                /** RequestStats retriedRateLimited */
+                retriedRateLimited?: (number|null);
+
+                /** RequestStats giveUps */
+                giveUps?: (number|null);
+
+                /** RequestStats retriesBeforeRetryAfter */
+                retriesBeforeRetryAfter?: (number|null);
+
+                /** RequestStats retryAfterBuckets */
+                retryAfterBuckets?: (number[]|null);
+
+                /** RequestStats attemptServiceTime */
+                attemptServiceTime?: (barrage.v1.Histogram.$Properties|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -3867,6 +4091,9 @@ export namespace barrage {
             /** Report dataRows. */
             dataRows: barrage.v1.NamedCount.$Properties[];
 
+            /** Report connectionsOpened. */
+            connectionsOpened: number;
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -3961,6 +4188,9 @@ export namespace barrage {
 
                 /** Report dataRows */
                 dataRows?: (barrage.v1.NamedCount.$Properties[]|null);
+
+                /** Report connectionsOpened */
+                connectionsOpened?: (number|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];

@@ -2237,6 +2237,9 @@ export const barrage = $root.barrage = (() => {
              * @property {barrage.v1.FileRef.$Properties|null} [bodyFile] RequestSpec bodyFile
              * @property {number|null} [tls] RequestSpec tls
              * @property {Array.<barrage.v1.ConnectRule.$Properties>|null} [connectTo] RequestSpec connectTo
+             * @property {number|null} [http] RequestSpec http
+             * @property {number|null} [maxStreams] RequestSpec maxStreams
+             * @property {barrage.v1.RetrySpec.$Properties|null} [retry] RequestSpec retry
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -2394,6 +2397,30 @@ export const barrage = $root.barrage = (() => {
             RequestSpec.prototype.connectTo = $util.emptyArray;
 
             /**
+             * RequestSpec http.
+             * @member {number} http
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.http = 0;
+
+            /**
+             * RequestSpec maxStreams.
+             * @member {number} maxStreams
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.maxStreams = 0;
+
+            /**
+             * RequestSpec retry.
+             * @member {barrage.v1.RetrySpec.$Properties|null|undefined} retry
+             * @memberof barrage.v1.RequestSpec
+             * @instance
+             */
+            RequestSpec.prototype.retry = null;
+
+            /**
              * Creates a new RequestSpec instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestSpec
@@ -2459,6 +2486,12 @@ export const barrage = $root.barrage = (() => {
                 if (message.connectTo != null && message.connectTo.length)
                     for (let i = 0; i < message.connectTo.length; ++i)
                         $root.barrage.v1.ConnectRule.encode(message.connectTo[i], writer.uint32(/* id 21, wireType 2 =*/170).fork(), _depth + 1).ldelim();
+                if (message.http != null && $Object.hasOwnProperty.call(message, "http") && message.http !== 0)
+                    writer.uint32(/* id 30, wireType 0 =*/240).uint32(message.http);
+                if (message.maxStreams != null && $Object.hasOwnProperty.call(message, "maxStreams") && message.maxStreams !== 0)
+                    writer.uint32(/* id 31, wireType 0 =*/248).uint32(message.maxStreams);
+                if (message.retry != null && $Object.hasOwnProperty.call(message, "retry"))
+                    $root.barrage.v1.RetrySpec.encode(message.retry, writer.uint32(/* id 35, wireType 2 =*/282).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -2633,6 +2666,30 @@ export const barrage = $root.barrage = (() => {
                             message.connectTo.push($root.barrage.v1.ConnectRule.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 30: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.http = value;
+                            else
+                                delete message.http;
+                            continue;
+                        }
+                    case 31: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.maxStreams = value;
+                            else
+                                delete message.maxStreams;
+                            continue;
+                        }
+                    case 35: {
+                            if (wireType !== 2)
+                                break;
+                            message.retry = $root.barrage.v1.RetrySpec.decode(reader, reader.size(), $undefined, _depth + 1, message.retry);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -2752,6 +2809,17 @@ export const barrage = $root.barrage = (() => {
                         message.connectTo[i] = $root.barrage.v1.ConnectRule.fromObject(object.connectTo[i], _depth + 1);
                     }
                 }
+                if (object.http != null)
+                    if ($Number(object.http) !== 0)
+                        message.http = object.http >>> 0;
+                if (object.maxStreams != null)
+                    if ($Number(object.maxStreams) !== 0)
+                        message.maxStreams = object.maxStreams >>> 0;
+                if (object.retry != null) {
+                    if (!$util.isObject(object.retry))
+                        throw $TypeError(".barrage.v1.RequestSpec.retry: object expected");
+                    message.retry = $root.barrage.v1.RetrySpec.fromObject(object.retry, _depth + 1);
+                }
                 return message;
             };
 
@@ -2796,6 +2864,9 @@ export const barrage = $root.barrage = (() => {
                     object.maxRedirects = 0;
                     object.bodyFile = null;
                     object.tls = 0;
+                    object.http = 0;
+                    object.maxStreams = 0;
+                    object.retry = null;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -2842,6 +2913,12 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.connectTo.length; ++j)
                         object.connectTo[j] = $root.barrage.v1.ConnectRule.toObject(message.connectTo[j], options, _depth + 1);
                 }
+                if (message.http != null && $Object.hasOwnProperty.call(message, "http"))
+                    object.http = message.http;
+                if (message.maxStreams != null && $Object.hasOwnProperty.call(message, "maxStreams"))
+                    object.maxStreams = message.maxStreams;
+                if (message.retry != null && $Object.hasOwnProperty.call(message, "retry"))
+                    object.retry = $root.barrage.v1.RetrySpec.toObject(message.retry, options, _depth + 1);
                 return object;
             };
 
@@ -2857,6 +2934,440 @@ export const barrage = $root.barrage = (() => {
             };
 
             return RequestSpec;
+        })();
+
+        v1.RetrySpec = (function() {
+
+            /**
+             * Properties of a RetrySpec.
+             * @typedef {Object} barrage.v1.RetrySpec.$Properties
+             * @property {Array.<number>|null} [onStatus] RetrySpec onStatus
+             * @property {boolean|null} [onReset] RetrySpec onReset
+             * @property {boolean|null} [onTimeout] RetrySpec onTimeout
+             * @property {boolean|null} [onRefused] RetrySpec onRefused
+             * @property {number|null} [max] RetrySpec max
+             * @property {number|null} [baseMs] RetrySpec baseMs
+             * @property {number|null} [maxMs] RetrySpec maxMs
+             * @property {boolean|null} [jitter] RetrySpec jitter
+             * @property {boolean|null} [honorRetryAfter] RetrySpec honorRetryAfter
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of a RetrySpec.
+             * @memberof barrage.v1
+             * @interface IRetrySpec
+             * @augments barrage.v1.RetrySpec.$Properties
+             * @deprecated Use barrage.v1.RetrySpec.$Properties instead.
+             */
+
+            /**
+             * Shape of a RetrySpec.
+             * @typedef {barrage.v1.RetrySpec.$Properties} barrage.v1.RetrySpec.$Shape
+             */
+
+            /**
+             * Constructs a new RetrySpec.
+             * @memberof barrage.v1
+             * @classdesc Represents a RetrySpec.
+             * @constructor
+             * @param {barrage.v1.RetrySpec.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const RetrySpec = function (properties) {
+                this.onStatus = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * RetrySpec onStatus.
+             * @member {Array.<number>} onStatus
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.onStatus = $util.emptyArray;
+
+            /**
+             * RetrySpec onReset.
+             * @member {boolean} onReset
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.onReset = false;
+
+            /**
+             * RetrySpec onTimeout.
+             * @member {boolean} onTimeout
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.onTimeout = false;
+
+            /**
+             * RetrySpec onRefused.
+             * @member {boolean} onRefused
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.onRefused = false;
+
+            /**
+             * RetrySpec max.
+             * @member {number} max
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.max = 0;
+
+            /**
+             * RetrySpec baseMs.
+             * @member {number} baseMs
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.baseMs = 0;
+
+            /**
+             * RetrySpec maxMs.
+             * @member {number} maxMs
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.maxMs = 0;
+
+            /**
+             * RetrySpec jitter.
+             * @member {boolean} jitter
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.jitter = false;
+
+            /**
+             * RetrySpec honorRetryAfter.
+             * @member {boolean} honorRetryAfter
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             */
+            RetrySpec.prototype.honorRetryAfter = false;
+
+            /**
+             * Creates a new RetrySpec instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.RetrySpec
+             * @static
+             * @param {barrage.v1.RetrySpec.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.RetrySpec} RetrySpec instance
+             * @type {{
+             *   (properties: barrage.v1.RetrySpec.$Shape): barrage.v1.RetrySpec & barrage.v1.RetrySpec.$Shape;
+             *   (properties?: barrage.v1.RetrySpec.$Properties): barrage.v1.RetrySpec;
+             * }}
+             */
+            RetrySpec.create = function(properties) {
+                return new RetrySpec(properties);
+            };
+
+            /**
+             * Encodes the specified RetrySpec message. Does not implicitly {@link barrage.v1.RetrySpec.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.RetrySpec
+             * @static
+             * @param {barrage.v1.RetrySpec.$Properties} message RetrySpec message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            RetrySpec.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.onStatus != null && message.onStatus.length)
+                    writer.uint32(/* id 1, wireType 2 =*/10).uint32s(message.onStatus);
+                if (message.onReset != null && $Object.hasOwnProperty.call(message, "onReset") && message.onReset !== false)
+                    writer.uint32(/* id 2, wireType 0 =*/16).bool(message.onReset);
+                if (message.onTimeout != null && $Object.hasOwnProperty.call(message, "onTimeout") && message.onTimeout !== false)
+                    writer.uint32(/* id 3, wireType 0 =*/24).bool(message.onTimeout);
+                if (message.onRefused != null && $Object.hasOwnProperty.call(message, "onRefused") && message.onRefused !== false)
+                    writer.uint32(/* id 4, wireType 0 =*/32).bool(message.onRefused);
+                if (message.max != null && $Object.hasOwnProperty.call(message, "max") && message.max !== 0)
+                    writer.uint32(/* id 5, wireType 0 =*/40).uint32(message.max);
+                if (message.baseMs != null && $Object.hasOwnProperty.call(message, "baseMs") && !$Object.is(message.baseMs, 0))
+                    writer.uint32(/* id 6, wireType 1 =*/49).double(message.baseMs);
+                if (message.maxMs != null && $Object.hasOwnProperty.call(message, "maxMs") && !$Object.is(message.maxMs, 0))
+                    writer.uint32(/* id 7, wireType 1 =*/57).double(message.maxMs);
+                if (message.jitter != null && $Object.hasOwnProperty.call(message, "jitter") && message.jitter !== false)
+                    writer.uint32(/* id 8, wireType 0 =*/64).bool(message.jitter);
+                if (message.honorRetryAfter != null && $Object.hasOwnProperty.call(message, "honorRetryAfter") && message.honorRetryAfter !== false)
+                    writer.uint32(/* id 9, wireType 0 =*/72).bool(message.honorRetryAfter);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes a RetrySpec message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.RetrySpec
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.RetrySpec & barrage.v1.RetrySpec.$Shape} RetrySpec
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            RetrySpec.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.RetrySpec();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType === 2) {
+                                if (!(message.onStatus && message.onStatus.length))
+                                    message.onStatus = [];
+                                reader.uint32s(message.onStatus);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.onStatus && message.onStatus.length))
+                                message.onStatus = [];
+                            message.onStatus.push(reader.uint32());
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.onReset = value;
+                            else
+                                delete message.onReset;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.onTimeout = value;
+                            else
+                                delete message.onTimeout;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.onRefused = value;
+                            else
+                                delete message.onRefused;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.max = value;
+                            else
+                                delete message.max;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.baseMs = value;
+                            else
+                                delete message.baseMs;
+                            continue;
+                        }
+                    case 7: {
+                            if (wireType !== 1)
+                                break;
+                            if (!$Object.is(value = reader.double(), 0))
+                                message.maxMs = value;
+                            else
+                                delete message.maxMs;
+                            continue;
+                        }
+                    case 8: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.jitter = value;
+                            else
+                                delete message.jitter;
+                            continue;
+                        }
+                    case 9: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.honorRetryAfter = value;
+                            else
+                                delete message.honorRetryAfter;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates a RetrySpec message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.RetrySpec
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.RetrySpec} RetrySpec
+             */
+            RetrySpec.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.RetrySpec)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.RetrySpec: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.RetrySpec();
+                if (object.onStatus) {
+                    if (!$Array.isArray(object.onStatus))
+                        throw $TypeError(".barrage.v1.RetrySpec.onStatus: array expected");
+                    message.onStatus = $Array(object.onStatus.length);
+                    for (let i = 0; i < object.onStatus.length; ++i)
+                        message.onStatus[i] = object.onStatus[i] >>> 0;
+                }
+                if (object.onReset != null)
+                    if (object.onReset)
+                        message.onReset = $Boolean(object.onReset);
+                if (object.onTimeout != null)
+                    if (object.onTimeout)
+                        message.onTimeout = $Boolean(object.onTimeout);
+                if (object.onRefused != null)
+                    if (object.onRefused)
+                        message.onRefused = $Boolean(object.onRefused);
+                if (object.max != null)
+                    if ($Number(object.max) !== 0)
+                        message.max = object.max >>> 0;
+                if (object.baseMs != null)
+                    if (!$Object.is($Number(object.baseMs), 0))
+                        message.baseMs = $Number(object.baseMs);
+                if (object.maxMs != null)
+                    if (!$Object.is($Number(object.maxMs), 0))
+                        message.maxMs = $Number(object.maxMs);
+                if (object.jitter != null)
+                    if (object.jitter)
+                        message.jitter = $Boolean(object.jitter);
+                if (object.honorRetryAfter != null)
+                    if (object.honorRetryAfter)
+                        message.honorRetryAfter = $Boolean(object.honorRetryAfter);
+                return message;
+            };
+
+            /**
+             * Creates a plain object from a RetrySpec message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.RetrySpec
+             * @static
+             * @param {barrage.v1.RetrySpec} message RetrySpec
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            RetrySpec.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.onStatus = [];
+                if (options.defaults) {
+                    object.onReset = false;
+                    object.onTimeout = false;
+                    object.onRefused = false;
+                    object.max = 0;
+                    object.baseMs = 0;
+                    object.maxMs = 0;
+                    object.jitter = false;
+                    object.honorRetryAfter = false;
+                }
+                if (message.onStatus && message.onStatus.length) {
+                    object.onStatus = $Array(message.onStatus.length);
+                    for (let j = 0; j < message.onStatus.length; ++j)
+                        object.onStatus[j] = message.onStatus[j];
+                }
+                if (message.onReset != null && $Object.hasOwnProperty.call(message, "onReset"))
+                    object.onReset = message.onReset;
+                if (message.onTimeout != null && $Object.hasOwnProperty.call(message, "onTimeout"))
+                    object.onTimeout = message.onTimeout;
+                if (message.onRefused != null && $Object.hasOwnProperty.call(message, "onRefused"))
+                    object.onRefused = message.onRefused;
+                if (message.max != null && $Object.hasOwnProperty.call(message, "max"))
+                    object.max = message.max;
+                if (message.baseMs != null && $Object.hasOwnProperty.call(message, "baseMs"))
+                    object.baseMs = options.json && !$isFinite(message.baseMs) ? $String(message.baseMs) : message.baseMs;
+                if (message.maxMs != null && $Object.hasOwnProperty.call(message, "maxMs"))
+                    object.maxMs = options.json && !$isFinite(message.maxMs) ? $String(message.maxMs) : message.maxMs;
+                if (message.jitter != null && $Object.hasOwnProperty.call(message, "jitter"))
+                    object.jitter = message.jitter;
+                if (message.honorRetryAfter != null && $Object.hasOwnProperty.call(message, "honorRetryAfter"))
+                    object.honorRetryAfter = message.honorRetryAfter;
+                return object;
+            };
+
+            /**
+             * Converts this RetrySpec to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.RetrySpec
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            RetrySpec.prototype.toJSON = function() {
+                return RetrySpec.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return RetrySpec;
         })();
 
         v1.TlsSettings = (function() {
@@ -5629,6 +6140,9 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [scenarioCount] ScenarioPlan scenarioCount
              * @property {boolean|null} [cookiesOff] ScenarioPlan cookiesOff
              * @property {Array.<number>|null} [dataSources] ScenarioPlan dataSources
+             * @property {boolean|null} [keepAliveOff] ScenarioPlan keepAliveOff
+             * @property {number|null} [pipelining] ScenarioPlan pipelining
+             * @property {boolean|null} [connectionsPerVu] ScenarioPlan connectionsPerVu
              * @property {Array.<number>|null} [sessionSteps] ScenarioPlan sessionSteps
              * @property {number|null} [sessionRefreshEveryMs] ScenarioPlan sessionRefreshEveryMs
              * @property {Array.<number>|null} [sessionRefreshOn] ScenarioPlan sessionRefreshOn
@@ -5873,6 +6387,30 @@ export const barrage = $root.barrage = (() => {
             ScenarioPlan.prototype.dataSources = $util.emptyArray;
 
             /**
+             * ScenarioPlan keepAliveOff.
+             * @member {boolean} keepAliveOff
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.keepAliveOff = false;
+
+            /**
+             * ScenarioPlan pipelining.
+             * @member {number} pipelining
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.pipelining = 0;
+
+            /**
+             * ScenarioPlan connectionsPerVu.
+             * @member {boolean} connectionsPerVu
+             * @memberof barrage.v1.ScenarioPlan
+             * @instance
+             */
+            ScenarioPlan.prototype.connectionsPerVu = false;
+
+            /**
              * ScenarioPlan sessionSteps.
              * @member {Array.<number>} sessionSteps
              * @memberof barrage.v1.ScenarioPlan
@@ -6007,6 +6545,12 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 43, wireType 1 =*/345).double(message.sessionRampUpMs);
                 if (message.sessionTeardown != null && message.sessionTeardown.length)
                     writer.uint32(/* id 44, wireType 2 =*/354).uint32s(message.sessionTeardown);
+                if (message.keepAliveOff != null && $Object.hasOwnProperty.call(message, "keepAliveOff") && message.keepAliveOff !== false)
+                    writer.uint32(/* id 60, wireType 0 =*/480).bool(message.keepAliveOff);
+                if (message.pipelining != null && $Object.hasOwnProperty.call(message, "pipelining") && message.pipelining !== 0)
+                    writer.uint32(/* id 61, wireType 0 =*/488).uint32(message.pipelining);
+                if (message.connectionsPerVu != null && $Object.hasOwnProperty.call(message, "connectionsPerVu") && message.connectionsPerVu !== false)
+                    writer.uint32(/* id 62, wireType 0 =*/496).bool(message.connectionsPerVu);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -6278,6 +6822,33 @@ export const barrage = $root.barrage = (() => {
                             message.dataSources.push(reader.uint32());
                             continue;
                         }
+                    case 60: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.keepAliveOff = value;
+                            else
+                                delete message.keepAliveOff;
+                            continue;
+                        }
+                    case 61: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.pipelining = value;
+                            else
+                                delete message.pipelining;
+                            continue;
+                        }
+                    case 62: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.connectionsPerVu = value;
+                            else
+                                delete message.connectionsPerVu;
+                            continue;
+                        }
                     case 40: {
                             if (wireType === 2) {
                                 if (!(message.sessionSteps && message.sessionSteps.length))
@@ -6504,6 +7075,15 @@ export const barrage = $root.barrage = (() => {
                     for (let i = 0; i < object.dataSources.length; ++i)
                         message.dataSources[i] = object.dataSources[i] >>> 0;
                 }
+                if (object.keepAliveOff != null)
+                    if (object.keepAliveOff)
+                        message.keepAliveOff = $Boolean(object.keepAliveOff);
+                if (object.pipelining != null)
+                    if ($Number(object.pipelining) !== 0)
+                        message.pipelining = object.pipelining >>> 0;
+                if (object.connectionsPerVu != null)
+                    if (object.connectionsPerVu)
+                        message.connectionsPerVu = $Boolean(object.connectionsPerVu);
                 if (object.sessionSteps) {
                     if (!$Array.isArray(object.sessionSteps))
                         throw $TypeError(".barrage.v1.ScenarioPlan.sessionSteps: array expected");
@@ -6584,6 +7164,9 @@ export const barrage = $root.barrage = (() => {
                     object.cookiesOff = false;
                     object.sessionRefreshEveryMs = 0;
                     object.sessionRampUpMs = 0;
+                    object.keepAliveOff = false;
+                    object.pipelining = 0;
+                    object.connectionsPerVu = false;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -6666,6 +7249,12 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.sessionTeardown.length; ++j)
                         object.sessionTeardown[j] = message.sessionTeardown[j];
                 }
+                if (message.keepAliveOff != null && $Object.hasOwnProperty.call(message, "keepAliveOff"))
+                    object.keepAliveOff = message.keepAliveOff;
+                if (message.pipelining != null && $Object.hasOwnProperty.call(message, "pipelining"))
+                    object.pipelining = message.pipelining;
+                if (message.connectionsPerVu != null && $Object.hasOwnProperty.call(message, "connectionsPerVu"))
+                    object.connectionsPerVu = message.connectionsPerVu;
                 return object;
             };
 
@@ -10445,6 +11034,15 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [redirects] RequestStats redirects
              * @property {barrage.v1.RedirectSeen.$Properties|null} [firstRedirect] RequestStats firstRedirect
              * @property {number|null} [sessionRetries] RequestStats sessionRetries
+             * @property {number|null} [answeredH1] RequestStats answeredH1
+             * @property {number|null} [answeredH2] RequestStats answeredH2
+             * @property {number|null} [retries] RequestStats retries
+             * @property {number|null} [retriedAnswers] RequestStats retriedAnswers
+             * @property {number|null} [retriedRateLimited] RequestStats retriedRateLimited
+             * @property {number|null} [giveUps] RequestStats giveUps
+             * @property {number|null} [retriesBeforeRetryAfter] RequestStats retriesBeforeRetryAfter
+             * @property {Array.<number>|null} [retryAfterBuckets] RequestStats retryAfterBuckets
+             * @property {barrage.v1.Histogram.$Properties|null} [attemptServiceTime] RequestStats attemptServiceTime
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -10472,6 +11070,7 @@ export const barrage = $root.barrage = (() => {
             const RequestStats = function (properties) {
                 this.status = [];
                 this.checks = [];
+                this.retryAfterBuckets = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -10615,6 +11214,78 @@ export const barrage = $root.barrage = (() => {
             RequestStats.prototype.sessionRetries = 0;
 
             /**
+             * RequestStats answeredH1.
+             * @member {number} answeredH1
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.answeredH1 = 0;
+
+            /**
+             * RequestStats answeredH2.
+             * @member {number} answeredH2
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.answeredH2 = 0;
+
+            /**
+             * RequestStats retries.
+             * @member {number} retries
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.retries = 0;
+
+            /**
+             * RequestStats retriedAnswers.
+             * @member {number} retriedAnswers
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.retriedAnswers = 0;
+
+            /**
+             * RequestStats retriedRateLimited.
+             * @member {number} retriedRateLimited
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.retriedRateLimited = 0;
+
+            /**
+             * RequestStats giveUps.
+             * @member {number} giveUps
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.giveUps = 0;
+
+            /**
+             * RequestStats retriesBeforeRetryAfter.
+             * @member {number} retriesBeforeRetryAfter
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.retriesBeforeRetryAfter = 0;
+
+            /**
+             * RequestStats retryAfterBuckets.
+             * @member {Array.<number>} retryAfterBuckets
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.retryAfterBuckets = $util.emptyArray;
+
+            /**
+             * RequestStats attemptServiceTime.
+             * @member {barrage.v1.Histogram.$Properties|null|undefined} attemptServiceTime
+             * @memberof barrage.v1.RequestStats
+             * @instance
+             */
+            RequestStats.prototype.attemptServiceTime = null;
+
+            /**
              * Creates a new RequestStats instance using the specified properties.
              * @function create
              * @memberof barrage.v1.RequestStats
@@ -10682,6 +11353,24 @@ export const barrage = $root.barrage = (() => {
                     $root.barrage.v1.RedirectSeen.encode(message.firstRedirect, writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.sessionRetries != null && $Object.hasOwnProperty.call(message, "sessionRetries") && message.sessionRetries !== 0)
                     writer.uint32(/* id 20, wireType 0 =*/160).uint32(message.sessionRetries);
+                if (message.answeredH1 != null && $Object.hasOwnProperty.call(message, "answeredH1") && message.answeredH1 !== 0)
+                    writer.uint32(/* id 25, wireType 0 =*/200).uint32(message.answeredH1);
+                if (message.answeredH2 != null && $Object.hasOwnProperty.call(message, "answeredH2") && message.answeredH2 !== 0)
+                    writer.uint32(/* id 26, wireType 0 =*/208).uint32(message.answeredH2);
+                if (message.retries != null && $Object.hasOwnProperty.call(message, "retries") && message.retries !== 0)
+                    writer.uint32(/* id 28, wireType 0 =*/224).uint32(message.retries);
+                if (message.retriedAnswers != null && $Object.hasOwnProperty.call(message, "retriedAnswers") && message.retriedAnswers !== 0)
+                    writer.uint32(/* id 29, wireType 0 =*/232).uint32(message.retriedAnswers);
+                if (message.retriedRateLimited != null && $Object.hasOwnProperty.call(message, "retriedRateLimited") && message.retriedRateLimited !== 0)
+                    writer.uint32(/* id 30, wireType 0 =*/240).uint32(message.retriedRateLimited);
+                if (message.giveUps != null && $Object.hasOwnProperty.call(message, "giveUps") && message.giveUps !== 0)
+                    writer.uint32(/* id 31, wireType 0 =*/248).uint32(message.giveUps);
+                if (message.retriesBeforeRetryAfter != null && $Object.hasOwnProperty.call(message, "retriesBeforeRetryAfter") && message.retriesBeforeRetryAfter !== 0)
+                    writer.uint32(/* id 32, wireType 0 =*/256).uint32(message.retriesBeforeRetryAfter);
+                if (message.retryAfterBuckets != null && message.retryAfterBuckets.length)
+                    writer.uint32(/* id 33, wireType 2 =*/266).uint32s(message.retryAfterBuckets);
+                if (message.attemptServiceTime != null && $Object.hasOwnProperty.call(message, "attemptServiceTime"))
+                    $root.barrage.v1.Histogram.encode(message.attemptServiceTime, writer.uint32(/* id 34, wireType 2 =*/274).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -10865,6 +11554,89 @@ export const barrage = $root.barrage = (() => {
                                 delete message.sessionRetries;
                             continue;
                         }
+                    case 25: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.answeredH1 = value;
+                            else
+                                delete message.answeredH1;
+                            continue;
+                        }
+                    case 26: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.answeredH2 = value;
+                            else
+                                delete message.answeredH2;
+                            continue;
+                        }
+                    case 28: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.retries = value;
+                            else
+                                delete message.retries;
+                            continue;
+                        }
+                    case 29: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.retriedAnswers = value;
+                            else
+                                delete message.retriedAnswers;
+                            continue;
+                        }
+                    case 30: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.retriedRateLimited = value;
+                            else
+                                delete message.retriedRateLimited;
+                            continue;
+                        }
+                    case 31: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.giveUps = value;
+                            else
+                                delete message.giveUps;
+                            continue;
+                        }
+                    case 32: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.retriesBeforeRetryAfter = value;
+                            else
+                                delete message.retriesBeforeRetryAfter;
+                            continue;
+                        }
+                    case 33: {
+                            if (wireType === 2) {
+                                if (!(message.retryAfterBuckets && message.retryAfterBuckets.length))
+                                    message.retryAfterBuckets = [];
+                                reader.uint32s(message.retryAfterBuckets);
+                                continue;
+                            }
+                            if (wireType !== 0)
+                                break;
+                            if (!(message.retryAfterBuckets && message.retryAfterBuckets.length))
+                                message.retryAfterBuckets = [];
+                            message.retryAfterBuckets.push(reader.uint32());
+                            continue;
+                        }
+                    case 34: {
+                            if (wireType !== 2)
+                                break;
+                            message.attemptServiceTime = $root.barrage.v1.Histogram.decode(reader, reader.size(), $undefined, _depth + 1, message.attemptServiceTime);
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -10973,6 +11745,39 @@ export const barrage = $root.barrage = (() => {
                 if (object.sessionRetries != null)
                     if ($Number(object.sessionRetries) !== 0)
                         message.sessionRetries = object.sessionRetries >>> 0;
+                if (object.answeredH1 != null)
+                    if ($Number(object.answeredH1) !== 0)
+                        message.answeredH1 = object.answeredH1 >>> 0;
+                if (object.answeredH2 != null)
+                    if ($Number(object.answeredH2) !== 0)
+                        message.answeredH2 = object.answeredH2 >>> 0;
+                if (object.retries != null)
+                    if ($Number(object.retries) !== 0)
+                        message.retries = object.retries >>> 0;
+                if (object.retriedAnswers != null)
+                    if ($Number(object.retriedAnswers) !== 0)
+                        message.retriedAnswers = object.retriedAnswers >>> 0;
+                if (object.retriedRateLimited != null)
+                    if ($Number(object.retriedRateLimited) !== 0)
+                        message.retriedRateLimited = object.retriedRateLimited >>> 0;
+                if (object.giveUps != null)
+                    if ($Number(object.giveUps) !== 0)
+                        message.giveUps = object.giveUps >>> 0;
+                if (object.retriesBeforeRetryAfter != null)
+                    if ($Number(object.retriesBeforeRetryAfter) !== 0)
+                        message.retriesBeforeRetryAfter = object.retriesBeforeRetryAfter >>> 0;
+                if (object.retryAfterBuckets) {
+                    if (!$Array.isArray(object.retryAfterBuckets))
+                        throw $TypeError(".barrage.v1.RequestStats.retryAfterBuckets: array expected");
+                    message.retryAfterBuckets = $Array(object.retryAfterBuckets.length);
+                    for (let i = 0; i < object.retryAfterBuckets.length; ++i)
+                        message.retryAfterBuckets[i] = object.retryAfterBuckets[i] >>> 0;
+                }
+                if (object.attemptServiceTime != null) {
+                    if (!$util.isObject(object.attemptServiceTime))
+                        throw $TypeError(".barrage.v1.RequestStats.attemptServiceTime: object expected");
+                    message.attemptServiceTime = $root.barrage.v1.Histogram.fromObject(object.attemptServiceTime, _depth + 1);
+                }
                 return message;
             };
 
@@ -10996,6 +11801,7 @@ export const barrage = $root.barrage = (() => {
                 if (options.arrays || options.defaults) {
                     object.status = [];
                     object.checks = [];
+                    object.retryAfterBuckets = [];
                 }
                 if (options.defaults) {
                     object.name = "";
@@ -11013,6 +11819,14 @@ export const barrage = $root.barrage = (() => {
                     object.redirects = 0;
                     object.firstRedirect = null;
                     object.sessionRetries = 0;
+                    object.answeredH1 = 0;
+                    object.answeredH2 = 0;
+                    object.retries = 0;
+                    object.retriedAnswers = 0;
+                    object.retriedRateLimited = 0;
+                    object.giveUps = 0;
+                    object.retriesBeforeRetryAfter = 0;
+                    object.attemptServiceTime = null;
                 }
                 if (message.name != null && $Object.hasOwnProperty.call(message, "name"))
                     object.name = message.name;
@@ -11054,6 +11868,27 @@ export const barrage = $root.barrage = (() => {
                     object.firstRedirect = $root.barrage.v1.RedirectSeen.toObject(message.firstRedirect, options, _depth + 1);
                 if (message.sessionRetries != null && $Object.hasOwnProperty.call(message, "sessionRetries"))
                     object.sessionRetries = message.sessionRetries;
+                if (message.answeredH1 != null && $Object.hasOwnProperty.call(message, "answeredH1"))
+                    object.answeredH1 = message.answeredH1;
+                if (message.answeredH2 != null && $Object.hasOwnProperty.call(message, "answeredH2"))
+                    object.answeredH2 = message.answeredH2;
+                if (message.retries != null && $Object.hasOwnProperty.call(message, "retries"))
+                    object.retries = message.retries;
+                if (message.retriedAnswers != null && $Object.hasOwnProperty.call(message, "retriedAnswers"))
+                    object.retriedAnswers = message.retriedAnswers;
+                if (message.retriedRateLimited != null && $Object.hasOwnProperty.call(message, "retriedRateLimited"))
+                    object.retriedRateLimited = message.retriedRateLimited;
+                if (message.giveUps != null && $Object.hasOwnProperty.call(message, "giveUps"))
+                    object.giveUps = message.giveUps;
+                if (message.retriesBeforeRetryAfter != null && $Object.hasOwnProperty.call(message, "retriesBeforeRetryAfter"))
+                    object.retriesBeforeRetryAfter = message.retriesBeforeRetryAfter;
+                if (message.retryAfterBuckets && message.retryAfterBuckets.length) {
+                    object.retryAfterBuckets = $Array(message.retryAfterBuckets.length);
+                    for (let j = 0; j < message.retryAfterBuckets.length; ++j)
+                        object.retryAfterBuckets[j] = message.retryAfterBuckets[j];
+                }
+                if (message.attemptServiceTime != null && $Object.hasOwnProperty.call(message, "attemptServiceTime"))
+                    object.attemptServiceTime = $root.barrage.v1.Histogram.toObject(message.attemptServiceTime, options, _depth + 1);
                 return object;
             };
 
@@ -11644,6 +12479,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [leaseExpiredAt] Report leaseExpiredAt
              * @property {number|null} [eventLoopUtilization] Report eventLoopUtilization
              * @property {Array.<barrage.v1.NamedCount.$Properties>|null} [dataRows] Report dataRows
+             * @property {number|null} [connectionsOpened] Report connectionsOpened
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -11790,6 +12626,14 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.dataRows = $util.emptyArray;
 
             /**
+             * Report connectionsOpened.
+             * @member {number} connectionsOpened
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.connectionsOpened = 0;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -11851,6 +12695,8 @@ export const barrage = $root.barrage = (() => {
                 if (message.dataRows != null && message.dataRows.length)
                     for (let i = 0; i < message.dataRows.length; ++i)
                         $root.barrage.v1.NamedCount.encode(message.dataRows[i], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
+                if (message.connectionsOpened != null && $Object.hasOwnProperty.call(message, "connectionsOpened") && message.connectionsOpened !== 0)
+                    writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.connectionsOpened);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -12019,6 +12865,15 @@ export const barrage = $root.barrage = (() => {
                             message.dataRows.push($root.barrage.v1.NamedCount.decode(reader, reader.size(), $undefined, _depth + 1));
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.connectionsOpened = value;
+                            else
+                                delete message.connectionsOpened;
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -12110,6 +12965,9 @@ export const barrage = $root.barrage = (() => {
                         message.dataRows[i] = $root.barrage.v1.NamedCount.fromObject(object.dataRows[i], _depth + 1);
                     }
                 }
+                if (object.connectionsOpened != null)
+                    if ($Number(object.connectionsOpened) !== 0)
+                        message.connectionsOpened = object.connectionsOpened >>> 0;
                 return message;
             };
 
@@ -12147,6 +13005,7 @@ export const barrage = $root.barrage = (() => {
                     object.eventLoopMaxMs = 0;
                     object.leaseExpiredAt = 0;
                     object.eventLoopUtilization = 0;
+                    object.connectionsOpened = 0;
                 }
                 if (message.runId != null && $Object.hasOwnProperty.call(message, "runId"))
                     object.runId = message.runId;
@@ -12182,6 +13041,8 @@ export const barrage = $root.barrage = (() => {
                     for (let j = 0; j < message.dataRows.length; ++j)
                         object.dataRows[j] = $root.barrage.v1.NamedCount.toObject(message.dataRows[j], options, _depth + 1);
                 }
+                if (message.connectionsOpened != null && $Object.hasOwnProperty.call(message, "connectionsOpened"))
+                    object.connectionsOpened = message.connectionsOpened;
                 return object;
             };
 
