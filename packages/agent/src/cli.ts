@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--once]`
+// `agent --controller ws://HOST:PORT|wss://HOST:PORT [--token T] [--ca FILE] [--name NAME] [--weight W] [--workers auto|N] [--source-ips LIST|CIDR|IFACE] [--once]`
 // The token may come from BARRAGE_TOKEN instead of argv, which other users can read.
 // Logs: readable lines on a terminal, JSON lines otherwise.
 
@@ -57,6 +57,10 @@ const program = new Command('agent')
     (v: string, prev: string[]) => [...prev, v],
     [] as string[],
   )
+  .option(
+    '--source-ips <list|cidr|iface>',
+    'bind connections to these local addresses, round-robin over VUs and arrivals: a comma list, an IPv4 CIDR or an interface name (default: $BARRAGE_SOURCE_IPS)',
+  )
   .option('--log-level <level>', 'pino level', process.env.BARRAGE_LOG_LEVEL ?? 'info')
   .parse();
 
@@ -69,6 +73,7 @@ const opts = program.opts<{
   workers: number;
   once: boolean;
   allowTarget: string[];
+  sourceIps?: string;
   logLevel: string;
 }>();
 // Readable lines on a terminal, JSON lines for pipes, files and CI (BARRAGE_LOG_FORMAT=json|pretty decides instead).
@@ -111,6 +116,7 @@ try {
     logger,
     clockSkewMs: skewMs,
     allowTargets: opts.allowTarget,
+    sourceIps: opts.sourceIps ?? process.env.BARRAGE_SOURCE_IPS,
   });
 } catch (err) {
   logger.error({ code: (err as { code?: string }).code }, `cannot start: ${(err as Error).message}`);

@@ -50,7 +50,7 @@ export function buildTarget(o: TargetOptions = {}): FastifyInstance {
 
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/__stats' || req.url === '/metrics') return;
-    stats.count(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, reply.statusCode);
+    stats.count(`${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`, reply.statusCode, undefined, req.ip);
   });
 
   const limited = (limiter: FixedWindowLimiter) => async (req: FastifyRequest, reply: FastifyReply) => {

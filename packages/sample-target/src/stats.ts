@@ -1,7 +1,8 @@
 // The target's own exact count of what it answered, per route and status,
 // served at GET /__stats so tests can reconcile barrage's totals against it;
 // also, per known user, what that user did (only accounts the target has, so
-// the map stays bounded whatever clients send).
+// the map stays bounded whatever clients send); and per client address, the
+// statuses it got, for per-IP limits (the first MAX_IPS addresses, the rest together).
 export interface UploadRecord {
   field: string;
   filename: string | null;
@@ -30,7 +31,11 @@ export interface StatsJson {
   uploadBytes: number;
   /** Per username, only users that did something, sorted by name. */
   users: Record<string, UserCounts>;
+  /** Per client address (as the per-IP limiter keys it), statuses answered; past MAX_IPS addresses: "other". */
+  byIp: Record<string, Record<string, number>>;
 }
+
+const MAX_IPS = 4096;
 
 const MAX_UPLOADS = 1000;
 
@@ -56,7 +61,15 @@ export class ServerStats {
     u[what]++;
   }
 
-  count(route: string, status: number, at = Date.now()): void {
+  private readonly ips = new Map<string, Map<number, number>>();
+
+  count(route: string, status: number, at = Date.now(), ip?: string): void {
+    if (ip !== undefined) {
+      const key = this.ips.has(ip) || this.ips.size < MAX_IPS ? ip : 'other';
+      let byStatus = this.ips.get(key);
+      if (byStatus === undefined) this.ips.set(key, (byStatus = new Map()));
+      byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    }
     const t = this.times.get(route);
     if (t === undefined) this.times.set(route, { first: at, last: at });
     else t.last = at;
@@ -77,6 +90,9 @@ export class ServerStats {
       uploadBytes: this.uploadBytes,
       users: Object.fromEntries(
         [...this.users.keys()].sort().map((name) => [name, { ...this.users.get(name)! }] as const),
+      ),
+      byIp: Object.fromEntries(
+        [...this.ips].map(([ip, m]) => [ip, Object.fromEntries([...m].map(([s, n]) => [String(s), n]))]),
       ),
     };
   }

@@ -8,9 +8,12 @@ export class VuCookies {
   private jar: CookieJar | null = null;
   /** false: a jar that keeps nothing (cookies off), standing for its VU (connections: perVU). */
   private readonly keeps: boolean;
+  /** Its VU's (or arrival's, or session slot's) index: dispatch.ts binds it to source address index mod N. */
+  readonly source: number;
 
-  constructor(keeps = true) {
+  constructor(keeps = true, source = 0) {
     this.keeps = keeps;
+    this.source = source;
   }
 
   /** The Cookie header for a request to `url`; undefined when there is none to send. */

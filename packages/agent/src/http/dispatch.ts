@@ -1,11 +1,14 @@
 // The one place the agent meets undici: requests go out through `dispatch`
 // (no promise, no stream, no per-request closure), on one Pool per origin
-// (per VU and origin under `connections: perVU`), HTTP/1.1 or HTTP/2.
+// (per VU and origin under `connections: perVU`; per source address too under
+// `agent --source-ips`, requests counted per address), HTTP/1.1 or HTTP/2.
 // The Requester takes it as an injected dependency, so the hot path can be
 // driven without sockets and the HTTP client swapped in one file.
 import type { LookupFunction } from 'node:net';
+import type { barrage } from '@barrage/proto';
 import { type Dispatcher, Pool } from 'undici';
 import { type ConnectionProfile, connectOption } from './connection-profile.ts';
+import { SourceCounts, sourceSlot } from './source-counts.ts';
 import { TlsAlerts } from './tls-failure.ts';
 
 export interface HttpDispatch {
@@ -24,6 +27,8 @@ export interface HttpDispatch {
   tlsReason?(err: unknown): string | undefined;
   /** Connections opened since the last call (the interval's count); absent: not counted. */
   takeOpened?(): number;
+  /** Requests by source address since the last call (agent --source-ips); absent: none. */
+  takeBySource?(): barrage.v1.AddressCount.$Properties[];
   /** Destroys every connection; requests in flight fail through their handlers. */
   close(): Promise<void>;
 }
@@ -45,6 +50,11 @@ export interface UndiciDispatchOptions {
   keepAlive?: boolean;
   /** Each VU its own pools (the model's `connections: perVU`): a request's `owner` keys them. */
   perVU?: boolean;
+  /**
+   * Source addresses (agent --source-ips): a request goes from the address of its owner's
+   * `source` slot (a VU's, dealt round-robin), on pools of that address.
+   */
+  sources?: readonly string[];
 }
 
 export class UndiciDispatch implements HttpDispatch {
@@ -64,9 +74,12 @@ export class UndiciDispatch implements HttpDispatch {
     this.opened++;
   };
 
+  private readonly counts: SourceCounts | undefined;
+
   constructor(o: UndiciDispatchOptions) {
     this.o = o;
     this.pipelined = (o.pipelining ?? 1) > 1;
+    this.counts = o.sources !== undefined && o.sources.length > 0 ? new SourceCounts(o.sources) : undefined;
   }
 
   dispatch(
@@ -75,12 +88,25 @@ export class UndiciDispatch implements HttpDispatch {
     profile = 0,
     owner?: object | null,
   ): void {
-    const pool =
-      this.o.perVU === true && owner != null
-        ? this.vuPool(owner, opts.origin, profile)
-        : opts.origin === this.lastOrigin && profile === this.lastProfile && this.lastPool !== undefined
-          ? this.lastPool
-          : this.pool(opts.origin, profile);
+    let pool: Pool;
+    if (this.counts !== undefined) {
+      // The owner's address slot (a VU's jar carries it); counted where the request meets the wire.
+      const slot = sourceSlot(
+        (owner as { source?: number } | null | undefined)?.source ?? 0,
+        this.counts.addresses.length,
+      );
+      pool =
+        this.o.perVU === true && owner != null
+          ? this.vuPool(owner, opts.origin, profile, slot)
+          : this.pool(opts.origin, profile, slot);
+      handler = this.counts.counted(handler, slot);
+    } else
+      pool =
+        this.o.perVU === true && owner != null
+          ? this.vuPool(owner, opts.origin, profile)
+          : opts.origin === this.lastOrigin && profile === this.lastProfile && this.lastPool !== undefined
+            ? this.lastPool
+            : this.pool(opts.origin, profile);
     // keepAlive: false asks undici to close the connection once the answer is read (Connection: close).
     if (this.o.keepAlive === false) pool.dispatch({ ...opts, reset: true }, handler);
     else if (this.pipelined) {
@@ -98,16 +124,20 @@ export class UndiciDispatch implements HttpDispatch {
     return n;
   }
 
+  takeBySource(): barrage.v1.AddressCount.$Properties[] {
+    return this.counts?.take() ?? [];
+  }
+
   tlsReason(err: unknown): string | undefined {
     return this.alerts.reasonOf(err);
   }
 
-  private pool(origin: string, profile: number): Pool {
-    // A request with its own TLS settings or overrides gets pools of its own.
-    const key = profile === 0 ? origin : `${profile} ${origin}`;
+  private pool(origin: string, profile: number, slot = -1): Pool {
+    // A request with its own TLS settings or overrides gets pools of its own; each source address too.
+    const key = profile === 0 && slot < 0 ? origin : `${profile} ${origin} ${slot}`;
     let p = this.pools.get(key);
     if (p === undefined) {
-      p = this.newPool(origin, profile, this.o.connections);
+      p = this.newPool(origin, profile, this.o.connections, slot);
       this.pools.set(key, p);
     }
     this.lastOrigin = origin;
@@ -121,13 +151,13 @@ export class UndiciDispatch implements HttpDispatch {
    * a browser keeps per host for a request at a time. Closed and forgotten once its last
    * connection is gone, so an open model's visitors (one per arrival) leave nothing behind.
    */
-  private vuPool(owner: object, origin: string, profile: number): Pool {
+  private vuPool(owner: object, origin: string, profile: number, slot = -1): Pool {
     let mine = this.byVu.get(owner);
     if (mine === undefined) this.byVu.set(owner, (mine = new Map()));
     const key = `${profile} ${origin}`;
     let p = mine.get(key);
     if (p === undefined) {
-      const made = this.newPool(origin, profile, 1);
+      const made = this.newPool(origin, profile, 1, slot);
       const own = mine;
       made.on('disconnect', () => {
         const st = made.stats;
@@ -142,7 +172,8 @@ export class UndiciDispatch implements HttpDispatch {
     return p;
   }
 
-  private newPool(origin: string, profile: number, connections: number): Pool {
+  private newPool(origin: string, profile: number, connections: number, slot = -1): Pool {
+    const localAddress = slot < 0 ? undefined : this.o.sources?.[slot];
     const settings = this.o.profiles?.[profile];
     // HTTP/2 by ALPN on https; on http with prior knowledge (h2c), which undici 8 speaks (useH2c).
     const h2 = this.o.allowH2 || settings?.h2 === true;
@@ -164,6 +195,7 @@ export class UndiciDispatch implements HttpDispatch {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 4_000,
       ...(connect === undefined ? {} : { connect }),
+      ...(localAddress === undefined ? {} : { localAddress }),
     });
     p.on('connect', this.onConnect);
     return p;

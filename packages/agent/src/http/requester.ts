@@ -57,7 +57,7 @@ export interface RequesterOptions {
   profiles?: readonly ConnectionProfile[];
   profileOf?: readonly number[];
   /** The model's connection use (pipelining, keepAlive), for the default dispatch. */
-  transport?: Pick<UndiciDispatchOptions, 'pipelining' | 'keepAlive' | 'perVU'>;
+  transport?: Pick<UndiciDispatchOptions, 'pipelining' | 'keepAlive' | 'perVU' | 'sources'>;
 }
 
 export function classifyError(err: unknown): ErrorKind {
@@ -212,10 +212,11 @@ export class Requester implements HandlerOwner {
   }
 
   /** A cookie jar for one VU (or open-model iteration); null when the model keeps none. */
-  newCookies(): VuCookies | null {
-    // Under connections: perVU the jar is also the VU's identity for its pools: one that keeps nothing.
-    if (this.opts.cookies === false) return this.opts.transport?.perVU === true ? new VuCookies(false) : null;
-    return new VuCookies();
+  newCookies(source?: number): VuCookies | null {
+    // Under perVU or source addresses the jar is also the VU's identity for its pools: one that keeps nothing.
+    const t = this.opts.transport;
+    if (this.opts.cookies === false) return t?.perVU || t?.sources ? new VuCookies(false, source) : null;
+    return new VuCookies(true, source);
   }
 
   /**

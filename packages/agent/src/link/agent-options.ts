@@ -1,11 +1,13 @@
 // What an agent is started with, and what of it is refused before anything
 // dials: a worker count out of range, an injected clock worker threads cannot
 // share, a controller URL that is not ws:// or wss://, a CA for a plain link,
-// an allowlist that does not parse. Each refusal names its flag.
+// an allowlist that does not parse, a source address the host does not have.
+// Each refusal names its flag.
 import { type Clock, MAX_WORKERS, offsetClock, systemClock, TargetAllowlist, type TrustOptions } from '@barrage/core';
 import type { Logger } from 'pino';
 import { AgentErrors } from '../errors.ts';
 import { controllerUrl } from './controller-url.ts';
+import { resolveSourceIps } from './source-addresses.ts';
 
 export interface AgentOptions {
   controller: string; // ws://host:port (the /agents path is added when missing)
@@ -25,6 +27,8 @@ export interface AgentOptions {
   clockRounds?: number;
   /** This agent's own target allowlist, on top of the controller's. */
   allowTargets?: string[];
+  /** --source-ips: addresses to bind connections to, round-robin over VUs (a list, an IPv4 CIDR or an interface). */
+  sourceIps?: string;
 }
 
 /** The options an agent runs on, checked and resolved. */
@@ -34,6 +38,8 @@ export interface AgentSettings {
   /** The controller's agent endpoint. */
   url: string;
   allowTargets: TargetAllowlist | undefined;
+  /** The source addresses, each on this host; absent: the host's default. */
+  sourceIps?: string[];
 }
 
 /** Throws BAD_ARGUMENT for the first option the agent cannot run with. */
@@ -57,5 +63,9 @@ export function settleOptions(o: AgentOptions): AgentSettings {
   } catch (err) {
     throw new AgentErrors.BAD_ARGUMENT(`--allow-target: ${(err as Error).message}`);
   }
-  return { clock, workers, url: url.toString(), allowTargets };
+  const sourceIps = o.sourceIps === undefined || o.sourceIps === '' ? undefined : resolveSourceIps(o.sourceIps);
+  // Worker threads would each deal the addresses over their own VUs: not yet split exactly.
+  if (sourceIps !== undefined && workers > 1)
+    throw new AgentErrors.BAD_ARGUMENT('--source-ips runs on one thread for now: leave out --workers');
+  return { clock, workers, url: url.toString(), allowTargets, ...(sourceIps === undefined ? {} : { sourceIps }) };
 }

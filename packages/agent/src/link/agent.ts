@@ -5,10 +5,9 @@
 // drops. The options and their checks, the link itself, clock sync, the
 // heartbeat, the link watch and the redial policy are their own files beside
 // this one; the run is in run/.
-
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import type { Clock, TargetAllowlist } from '@barrage/core';
+import type { Clock } from '@barrage/core';
 import { barrage, type EnvelopeShape, encodeEnvelope, PROTOCOL_VERSION, SOFTWARE_VERSION } from '@barrage/proto';
 import { AgentErrors } from '../errors.ts';
 import { AgentRun } from '../run/agent-run.ts';
@@ -16,7 +15,7 @@ import { DataInbox } from '../run/data-inbox.ts';
 import type { RunHandle } from '../run/run-handle.ts';
 import { ThreadedRun } from '../workers/threaded-run.ts';
 import { WorkerPool } from '../workers/worker-pool.ts';
-import { type AgentOptions, settleOptions } from './agent-options.ts';
+import { type AgentOptions, type AgentSettings, settleOptions } from './agent-options.ts';
 import { ClockSync } from './clock-sync.ts';
 import { ControllerLink } from './connection.ts';
 import { type DialError, dialFailure } from './dial-failure.ts';
@@ -35,7 +34,7 @@ export class Agent {
   private readonly clock: Clock;
   private readonly link: ControllerLink;
   private readonly url: string;
-  private readonly allowTargets: TargetAllowlist | undefined;
+  private readonly own: Pick<AgentSettings, 'allowTargets' | 'sourceIps'>;
   private readonly sync: ClockSync;
   private readonly watch: LinkWatch;
   private readonly heartbeat: Heartbeat;
@@ -53,10 +52,10 @@ export class Agent {
 
   constructor(o: AgentOptions) {
     this.o = o;
-    const { clock, workers, url, allowTargets } = settleOptions(o);
+    const { clock, workers, url, ...own } = settleOptions(o);
     this.clock = clock;
     this.url = url;
-    this.allowTargets = allowTargets;
+    this.own = own;
     this.link = new ControllerLink(o.trust);
     this.pool =
       workers > 1
@@ -139,6 +138,7 @@ export class Agent {
         runId: this.run?.runId ?? '',
         lastAckedSeq: this.run?.reporter.lastAcked ?? 0,
         workers: this.pool?.size ?? 1,
+        sourceIps: this.own.sourceIps ?? [],
       },
     });
   }
@@ -221,7 +221,7 @@ export class Agent {
         clock: this.clock,
         offset: () => this.sync.offsetMs,
         contactAgeMs: () => this.watch.contactAgeMs,
-        allowTargets: this.allowTargets,
+        ...this.own,
         onTargetRefused: (host: string, why: string) =>
           this.o.logger.warn(
             { code: AgentErrors.TARGET_NOT_ALLOWED.code, host, why },

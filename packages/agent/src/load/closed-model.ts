@@ -144,7 +144,7 @@ export class ClosedModel implements Scheduler, VuHost {
       done();
       return;
     }
-    vu.cookies ??= this.ctx.requester.newCookies();
+    vu.cookies ??= this.ctx.requester.newCookies(vu.id);
     const requester = this.ctx.requester;
     const e = this.ctx.entries[entry]!;
     const session = this.sessionOf(vu);

@@ -123,7 +123,7 @@ export class OpenModel implements Scheduler {
     const g = this.ctx.generation;
     // Each arrival is a new visitor: its own cookies, kept across its flow's steps.
     // (A single request too: a redirect it follows may need what the first answer set.)
-    const cookies = requester.newCookies();
+    const cookies = requester.newCookies(j);
     const index = g === undefined ? undefined : indexOf(g, 0, 0, j);
     if (this.sessions !== undefined) {
       this.withSession(entry, at, index);

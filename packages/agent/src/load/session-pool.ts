@@ -27,7 +27,7 @@ export class SessionPool {
   take(): VuSession {
     const s = this.free.pop();
     if (s !== undefined) return s;
-    const made = new VuSession(this.plan, this.ctx, this.ctx.requester.newCookies(), {
+    const made = new VuSession(this.plan, this.ctx, this.ctx.requester.newCookies(this.all.length), {
       notBefore: Number.NEGATIVE_INFINITY,
       retryMs: OPEN_RETRY_MS,
       waits: false,

@@ -34,6 +34,8 @@ export interface ReportStatus {
   dataRows?: barrage.v1.NamedCount.$Properties[];
   /** Connections opened to targets over the interval. */
   connectionsOpened?: number;
+  /** Requests by source address over the interval (agent --source-ips). */
+  bySource?: barrage.v1.AddressCount.$Properties[];
 }
 
 export class Reporter {
@@ -106,6 +108,7 @@ export class Reporter {
       eventLoopUtilization = 0,
       dataRows = [],
       connectionsOpened = 0,
+      bySource = [],
     } = status;
     const frame = encodeEnvelope({
       report: {
@@ -124,6 +127,7 @@ export class Reporter {
         eventLoopUtilization,
         dataRows,
         connectionsOpened,
+        bySource,
       },
     });
     this.outbox.set(seq, frame);

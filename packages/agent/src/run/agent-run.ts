@@ -58,6 +58,8 @@ export interface AgentRunOptions {
   timers?: Timers;
   /** The HTTP client of each Requester; default: undici Pools. */
   dispatch?: DispatchFactory;
+  /** The agent's source addresses (agent --source-ips), dealt round-robin over VUs and arrivals. */
+  sourceIps?: readonly string[];
   /** CPU and event-loop gauges for the health figures; default: this process's. */
   gauges?: ProcessGauges;
 }
@@ -147,6 +149,7 @@ export class AgentRun implements RunHandle {
       connections: this.connections,
       dispatch: o.dispatch,
       timers: this.timers,
+      sources: o.sourceIps,
     });
     // One Requester per scenario: its connections are its own (VUs, or in-flight slots, unless set).
     this.requesters = this.scenarios.map((s) =>
@@ -185,6 +188,7 @@ export class AgentRun implements RunHandle {
         ...this.health.sample(),
         dataRows: this.dataRows.take(),
         connectionsOpened: this.made.takeOpened(),
+        bySource: this.made.takeBySource(),
       }),
     });
   }

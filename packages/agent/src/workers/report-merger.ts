@@ -234,6 +234,7 @@ export class ReportMerger {
         connectionsOpened: t.connectionsOpened,
         leaseExpiredAt: expiries.length > 0 ? Math.min(...expiries) : 0,
         dataRows: [...t.dataRows].map(([name, count]) => ({ name, count })),
+        bySource: [], // --source-ips runs on one thread (agent-options.ts)
       },
     });
   }

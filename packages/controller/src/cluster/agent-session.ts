@@ -15,6 +15,7 @@ import {
 import type { Logger } from 'pino';
 import type WebSocket from 'ws';
 import { ControllerErrors } from '../errors.ts';
+import { validateSourceIps } from '../merge/source-breakdown.ts';
 import { MAX_CPU_CORES, MAX_GAUGE, MAX_LOOP_DELAY_MS, saneOr0 as sane } from './agent-figures.ts';
 
 type Hello = InstanceType<typeof barrage.v1.Hello>;
@@ -50,6 +51,7 @@ export function validateHello(h: Hello): void {
     throw bad('a text field is too long');
   if (!(h.weight > 0 && h.weight <= 1_000_000)) throw bad(`weight ${h.weight} must be in (0, 1e6]`);
   if (h.cpus > 65_536) throw bad(`cpus ${h.cpus}`);
+  validateSourceIps(h.sourceIps ?? []);
 }
 
 export class AgentSession extends EventEmitter<SessionEvents> {

@@ -15,6 +15,7 @@ import {
 } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 import { type ErrorCounts, errorsOf, RequestTotals, RunTotals, responsesOf } from './request-totals.ts';
+import { type AddressTotals, addBySource } from './source-breakdown.ts';
 
 export { type ErrorCounts, RequestTotals } from './request-totals.ts';
 
@@ -59,6 +60,8 @@ export interface AgentTotals {
   final: boolean;
   /** Connections it opened to targets (Report.connections_opened). */
   connectionsOpened: number;
+  /** Requests by source address (agent --source-ips; Report.by_source). */
+  bySource: Map<string, AddressTotals>;
 }
 
 /** An interval closing: its counters, and its final histogram (released once this returns). */
@@ -129,12 +132,14 @@ export class RunAggregate {
           reports: 0,
           final: false,
           connectionsOpened: 0,
+          bySource: new Map(),
         }),
       );
     agent.reports++;
     for (const d of r.dataRows ?? []) agent.dataRows.set(d.name!, (agent.dataRows.get(d.name!) ?? 0) + (d.count ?? 0));
     agent.final ||= r.final ?? false;
     agent.connectionsOpened += r.connectionsOpened ?? 0;
+    addBySource(agent.bySource, r);
     agent.lastInterval = Math.max(agent.lastInterval, r.interval ?? 0);
     const point = this.point(r.interval ?? 0);
     // One scan of each wire histogram, its buckets added straight into its name's and its

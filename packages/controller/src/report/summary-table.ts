@@ -14,7 +14,7 @@ import {
   formatThresholdValue,
   NO_DATA,
 } from '@barrage/core';
-import type { RequestSummary, Summary } from '../results/summary.ts';
+import type { AgentSummary, RequestSummary, Summary } from '../results/summary.ts';
 import { targetOf } from '../scenario/thresholds.ts';
 import { answered } from './markdown-tables.ts';
 
@@ -103,6 +103,20 @@ function row(name: string, s: RequestSummary, c: Columns): string[] {
     errors,
   ];
 }
+
+/** A line per source address under its agent (agent --source-ips): its requests and statuses. */
+const sourceRows = (by: AgentSummary['bySource']): string[][] =>
+  Object.entries(by ?? {}).map(([addr, c]) => [
+    `  from ${addr}`,
+    '',
+    '',
+    formatCount(c.requests),
+    '',
+    '',
+    [...Object.entries(c.status).map(([k, v]) => `${k}:${v}`), ...(c.errors > 0 ? [`errors:${c.errors}`] : [])].join(
+      ' ',
+    ) || '-',
+  ]);
 
 export function formatSummary(s: Summary): string {
   const r = s.run;
@@ -222,6 +236,7 @@ export function formatSummary(s: Summary): string {
         .map(([k, v]) => `${k}:${v}`)
         .join(' ') || '-',
     ]);
+    agents.push(...sourceRows(a.bySource));
   }
   lines.push(
     '',

@@ -2,6 +2,7 @@
 // REST API, tables). Built from a finished run; pure.
 import { judge } from '../merge/judge.ts';
 import { type RequestSummary, requestSummary, statusRecord } from '../merge/request-figures.ts';
+import { type AddressTotals, bySourceJson } from '../merge/source-breakdown.ts';
 import type { MonitorStats } from '../monitor/monitor-stats.ts';
 import type { Threshold } from '../scenario/thresholds.ts';
 import { nothingAnswered } from './answer-verdict.ts';
@@ -11,6 +12,10 @@ import type { RunResult, RunStatus } from './run-result.ts';
 import { noSessionVerdict, sessionNote } from './session-note.ts';
 
 export type { LatencyMs, RequestSummary } from '../merge/request-figures.ts';
+
+/** An agent's per-address breakdown, when it has a source list. */
+const sourcesOf = (totals: ReadonlyMap<string, AddressTotals> | undefined, declared: readonly string[] | undefined) =>
+  declared === undefined || declared.length === 0 ? {} : { bySource: bySourceJson(totals ?? new Map(), declared) };
 
 export interface AgentSummary {
   id: string;
@@ -29,6 +34,8 @@ export interface AgentSummary {
   workers: number;
   /** Connections it opened to targets (keepAlive: false: one per request). */
   connectionsOpened?: number;
+  /** Requests by source address (agent --source-ips), each address it declared: attempts, statuses, errors. */
+  bySource?: Record<string, { requests: number; errors: number; status: Record<string, number> }>;
   /** Its worst interval: event-loop delay p99 and max (ms), and cores busy; a saturated agent gets a note. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
@@ -178,6 +185,7 @@ export function buildSummary(
           version: p.session.hello?.version ?? '',
           workers: Math.max(1, p.session.hello?.workers ?? 1),
           connectionsOpened: a?.connectionsOpened ?? 0,
+          ...sourcesOf(a?.bySource, p.session.hello?.sourceIps),
           eventLoopP99Ms: p.eventLoopP99Ms,
           eventLoopMaxMs: p.eventLoopMaxMs,
           cpuCores: p.cpuCores,

@@ -7,6 +7,7 @@
 import { type barrage, PARTIAL_LOAD_CODES } from '@barrage/proto';
 import { inRange, MAX_CPU_CORES, MAX_LOOP_DELAY_MS } from '../cluster/agent-figures.ts';
 import { ControllerErrors } from '../errors.ts';
+import { validateBySource } from '../merge/source-breakdown.ts';
 import { BUSY_UTILIZATION } from '../results/agent-load-note.ts';
 import type { Participant } from './participant.ts';
 import { validateReport } from './report-validation.ts';
@@ -77,6 +78,7 @@ export class ReportIntake {
         (t) => this.plausible(t, false),
         this.sources,
       );
+      validateBySource(r, p.session.hello?.sourceIps ?? []);
     } catch (err) {
       this.reject(p, r, err as Error);
       return;

@@ -252,6 +252,9 @@ export namespace barrage {
             /** Hello workers. */
             workers: number;
 
+            /** Hello sourceIps. */
+            sourceIps: string[];
+
             /**
              * Creates a new Hello instance using the specified properties.
              * @param [properties] Properties to set
@@ -334,6 +337,9 @@ export namespace barrage {
 
                 /** Hello workers */
                 workers?: (number|null);
+
+                /** Hello sourceIps */
+                sourceIps?: (string[]|null);
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -4094,6 +4100,9 @@ export namespace barrage {
             /** Report connectionsOpened. */
             connectionsOpened: number;
 
+            /** Report bySource. */
+            bySource: barrage.v1.AddressCount.$Properties[];
+
             /**
              * Creates a new Report instance using the specified properties.
              * @param [properties] Properties to set
@@ -4192,12 +4201,119 @@ export namespace barrage {
                 /** Report connectionsOpened */
                 connectionsOpened?: (number|null);
 
+                /** Report bySource */
+                bySource?: (barrage.v1.AddressCount.$Properties[]|null);
+
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
             }
 
             /** Shape of a Report. */
             type $Shape = barrage.v1.Report.$Properties;
+        }
+
+        /**
+         * Properties of an AddressCount.
+         * @deprecated Use barrage.v1.AddressCount.$Properties instead.
+         */
+        interface IAddressCount extends barrage.v1.AddressCount.$Properties {
+        }
+
+        /** Represents an AddressCount. */
+        class AddressCount {
+
+            /**
+             * Constructs a new AddressCount.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: barrage.v1.AddressCount.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** AddressCount address. */
+            address: string;
+
+            /** AddressCount requests. */
+            requests: number;
+
+            /** AddressCount status. */
+            status: barrage.v1.StatusCount.$Properties[];
+
+            /** AddressCount errors. */
+            errors: number;
+
+            /**
+             * Creates a new AddressCount instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns AddressCount instance
+             */
+            static create(properties: barrage.v1.AddressCount.$Shape): barrage.v1.AddressCount & barrage.v1.AddressCount.$Shape;
+            static create(properties?: barrage.v1.AddressCount.$Properties): barrage.v1.AddressCount;
+
+            /**
+             * Encodes the specified AddressCount message. Does not implicitly {@link barrage.v1.AddressCount.verify|verify} messages.
+             * @param message AddressCount message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: barrage.v1.AddressCount.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes an AddressCount message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {barrage.v1.AddressCount & barrage.v1.AddressCount.$Shape} AddressCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): barrage.v1.AddressCount & barrage.v1.AddressCount.$Shape;
+
+            /**
+             * Creates an AddressCount message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns AddressCount
+             */
+            static fromObject(object: { [k: string]: any }): barrage.v1.AddressCount;
+
+            /**
+             * Creates a plain object from an AddressCount message. Also converts values to other types if specified.
+             * @param message AddressCount
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: barrage.v1.AddressCount, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this AddressCount to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace AddressCount {
+
+            /** Properties of an AddressCount. */
+            interface $Properties {
+
+                /** AddressCount address */
+                address?: (string|null);
+
+                /** AddressCount requests */
+                requests?: (number|null);
+
+                /** AddressCount status */
+                status?: (barrage.v1.StatusCount.$Properties[]|null);
+
+                /** AddressCount errors */
+                errors?: (number|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of an AddressCount. */
+            type $Shape = barrage.v1.AddressCount.$Properties;
         }
 
         /**

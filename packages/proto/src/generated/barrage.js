@@ -4,7 +4,7 @@ import $protobuf from "protobufjs/minimal.js";
 
 // Common aliases
 const $Reader = $protobuf.Reader, $Writer = $protobuf.Writer, $util = $protobuf.util;
-const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $Number = $util.global.Number, $String = $util.global.String, $isFinite = $util.global.isFinite, $Boolean = $util.global.Boolean, $Array = $util.global.Array;
+const $Object = $util.global.Object, $undefined = $util.global.undefined, $Error = $util.global.Error, $RangeError = $util.global.RangeError, $TypeError = $util.global.TypeError, $Number = $util.global.Number, $String = $util.global.String, $Array = $util.global.Array, $isFinite = $util.global.isFinite, $Boolean = $util.global.Boolean;
 
 // Exported root namespace
 const $root = $protobuf.roots["default"] || ($protobuf.roots["default"] = {});
@@ -680,6 +680,7 @@ export const barrage = $root.barrage = (() => {
              * @property {string|null} [runId] Hello runId
              * @property {number|null} [lastAckedSeq] Hello lastAckedSeq
              * @property {number|null} [workers] Hello workers
+             * @property {Array.<string>|null} [sourceIps] Hello sourceIps
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -705,6 +706,7 @@ export const barrage = $root.barrage = (() => {
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
             const Hello = function (properties) {
+                this.sourceIps = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -792,6 +794,14 @@ export const barrage = $root.barrage = (() => {
             Hello.prototype.workers = 0;
 
             /**
+             * Hello sourceIps.
+             * @member {Array.<string>} sourceIps
+             * @memberof barrage.v1.Hello
+             * @instance
+             */
+            Hello.prototype.sourceIps = $util.emptyArray;
+
+            /**
              * Creates a new Hello instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Hello
@@ -843,6 +853,9 @@ export const barrage = $root.barrage = (() => {
                     writer.uint32(/* id 9, wireType 0 =*/72).uint32(message.lastAckedSeq);
                 if (message.workers != null && $Object.hasOwnProperty.call(message, "workers") && message.workers !== 0)
                     writer.uint32(/* id 10, wireType 0 =*/80).uint32(message.workers);
+                if (message.sourceIps != null && message.sourceIps.length)
+                    for (let i = 0; i < message.sourceIps.length; ++i)
+                        writer.uint32(/* id 11, wireType 2 =*/90).string(message.sourceIps[i]);
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -977,6 +990,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.workers;
                             continue;
                         }
+                    case 11: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.sourceIps && message.sourceIps.length))
+                                message.sourceIps = [];
+                            message.sourceIps.push(reader.stringVerify());
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -1042,6 +1063,13 @@ export const barrage = $root.barrage = (() => {
                 if (object.workers != null)
                     if ($Number(object.workers) !== 0)
                         message.workers = object.workers >>> 0;
+                if (object.sourceIps) {
+                    if (!$Array.isArray(object.sourceIps))
+                        throw $TypeError(".barrage.v1.Hello.sourceIps: array expected");
+                    message.sourceIps = $Array(object.sourceIps.length);
+                    for (let i = 0; i < object.sourceIps.length; ++i)
+                        message.sourceIps[i] = $String(object.sourceIps[i]);
+                }
                 return message;
             };
 
@@ -1062,6 +1090,8 @@ export const barrage = $root.barrage = (() => {
                 if (_depth > $util.recursionLimit)
                     throw $Error("max depth exceeded");
                 let object = {};
+                if (options.arrays || options.defaults)
+                    object.sourceIps = [];
                 if (options.defaults) {
                     object.protocolVersion = 0;
                     object.agentId = "";
@@ -1094,6 +1124,11 @@ export const barrage = $root.barrage = (() => {
                     object.lastAckedSeq = message.lastAckedSeq;
                 if (message.workers != null && $Object.hasOwnProperty.call(message, "workers"))
                     object.workers = message.workers;
+                if (message.sourceIps && message.sourceIps.length) {
+                    object.sourceIps = $Array(message.sourceIps.length);
+                    for (let j = 0; j < message.sourceIps.length; ++j)
+                        object.sourceIps[j] = message.sourceIps[j];
+                }
                 return object;
             };
 
@@ -12480,6 +12515,7 @@ export const barrage = $root.barrage = (() => {
              * @property {number|null} [eventLoopUtilization] Report eventLoopUtilization
              * @property {Array.<barrage.v1.NamedCount.$Properties>|null} [dataRows] Report dataRows
              * @property {number|null} [connectionsOpened] Report connectionsOpened
+             * @property {Array.<barrage.v1.AddressCount.$Properties>|null} [bySource] Report bySource
              * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
              */
 
@@ -12507,6 +12543,7 @@ export const barrage = $root.barrage = (() => {
             const Report = function (properties) {
                 this.stats = [];
                 this.dataRows = [];
+                this.bySource = [];
                 if (properties)
                     for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
                         if (properties[keys[i]] != null && keys[i] !== "__proto__")
@@ -12634,6 +12671,14 @@ export const barrage = $root.barrage = (() => {
             Report.prototype.connectionsOpened = 0;
 
             /**
+             * Report bySource.
+             * @member {Array.<barrage.v1.AddressCount.$Properties>} bySource
+             * @memberof barrage.v1.Report
+             * @instance
+             */
+            Report.prototype.bySource = $util.emptyArray;
+
+            /**
              * Creates a new Report instance using the specified properties.
              * @function create
              * @memberof barrage.v1.Report
@@ -12697,6 +12742,9 @@ export const barrage = $root.barrage = (() => {
                         $root.barrage.v1.NamedCount.encode(message.dataRows[i], writer.uint32(/* id 14, wireType 2 =*/114).fork(), _depth + 1).ldelim();
                 if (message.connectionsOpened != null && $Object.hasOwnProperty.call(message, "connectionsOpened") && message.connectionsOpened !== 0)
                     writer.uint32(/* id 15, wireType 0 =*/120).uint32(message.connectionsOpened);
+                if (message.bySource != null && message.bySource.length)
+                    for (let i = 0; i < message.bySource.length; ++i)
+                        $root.barrage.v1.AddressCount.encode(message.bySource[i], writer.uint32(/* id 16, wireType 2 =*/130).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -12874,6 +12922,14 @@ export const barrage = $root.barrage = (() => {
                                 delete message.connectionsOpened;
                             continue;
                         }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.bySource && message.bySource.length))
+                                message.bySource = [];
+                            message.bySource.push($root.barrage.v1.AddressCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -12968,6 +13024,16 @@ export const barrage = $root.barrage = (() => {
                 if (object.connectionsOpened != null)
                     if ($Number(object.connectionsOpened) !== 0)
                         message.connectionsOpened = object.connectionsOpened >>> 0;
+                if (object.bySource) {
+                    if (!$Array.isArray(object.bySource))
+                        throw $TypeError(".barrage.v1.Report.bySource: array expected");
+                    message.bySource = $Array(object.bySource.length);
+                    for (let i = 0; i < object.bySource.length; ++i) {
+                        if (!$util.isObject(object.bySource[i]))
+                            throw $TypeError(".barrage.v1.Report.bySource: object expected");
+                        message.bySource[i] = $root.barrage.v1.AddressCount.fromObject(object.bySource[i], _depth + 1);
+                    }
+                }
                 return message;
             };
 
@@ -12991,6 +13057,7 @@ export const barrage = $root.barrage = (() => {
                 if (options.arrays || options.defaults) {
                     object.stats = [];
                     object.dataRows = [];
+                    object.bySource = [];
                 }
                 if (options.defaults) {
                     object.runId = "";
@@ -13043,6 +13110,11 @@ export const barrage = $root.barrage = (() => {
                 }
                 if (message.connectionsOpened != null && $Object.hasOwnProperty.call(message, "connectionsOpened"))
                     object.connectionsOpened = message.connectionsOpened;
+                if (message.bySource && message.bySource.length) {
+                    object.bySource = $Array(message.bySource.length);
+                    for (let j = 0; j < message.bySource.length; ++j)
+                        object.bySource[j] = $root.barrage.v1.AddressCount.toObject(message.bySource[j], options, _depth + 1);
+                }
                 return object;
             };
 
@@ -13058,6 +13130,308 @@ export const barrage = $root.barrage = (() => {
             };
 
             return Report;
+        })();
+
+        v1.AddressCount = (function() {
+
+            /**
+             * Properties of an AddressCount.
+             * @typedef {Object} barrage.v1.AddressCount.$Properties
+             * @property {string|null} [address] AddressCount address
+             * @property {number|null} [requests] AddressCount requests
+             * @property {Array.<barrage.v1.StatusCount.$Properties>|null} [status] AddressCount status
+             * @property {number|null} [errors] AddressCount errors
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+
+            /**
+             * Properties of an AddressCount.
+             * @memberof barrage.v1
+             * @interface IAddressCount
+             * @augments barrage.v1.AddressCount.$Properties
+             * @deprecated Use barrage.v1.AddressCount.$Properties instead.
+             */
+
+            /**
+             * Shape of an AddressCount.
+             * @typedef {barrage.v1.AddressCount.$Properties} barrage.v1.AddressCount.$Shape
+             */
+
+            /**
+             * Constructs a new AddressCount.
+             * @memberof barrage.v1
+             * @classdesc Represents an AddressCount.
+             * @constructor
+             * @param {barrage.v1.AddressCount.$Properties=} [properties] Properties to set
+             * @property {Array.<Uint8Array>} [$unknowns] Unknown fields preserved while decoding when enabled
+             */
+            const AddressCount = function (properties) {
+                this.status = [];
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            /**
+             * AddressCount address.
+             * @member {string} address
+             * @memberof barrage.v1.AddressCount
+             * @instance
+             */
+            AddressCount.prototype.address = "";
+
+            /**
+             * AddressCount requests.
+             * @member {number} requests
+             * @memberof barrage.v1.AddressCount
+             * @instance
+             */
+            AddressCount.prototype.requests = 0;
+
+            /**
+             * AddressCount status.
+             * @member {Array.<barrage.v1.StatusCount.$Properties>} status
+             * @memberof barrage.v1.AddressCount
+             * @instance
+             */
+            AddressCount.prototype.status = $util.emptyArray;
+
+            /**
+             * AddressCount errors.
+             * @member {number} errors
+             * @memberof barrage.v1.AddressCount
+             * @instance
+             */
+            AddressCount.prototype.errors = 0;
+
+            /**
+             * Creates a new AddressCount instance using the specified properties.
+             * @function create
+             * @memberof barrage.v1.AddressCount
+             * @static
+             * @param {barrage.v1.AddressCount.$Properties=} [properties] Properties to set
+             * @returns {barrage.v1.AddressCount} AddressCount instance
+             * @type {{
+             *   (properties: barrage.v1.AddressCount.$Shape): barrage.v1.AddressCount & barrage.v1.AddressCount.$Shape;
+             *   (properties?: barrage.v1.AddressCount.$Properties): barrage.v1.AddressCount;
+             * }}
+             */
+            AddressCount.create = function(properties) {
+                return new AddressCount(properties);
+            };
+
+            /**
+             * Encodes the specified AddressCount message. Does not implicitly {@link barrage.v1.AddressCount.verify|verify} messages.
+             * @function encode
+             * @memberof barrage.v1.AddressCount
+             * @static
+             * @param {barrage.v1.AddressCount.$Properties} message AddressCount message or plain object to encode
+             * @param {$protobuf.Writer} [writer] Writer to encode to
+             * @returns {$protobuf.Writer} Writer
+             */
+            AddressCount.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.address != null && $Object.hasOwnProperty.call(message, "address") && message.address !== "")
+                    writer.uint32(/* id 1, wireType 2 =*/10).string(message.address);
+                if (message.requests != null && $Object.hasOwnProperty.call(message, "requests") && message.requests !== 0)
+                    writer.uint32(/* id 2, wireType 0 =*/16).uint32(message.requests);
+                if (message.status != null && message.status.length)
+                    for (let i = 0; i < message.status.length; ++i)
+                        $root.barrage.v1.StatusCount.encode(message.status[i], writer.uint32(/* id 3, wireType 2 =*/26).fork(), _depth + 1).ldelim();
+                if (message.errors != null && $Object.hasOwnProperty.call(message, "errors") && message.errors !== 0)
+                    writer.uint32(/* id 4, wireType 0 =*/32).uint32(message.errors);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            /**
+             * Decodes an AddressCount message from the specified reader or buffer.
+             * @function decode
+             * @memberof barrage.v1.AddressCount
+             * @static
+             * @param {$protobuf.Reader|Uint8Array} reader Reader or buffer to decode from
+             * @param {number} [length] Message length if known beforehand
+             * @returns {barrage.v1.AddressCount & barrage.v1.AddressCount.$Shape} AddressCount
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            AddressCount.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.barrage.v1.AddressCount();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.address = value;
+                            else
+                                delete message.address;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.requests = value;
+                            else
+                                delete message.requests;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if (!(message.status && message.status.length))
+                                message.status = [];
+                            message.status.push($root.barrage.v1.StatusCount.decode(reader, reader.size(), $undefined, _depth + 1));
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.errors = value;
+                            else
+                                delete message.errors;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            /**
+             * Creates an AddressCount message from a plain object. Also converts values to their respective internal types.
+             * @function fromObject
+             * @memberof barrage.v1.AddressCount
+             * @static
+             * @param {Object.<string,*>} object Plain object
+             * @returns {barrage.v1.AddressCount} AddressCount
+             */
+            AddressCount.fromObject = function (object, _depth) {
+                if (object instanceof $root.barrage.v1.AddressCount)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".barrage.v1.AddressCount: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.barrage.v1.AddressCount();
+                if (object.address != null)
+                    if (typeof object.address !== "string" || object.address.length)
+                        message.address = $String(object.address);
+                if (object.requests != null)
+                    if ($Number(object.requests) !== 0)
+                        message.requests = object.requests >>> 0;
+                if (object.status) {
+                    if (!$Array.isArray(object.status))
+                        throw $TypeError(".barrage.v1.AddressCount.status: array expected");
+                    message.status = $Array(object.status.length);
+                    for (let i = 0; i < object.status.length; ++i) {
+                        if (!$util.isObject(object.status[i]))
+                            throw $TypeError(".barrage.v1.AddressCount.status: object expected");
+                        message.status[i] = $root.barrage.v1.StatusCount.fromObject(object.status[i], _depth + 1);
+                    }
+                }
+                if (object.errors != null)
+                    if ($Number(object.errors) !== 0)
+                        message.errors = object.errors >>> 0;
+                return message;
+            };
+
+            /**
+             * Creates a plain object from an AddressCount message. Also converts values to other types if specified.
+             * @function toObject
+             * @memberof barrage.v1.AddressCount
+             * @static
+             * @param {barrage.v1.AddressCount} message AddressCount
+             * @param {$protobuf.IConversionOptions} [options] Conversion options
+             * @returns {Object.<string,*>} Plain object
+             */
+            AddressCount.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.arrays || options.defaults)
+                    object.status = [];
+                if (options.defaults) {
+                    object.address = "";
+                    object.requests = 0;
+                    object.errors = 0;
+                }
+                if (message.address != null && $Object.hasOwnProperty.call(message, "address"))
+                    object.address = message.address;
+                if (message.requests != null && $Object.hasOwnProperty.call(message, "requests"))
+                    object.requests = message.requests;
+                if (message.status && message.status.length) {
+                    object.status = $Array(message.status.length);
+                    for (let j = 0; j < message.status.length; ++j)
+                        object.status[j] = $root.barrage.v1.StatusCount.toObject(message.status[j], options, _depth + 1);
+                }
+                if (message.errors != null && $Object.hasOwnProperty.call(message, "errors"))
+                    object.errors = message.errors;
+                return object;
+            };
+
+            /**
+             * Converts this AddressCount to JSON.
+             * @function toJSON
+             * @memberof barrage.v1.AddressCount
+             * @instance
+             * @returns {Object.<string,*>} JSON object
+             */
+            AddressCount.prototype.toJSON = function() {
+                return AddressCount.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return AddressCount;
         })();
 
         v1.Ack = (function() {
