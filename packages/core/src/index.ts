@@ -32,6 +32,7 @@ export {
 } from './load-models.ts';
 export { humanLogLines, type LogLineFormatter, logsForHumans } from './log-output.ts';
 export { REDACT } from './log-redaction.ts';
+export { MAX_REDIRECTS, REDIRECT_STATUSES, type RedirectTarget, redirectTarget } from './redirect-rule.ts';
 export {
   backoffMs,
   decideRetry,

@@ -17,5 +17,6 @@ export {
   RETRY_AFTER_BUCKETS_MS,
   retryAfterBucket,
   type WireCounters,
+  WireCounterTotals,
   wireErrorTotal,
 } from './wire-counters.ts';

@@ -74,33 +74,44 @@ export function wireErrorTotal(e: barrage.v1.ErrorCounts.$Properties | null | un
   return n;
 }
 
+/**
+ * The counters, zeroed: what the agent's per-name totals and the controller's
+ * RequestTotals extend, so each field is declared once, here, beside the sum.
+ */
+export class WireCounterTotals implements WireCounters {
+  readonly status = new Map<number, number>();
+  readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
+  readonly tlsReasons = new Map<string, number>();
+  ok = 0;
+  rateLimited = 0;
+  failed = 0;
+  retryAfterPresent = 0;
+  dropped = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  firstRateLimitedAt = 0;
+  readonly checks = new Map<string, { passes: number; fails: number }>();
+  redirects = 0;
+  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
+  sessionRetries = 0;
+  answeredH1 = 0;
+  answeredH2 = 0;
+  retries = 0;
+  retriedAnswers = 0;
+  retriedRateLimited = 0;
+  giveUps = 0;
+  retriesBeforeRetryAfter = 0;
+  readonly retryAfterBuckets = new Array<number>(RETRY_AFTER_BUCKETS_MS.length + 1).fill(0);
+
+  /** Adds the counters of one wire RequestStats (addWireCounters). */
+  addCounters(s: WireStats): void {
+    addWireCounters(this, s);
+  }
+}
+
 /** A zeroed accumulator. */
 export function newWireCounters(): WireCounters {
-  return {
-    status: new Map(),
-    errors: { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 },
-    tlsReasons: new Map(),
-    ok: 0,
-    rateLimited: 0,
-    failed: 0,
-    retryAfterPresent: 0,
-    dropped: 0,
-    bytesReceived: 0,
-    bytesSent: 0,
-    firstRateLimitedAt: 0,
-    checks: new Map(),
-    redirects: 0,
-    firstRedirect: null,
-    sessionRetries: 0,
-    answeredH1: 0,
-    answeredH2: 0,
-    retries: 0,
-    retriedAnswers: 0,
-    retriedRateLimited: 0,
-    giveUps: 0,
-    retriesBeforeRetryAfter: 0,
-    retryAfterBuckets: new Array<number>(RETRY_AFTER_BUCKETS_MS.length + 1).fill(0),
-  };
+  return new WireCounterTotals();
 }
 
 /** Adds every counter of `s` (all but name, latency and service_time) into `into`. */

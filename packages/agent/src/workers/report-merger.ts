@@ -6,13 +6,11 @@
 // final report makes the merged one final. A worker that dies is written off
 // where it stopped: what it reported is kept, the others are not held up.
 import {
-  addWireCounters,
   addWireHistogram,
   type barrage,
   encodeHistogram,
   newIntervalHistogram,
-  newWireCounters,
-  type WireCounters,
+  WireCounterTotals,
 } from '@barrage/proto';
 import type { Int32Histogram } from 'hdr-histogram-js';
 import type { ReportStatus } from '../measure/reporter.ts';
@@ -26,35 +24,12 @@ export interface MergedInterval {
   status: Required<ReportStatus>;
 }
 
-class NameTotals implements WireCounters {
+class NameTotals extends WireCounterTotals {
   readonly latency: Int32Histogram = newIntervalHistogram();
   readonly serviceTime: Int32Histogram = newIntervalHistogram();
   serviceTimeUsed = false;
   /** Retried attempts' service times (created on the first). */
   attemptServiceTime: Int32Histogram | null = null;
-  readonly status = new Map<number, number>();
-  readonly errors = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
-  readonly tlsReasons = new Map<string, number>();
-  ok = 0;
-  rateLimited = 0;
-  failed = 0;
-  retryAfterPresent = 0;
-  dropped = 0;
-  bytesReceived = 0;
-  bytesSent = 0;
-  firstRateLimitedAt = 0;
-  readonly checks = new Map<string, { passes: number; fails: number }>();
-  redirects = 0;
-  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
-  sessionRetries = 0;
-  answeredH1 = 0;
-  answeredH2 = 0;
-  retries = 0;
-  retriedAnswers = 0;
-  retriedRateLimited = 0;
-  giveUps = 0;
-  retriesBeforeRetryAfter = 0;
-  readonly retryAfterBuckets = newWireCounters().retryAfterBuckets;
 
   add(s: Stats): void {
     addWireHistogram(this.latency, s.latency);
@@ -66,7 +41,7 @@ class NameTotals implements WireCounters {
       addWireHistogram((this.attemptServiceTime ??= newIntervalHistogram()), s.attemptServiceTime);
     // Counts summed; first_redirect is one per name for the agent, as from a
     // single-threaded one: the first worker's to arrive.
-    addWireCounters(this, s);
+    this.addCounters(s);
   }
 
   wire(name: string): Stats {

@@ -1,14 +1,6 @@
 // Everything known about one request name (or all of them) over any span of
 // time: counters and latency histograms, added exactly from wire RequestStats.
-import {
-  addWireCounters,
-  addWireHistogram,
-  type barrage,
-  newTotalHistogram,
-  newWireCounters,
-  type WireCounters,
-  wireErrorTotal,
-} from '@barrage/proto';
+import { addWireHistogram, type barrage, newTotalHistogram, WireCounterTotals, wireErrorTotal } from '@barrage/proto';
 import type { Float64Histogram } from 'hdr-histogram-js';
 
 export type ErrorCounts = { timeout: number; refused: number; reset: number; other: number; tls: number };
@@ -26,38 +18,9 @@ export function errorsOf(s: WireStats): number {
 }
 
 /** Everything known about one request name (or all of them), over any span of time. */
-export class RequestTotals implements WireCounters {
+export class RequestTotals extends WireCounterTotals {
   protected readonly latencyHistogram: Float64Histogram = newTotalHistogram();
   protected serviceTimeHistogram: Float64Histogram | null = null;
-  readonly status = new Map<number, number>();
-  readonly errors: ErrorCounts = { timeout: 0, refused: 0, reset: 0, other: 0, tls: 0 };
-  /** TLS failures by reason (bounded: MAX_TLS_REASONS, then OTHER). */
-  readonly tlsReasons = new Map<string, number>();
-  ok = 0;
-  rateLimited = 0;
-  failed = 0;
-  retryAfterPresent = 0;
-  dropped = 0;
-  bytesReceived = 0;
-  bytesSent = 0;
-  firstRateLimitedAt = 0;
-  readonly checks = new Map<string, { passes: number; fails: number }>();
-  /** Redirect hops followed (a request may follow several). */
-  redirects = 0;
-  /** The first redirect an agent reported for this name (agents send theirs once). */
-  firstRedirect: barrage.v1.RedirectSeen.$Properties | null = null;
-  /** Answers with a session refresh.on status: the VU refreshed its session and retried (its own attempt). */
-  sessionRetries = 0;
-  answeredH1 = 0;
-  answeredH2 = 0;
-  /** Attempts retried (answered or not): each in `status` or `errors`, neither ok nor failed. */
-  retries = 0;
-  /** Retried attempts answered with a status (in `status`, no latency sample: their request has one). */
-  retriedAnswers = 0;
-  retriedRateLimited = 0;
-  giveUps = 0;
-  retriesBeforeRetryAfter = 0;
-  readonly retryAfterBuckets = newWireCounters().retryAfterBuckets;
   /** Retried attempts' service times (per name only; null until one arrived). */
   attemptServiceTime: Float64Histogram | null = null;
 
@@ -91,11 +54,6 @@ export class RequestTotals implements WireCounters {
   /** The service-time histogram to add into, created on first use. */
   serviceTimeTarget(): Float64Histogram {
     return (this.serviceTimeHistogram ??= newTotalHistogram());
-  }
-
-  /** Everything of `s` but its histograms (RunAggregate adds those into several totals at once). */
-  addCounters(s: WireStats): void {
-    addWireCounters(this, s);
   }
 }
 

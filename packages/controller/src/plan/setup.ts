@@ -8,7 +8,15 @@
 
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { compileTemplate, readJsonPath, render, TargetAllowlist, variablesIn } from '@barrage/core';
+import {
+  compileTemplate,
+  MAX_REDIRECTS,
+  readJsonPath,
+  redirectTarget,
+  render,
+  TargetAllowlist,
+  variablesIn,
+} from '@barrage/core';
 import { type Dispatcher, request } from 'undici';
 import { ControllerErrors } from '../errors.ts';
 import type { Scenario, SetupStep } from '../scenario/scenario.ts';
@@ -23,15 +31,6 @@ export interface RunVar {
 
 const MAX_SETUP_BODY = 1024 * 1024;
 
-// The redirect rules of the agent's http/redirects.ts, restated here because the
-// controller may not import the agent; change both together. 303, and 301/302 after a
-// POST, become a GET without a body; 307/308 resend method and body; a hop to another
-// origin drops the credentials. Setup steps take no `redirects:`, so the limit is the
-// agents' default and cap.
-const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
-const MAX_REDIRECTS = 10;
-const CREDENTIALS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-
 interface SetupHop {
   url: URL;
   method: string;
@@ -39,30 +38,12 @@ interface SetupHop {
   body: string | undefined;
 }
 
-/** The hop a redirect leads to, or null when `status`/`location` is not one to follow. */
+/** The hop a redirect leads to (core's redirect rule), or null when `status`/`location` is not one to follow. */
 export function nextSetupHop(from: SetupHop, status: number, location: string | string[] | undefined): SetupHop | null {
-  if (!REDIRECT_STATUSES.has(status)) return null;
-  const loc = Array.isArray(location) ? location[0] : location;
-  if (loc === undefined || loc === '') return null;
-  let url: URL;
-  try {
-    url = new URL(loc, from.url);
-  } catch {
-    return null;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return null;
-  const toGet =
-    (status === 303 && from.method !== 'HEAD') || ((status === 301 || status === 302) && from.method === 'POST');
-  const crossOrigin = url.origin !== from.url.origin;
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(from.headers)) {
-    const name = k.toLowerCase();
-    if (name === 'host') continue;
-    if (toGet && name.startsWith('content-')) continue;
-    if (crossOrigin && CREDENTIALS.has(name)) continue;
-    headers[k] = v;
-  }
-  return { url, method: toGet ? 'GET' : from.method, headers, body: toGet ? undefined : from.body };
+  const to = redirectTarget(from.url, from.method, from.headers, status, location);
+  return to === null
+    ? null
+    : { url: to.url, method: to.method, headers: to.headers, body: to.toGet ? undefined : from.body };
 }
 
 /**
